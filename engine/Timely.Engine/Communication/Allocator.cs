@@ -1,0 +1,68 @@
+namespace Timely.Communication;
+
+/// <summary>
+/// A worker's handle on the communication layer: timely's <c>Allocate</c> trait and its
+/// <c>Generic</c> allocator in one abstract type. One instance belongs to one worker thread
+/// and is not thread-safe; the channels it hands out are the only cross-thread paths.
+/// </summary>
+/// <remarks>
+/// Channel ids must be allocated in the same order on every worker. Data that arrives for a
+/// channel id this worker has not allocated yet is kept and delivered once it is.
+/// </remarks>
+public abstract class Allocator : IDisposable
+{
+    /// <summary>This worker's index, in <c>0..Peers</c>.</summary>
+    public abstract int Index { get; }
+
+    /// <summary>Number of workers in the computation (all processes).</summary>
+    public abstract int Peers { get; }
+
+    /// <summary>
+    /// Channel ids that saw activity since the list was last cleared. <see cref="Receive"/>
+    /// appends to it; the worker drains it (timely's <c>events()</c>).
+    /// </summary>
+    public List<int> Events { get; } = new();
+
+    /// <summary>
+    /// Allocates channel <paramref name="channelId"/>: one pusher per worker (index = target
+    /// worker) and one puller for what the others send here. FIFO per sender, no fairness.
+    /// </summary>
+    public abstract (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId);
+
+    /// <summary>
+    /// Allocates a broadcast channel: one pusher that delivers to every worker (this one
+    /// included), and one puller. <paramref name="clone"/> copies a value per target; when it
+    /// is null the same instance goes to every worker, which is right for immutable values
+    /// (numbers, strings, records) and wrong for buffers that a receiver mutates.
+    /// </summary>
+    public virtual (IPush<T> Sender, IPull<T> Receiver) Broadcast<T>(int channelId, Func<T, T>? clone = null)
+    {
+        var (senders, receiver) = Allocate<T>(channelId);
+        return (new BroadcastPusher<T>(senders, clone), receiver);
+    }
+
+    /// <summary>Brings in whatever has arrived from other workers and records channel events.</summary>
+    public abstract void Receive();
+
+    /// <summary>Pushes out whatever this worker has buffered (flushes overflow, wakes peers).</summary>
+    public abstract void Release();
+
+    /// <summary>
+    /// Parks this worker until data may have arrived for it or <paramref name="timeout"/>
+    /// passes (<c>null</c>: no limit; <see cref="TimeSpan.Zero"/>: do not park). Never
+    /// sleeps past data that is already there.
+    /// </summary>
+    public abstract void AwaitEvents(TimeSpan? timeout);
+
+    /// <summary>Releases what the allocator holds (rings, mappings, sockets).</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Override to release resources.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}
