@@ -46,6 +46,7 @@ public sealed class BufferPool
     public int MaxArrayLength { get; }
 
     /// <summary>Rentals not yet returned (DEBUG builds only; always 0 in Release).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Reads instance state in DEBUG builds.")]
     public long Outstanding
     {
         get
