@@ -31,14 +31,16 @@ public class CaptureFormatBenchmarks : IDisposable
         }
 
         _event = new Event<ulong, ulong>.Messages(42, data);
-        _writeStream = new MemoryStream(new byte[EventsPerInvoke * (Elements + 16) * sizeof(ulong)]);
+        byte[] target = new byte[EventsPerInvoke * (Elements + 16) * sizeof(ulong)];
+        _writeStream = new MemoryStream(target);
         _writer = new EventWriter<ulong, ulong>(_writeStream, leaveOpen: true);
         for (int i = 0; i < EventsPerInvoke; i++)
         {
             _writer.Push(_event);
         }
 
-        _readStream = new MemoryStream(_writeStream.ToArray());
+        // The write stream wraps a fixed array, so its Length is the array's; copy only what was written.
+        _readStream = new MemoryStream(target.AsSpan(0, (int)_writeStream.Position).ToArray());
         _reader = new EventReader<ulong, ulong>(_readStream, leaveOpen: true);
     }
 

@@ -85,6 +85,15 @@ public class RegisterTests
         Assert.Throws<NotSupportedException>(() => WireCodec<List<NoCodec>>.Default);
     }
 
+    [Fact]
+    public void Auto_layout_struct_with_several_fields_is_refused()
+    {
+        // ValueTuple<...5 fields> is LayoutKind.Auto: the runtime may reorder its fields.
+        var e = Assert.Throws<NotSupportedException>(() => WireCodec<(int, int, int, int, int)>.Default);
+        Assert.Contains("LayoutKind.Auto", e.Message, StringComparison.Ordinal);
+        Assert.Equal(8, WireCodec<DateTime>.Default.Measure(default)); // auto layout, one field: fine
+    }
+
     private sealed class UnmanagedLikeCodec : IWireCodec<UsedBeforeRegister>
     {
         public int Measure(in UsedBeforeRegister value) => 1;

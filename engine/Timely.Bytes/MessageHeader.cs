@@ -87,7 +87,7 @@ public readonly struct MessageHeader : IEquatable<MessageHeader>
             ThrowBadField(channel, src, lower, upper, length, seqno);
         }
 
-        header = new MessageHeader((int)channel, (int)src, (int)lower, (int)upper, (int)length, (long)seqno, validated: true);
+        header = new MessageHeader((int)channel, (int)src, (int)lower, (int)upper, (int)length, (long)seqno);
         return true;
     }
 
@@ -121,17 +121,6 @@ public readonly struct MessageHeader : IEquatable<MessageHeader>
 
     public override string ToString() =>
         $"MessageHeader {{ channel: {Channel}, source: {Source}, target_lower: {TargetLower}, target_upper: {TargetUpper}, length: {Length}, seqno: {Seqno} }}";
-
-    private MessageHeader(int channel, int source, int targetLower, int targetUpper, int length, long seqno, bool validated)
-    {
-        _ = validated;
-        Channel = channel;
-        Source = source;
-        TargetLower = targetLower;
-        TargetUpper = targetUpper;
-        Length = length;
-        Seqno = seqno;
-    }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static void ThrowBadField(ulong channel, ulong source, ulong lower, ulong upper, ulong length, ulong seqno)

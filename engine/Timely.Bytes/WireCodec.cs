@@ -31,8 +31,10 @@ namespace Timely.Bytes;
 /// </remarks>
 public static class WireCodec
 {
-    // Guards the registry and the one-time resolution of every WireCodec<T>. Monitor is
-    // re-entrant, which resolution needs: resolving List<(ulong, string)> resolves its parts.
+    // Design: any thread may resolve or register. Gate guards the registry and the
+    // one-time resolution of every WireCodec<T>; WireCodec<T> publishes its codec inside
+    // Gate, so "resolved" and "registered" can never disagree. Monitor is re-entrant, which
+    // resolution needs: resolving List<(ulong, string)> resolves its parts under the same lock.
     private static readonly object Gate = new();
     private static readonly Dictionary<Type, object> Registered = [];
 
@@ -127,6 +129,14 @@ public static class WireCodec
 
         if (type.IsValueType && !IsReferenceOrContainsReferences(type))
         {
+            // An auto-layout struct (ValueTuple of 5+ fields, for one) lets the runtime reorder
+            // its fields, so its memory is no wire format. One field cannot be reordered.
+            if (type.IsAutoLayout && !type.IsPrimitive && !type.IsEnum &&
+                type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Length > 1)
+            {
+                throw NotSupported(type, "its layout is LayoutKind.Auto, so its in-memory bytes are not a stable wire format");
+            }
+
             RequireLittleEndian(type);
             return typeof(UnmanagedCodec<>).MakeGenericType(type).GetField("Instance")!.GetValue(null)!;
         }

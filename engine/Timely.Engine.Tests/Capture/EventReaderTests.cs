@@ -117,6 +117,15 @@ public class EventReaderTests
     }
 
     [Fact]
+    public void Zero_length_record_is_rejected()
+    {
+        // A payload holds at least the u32 variant tag; 8 zero bytes are not an event.
+        var e = ReadFails(new byte[8]);
+        Assert.Contains("stream offset 0", e.Message, StringComparison.Ordinal);
+        Assert.Contains("u32", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Length_above_the_maximum_is_rejected_before_allocating()
     {
         byte[] bytes = new byte[16];
