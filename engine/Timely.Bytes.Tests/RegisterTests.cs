@@ -94,11 +94,60 @@ public class RegisterTests
         Assert.Equal(8, WireCodec<DateTime>.Default.Measure(default)); // auto layout, one field: fine
     }
 
+    [Fact]
+    public void Concurrent_first_use_resolves_one_codec()
+    {
+        // A type no other test touches, so this is its first resolution.
+        const int Threads = 8;
+        var seen = new IWireCodec<List<(short, string, Twice2)>>[Threads];
+        using var start = new Barrier(Threads);
+        var threads = new Thread[Threads];
+        WireCodec.Register(new Twice2Codec());
+        for (int i = 0; i < Threads; i++)
+        {
+            int index = i;
+            threads[i] = new Thread(() =>
+            {
+                start.SignalAndWait();
+                seen[index] = WireCodec<List<(short, string, Twice2)>>.Default;
+            });
+            threads[i].Start();
+        }
+
+        foreach (var t in threads)
+        {
+            Assert.True(t.Join(TimeSpan.FromSeconds(10)));
+        }
+
+        Assert.All(seen, codec => Assert.Same(seen[0], codec));
+    }
+
+    public sealed class Twice2
+    {
+    }
+
+    private sealed class Twice2Codec : IWireCodec<Twice2>
+    {
+        public int Measure(in Twice2 value) => 1;
+
+        public int Write(Span<byte> destination, in Twice2 value)
+        {
+            destination[0] = 0;
+            return 1;
+        }
+
+        public int Read(ReadOnlySpan<byte> source, ref Twice2 value) => 1;
+    }
+
     private sealed class UnmanagedLikeCodec : IWireCodec<UsedBeforeRegister>
     {
         public int Measure(in UsedBeforeRegister value) => 1;
 
-        public int Write(Span<byte> destination, in UsedBeforeRegister value) => 1;
+        public int Write(Span<byte> destination, in UsedBeforeRegister value)
+        {
+            destination[0] = 0;
+            return 1;
+        }
 
         public int Read(ReadOnlySpan<byte> source, ref UsedBeforeRegister value) => 1;
     }
@@ -107,7 +156,11 @@ public class RegisterTests
     {
         public int Measure(in Twice value) => 1;
 
-        public int Write(Span<byte> destination, in Twice value) => 1;
+        public int Write(Span<byte> destination, in Twice value)
+        {
+            destination[0] = 0;
+            return 1;
+        }
 
         public int Read(ReadOnlySpan<byte> source, ref Twice value) => 1;
     }
