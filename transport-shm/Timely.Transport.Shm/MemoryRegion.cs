@@ -80,8 +80,9 @@ public sealed unsafe class MemoryRegion : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Span<byte> Slice(long offset, int length)
     {
-        // One unsigned compare each rejects negative values and ranges past the end.
-        if ((ulong)offset > (ulong)_length || (ulong)(uint)length > (ulong)(_length - offset) || length < 0)
+        // Unsigned compares reject negative offsets along with ranges past the end; the
+        // length sign is tested on its own because a region may exceed 2^31 bytes.
+        if ((ulong)offset > (ulong)_length || length < 0 || length > _length - offset)
         {
             ThrowOutOfRange(offset, length);
         }
@@ -93,7 +94,7 @@ public sealed unsafe class MemoryRegion : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref long Int64At(long offset)
     {
-        if ((offset & 7) != 0 || (ulong)offset > (ulong)(_length - sizeof(long)))
+        if ((offset & 7) != 0 || (ulong)offset >= (ulong)_length || _length - offset < sizeof(long))
         {
             ThrowOutOfRange(offset, sizeof(long));
         }
@@ -105,7 +106,7 @@ public sealed unsafe class MemoryRegion : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref int Int32At(long offset)
     {
-        if ((offset & 3) != 0 || (ulong)offset > (ulong)(_length - sizeof(int)))
+        if ((offset & 3) != 0 || (ulong)offset >= (ulong)_length || _length - offset < sizeof(int))
         {
             ThrowOutOfRange(offset, sizeof(int));
         }
