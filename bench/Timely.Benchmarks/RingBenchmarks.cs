@@ -16,7 +16,8 @@ namespace Timely.Benchmarks;
 ///   thread consumes; each invoke asks for <see cref="Batch"/> records and drains them,
 ///   releasing after each run of reads, so head/tail lines move between cores as in real use.
 ///   Threads are not pinned: this machine has 2 cores shared with other jobs, so pinning
-///   would not buy a quiet core; figures carry that noise and are read as medians.
+///   would not buy a quiet core; figures carry that noise and are read as medians. Both
+///   sides spin with <see cref="SpinWait"/> (which yields) when they make no progress.
 /// The message bytes are written with <c>Span.Fill</c> (a stand-in for a serializer) and read
 /// with a one-byte touch, so the figures are ring cost plus a memset, not a codec.
 /// </remarks>
@@ -119,8 +120,10 @@ public class RingBenchmarks
         Volatile.Write(ref _requested, _requested + Batch);
         int received = 0;
         int sum = 0;
+        var wait = default(SpinWait);
         while (received < Batch)
         {
+            int before = received;
             while (ring.TryRead(out int type, out ReadOnlySpan<byte> payload))
             {
                 sum += type + payload[0];
@@ -128,6 +131,12 @@ public class RingBenchmarks
             }
 
             ring.ReleaseRead();
+            if (received == before)
+            {
+                // SpinWait yields after a few rounds: on an oversubscribed machine a consumer
+                // that never yields can hold the core its producer needs for a whole quantum.
+                wait.SpinOnce(sleep1Threshold: -1);
+            }
         }
 
         return sum;
@@ -148,6 +157,7 @@ public class RingBenchmarks
 
             idle.Reset();
             int size = MessageSize;
+            var full = default(SpinWait);
             while (produced < Volatile.Read(ref _requested) && !_stop)
             {
                 if (ring.TryClaim(size, out Span<byte> destination))
@@ -155,10 +165,11 @@ public class RingBenchmarks
                     destination.Fill((byte)produced);
                     ring.Commit(1);
                     produced++;
+                    full.Reset();
                 }
                 else
                 {
-                    Thread.SpinWait(4);
+                    full.SpinOnce(sleep1Threshold: -1);
                 }
             }
         }

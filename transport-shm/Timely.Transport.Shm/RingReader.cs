@@ -9,20 +9,18 @@ namespace Timely.Transport.Shm;
 /// (type, bytes), in place when it came as one record, reassembled into a pooled buffer when
 /// <see cref="RingWriter"/> fragmented it.
 /// </summary>
-/// <remarks>
-/// Design:
-/// - Ownership: one consumer thread owns this object and the consumer side of the ring; not
-///   thread-safe, nothing volatile here (the ring does the cross-thread ordering).
-/// - Lifetime: a message span stays valid until <see cref="ReleaseRead"/>, which releases
-///   every ring record read so far with one head store and returns the reassembly buffers of
-///   the messages handed out since the last release.
-/// - Usage: read until <see cref="TryRead"/> returns false, then <see cref="ReleaseRead"/>.
-///   A fragmented message longer than the ring arrives only as the reader releases what it
-///   has copied, so a reader that never releases while <see cref="TryRead"/> returns false
-///   would stall its writer.
-/// - The fragment stream comes from another process: every field is checked against the
-///   message's declared length, and that length against a cap, before a byte is copied.
-/// </remarks>
+// Design:
+// - Ownership: one consumer thread owns this object and the consumer side of the ring; not
+//   thread-safe, nothing volatile here (the ring does the cross-thread ordering).
+// - Lifetime: a message span stays valid until ReleaseRead, which releases
+//   every ring record read so far with one head store and returns the reassembly buffers of
+//   the messages handed out since the last release.
+// - Usage: read until TryRead returns false, then ReleaseRead.
+//   A fragmented message longer than the ring arrives only as the reader releases what it
+//   has copied, so a reader that never releases while TryRead returns false
+//   would stall its writer.
+// - The fragment stream comes from another process: every field is checked against the
+//   message's declared length, and that length against a cap, before a byte is copied.
 public sealed class RingReader : IDisposable
 {
     /// <summary>Default cap on a reassembled message: 1 GiB.</summary>

@@ -16,22 +16,20 @@ namespace Timely.Transport.Shm;
 /// a callback (<c>Send(type, length, writer)</c>) because a callback that captures state
 /// allocates a closure per message, and one that does not pushes a generic state parameter
 /// onto every caller; <see cref="Send"/> is the copy-in convenience.
-/// <para>
-/// Design:
-/// - Ownership: one producer thread owns this object and the producer side of the ring. It is
-///   not thread-safe and holds no shared state besides the ring, so nothing here is volatile.
-/// - Full ring: a message that does not fit goes to an overflow queue in this process's
-///   memory instead of waiting (waiting would deadlock two workers that send to each other).
-///   Once anything is queued, every later message goes behind it, so FIFO holds across ring
-///   and queue. The queue drains on <see cref="Flush"/> and on the next <see cref="Claim"/>;
-///   buffers go back to the pool as their message leaves.
-/// - Large messages: longer than <see cref="SpscByteRing.MaxPayload"/> means First, Middle...,
-///   Last fragment records (<see cref="RingDescriptor"/>), always staged in a rented buffer and
-///   written as the ring makes room; a partly sent message stays at the queue head, so its
-///   fragments are contiguous in the ring. A message longer than the whole ring therefore
-///   needs the reader to keep releasing while it arrives.
-/// </para>
 /// </remarks>
+// Design:
+// - Ownership: one producer thread owns this object and the producer side of the ring. It is
+//   not thread-safe and holds no shared state besides the ring, so nothing here is volatile.
+// - Full ring: a message that does not fit goes to an overflow queue in this process's
+//   memory instead of waiting (waiting would deadlock two workers that send to each other).
+//   Once anything is queued, every later message goes behind it, so FIFO holds across ring
+//   and queue. The queue drains on Flush and on the next Claim;
+//   buffers go back to the pool as their message leaves.
+// - Large messages: longer than SpscByteRing.MaxPayload means First, Middle...,
+//   Last fragment records (RingDescriptor), always staged in a rented buffer and
+//   written as the ring makes room; a partly sent message stays at the queue head, so its
+//   fragments are contiguous in the ring. A message longer than the whole ring therefore
+//   needs the reader to keep releasing while it arrives.
 public sealed class RingWriter : IDisposable
 {
     private readonly SpscByteRing _ring;

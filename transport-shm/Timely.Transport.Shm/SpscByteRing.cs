@@ -9,33 +9,31 @@ namespace Timely.Transport.Shm;
 /// space and serializes in place; the consumer reads records in place and releases them in
 /// batches.
 /// </summary>
-/// <remarks>
-/// Design:
-/// - Ownership. Exactly one producer thread calls <see cref="TryClaim"/>/<see cref="Commit(int)"/>
-///   and exactly one consumer thread calls <see cref="TryRead"/>/<see cref="ReleaseRead"/>;
-///   they may be in different processes, each with its own <see cref="SpscByteRing"/> over the
-///   same mapped region. The producer is the only writer of the shared tail and of the data
-///   area between head and tail + capacity; the consumer is the only writer of the shared head.
-///   One writer per counter is why no Interlocked/CAS appears anywhere on the data path.
-/// - Private cursors (<see cref="RingCursors"/>, padded per side). The producer keeps its own
-///   tail (authoritative, since it alone writes the shared one) and a cached head; it
-///   acquire-loads the shared head only when the cached head says the record does not fit.
-///   The consumer keeps its read position, its own head and a cached tail; it acquire-loads the
-///   shared tail only when it has read everything below the cached one. In steady state each
-///   side touches the other's line once per batch, not once per message.
-/// - Volatility. The private cursors are plain fields: each is read and written by one thread.
-///   The shared head and tail are accessed only with <see cref="Volatile"/>: release-store by
-///   their owner, acquire-load by the other side. Data bytes and record headers are plain
-///   stores and loads, ordered by those release/acquire pairs.
-/// - Publication order. Producer: write payload (in place, through the claimed span), write the
-///   record header (and, before it, any padding record), then release-store tail. Consumer:
-///   acquire-load tail, read headers and payloads below it, then release-store head, after
-///   which the producer may overwrite those bytes. Spans returned by <see cref="TryRead"/> are
-///   therefore valid only until the next <see cref="ReleaseRead"/>.
-/// - Batch release. <see cref="TryRead"/> advances only the private read position;
-///   <see cref="ReleaseRead"/> publishes it as head once for everything read so far, so a
-///   consumer that drains 100 records does one shared store, not 100.
-/// </remarks>
+// Design:
+// - Ownership. Exactly one producer thread calls TryClaim/Commit(int)
+//   and exactly one consumer thread calls TryRead/ReleaseRead;
+//   they may be in different processes, each with its own SpscByteRing over the
+//   same mapped region. The producer is the only writer of the shared tail and of the data
+//   area between head and tail + capacity; the consumer is the only writer of the shared head.
+//   One writer per counter is why no Interlocked/CAS appears anywhere on the data path.
+// - Private cursors (RingCursors, padded per side). The producer keeps its own
+//   tail (authoritative, since it alone writes the shared one) and a cached head; it
+//   acquire-loads the shared head only when the cached head says the record does not fit.
+//   The consumer keeps its read position, its own head and a cached tail; it acquire-loads the
+//   shared tail only when it has read everything below the cached one. In steady state each
+//   side touches the other's line once per batch, not once per message.
+// - Volatility. The private cursors are plain fields: each is read and written by one thread.
+//   The shared head and tail are accessed only with Volatile: release-store by
+//   their owner, acquire-load by the other side. Data bytes and record headers are plain
+//   stores and loads, ordered by those release/acquire pairs.
+// - Publication order. Producer: write payload (in place, through the claimed span), write the
+//   record header (and, before it, any padding record), then release-store tail. Consumer:
+//   acquire-load tail, read headers and payloads below it, then release-store head, after
+//   which the producer may overwrite those bytes. Spans returned by TryRead are
+//   therefore valid only until the next ReleaseRead.
+// - Batch release. TryRead advances only the private read position;
+//   ReleaseRead publishes it as head once for everything read so far, so a
+//   consumer that drains 100 records does one shared store, not 100.
 public sealed class SpscByteRing : IDisposable
 {
     private const long NoClaim = -1;
