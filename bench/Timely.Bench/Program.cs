@@ -1,13 +1,35 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using Timely.Communication;
 
 namespace Timely.Bench;
 
-/// <summary>The <c>timely</c> command: workloads and tools (see <c>timely --help</c>).</summary>
+/// <summary>The <c>timely</c> command: workloads, examples and tools (see <c>timely --help</c>).</summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
-        var root = new RootCommand("timely: Timely.Native workloads, examples and tools.");
-        return root.Parse(args).Invoke();
+        var root = new RootCommand("timely: Timely.Native's workloads, examples and tools. Communication flags follow timely's (-w, -n, -p, -h for the hostfile); help is --help or -?.");
+        // timely uses -h for the hostfile, so help answers to --help and -? only.
+        for (int i = root.Options.Count - 1; i >= 0; i--)
+        {
+            if (root.Options[i] is HelpOption)
+            {
+                root.Options.RemoveAt(i);
+            }
+        }
+
+        root.Options.Add(new HelpOption("--help", "-?"));
+        root.Subcommands.Add(HelloCommand.Create());
+
+        try
+        {
+            return root.Parse(args).Invoke();
+        }
+        catch (ConfigException e)
+        {
+            Console.Error.WriteLine($"timely: {e.Message}");
+            return 2;
+        }
     }
 }

@@ -27,7 +27,8 @@ public abstract class Allocator : IDisposable
     /// Allocates channel <paramref name="channelId"/>: one pusher per worker (index = target
     /// worker) and one puller for what the others send here. FIFO per sender, no fairness.
     /// </summary>
-    public abstract (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId);
+    public abstract (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
+        where T : class;
 
     /// <summary>
     /// Allocates a broadcast channel: one pusher that delivers to every worker (this one
@@ -36,6 +37,7 @@ public abstract class Allocator : IDisposable
     /// (numbers, strings, records) and wrong for buffers that a receiver mutates.
     /// </summary>
     public virtual (IPush<T> Sender, IPull<T> Receiver) Broadcast<T>(int channelId, Func<T, T>? clone = null)
+        where T : class
     {
         var (senders, receiver) = Allocate<T>(channelId);
         return (new BroadcastPusher<T>(senders, clone), receiver);

@@ -2,6 +2,7 @@ namespace Timely.Communication;
 
 /// <summary>Pushes one item to every target; used by <see cref="Allocator.Broadcast{T}"/>.</summary>
 internal sealed class BroadcastPusher<T> : IPush<T>
+    where T : class
 {
     private readonly IPush<T>[] _targets;
     private readonly Func<T, T>? _clone;

@@ -10,6 +10,7 @@ namespace Timely.Communication;
 /// reuse. The slot holds <c>null</c>/default when no message is available.
 /// </remarks>
 public interface IPull<T>
+    where T : class
 {
     /// <summary>The next message, FIFO per sender, or a slot holding <c>null</c> when there is none.</summary>
     ref T? Pull();

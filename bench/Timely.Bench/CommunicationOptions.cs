@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Timely.Communication;
+
+namespace Timely.Bench;
+
+/// <summary>
+/// timely's communication flags as System.CommandLine options, so <c>--help</c> lists them.
+/// Parsing stays in one place: the parsed tokens are handed to <see cref="Config.FromArgs"/>.
+/// </summary>
+public sealed class CommunicationOptions
+{
+    public Option<int> Threads { get; } = new("--threads", "-w") { Description = "Worker threads per process.", DefaultValueFactory = _ => 1 };
+    public Option<int?> Process { get; } = new("--process", "-p") { Description = "This process's index in a cluster." };
+    public Option<int?> Processes { get; } = new("--processes", "-n") { Description = "Number of processes in the cluster." };
+    public Option<string?> Hostfile { get; } = new("--hostfile", "-h") { Description = "File with one host:port per process (timely's hostfile)." };
+    public Option<bool> ZeroCopy { get; } = new("--zerocopy", "-z") { Description = "Serialize between workers of this process through byte rings (ProcessBinary)." };
+    public Option<string?> Transport { get; } = new("--transport") { Description = "Between processes: auto (shm on one host, tcp otherwise), shm, or tcp." };
+    public Option<bool> Pin { get; } = new("--pin") { Description = "Pin each worker thread to its own core (Linux)." };
+    public Option<string?> Cores { get; } = new("--cores") { Description = "Comma-separated cores for --pin (default: worker index modulo cores)." };
+    public Option<int?> RingBytes { get; } = new("--ring-bytes") { Description = $"Byte-ring capacity per worker pair, a power of two (default {Config.DefaultRingBytes})." };
+    public Option<int?> Spin { get; } = new("--spin") { Description = $"Polls an idle worker makes before it parks (default {Config.DefaultSpinIterations})." };
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (var o in new Option[] { Threads, Process, Processes, Hostfile, ZeroCopy, Transport, Pin, Cores, RingBytes, Spin })
+        {
+            command.Options.Add(o);
+        }
+    }
+
+    /// <summary>The config the parsed flags describe (through <see cref="Config.FromArgs"/>).</summary>
+    public Config ToConfig(ParseResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var args = new List<string> { "-w", result.GetValue(Threads).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        Add(args, "-p", result.GetValue(Process));
+        Add(args, "-n", result.GetValue(Processes));
+        Add(args, "-h", result.GetValue(Hostfile));
+        if (result.GetValue(ZeroCopy))
+        {
+            args.Add("-z");
+        }
+
+        Add(args, "--transport", result.GetValue(Transport));
+        if (result.GetValue(Pin))
+        {
+            args.Add("--pin");
+        }
+
+        Add(args, "--cores", result.GetValue(Cores));
+        Add(args, "--ring-bytes", result.GetValue(RingBytes));
+        Add(args, "--spin", result.GetValue(Spin));
+        return Config.FromArgs(args, out _);
+    }
+
+    private static void Add(List<string> args, string flag, object? value)
+    {
+        if (value is not null)
+        {
+            args.Add(flag);
+            args.Add(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!);
+        }
+    }
+}

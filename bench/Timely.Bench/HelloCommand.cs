@@ -1,0 +1,72 @@
+using System.CommandLine;
+using Timely.Communication;
+
+namespace Timely.Bench;
+
+/// <summary>
+/// <c>timely hello</c>: the example of timely_communication's documentation. Each worker
+/// sends <c>hello, j</c> to every worker <c>j</c> on channel 0 and prints what it receives.
+/// </summary>
+public static class HelloCommand
+{
+    public static Command Create()
+    {
+        var options = new CommunicationOptions();
+        var command = new Command("hello", "timely_communication's example: every worker greets every worker; prints what each receives and each worker's result.");
+        options.AddTo(command);
+        command.SetAction(result => Run(options.ToConfig(result), Console.Out));
+        return command;
+    }
+
+    /// <summary>Runs the example under <paramref name="config"/>, writing the seed's lines to <paramref name="output"/>.</summary>
+    public static int Run(Config config, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var writer = TextWriter.Synchronized(output);
+        using var guards = Workers.Initialize(config, allocator =>
+        {
+            writer.WriteLine($"worker {allocator.Index} started");
+            var (senders, receiver) = allocator.Allocate<string>(0);
+            for (int j = 0; j < senders.Length; j++)
+            {
+                string? message = $"hello, {j}";
+                senders[j].Push(ref message);
+                senders[j].Done();
+            }
+
+            // No termination notification: count down the greetings we expect.
+            int expecting = allocator.Peers;
+            while (expecting > 0)
+            {
+                allocator.Receive();
+                ref string? slot = ref receiver.Pull();
+                if (slot is not null)
+                {
+                    writer.WriteLine($"worker {allocator.Index}: received: <{slot}>");
+                    slot = null;
+                    expecting--;
+                }
+                else
+                {
+                    allocator.AwaitEvents(TimeSpan.FromSeconds(1));
+                }
+
+                allocator.Release();
+            }
+
+            return allocator.Index;
+        });
+
+        int exit = 0;
+        foreach (var result in guards.Join())
+        {
+            writer.WriteLine($"result: {result}");
+            if (!result.IsOk)
+            {
+                exit = 1;
+            }
+        }
+
+        return exit;
+    }
+}

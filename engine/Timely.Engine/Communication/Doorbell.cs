@@ -1,0 +1,119 @@
+using System.Runtime.CompilerServices;
+
+namespace Timely.Communication;
+
+/// <summary>
+/// One worker's wake-up word for the in-process allocators: senders ring it after they
+/// publish; the owner parks on it when it has nothing to do.
+/// </summary>
+/// <remarks>
+/// Design:
+/// - <c>_state</c> is written by the owner (Awake -> Sleeping, and back) and by senders
+///   (Sleeping -> Notified, by CAS so exactly one sender pays for the OS wake-up).
+/// - No lost wake-up (the Dekker pair): the owner publishes Sleeping with a full fence
+///   (<see cref="Interlocked.Exchange(ref int, int)"/>) and then re-checks its queues; a
+///   sender publishes its item (release-store of the queue tail), issues a full fence
+///   (<see cref="Interlocked.MemoryBarrier"/>), then reads the state. Either the owner's
+///   re-check sees the item, or the sender's read sees Sleeping and wakes it.
+/// - The fenced check is the sender's flush (<see cref="RingFenced"/>, called from
+///   <c>Done()</c>/<c>Release()</c>). A push does only <see cref="RingIfSleeping"/>, a plain
+///   read with no fence: it wakes a sleeping owner at once in the common case, and the
+///   flush closes the rare window where the read was reordered before the publish. This
+///   keeps <c>Interlocked</c> off the per-message path.
+/// - The OS primitive is a <see cref="ManualResetEventSlim"/> with no spinning of its own:
+///   it is touched only when the owner really sleeps. The owner resets it before
+///   announcing Sleeping, so a stale Set from an earlier round only causes one spurious,
+///   harmless return.
+/// - Counters (parks, wakes) are plain fields written by one thread each and read for
+///   metrics; torn reads of a long on 64-bit do not happen.
+/// </remarks>
+internal sealed class Doorbell : IDisposable
+{
+    private const int Awake = 0;
+    private const int Sleeping = 1;
+    private const int Notified = 2;
+
+    private readonly ManualResetEventSlim _event = new(false, 0);
+    private int _state;
+    private long _parks;
+    private long _wakes;
+
+    /// <summary>Times the owner went to sleep (owner-written).</summary>
+    public long Parks => Volatile.Read(ref _parks);
+
+    /// <summary>OS wake-ups sent to the owner (written by senders with Interlocked).</summary>
+    public long Wakes => Volatile.Read(ref _wakes);
+
+    /// <summary>Sender, per push: wakes the owner if it is visibly asleep. No fence.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void RingIfSleeping()
+    {
+        if (Volatile.Read(ref _state) == Sleeping)
+        {
+            Wake();
+        }
+    }
+
+    /// <summary>Sender, at a flush: full fence after the publishes, then wake if asleep.</summary>
+    public void RingFenced()
+    {
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _state) == Sleeping)
+        {
+            Wake();
+        }
+    }
+
+    /// <summary>
+    /// Sender, at a flush of several targets: the caller issued one
+    /// <see cref="Interlocked.MemoryBarrier"/> after all its publishes; wake if asleep.
+    /// </summary>
+    public void RingAfterFence()
+    {
+        if (Volatile.Read(ref _state) == Sleeping)
+        {
+            Wake();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Wake()
+    {
+        if (Interlocked.CompareExchange(ref _state, Notified, Sleeping) == Sleeping)
+        {
+            Interlocked.Increment(ref _wakes);
+            _event.Set();
+        }
+    }
+
+    /// <summary>
+    /// Owner: sleeps until rung or <paramref name="timeout"/> passes, unless
+    /// <paramref name="hasWork"/> (re-checked after announcing sleep) says there is work.
+    /// Returns true if it actually slept.
+    /// </summary>
+    public bool Park<TState>(TimeSpan? timeout, Func<TState, bool> hasWork, TState state)
+    {
+        _event.Reset();
+        Interlocked.Exchange(ref _state, Sleeping);
+        if (hasWork(state))
+        {
+            Volatile.Write(ref _state, Awake);
+            return false;
+        }
+
+        _parks++;
+        if (timeout is { } t)
+        {
+            _event.Wait(t);
+        }
+        else
+        {
+            _event.Wait();
+        }
+
+        Volatile.Write(ref _state, Awake);
+        return true;
+    }
+
+    public void Dispose() => _event.Dispose();
+}

@@ -1,0 +1,105 @@
+namespace Timely.Communication;
+
+/// <summary>
+/// Starts workers: timely's <c>initialize</c>. The one place a <see cref="Config"/> becomes
+/// allocators (STYLE 8).
+/// </summary>
+public static class Workers
+{
+    /// <summary>
+    /// Starts one thread per local worker, each running <paramref name="logic"/> with its own
+    /// <see cref="Allocator"/>, and returns the guards that join them. A worker that throws
+    /// ends with that exception in <see cref="WorkerGuards{T}.Join"/>; the others stop with a
+    /// <see cref="PeerFailedException"/> the next time they receive or wait, instead of
+    /// waiting forever for data the failed worker will not send.
+    /// </summary>
+    /// <exception cref="ConfigException">The config cannot be run here.</exception>
+    public static WorkerGuards<T> Initialize<T>(Config config, Func<Allocator, T> logic)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(logic);
+        if (config.Pin && !Affinity.IsSupported)
+        {
+            throw new ConfigException($"--pin: pinning is supported on Linux only; this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
+        }
+
+        var (allocators, firstIndex, shared) = Build(config);
+        var results = new WorkerResult<T>[allocators.Length];
+        var threads = new System.Threading.Thread[allocators.Length];
+        WorkerGroup? group = shared as WorkerGroup;
+        for (int local = 0; local < allocators.Length; local++)
+        {
+            var allocator = allocators[local];
+            int slot = local;
+            int worker = firstIndex + local;
+            threads[local] = new System.Threading.Thread(() =>
+            {
+                try
+                {
+                    if (config.Pin)
+                    {
+                        Affinity.PinCurrentThread(Affinity.CoreFor(config, worker));
+                    }
+
+                    results[slot] = WorkerResult<T>.Ok(worker, logic(allocator));
+                }
+#pragma warning disable CA1031 // A worker's exception of any type is its result; Join() reports it.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    results[slot] = WorkerResult<T>.Err(worker, e);
+                    group?.Fail(worker, e);
+                }
+                finally
+                {
+                    allocator.Dispose();
+                }
+            })
+            {
+                Name = $"timely:worker-{worker}",
+                IsBackground = true,
+            };
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        return new WorkerGuards<T>(threads, results, firstIndex, shared);
+    }
+
+    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared) Build(Config config)
+    {
+        switch (config.Kind)
+        {
+            case CommunicationKind.Thread:
+                return ([new ThreadAllocator()], 0, null);
+
+            case CommunicationKind.Process:
+            {
+                var group = new WorkerGroup(config.Threads);
+                var fabric = new ProcessFabric(group);
+                var allocators = new Allocator[config.Threads];
+                for (int i = 0; i < allocators.Length; i++)
+                {
+                    allocators[i] = new ProcessAllocator(fabric, i, config.SpinIterations);
+                }
+
+                return (allocators, 0, group);
+            }
+
+            case CommunicationKind.ProcessBinary:
+                return BuildProcessBinary(config);
+
+            case CommunicationKind.Cluster:
+                throw new ConfigException($"cluster of {config.Processes} processes over {config.Transport}: the multi-process transports are not built yet in this version; use -w for threads in one process.");
+
+            default:
+                throw new ConfigException($"unknown communication kind {config.Kind}.");
+        }
+    }
+
+    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared) BuildProcessBinary(Config config) =>
+        throw new ConfigException("ProcessBinary (-z) arrives with the byte ring in this version.");
+}
