@@ -31,6 +31,8 @@ public sealed class OutputPort<T, TData>
     /// <summary>The output's index on its operator.</summary>
     public int Port => _port;
 
+    internal object Owner => _operator;
+
     /// <summary>A session that sends at the capability's time. The capability must be for this output.</summary>
     public OutputSession<T, TData> Session(Capability<T> capability)
     {
