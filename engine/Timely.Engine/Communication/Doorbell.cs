@@ -89,30 +89,21 @@ internal sealed class Doorbell : IDisposable
     /// <summary>
     /// Owner: sleeps until rung or <paramref name="timeout"/> passes, unless
     /// <paramref name="hasWork"/> (re-checked after announcing sleep) says there is work.
-    /// Returns true if it actually slept.
     /// </summary>
-    public bool Park<TState>(TimeSpan? timeout, Func<TState, bool> hasWork, TState state)
+    public ParkOutcome Park<TState>(TimeSpan? timeout, Func<TState, bool> hasWork, TState state)
     {
         _event.Reset();
         Interlocked.Exchange(ref _state, Sleeping);
         if (hasWork(state))
         {
             Volatile.Write(ref _state, Awake);
-            return false;
+            return ParkOutcome.DidNotSleep;
         }
 
         _parks++;
-        if (timeout is { } t)
-        {
-            _event.Wait(t);
-        }
-        else
-        {
-            _event.Wait();
-        }
-
+        bool signalled = timeout is { } t ? _event.Wait(t) : _event.Wait(System.Threading.Timeout.Infinite);
         Volatile.Write(ref _state, Awake);
-        return true;
+        return signalled ? ParkOutcome.Woken : ParkOutcome.TimedOut;
     }
 
     public void Dispose() => _event.Dispose();

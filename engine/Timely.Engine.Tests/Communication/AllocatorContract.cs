@@ -1,0 +1,334 @@
+using Timely.Communication;
+
+namespace Timely.Engine.Tests.Communication;
+
+/// <summary>
+/// The contract every allocator keeps (STYLE 10): FIFO per (sender, receiver, channel);
+/// nothing lost, nothing duplicated; channels independent; data for a channel not yet
+/// allocated is kept; buffers come back through the push slot; broadcast reaches every
+/// worker once; one worker's exception surfaces from Join without hanging the others.
+/// Sealed subclasses run it for each allocator.
+/// </summary>
+public abstract class AllocatorContract
+{
+    /// <summary>The config for <paramref name="workers"/> workers of the allocator under test.</summary>
+    protected abstract Config MakeConfig(int workers);
+
+    /// <summary>Worker counts the allocator supports, each run by every test.</summary>
+    protected abstract int[] WorkerCounts { get; }
+
+    [Fact]
+    public void Fifo_per_pair_nothing_lost_nothing_duplicated()
+    {
+        const int perPeer = 3000;
+        foreach (int n in WorkerCounts)
+        {
+            var totals = WorkerRun.RunOk(MakeConfig(n), allocator =>
+            {
+                var (senders, receiver) = allocator.Allocate<long[]>(0);
+                for (long seq = 0; seq < perPeer; seq++)
+                {
+                    for (int t = 0; t < senders.Length; t++)
+                    {
+                        long[]? msg = [allocator.Index, seq, (allocator.Index * 1_000_003L) ^ seq];
+                        senders[t].Push(ref msg);
+                    }
+
+                    if (seq % 256 == 0)
+                    {
+                        allocator.Release();
+                    }
+                }
+
+                foreach (var s in senders)
+                {
+                    s.Done();
+                }
+
+                var next = new long[allocator.Peers];
+                WorkerRun.ReceiveExactly(allocator, receiver, perPeer * allocator.Peers, msg =>
+                {
+                    int from = (int)msg[0];
+                    Assert.Equal(next[from], msg[1]);             // FIFO, no gap, no duplicate
+                    Assert.Equal((from * 1_000_003L) ^ msg[1], msg[2]);
+                    next[from]++;
+                });
+
+                Assert.All(next, c => Assert.Equal(perPeer, c));
+                return next.Sum();
+            });
+
+            Assert.All(totals, t => Assert.Equal((long)perPeer * n, t));
+        }
+    }
+
+    [Fact]
+    public void Channels_are_independent_and_typed()
+    {
+        const int count = 500;
+        foreach (int n in WorkerCounts)
+        {
+            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            {
+                var (numbersOut, numbersIn) = allocator.Allocate<long[]>(0);
+                var (wordsOut, wordsIn) = allocator.Allocate<string>(1);
+                var (listsOut, listsIn) = allocator.Allocate<List<int>>(2);
+                for (int i = 0; i < count; i++)
+                {
+                    for (int t = 0; t < allocator.Peers; t++)
+                    {
+                        long[]? a = [allocator.Index, i];
+                        numbersOut[t].Push(ref a);
+                        string? w = $"{allocator.Index}:{i}:ünïcødé";
+                        wordsOut[t].Push(ref w);
+                        List<int>? l = [allocator.Index, i, i * 2];
+                        listsOut[t].Push(ref l);
+                    }
+                }
+
+                for (int t = 0; t < allocator.Peers; t++)
+                {
+                    numbersOut[t].Done();
+                    wordsOut[t].Done();
+                    listsOut[t].Done();
+                }
+
+                var nextNumber = new int[allocator.Peers];
+                var nextWord = new int[allocator.Peers];
+                var nextList = new int[allocator.Peers];
+                WorkerRun.ReceiveExactly(allocator, listsIn, count * allocator.Peers, l =>
+                {
+                    Assert.Equal(nextList[l[0]]++, l[1]);
+                    Assert.Equal(l[1] * 2, l[2]);
+                });
+                WorkerRun.ReceiveExactly(allocator, wordsIn, count * allocator.Peers, w =>
+                {
+                    var parts = w.Split(':');
+                    Assert.Equal(nextWord[int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture)]++, int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+                    Assert.Equal("ünïcødé", parts[2]);
+                });
+                WorkerRun.ReceiveExactly(allocator, numbersIn, count * allocator.Peers, a => Assert.Equal(nextNumber[a[0]]++, a[1]));
+                return 0;
+            });
+        }
+    }
+
+    [Fact]
+    public void Ids_allocated_in_different_orders_still_pair_up()
+    {
+        foreach (int n in WorkerCounts)
+        {
+            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            {
+                // Even workers allocate 3 then 7, odd workers 7 then 3: channels pair by id.
+                (IPush<string>[] S, IPull<string> R) three, seven;
+                if (allocator.Index % 2 == 0)
+                {
+                    three = allocator.Allocate<string>(3);
+                    seven = allocator.Allocate<string>(7);
+                }
+                else
+                {
+                    seven = allocator.Allocate<string>(7);
+                    three = allocator.Allocate<string>(3);
+                }
+
+                for (int t = 0; t < allocator.Peers; t++)
+                {
+                    string? x = $"7-from-{allocator.Index}";
+                    seven.S[t].Push(ref x);
+                    seven.S[t].Done();
+                    string? y = $"3-from-{allocator.Index}";
+                    three.S[t].Push(ref y);
+                    three.S[t].Done();
+                }
+
+                var got3 = new List<string>();
+                var got7 = new List<string>();
+                WorkerRun.ReceiveExactly(allocator, seven.R, allocator.Peers, got7.Add);
+                WorkerRun.ReceiveExactly(allocator, three.R, allocator.Peers, got3.Add);
+                Assert.Equal(Enumerable.Range(0, allocator.Peers).Select(i => $"7-from-{i}").Order(), got7.Order());
+                Assert.Equal(Enumerable.Range(0, allocator.Peers).Select(i => $"3-from-{i}").Order(), got3.Order());
+                return 0;
+            });
+        }
+    }
+
+    [Fact]
+    public void Allocating_an_id_twice_or_with_another_type_is_refused()
+    {
+        foreach (int n in WorkerCounts)
+        {
+            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            {
+                allocator.Allocate<string>(0);
+                var twice = Assert.Throws<InvalidOperationException>(() => allocator.Allocate<string>(0));
+                Assert.Contains("channel 0", twice.Message, StringComparison.Ordinal);
+                return 0;
+            });
+        }
+    }
+
+    [Fact]
+    public void Late_allocation_after_data_arrived_still_delivers_everything()
+    {
+        foreach (int n in WorkerCounts.Where(c => c > 1))
+        {
+            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            {
+                var (ctlOut, ctlIn) = allocator.Allocate<string>(0);
+                if (allocator.Index == 0)
+                {
+                    // Worker 0 allocates channel 1 and sends before anyone else has it.
+                    var (dataOut, _) = allocator.Allocate<string>(1);
+                    for (int t = 1; t < allocator.Peers; t++)
+                    {
+                        for (int i = 0; i < 100; i++)
+                        {
+                            string? m = $"m{i}";
+                            dataOut[t].Push(ref m);
+                        }
+
+                        dataOut[t].Done();
+                        string? ready = "sent";
+                        ctlOut[t].Push(ref ready);
+                        ctlOut[t].Done();
+                    }
+
+                    allocator.Release();
+                    return 0;
+                }
+
+                WorkerRun.ReceiveExactly(allocator, ctlIn, 1, m => Assert.Equal("sent", m));
+                var (_, dataIn) = allocator.Allocate<string>(1);
+                int next = 0;
+                WorkerRun.ReceiveExactly(allocator, dataIn, 100, m => Assert.Equal($"m{next++}", m));
+                return next;
+            });
+        }
+    }
+
+    [Fact]
+    public void Buffers_come_back_through_the_push_slot()
+    {
+        foreach (int n in WorkerCounts)
+        {
+            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            {
+                // Ping-pong with the next worker: each round the sender pushes a buffer and
+                // must find a reusable buffer in its slot from the second round on.
+                var (senders, receiver) = allocator.Allocate<List<long>>(0);
+                int target = (allocator.Index + 1) % allocator.Peers;
+                List<long>? slot = new List<long>(16);
+                int reused = 0;
+                for (int round = 0; round < 50; round++)
+                {
+                    slot ??= new List<long>(16);
+                    slot.Clear();
+                    slot.Add(allocator.Index);
+                    slot.Add(round);
+                    senders[target].Push(ref slot);
+                    senders[target].Done();
+                    if (slot is not null)
+                    {
+                        reused++;
+                    }
+
+                    // Receive one message and leave it in the slot: the next Pull returns it to its sender.
+                    int got = 0;
+                    var deadline = DateTime.UtcNow + WorkerRun.Deadline;
+                    while (got == 0)
+                    {
+                        allocator.Receive();
+                        ref List<long>? incoming = ref receiver.Pull();
+                        if (incoming is not null)
+                        {
+                            Assert.Equal(round, incoming[1]);
+                            got++;
+                        }
+                        else
+                        {
+                            Assert.True(DateTime.UtcNow < deadline, "no message within the deadline");
+                            allocator.AwaitEvents(TimeSpan.FromMilliseconds(200));
+                        }
+
+                        allocator.Release();
+                    }
+
+                    // The message stays in the puller's slot; the next Pull hands it back.
+                }
+
+                Assert.True(reused >= 40, $"only {reused} of 50 pushes came back with a buffer to reuse");
+                return reused;
+            });
+        }
+    }
+
+    [Fact]
+    public void Broadcast_reaches_every_worker_once()
+    {
+        foreach (int n in WorkerCounts)
+        {
+            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            {
+                var (sender, receiver) = allocator.Broadcast<string>(0);
+                for (int i = 0; i < 10; i++)
+                {
+                    string? m = $"{allocator.Index}/{i}";
+                    sender.Push(ref m);
+                }
+
+                sender.Done();
+                var got = new List<string>();
+                WorkerRun.ReceiveExactly(allocator, receiver, 10 * allocator.Peers, got.Add);
+                var expected = Enumerable.Range(0, allocator.Peers).SelectMany(w => Enumerable.Range(0, 10).Select(i => $"{w}/{i}"));
+                Assert.Equal(expected.Order(), got.Order());
+                return 0;
+            });
+        }
+    }
+
+    [Fact]
+    public void An_exception_in_one_worker_surfaces_from_Join_and_does_not_hang_the_others()
+    {
+        foreach (int n in WorkerCounts)
+        {
+            var results = WorkerRun.Run(MakeConfig(n), allocator =>
+            {
+                var (_, receiver) = allocator.Allocate<string>(0);
+                if (allocator.Index == n - 1)
+                {
+                    throw new InvalidOperationException("boom from the last worker");
+                }
+
+                // Waits for a message nobody sends: only the failure can end this.
+                WorkerRun.ReceiveExactly(allocator, receiver, 1, _ => { });
+                return 1;
+            });
+
+            Assert.Equal(n, results.Count);
+            var failed = results[n - 1];
+            Assert.False(failed.IsOk);
+            Assert.IsType<InvalidOperationException>(failed.Error);
+            Assert.Equal("boom from the last worker", failed.Error!.Message);
+            Assert.StartsWith("Err(", failed.ToString(), StringComparison.Ordinal);
+            for (int i = 0; i < n - 1; i++)
+            {
+                var peer = Assert.IsType<PeerFailedException>(results[i].Error);
+                Assert.Equal(n - 1, peer.FailedWorker);
+                Assert.Contains("boom from the last worker", peer.Message, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void Results_come_back_in_worker_order()
+    {
+        foreach (int n in WorkerCounts)
+        {
+            var results = WorkerRun.Run(MakeConfig(n), allocator => allocator.Index * 10);
+            Assert.Equal(Enumerable.Range(0, n).Select(i => $"Ok({i * 10})"), results.Select(r => r.ToString()));
+            Assert.Equal(Enumerable.Range(0, n), results.Select(r => r.Worker));
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using Timely.Communication;
+
+namespace Timely.Engine.Tests.Communication;
+
+public sealed class ConfigTests
+{
+    [Fact]
+    public void No_flags_is_one_thread()
+    {
+        var c = Config.FromArgs([], out var rest);
+        Assert.Equal(CommunicationKind.Thread, c.Kind);
+        Assert.Equal(1, c.Peers);
+        Assert.Empty(rest);
+    }
+
+    [Fact]
+    public void Threads_make_a_process_and_zerocopy_a_process_binary()
+    {
+        var c = Config.FromArgs(["-w", "4", "pingpong", "100"], out var rest);
+        Assert.Equal(CommunicationKind.Process, c.Kind);
+        Assert.Equal(4, c.Threads);
+        Assert.Equal(["pingpong", "100"], rest);
+
+        var z = Config.FromArgs(["--threads=3", "-z"], out _);
+        Assert.Equal(CommunicationKind.ProcessBinary, z.Kind);
+        Assert.Equal(3, z.Threads);
+    }
+
+    [Fact]
+    public void Processes_make_a_cluster_with_default_addresses()
+    {
+        var c = Config.FromArgs(["-w", "2", "-n", "3", "-p", "1", "--transport", "shm", "--pin", "--cores", "1,0"], out _);
+        Assert.Equal(CommunicationKind.Cluster, c.Kind);
+        Assert.Equal(1, c.ProcessIndex);
+        Assert.Equal(6, c.Peers);
+        Assert.Equal(TransportKind.Shm, c.Transport);
+        Assert.Equal(["127.0.0.1:2101", "127.0.0.1:2102", "127.0.0.1:2103"], c.Addresses);
+        Assert.True(c.Pin);
+        Assert.Equal([1, 0], c.Cores!);
+        Assert.Equal(0, Affinity.CoreFor(c, 1));
+    }
+
+    [Fact]
+    public void Hostfile_supplies_addresses()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"timely-hosts-{Guid.NewGuid():N}");
+        File.WriteAllLines(path, ["# cluster", "10.0.0.1:2101", "", "10.0.0.2:2101"]);
+        try
+        {
+            var c = Config.FromArgs(["-n", "2", "-p", "0", "-h", path], out _);
+            Assert.Equal(["10.0.0.1:2101", "10.0.0.2:2101"], c.Addresses);
+            var tooFew = Assert.Throws<ConfigException>(() => Config.FromArgs(["-n", "3", "-h", path], out _));
+            Assert.Contains("lists 2 addresses", tooFew.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "-w" }, "-w: a value is required")]
+    [InlineData(new[] { "-w", "x" }, "-w: 'x' is not an integer")]
+    [InlineData(new[] { "-w", "0" }, "-w: 0 is outside 1..4096")]
+    [InlineData(new[] { "--transport", "udp" }, "'udp' is not one of auto, shm, tcp")]
+    [InlineData(new[] { "-p", "2" }, "without -n/--processes")]
+    [InlineData(new[] { "-n", "2", "-p", "2" }, "process index 2 is outside 0..1")]
+    [InlineData(new[] { "--ring-bytes", "5000" }, "5000 is not a power of two")]
+    [InlineData(new[] { "-h", "/nonexistent/timely-hostfile" }, "cannot read")]
+    public void Bad_flags_are_refused_with_the_flag_named(string[] args, string expected)
+    {
+        var e = Assert.Throws<ConfigException>(() => Config.FromArgs(args, out _));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cluster_is_refused_until_a_transport_exists()
+    {
+        var c = Config.Cluster(1, 0, ["127.0.0.1:2101", "127.0.0.1:2102"], TransportKind.Tcp);
+        var e = Assert.Throws<ConfigException>(() => Workers.Initialize(c, _ => 0));
+        Assert.Contains("not built yet", e.Message, StringComparison.Ordinal);
+    }
+}

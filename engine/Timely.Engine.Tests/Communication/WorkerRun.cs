@@ -1,0 +1,73 @@
+using Timely.Communication;
+
+namespace Timely.Engine.Tests.Communication;
+
+/// <summary>Runs workers and joins them under a deadline, so a broken allocator fails a test instead of hanging it.</summary>
+internal static class WorkerRun
+{
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    public static IReadOnlyList<WorkerResult<T>> Run<T>(Config config, Func<Allocator, T> logic)
+    {
+        var guards = Workers.Initialize(config, logic);
+        var join = Task.Run(guards.Join);
+        if (!join.Wait(Deadline))
+        {
+            throw new TimeoutException($"workers of {config.Kind}({config.Threads}) did not finish within {Deadline.TotalSeconds} s");
+        }
+
+        guards.Dispose();
+        return join.Result;
+    }
+
+    public static T[] RunOk<T>(Config config, Func<Allocator, T> logic)
+    {
+        var results = Run(config, logic);
+        foreach (var r in results)
+        {
+            if (!r.IsOk)
+            {
+                throw new InvalidOperationException($"worker {r.Worker} failed", r.Error);
+            }
+        }
+
+        return results.Select(r => r.Value!).ToArray();
+    }
+
+    /// <summary>Pulls until <paramref name="count"/> messages arrived, parking when idle; hands each to <paramref name="onMessage"/>.</summary>
+    public static void ReceiveExactly<T>(Allocator allocator, IPull<T> receiver, int count, Action<T> onMessage)
+        where T : class
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        int received = 0;
+        while (received < count)
+        {
+            allocator.Receive();
+            bool any = false;
+            while (true)
+            {
+                ref T? slot = ref receiver.Pull();
+                if (slot is null)
+                {
+                    break;
+                }
+
+                onMessage(slot);
+                slot = null;
+                received++;
+                any = true;
+            }
+
+            allocator.Release();
+            if (!any)
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"worker {allocator.Index}: received {received} of {count} messages");
+                }
+
+                allocator.AwaitEvents(TimeSpan.FromMilliseconds(200));
+            }
+        }
+    }
+}
