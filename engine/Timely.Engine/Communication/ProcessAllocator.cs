@@ -20,6 +20,8 @@ public sealed class ProcessAllocator : Allocator
     private readonly List<int> _inboxIds = new();
     private readonly bool[] _pushedTo;
     private readonly Func<ProcessAllocator, bool> _hasWork = static a => a.AnyInboxHasData();
+    private readonly WorkerCounters _counters;
+    private readonly IDisposable _metrics;
 
     internal ProcessAllocator(ProcessFabric fabric, int index, int spinIterations)
     {
@@ -27,7 +29,12 @@ public sealed class ProcessAllocator : Allocator
         _index = index;
         _spinIterations = spinIterations;
         _pushedTo = new bool[fabric.Peers];
+        _counters = new WorkerCounters(index);
+        _metrics = CommunicationMetrics.Register(_counters, fabric.Group.Doorbells[index]);
     }
+
+    /// <summary>This worker's communication counters.</summary>
+    public WorkerCounters Counters => _counters;
 
     public override int Index => _index;
 
@@ -48,10 +55,10 @@ public sealed class ProcessAllocator : Allocator
         for (int target = 0; target < peers; target++)
         {
             int pair = (_index * peers) + target;
-            senders[target] = new ProcessPusher<T>(channel.Forward[pair], channel.Returns[pair], _fabric.Group.Doorbells[target], _pushedTo, target);
+            senders[target] = new ProcessPusher<T>(channel.Forward[pair], channel.Returns[pair], _fabric.Group.Doorbells[target], _pushedTo, target, _counters);
         }
 
-        var puller = new ProcessPuller<T>(channel, _index);
+        var puller = new ProcessPuller<T>(channel, _index, _counters);
         _inboxes.Add(puller);
         _inboxIds.Add(channelId);
         return (senders, puller);
@@ -119,6 +126,16 @@ public sealed class ProcessAllocator : Allocator
 
         Doorbell.Park(timeout, _hasWork, this);
         _fabric.Group.ThrowIfFailed(_index);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _metrics.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 
     private bool AnyInboxHasData()

@@ -15,9 +15,11 @@ internal sealed class ProcessPuller<T> : IPull<T>, IChannelInbox
     private T? _current;
     private int _currentSource;
     private int _cursor;
+    private readonly WorkerCounters _counters;
 
-    public ProcessPuller(ProcessChannel<T> channel, int index)
+    public ProcessPuller(ProcessChannel<T> channel, int index, WorkerCounters counters)
     {
+        _counters = counters;
         int peers = channel.Peers;
         _from = new SpscQueue<T>[peers];
         _backTo = new SpscQueue<T>[peers];
@@ -57,6 +59,7 @@ internal sealed class ProcessPuller<T> : IPull<T>, IChannelInbox
         {
             _current = next;
             _currentSource = _cursor;
+            _counters.MessagesReceivedRef++;
             return ref _current;
         }
 
@@ -77,6 +80,7 @@ internal sealed class ProcessPuller<T> : IPull<T>, IChannelInbox
             if (_from[s].TryDequeue(out var next))
             {
                 _cursor = s;
+                _counters.MessagesReceivedRef++;
                 _current = next;
                 _currentSource = s;
                 return ref _current;

@@ -15,14 +15,16 @@ internal sealed class ProcessPusher<T> : IPush<T>
     private readonly Doorbell _target;
     private readonly bool[] _pushedTo;
     private readonly int _targetIndex;
+    private readonly WorkerCounters _counters;
 
-    public ProcessPusher(SpscQueue<T> forward, SpscQueue<T> returns, Doorbell target, bool[] pushedTo, int targetIndex)
+    public ProcessPusher(SpscQueue<T> forward, SpscQueue<T> returns, Doorbell target, bool[] pushedTo, int targetIndex, WorkerCounters counters)
     {
         _forward = forward;
         _returns = returns;
         _target = target;
         _pushedTo = pushedTo;
         _targetIndex = targetIndex;
+        _counters = counters;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -35,6 +37,7 @@ internal sealed class ProcessPusher<T> : IPush<T>
         }
 
         _forward.Enqueue(item);
+        _counters.MessagesSentRef++;
         _pushedTo[_targetIndex] = true;
         _target.RingIfSleeping();
         item = _returns.TryDequeue(out var back) ? back : null;

@@ -1,0 +1,52 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace Timely.Bytes.Codecs;
+
+/// <summary>Checks shared by the built-in codecs.</summary>
+internal static class CodecSupport
+{
+    /// <summary>Bytes of the u64 length prefix bincode writes before sequences and strings.</summary>
+    public const int LengthPrefix = sizeof(ulong);
+
+    /// <summary>
+    /// Fewest bytes one value of a codec takes. User codecs do not say, so 1 is assumed:
+    /// a codec that writes zero bytes per value can still be used, but a sequence of such
+    /// values longer than the remaining input is rejected as corrupt.
+    /// </summary>
+    public static int MinimumSizeOf<T>(IWireCodec<T> codec) =>
+        codec is ISizedWireCodec sized ? Math.Max(1, sized.MinimumSize) : 1;
+
+    /// <summary>
+    /// Reads a u64 count at the start of <paramref name="source"/> and checks that
+    /// <c>count * elementMinSize</c> bytes can follow, before anything is allocated.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ReadCount(ReadOnlySpan<byte> source, int elementMinSize, string what)
+    {
+        if (source.Length < LengthPrefix)
+        {
+            ThrowHelper.ThrowTruncated(what + " length", 0, LengthPrefix, source.Length);
+        }
+
+        ulong count = BinaryPrimitives.ReadUInt64LittleEndian(source);
+        int remaining = source.Length - LengthPrefix;
+        if (count > (ulong)(remaining / elementMinSize))
+        {
+            ThrowHelper.ThrowLengthExceedsInput(what, count, elementMinSize, LengthPrefix, remaining);
+        }
+
+        return (int)count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WriteCount(Span<byte> destination, int count, string what)
+    {
+        if (destination.Length < LengthPrefix)
+        {
+            ThrowHelper.ThrowDestinationTooSmall(what + " length", 0, LengthPrefix, destination.Length);
+        }
+
+        BinaryPrimitives.WriteUInt64LittleEndian(destination, (ulong)count);
+    }
+}

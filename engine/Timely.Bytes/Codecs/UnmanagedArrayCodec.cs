@@ -1,0 +1,45 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Timely.Bytes.Codecs;
+
+/// <summary>
+/// <c>T[]</c> of an unmanaged element whose codec is the in-memory copy: u64 count, then
+/// all elements in one block copy. Read reuses the array passed in when its length matches.
+/// </summary>
+internal sealed class UnmanagedArrayCodec<T> : IWireCodec<T[]>, ISizedWireCodec
+    where T : unmanaged
+{
+    // Names the type in error messages; built once, not per call.
+    private static readonly string What = typeof(T).Name + "[]";
+
+    public int MinimumSize => CodecSupport.LengthPrefix;
+
+    public int Measure(in T[] value) => CodecSupport.LengthPrefix + checked((value?.Length ?? 0) * Unsafe.SizeOf<T>());
+
+    public int Write(Span<byte> destination, in T[] value)
+    {
+        ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(value.AsSpan());
+        if (destination.Length - CodecSupport.LengthPrefix < bytes.Length)
+        {
+            ThrowHelper.ThrowDestinationTooSmall(What, 0, CodecSupport.LengthPrefix + bytes.Length, destination.Length);
+        }
+
+        CodecSupport.WriteCount(destination, value?.Length ?? 0, "array");
+        bytes.CopyTo(destination[CodecSupport.LengthPrefix..]);
+        return CodecSupport.LengthPrefix + bytes.Length;
+    }
+
+    public int Read(ReadOnlySpan<byte> source, ref T[] value)
+    {
+        int count = CodecSupport.ReadCount(source, Unsafe.SizeOf<T>(), What);
+        if (value is null || value.Length != count)
+        {
+            value = count == 0 ? [] : GC.AllocateUninitializedArray<T>(count);
+        }
+
+        int byteCount = count * Unsafe.SizeOf<T>();
+        source.Slice(CodecSupport.LengthPrefix, byteCount).CopyTo(MemoryMarshal.AsBytes(value.AsSpan()));
+        return CodecSupport.LengthPrefix + byteCount;
+    }
+}

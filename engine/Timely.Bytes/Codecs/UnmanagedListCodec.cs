@@ -1,0 +1,45 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Timely.Bytes.Codecs;
+
+/// <summary>
+/// <c>List&lt;T&gt;</c> of an unmanaged element whose codec is the in-memory copy: u64 count,
+/// then one block copy. Read clears and refills the list passed in
+/// (<see cref="CollectionsMarshal.SetCount"/> then a copy), so a recycled list with enough
+/// capacity decodes with no allocation.
+/// </summary>
+internal sealed class UnmanagedListCodec<T> : IWireCodec<List<T>>, ISizedWireCodec
+    where T : unmanaged
+{
+    // Names the type in error messages; built once, not per call.
+    private static readonly string What = "List<" + typeof(T).Name + ">";
+
+    public int MinimumSize => CodecSupport.LengthPrefix;
+
+    public int Measure(in List<T> value) => CodecSupport.LengthPrefix + checked((value?.Count ?? 0) * Unsafe.SizeOf<T>());
+
+    public int Write(Span<byte> destination, in List<T> value)
+    {
+        ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(value));
+        if (destination.Length - CodecSupport.LengthPrefix < bytes.Length)
+        {
+            ThrowHelper.ThrowDestinationTooSmall(What, 0, CodecSupport.LengthPrefix + bytes.Length, destination.Length);
+        }
+
+        CodecSupport.WriteCount(destination, value?.Count ?? 0, "list");
+        bytes.CopyTo(destination[CodecSupport.LengthPrefix..]);
+        return CodecSupport.LengthPrefix + bytes.Length;
+    }
+
+    public int Read(ReadOnlySpan<byte> source, ref List<T> value)
+    {
+        int count = CodecSupport.ReadCount(source, Unsafe.SizeOf<T>(), What);
+        List<T> list = value ??= new List<T>(count);
+        list.Clear();
+        CollectionsMarshal.SetCount(list, count);
+        int byteCount = count * Unsafe.SizeOf<T>();
+        source.Slice(CodecSupport.LengthPrefix, byteCount).CopyTo(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(list)));
+        return CodecSupport.LengthPrefix + byteCount;
+    }
+}

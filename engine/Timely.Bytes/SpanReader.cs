@@ -1,0 +1,82 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace Timely.Bytes;
+
+/// <summary>
+/// Sequential little-endian reader over received bytes. Input is untrusted: reading past
+/// the end throws <see cref="WireFormatException"/> naming what was read and where, never
+/// <see cref="IndexOutOfRangeException"/>.
+/// </summary>
+public ref struct SpanReader
+{
+    private readonly ReadOnlySpan<byte> _buffer;
+    private int _position;
+
+    public SpanReader(ReadOnlySpan<byte> buffer)
+    {
+        _buffer = buffer;
+        _position = 0;
+    }
+
+    /// <summary>Bytes consumed so far.</summary>
+    public readonly int Position => _position;
+
+    /// <summary>Bytes not yet consumed.</summary>
+    public readonly int Remaining => _buffer.Length - _position;
+
+    /// <summary>The bytes not yet consumed.</summary>
+    public readonly ReadOnlySpan<byte> Rest => _buffer[_position..];
+
+    public byte ReadU8() => Take(1, "u8")[0];
+
+    public bool ReadBool()
+    {
+        byte b = Take(1, "bool")[0];
+        if (b > 1)
+        {
+            ThrowHelper.ThrowInvalidBool(b, _position - 1);
+        }
+
+        return b != 0;
+    }
+
+    public ushort ReadU16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2, "u16"));
+
+    public uint ReadU32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4, "u32"));
+
+    public int ReadI32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4, "i32"));
+
+    public ulong ReadU64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8, "u64"));
+
+    public long ReadI64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8, "i64"));
+
+    public double ReadF64() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8, "f64"));
+
+    /// <summary>The next <paramref name="count"/> bytes, without copying.</summary>
+    public ReadOnlySpan<byte> ReadBytes(int count)
+    {
+        if (count < 0)
+        {
+            ThrowHelper.ThrowArgumentOutOfRange(nameof(count), "Byte count must not be negative.");
+        }
+
+        return Take(count, "raw bytes");
+    }
+
+    /// <summary>Reads one value with <paramref name="codec"/>, reusing the instance in <paramref name="value"/>.</summary>
+    public void Read<T>(IWireCodec<T> codec, ref T value) => _position += codec.Read(_buffer[_position..], ref value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<byte> Take(int count, string what)
+    {
+        int position = _position;
+        if ((uint)count > (uint)(_buffer.Length - position))
+        {
+            ThrowHelper.ThrowTruncated(what, position, count, _buffer.Length - position);
+        }
+
+        _position = position + count;
+        return _buffer.Slice(position, count);
+    }
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics.Tracing;
+
+namespace Timely.Communication;
+
+/// <summary>
+/// EventSource <c>Timely-Communication</c>: process-wide totals as polling counters, for
+/// tools that read EventCounters (<c>dotnet-counters monitor -p PID Timely-Communication</c>,
+/// EventPipe sessions such as the perf suite's child-process reader). Polled once per
+/// interval by the runtime; nothing is written on the message path.
+/// </summary>
+[EventSource(Name = "Timely-Communication")]
+public sealed class TimelyEventSource : EventSource
+{
+    /// <summary>The one instance.</summary>
+    public static readonly TimelyEventSource Log = new();
+
+    private IncrementingPollingCounter? _messages;
+    private IncrementingPollingCounter? _bytes;
+    private IncrementingPollingCounter? _spills;
+    private IncrementingPollingCounter? _parks;
+    private IncrementingPollingCounter? _wakes;
+
+    private TimelyEventSource()
+    {
+    }
+
+    protected override void OnEventCommand(EventCommandEventArgs command)
+    {
+        if (command.Command != EventCommand.Enable)
+        {
+            return;
+        }
+
+        _messages ??= new IncrementingPollingCounter("messages-sent", this, static () => CommunicationMetrics.Totals().Messages) { DisplayName = "Messages sent", DisplayRateTimeScale = TimeSpan.FromSeconds(1) };
+        _bytes ??= new IncrementingPollingCounter("bytes-sent", this, static () => CommunicationMetrics.Totals().Bytes) { DisplayName = "Bytes sent", DisplayUnits = "B", DisplayRateTimeScale = TimeSpan.FromSeconds(1) };
+        _spills ??= new IncrementingPollingCounter("ring-full-spills", this, static () => CommunicationMetrics.Totals().Spills) { DisplayName = "Ring-full spills", DisplayRateTimeScale = TimeSpan.FromSeconds(1) };
+        _parks ??= new IncrementingPollingCounter("worker-parks", this, static () => CommunicationMetrics.Totals().Parks) { DisplayName = "Worker parks", DisplayRateTimeScale = TimeSpan.FromSeconds(1) };
+        _wakes ??= new IncrementingPollingCounter("worker-wakes", this, static () => CommunicationMetrics.Totals().Wakes) { DisplayName = "Worker wake-ups", DisplayRateTimeScale = TimeSpan.FromSeconds(1) };
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        _messages?.Dispose();
+        _bytes?.Dispose();
+        _spills?.Dispose();
+        _parks?.Dispose();
+        _wakes?.Dispose();
+        base.Dispose(disposing);
+    }
+}

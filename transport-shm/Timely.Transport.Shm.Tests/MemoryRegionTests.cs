@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+using Timely.Bytes;
+
+namespace Timely.Transport.Shm.Tests;
+
+public sealed unsafe class MemoryRegionTests
+{
+    [Fact]
+    public void Allocate_is_zeroed_and_cache_line_aligned()
+    {
+        using var region = MemoryRegion.Allocate(1000);
+        Assert.Equal(1000, region.Length);
+        Assert.True(region.OwnsMemory);
+        Assert.All(region.Slice(0, 1000).ToArray(), b => Assert.Equal(0, b));
+        fixed (byte* p = region.Slice(0, 1))
+        {
+            Assert.Equal(0, (long)p % CacheLine.Size);
+        }
+    }
+
+    [Fact]
+    public void Cells_and_slices_alias_the_same_bytes()
+    {
+        using var region = MemoryRegion.Allocate(64);
+        region.Int64At(8) = 0x0807_0605_0403_0201;
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, region.Slice(8, 8).ToArray());
+        region.Int32At(60) = -1;
+        Assert.Equal(-1, BitConverter.ToInt32(region.Slice(60, 4)));
+    }
+
+    [Theory]
+    [InlineData(-1, 1)]
+    [InlineData(0, 65)]
+    [InlineData(64, 1)]
+    [InlineData(65, 0)]
+    [InlineData(10, -1)]
+    [InlineData(long.MaxValue, 1)]
+    public void Slice_out_of_range_throws(long offset, int length)
+    {
+        using var region = MemoryRegion.Allocate(64);
+        Assert.Throws<ArgumentOutOfRangeException>(() => region.Slice(offset, length));
+    }
+
+    [Fact]
+    public void Slice_at_the_very_end_is_allowed()
+    {
+        using var region = MemoryRegion.Allocate(64);
+        Assert.Equal(0, region.Slice(64, 0).Length);
+        Assert.Equal(64, region.Slice(0, 64).Length);
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(60)]
+    [InlineData(64)]
+    [InlineData(-8)]
+    public void Int64_cells_must_be_aligned_and_inside(long offset)
+    {
+        using var region = MemoryRegion.Allocate(64);
+        Assert.Throws<ArgumentOutOfRangeException>(() => region.Int64At(offset));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(64)]
+    [InlineData(-4)]
+    public void Int32_cells_must_be_aligned_and_inside(long offset)
+    {
+        using var region = MemoryRegion.Allocate(64);
+        Assert.Throws<ArgumentOutOfRangeException>(() => region.Int32At(offset));
+    }
+
+    [Fact]
+    public void Cells_in_a_region_shorter_than_the_cell_are_refused()
+    {
+        using var region = MemoryRegion.Allocate(4);
+        Assert.Throws<ArgumentOutOfRangeException>(() => region.Int64At(0));
+        region.Int32At(0) = 5;
+        Assert.Equal(5, region.Int32At(0));
+    }
+
+    [Fact]
+    public void Access_after_dispose_throws_object_disposed()
+    {
+        var region = MemoryRegion.Allocate(64);
+        region.Dispose();
+        region.Dispose();
+        Assert.Equal(0, region.Length);
+        Assert.Throws<ObjectDisposedException>(() => region.Slice(0, 1));
+        Assert.Throws<ObjectDisposedException>(() => region.Int64At(0));
+    }
+
+    [Fact]
+    public void Wrap_borrows_memory_and_leaves_it_to_its_owner()
+    {
+        void* memory = NativeMemory.AlignedAlloc(256, CacheLine.Size);
+        try
+        {
+            var region = MemoryRegion.Wrap((nint)memory, 256);
+            Assert.False(region.OwnsMemory);
+            region.Int64At(0) = 42;
+            region.Dispose();
+            Assert.Equal(42, *(long*)memory); // still ours to read: Dispose did not free it
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(memory);
+        }
+    }
+
+    [Fact]
+    public void Wrap_refuses_null_unaligned_and_empty()
+    {
+        void* memory = NativeMemory.AlignedAlloc(256, CacheLine.Size);
+        try
+        {
+            Assert.Throws<ArgumentNullException>(() => MemoryRegion.Wrap(0, 64));
+            Assert.Throws<ArgumentException>(() => MemoryRegion.Wrap((nint)memory + 8, 64));
+            Assert.Throws<ArgumentOutOfRangeException>(() => MemoryRegion.Wrap((nint)memory, 0));
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(memory);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Timely.Bytes;
+
+namespace Timely.Transport.Shm;
+
+/// <summary>
+/// A range of unmanaged memory given by address and length: the only type in this project
+/// that holds a pointer (STYLE 4). Everything else sees <see cref="Span{T}"/> slices and
+/// <c>ref long</c>/<c>ref int</c> cells handed out here, each bounds-checked.
+/// </summary>
+/// <remarks>
+/// Two origins, one type, so a ring does not care where its bytes live:
+/// <see cref="Allocate"/> owns zeroed native memory aligned to <see cref="CacheLine.Size"/>
+/// (in-process rings, the <c>ProcessBinary</c> allocator) and frees it on
+/// <see cref="Dispose"/>; <see cref="Wrap"/> borrows an address owned by someone else
+/// (a memory-mapped file shared by two processes) and never frees it.
+/// Not synchronized against <see cref="Dispose"/>: dispose only once every thread using
+/// the region has stopped. After disposal every access throws
+/// <see cref="ObjectDisposedException"/> (the length drops to 0, so the bounds check that
+/// is already on the path catches it; the slow throw path tells the two cases apart).
+/// </remarks>
+public sealed unsafe class MemoryRegion : IDisposable
+{
+    private byte* _pointer;
+    private long _length;
+    private readonly bool _ownsMemory;
+
+    private MemoryRegion(byte* pointer, long length, bool ownsMemory)
+    {
+        _pointer = pointer;
+        _length = length;
+        _ownsMemory = ownsMemory;
+    }
+
+    /// <summary>Frees owned memory a caller forgot to dispose; borrowed memory is left alone.</summary>
+    ~MemoryRegion() => Free();
+
+    /// <summary>Allocates <paramref name="length"/> zeroed bytes aligned to <see cref="CacheLine.Size"/>.</summary>
+    public static MemoryRegion Allocate(long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        void* memory = NativeMemory.AlignedAlloc((nuint)length, CacheLine.Size);
+        NativeMemory.Clear(memory, (nuint)length);
+        return new MemoryRegion((byte*)memory, length, ownsMemory: true);
+    }
+
+    /// <summary>
+    /// Borrows <paramref name="length"/> bytes at <paramref name="address"/>; the caller keeps
+    /// ownership and must keep the memory alive until this region is disposed.
+    /// </summary>
+    /// <remarks>
+    /// The address must be aligned to <see cref="CacheLine.Size"/> (a mapping is page-aligned):
+    /// the ring's padded counters rely on it, and 8-byte cells must be naturally aligned for
+    /// <see cref="Volatile"/> accesses to be atomic.
+    /// </remarks>
+    public static MemoryRegion Wrap(nint address, long length)
+    {
+        if (address == 0)
+        {
+            throw new ArgumentNullException(nameof(address));
+        }
+
+        if (address % CacheLine.Size != 0)
+        {
+            throw new ArgumentException($"Address 0x{address:x} is not aligned to {CacheLine.Size} bytes.", nameof(address));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        return new MemoryRegion((byte*)address, length, ownsMemory: false);
+    }
+
+    /// <summary>Bytes in the region; 0 once disposed.</summary>
+    public long Length => _length;
+
+    /// <summary>True when <see cref="Dispose"/> frees the memory (it came from <see cref="Allocate"/>).</summary>
+    public bool OwnsMemory => _ownsMemory;
+
+    /// <summary>The <paramref name="length"/> bytes at <paramref name="offset"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<byte> Slice(long offset, int length)
+    {
+        // Unsigned compares reject negative offsets along with ranges past the end; the
+        // length sign is tested on its own because a region may exceed 2^31 bytes.
+        if ((ulong)offset > (ulong)_length || length < 0 || length > _length - offset)
+        {
+            ThrowOutOfRange(offset, length);
+        }
+
+        return new Span<byte>(_pointer + offset, length);
+    }
+
+    /// <summary>The 8-byte cell at <paramref name="offset"/> (a multiple of 8), for <see cref="Volatile"/> access.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref long Int64At(long offset)
+    {
+        if ((offset & 7) != 0 || (ulong)offset >= (ulong)_length || _length - offset < sizeof(long))
+        {
+            ThrowOutOfRange(offset, sizeof(long));
+        }
+
+        return ref Unsafe.AsRef<long>(_pointer + offset);
+    }
+
+    /// <summary>The 4-byte cell at <paramref name="offset"/> (a multiple of 4), for <see cref="Volatile"/> access.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref int Int32At(long offset)
+    {
+        if ((offset & 3) != 0 || (ulong)offset >= (ulong)_length || _length - offset < sizeof(int))
+        {
+            ThrowOutOfRange(offset, sizeof(int));
+        }
+
+        return ref Unsafe.AsRef<int>(_pointer + offset);
+    }
+
+    /// <summary>Frees owned memory; borrowed memory stays with its owner. Idempotent.</summary>
+    public void Dispose()
+    {
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Free()
+    {
+        byte* pointer = _pointer;
+        _pointer = null;
+        _length = 0;
+        if (_ownsMemory && pointer != null)
+        {
+            NativeMemory.AlignedFree(pointer);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowOutOfRange(long offset, int length)
+    {
+        ObjectDisposedException.ThrowIf(_pointer == null, this);
+        ThrowHelper.ThrowRegionOutOfRange(offset, length, _length);
+    }
+}

@@ -1,0 +1,250 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Timely.Bytes;
+
+namespace Timely.Transport.Shm;
+
+/// <summary>
+/// The byte layout of an SPSC ring in a <see cref="MemoryRegion"/>: the one place that knows
+/// offsets, record framing and the publication rule (STYLE 3). Frozen by
+/// <c>RingDescriptorTests.Header_bytes_are_frozen</c>; changing anything here means bumping
+/// <see cref="LayoutVersion"/>.
+/// </summary>
+/// <remarks>
+/// <code>
+/// Region (all integers little-endian; both sides are on one host):
+///
+///   offset 0    +--------------------------------------------------------------+
+///               | magic u64 "TIMELYRB" | version u32 | capacity u32 |         |
+///               | creator pid i32 | state i32 | reserved, zero ...       | 128 B
+///   offset 128  +--------------------------------------------------------------+
+///               | head u64: consumer's released position | padding ...   | 128 B
+///   offset 256  +--------------------------------------------------------------+
+///               | tail u64: producer's published position | padding ...  | 128 B
+///   offset 384  +--------------------------------------------------------------+
+///               | data area: capacity bytes, capacity a power of two           |
+///               +--------------------------------------------------------------+
+///
+/// Record (8-byte aligned; occupies RecordLength(length) = align8(8 + length) bytes):
+///
+///    0                   1                   2                   3
+///    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+///   +---------------------------------------------------------------+
+///   |              length i32 (payload bytes, no padding)           |
+///   +---------------------------------------------------------------+
+///   |              type i32 (>= 0 user; < 0 reserved)               |
+///   +---------------------------------------------------------------+
+///   |              payload ...  then zero to 7 bytes of slack       |
+///   +---------------------------------------------------------------+
+/// </code>
+/// Head and tail are byte positions that only grow (u64, stored as <c>long</c>: 2^63 bytes is
+/// three centuries at 1 TB/s); a position's index in the data area is
+/// <c>position &amp; (capacity - 1)</c>. <c>tail - head</c> is the number of bytes in use,
+/// always in [0, capacity]. Each counter sits alone on a <see cref="CacheLine.Size"/> line
+/// because the two sides write them at message rate; sharing a line would bounce it between
+/// cores on every message.
+/// <para>
+/// A record never straddles the end of the data area: if it does not fit in the bytes left
+/// before the end, the producer first writes a padding record (<see cref="PaddingType"/>,
+/// length = bytes to the end - 8) and places the record at index 0. Because records are
+/// 8-byte aligned and the header is 8 bytes, the bytes left before the end are always 0 or
+/// a multiple of 8 that is at least 8, so a padding header always fits.
+/// </para>
+/// <para>
+/// Publication rule: the producer writes payload and record header (and any padding record)
+/// with plain stores, then release-stores tail (<see cref="Volatile.Write(ref long, long)"/>).
+/// The consumer acquire-loads tail, reads every record below it, and when done with them
+/// release-stores head; the producer acquire-loads head before reusing those bytes. Release
+/// on one side paired with acquire on the other is all the ordering needed: each counter has
+/// exactly one writer, so there is no read-modify-write and no CAS.
+/// </para>
+/// <para>
+/// Record types: user types are &gt;= 0. <see cref="PaddingType"/> belongs to the ring;
+/// <see cref="FirstFragmentType"/>, <see cref="MiddleFragmentType"/> and
+/// <see cref="LastFragmentType"/> belong to <see cref="RingWriter"/>/<see cref="RingReader"/>,
+/// which split a message longer than <see cref="MaxPayload"/>: the first fragment's payload
+/// starts with {type i32, total length i32} of the whole message, then data; middle and last
+/// fragments carry data only.
+/// </para>
+/// </remarks>
+public static class RingDescriptor
+{
+    /// <summary>"TIMELYRB" read as a little-endian u64.</summary>
+    public const ulong Magic = 0x4252_594C_454D_4954;
+
+    /// <summary>Bumped on any change to this file's layout.</summary>
+    public const int LayoutVersion = 1;
+
+    public const int MagicOffset = 0;
+    public const int VersionOffset = 8;
+    public const int CapacityOffset = 12;
+    public const int CreatorPidOffset = 16;
+    public const int StateOffset = 20;
+
+    /// <summary>The header fields share the first line; nobody writes them at message rate.</summary>
+    public const int HeaderLength = CacheLine.Size;
+
+    public const int HeadOffset = HeaderLength;
+    public const int TailOffset = HeadOffset + CacheLine.Size;
+    public const int DataOffset = TailOffset + CacheLine.Size;
+
+    public const int RecordHeaderLength = 8;
+    public const int RecordAlignment = 8;
+
+    /// <summary>Smallest data area: room for a few small records, useful for wrap-around tests.</summary>
+    public const int MinCapacity = 64;
+
+    /// <summary>Largest data area: indexes fit in an <c>int</c>.</summary>
+    public const int MaxCapacity = 1 << 30;
+
+    public const int PaddingType = -1;
+    public const int FirstFragmentType = -2;
+    public const int MiddleFragmentType = -3;
+    public const int LastFragmentType = -4;
+
+    /// <summary>Bytes of {type, total length} at the start of a first fragment.</summary>
+    public const int FirstFragmentHeaderLength = 8;
+
+    /// <summary>Region bytes a ring of <paramref name="capacity"/> data bytes needs.</summary>
+    public static long RequiredRegionBytes(int capacity)
+    {
+        CheckCapacity(capacity);
+        return DataOffset + (long)capacity;
+    }
+
+    /// <summary>
+    /// Largest payload of one record: half the capacity less the record header. Half, so that
+    /// a record of this size fits in an empty ring wherever head stands: either the bytes
+    /// before the end (capacity - index) or the bytes from index 0 up to head (index) are at
+    /// least capacity / 2, so a full-size record never waits for a padding record that cannot
+    /// be placed.
+    /// </summary>
+    public static int MaxPayload(int capacity) => (capacity / 2) - RecordHeaderLength;
+
+    /// <summary>Bytes a record with <paramref name="payloadLength"/> payload bytes occupies.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int RecordLength(int payloadLength) =>
+        (RecordHeaderLength + payloadLength + (RecordAlignment - 1)) & ~(RecordAlignment - 1);
+
+    /// <summary>The record header {length, type} as the one 8-byte word written at the record start.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static long PackRecordHeader(int length, int type) => (long)(((ulong)(uint)type << 32) | (uint)length);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int RecordLengthField(long header) => (int)header;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int RecordTypeField(long header) => (int)(header >> 32);
+
+    /// <summary>
+    /// Writes a fresh header (head = tail = 0) for a ring of <paramref name="capacity"/> data
+    /// bytes. The magic is release-stored last, so a process that acquire-loads a valid magic
+    /// sees every other header field.
+    /// </summary>
+    public static void Initialize(MemoryRegion region, int capacity, int creatorPid)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        CheckLittleEndian();
+        long required = RequiredRegionBytes(capacity);
+        if (region.Length < required)
+        {
+            throw new ArgumentException(
+                $"Region of {region.Length} bytes is too small for a ring of capacity {capacity} ({required} bytes needed).",
+                nameof(region));
+        }
+
+        region.Slice(0, DataOffset).Clear();
+        Span<byte> header = region.Slice(0, HeaderLength);
+        BinaryPrimitives.WriteInt32LittleEndian(header[VersionOffset..], LayoutVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[CapacityOffset..], capacity);
+        BinaryPrimitives.WriteInt32LittleEndian(header[CreatorPidOffset..], creatorPid);
+        BinaryPrimitives.WriteInt32LittleEndian(header[StateOffset..], (int)RingState.Active);
+        Volatile.Write(ref region.Int64At(MagicOffset), (long)Magic);
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="region"/> holds an active ring of this layout and returns
+    /// its capacity; throws <see cref="InvalidDataException"/> naming what is wrong otherwise.
+    /// </summary>
+    public static int Validate(MemoryRegion region)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        CheckLittleEndian();
+        if (region.Length < DataOffset)
+        {
+            throw new InvalidDataException($"Region of {region.Length} bytes is smaller than the ring header ({DataOffset} bytes).");
+        }
+
+        ulong magic = (ulong)Volatile.Read(ref region.Int64At(MagicOffset));
+        if (magic != Magic)
+        {
+            throw new InvalidDataException($"Not a ring: magic is 0x{magic:x16}, expected 0x{Magic:x16} (\"TIMELYRB\").");
+        }
+
+        ReadOnlySpan<byte> header = region.Slice(0, HeaderLength);
+        int version = BinaryPrimitives.ReadInt32LittleEndian(header[VersionOffset..]);
+        if (version != LayoutVersion)
+        {
+            throw new InvalidDataException($"Ring layout version {version} is not supported; this build reads version {LayoutVersion}.");
+        }
+
+        int capacity = BinaryPrimitives.ReadInt32LittleEndian(header[CapacityOffset..]);
+        if (!IsValidCapacity(capacity))
+        {
+            throw new InvalidDataException(
+                $"Ring capacity {capacity} is invalid: it must be a power of two in [{MinCapacity}, {MaxCapacity}].");
+        }
+
+        if (region.Length < DataOffset + (long)capacity)
+        {
+            throw new InvalidDataException(
+                $"Ring capacity {capacity} needs {DataOffset + (long)capacity} bytes but the region has {region.Length}.");
+        }
+
+        var state = (RingState)BinaryPrimitives.ReadInt32LittleEndian(header[StateOffset..]);
+        if (state != RingState.Active)
+        {
+            int pid = BinaryPrimitives.ReadInt32LittleEndian(header[CreatorPidOffset..]);
+            throw new InvalidDataException($"Ring created by pid {pid} is in state {state}, not Active.");
+        }
+
+        return capacity;
+    }
+
+    /// <summary>Pid of the process that initialized the ring.</summary>
+    public static int CreatorPid(MemoryRegion region) =>
+        BinaryPrimitives.ReadInt32LittleEndian(region.Slice(CreatorPidOffset, sizeof(int)));
+
+    /// <summary>The ring's lifecycle state.</summary>
+    public static RingState State(MemoryRegion region) =>
+        (RingState)Volatile.Read(ref region.Int32At(StateOffset));
+
+    /// <summary>Marks the ring closed at clean shutdown, so a later attach is refused.</summary>
+    public static void Close(MemoryRegion region) =>
+        Volatile.Write(ref region.Int32At(StateOffset), (int)RingState.Closed);
+
+    /// <summary>True for a power of two in [<see cref="MinCapacity"/>, <see cref="MaxCapacity"/>].</summary>
+    public static bool IsValidCapacity(int capacity) =>
+        capacity is >= MinCapacity and <= MaxCapacity && BitOperations.IsPow2(capacity);
+
+    private static void CheckCapacity(int capacity)
+    {
+        if (!IsValidCapacity(capacity))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(capacity), capacity, $"Capacity must be a power of two in [{MinCapacity}, {MaxCapacity}].");
+        }
+    }
+
+    // Counters and record headers are read and written as native words (Volatile needs
+    // that); pinning the layout to little-endian keeps one byte order for the golden test
+    // and the header. Every host .NET targets for this project (x64, Arm64) is little-endian.
+    private static void CheckLittleEndian()
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("The ring layout is little-endian; this host is big-endian.");
+        }
+    }
+}
