@@ -43,6 +43,7 @@ public sealed class Scope<T> : IDataflowRuntime
         DataflowIndex = index;
         ActivateAction = Activate;
         int id = worker.NextChannelId();
+        DataflowCodecs.EnsureProgress<T>();
         (_progressOut, _progressIn) = worker.Allocator.Allocate<ProgressMessage<T>>(id);
         _spare = new ProgressMessage<T>?[worker.Peers];
         _expectedSequence = new long[worker.Peers];

@@ -47,6 +47,7 @@ public sealed class Stream<T, TData>
         }
 
         int id = Scope.Worker.NextChannelId();
+        DataflowCodecs.EnsureMessage<T, TData>();
         var (senders, receiver) = Scope.Worker.Allocator.Allocate<Message<T, TData>>(id);
         _tee.Add(new ExchangePusher<T, TData>(senders, pact.Hash));
         Scope.Worker.RegisterChannel(id, Scope, node);
