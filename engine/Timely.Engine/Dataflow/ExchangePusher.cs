@@ -44,7 +44,7 @@ internal sealed class ExchangePusher<T, TData> : IPush<Message<T, TData>>
 
         var time = message.Time;
         var eq = EqualityComparer<T>.Default;
-        foreach (var item in message.Data)
+        foreach (var item in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(message.Data))
         {
             int target = Route(_hash(item));
             var buffer = _buffers[target]!;

@@ -13,6 +13,7 @@ public sealed class InputPort<T, TData>
     private readonly ChangeBatch<T> _consumed;
     private readonly int _port;
     private IPull<Message<T, TData>>? _puller;
+    private Message<T, TData>? _current;
 
     internal InputPort(OperatorCore<T> op, int port)
     {
@@ -42,6 +43,7 @@ public sealed class InputPort<T, TData>
         {
             ref var slot = ref _puller.Pull();
             var message = slot;
+            _current = message;
             if (message is not null)
             {
                 _consumed.Update(message.Time, message.Data.Count);
@@ -64,6 +66,9 @@ public sealed class InputPort<T, TData>
             action(capability, data);
         }
     }
+
+    /// <summary>The message <see cref="TryNext"/> returned last (still in the channel's slot).</summary>
+    internal Message<T, TData>? Current => _current;
 
     internal void Connect(IPull<Message<T, TData>> puller)
     {

@@ -24,5 +24,6 @@ public sealed class Message<T, TData>
     public T Time { get; set; } = default!;
 
     /// <summary>The records. Owned by the channel: valid until the receiver pulls again.</summary>
-    public List<TData> Data { get; }
+    /// <remarks>Settable inside the engine so that pass-through operators swap lists instead of copying records.</remarks>
+    public List<TData> Data { get; internal set; }
 }

@@ -101,6 +101,31 @@ public sealed class OutputPort<T, TData>
         }
     }
 
+    /// <summary>
+    /// Sends the records of <paramref name="message"/> (a received message still in its
+    /// channel's slot) at <paramref name="time"/> without copying them: the message's list and
+    /// this output's empty buffer trade places, and the empty one goes back to the sender with
+    /// the message. The caller has checked the capability.
+    /// </summary>
+    internal void Forward(T time, Message<T, TData> message)
+    {
+        var buffer = _buffer!;
+        if (buffer.Data.Count != 0)
+        {
+            Flush();
+            buffer = _buffer!;
+        }
+
+        if (message.Data.Count == 0)
+        {
+            return;
+        }
+
+        (buffer.Data, message.Data) = (message.Data, buffer.Data);
+        buffer.Time = time;
+        Flush();
+    }
+
     /// <summary>Buffers records at <paramref name="time"/>; the caller has checked the capability.</summary>
     internal void GiveSpan(T time, ReadOnlySpan<TData> items)
     {

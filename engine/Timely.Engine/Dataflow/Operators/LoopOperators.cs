@@ -21,11 +21,11 @@ public static class LoopOperators
             caps[0].Dispose();
             return () =>
             {
-                while (input.TryNext(out var cap, out var data))
+                while (input.TryNext(out var cap, out _))
                 {
                     if (traits.TryResultsIn(cap.Time, summary, out var later))
                     {
-                        output.GiveSpan(later, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(data));
+                        output.Forward(later, input.Current!);
                     }
                 }
             };

@@ -102,7 +102,7 @@ public static class StreamOperators
                 while (input.TryNext(out var cap, out var data))
                 {
                     action(cap.Time, data);
-                    output.Session(cap).GiveList(data);
+                    output.Forward(cap.Time, input.Current!);
                 }
             };
         });
@@ -122,14 +122,14 @@ public static class StreamOperators
             caps[0].Dispose();
             return () =>
             {
-                while (first.TryNext(out var cap, out var data))
+                while (first.TryNext(out var cap, out _))
                 {
-                    output.Session(cap).GiveList(data);
+                    output.Forward(cap.Time, first.Current!);
                 }
 
-                while (second.TryNext(out var cap, out var data))
+                while (second.TryNext(out var cap, out _))
                 {
-                    output.Session(cap).GiveList(data);
+                    output.Forward(cap.Time, second.Current!);
                 }
             };
         });
@@ -151,9 +151,9 @@ public static class StreamOperators
             caps[0].Dispose();
             return () =>
             {
-                while (input.TryNext(out var cap, out var data))
+                while (input.TryNext(out var cap, out _))
                 {
-                    output.Session(cap).GiveList(data);
+                    output.Forward(cap.Time, input.Current!);
                 }
             };
         });
@@ -177,10 +177,10 @@ public static class StreamOperators
             caps[1].Dispose();
             return () =>
             {
-                while (input.TryNext(out var cap, out var data))
+                while (input.TryNext(out var cap, out _))
                 {
                     var output = condition(cap.Time) ? whenTrue : whenFalse;
-                    output.Session(cap).GiveList(data);
+                    output.Forward(cap.Time, input.Current!);
                 }
             };
         });
@@ -207,9 +207,9 @@ public static class StreamOperators
             caps[0].Dispose();
             return () =>
             {
-                while (input.TryNext(out var cap, out var data))
+                while (input.TryNext(out var cap, out _))
                 {
-                    output.Session(cap).GiveList(data);
+                    output.Forward(cap.Time, input.Current!);
                 }
             };
         });
