@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Timely.Communication;
 using Timely.Dataflow;
 using Timely.Dataflow.Operators;
@@ -265,5 +264,27 @@ public sealed class DataflowTests
             input.Close();
             Assert.Throws<InvalidOperationException>(() => input.Send(1));
         });
+    }
+
+    [Fact]
+    public void Inputs_left_open_are_closed_when_the_worker_logic_returns()
+    {
+        var seen = new List<int>();
+        var results = Execute.Run(Timely.Communication.Config.Process(2), worker =>
+        {
+            var input = new InputHandle<ulong, int>();
+            worker.Dataflow<ulong>(scope => scope.InputFrom(input).Exchange(x => (ulong)x).Inspect(x =>
+            {
+                lock (seen)
+                {
+                    seen.Add(x);
+                }
+            }));
+            input.Send(worker.Index);
+            return input;
+        });
+        Assert.All(results, handle => Assert.True(handle.IsClosed));
+        int[] expected = [0, 1];
+        Assert.Equal(expected, seen.Order());
     }
 }

@@ -17,6 +17,7 @@ public static class Execute
         {
             var worker = new Worker(allocator);
             var result = logic(worker);
+            worker.CloseInputs();
             while (worker.StepOrPark(null))
             {
             }
@@ -72,6 +73,7 @@ public static class Execute
         using var allocator = new ThreadAllocator();
         var worker = new Worker(allocator);
         var result = logic(worker);
+        worker.CloseInputs();
         while (worker.Step())
         {
         }

@@ -15,6 +15,9 @@ internal interface IDataflowRuntime
     /// <summary>Sends what input handles have buffered, so that parking cannot strand it.</summary>
     void FlushExternal();
 
+    /// <summary>Closes the dataflow's input handles.</summary>
+    void CloseInputs();
+
     /// <summary>Receives progress, schedules operators, reports progress.</summary>
     void Step();
 }

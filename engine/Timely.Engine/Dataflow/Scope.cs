@@ -25,6 +25,7 @@ public sealed class Scope<T> : IDataflowRuntime
     private readonly List<OperatorCore<T>?> _operators = new();
     private readonly List<(Location Source, Location Target)> _edges = new();
     private readonly List<OperatorCore<T>> _external = new();
+    private readonly List<IDisposable> _inputs = new();
     private readonly IPush<ProgressMessage<T>>[] _progressOut;
     private readonly IPull<ProgressMessage<T>> _progressIn;
     private readonly ProgressMessage<T>?[] _spare;
@@ -116,6 +117,18 @@ public sealed class Scope<T> : IDataflowRuntime
     /// <summary>The frontier at input <paramref name="port"/> of operator <paramref name="operatorIndex"/>.</summary>
     public MutableAntichain<T> InputFrontier(int operatorIndex, int port) => Tracker.TargetImplications(operatorIndex, port);
 
+    /// <summary>Remembers an input handle so that it is closed when the worker's logic returns.</summary>
+    internal void AddInputHandle(IDisposable handle) => _inputs.Add(handle);
+
+    /// <summary>Closes every input handle of this dataflow (Rust drops them when the worker closure ends).</summary>
+    internal void CloseInputs()
+    {
+        foreach (var input in _inputs)
+        {
+            input.Dispose();
+        }
+    }
+
     internal int ReserveOperator()
     {
         ThrowIfSealed();
@@ -200,6 +213,8 @@ public sealed class Scope<T> : IDataflowRuntime
         tracker.PushedChanges.Clear();
         _tracker = tracker;
     }
+
+    void IDataflowRuntime.CloseInputs() => CloseInputs();
 
     void IDataflowRuntime.FlushExternal()
     {

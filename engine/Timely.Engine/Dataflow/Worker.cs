@@ -105,6 +105,19 @@ public sealed class Worker
         }
     }
 
+    /// <summary>
+    /// Closes every input handle of every dataflow. <see cref="Execute"/> calls this when the
+    /// worker's logic returns, as Rust drops the handles when the worker closure ends; without
+    /// it a forgotten handle would keep its dataflow, and the run, alive forever.
+    /// </summary>
+    public void CloseInputs()
+    {
+        foreach (var dataflow in _dataflows)
+        {
+            dataflow.CloseInputs();
+        }
+    }
+
     internal int NextChannelId() => _nextChannel++;
 
     internal void RegisterChannel(int channelId, IDataflowRuntime dataflow, int operatorIndex) =>

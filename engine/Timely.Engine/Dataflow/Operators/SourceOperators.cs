@@ -21,6 +21,7 @@ public static class SourceOperators
             handle.Attach(output, caps[0]);
             return null;
         });
+        scope.AddInputHandle(handle);
         return stream;
     }
 
