@@ -287,4 +287,90 @@ public sealed class DataflowTests
         int[] expected = [0, 1];
         Assert.Equal(expected, seen.Order());
     }
+
+    [Fact]
+    public void A_stream_read_by_several_operators_gives_each_every_record()
+    {
+        var a = new List<int>();
+        var b = new List<int>();
+        var c = new List<int>();
+        Execute.Directly(worker =>
+        {
+            worker.Dataflow<ulong>(scope =>
+            {
+                var source = Enumerable.Range(0, 3000).ToStream(scope);
+                source.Inspect(a.Add);
+                source.Concat(source).Inspect(b.Add);
+                source.Map(x => -x).Inspect(c.Add);
+            });
+        });
+        Assert.Equal(Enumerable.Range(0, 3000), a);
+        Assert.Equal(Enumerable.Range(0, 3000).Concat(Enumerable.Range(0, 3000)).Order(), b.Order());
+        Assert.Equal(Enumerable.Range(0, 3000).Select(x => -x), c);
+    }
+
+    [Fact]
+    public void Feedback_drops_records_whose_time_would_overflow()
+    {
+        var seen = new List<(ulong, int)>();
+        Execute.Directly(worker =>
+        {
+            worker.Dataflow<ulong>(scope =>
+            {
+                var (handle, cycle) = scope.Feedback<ulong, int>(ulong.MaxValue - 1);
+                int[] records = [1, 2];
+                records.ToStream(scope).Concat(cycle).InspectTime((t, x) => seen.Add((t, x))).ConnectLoop(handle);
+            });
+        });
+
+        // Time 0 + (MAX - 1) exists; once more would overflow, so each record passes twice.
+        (ulong, int)[] expected = [(0, 1), (0, 2), (ulong.MaxValue - 1, 1), (ulong.MaxValue - 1, 2)];
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
+    public void One_probe_handle_on_two_streams_waits_for_both()
+    {
+        Execute.Directly(worker =>
+        {
+            var a = new InputHandle<ulong, int>();
+            var b = new InputHandle<ulong, int>();
+            var probe = new ProbeHandle<ulong>();
+            worker.Dataflow<ulong>(scope =>
+            {
+                scope.InputFrom(a).ProbeWith(probe);
+                scope.InputFrom(b).ProbeWith(probe);
+            });
+            a.AdvanceTo(5);
+            b.AdvanceTo(3);
+            worker.StepWhile(() => probe.LessThan(3));
+            for (int i = 0; i < 5; i++)
+            {
+                worker.Step();
+            }
+
+            Assert.True(probe.LessThan(4)); // b still holds 3
+            Assert.Equal([3UL], probe.Frontier().Order());
+            b.Close();
+            worker.StepWhile(() => probe.LessThan(5));
+            Assert.Equal([5UL], probe.Frontier());
+            a.Close();
+            worker.StepWhile(() => !probe.Done);
+            Assert.Empty(probe.Frontier());
+        });
+    }
+
+    [Fact]
+    public void A_loop_without_advancing_summary_is_refused()
+    {
+        Execute.Directly(worker =>
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => worker.Dataflow<ulong>(scope =>
+            {
+                var (handle, cycle) = scope.Feedback<ulong, int>(0);
+                cycle.Map(x => x).ConnectLoop(handle);
+            }));
+            Assert.Contains("does not advance time", error.Message, StringComparison.Ordinal);
+        });
+    }
 }

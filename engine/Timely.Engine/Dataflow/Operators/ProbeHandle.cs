@@ -56,8 +56,20 @@ public sealed class ProbeHandle<T>
         }
     }
 
-    /// <summary>The probed frontier's elements (of every probed stream), in no particular order.</summary>
-    public T[] Frontier() => Frontiers().ToArray().SelectMany(f => f.Frontier.ToArray()).Distinct().ToArray();
+    /// <summary>The combined frontier: the minimal elements over every probed stream's frontier.</summary>
+    public T[] Frontier()
+    {
+        var combined = new Antichain<T>();
+        foreach (var frontier in Frontiers())
+        {
+            foreach (var time in frontier.Frontier)
+            {
+                combined.Insert(time);
+            }
+        }
+
+        return combined.Elements.ToArray();
+    }
 
     internal void Add(Scope<T> scope, int operatorIndex)
     {
