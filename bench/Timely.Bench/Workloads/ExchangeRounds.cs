@@ -1,0 +1,41 @@
+using Timely.Communication;
+using Timely.Dataflow;
+using Timely.Dataflow.Operators;
+
+namespace Timely.Bench.Workloads;
+
+/// <summary>
+/// timely's <c>exchange BATCH ROUNDS</c>: each round sends <c>0..BATCH</c> into an input,
+/// advances the input to the round, and steps until the probe after an
+/// <c>exchange(x)</c> passes it.
+/// </summary>
+public static class ExchangeRounds
+{
+    /// <summary>Runs the workload; one result per local worker, records = records this worker sent.</summary>
+    public static WorkloadResult[] Run(Config config, ulong batch, ulong rounds) =>
+        Execute.Run(config, worker =>
+        {
+            var input = new InputHandle<ulong, ulong>();
+            var probe = new ProbeHandle<ulong>();
+            worker.Dataflow<ulong>(scope => scope.InputFrom(input).Exchange(x => x).ProbeWith(probe));
+
+            var meter = WorkloadResult.Start();
+            for (ulong round = 0; round < rounds; round++)
+            {
+                for (ulong i = 0; i < batch; i++)
+                {
+                    input.Send(i);
+                }
+
+                input.AdvanceTo(round);
+                while (probe.LessThan(input.Time))
+                {
+                    worker.Step();
+                }
+            }
+
+            var result = meter.Stop(worker.Index, (long)(batch * rounds));
+            input.Close();
+            return result;
+        });
+}

@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using Timely.Communication;
+using Timely.Dataflow;
+using Timely.Dataflow.Operators;
+
+namespace Timely.Engine.Tests.Dataflow;
+
+/// <summary>
+/// The same dataflows on every allocator that exists: results must not depend on how many
+/// workers run them or how they talk.
+/// </summary>
+public sealed class MultiWorkerScenarios
+{
+    public static TheoryData<string> Configs => new() { "thread", "process1", "process2", "process3", "process4" };
+
+    private static Config ConfigFor(string name) => name switch
+    {
+        "thread" => Config.Thread,
+        _ => Config.Process(int.Parse(name["process".Length..], System.Globalization.CultureInfo.InvariantCulture)),
+    };
+
+    private static TResult[] RunBounded<TResult>(string config, Func<Worker, TResult> logic)
+    {
+        var task = Task.Run(() => Execute.Run(ConfigFor(config), logic));
+        Assert.True(task.Wait(TimeSpan.FromSeconds(30)), $"{config}: the computation did not finish");
+        return task.Result;
+    }
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void Exchange_routes_each_record_to_hash_mod_peers_exactly_once(string config)
+    {
+        const int Records = 1000;
+        var arrivals = new ConcurrentBag<(int Worker, int Record, int Peers)>();
+        RunBounded(config, worker =>
+        {
+            int index = worker.Index;
+            int peers = worker.Peers;
+            worker.Dataflow<ulong>(scope =>
+            {
+                Enumerable.Range(0, Records).Select(x => x * 7 + index).ToStream(scope)
+                    .Exchange(x => (ulong)x)
+                    .Inspect(x => arrivals.Add((index, x, peers)));
+            });
+            return 0;
+        });
+
+        int peersSeen = arrivals.First().Peers;
+        Assert.Equal(Records * peersSeen, arrivals.Count);
+        Assert.All(arrivals, a => Assert.Equal(a.Record % a.Peers, a.Worker));
+        var expected = Enumerable.Range(0, peersSeen).SelectMany(w => Enumerable.Range(0, Records).Select(x => x * 7 + w)).Order();
+        Assert.Equal(expected, arrivals.Select(a => a.Record).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void Pingpong_loop_exits_every_record_at_iter(string config)
+    {
+        const ulong Iterations = 20;
+        const int Elements = 50;
+        var exits = new ConcurrentBag<(ulong Time, ulong Value)>();
+        long passes = 0;
+        RunBounded(config, worker =>
+        {
+            int index = worker.Index;
+            int peers = worker.Peers;
+            worker.Dataflow<ulong>(scope =>
+            {
+                var (handle, cycle) = scope.Feedback<ulong, ulong>(1);
+                var (done, again) = Enumerable.Range(0, Elements).Where(x => x % peers == index).Select(x => (ulong)x).ToStream(scope)
+                    .Concat(cycle)
+                    .Exchange(x => x)
+                    .Map(x => x + 1)
+                    .Inspect(_ => Interlocked.Increment(ref passes))
+                    .BranchWhen(t => t < Iterations);
+                again.ConnectLoop(handle);
+                done.InspectTime((t, x) => exits.Add((t, x)));
+            });
+            return 0;
+        });
+
+        Assert.Equal(Elements * ((long)Iterations + 1), Interlocked.Read(ref passes));
+        var expected = Enumerable.Range(0, Elements).Select(x => (Iterations, (ulong)x + Iterations + 1)).Order();
+        Assert.Equal(expected, exits.Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void Probe_passes_a_round_only_after_every_record_of_it_arrived(string config)
+    {
+        const int Rounds = 30;
+        const int Batch = 100;
+        var violations = RunBounded(config, worker =>
+        {
+            int index = worker.Index;
+            int peers = worker.Peers;
+            var received = new int[Rounds + 1];
+            var input = new InputHandle<ulong, int>();
+            var probe = new ProbeHandle<ulong>();
+            worker.Dataflow<ulong>(scope =>
+            {
+                scope.InputFrom(input)
+                    .Exchange(x => (ulong)x)
+                    .InspectTime((t, _) => received[t]++)
+                    .ProbeWith(probe);
+            });
+
+            int violationCount = 0;
+            for (int round = 0; round < Rounds; round++)
+            {
+                for (int x = 0; x < Batch; x++)
+                {
+                    input.Send(x);
+                }
+
+                input.AdvanceTo((ulong)round + 1);
+                while (probe.LessThan((ulong)round + 1))
+                {
+                    worker.StepOrPark(TimeSpan.FromMilliseconds(100));
+                }
+
+                // Every worker sent 0..Batch; this worker owns the x with x % peers == index.
+                int expected = peers * Enumerable.Range(0, Batch).Count(x => x % peers == index);
+                if (received[round] != expected)
+                {
+                    violationCount++;
+                }
+            }
+
+            input.Close();
+            return violationCount;
+        });
+
+        Assert.All(violations, v => Assert.Equal(0, v));
+    }
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void Barrier_notifies_every_time_on_every_worker(string config)
+    {
+        const ulong Iterations = 100;
+        var counts = RunBounded(config, worker =>
+        {
+            var seen = new List<ulong>();
+            worker.Dataflow<ulong>(scope =>
+            {
+                var (handle, cycle) = scope.Feedback<ulong, int>(1);
+                cycle.UnaryNotify<ulong, int, int>(Pact<int>.Pipeline, "Barrier", [0UL], (input, output, notificator) =>
+                {
+                    while (notificator.TryNext(out var time, out _))
+                    {
+                        seen.Add(time);
+                        if (time + 1 < Iterations)
+                        {
+                            notificator.NotifyAt(time + 1);
+                        }
+                    }
+                }).ConnectLoop(handle);
+            });
+            return seen;
+        });
+
+        Assert.All(counts, seen => Assert.Equal(Enumerable.Range(0, (int)Iterations).Select(i => (ulong)i), seen));
+    }
+}

@@ -1,0 +1,94 @@
+using Timely.Dataflow.Progress;
+
+namespace Timely.Dataflow.Operators;
+
+/// <summary>
+/// Observes the frontier of one or more streams from outside the dataflow (timely's
+/// <c>ProbeHandle</c>): whether records at a time may still arrive at the probe.
+/// </summary>
+public sealed class ProbeHandle<T>
+{
+    private readonly List<(Scope<T> Scope, int Operator)> _probes = new();
+    private MutableAntichain<T>[] _frontiers = [];
+
+    /// <summary>Whether records at some time strictly before <paramref name="time"/> may still arrive.</summary>
+    public bool LessThan(T time)
+    {
+        foreach (var frontier in Frontiers())
+        {
+            if (frontier.LessThan(time))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether records at some time at or before <paramref name="time"/> may still arrive.</summary>
+    public bool LessEqual(T time)
+    {
+        foreach (var frontier in Frontiers())
+        {
+            if (frontier.LessEqual(time))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether no more records will arrive at all (every probed frontier is empty).</summary>
+    public bool Done
+    {
+        get
+        {
+            foreach (var frontier in Frontiers())
+            {
+                if (!frontier.IsEmpty)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>The combined frontier: the minimal elements over every probed stream's frontier.</summary>
+    public T[] Frontier()
+    {
+        var combined = new Antichain<T>();
+        foreach (var frontier in Frontiers())
+        {
+            foreach (var time in frontier.Frontier)
+            {
+                combined.Insert(time);
+            }
+        }
+
+        return combined.Elements.ToArray();
+    }
+
+    internal void Add(Scope<T> scope, int operatorIndex)
+    {
+        _probes.Add((scope, operatorIndex));
+        _frontiers = [];
+    }
+
+    private ReadOnlySpan<MutableAntichain<T>> Frontiers()
+    {
+        if (_frontiers.Length != _probes.Count)
+        {
+            if (_probes.Count == 0)
+            {
+                throw new InvalidOperationException("the probe handle observes no stream (use stream.ProbeWith(handle))");
+            }
+
+            _frontiers = _probes.Select(p => p.Scope.InputFrontier(p.Operator, 0)).ToArray();
+        }
+
+        return _frontiers;
+    }
+}

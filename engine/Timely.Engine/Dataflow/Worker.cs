@@ -1,0 +1,157 @@
+using Timely.Communication;
+
+namespace Timely.Dataflow;
+
+/// <summary>
+/// A worker: builds dataflows and steps them (timely's <c>Worker</c>). One per thread; all
+/// workers must build the same dataflows in the same order, because channel ids are handed
+/// out in construction order and must agree across workers.
+/// </summary>
+public sealed class Worker
+{
+    private readonly List<IDataflowRuntime> _dataflows = new();
+    private readonly Dictionary<int, (IDataflowRuntime Dataflow, int Operator)> _channelOwners = new();
+    private int _nextChannel;
+    private int _dataflowCount;
+
+    /// <summary>A worker over <paramref name="allocator"/>.</summary>
+    public Worker(Allocator allocator)
+    {
+        ArgumentNullException.ThrowIfNull(allocator);
+        Allocator = allocator;
+    }
+
+    /// <summary>This worker's index in <c>0..Peers</c>.</summary>
+    public int Index => Allocator.Index;
+
+    /// <summary>Number of workers in the computation.</summary>
+    public int Peers => Allocator.Peers;
+
+    /// <summary>The communication layer this worker uses.</summary>
+    public Allocator Allocator { get; }
+
+    /// <summary>Whether some dataflow still has capabilities or messages somewhere.</summary>
+    public bool HasDataflows => _dataflows.Count > 0;
+
+    /// <summary>Builds a dataflow with timestamps <typeparamref name="T"/>.</summary>
+    public void Dataflow<T>(Action<Scope<T>> build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        Dataflow<T, bool>(scope =>
+        {
+            build(scope);
+            return true;
+        });
+    }
+
+    /// <summary>Builds a dataflow with timestamps <typeparamref name="T"/> and returns what <paramref name="build"/> returns.</summary>
+    public TResult Dataflow<T, TResult>(Func<Scope<T>, TResult> build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        var scope = new Scope<T>(this, _dataflowCount++);
+        var result = build(scope);
+        scope.Seal();
+        _dataflows.Add(scope);
+        return result;
+    }
+
+    /// <summary>Runs one round of every dataflow without waiting; returns <see cref="HasDataflows"/>.</summary>
+    public bool Step() => StepOrPark(TimeSpan.Zero);
+
+    /// <summary>
+    /// Runs one round of every dataflow. When no operator is scheduled and nothing has
+    /// arrived, first parks until data arrives or <paramref name="timeout"/> passes
+    /// (<c>null</c>: no limit). Returns <see cref="HasDataflows"/>.
+    /// </summary>
+    public bool StepOrPark(TimeSpan? timeout)
+    {
+        foreach (var dataflow in _dataflows)
+        {
+            dataflow.FlushExternal();
+        }
+
+        Allocator.Receive();
+        DrainEvents();
+        if (timeout != TimeSpan.Zero && _dataflows.Count > 0 && !AnyWork())
+        {
+            Allocator.AwaitEvents(timeout);
+            Allocator.Receive();
+            DrainEvents();
+        }
+
+        bool anyComplete = false;
+        foreach (var dataflow in _dataflows)
+        {
+            dataflow.Step();
+            anyComplete |= dataflow.IsComplete;
+        }
+
+        if (anyComplete)
+        {
+            _dataflows.RemoveAll(static d => d.IsComplete);
+        }
+
+        Allocator.Release();
+        return _dataflows.Count > 0;
+    }
+
+    /// <summary>Steps while <paramref name="condition"/> holds (timely's <c>step_while</c>).</summary>
+    public void StepWhile(Func<bool> condition)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        while (condition())
+        {
+            Step();
+        }
+    }
+
+    /// <summary>
+    /// Closes every input handle of every dataflow. <see cref="Execute"/> calls this when the
+    /// worker's logic returns, as Rust drops the handles when the worker closure ends; without
+    /// it a forgotten handle would keep its dataflow, and the run, alive forever.
+    /// </summary>
+    public void CloseInputs()
+    {
+        foreach (var dataflow in _dataflows)
+        {
+            dataflow.CloseInputs();
+        }
+    }
+
+    internal int NextChannelId() => _nextChannel++;
+
+    internal void RegisterChannel(int channelId, IDataflowRuntime dataflow, int operatorIndex) =>
+        _channelOwners.Add(channelId, (dataflow, operatorIndex));
+
+    private bool AnyWork()
+    {
+        foreach (var dataflow in _dataflows)
+        {
+            if (dataflow.HasWork)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void DrainEvents()
+    {
+        var events = Allocator.Events;
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var id in events)
+        {
+            if (_channelOwners.TryGetValue(id, out var owner))
+            {
+                owner.Dataflow.Activate(owner.Operator);
+            }
+        }
+
+        events.Clear();
+    }
+}

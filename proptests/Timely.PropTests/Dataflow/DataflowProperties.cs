@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using FsCheck;
+using FsCheck.Fluent;
+using Timely.Dataflow;
+using Timely.Dataflow.Operators;
+
+namespace Timely.PropTests.Dataflow;
+
+/// <summary>
+/// Random dataflow graphs of map/filter/exchange/concat over random inputs and worker
+/// counts against a sequential model: the output multiset matches, and no record ever
+/// reaches a point whose probe has already passed its time.
+/// </summary>
+public sealed class DataflowProperties
+{
+    private static readonly FsCheck.Config Runs = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(40);
+
+    // An op (Kind, X, Y, K): 0 map x*K+X, 1 filter x%K != X%K, 2 exchange, 3 concat; X and Y
+    // pick earlier streams modulo how many exist.
+    private static Arbitrary<((int Kind, int X, int Y, int K)[] Ops, (int Time, int Value)[] Input, int Workers)> Programs()
+    {
+        var op = Gen.Zip(Gen.Zip(Gen.Choose(0, 3), Gen.Choose(0, 1000)), Gen.Zip(Gen.Choose(0, 1000), Gen.Choose(1, 7)))
+            .Select(t => (t.Item1.Item1, t.Item1.Item2, t.Item2.Item1, t.Item2.Item2));
+        var record = Gen.Zip(Gen.Choose(0, 3), Gen.Choose(-50, 50));
+        var gen = Gen.Zip(op.ArrayOf(), Gen.Zip(record.ArrayOf(), Gen.Choose(1, 3)))
+            .Select(t => (t.Item1.Take(8).ToArray(), t.Item2.Item1, t.Item2.Item2));
+        return gen.ToArbitrary();
+    }
+
+    private static List<(int Time, int Value)> Model((int Kind, int X, int Y, int K)[] ops, (int Time, int Value)[] input)
+    {
+        var streams = new List<List<(int Time, int Value)>> { input.ToList() };
+        foreach (var (kind, x, y, k) in ops)
+        {
+            var a = streams[x % streams.Count];
+            streams.Add(kind switch
+            {
+                0 => a.Select(r => (r.Time, unchecked((r.Value * k) + x))).ToList(),
+                1 => a.Where(r => Mod(r.Value, k) != x % k).ToList(),
+                2 => a.ToList(),
+                _ => a.Concat(streams[y % streams.Count]).ToList(),
+            });
+        }
+
+        return streams[^1];
+    }
+
+    private static int Mod(int value, int k) => ((value % k) + k) % k;
+
+    private static Stream<ulong, int> Build(Scope<ulong> scope, Stream<ulong, int> input, (int Kind, int X, int Y, int K)[] ops)
+    {
+        var streams = new List<Stream<ulong, int>> { input };
+        foreach (var (kind, x, y, k) in ops)
+        {
+            var a = streams[x % streams.Count];
+            int bias = x;
+            int modulus = k;
+            streams.Add(kind switch
+            {
+                0 => a.Map(v => unchecked((v * modulus) + bias)),
+                1 => a.Filter(v => Mod(v, modulus) != bias % modulus),
+                2 => a.Exchange(v => (ulong)(uint)v),
+                _ => a.Concat(streams[y % streams.Count]),
+            });
+        }
+
+        return streams[^1];
+    }
+
+    [Fact]
+    public void Random_dataflows_match_the_sequential_model_and_probes_never_pass_live_data()
+    {
+        Check.One(Runs, Prop.ForAll(Programs(), program =>
+        {
+            var (ops, input, workers) = program;
+            var outputs = new ConcurrentBag<(int Time, int Value)>();
+            int violations = 0;
+            var config = workers == 1 ? Timely.Communication.Config.Thread : Timely.Communication.Config.Process(workers);
+            var run = Task.Run(() => Execute.Run(config, worker =>
+            {
+                var handle = new InputHandle<ulong, int>();
+                var probe = new ProbeHandle<ulong>();
+                worker.Dataflow<ulong>(scope =>
+                {
+                    Build(scope, scope.InputFrom(handle), ops)
+                        .InspectTime((t, v) =>
+                        {
+                            if (!probe.LessEqual(t))
+                            {
+                                Interlocked.Increment(ref violations);
+                            }
+
+                            outputs.Add(((int)t, v));
+                        })
+                        .ProbeWith(probe);
+                });
+
+                var mine = input.Where((_, i) => i % worker.Peers == worker.Index).OrderBy(r => r.Time);
+                foreach (var (time, value) in mine)
+                {
+                    handle.AdvanceTo((ulong)time);
+                    handle.Send(value);
+                    worker.Step();
+                }
+
+                handle.Close();
+            }));
+            if (!run.Wait(TimeSpan.FromSeconds(30)))
+            {
+                return false.Label("the computation did not finish");
+            }
+
+            var expected = Model(ops, input).Order().ToArray();
+            var actual = outputs.Order().ToArray();
+            return (expected.SequenceEqual(actual) && violations == 0)
+                .Label($"workers {workers}, {expected.Length} expected, {actual.Length} seen, {violations} probe violations");
+        }));
+    }
+}
