@@ -18,13 +18,17 @@ public sealed class CommunicationOptions
     public Option<bool> Pin { get; } = new("--pin") { Description = "Pin each worker thread to its own core (Linux)." };
     public Option<string?> Cores { get; } = new("--cores") { Description = "Comma-separated cores for --pin (default: worker index modulo cores)." };
     public Option<int?> RingBytes { get; } = new("--ring-bytes") { Description = $"Byte-ring capacity per worker pair, a power of two (default {Config.DefaultRingBytes})." };
+    public Option<double?> ConnectTimeout { get; } = new("--connect-timeout") { Description = "Seconds cluster set-up may take (connect retries, accepts); also bounds noticing a silent peer (default 30)." };
+    public Option<int?> MaxMessageBytes { get; } = new("--max-message-bytes") { Description = "Largest message payload accepted from a TCP peer (default 256 MiB)." };
+    public Option<string?> Job { get; } = new("--job") { Description = "Job name shared by all processes (default: derived from the addresses); other jobs are refused." };
+    public Option<string?> HostId { get; } = new("--host-id") { Description = "This host's identity for --transport auto (default: machine name)." };
     public Option<int?> Spin { get; } = new("--spin") { Description = $"Polls an idle worker makes before it parks (default {Config.DefaultSpinIterations})." };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var o in new Option[] { Threads, Process, Processes, Hostfile, ZeroCopy, Transport, Pin, Cores, RingBytes, Spin })
+        foreach (var o in new Option[] { Threads, Process, Processes, Hostfile, ZeroCopy, Transport, Pin, Cores, RingBytes, Spin, ConnectTimeout, MaxMessageBytes, Job, HostId })
         {
             command.Options.Add(o);
         }
@@ -52,6 +56,10 @@ public sealed class CommunicationOptions
         Add(args, "--cores", result.GetValue(Cores));
         Add(args, "--ring-bytes", result.GetValue(RingBytes));
         Add(args, "--spin", result.GetValue(Spin));
+        Add(args, "--connect-timeout", result.GetValue(ConnectTimeout));
+        Add(args, "--max-message-bytes", result.GetValue(MaxMessageBytes));
+        Add(args, "--job", result.GetValue(Job));
+        Add(args, "--host-id", result.GetValue(HostId));
         return Config.FromArgs(args, out _);
     }
 

@@ -58,6 +58,18 @@ public sealed record Config
     /// <summary>Capacity of each byte ring (ProcessBinary, shared memory); a power of two.</summary>
     public int RingBytes { get; init; } = DefaultRingBytes;
 
+    /// <summary>Cluster set-up bound: connects retry and accepts wait this long; a silent peer is noticed within about this long.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest message payload a peer may send over TCP; a longer frame fails its connection before anything is allocated.</summary>
+    public int MaxMessageBytes { get; init; } = 256 << 20;
+
+    /// <summary>Name of the job, the same in every process (default: derived from the address list); a process of another job is refused.</summary>
+    public string? JobName { get; init; }
+
+    /// <summary>Identity of this host for <c>--transport auto</c> (default: the machine name); tests override it to pretend to be elsewhere.</summary>
+    public string? HostIdentity { get; init; }
+
     /// <summary>Total workers in the computation.</summary>
     public int Peers => Threads * Processes;
 
@@ -100,7 +112,8 @@ public sealed record Config
     /// <summary>
     /// Parses timely's flags (<c>-w/--threads</c>, <c>-p/--process</c>, <c>-n/--processes</c>,
     /// <c>-h/--hostfile</c>, <c>-z/--zerocopy</c>) and Timely.Native's (<c>--transport</c>,
-    /// <c>--pin</c>, <c>--cores</c>, <c>--ring-bytes</c>, <c>--spin</c>). Arguments it does not
+    /// <c>--pin</c>, <c>--cores</c>, <c>--ring-bytes</c>, <c>--spin</c>, <c>--connect-timeout</c>,
+    /// <c>--max-message-bytes</c>, <c>--job</c>, <c>--host-id</c>). Arguments it does not
     /// know are returned in <paramref name="remaining"/>, in order. Throws
     /// <see cref="ConfigException"/> with the offending flag named.
     /// </summary>
@@ -119,6 +132,9 @@ public sealed record Config
         bool processGiven = false;
         TransportKind transport = TransportKind.Auto;
         IReadOnlyList<int>? cores = null;
+        double connectTimeout = 30;
+        int maxMessageBytes = 256 << 20;
+        string? job = null, host = null;
 
         using var it = args.GetEnumerator();
         while (it.MoveNext())
@@ -171,6 +187,18 @@ public sealed record Config
                 case "--spin":
                     spin = ParseInt(name, Value(it, name, inline), 0, int.MaxValue);
                     break;
+                case "--connect-timeout":
+                    connectTimeout = ParseSeconds(name, Value(it, name, inline));
+                    break;
+                case "--max-message-bytes":
+                    maxMessageBytes = ParseInt(name, Value(it, name, inline), 1024, int.MaxValue - 48);
+                    break;
+                case "--job":
+                    job = Value(it, name, inline);
+                    break;
+                case "--host-id":
+                    host = Value(it, name, inline);
+                    break;
                 default:
                     remaining.Add(arg);
                     break;
@@ -203,7 +231,11 @@ public sealed record Config
             config = Thread;
         }
 
-        return config with { Pin = pin, Cores = cores, SpinIterations = spin, RingBytes = ringBytes };
+        return config with
+        {
+            Pin = pin, Cores = cores, SpinIterations = spin, RingBytes = ringBytes,
+            ConnectTimeout = TimeSpan.FromSeconds(connectTimeout), MaxMessageBytes = maxMessageBytes, JobName = job, HostIdentity = host,
+        };
     }
 
     private static int CheckThreads(int threads)
@@ -241,6 +273,16 @@ public sealed record Config
         if (value < min || value > max)
         {
             throw new ConfigException($"{name}: {value} is outside {min}..{max}.");
+        }
+
+        return value;
+    }
+
+    private static double ParseSeconds(string name, string text)
+    {
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || value > 86400)
+        {
+            throw new ConfigException($"{name}: '{text}' is not a number of seconds in (0, 86400].");
         }
 
         return value;
