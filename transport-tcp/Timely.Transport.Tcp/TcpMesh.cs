@@ -258,11 +258,12 @@ public static class TcpMesh
         socket.NoDelay = true;
 
         // A peer host that vanishes without a FIN/RST is noticed by keep-alive probes within
-        // about the connect timeout, so a worker waiting on it fails instead of hanging.
-        int seconds = Math.Max(1, (int)(options.ConnectTimeout.TotalSeconds / 3));
+        // about the peer timeout (idle half of it, then three probes a sixth apart; whole
+        // seconds, at least 1), so a worker waiting on it fails instead of hanging.
+        double t = options.PeerTimeout.TotalSeconds;
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, seconds);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, seconds / 3));
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Math.Max(1, (int)(t / 2)));
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, (int)(t / 6)));
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
     }
 

@@ -15,8 +15,11 @@ public sealed record TcpOptions
     /// <summary>Identifies this host (for <c>--transport auto</c>); exchanged, not checked.</summary>
     public ulong HostId { get; init; }
 
-    /// <summary>How long set-up may take: connects retry and accepts wait up to this long; also bounds a silent peer (keep-alive).</summary>
+    /// <summary>How long set-up may take: connects retry and accepts wait up to this long.</summary>
     public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
+
+    /// <summary>About how long a peer host may stay silent (no keep-alive answers) before its connection fails.</summary>
+    public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Largest payload a peer may announce; a longer frame fails its connection before anything is allocated.</summary>
     public int MaxMessageBytes { get; init; } = DefaultMaxMessageBytes;

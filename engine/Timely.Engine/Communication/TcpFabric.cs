@@ -31,7 +31,7 @@ namespace Timely.Communication;
 ///   which wakes every local worker; each then throws <see cref="PeerFailedException"/>.
 ///   A process whose own worker failed resets its connections instead of ending them, so its
 ///   peers fail too instead of waiting for data that will not come. Keep-alive bounds a silent
-///   host (<see cref="Config.ConnectTimeout"/>).
+///   host (<see cref="Config.PeerTimeout"/>).
 /// - Shutdown (<see cref="Dispose"/>, after every local worker returned): send threads drain
 ///   their rings, send timely's end of stream and shut down their side; receive threads end
 ///   at the peer's end of stream (then that peer's workers count as finished, and frames
@@ -42,6 +42,12 @@ namespace Timely.Communication;
 /// </remarks>
 internal sealed class TcpFabric : IDisposable
 {
+    /// <summary>Channel id of the failure notice (see <see cref="FailureNotice"/>); dataflows allocate ids from 0 upwards.</summary>
+    internal const int FailureChannel = int.MaxValue;
+
+    /// <summary>Bound on the error text a failure notice carries.</summary>
+    private const int FailureTextBytes = 2048;
+
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
 
     private readonly int _threads;
@@ -110,9 +116,10 @@ internal sealed class TcpFabric : IDisposable
     /// <summary>The options every process derives the same way from its config.</summary>
     public static TcpOptions OptionsOf(Config config) => new()
     {
-        JobId = TcpOptions.JobIdOf(config.JobName ?? "addresses:" + string.Join(",", config.Addresses)),
+        JobId = TcpOptions.JobIdOf(config.EffectiveJobName),
         HostId = TcpOptions.JobIdOf(config.HostIdentity ?? Environment.MachineName),
         ConnectTimeout = config.ConnectTimeout,
+        PeerTimeout = config.PeerTimeout,
         MaxMessageBytes = config.MaxMessageBytes,
     };
 
@@ -196,7 +203,12 @@ internal sealed class TcpFabric : IDisposable
 
                 if (_stopping)
                 {
-                    if (!Group.HasFailed)
+                    if (Group.HasFailed)
+                    {
+                        writer.Append(FailureNotice(q));
+                        writer.Flush();
+                    }
+                    else
                     {
                         writer.End();
                     }
@@ -269,6 +281,12 @@ internal sealed class TcpFabric : IDisposable
                     return;
                 }
 
+                if (header.Channel == FailureChannel)
+                {
+                    ReportPeerFailure(connection, frame);
+                    return;
+                }
+
                 for (int t = header.TargetLower; t < header.TargetUpper; t++)
                 {
                     if (Group.HasFinished(t))
@@ -297,6 +315,52 @@ internal sealed class TcpFabric : IDisposable
                 writer.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// The frame a failing process sends each peer before it resets the connection, so the
+    /// peer's workers fail with the original cause rather than just "connection reset":
+    /// a header on <see cref="FailureChannel"/> (a channel id no dataflow allocates) from this
+    /// process's first worker to all of the peer's workers; payload: the failed worker's index
+    /// (u32, big-endian) and the error's text in UTF-8, at most <see cref="FailureTextBytes"/>.
+    /// </summary>
+    private byte[] FailureNotice(int q)
+    {
+        string text;
+        int worker;
+        try
+        {
+            Group.ThrowIfFailed(-1);
+            return [];
+        }
+        catch (PeerFailedException e)
+        {
+            worker = e.FailedWorker;
+            text = e.InnerException is { } inner ? $"{inner.GetType().Name}: {inner.Message}" : e.Message;
+        }
+
+        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(text);
+        int length = sizeof(uint) + Math.Min(utf8.Length, FailureTextBytes);
+        var frame = new byte[Timely.Bytes.MessageHeader.Size + length];
+        new Timely.Bytes.MessageHeader(FailureChannel, _first, q * _threads, (q + 1) * _threads, length, 0).WriteTo(frame);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(Timely.Bytes.MessageHeader.Size), (uint)worker);
+        utf8.AsSpan(0, length - sizeof(uint)).CopyTo(frame.AsSpan(Timely.Bytes.MessageHeader.Size + sizeof(uint)));
+        return frame;
+    }
+
+    private void ReportPeerFailure(PeerConnection connection, ReadOnlySpan<byte> frame)
+    {
+        var payload = frame[Timely.Bytes.MessageHeader.Size..];
+        if (payload.Length < sizeof(uint))
+        {
+            Group.Fail(connection.Process * _threads, new TcpTransportException($"{connection.Name} reported a failure without details.") { Peer = connection.Name });
+            return;
+        }
+
+        uint worker = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload);
+        int failed = worker < (uint)Group.Peers ? (int)worker : connection.Process * _threads;
+        string text = System.Text.Encoding.UTF8.GetString(payload[sizeof(uint)..]);
+        Group.Fail(failed, new TcpTransportException($"{connection.Name} reports that worker {worker} failed: {text}") { Peer = connection.Name });
     }
 
     /// <summary>Before blocking on the socket: move spilled frames into the rings (waiting for room), then wake the workers that got any.</summary>
@@ -344,14 +408,14 @@ internal sealed class TcpFabric : IDisposable
             bell?.RingFenced();
         }
 
-        bool failed = Group.HasFailed;
-        if (failed)
+        var clock = Stopwatch.StartNew();
+        bool stopped = JoinAll(_sendThreads, clock);
+        if (Group.HasFailed)
         {
+            // The notices are out (or the bound passed): reset, so peers stop at once.
             AbortAll();
         }
 
-        var clock = Stopwatch.StartNew();
-        bool stopped = JoinAll(_sendThreads, clock);
         stopped &= JoinAll(_receiveThreads, clock);
         if (!stopped)
         {
