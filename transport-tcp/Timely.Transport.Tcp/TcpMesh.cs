@@ -170,6 +170,7 @@ public static class TcpMesh
     private static void AcceptHigher(Socket listener, PeerConnection?[] peers, Handshake self, TcpOptions options, Stopwatch clock, Action<string>? onRefused)
     {
         var refusals = new List<string>();
+        Span<byte> theirs = stackalloc byte[Handshake.Size];
         Span<byte> hello = stackalloc byte[Handshake.Size];
         self.WriteTo(hello);
         while (true)
@@ -190,10 +191,27 @@ public static class TcpMesh
 
             var socket = listener.Accept();
             string from = socket.RemoteEndPoint?.ToString() ?? "unknown address";
+            bool answered = false;
             try
             {
                 Configure(socket, options);
-                var remote = ReadHandshake(socket, self, $"a client at {from}", Min(options.ConnectTimeout - clock.Elapsed, HandshakeReadBound));
+                string client = $"a client at {from}";
+                ReadRaw(socket, theirs, self, client, Min(options.ConnectTimeout - clock.Elapsed, HandshakeReadBound));
+                Handshake remote;
+                try
+                {
+                    remote = Handshake.ReadAndCheck(theirs, self, client);
+                }
+                catch (TcpTransportException)
+                {
+                    // A mismatch is symmetric: with our handshake the client refuses us too, at
+                    // once and with the same reason, instead of retrying until its timeout.
+                    socket.Send(hello);
+                    socket.Shutdown(SocketShutdown.Send);
+                    answered = true;
+                    throw;
+                }
+
                 if (remote.Process <= self.Process)
                 {
                     throw new TcpTransportException($"handshake from process {remote.Process} at {from} refused: process {self.Process} accepts only higher indices.") { Peer = from };
@@ -211,7 +229,11 @@ public static class TcpMesh
             {
                 refusals.Add(e.Message);
                 onRefused?.Invoke(e.Message);
-                socket.LingerState = new LingerOption(true, 0);
+                if (!answered)
+                {
+                    socket.LingerState = new LingerOption(true, 0);   // reset: nothing it sent is read
+                }
+
                 socket.Dispose();
             }
             catch (SocketException e)
@@ -227,6 +249,12 @@ public static class TcpMesh
     private static Handshake ReadHandshake(Socket socket, Handshake self, string peer, TimeSpan bound)
     {
         Span<byte> buffer = stackalloc byte[Handshake.Size];
+        ReadRaw(socket, buffer, self, peer, bound);
+        return Handshake.ReadAndCheck(buffer, self, peer);
+    }
+
+    private static void ReadRaw(Socket socket, Span<byte> buffer, Handshake self, string peer, TimeSpan bound)
+    {
         socket.ReceiveTimeout = Math.Max(1, (int)bound.TotalMilliseconds);
         int have = 0;
         while (have < Handshake.Size)
@@ -240,6 +268,10 @@ public static class TcpMesh
             {
                 throw new TcpTransportException($"{peer} sent {have} of {Handshake.Size} handshake bytes within {bound.TotalSeconds:0.###} s.", e) { Peer = peer };
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                throw new TcpTransportException($"{peer} refused the connection (reset during the handshake): another process may already claim index {self.Process}; its log names the reason.", e) { Peer = peer };
+            }
 
             if (n == 0)
             {
@@ -250,7 +282,6 @@ public static class TcpMesh
         }
 
         socket.ReceiveTimeout = 0;
-        return Handshake.ReadAndCheck(buffer, self, peer);
     }
 
     private static void Configure(Socket socket, TcpOptions options)
