@@ -48,7 +48,7 @@ public static class TcpMesh
 
             if (listener is not null)
             {
-                AcceptHigher(listener, peers, self, options, deadline, onRefused);
+                AcceptHigher(listener, addresses, peers, self, options, deadline, onRefused);
             }
 
             return peers;
@@ -167,7 +167,7 @@ public static class TcpMesh
         }
     }
 
-    private static void AcceptHigher(Socket listener, PeerConnection?[] peers, Handshake self, TcpOptions options, Stopwatch clock, Action<string>? onRefused)
+    private static void AcceptHigher(Socket listener, IReadOnlyList<string> addresses, PeerConnection?[] peers, Handshake self, TcpOptions options, Stopwatch clock, Action<string>? onRefused)
     {
         var refusals = new List<string>();
         Span<byte> theirs = stackalloc byte[Handshake.Size];
@@ -219,11 +219,11 @@ public static class TcpMesh
 
                 if (peers[remote.Process] is not null)
                 {
-                    throw new TcpTransportException($"handshake from process {remote.Process} at {from} refused: process {remote.Process} is already connected from {peers[remote.Process]!.Address}.") { Peer = from };
+                    throw new TcpTransportException($"handshake from process {remote.Process} at {from} refused: process {remote.Process} is already connected ({peers[remote.Process]!.Address}).") { Peer = from };
                 }
 
                 socket.Send(hello);
-                peers[remote.Process] = new PeerConnection(remote.Process, from, socket, remote);
+                peers[remote.Process] = new PeerConnection(remote.Process, $"{addresses[remote.Process]} (connected from {from})", socket, remote);
             }
             catch (TcpTransportException e)
             {
