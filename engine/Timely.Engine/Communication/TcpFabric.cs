@@ -34,8 +34,10 @@ namespace Timely.Communication;
 ///   host (<see cref="Config.PeerTimeout"/>).
 /// - Shutdown (<see cref="Dispose"/>, after every local worker returned): send threads drain
 ///   their rings, send timely's end of stream and shut down their side; receive threads end
-///   at the peer's end of stream (then that peer's workers count as finished, and frames
-///   still coming for a finished local worker are dropped, since nobody will read them).
+///   at the peer's end of stream, however long that takes, unless something fails (then the
+///   connections are reset and the threads joined within a bound). After a peer's end of
+///   stream its workers count as finished, and frames
+///   still coming for a finished local worker are dropped, since nobody will read them.
 ///   Rings are freed only after every thread that touches them has stopped.
 /// - <c>_stopping</c> is volatile: written once by the disposing thread, polled by the
 ///   network threads between batches.
@@ -416,7 +418,23 @@ internal sealed class TcpFabric : IDisposable
             AbortAll();
         }
 
-        stopped &= JoinAll(_receiveThreads, clock);
+        // As in timely, a process that is done still waits for every peer to end its stream
+        // (a peer may be computing for a long time yet, and a reset would fail it); only a
+        // failure, here or on a connection, cuts the wait short.
+        foreach (var receiver in _receiveThreads)
+        {
+            while (!receiver.Join(IdlePoll))
+            {
+                if (Group.HasFailed)
+                {
+                    AbortAll();
+                    clock.Restart();
+                    stopped &= JoinAll(_receiveThreads, clock);
+                    break;
+                }
+            }
+        }
+
         if (!stopped)
         {
             // A peer never ended its stream within the bound: reset, which unblocks the threads.
@@ -448,6 +466,7 @@ internal sealed class TcpFabric : IDisposable
         Group.Dispose();
     }
 
+    /// <summary>Joins <paramref name="threads"/> within <c>_shutdownBound</c> of <paramref name="clock"/>'s start.</summary>
     private bool JoinAll(List<Thread> threads, Stopwatch clock)
     {
         bool all = true;
