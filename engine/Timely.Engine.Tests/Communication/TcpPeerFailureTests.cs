@@ -83,6 +83,33 @@ public sealed class TcpPeerFailureTests
         guards.Dispose();
     }
 
+    [Fact]
+    public void A_message_above_the_peers_limit_fails_both_processes_with_the_reason()
+    {
+        var config = Config.Cluster(1, 0, FreePorts.Loopback(2), TransportKind.Tcp) with
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            MaxMessageBytes = 4096,
+            JobName = "oversize-" + Guid.NewGuid().ToString("N"),
+        };
+        var results = WorkerRun.Run(config, allocator =>
+        {
+            var (senders, receiver) = allocator.Allocate<byte[]>(0);
+            if (allocator.Index == 0)
+            {
+                byte[]? big = new byte[10_000];
+                senders[1].Push(ref big);
+                senders[1].Done();
+            }
+
+            WorkerRun.ReceiveExactly(allocator, receiver, 1, _ => { });
+            return 0;
+        });
+
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => Assert.Contains("above the limit of 4096", Assert.IsType<PeerFailedException>(r.Error).Message, StringComparison.Ordinal));
+    }
+
     /// <summary>Connects to process 0 as process 1 with the job's handshake and reads the reply.</summary>
     private static Socket FakeProcessOne(Config config)
     {

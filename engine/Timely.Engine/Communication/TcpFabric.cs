@@ -235,6 +235,12 @@ internal sealed class TcpFabric : IDisposable
                 Group.Fail(q * _threads, e);
             }
         }
+#pragma warning disable CA1031 // anything else (a local message above the cap, say) fails the job by name instead of crashing the process
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Group.Fail(q * _threads, new TcpTransportException($"sending to {connection.Name} failed: {e.GetType().Name}: {e.Message}", e) { Peer = connection.Name });
+        }
         finally
         {
             foreach (var reader in readers)
@@ -310,6 +316,12 @@ internal sealed class TcpFabric : IDisposable
                 Group.Fail(q * w, e);
             }
         }
+#pragma warning disable CA1031 // a failure of the receive path fails the job by name instead of crashing the process
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Group.Fail(q * w, new TcpTransportException($"receiving from {connection.Name} failed: {e.GetType().Name}: {e.Message}", e) { Peer = connection.Name });
+        }
         finally
         {
             foreach (var writer in writers)
@@ -360,7 +372,10 @@ internal sealed class TcpFabric : IDisposable
         }
 
         uint worker = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload);
-        int failed = worker < (uint)Group.Peers ? (int)worker : connection.Process * _threads;
+        // The reporter's first failure may be one it blamed on us (this connection broke on its
+        // side, say); recorded as a local worker's, that worker would not see it as a peer's.
+        bool foreign = worker < (uint)Group.Peers && (worker < (uint)_first || worker >= (uint)(_first + _threads));
+        int failed = foreign ? (int)worker : connection.Process * _threads;
         string text = System.Text.Encoding.UTF8.GetString(payload[sizeof(uint)..]);
         Group.Fail(failed, new TcpTransportException($"{connection.Name} reports that worker {worker} failed: {text}") { Peer = connection.Name });
     }
