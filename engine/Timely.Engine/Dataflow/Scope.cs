@@ -209,8 +209,9 @@ public sealed class Scope<T> : IDataflowRuntime
             }
         }
 
+        tracker.RecordPushedChanges = false;
         tracker.PropagateAll();
-        tracker.PushedChanges.Clear();
+        tracker.ClearChangedTargetNodes();
         _tracker = tracker;
     }
 
@@ -235,18 +236,18 @@ public sealed class Scope<T> : IDataflowRuntime
         ((IDataflowRuntime)this).FlushExternal();
         ReceiveProgress(tracker);
         tracker.PropagateAll();
-        var pushed = tracker.PushedChanges;
-        if (!pushed.IsEmpty)
+        var changed = tracker.ChangedTargetNodes;
+        if (changed.Count > 0)
         {
-            foreach (var ((location, _), _) in pushed.Compacted())
+            foreach (var node in changed)
             {
-                if (!location.IsSource && _operators[location.Node]!.NotifyOnFrontier)
+                if (_operators[node]!.NotifyOnFrontier)
                 {
-                    Activate(location.Node);
+                    Activate(node);
                 }
             }
 
-            pushed.Clear();
+            tracker.ClearChangedTargetNodes();
         }
 
         if (_activeCount > 0)
