@@ -21,6 +21,10 @@ public static class Program
 
         root.Options.Add(new HelpOption("--help", "-?"));
         root.Subcommands.Add(HelloCommand.Create());
+        foreach (var workload in WorkloadCommands.Create())
+        {
+            root.Subcommands.Add(workload);
+        }
 
         try
         {

@@ -131,9 +131,10 @@ public sealed class RingWriterReaderTests
     [InlineData(64, 5000)]
     public void Fragmented_messages_round_trip(int capacity, int length)
     {
+        var pool = new BufferPool(BufferPool.DefaultMaxArrayLength, 4);
         using var ring = SpscByteRing.Allocate(capacity);
-        using var writer = new RingWriter(ring);
-        using var reader = new RingReader(ring);
+        using var writer = new RingWriter(ring, pool);
+        using var reader = new RingReader(ring, pool);
         var sent = new List<(int, byte[])> { (1, Pattern(3, 1)), (2, Pattern(length, 2)), (3, Pattern(5, 3)), (4, Pattern(length - 1, 4)) };
         foreach (var (type, payload) in sent)
         {
@@ -145,6 +146,7 @@ public sealed class RingWriterReaderTests
         Assert.Equal(length - 1 > ring.MaxPayload ? 2 : 1, writer.FragmentedMessages);
         AssertMessages(sent, Pump(writer, reader, sent.Count));
         Assert.False(reader.IsAssembling);
+        Assert.Equal(0, pool.Outstanding);               // staging and reassembly buffers all returned (tracked in DEBUG builds)
     }
 
     [Fact]

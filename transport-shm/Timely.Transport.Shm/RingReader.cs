@@ -51,6 +51,9 @@ public sealed class RingReader : IDisposable
     /// <summary>True while part of a fragmented message has arrived and the rest has not.</summary>
     public bool IsAssembling => _assembly is not null;
 
+    /// <summary>Whether the ring holds records not read yet (see <see cref="SpscByteRing.HasUnread"/>).</summary>
+    public bool HasUnread => _ring.HasUnread;
+
     /// <summary>Next whole message, or false when none has fully arrived yet.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryRead(out int type, out ReadOnlySpan<byte> message)

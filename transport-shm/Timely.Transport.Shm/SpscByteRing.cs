@@ -114,6 +114,12 @@ public sealed class SpscByteRing : IDisposable
     public long Tail => Volatile.Read(ref _region.Int64At(RingDescriptor.TailOffset));
 
     /// <summary>
+    /// Consumer: whether records past the read position have been published (one acquire
+    /// load of the shared tail). A parking worker calls it after announcing sleep.
+    /// </summary>
+    public bool HasUnread => Volatile.Read(ref _region.Int64At(RingDescriptor.TailOffset)) != _cursors.ReadPosition;
+
+    /// <summary>
     /// Producer: claims a record of <paramref name="payloadLength"/> bytes (0 to
     /// <see cref="MaxPayload"/>) and returns its payload span to serialize into; finish with
     /// <see cref="Commit(int)"/>. Returns false (and claims nothing) when the ring lacks room.

@@ -209,6 +209,45 @@ public abstract class AllocatorContract
     }
 
     [Fact]
+    public void A_sender_that_returns_at_once_still_delivers_everything()
+    {
+        // Far more than a small ring holds: the rest waits in the sender's overflow queue
+        // when the sender's worker returns, and must still arrive.
+        const int messages = 400;
+        foreach (int n in WorkerCounts.Where(c => c > 1))
+        {
+            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            {
+                var (senders, receiver) = allocator.Allocate<long[]>(0);
+                if (allocator.Index == 0)
+                {
+                    for (int i = 0; i < messages; i++)
+                    {
+                        for (int t = 1; t < allocator.Peers; t++)
+                        {
+                            long[]? m = new long[128];
+                            m[0] = i;
+                            m[127] = -i;
+                            senders[t].Push(ref m);
+                        }
+                    }
+
+                    return 0;
+                }
+
+                int next = 0;
+                WorkerRun.ReceiveExactly(allocator, receiver, messages, m =>
+                {
+                    Assert.Equal(next, m[0]);
+                    Assert.Equal(-next, m[127]);
+                    next++;
+                });
+                return next;
+            });
+        }
+    }
+
+    [Fact]
     public void Buffers_come_back_through_the_push_slot()
     {
         foreach (int n in WorkerCounts)

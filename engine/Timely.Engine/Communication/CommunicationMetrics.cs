@@ -57,7 +57,7 @@ public static class CommunicationMetrics
         }
     }
 
-    internal static IDisposable Register(WorkerCounters counters, Doorbell? doorbell)
+    internal static IDisposable Register(WorkerCounters counters, IDoorbell? doorbell)
     {
         var registration = new Registration(counters, doorbell);
         lock (Gate)
@@ -82,11 +82,11 @@ public static class CommunicationMetrics
         }
     }
 
-    private sealed class Registration(WorkerCounters counters, Doorbell? doorbell) : IDisposable
+    private sealed class Registration(WorkerCounters counters, IDoorbell? doorbell) : IDisposable
     {
         public WorkerCounters Counters { get; } = counters;
 
-        public Doorbell? Doorbell { get; } = doorbell;
+        public IDoorbell? Doorbell { get; } = doorbell;
 
         public void Dispose()
         {

@@ -27,7 +27,7 @@ namespace Timely.Communication;
 /// - Counters (parks, wakes) are plain fields written by one thread each and read for
 ///   metrics; torn reads of a long on 64-bit do not happen.
 /// </remarks>
-internal sealed class Doorbell : IDisposable
+internal sealed class Doorbell : IDoorbell, IDisposable
 {
     private const int Awake = 0;
     private const int Sleeping = 1;

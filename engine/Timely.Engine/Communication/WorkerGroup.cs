@@ -11,13 +11,15 @@ namespace Timely.Communication;
 /// are rung so parked workers see it at once. A volatile read per <c>Receive</c> is one
 /// load of a line that is never written in a healthy run.
 /// </remarks>
-internal sealed class WorkerGroup : IDisposable
+internal sealed class WorkerGroup : IPeerStatus, IDisposable
 {
     private FailureRecord? _failure;
+    private readonly int[] _finished;
 
     public WorkerGroup(int peers)
     {
         Peers = peers;
+        _finished = new int[peers];
         Doorbells = new Doorbell[peers];
         for (int i = 0; i < peers; i++)
         {
@@ -31,6 +33,20 @@ internal sealed class WorkerGroup : IDisposable
 
     /// <summary>Whether any worker failed (wakes parked workers so they can throw).</summary>
     public bool HasFailed => Volatile.Read(ref _failure) is not null;
+
+    /// <summary>Whether worker <paramref name="worker"/> has returned.</summary>
+    public bool HasFinished(int worker) => Volatile.Read(ref _finished[worker]) != 0;
+
+    /// <summary>Records that <paramref name="worker"/> returned, and wakes the others (a sender draining towards it can stop).</summary>
+    public void MarkFinished(int worker)
+    {
+        Volatile.Write(ref _finished[worker], 1);
+        Interlocked.MemoryBarrier();
+        foreach (var bell in Doorbells)
+        {
+            bell.RingAfterFence();
+        }
+    }
 
     /// <summary>Records the first failure and wakes every worker.</summary>
     public void Fail(int worker, Exception error)

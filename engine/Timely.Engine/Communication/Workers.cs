@@ -23,10 +23,9 @@ public static class Workers
             throw new ConfigException($"--pin: pinning is supported on Linux only; this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
         }
 
-        var (allocators, firstIndex, shared) = Build(config);
+        var (allocators, firstIndex, shared, group) = Build(config);
         var results = new WorkerResult<T>[allocators.Length];
         var threads = new System.Threading.Thread[allocators.Length];
-        WorkerGroup? group = shared as WorkerGroup;
         for (int local = 0; local < allocators.Length; local++)
         {
             var allocator = allocators[local];
@@ -52,7 +51,25 @@ public static class Workers
                 }
                 finally
                 {
-                    allocator.Dispose();
+                    // Dispose first: a binary allocator delivers what is still in its
+                    // overflow queues before it lets go; then tell the others we are gone.
+                    try
+                    {
+                        allocator.Dispose();
+                    }
+#pragma warning disable CA1031 // a failure to deliver on exit becomes the worker's result
+                    catch (Exception e)
+#pragma warning restore CA1031
+                    {
+                        if (results[slot].IsOk)
+                        {
+                            results[slot] = WorkerResult<T>.Err(worker, e);
+                        }
+
+                        group?.Fail(worker, e);
+                    }
+
+                    group?.MarkFinished(worker);
                 }
             })
             {
@@ -69,12 +86,13 @@ public static class Workers
         return new WorkerGuards<T>(threads, results, firstIndex, shared);
     }
 
-    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared) Build(Config config)
+    /// <summary>Allocators for the local workers, the global index of the first, what they share (disposed last) and the group that hears of failures.</summary>
+    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) Build(Config config)
     {
         switch (config.Kind)
         {
             case CommunicationKind.Thread:
-                return ([new ThreadAllocator()], 0, null);
+                return ([new ThreadAllocator()], 0, null, null);
 
             case CommunicationKind.Process:
             {
@@ -86,7 +104,7 @@ public static class Workers
                     allocators[i] = new ProcessAllocator(fabric, i, config.SpinIterations);
                 }
 
-                return (allocators, 0, group);
+                return (allocators, 0, group, group);
             }
 
             case CommunicationKind.ProcessBinary:
@@ -100,6 +118,9 @@ public static class Workers
         }
     }
 
-    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared) BuildProcessBinary(Config config) =>
-        throw new ConfigException("ProcessBinary (-z) arrives with the byte ring in this version.");
+    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) BuildProcessBinary(Config config)
+    {
+        var fabric = new ProcessBinaryFabric(config.Threads, config.RingBytes);
+        return (fabric.CreateAllocators(config.SpinIterations), 0, fabric, fabric.Group);
+    }
 }

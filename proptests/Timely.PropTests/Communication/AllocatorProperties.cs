@@ -32,6 +32,14 @@ public sealed class AllocatorProperties
         Check.One(Quick, Prop.ForAll(PlanGen(8, 2000).ToArbitrary(), plan => Deliver(TimelyConfig.Process(plan.Workers), plan)));
 
     [Fact]
+    public void ProcessBinary_delivers_random_traffic_exactly_once_in_order_through_small_rings() =>
+        Check.One(
+            Quick,
+            Prop.ForAll(
+                PlanGen(6, 3000).SelectMany(_ => Gen.Elements(4096, 8192, 65536), (plan, ring) => (plan, ring)).ToArbitrary(),
+                x => Deliver(TimelyConfig.ProcessBinary(x.plan.Workers) with { RingBytes = x.ring }, x.plan)));
+
+    [Fact]
     public void Thread_delivers_random_traffic_exactly_once_in_order() =>
         Check.One(Quick, Prop.ForAll(PlanGen(1, 2000).ToArbitrary(), plan => Deliver(TimelyConfig.Thread, plan)));
 

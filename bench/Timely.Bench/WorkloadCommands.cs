@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Timely.Bench.Workloads;
+using Timely.Communication;
+
+namespace Timely.Bench;
+
+/// <summary>
+/// <c>timely pingpong ITER ELEMS</c>, <c>timely exchange BATCH ROUNDS</c>, <c>timely barrier ITER</c>:
+/// timely's examples with the same arguments and meaning, so figures compare one to one.
+/// Each worker prints <c>&lt;elapsed&gt;\tworker &lt;i&gt; complete</c>; <c>--json</c> adds one summary line.
+/// </summary>
+public static class WorkloadCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        yield return Make(
+            "pingpong",
+            "Records loop through exchange -> map(x + 1) -> branch_when(t < ITER) -> feedback(1): ELEMS x (ITER + 1) record passes.",
+            ["ITER", "ELEMS"],
+            (config, a) => PingPong.Run(config, a[0], a[1]));
+        yield return Make(
+            "exchange",
+            "Each round sends 0..BATCH into an input, exchanges it, advances to the round and steps until the probe passes.",
+            ["BATCH", "ROUNDS"],
+            (config, a) => ExchangeRounds.Run(config, a[0], a[1]));
+        yield return Make(
+            "barrier",
+            "One notify operator in a feedback(1) loop with no data: a progress-only round per iteration.",
+            ["ITER"],
+            (config, a) => BarrierRounds.Run(config, a[0]));
+    }
+
+    private static Command Make(string name, string description, string[] argumentNames, Func<Config, ulong[], WorkloadResult[]> run)
+    {
+        var options = new CommunicationOptions();
+        var command = new Command(name, description);
+        var arguments = argumentNames.Select(a => new Argument<ulong>(a) { Description = $"{a} (a non-negative integer)" }).ToArray();
+        foreach (var a in arguments)
+        {
+            command.Arguments.Add(a);
+        }
+
+        var json = new Option<bool>("--json") { Description = "Also print one JSON summary line (elapsed ms, records, gen0 GCs, allocated bytes during the timed part)." };
+        command.Options.Add(json);
+        options.AddTo(command);
+        command.SetAction(result =>
+        {
+            var config = options.ToConfig(result);
+            ulong[] values = arguments.Select(a => result.GetValue(a)).ToArray();
+            var results = run(config, values);
+            foreach (var r in results.OrderBy(r => r.Worker))
+            {
+                Console.WriteLine($"{FormatDuration(r.Elapsed)}\tworker {r.Worker} complete");
+                if (name == "exchange" && r.Elapsed > TimeSpan.Zero)
+                {
+                    Console.WriteLine($"worker {r.Worker}: {(r.Records / r.Elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture)} records/s");
+                }
+            }
+
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(Summary(name, values, config, results));
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The JSON summary line of a run: the slowest worker's time, totals over workers.</summary>
+    public static string Summary(string workload, ulong[] args, Config config, IReadOnlyList<WorkloadResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(results);
+        var summary = new Dictionary<string, object>
+        {
+            ["workload"] = workload,
+            ["args"] = args,
+            ["workers"] = config.Peers,
+            ["local_workers"] = results.Count,
+            ["process"] = config.ProcessIndex,
+            ["elapsed_ms"] = results.Count == 0 ? 0 : results.Max(r => r.Elapsed.TotalMilliseconds),
+            ["records"] = results.Sum(r => r.Records),
+            ["gen0"] = results.Count == 0 ? 0 : results.Max(r => r.Gen0Collections),
+            ["allocated_bytes"] = results.Sum(r => r.AllocatedBytes),
+        };
+        return JsonSerializer.Serialize(summary);
+    }
+
+    /// <summary>A duration as Rust's <c>{:?}</c> prints it (<c>279.123456ms</c>, <c>1.661234567s</c>), as timely's examples do.</summary>
+    public static string FormatDuration(TimeSpan elapsed)
+    {
+        double seconds = elapsed.TotalSeconds;
+        return seconds >= 1
+            ? seconds.ToString("0.#########", CultureInfo.InvariantCulture) + "s"
+            : seconds >= 1e-3
+                ? (seconds * 1e3).ToString("0.######", CultureInfo.InvariantCulture) + "ms"
+                : (seconds * 1e6).ToString("0.###", CultureInfo.InvariantCulture) + "µs";
+    }
+}

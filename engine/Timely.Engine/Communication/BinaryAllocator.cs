@@ -1,0 +1,327 @@
+using Timely.Bytes;
+using Timely.Transport.Shm;
+
+namespace Timely.Communication;
+
+/// <summary>
+/// The allocator of one worker whose messages travel as bytes (timely's zero-copy
+/// allocators): <c>ProcessBinary</c> in one process, and the shared-memory and TCP
+/// transports between processes. Pushers serialize in place into SPSC byte rings; a
+/// receive drains the rings, checks each header and decodes into the channel's inbox.
+/// </summary>
+/// <remarks>
+/// Owned by one worker thread. A push claims ring space and serializes into it; when the
+/// ring is full the message goes to the writer's overflow queue (never blocking: two
+/// workers sending to each other must not deadlock) and drains on <see cref="Release"/>,
+/// <see cref="Receive"/> or a push. Messages for channels this worker has not allocated
+/// are copied aside and delivered when it does.
+/// </remarks>
+public sealed class BinaryAllocator : Allocator
+{
+    private readonly int _index;
+    private readonly int _peers;
+    private readonly int _spinIterations;
+    private readonly BinaryLinks _links;
+    private readonly RingWriter[] _distinctWriters;
+    private readonly bool[] _dirty;
+    private readonly Dictionary<int, IBinaryInbox> _inboxes = new();
+    private readonly List<(int Id, IBinaryInbox Inbox)> _inboxList = new();
+    private readonly Dictionary<int, List<PendingMessage>> _pending = new();
+    private readonly WorkerCounters _counters;
+    private readonly IDisposable _metrics;
+    private readonly Func<BinaryAllocator, bool> _hasWork = static a => a.HasWorkOrFailure();
+    private int _lastChannel = -1;
+    private IBinaryInbox? _lastInbox;
+
+    internal BinaryAllocator(int index, int peers, BinaryLinks links, int spinIterations)
+    {
+        _index = index;
+        _peers = peers;
+        _links = links;
+        _spinIterations = spinIterations;
+        _distinctWriters = links.WriterByTarget.Distinct().ToArray();
+        _dirty = new bool[peers];
+        _counters = new WorkerCounters(index);
+        _metrics = CommunicationMetrics.Register(_counters, links.OwnBell);
+    }
+
+    public override int Index => _index;
+
+    public override int Peers => _peers;
+
+    /// <summary>This worker's communication counters.</summary>
+    public WorkerCounters Counters => _counters;
+
+    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
+    {
+        if (_inboxes.ContainsKey(channelId))
+        {
+            throw new InvalidOperationException($"channel {channelId} is already allocated on worker {_index}; each id is allocated once.");
+        }
+
+        var codec = WireCodec<T>.Default;
+        var senders = new IPush<T>[_peers];
+        for (int target = 0; target < _peers; target++)
+        {
+            senders[target] = new BinaryPusher<T>(codec, _links.WriterByTarget[target], _links.BellByTarget[target], _dirty, _counters, channelId, _index, target);
+        }
+
+        var inbox = new BinaryInbox<T>(codec, channelId, _peers, _counters);
+        _inboxes.Add(channelId, inbox);
+        _inboxList.Add((channelId, inbox));
+        _lastChannel = -1;
+
+        if (_pending.Remove(channelId, out var early))
+        {
+            foreach (var message in early)
+            {
+                var bytes = message.Buffer.AsSpan(0, message.Length);
+                MessageHeader.TryRead(bytes, out var header);
+                inbox.Deliver(header, bytes[MessageHeader.Size..]);
+                BufferPool.Shared.Return(message.Buffer);
+            }
+        }
+
+        return (senders, inbox);
+    }
+
+    public override void Receive()
+    {
+        _links.Status.ThrowIfFailed(_index);
+        FlushWriters();
+        foreach (var reader in _links.Readers)
+        {
+            while (reader.TryRead(out int type, out ReadOnlySpan<byte> message))
+            {
+                Dispatch(type, message);
+            }
+
+            reader.ReleaseRead();
+        }
+
+        foreach (var (id, inbox) in _inboxList)
+        {
+            if (inbox.Touched)
+            {
+                inbox.Touched = false;
+                if (!Events.Contains(id))
+                {
+                    Events.Add(id);
+                }
+            }
+        }
+    }
+
+    public override void Release()
+    {
+        FlushWriters();
+        bool any = false;
+        for (int t = 0; t < _dirty.Length; t++)
+        {
+            any |= _dirty[t];
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        Interlocked.MemoryBarrier();
+        for (int t = 0; t < _dirty.Length; t++)
+        {
+            if (_dirty[t])
+            {
+                _dirty[t] = false;
+                _links.BellByTarget[t].RingAfterFence();
+            }
+        }
+    }
+
+    public override void AwaitEvents(TimeSpan? timeout)
+    {
+        _links.Status.ThrowIfFailed(_index);
+        if (timeout == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        Release();
+        var spinner = default(SpinWait);
+        for (int i = 0; i < _spinIterations; i++)
+        {
+            if (HasWorkOrFailure())
+            {
+                return;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        // With messages still in an overflow queue, the reader making room does not ring us:
+        // poll for room at least every millisecond rather than sleeping past it.
+        if (!FlushWriters())
+        {
+            var poll = TimeSpan.FromMilliseconds(1);
+            timeout = timeout is { } t && t < poll ? t : poll;
+        }
+
+        _links.OwnBell.Park(timeout, _hasWork, this);
+        _links.Status.ThrowIfFailed(_index);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            DeliverQueuedOnExit();
+            _metrics.Dispose();
+            foreach (var writer in _distinctWriters)
+            {
+                writer.Dispose();
+            }
+
+            foreach (var reader in _links.Readers)
+            {
+                reader.Dispose();
+            }
+
+            foreach (var list in _pending.Values)
+            {
+                foreach (var message in list)
+                {
+                    BufferPool.Shared.Return(message.Buffer);
+                }
+            }
+
+            _pending.Clear();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// A worker that returns may still have messages in overflow queues (its rings were
+    /// full). They are delivered before the worker lets go, as the receivers make room; what
+    /// is queued for a worker that has itself finished, or after a failure, is dropped,
+    /// since nobody will read it.
+    /// </summary>
+    private void DeliverQueuedOnExit()
+    {
+        while (true)
+        {
+            Release();
+            bool waiting = false;
+            foreach (var writer in _distinctWriters)
+            {
+                if (writer.OverflowCount > 0 && !AllTargetsFinished(writer))
+                {
+                    waiting = true;
+                }
+            }
+
+            if (!waiting || _links.Status.HasFailed)
+            {
+                return;
+            }
+
+            _links.OwnBell.Park(TimeSpan.FromMilliseconds(1), static _ => false, 0);
+        }
+    }
+
+    private bool AllTargetsFinished(RingWriter writer)
+    {
+        for (int t = 0; t < _peers; t++)
+        {
+            if (ReferenceEquals(_links.WriterByTarget[t], writer) && !_links.Status.HasFinished(t))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Moves overflow into the rings; true when nothing is left queued.</summary>
+    private bool FlushWriters()
+    {
+        bool empty = true;
+        long spills = 0;
+        foreach (var writer in _distinctWriters)
+        {
+            empty &= writer.Flush();
+            spills += writer.OverflowedMessages;
+        }
+
+        _counters.SpillsRef = spills;
+        return empty;
+    }
+
+    private bool HasWorkOrFailure()
+    {
+        foreach (var reader in _links.Readers)
+        {
+            if (reader.HasUnread)
+            {
+                return true;
+            }
+        }
+
+        foreach (var (_, inbox) in _inboxList)
+        {
+            if (inbox.HasData)
+            {
+                return true;
+            }
+        }
+
+        return _links.Status.HasFailed;
+    }
+
+    private void Dispatch(int type, ReadOnlySpan<byte> message)
+    {
+        if (type != 0 || !MessageHeader.TryRead(message, out var header))
+        {
+            throw new WireFormatException($"worker {_index}: a ring record of type {type} and {message.Length} bytes is not a message (expected type 0 and a {MessageHeader.Size}-byte header).");
+        }
+
+        if (header.RequiredBytes != message.Length)
+        {
+            throw new WireFormatException($"worker {_index}: header says {header.Length} payload bytes for channel {header.Channel}, the record holds {message.Length - MessageHeader.Size}.");
+        }
+
+        if (_index < header.TargetLower || _index >= header.TargetUpper)
+        {
+            throw new WireFormatException($"worker {_index}: received a message for workers {header.TargetLower}..{header.TargetUpper - 1} on channel {header.Channel}.");
+        }
+
+        IBinaryInbox? inbox;
+        if (header.Channel == _lastChannel)
+        {
+            inbox = _lastInbox;
+        }
+        else if (_inboxes.TryGetValue(header.Channel, out inbox))
+        {
+            _lastChannel = header.Channel;
+            _lastInbox = inbox;
+        }
+
+        if (inbox is not null)
+        {
+            inbox.Deliver(header, message[MessageHeader.Size..]);
+            return;
+        }
+
+        // Not allocated here yet: keep a copy until it is.
+        byte[] copy = BufferPool.Shared.Rent(message.Length);
+        message.CopyTo(copy);
+        if (!_pending.TryGetValue(header.Channel, out var list))
+        {
+            list = new List<PendingMessage>();
+            _pending.Add(header.Channel, list);
+        }
+
+        list.Add(new PendingMessage(copy, message.Length));
+    }
+
+    private readonly record struct PendingMessage(byte[] Buffer, int Length);
+}

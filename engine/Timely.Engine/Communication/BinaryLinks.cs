@@ -1,0 +1,26 @@
+using Timely.Transport.Shm;
+
+namespace Timely.Communication;
+
+/// <summary>
+/// The byte paths of one worker of a binary allocator: where messages to each target go,
+/// whom to wake, and which rings bring messages in. ProcessBinary builds them from in-process
+/// rings; the transports build them from mapped files or from rings to their network threads.
+/// </summary>
+internal sealed class BinaryLinks
+{
+    /// <summary>Writer for each target worker (index = global worker). Several targets may share one writer (one per remote process, say).</summary>
+    public required RingWriter[] WriterByTarget { get; init; }
+
+    /// <summary>Doorbell to ring after writing for each target (the target worker, or the thread that carries its bytes).</summary>
+    public required IDoorbell[] BellByTarget { get; init; }
+
+    /// <summary>Rings whose messages are for this worker.</summary>
+    public required RingReader[] Readers { get; init; }
+
+    /// <summary>This worker's own doorbell.</summary>
+    public required IDoorbell OwnBell { get; init; }
+
+    /// <summary>Where failures and finished workers elsewhere show up.</summary>
+    public required IPeerStatus Status { get; init; }
+}

@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+using Timely.Bytes;
+using Timely.Transport.Shm;
+
+namespace Timely.Communication;
+
+/// <summary>
+/// Sends typed messages to one target as bytes: timely's <c>MessageHeader</c> and the
+/// codec's encoding, serialized in place into the ring the writer claims. The item stays in
+/// the caller's slot after the push (its bytes are sent, the object is free to reuse), which
+/// is how timely's binary pushers hand buffers back.
+/// </summary>
+internal sealed class BinaryPusher<T> : IPush<T>
+    where T : class
+{
+    private readonly IWireCodec<T> _codec;
+    private readonly RingWriter _writer;
+    private readonly IDoorbell _bell;
+    private readonly bool[] _dirty;
+    private readonly WorkerCounters _counters;
+    private readonly int _channel;
+    private readonly int _source;
+    private readonly int _target;
+    private long _seqno;
+
+    public BinaryPusher(IWireCodec<T> codec, RingWriter writer, IDoorbell bell, bool[] dirty, WorkerCounters counters, int channel, int source, int target)
+    {
+        _codec = codec;
+        _writer = writer;
+        _bell = bell;
+        _dirty = dirty;
+        _counters = counters;
+        _channel = channel;
+        _source = source;
+        _target = target;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Push(ref T? item)
+    {
+        if (item is null)
+        {
+            Done();
+            return;
+        }
+
+        int length = _codec.Measure(item);
+        Span<byte> record = _writer.Claim(MessageHeader.Size + length);
+        new MessageHeader(_channel, _source, _target, _target + 1, length, _seqno++).WriteTo(record);
+        int written = _codec.Write(record[MessageHeader.Size..], item);
+        if (written != length)
+        {
+            ThrowCodecMismatch(length, written);
+        }
+
+        _writer.Commit(0);
+        _counters.MessagesSentRef++;
+        _counters.BytesSentRef += MessageHeader.Size + length;
+        _dirty[_target] = true;
+        _bell.RingIfSleeping();
+    }
+
+    public void Done()
+    {
+        _writer.Flush();
+        _dirty[_target] = false;
+        Interlocked.MemoryBarrier();
+        _bell.RingAfterFence();
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowCodecMismatch(int measured, int written) =>
+        throw new InvalidOperationException($"the codec for {typeof(T).Name} measured {measured} bytes but wrote {written} (channel {_channel}); Measure must be exact.");
+}

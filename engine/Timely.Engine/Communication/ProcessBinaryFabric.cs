@@ -1,0 +1,56 @@
+using Timely.Transport.Shm;
+
+namespace Timely.Communication;
+
+/// <summary>
+/// The rings of a <see cref="CommunicationKind.ProcessBinary"/> computation: one SPSC byte
+/// ring per ordered pair of workers (self included: every message takes the serialized
+/// path, as it would between processes), in native memory. Freed when the guards are
+/// disposed, after every worker has stopped.
+/// </summary>
+internal sealed class ProcessBinaryFabric : IDisposable
+{
+    private readonly SpscByteRing[] _rings;
+
+    public ProcessBinaryFabric(int peers, int ringBytes)
+    {
+        Group = new WorkerGroup(peers);
+        _rings = new SpscByteRing[peers * peers];
+        for (int i = 0; i < _rings.Length; i++)
+        {
+            _rings[i] = SpscByteRing.Allocate(ringBytes);
+        }
+    }
+
+    public WorkerGroup Group { get; }
+
+    public BinaryAllocator[] CreateAllocators(int spinIterations)
+    {
+        int peers = Group.Peers;
+        var allocators = new BinaryAllocator[peers];
+        for (int w = 0; w < peers; w++)
+        {
+            var links = new BinaryLinks
+            {
+                WriterByTarget = Enumerable.Range(0, peers).Select(t => new RingWriter(_rings[(w * peers) + t])).ToArray(),
+                BellByTarget = Group.Doorbells,
+                Readers = Enumerable.Range(0, peers).Select(s => new RingReader(_rings[(s * peers) + w])).ToArray(),
+                OwnBell = Group.Doorbells[w],
+                Status = Group,
+            };
+            allocators[w] = new BinaryAllocator(w, peers, links, spinIterations);
+        }
+
+        return allocators;
+    }
+
+    public void Dispose()
+    {
+        foreach (var ring in _rings)
+        {
+            ring.Dispose();
+        }
+
+        Group.Dispose();
+    }
+}
