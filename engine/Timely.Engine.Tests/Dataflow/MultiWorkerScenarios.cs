@@ -11,11 +11,12 @@ namespace Timely.Engine.Tests.Dataflow;
 /// </summary>
 public sealed class MultiWorkerScenarios
 {
-    public static TheoryData<string> Configs => new() { "thread", "process1", "process2", "process3", "process4" };
+    public static TheoryData<string> Configs => new() { "thread", "process1", "process2", "process3", "process4", "binary1", "binary2", "binary3" };
 
     private static Config ConfigFor(string name) => name switch
     {
         "thread" => Config.Thread,
+        _ when name.StartsWith("binary", StringComparison.Ordinal) => Config.ProcessBinary(int.Parse(name["binary".Length..], System.Globalization.CultureInfo.InvariantCulture)),
         _ => Config.Process(int.Parse(name["process".Length..], System.Globalization.CultureInfo.InvariantCulture)),
     };
 
