@@ -11,18 +11,27 @@ namespace Timely.Engine.Tests.Dataflow;
 /// </summary>
 public sealed class MultiWorkerScenarios
 {
-    public static TheoryData<string> Configs => new() { "thread", "process1", "process2", "process3", "process4", "binary1", "binary2", "binary3" };
+    public static TheoryData<string> Configs => new()
+    {
+        "thread", "process1", "process2", "process3", "process4", "binary1", "binary2", "binary3",
+        "thread+demand", "process3+demand", "binary2+demand",
+    };
 
-    private static Config ConfigFor(string name) => name switch
+    private static Config ConfigFor(string name) => name.Replace("+demand", "", StringComparison.Ordinal) switch
     {
         "thread" => Config.Thread,
-        _ when name.StartsWith("binary", StringComparison.Ordinal) => Config.ProcessBinary(int.Parse(name["binary".Length..], System.Globalization.CultureInfo.InvariantCulture)),
-        _ => Config.Process(int.Parse(name["process".Length..], System.Globalization.CultureInfo.InvariantCulture)),
+        var plain when plain.StartsWith("binary", StringComparison.Ordinal) => Config.ProcessBinary(int.Parse(plain["binary".Length..], System.Globalization.CultureInfo.InvariantCulture)),
+        var plain => Config.Process(int.Parse(plain["process".Length..], System.Globalization.CultureInfo.InvariantCulture)),
     };
 
     private static TResult[] RunBounded<TResult>(string config, Func<Worker, TResult> logic)
     {
-        var task = Task.Run(() => Execute.Run(ConfigFor(config), logic));
+        bool demand = config.EndsWith("+demand", StringComparison.Ordinal);
+        var task = Task.Run(() => Execute.Run(ConfigFor(config), worker =>
+        {
+            worker.ProgressMode = demand ? ProgressMode.Demand : ProgressMode.Eager;
+            return logic(worker);
+        }));
         Assert.True(task.Wait(TimeSpan.FromSeconds(30)), $"{config}: the computation did not finish");
         return task.Result;
     }

@@ -37,12 +37,14 @@ public sealed class Scope<T> : IDataflowRuntime
     private int _activeCount;
     private long _sequence;
     private bool _complete;
+    private readonly ProgressMode _mode;
 
     internal Scope(Worker worker, int index)
     {
         Worker = worker;
         DataflowIndex = index;
         ActivateAction = Activate;
+        _mode = worker.ProgressMode;
         int id = worker.NextChannelId();
         DataflowCodecs.EnsureProgress<T>();
         (_progressOut, _progressIn) = worker.Allocator.Allocate<ProgressMessage<T>>(id);
@@ -101,6 +103,9 @@ public sealed class Scope<T> : IDataflowRuntime
     }
 
     internal Action<int> ActivateAction { get; }
+
+    /// <summary>Progress batches this worker has sent for this dataflow.</summary>
+    internal long ProgressBatchesSent => _sequence;
 
     internal Tracker<T> Tracker => _tracker ?? throw new InvalidOperationException("the dataflow is still being built");
 
@@ -266,8 +271,10 @@ public sealed class Scope<T> : IDataflowRuntime
         }
 
         Harvest();
-        SendProgress();
-        if (!tracker.TrackingAnything)
+        SendProgress(tracker);
+
+        // Held (demand-mode) changes keep the dataflow alive even if the tracker is empty.
+        if (!tracker.TrackingAnything && _batch.IsEmpty)
         {
             _complete = true;
         }
@@ -351,7 +358,7 @@ public sealed class Scope<T> : IDataflowRuntime
         }
     }
 
-    private void SendProgress()
+    private void SendProgress(Tracker<T> tracker)
     {
         if (_batch.IsEmpty)
         {
@@ -359,6 +366,11 @@ public sealed class Scope<T> : IDataflowRuntime
         }
 
         var updates = _batch.Compacted();
+        if (_mode == ProgressMode.Demand && !AnyGlobalDecrement(tracker, updates))
+        {
+            return;
+        }
+
         for (int w = 0; w < _progressOut.Length; w++)
         {
             var message = _spare[w] ?? new ProgressMessage<T>();
@@ -377,6 +389,19 @@ public sealed class Scope<T> : IDataflowRuntime
 
         _sequence++;
         _batch.Clear();
+    }
+
+    private static bool AnyGlobalDecrement(Tracker<T> tracker, ReadOnlySpan<((Location Location, T Time) Item, long Diff)> updates)
+    {
+        foreach (var ((location, time), diff) in updates)
+        {
+            if (diff < 0 && tracker.IsGlobal(location, time))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void ThrowIfSealed()

@@ -30,6 +30,12 @@ public sealed class Worker
     /// <summary>The communication layer this worker uses.</summary>
     public Allocator Allocator { get; }
 
+    /// <summary>
+    /// How dataflows built from now on report progress (default <see cref="ProgressMode.Eager"/>).
+    /// The choice is local: each worker's sending rule is safe whatever the others do.
+    /// </summary>
+    public ProgressMode ProgressMode { get; set; } = ProgressMode.Eager;
+
     /// <summary>Whether some dataflow still has capabilities or messages somewhere.</summary>
     public bool HasDataflows => _dataflows.Count > 0;
 

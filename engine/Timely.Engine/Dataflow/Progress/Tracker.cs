@@ -113,6 +113,19 @@ public sealed class Tracker<T>
     /// <summary>Pointstamp counts (capabilities held) at output <paramref name="port"/> of <paramref name="node"/>.</summary>
     public MutableAntichain<T> SourcePointstamps(int node, int port) => _sourcePointstamps[node][port];
 
+    /// <summary>
+    /// Whether a decrement at <paramref name="time"/> on <paramref name="location"/> could change
+    /// what other workers see (timely's <c>is_global</c>): no implication there is strictly
+    /// earlier, and the time is implied there only once.
+    /// </summary>
+    public bool IsGlobal(Location location, T time)
+    {
+        var implications = location.IsSource
+            ? _sourceImplications[location.Node][location.Port]
+            : _targetImplications[location.Node][location.Port];
+        return !implications.LessThan(time) && implications.CountFor(time) <= 1;
+    }
+
     /// <summary>Records a change in messages in flight to an input; applied by <see cref="PropagateAll"/>.</summary>
     public void UpdateTarget(int node, int port, T time, long diff) => _pending.Update((Location.Target(node, port), time), diff);
 
