@@ -22,6 +22,11 @@ namespace Timely.Dataflow;
 /// </remarks>
 public sealed class Scope<T> : IDataflowRuntime
 {
+    // Design: owned by one worker thread (see Worker). Progress leaves through one pusher per
+    // worker and arrives through one puller; the allocator keeps each sender's messages in
+    // order, and ReceiveProgress checks the sequence number per sender so that a reordering
+    // transport fails loudly instead of letting a frontier advance early. Messages are
+    // recycled: the last one sent to each worker comes back through the push slot.
     private readonly List<OperatorCore<T>?> _operators = new();
     private readonly List<(Location Source, Location Target)> _edges = new();
     private readonly List<OperatorCore<T>> _external = new();
