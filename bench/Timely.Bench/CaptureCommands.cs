@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
-using Timely.Bytes;
 using Timely.Communication;
 using Timely.Dataflow;
 using Timely.Dataflow.Capture;
@@ -87,7 +86,7 @@ public static class CaptureCommands
         command.SetAction(result =>
         {
             string dir = result.GetValue(outDir)!;
-            var written = CaptureFiles(options.ToConfig(result), dir, result.GetValue(rounds), result.GetValue(records));
+            var written = WriteCaptureFiles(options.ToConfig(result), dir, result.GetValue(rounds), result.GetValue(records));
             foreach (var (path, bytes) in written)
             {
                 Console.WriteLine($"{path}\t{bytes} bytes");
@@ -103,7 +102,7 @@ public static class CaptureCommands
     /// <paramref name="dir"/>/&lt;worker&gt;.bin; returns each local file and its length.
     /// Worker w sends round * 1_000_000 + i * peers + w for i in 0..records at time round.
     /// </summary>
-    public static (string Path, long Bytes)[] CaptureFiles(Config config, string dir, int rounds, int records)
+    public static (string Path, long Bytes)[] WriteCaptureFiles(Config config, string dir, int rounds, int records)
     {
         ArgumentNullException.ThrowIfNull(dir);
         ArgumentOutOfRangeException.ThrowIfNegative(rounds);
@@ -164,7 +163,7 @@ public static class CaptureCommands
 
                 return 0;
             }
-            catch (Exception e) when (e is InvalidDataException or WireFormatException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"timely replay-file: {e.Message}");
                 return 1;
@@ -184,7 +183,7 @@ public static class CaptureCommands
         ArgumentNullException.ThrowIfNull(paths);
         foreach (string path in paths)
         {
-            Check<TData>(path);
+            CaptureFiles.ReadChecked<ulong, TData>(path);
         }
 
         var queues = Execute.Run(config, worker =>
@@ -206,31 +205,5 @@ public static class CaptureCommands
         });
 
         return queues.SelectMany(q => q.Drain()).Extract().ToDebugLines().ToList();
-    }
-
-    private static void Check<TData>(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new InvalidDataException($"{path}: no such file");
-        }
-
-        var events = new List<Event<ulong, TData>>();
-        using (var reader = new EventReader<ulong, TData>(File.OpenRead(path)))
-        {
-            try
-            {
-                while (reader.TryNext(out var e))
-                {
-                    events.Add(e);
-                }
-            }
-            catch (WireFormatException e)
-            {
-                throw new InvalidDataException($"{path}: {e.Message}", e);
-            }
-        }
-
-        CaptureProtocol.Validate(events, complete: true, path);
     }
 }

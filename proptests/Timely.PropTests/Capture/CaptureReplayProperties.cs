@@ -15,7 +15,7 @@ namespace Timely.PropTests.Capture;
 /// </summary>
 public sealed class CaptureReplayProperties
 {
-    private static readonly FsCheck.Config Runs = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(30);
+    private static readonly FsCheck.Config Runs = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(20);
 
     // An action: kind 0 sends Value at the input's time, 1 advances the time by Value % 3,
     // 2 steps the worker (which lets the capture see frontier changes mid-script).
@@ -23,7 +23,7 @@ public sealed class CaptureReplayProperties
 
     private static Arbitrary<((int Kind, int Value)[][] Scripts, int ReplayWorkers, bool Exchange, bool FromBytes, int[] Chunks)> Cases() =>
         Gen.Zip(
-                Gen.Choose(1, 3).SelectMany(k => Action.ArrayOf().Select(a => a.Take(40).ToArray()).ArrayOf(k)),
+                Gen.Choose(1, 3).SelectMany(k => Action.ArrayOf().Select(a => a.Take(30).ToArray()).ArrayOf(k)),
                 Gen.Zip(
                     Gen.Zip(Gen.Choose(1, 3), Generators.Bool),
                     Gen.Zip(Generators.Bool, Gen.Choose(0, 40).ArrayOf().Where(a => a.Length > 0 && a.Any(c => c > 0)))))
