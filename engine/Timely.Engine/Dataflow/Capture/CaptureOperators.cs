@@ -25,7 +25,8 @@ public static class CaptureOperators
     /// <item>The last event is the Progress that takes the last frontier to empty.</item>
     /// </list>
     /// Each Messages event owns a copy of the received batch (the channel keeps its list for
-    /// reuse): one list and one event per received batch.
+    /// reuse): one list and one event per received batch. An <see cref="EventWriter{T, TData}"/>
+    /// is written to in place instead, allocating nothing per event.
     /// </remarks>
     public static void CaptureInto<T, TData>(this Stream<T, TData> stream, IEventPusher<T, TData> pusher)
     {
@@ -38,6 +39,10 @@ public static class CaptureOperators
             // The frontier last reported; a reader assumes {minimum} before the first event.
             var reported = new List<T> { TimestampTraits<T>.Default.Minimum };
             var changes = new ChangeBatch<T>();
+            // An EventWriter serializes at once and keeps nothing, so it is handed the received
+            // batch and a reused update list in place: no allocation per event on that path.
+            var writer = pusher as EventWriter<T, TData>;
+            var scratch = new List<(T, long)>();
             return () =>
             {
                 ReadOnlySpan<T> frontier = input.Frontier.Frontier;
@@ -57,14 +62,33 @@ public static class CaptureOperators
                     reported.AddRange(frontier);
                     if (!changes.IsEmpty)
                     {
-                        pusher.Push(new Event<T, TData>.Progress([.. changes.Compacted()]));
+                        if (writer is not null)
+                        {
+                            scratch.Clear();
+                            scratch.AddRange(changes.Compacted());
+                            writer.PushProgress(scratch);
+                        }
+                        else
+                        {
+                            pusher.Push(new Event<T, TData>.Progress([.. changes.Compacted()]));
+                        }
+
                         changes.Clear();
                     }
                 }
 
                 while (input.TryNext(out var capability, out var data))
                 {
-                    if (data.Count > 0)
+                    if (data.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    if (writer is not null)
+                    {
+                        writer.PushMessages(capability.Time, data);
+                    }
+                    else
                     {
                         pusher.Push(new Event<T, TData>.Messages(capability.Time, new List<TData>(data)));
                     }
