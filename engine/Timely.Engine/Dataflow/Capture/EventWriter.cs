@@ -122,19 +122,6 @@ public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
         }
     }
 
-    /// <summary>Payload bytes of <paramref name="e"/> (without the length prefix).</summary>
-    internal static int Measure(Event<T, TData> e)
-    {
-        if (e is Event<T, TData>.Messages m)
-        {
-            List<TData> data = m.Data;
-            return checked(TagSize + WireCodec<T>.Default.Measure(m.Time) + WireCodec<List<TData>>.Default.Measure(data));
-        }
-
-        List<(T, long)> updates = ((Event<T, TData>.Progress)e).Updates;
-        return checked(TagSize + WireCodec<List<(T, long)>>.Default.Measure(updates));
-    }
-
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private byte[] Grow(int needed)
     {
