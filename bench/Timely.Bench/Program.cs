@@ -26,6 +26,11 @@ public static class Program
             root.Subcommands.Add(workload);
         }
 
+        foreach (var capture in CaptureCommands.Create())
+        {
+            root.Subcommands.Add(capture);
+        }
+
         try
         {
             return root.Parse(args).Invoke();
