@@ -26,6 +26,9 @@ public static class Program
             root.Subcommands.Add(workload);
         }
 
+        root.Subcommands.Add(Suite.SuiteCommand.Create());
+        root.Subcommands.Add(Suite.CountersProbeCommand.Create());
+
         try
         {
             return root.Parse(args).Invoke();
