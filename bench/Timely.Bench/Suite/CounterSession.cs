@@ -59,7 +59,10 @@ public sealed class CounterSession : IDisposable
         var spin = new SpinWait();
         while (DateTime.UtcNow < deadline)
         {
-            if (DiagnosticsClient.GetPublishedProcesses().Contains(pid))
+            // The runtime publishes its port as $TMPDIR/dotnet-diagnostic-{pid}-{key}-socket; the child
+            // inherits our TMPDIR. (DiagnosticsClient.GetPublishedProcesses reads every process's
+            // environ and throws when one exits meanwhile, so it is not used.)
+            if (Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{pid}-*-socket").Length > 0)
             {
                 try
                 {
@@ -67,11 +70,7 @@ public sealed class CounterSession : IDisposable
                     reason = null;
                     return new CounterSession(session);
                 }
-                catch (ServerNotAvailableException e)
-                {
-                    last = e;
-                }
-                catch (IOException e)
+                catch (Exception e) when (e is ServerNotAvailableException or DiagnosticsClientException or IOException or UnauthorizedAccessException)
                 {
                     last = e;
                 }

@@ -28,7 +28,7 @@ public static class SuiteRunner
         if (settings.Calibrate)
         {
             settings.Progress.WriteLine("calibrating: cache-line ping-pong and loopback socket round trip ...");
-            calibration = Calibration.Measure(settings.Size == SuiteSize.Full ? 1_000_000 : 100_000);
+            calibration = Calibration.Measure(settings.Size == SuiteSize.Full ? 200_000 : 20_000);
             settings.Progress.WriteLine($"  cache line {calibration.CacheLineRoundTripNs:0} ns/round trip, socket {calibration.SocketRoundTripNs:0} ns/round trip");
         }
 
