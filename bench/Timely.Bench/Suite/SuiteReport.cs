@@ -41,16 +41,29 @@ public sealed class SuiteReport
         SuiteReport? report;
         try
         {
-            report = JsonSerializer.Deserialize<SuiteReport>(File.ReadAllText(path), Options);
+            string text = File.ReadAllText(path);
+            using (var doc = JsonDocument.Parse(text))
+            {
+                // Checked on the raw document: a missing "format" must not pass as the default.
+                if (doc.RootElement.ValueKind != JsonValueKind.Object
+                    || !doc.RootElement.TryGetProperty("format", out var format)
+                    || format.ValueKind != JsonValueKind.String
+                    || format.GetString() != CurrentFormat)
+                {
+                    throw new BaselineException($"baseline {path}: not a suite result (no \"format\": \"{CurrentFormat}\").");
+                }
+            }
+
+            report = JsonSerializer.Deserialize<SuiteReport>(text, Options);
         }
         catch (JsonException e)
         {
             throw new BaselineException($"baseline {path}: not valid suite JSON ({e.Message}).", e);
         }
 
-        if (report is null || report.Format != CurrentFormat)
+        if (report is null)
         {
-            throw new BaselineException($"baseline {path}: not a suite result (format is '{report?.Format}', expected '{CurrentFormat}').");
+            throw new BaselineException($"baseline {path}: not a suite result (null).");
         }
 
         if (report.Rows.Count == 0)
