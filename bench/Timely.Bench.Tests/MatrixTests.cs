@@ -47,3 +47,34 @@ public class MatrixTests
         Assert.False(SuiteRunner.Unavailable(134, "Segmentation fault"));
     }
 }
+
+public class ParseTests
+{
+    private static SuiteRow Row(string config) => SuiteMatrix.Rows(SuiteSize.Smoke).Single(r => r.Label == "exchange-small-batch" && r.Configuration == config);
+
+    [Fact]
+    public void Launcher_prefixed_summary_lines_are_combined_per_process()
+    {
+        var row = Row("shm x2");
+        string stdout = """
+            [p0] 1.2ms	worker 0 complete
+            [p0] {"workload":"exchange","args":[100,10],"workers":2,"elapsed_ms":3.5,"records":1000,"gen0":1,"allocated_bytes":100}
+            [p1] {"workload":"exchange","args":[100,10],"workers":2,"elapsed_ms":4.5,"records":1000,"gen0":0,"allocated_bytes":50}
+            """;
+        var sample = SuiteRunner.Parse(row, new ChildRun { StandardOutput = stdout, WallMilliseconds = 300, CountersNote = "test" }, out string? error);
+        Assert.True(sample is not null, error);
+        Assert.Equal((4.5, 2000L, 1L, 150L), (sample.Milliseconds, sample.Records, sample.JsonGen0, sample.JsonAllocatedBytes));
+        Assert.StartsWith("none", sample.CountersSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Wrong_record_counts_and_missing_summaries_are_failures()
+    {
+        var row = Row("-w 1");
+        string wrong = """{"workload":"exchange","args":[100,10],"workers":1,"elapsed_ms":3.5,"records":999,"gen0":0,"allocated_bytes":0}""";
+        Assert.Null(SuiteRunner.Parse(row, new ChildRun { StandardOutput = wrong }, out string? error));
+        Assert.Contains("expected 1000", error, StringComparison.Ordinal);
+        Assert.Null(SuiteRunner.Parse(row, new ChildRun { StandardOutput = "1ms\tworker 0 complete" }, out error));
+        Assert.Contains("no --json summary", error, StringComparison.Ordinal);
+    }
+}

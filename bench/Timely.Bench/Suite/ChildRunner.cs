@@ -10,8 +10,13 @@ namespace Timely.Bench.Suite;
 /// </summary>
 public static class ChildRunner
 {
-    /// <summary>Runs <paramref name="exe"/> with <paramref name="arguments"/> to completion or the deadline.</summary>
-    public static ChildRun Run(TimelyExecutable exe, IReadOnlyList<string> arguments, TimeSpan deadline, bool counters, string dumpDirectory)
+    /// <summary>
+    /// Runs <paramref name="exe"/> with <paramref name="arguments"/> to completion or the deadline.
+    /// With <paramref name="processes"/> above 1 the child is timely's launcher, which starts the
+    /// cluster's processes itself; the counters are then read from those (its children, found
+    /// through /proc) and summed, since the workload runs there and not in the launcher.
+    /// </summary>
+    public static ChildRun Run(TimelyExecutable exe, IReadOnlyList<string> arguments, TimeSpan deadline, bool counters, string dumpDirectory, int processes = 1)
     {
         ArgumentNullException.ThrowIfNull(exe);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -30,11 +35,27 @@ public static class ChildRunner
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {exe}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        string? countersNote = null;
-        CounterSession? session = counters ? CounterSession.Attach(process.Id, TimeSpan.FromSeconds(2), out countersNote) : null;
-        if (!counters)
+        string? countersNote = counters ? null : "counters off (--no-counters)";
+        var sessions = new List<CounterSession>();
+        if (counters)
         {
-            countersNote = "counters off (--no-counters)";
+            var targets = processes > 1 ? ChildProcesses(process.Id, processes, TimeSpan.FromSeconds(3)) : [process.Id];
+            if (targets.Count < processes)
+            {
+                countersNote = $"found {targets.Count} of the launcher's {processes} worker processes";
+            }
+
+            foreach (int pid in targets)
+            {
+                if (CounterSession.Attach(pid, TimeSpan.FromSeconds(2), out string? reason) is { } session)
+                {
+                    sessions.Add(session);
+                }
+                else
+                {
+                    countersNote = $"process {pid}: {reason}";
+                }
+            }
         }
 
         try
@@ -55,9 +76,25 @@ public static class ChildRunner
 
             double wall = clock.Elapsed.TotalMilliseconds;
             ProcessCounters? figures = null;
-            if (session is not null)
+            if (sessions.Count > 0 && sessions.Count == processes)
             {
-                figures = session.Finish(TimeSpan.FromSeconds(2), out countersNote);
+                // Summed over the cluster's processes; any process without figures voids the sum.
+                var sum = new ProcessCounters(0, 0, 0, 0);
+                foreach (var session in sessions)
+                {
+                    if (session.Finish(TimeSpan.FromSeconds(2), out string? reason) is { } one)
+                    {
+                        sum = new ProcessCounters(Math.Max(sum.Intervals, one.Intervals), sum.Gen0 + one.Gen0, sum.AllocatedBytes + one.AllocatedBytes, sum.CpuMilliseconds + one.CpuMilliseconds);
+                    }
+                    else
+                    {
+                        countersNote = reason;
+                        sum = default;
+                        break;
+                    }
+                }
+
+                figures = sum.Intervals > 0 ? sum : null;
             }
 
             bool drained = Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(10));
@@ -75,8 +112,44 @@ public static class ChildRunner
         }
         finally
         {
-            session?.Dispose();
+            foreach (var session in sessions)
+            {
+                session.Dispose();
+            }
         }
+    }
+
+    /// <summary>
+    /// The child processes of <paramref name="parent"/> (Linux: /proc/PID/task/PID/children), polled
+    /// until <paramref name="expected"/> have appeared or <paramref name="wait"/> has passed.
+    /// </summary>
+    private static List<int> ChildProcesses(int parent, int expected, TimeSpan wait)
+    {
+        string path = $"/proc/{parent}/task/{parent}/children";
+        var deadline = DateTime.UtcNow + wait;
+        var found = new List<int>();
+        var spin = new SpinWait();
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                found = File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The launcher exited (or this is not Linux): whatever was found is all there is.
+                return found;
+            }
+
+            if (found.Count >= expected)
+            {
+                return found;
+            }
+
+            spin.SpinOnce(sleep1Threshold: 10);
+        }
+
+        return found;
     }
 
     private static string WriteDump(int pid, string directory)

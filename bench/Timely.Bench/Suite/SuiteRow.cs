@@ -16,6 +16,9 @@ public sealed record SuiteRow(string Label, string Workload, IReadOnlyList<strin
     /// <summary>The row's identity in saved results and baselines: the exact command after <c>timely</c>.</summary>
     public string Id => string.Join(' ', new[] { Workload }.Concat(WorkloadArgs).Concat(ConfigArgs));
 
+    /// <summary>Processes of the computation (the launcher starts them when above 1).</summary>
+    public int Processes => ConfigArgs.Contains("--processes") ? Peers : 1;
+
     /// <summary>Whether the child prints the <c>--json</c> summary (every workload but <c>hello</c>).</summary>
     public bool HasJson => Workload != "hello";
 

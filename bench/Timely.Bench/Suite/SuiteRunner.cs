@@ -73,7 +73,7 @@ public static class SuiteRunner
     /// <summary>One run of one row: appends a sample, or sets the row's status and message.</summary>
     internal static void RunOnce(SuiteRow row, TimelyExecutable exe, SuiteSettings settings, RowResult result)
     {
-        var run = ChildRunner.Run(exe, row.Arguments, settings.Deadline, settings.Counters, settings.DumpDirectory);
+        var run = ChildRunner.Run(exe, row.Arguments, settings.Deadline, settings.Counters, settings.DumpDirectory, row.Processes);
         if (run.Hung)
         {
             result.Status = RowStatus.Hung;
@@ -123,17 +123,19 @@ public static class SuiteRunner
         long allocated = 0;
         if (row.HasJson)
         {
-            // One summary line per process (a multi-process launcher forwards each child's):
-            // the slowest elapsed, summed records and bytes, the largest gen0 count.
+            // One summary line per process (the multi-process launcher relays each child's with a
+            // "[p<i>] " prefix): the slowest elapsed, summed records and bytes, the largest gen0 count.
             ms = double.NaN;
             int lines = 0;
-            foreach (var line in run.StandardOutput.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            foreach (var raw in run.StandardOutput.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                if (!line.StartsWith('{') || !line.Contains("\"workload\"", StringComparison.Ordinal))
+                int brace = raw.IndexOf('{', StringComparison.Ordinal);
+                if (brace < 0 || !raw.Contains("\"workload\"", StringComparison.Ordinal) || (brace > 0 && !raw.StartsWith("[p", StringComparison.Ordinal)))
                 {
                     continue;
                 }
 
+                string line = raw[brace..];
                 try
                 {
                     using var doc = JsonDocument.Parse(line);
