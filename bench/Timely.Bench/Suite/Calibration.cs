@@ -13,11 +13,15 @@ namespace Timely.Bench.Suite;
 /// </summary>
 public static class Calibration
 {
-    /// <summary>Measures both floors; <paramref name="trips"/> round trips per batch.</summary>
-    public static CalibrationResult Measure(int trips, int batches = 5) => new()
+    /// <summary>
+    /// Measures both floors with <paramref name="trips"/> round trips in all, split into many short
+    /// batches: the best batch is the floor, and short batches give a loaded host more chances to
+    /// leave both threads on their cores for a whole batch.
+    /// </summary>
+    public static CalibrationResult Measure(int trips, int batches = 20) => new()
     {
-        CacheLineRoundTripNs = CacheLineRoundTrip(trips, batches),
-        SocketRoundTripNs = SocketRoundTrip(Math.Max(1, trips / 10), batches),
+        CacheLineRoundTripNs = CacheLineRoundTrip(Math.Max(1, trips / batches), batches),
+        SocketRoundTripNs = SocketRoundTrip(Math.Max(1, trips / 10 / batches), batches),
     };
 
     /// <summary>

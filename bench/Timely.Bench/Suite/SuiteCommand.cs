@@ -67,7 +67,7 @@ public static class SuiteCommand
                 Vs = other,
                 Progress = Console.Error,
             };
-            var report = SuiteRunner.Run(rows, settings, string.Join(' ', result.Tokens.Select(t => t.Value).Prepend("suite")));
+            var report = SuiteRunner.Run(rows, settings, "suite " + string.Join(' ', result.Tokens.Where(t => t.Value != "suite" || t.Type != System.CommandLine.Parsing.TokenType.Command).Select(t => t.Value)));
             return Report(report, baselineReport, filters.Length > 0, result.GetValue(threshold) / 100, result.GetValue(save), result.GetValue(markdown), Console.Out, Console.Error);
         });
         return command;

@@ -12,7 +12,7 @@ public static class TextReport
     public static IReadOnlyList<string[]> Table(SuiteReport report, IReadOnlyList<RowComparison>? baseline, IReadOnlyList<RowComparison>? vs)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var header = new List<string> { "row", "config", "build", "median ms", "min..max ms", "n", "ns/record", "x cache line", "x socket", "B/record (timed)", "proc alloc MB (src)" };
+        var header = new List<string> { "row", "config", "build", "median ms", "min..max ms", "n", "ns/record", "x cache line", "x socket", "B/record (timed)", "process: MB alloc, gen0, cpu ms (source)" };
         if (vs is not null)
         {
             header.AddRange(["this/vs", "band", "A/B verdict"]);
@@ -48,7 +48,7 @@ public static class TextReport
                     F(r.AllocatedPerRecord),
                     eventPipe.Length == 0
                         ? "n/a (" + (r.Samples.FirstOrDefault()?.CountersSource ?? "none") + ")"
-                        : $"{F(Stats.Median(eventPipe.Select(s => s.ProcessAllocatedBytes!.Value / 1e6).ToArray()))} (eventpipe, {eventPipe.Length}/{r.Samples.Count} runs)",
+                        : $"{F(Stats.Median(eventPipe.Select(s => s.ProcessAllocatedBytes!.Value / 1e6).ToArray()))}, {F(Stats.Median(eventPipe.Select(s => (double)(s.ProcessGen0 ?? 0)).ToArray()))}, {F(Stats.Median(eventPipe.Select(s => s.CpuMilliseconds ?? 0).ToArray()))} (eventpipe medians, {eventPipe.Length}/{r.Samples.Count} runs)",
                 ]);
             }
 
@@ -138,7 +138,7 @@ public static class TextReport
         text.AppendLine(Inv, $"- cache-line ping-pong between two threads: {F(report.Calibration.CacheLineRoundTripNs)} ns per round trip");
         text.AppendLine(Inv, $"- 8-byte TCP round trip on 127.0.0.1: {F(report.Calibration.SocketRoundTripNs)} ns").AppendLine();
         text.AppendLine("## Commands").AppendLine();
-        text.AppendLine("Each row is `timely <row>` (workloads with `--json`); the figure is the workload's own timed part (slowest worker), or for `hello` the process's wall-clock time (start-up). ns/record = median / records; `x cache line` and `x socket` divide it by the floors above.").AppendLine();
+        text.AppendLine("Each row is `timely <row>` (workloads with `--json`); the figure is the workload's own timed part (slowest worker), or for `hello` the process's wall-clock time (start-up). ns/record = median / records; `x cache line` and `x socket` divide it by the floors above. B/record (timed) is the workers' allocation during the timed part from the workload's `--json`; the process column is the whole process (or, for --processes rows, the sum over the cluster's processes) from EventPipe runtime counters, start-up included, a lower bound (the last partial 100 ms interval is lost).").AppendLine();
         text.AppendLine("```");
         foreach (var id in report.Rows.Select(r => r.Id).Distinct())
         {
