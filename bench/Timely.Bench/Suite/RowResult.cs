@@ -34,9 +34,9 @@ public sealed class RowResult
     [JsonIgnore]
     public double Median => Stats.Median(Milliseconds);
 
-    /// <summary>Median nanoseconds per record, or NaN.</summary>
+    /// <summary>Median nanoseconds per record, or NaN (also for hello, whose figure is process start-up, not per record).</summary>
     [JsonIgnore]
-    public double NanosecondsPerRecord => Samples.Count == 0 || Samples[0].Records == 0 ? double.NaN : Median * 1e6 / Samples[0].Records;
+    public double NanosecondsPerRecord => Label == "hello" || Samples.Count == 0 || Samples[0].Records == 0 ? double.NaN : Median * 1e6 / Samples[0].Records;
 
     /// <summary>Median bytes allocated per record in the timed part (from --json), or NaN.</summary>
     [JsonIgnore]

@@ -16,7 +16,7 @@ public static class SuiteCommand
         var smoke = new Option<bool>("--smoke") { Description = "Tiny sizes, one run per row, no calibration: checks only that every row completes with the expected records." };
         var filter = new Option<string[]>("--filter") { Description = "Rows whose 'label command' contains this text, or matches it as a glob (* ?); repeatable.", AllowMultipleArgumentsPerToken = true };
         var repeat = new Option<int?>("--repeat") { Description = "Runs per row and build (default 5, quick 3)." };
-        var timeout = new Option<double?>("--timeout") { Description = "Seconds before a run is declared hung, dumped and killed (default 120, quick 30, smoke 20)." };
+        var timeout = new Option<double?>("--timeout") { Description = "Seconds before a run is declared hung, dumped and killed (default 900, quick 60, smoke 20; full-size pingpong 1000 1000000 is 1e9 record passes)." };
         var save = new Option<string?>("--save") { Description = "Write every sample, the host and the calibration as JSON." };
         var baseline = new Option<string?>("--baseline") { Description = "Compare against a file written by --save; exit 1 on a regression." };
         var threshold = new Option<double>("--threshold") { Description = "Relative slow-down that counts as a regression, in percent, when also beyond the noise band.", DefaultValueFactory = _ => Comparison.DefaultThreshold * 100 };
@@ -58,9 +58,8 @@ public static class SuiteCommand
             var settings = new SuiteSettings
             {
                 Size = size,
-                Filters = filters,
                 Repeat = result.GetValue(repeat) ?? (size == SuiteSize.Full ? 5 : 3),
-                Deadline = TimeSpan.FromSeconds(result.GetValue(timeout) ?? size switch { SuiteSize.Full => 120, SuiteSize.Quick => 30, _ => 20 }),
+                Deadline = TimeSpan.FromSeconds(result.GetValue(timeout) ?? size switch { SuiteSize.Full => 900, SuiteSize.Quick => 60, _ => 20 }),
                 Counters = !result.GetValue(noCounters) && size != SuiteSize.Smoke,
                 Calibrate = size != SuiteSize.Smoke,
                 DumpDirectory = result.GetValue(dumps) ?? Path.Combine(Path.GetTempPath(), "timely-suite-dumps"),

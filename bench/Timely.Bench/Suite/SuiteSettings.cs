@@ -5,8 +5,6 @@ public sealed class SuiteSettings
 {
     public SuiteSize Size { get; init; } = SuiteSize.Full;
 
-    public IReadOnlyList<string> Filters { get; init; } = [];
-
     /// <summary>Runs per row and build (smoke: 1).</summary>
     public int Repeat { get; init; } = 5;
 
