@@ -9,14 +9,15 @@ namespace Timely.Bench.Suite;
 /// through Microsoft.Diagnostics.NETCore.Client, parsed by TraceEvent.
 /// </summary>
 /// <remarks>
-/// Design: <see cref="Attach"/> runs on the suite's thread; one background thread per session
-/// runs TraceEvent's <c>Process()</c> loop and is the only writer of the sums; it ends when the
-/// child exits (the EventPipe stream closes). <see cref="Finish"/> joins that thread before
-/// reading the sums, so the join publishes them and no field needs to be volatile.
 /// Counters arrive once per <see cref="IntervalSeconds"/>; a run shorter than one interval
 /// yields none, and the last partial interval before exit is never reported, so these sums are
 /// lower bounds — the suite says so by naming the source of every figure.
 /// </remarks>
+// Design: Attach runs on the suite's thread; one background thread per session runs TraceEvent's
+// Process() loop and is the only writer of the sums (_intervals, _gen0, _allocated, _cpuMs,
+// _error); it ends when the child exits (the EventPipe stream closes) or the session is stopped.
+// Finish joins that thread before reading the sums, so the join publishes them and no field needs
+// to be volatile. _stopNote is written only by the thread that calls Finish/Dispose.
 public sealed class CounterSession : IDisposable
 {
     /// <summary>Counter interval. Short, since suite runs last from 100 ms to seconds.</summary>

@@ -12,11 +12,11 @@ public static class SuiteMatrix
     /// </summary>
     private static readonly (string Label, string Workload, string[] Full, string[] Quick, string[] Smoke)[] Workloads =
     [
-        ("pingpong-latency", "pingpong", ["100000", "1"], ["5000", "1"], ["100", "1"]),
-        ("pingpong-throughput", "pingpong", ["1000", "1000000"], ["20", "100000"], ["5", "1000"]),
-        ("exchange-small-batch", "exchange", ["1000", "100000"], ["1000", "1000"], ["100", "10"]),
-        ("exchange-large-batch", "exchange", ["100000", "1000"], ["100000", "50"], ["1000", "10"]),
-        ("barrier", "barrier", ["1000000"], ["20000"], ["1000"]),
+        ("pingpong-latency", "pingpong", ["100000", "1"], ["2000", "1"], ["100", "1"]),
+        ("pingpong-throughput", "pingpong", ["1000", "1000000"], ["10", "100000"], ["5", "1000"]),
+        ("exchange-small-batch", "exchange", ["1000", "100000"], ["1000", "300"], ["100", "10"]),
+        ("exchange-large-batch", "exchange", ["100000", "1000"], ["100000", "20"], ["1000", "10"]),
+        ("barrier", "barrier", ["1000000"], ["10000"], ["1000"]),
         ("hello", "hello", [], [], []),
         ("roundtrip", "roundtrip", ["100000"], ["10000"], ["100"]),
     ];
