@@ -78,3 +78,55 @@ public class ParseTests
         Assert.Contains("no --json summary", error, StringComparison.Ordinal);
     }
 }
+
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly string _dir = ReportFiles.TempDirectory();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Exit, string Errors) Run(params string[] args)
+    {
+        var errors = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(errors);
+        try
+        {
+            return (Program.Main(args), errors.ToString());
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+    }
+
+    [Fact]
+    public void A_baseline_of_other_sizes_fails_before_running_with_exit_code_2()
+    {
+        string path = Path.Combine(_dir, "full.json");
+        var full = SuiteMatrix.Rows(SuiteSize.Full).Select(r => ReportFiles.Row(r.Id, 1, 2, 3)).ToArray();
+        ReportFiles.Report(full).Save(path);
+        var (exit, errors) = Run("suite", "--quick", "--baseline", path);
+        Assert.Equal(2, exit);
+        Assert.Contains("baseline does not have", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_baseline_or_vs_build_fails_with_exit_code_2()
+    {
+        var (exit, errors) = Run("suite", "--smoke", "--baseline", Path.Combine(_dir, "none.json"));
+        Assert.Equal(2, exit);
+        Assert.Contains("no such file", errors, StringComparison.Ordinal);
+        (exit, errors) = Run("suite", "--smoke", "--vs", Path.Combine(_dir, "nothing", "timely.dll"));
+        Assert.Equal(2, exit);
+        Assert.Contains("no timely build", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_filter_that_matches_nothing_lists_the_rows_and_exits_2()
+    {
+        var (exit, errors) = Run("suite", "--smoke", "--filter", "no-such-row");
+        Assert.Equal(2, exit);
+        Assert.Contains("roundtrip: roundtrip 100 -w 1", errors, StringComparison.Ordinal);
+    }
+}

@@ -55,6 +55,19 @@ public static class SuiteCommand
                 return 2;
             }
 
+            if (baselineReport is not null)
+            {
+                try
+                {
+                    Comparison.CheckRows(rows.Select(r => r.Id), baselineReport.Rows, filters.Length > 0);
+                }
+                catch (BaselineException e)
+                {
+                    Console.Error.WriteLine($"timely suite: {result.GetValue(baseline)}: {e.Message}");
+                    return 2;
+                }
+            }
+
             var settings = new SuiteSettings
             {
                 Size = size,
