@@ -31,6 +31,9 @@ public static class Program
             root.Subcommands.Add(capture);
         }
 
+        root.Subcommands.Add(Suite.SuiteCommand.Create());
+        root.Subcommands.Add(Suite.CountersProbeCommand.Create());
+
         try
         {
             return root.Parse(args).Invoke();
