@@ -16,12 +16,17 @@ namespace Timely.Transport.Shm;
 /// offset L*(1+w)      +----------------------------------------------------------+
 ///  (L = CacheLine)    | bell word i32 | finished i32 | parks i64 | wakes i64 |  |
 ///                     | zero ...            (worker w's line, w in 0..workers) |
+/// offset L*(1+workers)+----------------------------------------------------------+
+///                     | failed worker i32 | message length i32 | UTF-8 message |
+///                     | ... (FailureBytes in all)                              |
 ///                     +----------------------------------------------------------+
 /// </code>
 /// Design: the header is written once before the file is renamed into place (so a reader
 /// that opens it sees it whole) except <c>state</c> (release-stored by the owner process,
 /// acquire-loaded by peers) and <c>heartbeat</c> (bumped by the owner's liveness thread,
 /// read by peers' monitors; only its change matters, so plain volatile accesses suffice).
+/// The failure record is written once, by the first failing worker, before state is
+/// release-stored as Failed; a peer reads it only after it acquire-loads Failed.
 /// Each worker's line is its own cache line: the bell word is CAS'd by senders and the
 /// owner at message-rate wake-ups, and must not share a line with another worker's word.
 /// </remarks>
@@ -43,6 +48,9 @@ public sealed class ControlBlock : IDisposable
     private const int FinishedOffset = 4;
     private const int ParksOffset = 8;
     private const int WakesOffset = 16;
+
+    /// <summary>Bytes of the failure record: worker, length, message.</summary>
+    public const int FailureBytes = 1024;
 
     private readonly MappedFile _file;
     private readonly SharedDoorbell[] _bells;
@@ -85,7 +93,7 @@ public sealed class ControlBlock : IDisposable
     public long Heartbeat => Volatile.Read(ref _file.Region.Int64At(HeartbeatOffset));
 
     /// <summary>Bytes of a control file for <paramref name="workers"/> workers.</summary>
-    public static long RequiredBytes(int workers) => (long)CacheLine.Size * (1 + workers);
+    public static long RequiredBytes(int workers) => ((long)CacheLine.Size * (1 + workers)) + FailureBytes;
 
     /// <summary>
     /// Creates the control file at <paramref name="path"/> (replacing what is there) in state
@@ -188,8 +196,45 @@ public sealed class ControlBlock : IDisposable
     public void MarkFinished(int worker) =>
         Volatile.Write(ref _file.Region.Int32At(WorkerLine(worker) + FinishedOffset), 1);
 
+    /// <summary>
+    /// Publishes that global worker <paramref name="worker"/> failed with <paramref name="message"/>
+    /// (truncated to fit), then state Failed. Call once, from the first failure.
+    /// </summary>
+    public void PublishFailure(int worker, string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        long at = FailureOffset;
+        Span<byte> text = _file.Region.Slice(at + 8, FailureBytes - 8);
+        int length = System.Text.Encoding.UTF8.GetByteCount(message) <= text.Length
+            ? System.Text.Encoding.UTF8.GetBytes(message, text)
+            : System.Text.Encoding.UTF8.GetBytes(message.AsSpan(0, Math.Min(message.Length, text.Length / 4)), text);
+        _file.Region.Int32At(at) = worker;
+        _file.Region.Int32At(at + 4) = length;
+        State = ProcessState.Failed;
+    }
+
+    /// <summary>The failure record (worker, message) when <see cref="State"/> is Failed and one was published; else null.</summary>
+    public (int Worker, string Message)? ReadFailure()
+    {
+        if (State != ProcessState.Failed)
+        {
+            return null;
+        }
+
+        long at = FailureOffset;
+        int length = _file.Region.Int32At(at + 4);
+        if (length <= 0 || length > FailureBytes - 8)
+        {
+            return null;
+        }
+
+        return (_file.Region.Int32At(at), System.Text.Encoding.UTF8.GetString(_file.Region.Slice(at + 8, length)));
+    }
+
     /// <summary>Unmaps; the file stays (the owner deletes it at clean shutdown).</summary>
     public void Dispose() => _file.Dispose();
+
+    private long FailureOffset => (long)CacheLine.Size * (1 + Workers);
 
     private static long WorkerLine(int worker) => (long)CacheLine.Size * (1 + worker);
 }

@@ -202,7 +202,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
     private void OnLocalFailed(int worker, Exception error)
     {
-        _job.Own.State = ProcessState.Failed;
+        _job.Own.PublishFailure(worker, $"{error.GetType().Name}: {error.Message}");
         RingEveryone();
     }
 
@@ -245,9 +245,18 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             }
 
             string? reason = null;
+            int failedWorker = p * _threads;
             if (state == ProcessState.Failed)
             {
-                reason = "failed: a worker there threw (see its output)";
+                if (control.ReadFailure() is { } record)
+                {
+                    failedWorker = record.Worker;
+                    reason = $"failed: worker {record.Worker} threw {record.Message}";
+                }
+                else
+                {
+                    reason = "failed while connecting";
+                }
             }
             else if (!ProcessLiveness.IsAlive(control.Pid))
             {
@@ -271,7 +280,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             {
                 var failure = new RemoteFailure(
                     $"process {p} (pid {control.Pid}, workers {p * _threads}..{((p + 1) * _threads) - 1}) {reason}; shm job '{_job.Job}'.",
-                    p * _threads);
+                    failedWorker);
                 if (Interlocked.CompareExchange(ref _remote, failure, null) is null)
                 {
                     for (int w = 0; w < _threads; w++)
