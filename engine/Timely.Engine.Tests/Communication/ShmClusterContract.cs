@@ -223,7 +223,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
                 if (slot is { } token)
                 {
                     slot = null;
-                    if (IsParent && allocator.Index == 0 && token[0] == 50L * allocator.Peers)
+                    if (IsParent && allocator.Index == 0 && token[0] >= 50L * allocator.Peers && _killed.Count == 0)
                     {
                         KillChild(victim);   // mid-run, while the token circulates
                     }
@@ -302,7 +302,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         h *= 0xff51afd7ed558ccdUL;
         h ^= h >> 33;
         int bucket = (int)(h % 100);
-        int size = bucket < 70 ? 8 + (int)(h >> 8) % 200 : bucket < 95 ? 8 + (int)((h >> 8) % (ulong)(max / 6)) : 8 + (int)((h >> 8) % (ulong)max);
+        int size = bucket < 70 ? 8 + (int)((h >> 8) % 200) : bucket < 95 ? 8 + (int)((h >> 8) % (ulong)(max / 6)) : 8 + (int)((h >> 8) % (ulong)max);
         var bytes = new byte[size];
         BitConverter.TryWriteBytes(bytes, from);
         BitConverter.TryWriteBytes(bytes.AsSpan(4), seq);
