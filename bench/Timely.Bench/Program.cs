@@ -26,6 +26,7 @@ public static class Program
 
         root.Options.Add(new HelpOption("--help", "-?"));
         root.Subcommands.Add(HelloCommand.Create());
+        root.Subcommands.Add(ShmBenchCommand.Create());
         foreach (var workload in WorkloadCommands.Create())
         {
             root.Subcommands.Add(workload);
