@@ -148,19 +148,22 @@ public static class Launcher
         return exit;
     }
 
-    private static void KillIfRunning(Process child)
+    /// <summary>SIGKILLs a child this launcher started; false when it had already exited.</summary>
+    private static bool KillIfRunning(Process child)
     {
         try
         {
-            if (!child.HasExited)
+            if (child.HasExited)
             {
-                child.Kill(entireProcessTree: false);
+                return false;
             }
+
+            child.Kill(entireProcessTree: false);
+            return true;
         }
         catch (InvalidOperationException)
         {
-            // exited between the check and the kill: nothing left to stop
-            GC.KeepAlive(child);
+            return false;   // exited between the check and the kill: nothing left to stop
         }
     }
 

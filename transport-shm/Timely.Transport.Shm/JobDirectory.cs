@@ -23,8 +23,9 @@ namespace Timely.Transport.Shm;
 ///    pid (a ring from a dead incarnation has another pid and is not taken).
 /// 4. Publish Running and wait until every peer is Running too: after that, every file any
 ///    process needs is mapped, so a process that finishes early may unlink its files.
-/// Teardown (<see cref="Dispose"/>): publish Finished (unless Failed), delete our own files,
-/// unmap, and remove the directory when it is empty (the last process out).
+/// Teardown (<see cref="Dispose"/>): publish Finished (unless Failed), delete our own files
+/// and those of dead processes, unmap, and remove the directory when it is empty (the last
+/// process out).
 /// </remarks>
 public sealed class JobDirectory : IDisposable
 {
@@ -109,7 +110,7 @@ public sealed class JobDirectory : IDisposable
         var directory = new JobDirectory(path, job, processIndex, processes, workersPerProcess);
         try
         {
-            directory.ClearStaleFiles();
+            directory.ClearStaleFiles(refuseLive: true);
             directory.CreateOwnFiles(ringBytes);
             directory.Connect(Stopwatch.StartNew(), connectTimeout);
             return directory;
@@ -158,6 +159,9 @@ public sealed class JobDirectory : IDisposable
             control?.Dispose();
         }
 
+        // Files of peers that died (SIGKILL leaves them behind) go too, so the last live
+        // process out leaves nothing; files of live peers stay for them to remove.
+        ClearStaleFiles(refuseLive: false);
         TryRemoveEmptyDirectory();
     }
 
@@ -186,10 +190,20 @@ public sealed class JobDirectory : IDisposable
     private string RingPath(int sender, int receiver) =>
         System.IO.Path.Combine(Path, string.Create(CultureInfo.InvariantCulture, $"{RingPrefix}{sender}-to-{receiver}"));
 
-    private void ClearStaleFiles()
+    private void ClearStaleFiles(bool refuseLive)
     {
         int self = Environment.ProcessId;
-        foreach (string file in Directory.EnumerateFiles(Path))
+        string[] files;
+        try
+        {
+            files = Directory.GetFiles(Path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return;   // the last other process out already removed it
+        }
+
+        foreach (string file in files)
         {
             string name = System.IO.Path.GetFileName(file);
             int marker = name.IndexOf(TemporaryMarker, StringComparison.Ordinal);
@@ -201,7 +215,7 @@ public sealed class JobDirectory : IDisposable
             else if (name.StartsWith(ControlPrefix, StringComparison.Ordinal))
             {
                 pid = ControlBlock.TryReadPid(file);
-                if (pid is { } live && live != self && ProcessLiveness.IsAlive(live) && file == ControlPath(ProcessIndex))
+                if (refuseLive && pid is { } live && live != self && ProcessLiveness.IsAlive(live) && file == ControlPath(ProcessIndex))
                 {
                     throw new IOException(
                         $"shm job '{Job}' is in use: process {ProcessIndex} of it is running as pid {live} ('{file}'). Use another --job name, or stop that job.");
