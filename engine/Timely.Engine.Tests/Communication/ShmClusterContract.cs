@@ -25,6 +25,8 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     private readonly int? _childIndex = int.TryParse(Environment.GetEnvironmentVariable(ProcessVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : null;
     private readonly List<(Process Process, StringBuilder Output)> _children = [];
     private readonly HashSet<int> _killed = [];
+    private readonly HashSet<int> _stopped = [];
+    private readonly HashSet<int> _sigStopped = [];
     private string? _job;
     private string? _root;
 
@@ -41,6 +43,9 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
 
     /// <summary>Spin budget for the next <see cref="MakeConfig"/> (0: park at once).</summary>
     protected int Spin { get; set; } = Config.DefaultSpinIterations;
+
+    /// <summary>Peer timeout for the next <see cref="MakeConfig"/>.</summary>
+    protected TimeSpan PeerTimeout { get; set; } = Config.DefaultPeerTimeout;
 
     private bool IsParent => _childIndex is null;
 
@@ -77,6 +82,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
             ShmDirectory = _root,
             RingBytes = RingBytes,
             SpinIterations = Spin,
+            PeerTimeout = PeerTimeout,
             ConnectTimeout = TimeSpan.FromSeconds(20),
         };
     }
@@ -200,7 +206,18 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     }
 
     [Fact]
-    public void A_peer_killed_with_SIGKILL_fails_the_survivors_naming_it()
+    public void A_peer_killed_with_SIGKILL_fails_the_survivors_naming_it() =>
+        SurvivorsFailWhenThePeerStops(KillChild, "died: its pid is gone");
+
+    [Fact]
+    public void A_peer_that_stops_its_heartbeat_fails_the_survivors_after_the_peer_timeout()
+    {
+        // SIGSTOP: the pid lives on, only the heartbeat tells.
+        PeerTimeout = TimeSpan.FromMilliseconds(500);
+        SurvivorsFailWhenThePeerStops(StopChild, "stopped: no heartbeat for 0.5 s");
+    }
+
+    private void SurvivorsFailWhenThePeerStops(Action<int> stop, string reason)
     {
         int n = WorkerCounts[0];
         int victim = ProcessCount - 1;
@@ -223,9 +240,9 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
                 if (slot is { } token)
                 {
                     slot = null;
-                    if (IsParent && allocator.Index == 0 && token[0] >= 50L * allocator.Peers && _killed.Count == 0)
+                    if (IsParent && allocator.Index == 0 && token[0] >= 50L * allocator.Peers && _stopped.Count == 0)
                     {
-                        KillChild(victim);   // mid-run, while the token circulates
+                        stop(victim);   // mid-run, while the token circulates
                     }
 
                     long[]? forward = [token[0] + 1];
@@ -245,8 +262,16 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         {
             var error = Assert.IsType<PeerFailedException>(result.Error);
             Assert.Contains($"process {victim} (pid ", error.Message, StringComparison.Ordinal);
-            Assert.Contains("died", error.Message, StringComparison.Ordinal);
+            Assert.Contains(reason, error.Message, StringComparison.Ordinal);
             Assert.Equal(victim * ThreadsPerProcess, error.FailedWorker);
+        }
+
+        if (IsParent)
+        {
+            foreach (int process in _sigStopped)
+            {
+                KillChild(process);   // a stopped child is ended here; its files with it below
+            }
         }
     }
 
@@ -290,7 +315,11 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         GC.SuppressFinalize(this);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         // Even after a SIGKILL: the survivors remove the dead process's files on their way out.
-        Assert.False(leftBehind, $"job directory left behind with {string.Join(", ", files.Select(Path.GetFileName))}");
+        // (A process stopped with SIGSTOP was still alive when they left: its files stay.)
+        if (_sigStopped.Count == 0)
+        {
+            Assert.False(leftBehind, $"job directory left behind with {string.Join(", ", files.Select(Path.GetFileName))}");
+        }
     }
 
     private static byte[] Payload(int seed, int from, int to, int seq, int max)
@@ -336,8 +365,18 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
 
     private void KillChild(int process)
     {
+        _stopped.Add(process);
         _killed.Add(process);
         _children[process - 1].Process.Kill();   // SIGKILL on Unix
+    }
+
+    private void StopChild(int process)
+    {
+        _stopped.Add(process);
+        _sigStopped.Add(process);
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-STOP", _children[process - 1].Process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     private void StartChild(int process, string method)
