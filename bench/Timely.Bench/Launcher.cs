@@ -16,6 +16,38 @@ namespace Timely.Bench;
 /// </remarks>
 public static class Launcher
 {
+    /// <summary>Environment variable a child finds its launcher's pid in.</summary>
+    public const string LauncherPidVariable = "TIMELY_LAUNCHER_PID";
+
+    /// <summary>
+    /// In a child: exits the process (code 3) once its launcher is gone, checked every half
+    /// second on a background thread, so a launcher killed with SIGKILL leaves no cluster
+    /// running on without it. Does nothing outside a launched child.
+    /// </summary>
+    public static void WatchLauncher()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable(LauncherPidVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int launcher))
+        {
+            return;
+        }
+
+        var watch = new Thread(() =>
+        {
+            while (Timely.Transport.Shm.ProcessLiveness.IsAlive(launcher))
+            {
+                Thread.Sleep(500);
+            }
+
+            Console.Error.WriteLine($"timely: the launcher (pid {launcher}) is gone; stopping.");
+            Environment.Exit(3);
+        })
+        {
+            IsBackground = true,
+            Name = "timely:launcher-watch",
+        };
+        watch.Start();
+    }
+
     /// <summary>Whether <paramref name="args"/> ask for a local launch, and of how many processes.</summary>
     public static bool ShouldLaunch(IReadOnlyList<string> args, out int processes)
     {
@@ -76,6 +108,7 @@ public static class Launcher
                     RedirectStandardError = true,
                     UseShellExecute = false,
                 };
+                start.Environment[LauncherPidVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
                 if (viaDotnet)
                 {
                     start.ArgumentList.Add(typeof(Launcher).Assembly.Location);

@@ -14,6 +14,8 @@ public static class Program
             return Launcher.Run(args, processes, Console.Out);
         }
 
+        Launcher.WatchLauncher();
+
         var root = new RootCommand("timely: Timely.Native's workloads, examples and tools. Communication flags follow timely's (-w, -n, -p, -h for the hostfile); help is --help or -?.");
         // timely uses -h for the hostfile, so help answers to --help and -? only.
         for (int i = root.Options.Count - 1; i >= 0; i--)

@@ -144,6 +144,14 @@ public sealed class JobDirectory : IDisposable
             own.State = ProcessState.Finished;
         }
 
+        foreach (var ((_, receiver), ring) in _rings)
+        {
+            if (receiver / WorkersPerProcess == ProcessIndex)
+            {
+                RingDescriptor.Close(ring.Region);   // ours: an attach that races the unlink is refused
+            }
+        }
+
         foreach (var file in _ownFiles)
         {
             File.Delete(file);
