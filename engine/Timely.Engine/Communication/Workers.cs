@@ -110,6 +110,9 @@ public static class Workers
             case CommunicationKind.ProcessBinary:
                 return BuildProcessBinary(config);
 
+            case CommunicationKind.Cluster when config.Transport == TransportKind.Shm:
+                return ShmFabric.Build(config);
+
             case CommunicationKind.Cluster:
                 throw new ConfigException($"cluster of {config.Processes} processes over {config.Transport}: the multi-process transports are not built yet in this version; use -w for threads in one process.");
 
