@@ -29,6 +29,7 @@ public static class Program
         root.Options.Add(new HelpOption("--help", "-?"));
         root.Subcommands.Add(HelloCommand.Create());
         root.Subcommands.Add(ShmBenchCommand.Create());
+        root.Subcommands.Add(NetBenchCommand.Create());
         foreach (var workload in WorkloadCommands.Create())
         {
             root.Subcommands.Add(workload);
