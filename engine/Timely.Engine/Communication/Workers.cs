@@ -110,12 +110,15 @@ public static class Workers
             case CommunicationKind.ProcessBinary:
                 return BuildProcessBinary(config);
 
+            case CommunicationKind.Cluster when config.Transport == TransportKind.Shm:
+                return ShmFabric.Build(config);
+
             case CommunicationKind.Cluster when config.Transport is TransportKind.Tcp or TransportKind.Auto:
                 // Auto: every peer over TCP until the shared-memory transport joins this case.
                 return BuildTcp(config);
 
             case CommunicationKind.Cluster:
-                throw new ConfigException($"cluster of {config.Processes} processes over {config.Transport}: this transport is not built yet in this version; use --transport tcp.");
+                throw new ConfigException($"cluster of {config.Processes} processes over {config.Transport}: this transport is not built in this version; use --transport shm or tcp.");
 
             default:
                 throw new ConfigException($"unknown communication kind {config.Kind}.");
