@@ -66,14 +66,19 @@ internal sealed class TcpFabric : IDisposable
     private volatile bool _stopping;
 
     public TcpFabric(Config config)
+        : this(config, TcpMesh.Establish(config.Addresses, config.ProcessIndex, config.Threads, OptionsOf(config)))
+    {
+    }
+
+    /// <summary>Over connections already established (and handshaken) for <paramref name="config"/>.</summary>
+    public TcpFabric(Config config, PeerConnection?[] connections)
     {
         _threads = config.Threads;
         _first = config.ProcessIndex * config.Threads;
         _spinIterations = config.SpinIterations;
         _shutdownBound = config.ConnectTimeout;
         Group = new WorkerGroup(config.Peers);
-        var options = OptionsOf(config);
-        _connections = TcpMesh.Establish(config.Addresses, config.ProcessIndex, config.Threads, options);
+        _connections = connections;
 
         int w = _threads;
         _local = new SpscByteRing[w * w];

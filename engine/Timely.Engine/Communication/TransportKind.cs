@@ -4,10 +4,10 @@ namespace Timely.Communication;
 public enum TransportKind
 {
     /// <summary>
-    /// Shared memory for peers on this host, TCP for the rest. In this version Auto still
-    /// carries every peer over TCP: the shared-memory transport was not merged when the TCP
-    /// one was, so the per-host split (by the host identity the TCP handshake exchanges) is
-    /// not wired yet; <c>--transport shm</c> selects shared memory explicitly.
+    /// Shared memory for peers on this host, TCP for the rest. The processes meet over TCP,
+    /// whose handshake carries each one's host identity: when all are on one host the job runs
+    /// over shared memory, otherwise over TCP for every peer (in this version a job does not
+    /// yet mix the two per peer).
     /// </summary>
     Auto,
 

@@ -14,6 +14,9 @@ public sealed class WorkerGuards<T> : IDisposable
     private bool _joined;
     private bool _disposed;
 
+    /// <summary>What the workers share (the fabric of a cluster), for tests to see which transport runs.</summary>
+    internal IDisposable? Shared => _shared;
+
     internal WorkerGuards(System.Threading.Thread[] threads, WorkerResult<T>[] results, int firstIndex, IDisposable? shared)
     {
         _threads = threads;

@@ -113,9 +113,11 @@ public static class Workers
             case CommunicationKind.Cluster when config.Transport == TransportKind.Shm:
                 return ShmFabric.Build(config);
 
-            case CommunicationKind.Cluster when config.Transport is TransportKind.Tcp or TransportKind.Auto:
-                // Auto: every peer over TCP until the shared-memory transport joins this case.
+            case CommunicationKind.Cluster when config.Transport == TransportKind.Tcp:
                 return BuildTcp(config);
+
+            case CommunicationKind.Cluster when config.Transport == TransportKind.Auto:
+                return BuildAuto(config);
 
             case CommunicationKind.Cluster:
                 throw new ConfigException($"cluster of {config.Processes} processes over {config.Transport}: this transport is not built in this version; use --transport shm or tcp.");
@@ -123,6 +125,39 @@ public static class Workers
             default:
                 throw new ConfigException($"unknown communication kind {config.Kind}.");
         }
+    }
+
+    /// <summary>
+    /// Auto: the processes meet over TCP first, which tells each the host identity of every
+    /// other (handshake). All on this host: the connections close and the job runs over shared
+    /// memory. Otherwise every peer is carried over TCP; a per-peer mix (shared memory with the
+    /// processes on this host, TCP with the rest, in one job) is not built in this version.
+    /// </summary>
+    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) BuildAuto(Config config)
+    {
+        var options = TcpFabric.OptionsOf(config);
+        Timely.Transport.Tcp.PeerConnection?[] mesh;
+        try
+        {
+            mesh = Timely.Transport.Tcp.TcpMesh.Establish(config.Addresses, config.ProcessIndex, config.Threads, options);
+        }
+        catch (Timely.Transport.Tcp.TcpTransportException e)
+        {
+            throw new ConfigException($"process {config.ProcessIndex}: cluster set-up failed: {e.Message}", e);
+        }
+
+        if (mesh.All(c => c is null || c.Remote.Host == options.HostId))
+        {
+            foreach (var c in mesh)
+            {
+                c?.Dispose();
+            }
+
+            return ShmFabric.Build(config with { Transport = TransportKind.Shm });
+        }
+
+        var fabric = new TcpFabric(config, mesh);
+        return (fabric.CreateAllocators(config.SpinIterations), config.ProcessIndex * config.Threads, fabric, fabric.Group);
     }
 
     private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) BuildTcp(Config config)

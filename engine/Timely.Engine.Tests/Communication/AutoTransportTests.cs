@@ -1,0 +1,65 @@
+using Timely.Communication;
+using Timely.Transport.Shm;
+
+namespace Timely.Engine.Tests.Communication;
+
+/// <summary>
+/// <c>--transport auto</c>: processes meet over TCP and learn each other's host identity;
+/// all on one host run over shared memory, otherwise over TCP. The identity is overridden
+/// here to play two hosts on one machine.
+/// </summary>
+public sealed class AutoTransportTests : IDisposable
+{
+    private readonly string _root = Path.Combine(JobDirectory.DefaultRoot, "timely-tests-auto-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public AutoTransportTests() => Directory.CreateDirectory(_root);
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Auto_picks_shared_memory_on_one_host_and_tcp_across_hosts(bool twoHosts)
+    {
+        var config = Config.Cluster(2, 0, FreePorts.Loopback(2), TransportKind.Auto) with
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            JobName = "auto-" + Guid.NewGuid().ToString("N")[..12],
+            ShmDirectory = _root,
+        };
+        var processes = Enumerable.Range(0, 2).Select(p => Task.Factory.StartNew(
+            () =>
+            {
+                var mine = config with { ProcessIndex = p, HostIdentity = twoHosts ? $"host-{p}" : "one-host" };
+                using var guards = Workers.Initialize(mine, allocator =>
+                {
+                    var (senders, receiver) = allocator.Allocate<string>(0);
+                    for (int t = 0; t < senders.Length; t++)
+                    {
+                        string? greeting = $"hello {t} from {allocator.Index}";
+                        senders[t].Push(ref greeting);
+                        senders[t].Done();
+                    }
+
+                    var got = new List<string>();
+                    WorkerRun.ReceiveExactly(allocator, receiver, allocator.Peers, got.Add);
+                    return string.Join(";", got.Order(StringComparer.Ordinal));
+                });
+                var results = guards.Join();
+                return (Tcp: guards.Shared is TcpFabric, Results: results);
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+        var outcomes = await Task.WhenAll(processes).WaitAsync(WorkerRun.Deadline);
+        foreach (var p in outcomes)
+        {
+            Assert.Equal(twoHosts, p.Tcp);
+            foreach (var r in p.Results)
+            {
+                Assert.True(r.IsOk, r.ToString());
+                Assert.Equal(string.Join(";", Enumerable.Range(0, 4).Select(s => $"hello {r.Worker} from {s}")), r.Value);
+            }
+        }
+    }
+}
