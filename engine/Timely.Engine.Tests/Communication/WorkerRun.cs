@@ -9,7 +9,9 @@ internal static class WorkerRun
 
     public static IReadOnlyList<WorkerResult<T>> Run<T>(Config config, Func<Allocator, T> logic)
     {
-        if (config.Kind == CommunicationKind.Cluster)
+        // TCP clusters run every process here (each on its own sockets); the shared-memory
+        // contract starts child processes itself and runs only its own process here.
+        if (config.Kind == CommunicationKind.Cluster && config.Transport == TransportKind.Tcp)
         {
             return RunCluster(config, logic);
         }
