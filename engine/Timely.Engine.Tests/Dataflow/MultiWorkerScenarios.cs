@@ -14,7 +14,7 @@ public sealed class MultiWorkerScenarios
     public static TheoryData<string> Configs => new()
     {
         "thread", "process1", "process2", "process3", "process4", "binary1", "binary2", "binary3",
-        "thread+demand", "process3+demand", "binary2+demand",
+        "thread+demand", "process1+demand", "process3+demand", "binary2+demand",
     };
 
     private static Config ConfigFor(string name) => name.Replace("+demand", "", StringComparison.Ordinal) switch
