@@ -28,7 +28,7 @@ public static class SuiteRunner
         if (settings.Calibrate)
         {
             settings.Progress.WriteLine("calibrating: cache-line ping-pong and loopback socket round trip ...");
-            calibration = Calibration.Measure(settings.Size == SuiteSize.Full ? 200_000 : 20_000);
+            calibration = Calibration.Measure(settings.Size == SuiteSize.Full ? 200_000 : 20_000, TimeSpan.FromSeconds(settings.Size == SuiteSize.Full ? 10 : 2));
             settings.Progress.WriteLine($"  cache line {calibration.CacheLineRoundTripNs:0} ns/round trip, socket {calibration.SocketRoundTripNs:0} ns/round trip");
         }
 
