@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using Timely.Bytes;
 
 namespace Timely.Transport.Shm;
@@ -25,16 +26,22 @@ public sealed unsafe class MemoryRegion : IDisposable
     private byte* _pointer;
     private long _length;
     private readonly bool _ownsMemory;
+    private readonly SafeMemoryMappedViewHandle? _view;
 
-    private MemoryRegion(byte* pointer, long length, bool ownsMemory)
+    private MemoryRegion(byte* pointer, long length, bool ownsMemory, SafeMemoryMappedViewHandle? view = null)
     {
         _pointer = pointer;
         _length = length;
         _ownsMemory = ownsMemory;
+        _view = view;
     }
 
-    /// <summary>Frees owned memory a caller forgot to dispose; borrowed memory is left alone.</summary>
-    ~MemoryRegion() => Free();
+    /// <summary>
+    /// Frees owned memory a caller forgot to dispose; borrowed memory is left alone, and so is
+    /// a view's pointer count (the view's own handle may already be finalized; its release
+    /// unmaps regardless).
+    /// </summary>
+    ~MemoryRegion() => Free(disposing: false);
 
     /// <summary>Allocates <paramref name="length"/> zeroed bytes aligned to <see cref="CacheLine.Size"/>.</summary>
     public static MemoryRegion Allocate(long length)
@@ -68,6 +75,32 @@ public sealed unsafe class MemoryRegion : IDisposable
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         return new MemoryRegion((byte*)address, length, ownsMemory: false);
+    }
+
+    /// <summary>
+    /// The first <paramref name="length"/> bytes of a mapped view (a third origin, used by
+    /// <see cref="MappedFile"/>): the view's pointer is acquired here, so the mapping cannot
+    /// be unmapped under the region, and released on <see cref="Dispose"/>. The view itself
+    /// stays owned by the caller, who disposes it after this region.
+    /// </summary>
+    public static MemoryRegion WrapView(SafeMemoryMappedViewHandle view, long length)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        if ((ulong)length > view.ByteLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"The view has only {view.ByteLength} bytes.");
+        }
+
+        byte* pointer = null;
+        view.AcquirePointer(ref pointer);
+        if ((nint)pointer % CacheLine.Size != 0)
+        {
+            view.ReleasePointer();
+            throw new ArgumentException($"The view at 0x{(nint)pointer:x} is not aligned to {CacheLine.Size} bytes.", nameof(view));
+        }
+
+        return new MemoryRegion(pointer, length, ownsMemory: false, view);
     }
 
     /// <summary>Bytes in the region; 0 once disposed.</summary>
@@ -117,11 +150,11 @@ public sealed unsafe class MemoryRegion : IDisposable
     /// <summary>Frees owned memory; borrowed memory stays with its owner. Idempotent.</summary>
     public void Dispose()
     {
-        Free();
+        Free(disposing: true);
         GC.SuppressFinalize(this);
     }
 
-    private void Free()
+    private void Free(bool disposing)
     {
         byte* pointer = _pointer;
         _pointer = null;
@@ -129,6 +162,10 @@ public sealed unsafe class MemoryRegion : IDisposable
         if (_ownsMemory && pointer != null)
         {
             NativeMemory.AlignedFree(pointer);
+        }
+        else if (disposing && _view is not null && pointer != null)
+        {
+            _view.ReleasePointer();
         }
     }
 

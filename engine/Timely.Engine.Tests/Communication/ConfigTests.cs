@@ -67,6 +67,9 @@ public sealed class ConfigTests
     [InlineData(new[] { "-n", "2", "-p", "2" }, "process index 2 is outside 0..1")]
     [InlineData(new[] { "--ring-bytes", "5000" }, "5000 is not a power of two")]
     [InlineData(new[] { "-h", "/nonexistent/timely-hostfile" }, "cannot read")]
+    [InlineData(new[] { "--job", "../escape" }, "--job: '../escape' is not a job name")]
+    [InlineData(new[] { "--connect-timeout", "soon" }, "--connect-timeout: 'soon' is not a number of seconds")]
+    [InlineData(new[] { "--peer-timeout", "0" }, "--peer-timeout: 0 s is outside")]
     public void Bad_flags_are_refused_with_the_flag_named(string[] args, string expected)
     {
         var e = Assert.Throws<ConfigException>(() => Config.FromArgs(args, out _));
@@ -74,10 +77,50 @@ public sealed class ConfigTests
     }
 
     [Fact]
-    public void Cluster_is_refused_until_a_transport_exists()
+    public void Shared_memory_flags_set_job_directory_and_timeouts()
     {
-        var c = Config.Cluster(1, 0, ["127.0.0.1:2101", "127.0.0.1:2102"], TransportKind.Tcp);
+        var c = Config.FromArgs(["-n", "2", "-p", "1", "--transport=shm", "--job", "run-7", "--shm-dir", "/tmp/x", "--connect-timeout", "2.5", "--peer-timeout=0.5"], out var rest);
+        Assert.Empty(rest);
+        Assert.Equal("run-7", c.JobName);
+        Assert.Equal("run-7", c.EffectiveJobName);
+        Assert.Equal("/tmp/x", c.ShmDirectory);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), c.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(0.5), c.PeerTimeout);
+
+        var d = Config.FromArgs(["-n", "2"], out _);
+        Assert.Null(d.JobName);
+        Assert.Equal(Config.DefaultConnectTimeout, d.ConnectTimeout);
+        Assert.Equal(Config.DefaultPeerTimeout, d.PeerTimeout);
+    }
+
+    [Fact]
+    public void Processes_started_alike_derive_the_same_job_name_and_other_address_lists_another()
+    {
+        var p0 = Config.FromArgs(["-n", "2", "-p", "0", "-w", "2"], out _);
+        var p1 = Config.FromArgs(["-n", "2", "-p", "1", "-w", "2"], out _);
+        var three = Config.FromArgs(["-n", "3", "-p", "0", "-w", "2"], out _);
+        Assert.Equal(p0.EffectiveJobName, p1.EffectiveJobName);
+        Assert.NotEqual(p0.EffectiveJobName, three.EffectiveJobName);
+        Assert.StartsWith("auto-", p0.EffectiveJobName, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tcp_cluster_whose_peer_never_connects_fails_within_the_connect_timeout_naming_it()
+    {
+        var c = Config.Cluster(1, 0, FreePorts.Loopback(2), TransportKind.Tcp) with { ConnectTimeout = TimeSpan.FromMilliseconds(300) };
         var e = Assert.Throws<ConfigException>(() => Workers.Initialize(c, _ => 0));
-        Assert.Contains("not built yet", e.Message, StringComparison.Ordinal);
+        Assert.Contains("process 1 never connected", e.Message, StringComparison.Ordinal);
+        Assert.IsType<Timely.Transport.Tcp.TcpTransportException>(e.InnerException);
+    }
+
+    [Fact]
+    public void Tcp_flags_parse_into_the_cluster_config()
+    {
+        var c = Config.FromArgs(["-n", "2", "-p", "1", "--transport", "tcp", "--max-message-bytes", "4096", "--host-id", "box-a", "--connect-timeout", "1.5"], out _);
+        Assert.Equal(TransportKind.Tcp, c.Transport);
+        Assert.Equal(4096, c.MaxMessageBytes);
+        Assert.Equal("box-a", c.HostIdentity);
+        Assert.Equal(TimeSpan.FromSeconds(1.5), c.ConnectTimeout);
+        Assert.Equal(["127.0.0.1:2101", "127.0.0.1:2102"], c.Addresses);
     }
 }

@@ -42,6 +42,12 @@ public sealed record Config
     /// <summary>How cluster processes reach each other.</summary>
     public TransportKind Transport { get; init; } = TransportKind.Auto;
 
+    /// <summary>Largest message payload a TCP peer may send (<c>--max-message-bytes</c>); a longer frame fails its connection before anything is allocated.</summary>
+    public int MaxMessageBytes { get; init; } = 256 << 20;
+
+    /// <summary>This host's identity for <c>--transport auto</c> (<c>--host-id</c>); null: the machine name. Tests override it to pretend to be elsewhere.</summary>
+    public string? HostIdentity { get; init; }
+
     /// <summary>
     /// Pin worker <c>i</c> (global index) to a core: <c>Cores[i % Cores.Count]</c> when
     /// <see cref="Cores"/> is given, else core <c>i % Environment.ProcessorCount</c>.
@@ -57,6 +63,54 @@ public sealed record Config
 
     /// <summary>Capacity of each byte ring (ProcessBinary, shared memory); a power of two.</summary>
     public int RingBytes { get; init; } = DefaultRingBytes;
+
+    /// <summary>Default bound on a cluster's rendezvous (<c>--connect-timeout</c>).</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default bound on a silent peer before it counts as failed (<c>--peer-timeout</c>).</summary>
+    public static readonly TimeSpan DefaultPeerTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Name shared by the processes of one shared-memory job (<c>--job</c>); their files meet
+    /// in <c>&lt;ShmDirectory&gt;/timely-&lt;job&gt;</c>. Null: derived from the address list
+    /// (<see cref="EffectiveJobName"/>).
+    /// </summary>
+    public string? JobName { get; init; }
+
+    /// <summary>Where shared-memory job directories are created (<c>--shm-dir</c>); null: <c>/dev/shm</c> when present, else the temp directory.</summary>
+    public string? ShmDirectory { get; init; }
+
+    /// <summary>How long processes of a cluster wait for each other at start.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
+
+    /// <summary>
+    /// How long a peer process may stay silent (heartbeat not moving) before its workers'
+    /// peers fail; a peer whose pid is gone fails at the next liveness check (~100 ms).
+    /// </summary>
+    public TimeSpan PeerTimeout { get; init; } = DefaultPeerTimeout;
+
+    /// <summary>
+    /// <see cref="JobName"/>, or when absent a name derived from the address list (a stable
+    /// FNV-1a hash), so processes started with the same hostfile meet without <c>--job</c>.
+    /// </summary>
+    public string EffectiveJobName
+    {
+        get
+        {
+            if (JobName is not null)
+            {
+                return JobName;
+            }
+
+            ulong hash = 14695981039346656037UL;
+            foreach (char c in string.Join(',', Addresses) + "|" + Threads.ToString(CultureInfo.InvariantCulture))
+            {
+                hash = (hash ^ c) * 1099511628211UL;
+            }
+
+            return "auto-" + hash.ToString("x16", CultureInfo.InvariantCulture);
+        }
+    }
 
     /// <summary>Total workers in the computation.</summary>
     public int Peers => Threads * Processes;
@@ -100,7 +154,8 @@ public sealed record Config
     /// <summary>
     /// Parses timely's flags (<c>-w/--threads</c>, <c>-p/--process</c>, <c>-n/--processes</c>,
     /// <c>-h/--hostfile</c>, <c>-z/--zerocopy</c>) and Timely.Native's (<c>--transport</c>,
-    /// <c>--pin</c>, <c>--cores</c>, <c>--ring-bytes</c>, <c>--spin</c>). Arguments it does not
+    /// <c>--pin</c>, <c>--cores</c>, <c>--ring-bytes</c>, <c>--spin</c>, and for shared memory
+    /// <c>--job</c>, <c>--shm-dir</c>, <c>--connect-timeout</c> and <c>--peer-timeout</c> in seconds). Arguments it does not
     /// know are returned in <paramref name="remaining"/>, in order. Throws
     /// <see cref="ConfigException"/> with the offending flag named.
     /// </summary>
@@ -114,9 +169,12 @@ public sealed record Config
         ArgumentNullException.ThrowIfNull(args);
         remaining = new List<string>();
         int threads = 1, process = 0, processes = 1, spin = DefaultSpinIterations, ringBytes = DefaultRingBytes;
-        string? hostfile = null;
+        string? hostfile = null, job = null, shmDirectory = null;
+        TimeSpan connectTimeout = DefaultConnectTimeout, peerTimeout = DefaultPeerTimeout;
         bool zerocopy = false, pin = false;
         bool processGiven = false;
+        int maxMessageBytes = 256 << 20;
+        string? hostIdentity = null;
         TransportKind transport = TransportKind.Auto;
         IReadOnlyList<int>? cores = null;
 
@@ -151,6 +209,12 @@ public sealed record Config
                 case "-z" or "--zerocopy":
                     zerocopy = true;
                     break;
+                case "--max-message-bytes":
+                    maxMessageBytes = ParseInt(name, Value(it, name, inline), 1024, int.MaxValue - 48);
+                    break;
+                case "--host-id":
+                    hostIdentity = Value(it, name, inline);
+                    break;
                 case "--pin":
                     pin = true;
                     break;
@@ -167,6 +231,18 @@ public sealed record Config
                         throw new ConfigException($"--ring-bytes: {ringBytes} is not a power of two.");
                     }
 
+                    break;
+                case "--job":
+                    job = ParseJob(Value(it, name, inline));
+                    break;
+                case "--shm-dir":
+                    shmDirectory = Value(it, name, inline);
+                    break;
+                case "--connect-timeout":
+                    connectTimeout = ParseSeconds(name, Value(it, name, inline));
+                    break;
+                case "--peer-timeout":
+                    peerTimeout = ParseSeconds(name, Value(it, name, inline));
                     break;
                 case "--spin":
                     spin = ParseInt(name, Value(it, name, inline), 0, int.MaxValue);
@@ -188,7 +264,7 @@ public sealed record Config
             IReadOnlyList<string> addresses = hostfile is null
                 ? Enumerable.Range(0, processes).Select(i => $"127.0.0.1:{2101 + i}").ToArray()
                 : ReadHostfile(hostfile, processes);
-            config = Cluster(threads, process, addresses, transport);
+            config = Cluster(threads, process, addresses, transport) with { MaxMessageBytes = maxMessageBytes, HostIdentity = hostIdentity };
         }
         else if (zerocopy)
         {
@@ -203,7 +279,17 @@ public sealed record Config
             config = Thread;
         }
 
-        return config with { Pin = pin, Cores = cores, SpinIterations = spin, RingBytes = ringBytes };
+        return config with
+        {
+            Pin = pin,
+            Cores = cores,
+            SpinIterations = spin,
+            RingBytes = ringBytes,
+            JobName = job,
+            ShmDirectory = shmDirectory,
+            ConnectTimeout = connectTimeout,
+            PeerTimeout = peerTimeout,
+        };
     }
 
     private static int CheckThreads(int threads)
@@ -244,6 +330,31 @@ public sealed record Config
         }
 
         return value;
+    }
+
+    private static TimeSpan ParseSeconds(string name, string text)
+    {
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || double.IsNaN(seconds))
+        {
+            throw new ConfigException($"{name}: '{text}' is not a number of seconds.");
+        }
+
+        if (seconds <= 0 || seconds > 86400)
+        {
+            throw new ConfigException($"{name}: {seconds} s is outside (0, 86400].");
+        }
+
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    private static string ParseJob(string text)
+    {
+        if (text.Length == 0 || text.Length > 100 || !text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || text[0] == '.')
+        {
+            throw new ConfigException($"--job: '{text}' is not a job name (1-100 of letters, digits, '-', '_', '.', not starting with '.').");
+        }
+
+        return text;
     }
 
     private static TransportKind ParseTransport(string text) => text.ToUpperInvariant() switch

@@ -31,6 +31,15 @@ internal sealed class WorkerGroup : IPeerStatus, IDisposable
 
     public Doorbell[] Doorbells { get; }
 
+    /// <summary>
+    /// Told after a worker is marked finished (a transport publishes it to other processes).
+    /// Set before the workers start; called on the finishing worker's thread.
+    /// </summary>
+    public Action<int>? Finished { get; init; }
+
+    /// <summary>Told of the first failure (a transport publishes it to other processes). Set before the workers start.</summary>
+    public Action<int, Exception>? Failed { get; init; }
+
     /// <summary>Whether any worker failed (wakes parked workers so they can throw).</summary>
     public bool HasFailed => Volatile.Read(ref _failure) is not null;
 
@@ -46,6 +55,8 @@ internal sealed class WorkerGroup : IPeerStatus, IDisposable
         {
             bell.RingAfterFence();
         }
+
+        Finished?.Invoke(worker);
     }
 
     /// <summary>Records the first failure and wakes every worker.</summary>
@@ -62,6 +73,8 @@ internal sealed class WorkerGroup : IPeerStatus, IDisposable
             {
                 bell.RingFenced();
             }
+
+            Failed?.Invoke(worker, error);
         }
     }
 

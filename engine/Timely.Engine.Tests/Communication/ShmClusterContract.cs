@@ -1,0 +1,417 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Timely.Communication;
+using Timely.Transport.Shm;
+
+namespace Timely.Engine.Tests.Communication;
+
+/// <summary>
+/// The allocator contract, plus cross-process properties, for a shared-memory cluster of
+/// real processes. The test process is process 0; <see cref="MakeConfig"/> starts processes
+/// 1..N-1 as children (Timely.Engine.Tests.Host) that run the same test method with
+/// the environment naming their index, job and directory; each process asserts on its own
+/// workers, and <see cref="Dispose"/> requires every child to exit 0 within a deadline and
+/// the job directory to be gone.
+/// </summary>
+[Collection(ShmCollection.Name)]
+public abstract class ShmClusterContract : AllocatorContract, IDisposable
+{
+    private const string ProcessVariable = "TIMELY_SHM_TEST_PROCESS";
+    private const string JobVariable = "TIMELY_SHM_TEST_JOB";
+    private const string RootVariable = "TIMELY_SHM_TEST_ROOT";
+    private static readonly TimeSpan ChildDeadline = TimeSpan.FromSeconds(40);
+
+    private readonly int? _childIndex = int.TryParse(Environment.GetEnvironmentVariable(ProcessVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : null;
+    private readonly List<(Process Process, StringBuilder Output)> _children = [];
+    private readonly HashSet<int> _killed = [];
+    private readonly HashSet<int> _stopped = [];
+    private readonly HashSet<int> _sigStopped = [];
+    private string? _job;
+    private string? _root;
+
+    /// <summary>Processes in the cluster.</summary>
+    protected abstract int ProcessCount { get; }
+
+    /// <summary>Workers per process.</summary>
+    protected abstract int ThreadsPerProcess { get; }
+
+    protected override int[] WorkerCounts => [ProcessCount * ThreadsPerProcess];
+
+    /// <summary>Byte-ring capacity: small, so messages wrap, fragment and spill.</summary>
+    protected int RingBytes { get; set; } = 8192;
+
+    /// <summary>Spin budget for the next <see cref="MakeConfig"/> (0: park at once).</summary>
+    protected int Spin { get; set; } = Config.DefaultSpinIterations;
+
+    /// <summary>Peer timeout for the next <see cref="MakeConfig"/>.</summary>
+    protected TimeSpan PeerTimeout { get; set; } = Config.DefaultPeerTimeout;
+
+    private bool IsParent => _childIndex is null;
+
+    private int ThisProcess => _childIndex ?? 0;
+
+    protected override IEnumerable<int> LocalIndices(int workers) =>
+        Enumerable.Range(ThisProcess * ThreadsPerProcess, ThreadsPerProcess);
+
+    protected override Config MakeConfig(int workers)
+    {
+        Assert.Equal(ProcessCount * ThreadsPerProcess, workers);
+        if (IsParent)
+        {
+            Assert.Null(_job);   // one cluster per test
+            _job = "test-" + Guid.NewGuid().ToString("N")[..12];
+            _root = Path.Combine(JobDirectory.DefaultRoot, "timely-tests-" + _job);
+            Directory.CreateDirectory(_root);
+            string method = CallingTestMethod();
+            for (int process = 1; process < ProcessCount; process++)
+            {
+                StartChild(process, method);
+            }
+        }
+        else
+        {
+            _job = Environment.GetEnvironmentVariable(JobVariable);
+            _root = Environment.GetEnvironmentVariable(RootVariable);
+        }
+
+        var addresses = Enumerable.Range(0, ProcessCount).Select(i => $"127.0.0.1:{2101 + i}").ToArray();
+        return Config.Cluster(ThreadsPerProcess, ThisProcess, addresses, TransportKind.Shm) with
+        {
+            JobName = _job,
+            ShmDirectory = _root,
+            RingBytes = RingBytes,
+            SpinIterations = Spin,
+            PeerTimeout = PeerTimeout,
+            ConnectTimeout = TimeSpan.FromSeconds(20),
+        };
+    }
+
+    [Fact]
+    public void Random_sizes_wrap_fragment_and_spill_byte_exact_in_order()
+    {
+        // Sizes and bursts are a deterministic function of (seed, sender, sequence), so the
+        // receiving process can recompute what each sender sent without sharing state.
+        const int perPeer = 300;
+        const int seed = 20261122;
+        int n = WorkerCounts[0];
+        int max = RingBytes * 3;   // beyond MaxPayload (ring/2): fragmented records
+        WorkerRun.RunOk(MakeConfig(n), allocator =>
+        {
+            var (senders, receiver) = allocator.Allocate<byte[]>(0);
+            var burst = new Random(seed + allocator.Index);
+            int untilRelease = burst.Next(1, 64);
+            for (int seq = 0; seq < perPeer; seq++)
+            {
+                for (int t = 0; t < senders.Length; t++)
+                {
+                    byte[]? message = Payload(seed, allocator.Index, t, seq, max);
+                    senders[t].Push(ref message);
+                }
+
+                if (--untilRelease == 0)
+                {
+                    allocator.Release();   // random bursts: some fill the ring and spill
+                    untilRelease = burst.Next(1, 64);
+                }
+            }
+
+            foreach (var s in senders)
+            {
+                s.Done();
+            }
+
+            var next = new int[allocator.Peers];
+            int received = 0;
+            var deadline = DateTime.UtcNow + WorkerRun.Deadline;
+            while (received < perPeer * allocator.Peers)
+            {
+                allocator.Receive();
+                while (true)
+                {
+                    ref byte[]? slot = ref receiver.Pull();
+                    if (slot is not { } message)
+                    {
+                        break;
+                    }
+
+                    slot = null;
+                    int from = message.Length >= 8 ? BitConverter.ToInt32(message, 0) : -1;
+                    Assert.InRange(from, 0, allocator.Peers - 1);
+                    Assert.Equal(Payload(seed, from, allocator.Index, next[from], max), message);   // FIFO, byte-exact
+                    next[from]++;
+                    received++;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"worker {allocator.Index}: {received} of {perPeer * allocator.Peers} messages before the deadline");
+                allocator.AwaitEvents(TimeSpan.FromMilliseconds(50));
+                allocator.Release();
+            }
+
+            Assert.All(next, c => Assert.Equal(perPeer, c));
+            return received;
+        });
+    }
+
+    [Fact]
+    public void Many_sleep_wake_cycles_across_processes_lose_no_wake_up()
+    {
+        // A token passes around every worker; with no spinning each wait parks on the futex,
+        // and with no timeout a lost wake-up would hang the ring (caught by the deadline).
+        const int laps = 300;
+        Spin = 0;
+        int n = WorkerCounts[0];
+        var counts = WorkerRun.RunOk(MakeConfig(n), allocator =>
+        {
+            var (senders, receiver) = allocator.Allocate<long[]>(0);
+            int next = (allocator.Index + 1) % allocator.Peers;
+            int seen = 0;
+            if (allocator.Index == 0)
+            {
+                long[]? token = [0];
+                senders[next].Push(ref token);
+                senders[next].Done();
+                allocator.Release();
+            }
+
+            // Worker w gets the token for the k-th time carrying k * peers + (w - 1) mod peers.
+            int offset = (allocator.Index - 1 + allocator.Peers) % allocator.Peers;
+            while (seen < laps)
+            {
+                allocator.Receive();
+                ref long[]? slot = ref receiver.Pull();
+                if (slot is { } token)
+                {
+                    slot = null;
+                    Assert.Equal(((long)seen * allocator.Peers) + offset, token[0]);
+                    seen++;
+                    if (!(allocator.Index == 0 && seen == laps))
+                    {
+                        long[]? forward = [token[0] + 1];
+                        senders[next].Push(ref forward);
+                        senders[next].Done();
+                    }
+
+                    allocator.Release();
+                }
+                else
+                {
+                    allocator.AwaitEvents(null);
+                }
+            }
+
+            return seen;
+        });
+        Assert.All(counts, c => Assert.Equal(laps, c));
+    }
+
+    [Fact]
+    public void A_peer_killed_with_SIGKILL_fails_the_survivors_naming_it() =>
+        SurvivorsFailWhenThePeerStops(KillChild, "died: its pid is gone");
+
+    [Fact]
+    public void A_peer_that_stops_its_heartbeat_fails_the_survivors_after_the_peer_timeout()
+    {
+        // SIGSTOP: the pid lives on, only the heartbeat tells.
+        PeerTimeout = TimeSpan.FromMilliseconds(500);
+        SurvivorsFailWhenThePeerStops(StopChild, "stopped: no heartbeat for 0.5 s");
+    }
+
+    private void SurvivorsFailWhenThePeerStops(Action<int> stop, string reason)
+    {
+        int n = WorkerCounts[0];
+        int victim = ProcessCount - 1;
+        var results = WorkerRun.Run<int>(MakeConfig(n), allocator =>
+        {
+            var (senders, receiver) = allocator.Allocate<long[]>(0);
+            int next = (allocator.Index + 1) % allocator.Peers;
+            if (allocator.Index == 0)
+            {
+                long[]? token = [0];
+                senders[next].Push(ref token);
+                senders[next].Done();
+                allocator.Release();
+            }
+
+            while (true)
+            {
+                allocator.Receive();
+                ref long[]? slot = ref receiver.Pull();
+                if (slot is { } token)
+                {
+                    slot = null;
+                    if (IsParent && allocator.Index == 0 && token[0] >= 50L * allocator.Peers && _stopped.Count == 0)
+                    {
+                        stop(victim);   // mid-run, while the token circulates
+                    }
+
+                    long[]? forward = [token[0] + 1];
+                    senders[next].Push(ref forward);
+                    senders[next].Done();
+                    allocator.Release();
+                }
+                else
+                {
+                    allocator.AwaitEvents(null);
+                }
+            }
+        });
+
+        Assert.Equal(LocalIndices(n), results.Select(r => r.Worker));
+        foreach (var result in results)
+        {
+            var error = Assert.IsType<PeerFailedException>(result.Error);
+            Assert.Contains($"process {victim} (pid ", error.Message, StringComparison.Ordinal);
+            Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+            Assert.Equal(victim * ThreadsPerProcess, error.FailedWorker);
+        }
+
+        if (IsParent)
+        {
+            foreach (int process in _sigStopped)
+            {
+                KillChild(process);   // a stopped child is ended here; its files with it below
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!IsParent || _job is null)
+        {
+            GC.SuppressFinalize(this);
+            return;
+        }
+
+        var failures = new List<string>();
+        var deadline = Stopwatch.StartNew();
+        for (int i = 0; i < _children.Count; i++)
+        {
+            var (child, output) = _children[i];
+            int process = i + 1;
+            var left = ChildDeadline - deadline.Elapsed;
+            if (!child.WaitForExit(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+            {
+                child.Kill();
+                child.WaitForExit();
+                failures.Add($"process {process} did not finish within {ChildDeadline.TotalSeconds} s; output:\n{Snapshot(output)}");
+            }
+            else
+            {
+                child.WaitForExit();   // drains the redirected output
+                if (!_killed.Contains(process) && child.ExitCode != 0)
+                {
+                    failures.Add($"process {process} exited {child.ExitCode}; output:\n{Snapshot(output)}");
+                }
+            }
+
+            child.Dispose();
+        }
+
+        string directory = JobDirectory.PathFor(_root!, _job);
+        bool leftBehind = Directory.Exists(directory);
+        string[] files = leftBehind ? Directory.GetFiles(directory) : [];
+        Directory.Delete(_root!, recursive: true);
+        GC.SuppressFinalize(this);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        // Even after a SIGKILL: the survivors remove the dead process's files on their way out.
+        // (A process stopped with SIGSTOP was still alive when they left: its files stay.)
+        if (_sigStopped.Count == 0)
+        {
+            Assert.False(leftBehind, $"job directory left behind with {string.Join(", ", files.Select(Path.GetFileName))}");
+        }
+    }
+
+    private static byte[] Payload(int seed, int from, int to, int seq, int max)
+    {
+        ulong h = (ulong)seed * 0x9E3779B97F4A7C15UL ^ ((ulong)from << 40) ^ ((ulong)to << 20) ^ (ulong)seq;
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdUL;
+        h ^= h >> 33;
+        int bucket = (int)(h % 100);
+        int size = bucket < 70 ? 8 + (int)((h >> 8) % 200) : bucket < 95 ? 8 + (int)((h >> 8) % (ulong)(max / 6)) : 8 + (int)((h >> 8) % (ulong)max);
+        var bytes = new byte[size];
+        BitConverter.TryWriteBytes(bytes, from);
+        BitConverter.TryWriteBytes(bytes.AsSpan(4), seq);
+        for (int i = 8; i < size; i++)
+        {
+            bytes[i] = (byte)((from * 31) + (seq * 7) + i);
+        }
+
+        return bytes;
+    }
+
+    private static string Snapshot(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+
+    private static string CallingTestMethod()
+    {
+        foreach (var frame in new StackTrace().GetFrames())
+        {
+            var method = frame.GetMethod();
+            if (method is not null && method.IsDefined(typeof(FactAttribute), inherit: true))
+            {
+                return method.Name;
+            }
+        }
+
+        throw new InvalidOperationException("MakeConfig was not called from a [Fact] method.");
+    }
+
+    private void KillChild(int process)
+    {
+        _stopped.Add(process);
+        _killed.Add(process);
+        _children[process - 1].Process.Kill();   // SIGKILL on Unix
+    }
+
+    private void StopChild(int process)
+    {
+        _stopped.Add(process);
+        _sigStopped.Add(process);
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-STOP", _children[process - 1].Process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    private void StartChild(int process, string method)
+    {
+        string host = Path.Combine(AppContext.BaseDirectory, "Timely.Engine.Tests.Host.dll");
+        var start = new ProcessStartInfo(Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal) ? Environment.ProcessPath : "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(host);
+        start.ArgumentList.Add(GetType().FullName!);
+        start.ArgumentList.Add(method);
+        start.Environment[ProcessVariable] = process.ToString(CultureInfo.InvariantCulture);
+        start.Environment[JobVariable] = _job;
+        start.Environment[RootVariable] = _root;
+        var output = new StringBuilder();
+        var child = new Process { StartInfo = start };
+        child.OutputDataReceived += (_, e) => Append(output, e.Data);
+        child.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        child.Start();
+        child.BeginOutputReadLine();
+        child.BeginErrorReadLine();
+        _children.Add((child, output));
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is not null)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+
+namespace Timely.Transport.Shm.Tests;
+
+/// <summary>
+/// The rendezvous: two processes of a job meet (here two threads of this process, each
+/// joining as one process index), files are 0600 and gone after; a dead job's files are
+/// replaced; a live job's name is refused; a missing peer is named on timeout.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class JobDirectoryTests : IDisposable
+{
+    private const UnixFileMode Mode0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private readonly string _root = Directory.CreateTempSubdirectory("timely-jobdir-").FullName;
+
+    [Fact]
+    public void Two_processes_meet_with_0600_files_that_are_removed_after()
+    {
+        var joined = new JobDirectory?[2];
+        var threads = Enumerable.Range(0, 2)
+            .Select(p => new Thread(() => joined[p] = JobDirectory.Join(_root, "meet", p, 2, 2, 4096, TimeSpan.FromSeconds(10))))
+            .ToArray();
+        foreach (var t in threads)
+        {
+            t.Start();
+        }
+
+        Assert.All(threads, t => Assert.True(t.Join(TimeSpan.FromSeconds(15)), "the two joins did not meet"));
+        using var first = joined[0]!;
+        using var second = joined[1]!;
+
+        string directory = JobDirectory.PathFor(_root, "meet");
+        var files = Directory.GetFiles(directory).Select(f => Path.GetFileName(f)).Order().ToArray();
+        // 2 control files; a ring per ordered pair of workers in different processes: 2*2*2.
+        Assert.Equal(
+            ["proc-0", "proc-1", "ring-0-to-2", "ring-0-to-3", "ring-1-to-2", "ring-1-to-3", "ring-2-to-0", "ring-2-to-1", "ring-3-to-0", "ring-3-to-1"],
+            files);
+        Assert.All(Directory.GetFiles(directory), f => Assert.Equal(Mode0600, File.GetUnixFileMode(f)));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+        Assert.Equal(ProcessState.Running, first.Control(1).State);
+        Assert.Equal(Environment.ProcessId, RingDescriptor.CreatorPid(first.Ring(2, 0)));
+
+        // The sender's mapping and the receiver's are one ring: a write through one is read through the other.
+        using (var sender = new SpscByteRing(second.Ring(2, 0)))
+        using (var receiver = new SpscByteRing(first.Ring(2, 0)))
+        {
+            Assert.True(sender.TryWrite(7, "across"u8));
+            Assert.True(receiver.TryRead(out int type, out var payload));
+            Assert.Equal(7, type);
+            Assert.Equal("across"u8.ToArray(), payload.ToArray());
+        }
+
+        first.Dispose();
+        Assert.Equal(ProcessState.Finished, second.Control(0).State);
+        second.Dispose();
+        Assert.False(Directory.Exists(directory), "the last process out removes the directory");
+    }
+
+    [Fact]
+    public void A_directory_left_by_a_dead_job_is_replaced()
+    {
+        int deadPid = DeadPid();
+        string directory = JobDirectory.PathFor(_root, "stale");
+        Directory.CreateDirectory(directory);
+        ControlBlock.Create(Path.Combine(directory, "proc-0"), 0, 1, deadPid).Dispose();
+        string staleRing = Path.Combine(directory, "ring-1-to-0");
+        using (var ring = MappedFile.Create(staleRing, RingDescriptor.RequiredRegionBytes(4096)))
+        {
+            RingDescriptor.Initialize(ring.Region, 4096, deadPid);
+        }
+
+        using var job = JobDirectory.Join(_root, "stale", 0, 1, 1, 4096, TimeSpan.FromSeconds(5));
+        Assert.Equal(Environment.ProcessId, job.Own.Pid);
+        Assert.Equal(Environment.ProcessId, ControlBlock.TryReadPid(Path.Combine(directory, "proc-0")));
+        Assert.False(File.Exists(staleRing), "a ring created by a dead pid must not be reused");
+    }
+
+    [Fact]
+    public void A_live_job_with_the_same_name_is_refused()
+    {
+        string directory = JobDirectory.PathFor(_root, "live");
+        Directory.CreateDirectory(directory);
+        using var other = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
+        try
+        {
+            ControlBlock.Create(Path.Combine(directory, "proc-0"), 0, 1, other.Id).Dispose();
+            var error = Assert.Throws<IOException>(() => JobDirectory.Join(_root, "live", 0, 1, 1, 4096, TimeSpan.FromSeconds(5)));
+            Assert.Contains("'live' is in use", error.Message, StringComparison.Ordinal);
+            Assert.Contains($"pid {other.Id}", error.Message, StringComparison.Ordinal);
+            Assert.Equal(other.Id, ControlBlock.TryReadPid(Path.Combine(directory, "proc-0")));   // left alone
+        }
+        finally
+        {
+            other.Kill();
+            other.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public void A_peer_that_never_appears_is_named_when_the_connect_timeout_passes()
+    {
+        var error = Assert.Throws<TimeoutException>(() => JobDirectory.Join(_root, "alone", 0, 2, 1, 4096, TimeSpan.FromMilliseconds(200)));
+        Assert.Contains("process 1 never appeared", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(JobDirectory.PathFor(_root, "alone")), "a failed join removes its files");
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static int DeadPid()
+    {
+        using var exited = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        exited.WaitForExit();
+        Assert.False(ProcessLiveness.IsAlive(exited.Id));
+        return exited.Id;
+    }
+}

@@ -1,0 +1,240 @@
+using Timely.Bytes;
+
+namespace Timely.Transport.Shm;
+
+/// <summary>
+/// One process's control file in a job directory: who it is (pid, index), how it is doing
+/// (state, heartbeat) and, per local worker, the doorbell word other processes ring and
+/// the worker's finished flag. Also the one place that knows this file's layout.
+/// </summary>
+/// <remarks>
+/// <code>
+/// offset 0            +----------------------------------------------------------+
+///                     | magic u64 "TIMELYPC" | version i32 | workers i32         |
+///                     | pid i32 | process i32 | state i32 | pad i32            |
+///                     | heartbeat i64 | zero ...                          | 1 line
+/// offset L*(1+w)      +----------------------------------------------------------+
+///  (L = CacheLine)    | bell word i32 | finished i32 | parks i64 | wakes i64 |  |
+///                     | zero ...            (worker w's line, w in 0..workers) |
+/// offset L*(1+workers)+----------------------------------------------------------+
+///                     | failed worker i32 | message length i32 | UTF-8 message |
+///                     | ... (FailureBytes in all)                              |
+///                     +----------------------------------------------------------+
+/// </code>
+/// Design: the header is written once before the file is renamed into place (so a reader
+/// that opens it sees it whole) except <c>state</c> (release-stored by the owner process,
+/// acquire-loaded by peers) and <c>heartbeat</c> (bumped by the owner's liveness thread,
+/// read by peers' monitors; only its change matters, so plain volatile accesses suffice).
+/// The failure record is written once, by the first failing worker, before state is
+/// release-stored as Failed; a peer reads it only after it acquire-loads Failed.
+/// Each worker's line is its own cache line: the bell word is CAS'd by senders and the
+/// owner at message-rate wake-ups, and must not share a line with another worker's word.
+/// </remarks>
+public sealed class ControlBlock : IDisposable
+{
+    /// <summary>"TIMELYPC" read as a little-endian u64.</summary>
+    public const ulong Magic = 0x4350_594C_454D_4954;
+
+    /// <summary>Bumped on any change to the layout above.</summary>
+    public const int LayoutVersion = 1;
+
+    private const int VersionOffset = 8;
+    private const int WorkersOffset = 12;
+    private const int PidOffset = 16;
+    private const int ProcessOffset = 20;
+    private const int StateOffset = 24;
+    private const int HeartbeatOffset = 32;
+    private const int BellOffset = 0;
+    private const int FinishedOffset = 4;
+    private const int ParksOffset = 8;
+    private const int WakesOffset = 16;
+
+    /// <summary>Bytes of the failure record: worker, length, message.</summary>
+    public const int FailureBytes = 1024;
+
+    private readonly MappedFile _file;
+    private readonly SharedDoorbell[] _bells;
+
+    private ControlBlock(MappedFile file)
+    {
+        _file = file;
+        var region = file.Region;
+        Workers = region.Int32At(WorkersOffset);
+        Pid = region.Int32At(PidOffset);
+        ProcessIndex = region.Int32At(ProcessOffset);
+        _bells = new SharedDoorbell[Workers];
+        for (int w = 0; w < Workers; w++)
+        {
+            long line = WorkerLine(w);
+            _bells[w] = new SharedDoorbell(region, line + BellOffset, line + ParksOffset, line + WakesOffset);
+        }
+    }
+
+    /// <summary>Workers of the process.</summary>
+    public int Workers { get; }
+
+    /// <summary>The process's id.</summary>
+    public int Pid { get; }
+
+    /// <summary>The process's index in the job.</summary>
+    public int ProcessIndex { get; }
+
+    /// <summary>The file's current path.</summary>
+    public string Path => _file.Path;
+
+    /// <summary>The process's published state.</summary>
+    public ProcessState State
+    {
+        get => (ProcessState)Volatile.Read(ref _file.Region.Int32At(StateOffset));
+        set => Volatile.Write(ref _file.Region.Int32At(StateOffset), (int)value);
+    }
+
+    /// <summary>The liveness counter; changes while the process is alive.</summary>
+    public long Heartbeat => Volatile.Read(ref _file.Region.Int64At(HeartbeatOffset));
+
+    /// <summary>Bytes of a control file for <paramref name="workers"/> workers.</summary>
+    public static long RequiredBytes(int workers) => ((long)CacheLine.Size * (1 + workers)) + FailureBytes;
+
+    /// <summary>
+    /// Creates the control file at <paramref name="path"/> (replacing what is there) in state
+    /// <see cref="ProcessState.Starting"/>: written under a temporary name, then renamed, so a
+    /// peer never maps a half-written header.
+    /// </summary>
+    public static ControlBlock Create(string path, int processIndex, int workers, int pid)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
+        string temporary = path + ".tmp." + pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        File.Delete(temporary);
+        var file = MappedFile.Create(temporary, RequiredBytes(workers));
+        try
+        {
+            var region = file.Region;
+            region.Int32At(VersionOffset) = LayoutVersion;
+            region.Int32At(WorkersOffset) = workers;
+            region.Int32At(PidOffset) = pid;
+            region.Int32At(ProcessOffset) = processIndex;
+            region.Int32At(StateOffset) = (int)ProcessState.Starting;
+            Volatile.Write(ref region.Int64At(0), (long)Magic);
+            file.MoveTo(path);
+            return new ControlBlock(file);
+        }
+        catch
+        {
+            file.Dispose();
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Maps an existing control file; throws <see cref="InvalidDataException"/> when it is not one.</summary>
+    public static ControlBlock Open(string path)
+    {
+        var file = MappedFile.Open(path);
+        try
+        {
+            var region = file.Region;
+            if (region.Length < CacheLine.Size || (ulong)Volatile.Read(ref region.Int64At(0)) != Magic)
+            {
+                throw new InvalidDataException($"'{path}' is not a timely control file (bad magic or size).");
+            }
+
+            int version = region.Int32At(VersionOffset);
+            if (version != LayoutVersion)
+            {
+                throw new InvalidDataException($"'{path}' has control layout version {version}; this build reads {LayoutVersion}.");
+            }
+
+            int workers = region.Int32At(WorkersOffset);
+            if (workers <= 0 || region.Length < RequiredBytes(workers))
+            {
+                throw new InvalidDataException($"'{path}' claims {workers} workers but has {region.Length} bytes.");
+            }
+
+            return new ControlBlock(file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the pid of a control file without keeping it mapped; null when it is not a valid control file.</summary>
+    public static int? TryReadPid(string path)
+    {
+        try
+        {
+            using var block = Open(path);
+            return block.Pid;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+        catch (IOException)
+        {
+            return null;   // removed or half-created meanwhile: not a live process's file
+        }
+    }
+
+    /// <summary>Bumps the heartbeat (owner's liveness thread only).</summary>
+    public void Beat()
+    {
+        ref long beat = ref _file.Region.Int64At(HeartbeatOffset);
+        Volatile.Write(ref beat, beat + 1);
+    }
+
+    /// <summary>Worker <paramref name="worker"/>'s (local index) doorbell.</summary>
+    public SharedDoorbell Bell(int worker) => _bells[worker];
+
+    /// <summary>Whether local worker <paramref name="worker"/> has returned.</summary>
+    public bool IsFinished(int worker) =>
+        Volatile.Read(ref _file.Region.Int32At(WorkerLine(worker) + FinishedOffset)) != 0;
+
+    /// <summary>Publishes that local worker <paramref name="worker"/> returned.</summary>
+    public void MarkFinished(int worker) =>
+        Volatile.Write(ref _file.Region.Int32At(WorkerLine(worker) + FinishedOffset), 1);
+
+    /// <summary>
+    /// Publishes that global worker <paramref name="worker"/> failed with <paramref name="message"/>
+    /// (truncated to fit), then state Failed. Call once, from the first failure.
+    /// </summary>
+    public void PublishFailure(int worker, string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        long at = FailureOffset;
+        Span<byte> text = _file.Region.Slice(at + 8, FailureBytes - 8);
+        int length = System.Text.Encoding.UTF8.GetByteCount(message) <= text.Length
+            ? System.Text.Encoding.UTF8.GetBytes(message, text)
+            : System.Text.Encoding.UTF8.GetBytes(message.AsSpan(0, Math.Min(message.Length, text.Length / 4)), text);
+        _file.Region.Int32At(at) = worker;
+        _file.Region.Int32At(at + 4) = length;
+        State = ProcessState.Failed;
+    }
+
+    /// <summary>The failure record (worker, message) when <see cref="State"/> is Failed and one was published; else null.</summary>
+    public (int Worker, string Message)? ReadFailure()
+    {
+        if (State != ProcessState.Failed)
+        {
+            return null;
+        }
+
+        long at = FailureOffset;
+        int length = _file.Region.Int32At(at + 4);
+        if (length <= 0 || length > FailureBytes - 8)
+        {
+            return null;
+        }
+
+        return (_file.Region.Int32At(at), System.Text.Encoding.UTF8.GetString(_file.Region.Slice(at + 8, length)));
+    }
+
+    /// <summary>Unmaps; the file stays (the owner deletes it at clean shutdown).</summary>
+    public void Dispose() => _file.Dispose();
+
+    private long FailureOffset => (long)CacheLine.Size * (1 + Workers);
+
+    private static long WorkerLine(int worker) => (long)CacheLine.Size * (1 + worker);
+}
