@@ -15,6 +15,8 @@ public sealed class CommunicationOptions
     public Option<string?> Hostfile { get; } = new("--hostfile", "-h") { Description = "File with one host:port per process (timely's hostfile)." };
     public Option<bool> ZeroCopy { get; } = new("--zerocopy", "-z") { Description = "Serialize between workers of this process through byte rings (ProcessBinary)." };
     public Option<string?> Transport { get; } = new("--transport") { Description = "Between processes: auto (shm on one host, tcp otherwise), shm, or tcp." };
+    public Option<int?> MaxMessageBytes { get; } = new("--max-message-bytes") { Description = "Largest message payload accepted from a TCP peer (default 256 MiB)." };
+    public Option<string?> HostId { get; } = new("--host-id") { Description = "This host's identity for --transport auto (default: machine name)." };
     public Option<bool> Pin { get; } = new("--pin") { Description = "Pin each worker thread to its own core (Linux)." };
     public Option<string?> Cores { get; } = new("--cores") { Description = "Comma-separated cores for --pin (default: worker index modulo cores)." };
     public Option<int?> RingBytes { get; } = new("--ring-bytes") { Description = $"Byte-ring capacity per worker pair, a power of two (default {Config.DefaultRingBytes})." };
@@ -28,7 +30,7 @@ public sealed class CommunicationOptions
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var o in new Option[] { Threads, Process, Processes, Hostfile, ZeroCopy, Transport, Pin, Cores, RingBytes, Spin, Job, ShmDir, ConnectTimeout, PeerTimeout })
+        foreach (var o in new Option[] { Threads, Process, Processes, Hostfile, ZeroCopy, Transport, Pin, Cores, RingBytes, Spin, Job, ShmDir, ConnectTimeout, PeerTimeout, MaxMessageBytes, HostId })
         {
             command.Options.Add(o);
         }
@@ -54,6 +56,8 @@ public sealed class CommunicationOptions
         }
 
         Add(args, "--cores", result.GetValue(Cores));
+        Add(args, "--max-message-bytes", result.GetValue(MaxMessageBytes));
+        Add(args, "--host-id", result.GetValue(HostId));
         Add(args, "--ring-bytes", result.GetValue(RingBytes));
         Add(args, "--spin", result.GetValue(Spin));
         Add(args, "--job", result.GetValue(Job));

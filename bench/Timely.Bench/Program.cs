@@ -29,10 +29,19 @@ public static class Program
         root.Options.Add(new HelpOption("--help", "-?"));
         root.Subcommands.Add(HelloCommand.Create());
         root.Subcommands.Add(ShmBenchCommand.Create());
+        root.Subcommands.Add(NetBenchCommand.Create());
         foreach (var workload in WorkloadCommands.Create())
         {
             root.Subcommands.Add(workload);
         }
+
+        foreach (var capture in CaptureCommands.Create())
+        {
+            root.Subcommands.Add(capture);
+        }
+
+        root.Subcommands.Add(Suite.SuiteCommand.Create());
+        root.Subcommands.Add(Suite.CountersProbeCommand.Create());
 
         try
         {

@@ -30,6 +30,11 @@ public static class WorkloadCommands
             "One notify operator in a feedback(1) loop with no data: a progress-only round per iteration.",
             ["ITER"],
             (config, a) => BarrierRounds.Run(config, a[0]));
+        yield return Make(
+            "roundtrip",
+            "The communication layer alone: worker 0 sends one message to the last worker and waits for it back, ITER times (no dataflow).",
+            ["ITER"],
+            (config, a) => RoundTrip.Run(config, a[0]));
     }
 
     private static Command Make(string name, string description, string[] argumentNames, Func<Config, ulong[], WorkloadResult[]> run)

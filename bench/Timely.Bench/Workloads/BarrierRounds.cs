@@ -11,10 +11,11 @@ namespace Timely.Bench.Workloads;
 /// </summary>
 public static class BarrierRounds
 {
-    /// <summary>Runs the workload; one result per local worker, records = notifications delivered.</summary>
-    public static WorkloadResult[] Run(Config config, ulong iterations) =>
+    /// <summary>Runs the workload with progress sent as <paramref name="mode"/> says; one result per local worker, records = notifications delivered.</summary>
+    public static WorkloadResult[] Run(Config config, ulong iterations, ProgressMode mode = ProgressMode.Eager) =>
         Execute.Run(config, worker =>
         {
+            worker.ProgressMode = mode;
             long notifications = 0;
             var meter = WorkloadResult.Start();
             worker.Dataflow<ulong>(scope =>

@@ -11,10 +11,11 @@ namespace Timely.Bench.Workloads;
 /// </summary>
 public static class ExchangeRounds
 {
-    /// <summary>Runs the workload; one result per local worker, records = records this worker sent.</summary>
-    public static WorkloadResult[] Run(Config config, ulong batch, ulong rounds) =>
+    /// <summary>Runs the workload with progress sent as <paramref name="mode"/> says; one result per local worker, records = records this worker sent.</summary>
+    public static WorkloadResult[] Run(Config config, ulong batch, ulong rounds, ProgressMode mode = ProgressMode.Eager) =>
         Execute.Run(config, worker =>
         {
+            worker.ProgressMode = mode;
             var input = new InputHandle<ulong, ulong>();
             var probe = new ProbeHandle<ulong>();
             worker.Dataflow<ulong>(scope => scope.InputFrom(input).Exchange(x => x).ProbeWith(probe));

@@ -12,10 +12,11 @@ namespace Timely.Bench.Workloads;
 /// </summary>
 public static class PingPong
 {
-    /// <summary>Runs the workload; one result per local worker, records = loop passes on that worker.</summary>
-    public static WorkloadResult[] Run(Config config, ulong iterations, ulong elements) =>
+    /// <summary>Runs the workload with progress sent as <paramref name="mode"/> says; one result per local worker, records = loop passes on that worker.</summary>
+    public static WorkloadResult[] Run(Config config, ulong iterations, ulong elements, ProgressMode mode = ProgressMode.Eager) =>
         Execute.Run(config, worker =>
         {
+            worker.ProgressMode = mode;
             int index = worker.Index;
             ulong peers = (ulong)worker.Peers;
             long passes = 0;

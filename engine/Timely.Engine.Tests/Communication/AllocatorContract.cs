@@ -311,6 +311,114 @@ public abstract class AllocatorContract
     }
 
     [Fact]
+    public void Steady_state_exchange_allocates_nothing_per_message()
+    {
+        // Pairs of workers (0<->1, 2<->3, ...; an odd last worker talks to itself) exchange
+        // buffers, leaving each received one in the pull slot so it goes back to its sender.
+        // The warm-up sends one burst deeper than anything after it, so every queue and
+        // hand-back pool reaches its final size there; the measured phase runs in lock-step
+        // batches (queue depth at most 2 * Batch) and must not allocate on the worker threads.
+        const int Burst = 96, Batch = 32, BatchesPerWindow = 200, Windows = 3;
+        foreach (int n in WorkerCounts)
+        {
+            var perWorker = WorkerRun.RunOk(MakeConfig(n), allocator =>
+            {
+                var (senders, receiver) = allocator.Allocate<List<long>>(0);
+                int partner = (allocator.Index ^ 1) < allocator.Peers ? allocator.Index ^ 1 : allocator.Index;
+                var spare = new Stack<List<long>>();
+                for (int i = 0; i < 2 * Burst; i++)
+                {
+                    spare.Push(new List<long>(4));
+                }
+
+                List<long>? slot = null;
+                long seq = 0, expected = 0;
+
+                void Send(int count)
+                {
+                    for (int k = 0; k < count; k++)
+                    {
+                        slot ??= spare.Count > 0 ? spare.Pop() : new List<long>(4);
+                        slot.Clear();
+                        slot.Add(allocator.Index);
+                        slot.Add(seq++);
+                        senders[partner].Push(ref slot);
+                    }
+
+                    senders[partner].Done();
+                    allocator.Release();
+                }
+
+                void ReceiveAll(int count)
+                {
+                    var deadline = DateTime.UtcNow + WorkerRun.Deadline;
+                    for (int got = 0; got < count;)
+                    {
+                        allocator.Receive();
+                        ref List<long>? incoming = ref receiver.Pull();
+                        if (incoming is null)
+                        {
+                            if (DateTime.UtcNow > deadline)
+                            {
+                                throw new TimeoutException($"worker {allocator.Index}: {got} of {count}");
+                            }
+
+                            allocator.AwaitEvents(TimeSpan.FromMilliseconds(100));
+                            continue;
+                        }
+
+                        if (incoming[1] != expected++)
+                        {
+                            throw new InvalidOperationException($"worker {allocator.Index}: got message {incoming[1]}, expected {expected - 1}");
+                        }
+
+                        got++;   // left in the slot: the next Pull hands it back
+                    }
+                }
+
+                // Warm-up: the burst, then lock-step batches. The return queues carry the burst's
+                // surplus (Burst - 1 buffers) and swing by one batch; with Burst = 96 they stay
+                // inside one 128-slot segment (a 128 burst hovers at 127..129 and sometimes
+                // grows a segment mid-measurement: measured, 2,496 B once per run).
+                Send(Burst);
+                ReceiveAll(Burst);
+                for (int b = 0; b < 100; b++)
+                {
+                    Send(Batch);
+                    ReceiveAll(Batch);
+                }
+
+                // Several windows: an allocation per message shows in every one of them; a
+                // one-time growth (a queue depth never reached before, the thread's first real
+                // sleep) shows in one at most.
+                var windows = new long[Windows];
+                for (int w = 0; w < Windows; w++)
+                {
+                    long start = GC.GetAllocatedBytesForCurrentThread();
+                    for (int b = 0; b < BatchesPerWindow; b++)
+                    {
+                        Send(Batch);
+                        ReceiveAll(Batch);
+                    }
+
+                    windows[w] = GC.GetAllocatedBytesForCurrentThread() - start;
+                }
+
+                return windows;
+            });
+
+            for (int w = 0; w < perWorker.Length; w++)
+            {
+                // Measured 0 B in steady state for every allocator; the slack admits a stray
+                // runtime-internal allocation, not a per-message one (>= 6,400 B per window).
+                Assert.True(
+                    perWorker[w].Min() < 256,
+                    $"{MakeConfig(n).Kind}({n}): worker {w} allocated [{string.Join(", ", perWorker[w])}] B in windows of {Batch * BatchesPerWindow} messages");
+            }
+        }
+    }
+
+    [Fact]
     public void Broadcast_reaches_every_worker_once()
     {
         foreach (int n in WorkerCounts)

@@ -105,10 +105,22 @@ public sealed class ConfigTests
     }
 
     [Fact]
-    public void Cluster_is_refused_until_a_transport_exists()
+    public void A_tcp_cluster_whose_peer_never_connects_fails_within_the_connect_timeout_naming_it()
     {
-        var c = Config.Cluster(1, 0, ["127.0.0.1:2101", "127.0.0.1:2102"], TransportKind.Tcp);
+        var c = Config.Cluster(1, 0, FreePorts.Loopback(2), TransportKind.Tcp) with { ConnectTimeout = TimeSpan.FromMilliseconds(300) };
         var e = Assert.Throws<ConfigException>(() => Workers.Initialize(c, _ => 0));
-        Assert.Contains("not built yet", e.Message, StringComparison.Ordinal);
+        Assert.Contains("process 1 never connected", e.Message, StringComparison.Ordinal);
+        Assert.IsType<Timely.Transport.Tcp.TcpTransportException>(e.InnerException);
+    }
+
+    [Fact]
+    public void Tcp_flags_parse_into_the_cluster_config()
+    {
+        var c = Config.FromArgs(["-n", "2", "-p", "1", "--transport", "tcp", "--max-message-bytes", "4096", "--host-id", "box-a", "--connect-timeout", "1.5"], out _);
+        Assert.Equal(TransportKind.Tcp, c.Transport);
+        Assert.Equal(4096, c.MaxMessageBytes);
+        Assert.Equal("box-a", c.HostIdentity);
+        Assert.Equal(TimeSpan.FromSeconds(1.5), c.ConnectTimeout);
+        Assert.Equal(["127.0.0.1:2101", "127.0.0.1:2102"], c.Addresses);
     }
 }

@@ -9,6 +9,11 @@ internal static class WorkerRun
 
     public static IReadOnlyList<WorkerResult<T>> Run<T>(Config config, Func<Allocator, T> logic)
     {
+        if (config.Kind == CommunicationKind.Cluster)
+        {
+            return RunCluster(config, logic);
+        }
+
         var guards = Workers.Initialize(config, logic);
         var join = Task.Run(guards.Join);
         if (!join.Wait(Deadline))
@@ -18,6 +23,30 @@ internal static class WorkerRun
 
         guards.Dispose();
         return join.Result;
+    }
+
+    /// <summary>
+    /// Runs every process of a cluster config inside this test process, each with its own
+    /// sockets and threads exactly as separate processes would have (set-up blocks until all
+    /// have connected, so each starts on its own thread); results in global worker order.
+    /// </summary>
+    private static WorkerResult<T>[] RunCluster<T>(Config config, Func<Allocator, T> logic)
+    {
+        var processes = Enumerable.Range(0, config.Processes).Select(p => Task.Factory.StartNew(
+            () =>
+            {
+                using var guards = Workers.Initialize(config with { ProcessIndex = p }, logic);
+                return guards.Join();
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+        if (!Task.WaitAll(processes, Deadline))
+        {
+            throw new TimeoutException($"{config.Processes} processes of {config.Threads} workers over {config.Transport} did not finish within {Deadline.TotalSeconds} s");
+        }
+
+        return processes.SelectMany(p => p.Result).ToArray();
     }
 
     public static T[] RunOk<T>(Config config, Func<Allocator, T> logic)

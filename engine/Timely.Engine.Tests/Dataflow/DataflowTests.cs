@@ -373,4 +373,59 @@ public sealed class DataflowTests
             Assert.Contains("does not advance time", error.Message, StringComparison.Ordinal);
         });
     }
+
+    [Theory]
+    [InlineData(ProgressMode.Eager)]
+    [InlineData(ProgressMode.Demand)]
+    public void Demand_mode_holds_invisible_progress_and_loses_nothing(ProgressMode mode)
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentBag<(ulong, int)>();
+        var batches = Execute.Run(Timely.Communication.Config.Process(2), worker =>
+        {
+            worker.ProgressMode = mode;
+            var input = new InputHandle<ulong, int>();
+            var probe = new ProbeHandle<ulong>();
+            var scope = worker.Dataflow<ulong, Scope<ulong>>(scope =>
+            {
+                scope.InputFrom(input).Exchange(x => (ulong)x).InspectTime((t, x) => seen.Add((t, x))).ProbeWith(probe);
+                return scope;
+            });
+
+            // Records at time 0 cross to the other worker while both inputs still hold 0: the
+            // counts change, but no frontier can, so demand mode need not tell anyone.
+            for (int i = 0; i < 50; i++)
+            {
+                input.Send((2 * i) + worker.Index);
+                input.Send((2 * i) + 1 - worker.Index);
+                worker.Step();
+            }
+
+            input.AdvanceTo(1);
+            while (probe.LessThan(1))
+            {
+                worker.StepOrPark(TimeSpan.FromMilliseconds(100));
+            }
+
+            input.Close();
+            while (!probe.Done)
+            {
+                worker.StepOrPark(TimeSpan.FromMilliseconds(100));
+            }
+
+            return scope.ProgressBatchesSent;
+        });
+
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => (0UL, i / 2)), seen.Order());
+        foreach (var sent in batches)
+        {
+            if (mode == ProgressMode.Demand)
+            {
+                Assert.InRange(sent, 1, 12);
+            }
+            else
+            {
+                Assert.True(sent >= 50, $"eager mode sent {sent} batches for 50 steps that each had changes");
+            }
+        }
+    }
 }

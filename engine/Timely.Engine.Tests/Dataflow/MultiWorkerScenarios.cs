@@ -11,17 +11,27 @@ namespace Timely.Engine.Tests.Dataflow;
 /// </summary>
 public sealed class MultiWorkerScenarios
 {
-    public static TheoryData<string> Configs => new() { "thread", "process1", "process2", "process3", "process4" };
+    public static TheoryData<string> Configs => new()
+    {
+        "thread", "process1", "process2", "process3", "process4", "binary1", "binary2", "binary3",
+        "thread+demand", "process3+demand", "binary2+demand",
+    };
 
-    private static Config ConfigFor(string name) => name switch
+    private static Config ConfigFor(string name) => name.Replace("+demand", "", StringComparison.Ordinal) switch
     {
         "thread" => Config.Thread,
-        _ => Config.Process(int.Parse(name["process".Length..], System.Globalization.CultureInfo.InvariantCulture)),
+        var plain when plain.StartsWith("binary", StringComparison.Ordinal) => Config.ProcessBinary(int.Parse(plain["binary".Length..], System.Globalization.CultureInfo.InvariantCulture)),
+        var plain => Config.Process(int.Parse(plain["process".Length..], System.Globalization.CultureInfo.InvariantCulture)),
     };
 
     private static TResult[] RunBounded<TResult>(string config, Func<Worker, TResult> logic)
     {
-        var task = Task.Run(() => Execute.Run(ConfigFor(config), logic));
+        bool demand = config.EndsWith("+demand", StringComparison.Ordinal);
+        var task = Task.Run(() => Execute.Run(ConfigFor(config), worker =>
+        {
+            worker.ProgressMode = demand ? ProgressMode.Demand : ProgressMode.Eager;
+            return logic(worker);
+        }));
         Assert.True(task.Wait(TimeSpan.FromSeconds(30)), $"{config}: the computation did not finish");
         return task.Result;
     }
@@ -161,5 +171,103 @@ public sealed class MultiWorkerScenarios
         });
 
         Assert.All(counts, seen => Assert.Equal(Enumerable.Range(0, (int)Iterations).Select(i => (ulong)i), seen));
+    }
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void Counts_per_time_and_key_are_emitted_once_complete(string config)
+    {
+        // Every worker sends (key, 1) for keys 0..Keys at each round; a unary operator behind an
+        // exchange by key sums per (time, key) and emits a sum only when its input frontier has
+        // passed that time. Any early emission would show as a partial count.
+        const int Rounds = 8;
+        const int Keys = 20;
+        var emitted = new ConcurrentBag<(ulong Time, int Key, int Count, int Peers)>();
+        RunBounded(config, worker =>
+        {
+            int peers = worker.Peers;
+            var input = new InputHandle<ulong, int>();
+            worker.Dataflow<ulong>(scope =>
+            {
+                var pending = new Dictionary<(ulong Time, int Key), int>();
+                var held = new List<Capability<ulong>>();
+                scope.InputFrom(input).Unary<ulong, int, (int Key, int Count)>(Pact<int>.Exchange(k => (ulong)k), "CountPerTime", (inp, output) =>
+                {
+                    while (inp.TryNext(out var cap, out var data))
+                    {
+                        if (!held.Exists(c => c.Time == cap.Time))
+                        {
+                            held.Add(cap.Retain());
+                        }
+
+                        foreach (var key in data)
+                        {
+                            pending[(cap.Time, key)] = pending.GetValueOrDefault((cap.Time, key)) + 1;
+                        }
+                    }
+
+                    foreach (var cap in held.ToArray())
+                    {
+                        if (!inp.Frontier.LessEqual(cap.Time))
+                        {
+                            var session = output.Session(cap);
+                            foreach (var entry in pending.Where(p => p.Key.Time == cap.Time).ToArray())
+                            {
+                                session.Give((entry.Key.Key, entry.Value));
+                                pending.Remove(entry.Key);
+                            }
+
+                            cap.Dispose();
+                            held.Remove(cap);
+                        }
+                    }
+                }).InspectTime((t, kc) => emitted.Add((t, kc.Key, kc.Count, peers)));
+            });
+
+            for (int round = 0; round < Rounds; round++)
+            {
+                input.AdvanceTo((ulong)round);
+                for (int key = 0; key < Keys; key++)
+                {
+                    input.Send(key);
+                }
+
+                worker.Step();
+            }
+
+            input.Close();
+            return 0;
+        });
+
+        int peersSeen = emitted.First().Peers;
+        var expected = Enumerable.Range(0, Rounds).SelectMany(r => Enumerable.Range(0, Keys).Select(k => ((ulong)r, k, peersSeen))).Order();
+        Assert.Equal(expected, emitted.Select(e => (e.Time, e.Key, e.Count)).Order());
+    }
+
+    [Theory]
+    [InlineData("process2")]
+    [InlineData("binary2")]
+    public async Task A_failing_operator_fails_the_run_instead_of_hanging_it(string config)
+    {
+        var task = Task.Run(() => Execute.Run(ConfigFor(config), worker =>
+        {
+            int index = worker.Index;
+            worker.Dataflow<ulong>(scope =>
+            {
+                Enumerable.Range(0, 10).ToStream(scope)
+                    .Exchange(x => (ulong)x)
+                    .Inspect(x =>
+                    {
+                        if (index == 1 && x == 5)
+                        {
+                            throw new InvalidDataException("operator failed on purpose");
+                        }
+                    });
+            });
+        }));
+        var first = await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.True(first == task, "the run hung after a worker failed");
+        var error = await Assert.ThrowsAsync<AggregateException>(() => task);
+        Assert.Contains(error.Flatten().InnerExceptions, e => e is InvalidDataException);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Timely.Bytes;
 using Timely.Transport.Shm;
 
@@ -24,6 +25,8 @@ public sealed class BinaryAllocator : Allocator
     private readonly BinaryLinks _links;
     private readonly RingWriter[] _distinctWriters;
     private readonly bool[] _dirty;
+    private readonly IDoorbell[] _writerBells;
+    private readonly bool[] _movedWriters;
     private readonly Dictionary<int, IBinaryInbox> _inboxes = new();
     private readonly List<(int Id, IBinaryInbox Inbox)> _inboxList = new();
     private readonly Dictionary<int, List<PendingMessage>> _pending = new();
@@ -40,6 +43,8 @@ public sealed class BinaryAllocator : Allocator
         _links = links;
         _spinIterations = spinIterations;
         _distinctWriters = links.WriterByTarget.Distinct().ToArray();
+        _writerBells = _distinctWriters.Select(w => links.BellByTarget[Array.IndexOf(links.WriterByTarget, w)]).ToArray();
+        _movedWriters = new bool[_distinctWriters.Length];
         _dirty = new bool[peers];
         _counters = new WorkerCounters(index);
         _metrics = CommunicationMetrics.Register(_counters, links.OwnBell);
@@ -241,19 +246,55 @@ public sealed class BinaryAllocator : Allocator
         return true;
     }
 
-    /// <summary>Moves overflow into the rings; true when nothing is left queued.</summary>
+    /// <summary>
+    /// Moves overflow into the rings; true when nothing is left queued. A reader that parked
+    /// while the ring was full would not otherwise hear of what moved (the push that rang its
+    /// bell happened while the message went to the queue), so every writer that made progress
+    /// rings its reader, after one fence.
+    /// </summary>
     private bool FlushWriters()
     {
         bool empty = true;
+        bool moved = false;
         long spills = 0;
-        foreach (var writer in _distinctWriters)
+        for (int i = 0; i < _distinctWriters.Length; i++)
         {
-            empty &= writer.Flush();
+            var writer = _distinctWriters[i];
+            long before = writer.OverflowBytes;
+            if (before != 0)
+            {
+                empty &= writer.Flush();
+                if (writer.OverflowBytes != before)
+                {
+                    _movedWriters[i] = true;
+                    moved = true;
+                }
+            }
+
             spills += writer.OverflowedMessages;
         }
 
         _counters.SpillsRef = spills;
+        if (moved)
+        {
+            RingMovedWriters();
+        }
+
         return empty;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RingMovedWriters()
+    {
+        Interlocked.MemoryBarrier();
+        for (int i = 0; i < _movedWriters.Length; i++)
+        {
+            if (_movedWriters[i])
+            {
+                _movedWriters[i] = false;
+                _writerBells[i].RingAfterFence();
+            }
+        }
     }
 
     private bool HasWorkOrFailure()

@@ -42,6 +42,12 @@ public sealed record Config
     /// <summary>How cluster processes reach each other.</summary>
     public TransportKind Transport { get; init; } = TransportKind.Auto;
 
+    /// <summary>Largest message payload a TCP peer may send (<c>--max-message-bytes</c>); a longer frame fails its connection before anything is allocated.</summary>
+    public int MaxMessageBytes { get; init; } = 256 << 20;
+
+    /// <summary>This host's identity for <c>--transport auto</c> (<c>--host-id</c>); null: the machine name. Tests override it to pretend to be elsewhere.</summary>
+    public string? HostIdentity { get; init; }
+
     /// <summary>
     /// Pin worker <c>i</c> (global index) to a core: <c>Cores[i % Cores.Count]</c> when
     /// <see cref="Cores"/> is given, else core <c>i % Environment.ProcessorCount</c>.
@@ -167,6 +173,8 @@ public sealed record Config
         TimeSpan connectTimeout = DefaultConnectTimeout, peerTimeout = DefaultPeerTimeout;
         bool zerocopy = false, pin = false;
         bool processGiven = false;
+        int maxMessageBytes = 256 << 20;
+        string? hostIdentity = null;
         TransportKind transport = TransportKind.Auto;
         IReadOnlyList<int>? cores = null;
 
@@ -200,6 +208,12 @@ public sealed record Config
                     break;
                 case "-z" or "--zerocopy":
                     zerocopy = true;
+                    break;
+                case "--max-message-bytes":
+                    maxMessageBytes = ParseInt(name, Value(it, name, inline), 1024, int.MaxValue - 48);
+                    break;
+                case "--host-id":
+                    hostIdentity = Value(it, name, inline);
                     break;
                 case "--pin":
                     pin = true;
@@ -250,7 +264,7 @@ public sealed record Config
             IReadOnlyList<string> addresses = hostfile is null
                 ? Enumerable.Range(0, processes).Select(i => $"127.0.0.1:{2101 + i}").ToArray()
                 : ReadHostfile(hostfile, processes);
-            config = Cluster(threads, process, addresses, transport);
+            config = Cluster(threads, process, addresses, transport) with { MaxMessageBytes = maxMessageBytes, HostIdentity = hostIdentity };
         }
         else if (zerocopy)
         {

@@ -113,11 +113,28 @@ public static class Workers
             case CommunicationKind.Cluster when config.Transport == TransportKind.Shm:
                 return ShmFabric.Build(config);
 
+            case CommunicationKind.Cluster when config.Transport is TransportKind.Tcp or TransportKind.Auto:
+                // Auto: every peer over TCP until the shared-memory transport joins this case.
+                return BuildTcp(config);
+
             case CommunicationKind.Cluster:
-                throw new ConfigException($"cluster of {config.Processes} processes over {config.Transport}: the multi-process transports are not built yet in this version; use -w for threads in one process.");
+                throw new ConfigException($"cluster of {config.Processes} processes over {config.Transport}: this transport is not built in this version; use --transport shm or tcp.");
 
             default:
                 throw new ConfigException($"unknown communication kind {config.Kind}.");
+        }
+    }
+
+    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) BuildTcp(Config config)
+    {
+        try
+        {
+            var fabric = new TcpFabric(config);
+            return (fabric.CreateAllocators(config.SpinIterations), config.ProcessIndex * config.Threads, fabric, fabric.Group);
+        }
+        catch (Timely.Transport.Tcp.TcpTransportException e)
+        {
+            throw new ConfigException($"process {config.ProcessIndex}: cluster set-up failed: {e.Message}", e);
         }
     }
 

@@ -22,6 +22,11 @@ namespace Timely.Dataflow;
 /// </remarks>
 public sealed class Scope<T> : IDataflowRuntime
 {
+    // Design: owned by one worker thread (see Worker). Progress leaves through one pusher per
+    // worker and arrives through one puller; the allocator keeps each sender's messages in
+    // order, and ReceiveProgress checks the sequence number per sender so that a reordering
+    // transport fails loudly instead of letting a frontier advance early. Messages are
+    // recycled: the last one sent to each worker comes back through the push slot.
     private readonly List<OperatorCore<T>?> _operators = new();
     private readonly List<(Location Source, Location Target)> _edges = new();
     private readonly List<OperatorCore<T>> _external = new();
@@ -37,12 +42,14 @@ public sealed class Scope<T> : IDataflowRuntime
     private int _activeCount;
     private long _sequence;
     private bool _complete;
+    private readonly ProgressMode _mode;
 
     internal Scope(Worker worker, int index)
     {
         Worker = worker;
         DataflowIndex = index;
         ActivateAction = Activate;
+        _mode = worker.ProgressMode;
         int id = worker.NextChannelId();
         DataflowCodecs.EnsureProgress<T>();
         (_progressOut, _progressIn) = worker.Allocator.Allocate<ProgressMessage<T>>(id);
@@ -101,6 +108,9 @@ public sealed class Scope<T> : IDataflowRuntime
     }
 
     internal Action<int> ActivateAction { get; }
+
+    /// <summary>Progress batches this worker has sent for this dataflow.</summary>
+    internal long ProgressBatchesSent => _sequence;
 
     internal Tracker<T> Tracker => _tracker ?? throw new InvalidOperationException("the dataflow is still being built");
 
@@ -209,8 +219,9 @@ public sealed class Scope<T> : IDataflowRuntime
             }
         }
 
+        tracker.RecordPushedChanges = false;
         tracker.PropagateAll();
-        tracker.PushedChanges.Clear();
+        tracker.ClearChangedTargetNodes();
         _tracker = tracker;
     }
 
@@ -235,18 +246,18 @@ public sealed class Scope<T> : IDataflowRuntime
         ((IDataflowRuntime)this).FlushExternal();
         ReceiveProgress(tracker);
         tracker.PropagateAll();
-        var pushed = tracker.PushedChanges;
-        if (!pushed.IsEmpty)
+        var changed = tracker.ChangedTargetNodes;
+        if (changed.Count > 0)
         {
-            foreach (var ((location, _), _) in pushed.Compacted())
+            foreach (var node in changed)
             {
-                if (!location.IsSource && _operators[location.Node]!.NotifyOnFrontier)
+                if (_operators[node]!.NotifyOnFrontier)
                 {
-                    Activate(location.Node);
+                    Activate(node);
                 }
             }
 
-            pushed.Clear();
+            tracker.ClearChangedTargetNodes();
         }
 
         if (_activeCount > 0)
@@ -265,8 +276,10 @@ public sealed class Scope<T> : IDataflowRuntime
         }
 
         Harvest();
-        SendProgress();
-        if (!tracker.TrackingAnything)
+        SendProgress(tracker);
+
+        // Held (demand-mode) changes keep the dataflow alive even if the tracker is empty.
+        if (!tracker.TrackingAnything && _batch.IsEmpty)
         {
             _complete = true;
         }
@@ -350,7 +363,7 @@ public sealed class Scope<T> : IDataflowRuntime
         }
     }
 
-    private void SendProgress()
+    private void SendProgress(Tracker<T> tracker)
     {
         if (_batch.IsEmpty)
         {
@@ -358,6 +371,11 @@ public sealed class Scope<T> : IDataflowRuntime
         }
 
         var updates = _batch.Compacted();
+        if (_mode == ProgressMode.Demand && !AnyGlobalDecrement(tracker, updates))
+        {
+            return;
+        }
+
         for (int w = 0; w < _progressOut.Length; w++)
         {
             var message = _spare[w] ?? new ProgressMessage<T>();
@@ -376,6 +394,19 @@ public sealed class Scope<T> : IDataflowRuntime
 
         _sequence++;
         _batch.Clear();
+    }
+
+    private static bool AnyGlobalDecrement(Tracker<T> tracker, ReadOnlySpan<((Location Location, T Time) Item, long Diff)> updates)
+    {
+        foreach (var ((location, time), diff) in updates)
+        {
+            if (diff < 0 && tracker.IsGlobal(location, time))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void ThrowIfSealed()

@@ -9,6 +9,14 @@ namespace Timely.Dataflow;
 /// </summary>
 public sealed class Worker
 {
+    // Design: a worker and everything it builds (scopes, operators, trackers, pipeline
+    // queues) belong to the worker's thread; nothing here is shared, so no field is volatile
+    // and nothing is locked. The only cross-thread paths are the allocator's channels, whose
+    // own design comments give their publication order. Parking cannot strand work: a step
+    // first flushes input handles (pipeline pushes mark operators active, exchange pushes are
+    // in the channels), then asks every dataflow whether it has work, and only then calls
+    // AwaitEvents, which re-checks every inbox (our own progress, sent to ourselves, is one)
+    // before it sleeps and is woken by any later push to us.
     private readonly List<IDataflowRuntime> _dataflows = new();
     private readonly Dictionary<int, (IDataflowRuntime Dataflow, int Operator)> _channelOwners = new();
     private int _nextChannel;
@@ -29,6 +37,12 @@ public sealed class Worker
 
     /// <summary>The communication layer this worker uses.</summary>
     public Allocator Allocator { get; }
+
+    /// <summary>
+    /// How dataflows built from now on report progress (default <see cref="ProgressMode.Eager"/>).
+    /// The choice is local: each worker's sending rule is safe whatever the others do.
+    /// </summary>
+    public ProgressMode ProgressMode { get; set; } = ProgressMode.Eager;
 
     /// <summary>Whether some dataflow still has capabilities or messages somewhere.</summary>
     public bool HasDataflows => _dataflows.Count > 0;

@@ -17,12 +17,14 @@ public sealed class DataflowProperties
 
     // An op (Kind, X, Y, K): 0 map x*K+X, 1 filter x%K != X%K, 2 exchange, 3 concat; X and Y
     // pick earlier streams modulo how many exist.
+    // Workers: 1 is Thread, 2..3 Process, 4..5 ProcessBinary with 2..3 workers (serialized
+    // path); a negative count runs the same in ProgressMode.Demand.
     private static Arbitrary<((int Kind, int X, int Y, int K)[] Ops, (int Time, int Value)[] Input, int Workers)> Programs()
     {
         var op = Gen.Zip(Gen.Zip(Gen.Choose(0, 3), Gen.Choose(0, 1000)), Gen.Zip(Gen.Choose(0, 1000), Gen.Choose(1, 7)))
             .Select(t => (t.Item1.Item1, t.Item1.Item2, t.Item2.Item1, t.Item2.Item2));
         var record = Gen.Zip(Gen.Choose(0, 3), Gen.Choose(-50, 50));
-        var gen = Gen.Zip(op.ArrayOf(), Gen.Zip(record.ArrayOf(), Gen.Choose(1, 3)))
+        var gen = Gen.Zip(op.ArrayOf(), Gen.Zip(record.ArrayOf(), Gen.Zip(Gen.Choose(1, 5), Gen.Elements(1, -1)).Select(w => w.Item1 * w.Item2)))
             .Select(t => (t.Item1.Take(8).ToArray(), t.Item2.Item1, t.Item2.Item2));
         return gen.ToArbitrary();
     }
@@ -72,12 +74,20 @@ public sealed class DataflowProperties
     {
         Check.One(Runs, Prop.ForAll(Programs(), program =>
         {
-            var (ops, input, workers) = program;
+            var (ops, input, signedWorkers) = program;
+            int workers = Math.Abs(signedWorkers);
+            var mode = signedWorkers < 0 ? ProgressMode.Demand : ProgressMode.Eager;
             var outputs = new ConcurrentBag<(int Time, int Value)>();
             int violations = 0;
-            var config = workers == 1 ? Timely.Communication.Config.Thread : Timely.Communication.Config.Process(workers);
+            var config = workers switch
+            {
+                1 => Timely.Communication.Config.Thread,
+                <= 3 => Timely.Communication.Config.Process(workers),
+                _ => Timely.Communication.Config.ProcessBinary(workers - 2),
+            };
             var run = Task.Run(() => Execute.Run(config, worker =>
             {
+                worker.ProgressMode = mode;
                 var handle = new InputHandle<ulong, int>();
                 var probe = new ProbeHandle<ulong>();
                 worker.Dataflow<ulong>(scope =>
@@ -113,7 +123,7 @@ public sealed class DataflowProperties
             var expected = Model(ops, input).Order().ToArray();
             var actual = outputs.Order().ToArray();
             return (expected.SequenceEqual(actual) && violations == 0)
-                .Label($"workers {workers}, {expected.Length} expected, {actual.Length} seen, {violations} probe violations");
+                .Label($"workers {workers} {mode}, {expected.Length} expected, {actual.Length} seen, {violations} probe violations");
         }));
     }
 }

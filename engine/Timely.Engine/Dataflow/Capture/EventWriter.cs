@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using Timely.Bytes;
 
 namespace Timely.Dataflow.Capture;
@@ -38,8 +39,44 @@ public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
     public void Push(Event<T, TData> e)
     {
         ArgumentNullException.ThrowIfNull(e);
+        if (e is Event<T, TData>.Messages m)
+        {
+            PushMessages(m.Time, m.Data);
+        }
+        else
+        {
+            PushProgress(((Event<T, TData>.Progress)e).Updates);
+        }
+    }
+
+    /// <summary>
+    /// Writes <c>Messages(time, data)</c> without an event object; <paramref name="data"/> is
+    /// only read. The capture operator uses this to write a received batch in place.
+    /// </summary>
+    internal void PushMessages(T time, List<TData> data)
+    {
+        int payload = checked(TagSize + WireCodec<T>.Default.Measure(time) + WireCodec<List<TData>>.Default.Measure(data));
+        Span<byte> span = Start(payload, 1);
+        int written = LengthPrefix + TagSize;
+        written += WireCodec<T>.Default.Write(span[written..], time);
+        written += WireCodec<List<TData>>.Default.Write(span[written..], data);
+        Finish(span, written);
+    }
+
+    /// <summary>Writes <c>Progress(updates)</c> without an event object; <paramref name="updates"/> is only read.</summary>
+    internal void PushProgress(List<(T, long)> updates)
+    {
+        int payload = checked(TagSize + WireCodec<List<(T, long)>>.Default.Measure(updates));
+        Span<byte> span = Start(payload, 0);
+        int written = LengthPrefix + TagSize;
+        written += WireCodec<List<(T, long)>>.Default.Write(span[written..], updates);
+        Finish(span, written);
+    }
+
+    /// <summary>The record's span in the buffer (grown if needed) with the length prefix and tag written.</summary>
+    private Span<byte> Start(int payload, uint tag)
+    {
         byte[] buffer = _buffer ?? throw new ObjectDisposedException(nameof(EventWriter<T, TData>));
-        int payload = Measure(e);
         int total = checked(LengthPrefix + payload);
         if (buffer.Length < total)
         {
@@ -48,27 +85,23 @@ public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
 
         Span<byte> span = buffer.AsSpan(0, total);
         BinaryPrimitives.WriteUInt64LittleEndian(span, (ulong)payload);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[LengthPrefix..], e.Tag);
-        int written = LengthPrefix + TagSize;
-        if (e is Event<T, TData>.Messages m)
-        {
-            written += WireCodec<T>.Default.Write(span[written..], m.Time);
-            List<TData> data = m.Data;
-            written += WireCodec<List<TData>>.Default.Write(span[written..], data);
-        }
-        else
-        {
-            List<(T, long)> updates = ((Event<T, TData>.Progress)e).Updates;
-            written += WireCodec<List<(T, long)>>.Default.Write(span[written..], updates);
-        }
+        BinaryPrimitives.WriteUInt32LittleEndian(span[LengthPrefix..], tag);
+        return span;
+    }
 
-        if (written != total)
+    private void Finish(Span<byte> span, int written)
+    {
+        if (written != span.Length)
         {
-            throw new InvalidOperationException($"EventWriter: a codec wrote {written - LengthPrefix} bytes but measured {payload}; the IWireCodec contract requires Measure to be exact.");
+            ThrowMeasureMismatch(written - LengthPrefix, span.Length - LengthPrefix);
         }
 
         _stream.Write(span);
     }
+
+    [DoesNotReturn]
+    private static void ThrowMeasureMismatch(int written, int measured) =>
+        throw new InvalidOperationException($"EventWriter: a codec wrote {written} bytes but measured {measured}; the IWireCodec contract requires Measure to be exact.");
 
     /// <summary>Flushes the underlying stream.</summary>
     public void Flush() => _stream.Flush();
@@ -87,19 +120,6 @@ public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
         {
             _stream.Dispose();
         }
-    }
-
-    /// <summary>Payload bytes of <paramref name="e"/> (without the length prefix).</summary>
-    internal static int Measure(Event<T, TData> e)
-    {
-        if (e is Event<T, TData>.Messages m)
-        {
-            List<TData> data = m.Data;
-            return checked(TagSize + WireCodec<T>.Default.Measure(m.Time) + WireCodec<List<TData>>.Default.Measure(data));
-        }
-
-        List<(T, long)> updates = ((Event<T, TData>.Progress)e).Updates;
-        return checked(TagSize + WireCodec<List<(T, long)>>.Default.Measure(updates));
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

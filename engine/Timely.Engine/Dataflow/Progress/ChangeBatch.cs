@@ -132,7 +132,15 @@ public sealed class ChangeBatch<T>
         }
 
         var span = new Span<(T Item, long Diff)>(_updates, 0, _count);
-        span.Sort(ByItem);
+        if (span.Length <= SmallSort)
+        {
+            InsertionSort(span);
+        }
+        else
+        {
+            span.Sort(ByItem);
+        }
+
         var comparer = EqualityComparer<T>.Default;
         int write = 0;
         int read = 0;
@@ -160,6 +168,27 @@ public sealed class ChangeBatch<T>
 
         _count = write;
         _clean = write;
+    }
+
+    // Progress batches are mostly a handful of entries; an inline insertion sort with the
+    // devirtualized default comparer avoids the delegate call per comparison of Span.Sort
+    // (whose own cut-over to insertion sort is 16 elements, too).
+    private const int SmallSort = 16;
+
+    private static void InsertionSort(Span<(T Item, long Diff)> span)
+    {
+        for (int i = 1; i < span.Length; i++)
+        {
+            var current = span[i];
+            int j = i - 1;
+            while (j >= 0 && Comparer<T>.Default.Compare(span[j].Item, current.Item) > 0)
+            {
+                span[j + 1] = span[j];
+                j--;
+            }
+
+            span[j + 1] = current;
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -15,8 +15,12 @@ namespace Timely.Dataflow.Progress;
 public sealed class MutableAntichain<T>
 {
     private readonly ChangeBatch<T> _updates = new();
-    private readonly List<T> _frontier = new();
-    private readonly ChangeBatch<T> _changes = new();
+    private List<T> _frontier = new();
+
+    // The frontier before a rebuild, kept to diff against: frontiers are tiny (one element
+    // for a total order), so diffing old and new needs no sort and no consolidation.
+    private List<T> _previous = new();
+    private readonly List<(T Item, long Diff)> _changes = new();
 
     /// <summary>The current frontier: minimal times with positive count.</summary>
     public ReadOnlySpan<T> Frontier => CollectionsMarshal.AsSpan(_frontier);
@@ -72,7 +76,8 @@ public sealed class MutableAntichain<T>
 
     /// <summary>
     /// Applies <paramref name="updates"/> and returns the changes to the frontier (+1 for a time
-    /// that entered it, -1 for one that left). The span is valid until the next update.
+    /// that entered it, -1 for one that left; each time at most once, in no particular order).
+    /// The span is valid until the next update.
     /// </summary>
     public ReadOnlySpan<(T Item, long Diff)> UpdateIter(ReadOnlySpan<(T Item, long Diff)> updates)
     {
@@ -89,7 +94,7 @@ public sealed class MutableAntichain<T>
             Rebuild();
         }
 
-        return _changes.Compacted();
+        return CollectionsMarshal.AsSpan(_changes);
     }
 
     /// <summary>Applies one update; see <see cref="UpdateIter"/>.</summary>
@@ -103,7 +108,7 @@ public sealed class MutableAntichain<T>
             Rebuild();
         }
 
-        return _changes.Compacted();
+        return CollectionsMarshal.AsSpan(_changes);
     }
 
     private bool Affects(T time, long diff)
@@ -131,11 +136,7 @@ public sealed class MutableAntichain<T>
 
     private void Rebuild()
     {
-        foreach (var f in _frontier)
-        {
-            _changes.Update(f, -1);
-        }
-
+        (_previous, _frontier) = (_frontier, _previous);
         _frontier.Clear();
         var traits = TimestampTraits<T>.Default;
 
@@ -164,9 +165,34 @@ public sealed class MutableAntichain<T>
             }
         }
 
-        foreach (var f in _frontier)
+        var eq = EqualityComparer<T>.Default;
+        foreach (var old in _previous)
         {
-            _changes.Update(f, 1);
+            if (!Contains(_frontier, old, eq))
+            {
+                _changes.Add((old, -1));
+            }
         }
+
+        foreach (var now in _frontier)
+        {
+            if (!Contains(_previous, now, eq))
+            {
+                _changes.Add((now, 1));
+            }
+        }
+    }
+
+    private static bool Contains(List<T> list, T time, EqualityComparer<T> eq)
+    {
+        foreach (var item in list)
+        {
+            if (eq.Equals(item, time))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

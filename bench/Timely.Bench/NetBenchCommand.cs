@@ -1,0 +1,322 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Timely.Communication;
+
+namespace Timely.Bench;
+
+/// <summary>
+/// <c>timely netbench</c>: two processes (<c>-n 2 -p 0</c> and <c>-p 1</c>, one worker each)
+/// measure, in the same run, a raw <see cref="Socket"/> baseline and the cluster transport:
+/// round trip (ping-pong, median of each iteration) and streaming throughput, for each
+/// message size; process-wide bytes allocated per streamed message come from
+/// <see cref="GC.GetTotalAllocatedBytes(bool)"/> (network threads included).
+/// </summary>
+/// <remarks>
+/// The raw baseline is what a hand-written loop gets from the same kernel: blocking
+/// send/receive of exactly the payload bytes on one TCP_NODELAY socket, no framing. Its port
+/// is this process's cluster port + 1000.
+/// </remarks>
+public static class NetBenchCommand
+{
+    private const int Ping = 0;
+    private const int Stream = 1;
+    private const int Ack = 2;
+
+    public static Command Create()
+    {
+        var options = new CommunicationOptions();
+        var sizes = new Option<string>("--sizes") { Description = "Comma-separated message sizes in bytes.", DefaultValueFactory = _ => "64,65536" };
+        var rounds = new Option<int>("--rounds") { Description = "Round trips per size.", DefaultValueFactory = _ => 20000 };
+        var streamBytes = new Option<long>("--stream-bytes") { Description = "Bytes streamed per size (at least 1000 messages).", DefaultValueFactory = _ => 256L << 20 };
+        var command = new Command("netbench", "Two processes: round trip and streaming for raw sockets and the cluster transport, in one run (-n 2 -p 0|1 --transport tcp).");
+        options.AddTo(command);
+        command.Options.Add(sizes);
+        command.Options.Add(rounds);
+        command.Options.Add(streamBytes);
+        command.SetAction(result => Run(
+            options.ToConfig(result),
+            result.GetValue(sizes)!.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
+            result.GetValue(rounds),
+            result.GetValue(streamBytes),
+            Console.Out));
+        return command;
+    }
+
+    public static int Run(Config config, int[] sizes, int rounds, long streamBytes, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(sizes);
+        ArgumentNullException.ThrowIfNull(output);
+        if (config.Kind != CommunicationKind.Cluster || config.Processes != 2 || config.Threads != 1)
+        {
+            throw new ConfigException("netbench: run two processes of one worker: -n 2 -p 0|1 (-w 1).");
+        }
+
+        bool leader = config.ProcessIndex == 0;
+        var raw = RawBaseline(config, sizes, rounds, streamBytes);
+        var transport = TransportRun(config, sizes, rounds, streamBytes);
+        if (leader)
+        {
+            output.WriteLine($"netbench: {config.Transport}, 2 processes on {string.Join(" ", config.Addresses)}, {rounds} round trips and {streamBytes >> 20} MiB streamed per size");
+            output.WriteLine("size      | rtt raw µs | rtt timely µs | ratio | stream raw MB/s | stream timely MB/s | ratio | timely msgs/s | alloc B/msg stream | alloc B/round trip");
+            foreach (int size in sizes)
+            {
+                var r = raw[size];
+                var t = transport[size];
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{size,9} | {r.RttMedianUs,10:F2} | {t.RttMedianUs,13:F2} | {t.RttMedianUs / r.RttMedianUs,5:F2} | {r.StreamMBps,15:F1} | {t.StreamMBps,18:F1} | {t.StreamMBps / r.StreamMBps,5:F2} | {t.MessagesPerSecond,13:F0} | {t.AllocPerMessage,17:F2} | {t.AllocPerRoundTrip,18:F2}"));
+            }
+        }
+        else
+        {
+            foreach (int size in sizes)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"receiver size {size}: alloc B/msg stream {transport[size].AllocPerMessage:F2}, B/round trip {transport[size].AllocPerRoundTrip:F2}"));
+            }
+        }
+
+        return 0;
+    }
+
+    private readonly record struct Figures(double RttMedianUs, double StreamMBps, double MessagesPerSecond, double AllocPerMessage, double AllocPerRoundTrip = 0);
+
+    private static int MessagesFor(long streamBytes, int size) => (int)Math.Max(1000, streamBytes / size);
+
+    private static Dictionary<int, Figures> RawBaseline(Config config, int[] sizes, int rounds, long streamBytes)
+    {
+        var own = Timely.Transport.Tcp.TcpMesh.ParseAddress(config.Addresses[config.ProcessIndex]);
+        var other = Timely.Transport.Tcp.TcpMesh.ParseAddress(config.Addresses[1 - config.ProcessIndex]);
+        using var socket = config.ProcessIndex == 0 ? AcceptOne(new IPEndPoint(own.Address, own.Port + 1000)) : ConnectOne(new IPEndPoint(other.Address, other.Port + 1000));
+        socket.NoDelay = true;
+        var figures = new Dictionary<int, Figures>();
+        foreach (int size in sizes)
+        {
+            var buffer = new byte[size];
+            var rtts = new double[rounds];
+            for (int i = 0; i < rounds; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                if (config.ProcessIndex == 0)
+                {
+                    socket.Send(buffer);
+                    ReceiveExactly(socket, buffer);
+                }
+                else
+                {
+                    ReceiveExactly(socket, buffer);
+                    socket.Send(buffer);
+                }
+
+                rtts[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            }
+
+            int messages = MessagesFor(streamBytes, size);
+            var clock = Stopwatch.StartNew();
+            if (config.ProcessIndex == 0)
+            {
+                for (int i = 0; i < messages; i++)
+                {
+                    socket.Send(buffer);
+                }
+
+                ReceiveExactly(socket, buffer.AsSpan(0, 1));
+            }
+            else
+            {
+                var sink = new byte[1 << 20];
+                long left = (long)messages * size;
+                while (left > 0)
+                {
+                    left -= socket.Receive(sink.AsSpan(0, (int)Math.Min(sink.Length, left)));
+                }
+
+                socket.Send(buffer.AsSpan(0, 1));
+            }
+
+            double seconds = clock.Elapsed.TotalSeconds;
+            figures[size] = new Figures(Median(rtts), (double)messages * size / seconds / 1e6, messages / seconds, 0);
+        }
+
+        return figures;
+    }
+
+    private static Dictionary<int, Figures> TransportRun(Config config, int[] sizes, int rounds, long streamBytes)
+    {
+        var figures = new Dictionary<int, Figures>();
+        using var guards = Workers.Initialize(config, allocator =>
+        {
+            int me = allocator.Index;
+            int peer = 1 - me;
+            var (pingOut, pingIn) = allocator.Allocate<byte[]>(Ping);
+            var (streamOut, streamIn) = allocator.Allocate<byte[]>(Stream);
+            var (ackOut, ackIn) = allocator.Allocate<byte[]>(Ack);
+            foreach (int size in sizes)
+            {
+                var rtts = new double[rounds];
+                var payload = new byte[size];
+                byte[]? message = payload;
+                long rttAllocated = 0;
+                for (int i = 0; i < rounds; i++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    if (me == 0)
+                    {
+                        pingOut[peer].Push(ref message);
+                        pingOut[peer].Done();
+                        message = Await(allocator, pingIn);
+                    }
+                    else
+                    {
+                        message = Await(allocator, pingIn);
+                        pingOut[peer].Push(ref message);
+                        pingOut[peer].Done();
+                    }
+
+                    message = payload;   // the pusher does not hand a buffer back: reuse ours, allocate nothing
+                    rtts[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                    if (i == rounds / 2)
+                    {
+                        rttAllocated = GC.GetTotalAllocatedBytes(precise: true);   // second half: steady state
+                    }
+                }
+
+                double perRoundTrip = (double)(GC.GetTotalAllocatedBytes(precise: true) - rttAllocated) / (rounds - (rounds / 2) - 1);
+
+                int messages = MessagesFor(streamBytes, size);
+                long allocated = GC.GetTotalAllocatedBytes(precise: true);
+                var clock = Stopwatch.StartNew();
+                if (me == 0)
+                {
+                    for (int i = 0; i < messages; i++)
+                    {
+                        message = payload;
+                        streamOut[peer].Push(ref message);
+                        if ((i & 63) == 63)
+                        {
+                            allocator.Release();
+                        }
+                    }
+
+                    streamOut[peer].Done();
+                    _ = Await(allocator, ackIn);
+                }
+                else
+                {
+                    for (int received = 0; received < messages;)
+                    {
+                        allocator.Receive();
+                        while (true)
+                        {
+                            ref byte[]? slot = ref streamIn.Pull();
+                            if (slot is null)
+                            {
+                                break;
+                            }
+
+                            received++;
+                        }
+
+                        allocator.Release();
+                        if (received < messages)
+                        {
+                            allocator.AwaitEvents(TimeSpan.FromMilliseconds(10));
+                        }
+                    }
+
+                    byte[]? ack = [1];
+                    ackOut[peer].Push(ref ack);
+                    ackOut[peer].Done();
+                }
+
+                double seconds = clock.Elapsed.TotalSeconds;
+                double alloc = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated) / messages;
+                lock (figures)
+                {
+                    figures[size] = new Figures(Median(rtts), (double)messages * size / seconds / 1e6, messages / seconds, alloc, perRoundTrip);
+                }
+            }
+
+            return 0;
+        });
+
+        foreach (var result in guards.Join())
+        {
+            if (!result.IsOk)
+            {
+                throw new InvalidOperationException($"netbench: worker {result.Worker} failed", result.Error);
+            }
+        }
+
+        return figures;
+    }
+
+    /// <summary>Polls (spinning, then parking) until one message arrives on <paramref name="receiver"/>.</summary>
+    private static byte[]? Await(Allocator allocator, IPull<byte[]> receiver)
+    {
+        while (true)
+        {
+            allocator.Receive();
+            ref byte[]? slot = ref receiver.Pull();
+            if (slot is not null)
+            {
+                byte[] got = slot;
+                slot = null;
+                allocator.Release();
+                return got;
+            }
+
+            allocator.AwaitEvents(TimeSpan.FromMilliseconds(10));
+        }
+    }
+
+    private static Socket AcceptOne(IPEndPoint at)
+    {
+        using var listener = new Socket(at.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listener.Bind(at);
+        listener.Listen(1);
+        return listener.Accept();
+    }
+
+    private static Socket ConnectOne(IPEndPoint to)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var socket = new Socket(to.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.Connect(to);
+                return socket;
+            }
+            catch (SocketException) when (DateTime.UtcNow < until)
+            {
+                socket.Dispose();
+                Thread.Sleep(5);
+            }
+        }
+    }
+
+    private static void ReceiveExactly(Socket socket, Span<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            int n = socket.Receive(buffer);
+            if (n == 0)
+            {
+                throw new IOException("netbench: the raw baseline's peer closed early.");
+            }
+
+            buffer = buffer[n..];
+        }
+    }
+
+    private static double Median(double[] values)
+    {
+        Array.Sort(values);
+        return values[values.Length / 2];
+    }
+}

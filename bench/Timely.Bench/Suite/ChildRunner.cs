@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using Microsoft.Diagnostics.NETCore.Client;
+
+namespace Timely.Bench.Suite;
+
+/// <summary>
+/// Starts one <c>timely</c> child, optionally reads its counters over EventPipe, and enforces the
+/// per-run deadline: past it, a dump is written through the diagnostics client and the process
+/// the suite started (with its own children, e.g. a launcher's processes) is killed by that PID.
+/// </summary>
+public static class ChildRunner
+{
+    /// <summary>
+    /// Runs <paramref name="exe"/> with <paramref name="arguments"/> to completion or the deadline.
+    /// With <paramref name="processes"/> above 1 the child is timely's launcher, which starts the
+    /// cluster's processes itself; the counters are then read from those (its children, found
+    /// through /proc) and summed, since the workload runs there and not in the launcher.
+    /// </summary>
+    public static ChildRun Run(TimelyExecutable exe, IReadOnlyList<string> arguments, TimeSpan deadline, bool counters, string dumpDirectory, int processes = 1)
+    {
+        ArgumentNullException.ThrowIfNull(exe);
+        ArgumentNullException.ThrowIfNull(arguments);
+        var info = new ProcessStartInfo(exe.FileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in exe.PrefixArguments.Concat(arguments))
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {exe}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        string? countersNote = counters ? null : "counters off (--no-counters)";
+        var sessions = new List<CounterSession>();
+        if (counters)
+        {
+            var targets = processes > 1 ? ChildProcesses(process.Id, processes, TimeSpan.FromSeconds(3)) : [process.Id];
+            if (targets.Count < processes)
+            {
+                countersNote = $"found {targets.Count} of the launcher's {processes} worker processes";
+            }
+
+            foreach (int pid in targets)
+            {
+                if (CounterSession.Attach(pid, TimeSpan.FromSeconds(2), out string? reason) is { } session)
+                {
+                    sessions.Add(session);
+                }
+                else
+                {
+                    countersNote = $"process {pid}: {reason}";
+                }
+            }
+        }
+
+        try
+        {
+            bool exited = process.WaitForExit(deadline - clock.Elapsed > TimeSpan.Zero ? deadline - clock.Elapsed : TimeSpan.Zero);
+            string? dumpNote = null;
+            if (!exited)
+            {
+                dumpNote = WriteDump(process.Id, dumpDirectory);
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(TimeSpan.FromSeconds(10));
+            }
+            else
+            {
+                // The parameterless wait also drains the redirected streams.
+                process.WaitForExit();
+            }
+
+            double wall = clock.Elapsed.TotalMilliseconds;
+            ProcessCounters? figures = null;
+            if (sessions.Count > 0 && sessions.Count == processes)
+            {
+                // Summed over the cluster's processes; any process without figures voids the sum.
+                var sum = new ProcessCounters(0, 0, 0, 0);
+                foreach (var session in sessions)
+                {
+                    if (session.Finish(TimeSpan.FromSeconds(2), out string? reason) is { } one)
+                    {
+                        sum = new ProcessCounters(Math.Max(sum.Intervals, one.Intervals), sum.Gen0 + one.Gen0, sum.AllocatedBytes + one.AllocatedBytes, sum.CpuMilliseconds + one.CpuMilliseconds);
+                    }
+                    else
+                    {
+                        countersNote = reason;
+                        sum = default;
+                        break;
+                    }
+                }
+
+                figures = sum.Intervals > 0 ? sum : null;
+            }
+
+            bool drained = Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(10));
+            return new ChildRun
+            {
+                ExitCode = exited ? process.ExitCode : -1,
+                Hung = !exited,
+                DumpNote = dumpNote,
+                StandardOutput = drained ? stdout.Result : "",
+                StandardError = drained ? stderr.Result : "(output not drained: a grandchild still holds the pipe)",
+                WallMilliseconds = wall,
+                Counters = figures,
+                CountersNote = countersNote,
+            };
+        }
+        finally
+        {
+            foreach (var session in sessions)
+            {
+                session.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The child processes of <paramref name="parent"/> (Linux: /proc/PID/task/PID/children), polled
+    /// until <paramref name="expected"/> have appeared or <paramref name="wait"/> has passed.
+    /// </summary>
+    private static List<int> ChildProcesses(int parent, int expected, TimeSpan wait)
+    {
+        string path = $"/proc/{parent}/task/{parent}/children";
+        var deadline = DateTime.UtcNow + wait;
+        var found = new List<int>();
+        var spin = new SpinWait();
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                found = File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The launcher exited (or this is not Linux): whatever was found is all there is.
+                return found;
+            }
+
+            if (found.Count >= expected)
+            {
+                return found;
+            }
+
+            spin.SpinOnce(sleep1Threshold: 10);
+        }
+
+        return found;
+    }
+
+    private static string WriteDump(int pid, string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            string path = Path.Combine(Path.GetFullPath(directory), $"timely-hung-{pid}-{DateTime.UtcNow:yyyyMMddHHmmss}.dmp");
+            new DiagnosticsClient(pid).WriteDump(DumpType.WithHeap, path);
+            return $"dump written to {path}";
+        }
+        catch (Exception e) when (e is ServerNotAvailableException or DiagnosticsClientException or IOException or UnauthorizedAccessException)
+        {
+            return $"no dump ({e.GetType().Name}: {e.Message})";
+        }
+    }
+}

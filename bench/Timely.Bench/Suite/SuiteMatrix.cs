@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+
+namespace Timely.Bench.Suite;
+
+/// <summary>The workloads x configurations of the suite, and --filter.</summary>
+public static class SuiteMatrix
+{
+    /// <summary>
+    /// Workload rows with their full / quick / smoke arguments. Full sizes are the issue's;
+    /// quick sizes are scaled so the whole quick suite (3 repeats, the rows this build can run)
+    /// takes about a minute on a 2-core host; smoke sizes only prove each row completes.
+    /// </summary>
+    private static readonly (string Label, string Workload, string[] Full, string[] Quick, string[] Smoke)[] Workloads =
+    [
+        ("pingpong-latency", "pingpong", ["100000", "1"], ["2000", "1"], ["100", "1"]),
+        ("pingpong-throughput", "pingpong", ["1000", "1000000"], ["10", "100000"], ["5", "1000"]),
+        ("exchange-small-batch", "exchange", ["1000", "100000"], ["1000", "300"], ["100", "10"]),
+        ("exchange-large-batch", "exchange", ["100000", "1000"], ["100000", "20"], ["1000", "10"]),
+        ("barrier", "barrier", ["1000000"], ["10000"], ["1000"]),
+        ("hello", "hello", [], [], []),
+        ("roundtrip", "roundtrip", ["100000"], ["10000"], ["100"]),
+    ];
+
+    /// <summary>The configurations: threads in one process, then two processes per transport.</summary>
+    private static readonly (string Name, string[] Args, int Peers)[] Configurations =
+    [
+        ("-w 1", ["-w", "1"], 1),
+        ("-w 2", ["-w", "2"], 2),
+        ("shm x2", ["--processes", "2", "--transport", "shm"], 2),
+        ("tcp x2", ["--processes", "2", "--transport", "tcp"], 2),
+    ];
+
+    /// <summary>Every row at <paramref name="size"/>, workload-major.</summary>
+    public static IReadOnlyList<SuiteRow> Rows(SuiteSize size)
+    {
+        var rows = new List<SuiteRow>();
+        foreach (var w in Workloads)
+        {
+            var args = size switch
+            {
+                SuiteSize.Full => w.Full,
+                SuiteSize.Quick => w.Quick,
+                _ => w.Smoke,
+            };
+            foreach (var c in Configurations)
+            {
+                rows.Add(new SuiteRow(w.Label, w.Workload, args, c.Name, c.Args, c.Peers));
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Rows matching any of <paramref name="filters"/> (all rows when there are none). A filter
+    /// matches, case-insensitively, a substring of "label id" (<c>roundtrip --processes 2</c>) or, when
+    /// it holds <c>*</c> or <c>?</c>, that whole text as a glob (<c>pingpong*-w 2</c>).
+    /// </summary>
+    public static IReadOnlyList<SuiteRow> Filter(IReadOnlyList<SuiteRow> rows, IReadOnlyList<string> filters)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(filters);
+        if (filters.Count == 0)
+        {
+            return rows;
+        }
+
+        return rows.Where(r => filters.Any(f => Matches(f, $"{r.Label} {r.Id}"))).ToArray();
+    }
+
+    private static bool Matches(string filter, string text)
+    {
+        if (filter.Contains('*', StringComparison.Ordinal) || filter.Contains('?', StringComparison.Ordinal))
+        {
+            string pattern = "^" + Regex.Escape(filter).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$";
+            return Regex.IsMatch(text, pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        }
+
+        return text.Contains(filter, StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Timely.Bench.Suite;
+
+/// <summary>
+/// Runs the matrix: every row by every build, <see cref="SuiteSettings.Repeat"/> times,
+/// interleaved (repeat-major: row 1 A, row 1 B, row 2 A, ... then again, with the build order
+/// reversed on odd repeats) so a host that drifts between fast and slow states spreads the drift
+/// over all rows and both builds instead of biasing one.
+/// </summary>
+public static class SuiteRunner
+{
+    /// <summary>Runs <paramref name="rows"/> and returns the report (no comparison; see <see cref="Comparison"/>).</summary>
+    public static SuiteReport Run(IReadOnlyList<SuiteRow> rows, SuiteSettings settings, string command)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(settings);
+        var builds = new List<(string Name, TimelyExecutable Exe)> { ("this", TimelyExecutable.Current()) };
+        if (settings.Vs is not null)
+        {
+            builds.Add(("vs", settings.Vs));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var calibration = new CalibrationResult { CacheLineRoundTripNs = double.NaN, SocketRoundTripNs = double.NaN };
+        if (settings.Calibrate)
+        {
+            settings.Progress.WriteLine("calibrating: cache-line ping-pong and loopback socket round trip ...");
+            calibration = Calibration.Measure(settings.Size == SuiteSize.Full ? 200_000 : 20_000);
+            settings.Progress.WriteLine($"  cache line {calibration.CacheLineRoundTripNs:0} ns/round trip, socket {calibration.SocketRoundTripNs:0} ns/round trip");
+        }
+
+        var results = rows.SelectMany(r => builds.Select(b => new RowResult { Id = r.Id, Label = r.Label, Configuration = r.Configuration, Build = b.Name })).ToArray();
+        int repeat = settings.Size == SuiteSize.Smoke ? 1 : Math.Max(1, settings.Repeat);
+        int total = rows.Count * builds.Count * repeat;
+        int index = 0;
+        for (int rep = 0; rep < repeat; rep++)
+        {
+            for (int r = 0; r < rows.Count; r++)
+            {
+                for (int k = 0; k < builds.Count; k++)
+                {
+                    int b = rep % 2 == 0 ? k : builds.Count - 1 - k;
+                    var result = results[(r * builds.Count) + b];
+                    index++;
+                    if (result.Status != RowStatus.Ok)
+                    {
+                        continue;
+                    }
+
+                    settings.Progress.Write($"[{index}/{total} {clock.Elapsed:mm\\:ss}] {builds[b].Name,-4} timely {rows[r].Id} ... ");
+                    RunOnce(rows[r], builds[b].Exe, settings, result);
+                    var last = result.Samples.Count > 0 && result.Status == RowStatus.Ok ? $"{result.Samples[^1].Milliseconds:0.###} ms" : $"{result.Status}: {result.Message}";
+                    settings.Progress.WriteLine(last);
+                }
+            }
+        }
+
+        settings.Progress.WriteLine($"suite done in {clock.Elapsed:mm\\:ss}");
+        return new SuiteReport
+        {
+            Command = command,
+            Size = settings.Size.ToString().ToLowerInvariant(),
+            Host = HostInfo.Current(settings.Vs?.Directory),
+            Calibration = calibration,
+            Vs = settings.Vs?.ToString() ?? "",
+            Rows = results.ToList(),
+        };
+    }
+
+    /// <summary>One run of one row: appends a sample, or sets the row's status and message.</summary>
+    internal static void RunOnce(SuiteRow row, TimelyExecutable exe, SuiteSettings settings, RowResult result)
+    {
+        var run = ChildRunner.Run(exe, row.Arguments, settings.Deadline, settings.Counters, settings.DumpDirectory, row.Processes);
+        if (run.Hung)
+        {
+            result.Status = RowStatus.Hung;
+            result.Message = $"no exit within {settings.Deadline.TotalSeconds:0} s; killed; {run.DumpNote}";
+            return;
+        }
+
+        if (run.ExitCode != 0)
+        {
+            string firstError = run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "(no stderr)";
+            firstError = firstError.Replace("Unhandled exception: ", "", StringComparison.Ordinal);
+            result.Status = Unavailable(run.ExitCode, run.StandardError) ? RowStatus.Skipped : RowStatus.Failed;
+            result.Message = result.Status == RowStatus.Skipped
+                ? $"not available in this build: {firstError}"
+                : $"exit code {run.ExitCode}: {firstError}";
+            return;
+        }
+
+        var sample = Parse(row, run, out string? error);
+        if (sample is null)
+        {
+            result.Status = RowStatus.Failed;
+            result.Message = error;
+            return;
+        }
+
+        result.Samples.Add(sample);
+    }
+
+    /// <summary>
+    /// Whether a failed child says this build cannot run the row at all: timely's configuration
+    /// errors exit 2 with "timely: ..." or, thrown once the command runs (e.g. a transport that is
+    /// not built), surface as an unhandled <c>ConfigException</c>; and an older build in an A/B run
+    /// rejects a command or flag it does not have ("Unrecognized command or argument").
+    /// </summary>
+    internal static bool Unavailable(int exitCode, string standardError) =>
+        (exitCode == 2 && standardError.TrimStart().StartsWith("timely:", StringComparison.Ordinal))
+        || standardError.Contains("Timely.Communication.ConfigException", StringComparison.Ordinal)
+        || standardError.Contains("Unrecognized command or argument", StringComparison.Ordinal);
+
+    /// <summary>The sample from the child's output, checked against the row's expected records.</summary>
+    internal static RunSample? Parse(SuiteRow row, ChildRun run, out string? error)
+    {
+        double ms;
+        long records = 0;
+        long gen0 = 0;
+        long allocated = 0;
+        if (row.HasJson)
+        {
+            // One summary line per process (the multi-process launcher relays each child's with a
+            // "[p<i>] " prefix): the slowest elapsed, summed records and bytes, the largest gen0 count.
+            ms = double.NaN;
+            int lines = 0;
+            foreach (var raw in run.StandardOutput.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                int brace = raw.IndexOf('{', StringComparison.Ordinal);
+                if (brace < 0 || !raw.Contains("\"workload\"", StringComparison.Ordinal) || (brace > 0 && !raw.StartsWith("[p", StringComparison.Ordinal)))
+                {
+                    continue;
+                }
+
+                string line = raw[brace..];
+                try
+                {
+                    using var doc = JsonDocument.Parse(line);
+                    var root = doc.RootElement;
+                    double e = root.GetProperty("elapsed_ms").GetDouble();
+                    ms = lines == 0 ? e : Math.Max(ms, e);
+                    records += root.GetProperty("records").GetInt64();
+                    gen0 = Math.Max(gen0, root.GetProperty("gen0").GetInt64());
+                    allocated += root.GetProperty("allocated_bytes").GetInt64();
+                    lines++;
+                }
+                catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+                {
+                    error = $"unreadable --json line ({e.Message}): {line}";
+                    return null;
+                }
+            }
+
+            if (lines == 0)
+            {
+                error = "the child printed no --json summary line";
+                return null;
+            }
+        }
+        else
+        {
+            ms = run.WallMilliseconds;
+            records = run.StandardOutput.Split('\n').Count(l => l.Contains("received: <hello", StringComparison.Ordinal));
+        }
+
+        if (records != row.ExpectedRecords)
+        {
+            error = $"wrong result: {records.ToString(CultureInfo.InvariantCulture)} records, expected {row.ExpectedRecords.ToString(CultureInfo.InvariantCulture)}";
+            return null;
+        }
+
+        error = null;
+        var counters = run.Counters;
+        return new RunSample
+        {
+            Milliseconds = ms,
+            WallMilliseconds = run.WallMilliseconds,
+            Records = records,
+            JsonGen0 = gen0,
+            JsonAllocatedBytes = allocated,
+            CountersSource = counters is null ? $"none: {run.CountersNote}" : "eventpipe",
+            ProcessGen0 = counters?.Gen0,
+            ProcessAllocatedBytes = counters?.AllocatedBytes,
+            CpuMilliseconds = counters?.CpuMilliseconds,
+        };
+    }
+}

@@ -1,0 +1,28 @@
+namespace Timely.Bench.Suite;
+
+/// <summary>What one suite run does (the parsed command line).</summary>
+public sealed class SuiteSettings
+{
+    public SuiteSize Size { get; init; } = SuiteSize.Full;
+
+    /// <summary>Runs per row and build (smoke: 1).</summary>
+    public int Repeat { get; init; } = 5;
+
+    /// <summary>Per-run deadline.</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Read each child's counters over EventPipe.</summary>
+    public bool Counters { get; init; } = true;
+
+    /// <summary>Measure the hardware floors (off in smoke runs).</summary>
+    public bool Calibrate { get; init; } = true;
+
+    /// <summary>Where dumps of hung children go.</summary>
+    public string DumpDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "timely-suite-dumps");
+
+    /// <summary>The other build of an A/B run.</summary>
+    public TimelyExecutable? Vs { get; init; }
+
+    /// <summary>Where progress lines go (stderr in the CLI).</summary>
+    public TextWriter Progress { get; init; } = TextWriter.Null;
+}

@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text;
+
+namespace Timely.Bench.Suite;
+
+/// <summary>The tables the suite prints (plain text) and writes (markdown).</summary>
+public static class TextReport
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Rows of the main table: one per row and build, with the comparisons where there are any.</summary>
+    public static IReadOnlyList<string[]> Table(SuiteReport report, IReadOnlyList<RowComparison>? baseline, IReadOnlyList<RowComparison>? vs)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var header = new List<string> { "row", "config", "build", "median ms", "min..max ms", "n", "ns/record", "x cache line", "x socket", "B/record (timed)", "process: MB alloc, gen0, cpu ms (source)" };
+        if (vs is not null)
+        {
+            header.AddRange(["this/vs", "band", "A/B verdict"]);
+        }
+
+        if (baseline is not null)
+        {
+            header.AddRange(["vs baseline", "band", "verdict"]);
+        }
+
+        var table = new List<string[]> { header.ToArray() };
+        foreach (var r in report.Rows)
+        {
+            var ms = r.Milliseconds;
+            var cells = new List<string> { Workload(r), r.Configuration, r.Build };
+            if (r.Status != RowStatus.Ok)
+            {
+                // The reason goes to the notes under the table, so the columns stay narrow.
+                cells.AddRange([r.Status.ToString().ToLowerInvariant(), "", "", "", "", "", "", ""]);
+            }
+            else
+            {
+                double ns = r.NanosecondsPerRecord;
+                var eventPipe = r.Samples.Where(s => s.ProcessAllocatedBytes is not null).ToArray();
+                cells.AddRange(
+                [
+                    F(r.Median),
+                    $"{F(Stats.Min(ms))}..{F(Stats.Max(ms))}",
+                    ms.Length.ToString(Inv),
+                    F(ns),
+                    F(ns / report.Calibration.CacheLineRoundTripNs),
+                    F(ns / report.Calibration.SocketRoundTripNs),
+                    F(r.AllocatedPerRecord),
+                    eventPipe.Length == 0
+                        ? "n/a (" + (r.Samples.FirstOrDefault()?.CountersSource ?? "none") + ")"
+                        : $"{F(Stats.Median(eventPipe.Select(s => s.ProcessAllocatedBytes!.Value / 1e6).ToArray()))}, {F(Stats.Median(eventPipe.Select(s => (double)(s.ProcessGen0 ?? 0)).ToArray()))}, {F(Stats.Median(eventPipe.Select(s => s.CpuMilliseconds ?? 0).ToArray()))} (eventpipe medians, {eventPipe.Length}/{r.Samples.Count} runs)",
+                ]);
+            }
+
+            if (vs is not null)
+            {
+                var c = r.Build == "this" ? vs.FirstOrDefault(x => x.Id == r.Id) : null;
+                cells.AddRange(Verdict(c));
+            }
+
+            if (baseline is not null)
+            {
+                var c = r.Build == "this" ? baseline.FirstOrDefault(x => x.Id == r.Id) : null;
+                cells.AddRange(Verdict(c));
+            }
+
+            table.Add(cells.ToArray());
+        }
+
+        return table;
+    }
+
+    /// <summary>"label (command without the configuration flags)".</summary>
+    private static string Workload(RowResult r)
+    {
+        int flags = r.Id.IndexOf(" -", StringComparison.Ordinal);
+        return $"{r.Label} ({(flags < 0 ? r.Id : r.Id[..flags])})";
+    }
+
+    /// <summary>One line per row that did not run to completion, with its reason (skips included).</summary>
+    public static IEnumerable<string> Notes(SuiteReport report) =>
+        (report ?? throw new ArgumentNullException(nameof(report))).Rows
+            .Where(r => r.Status != RowStatus.Ok)
+            .Select(r => $"{r.Status.ToString().ToLowerInvariant()}: {r.Build} `timely {r.Id}`: {r.Message}");
+
+    /// <summary>The table as aligned plain text.</summary>
+    public static string Plain(IReadOnlyList<string[]> table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        int columns = table.Max(r => r.Length);
+        var widths = Enumerable.Range(0, columns).Select(c => table.Max(r => c < r.Length ? r[c].Length : 0)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in table)
+        {
+            for (int c = 0; c < row.Length; c++)
+            {
+                text.Append(row[c].PadRight(widths[c] + 2));
+            }
+
+            text.AppendLine();
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The table as a markdown table.</summary>
+    public static string Markdown(IReadOnlyList<string[]> table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var text = new StringBuilder();
+        text.Append("| ").AppendJoin(" | ", table[0]).AppendLine(" |");
+        text.Append('|').AppendJoin("", table[0].Select(_ => " --- |")).AppendLine();
+        foreach (var row in table.Skip(1))
+        {
+            text.Append("| ").AppendJoin(" | ", row.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))).AppendLine(" |");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The full markdown document: host block, calibration, commands, the table, the chart.</summary>
+    public static string MarkdownDocument(SuiteReport report, IReadOnlyList<string[]> table, string? chartFile)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var h = report.Host;
+        var text = new StringBuilder();
+        text.AppendLine("## Host").AppendLine();
+        text.AppendLine("```");
+        text.AppendLine(Inv, $"cpu      {h.Cpu}");
+        text.AppendLine(Inv, $"cores    {h.Cores}");
+        text.AppendLine(Inv, $"os       {h.Os}");
+        text.AppendLine(Inv, $"runtime  {h.Runtime}, GC {h.GcMode}");
+        text.AppendLine(Inv, $"commit   {h.Commit}{(h.VsCommit.Length > 0 ? $" (vs {h.VsCommit}: {report.Vs})" : "")}");
+        text.AppendLine(Inv, $"date     {h.Date:yyyy-MM-dd HH:mm} UTC");
+        text.AppendLine(Inv, $"suite    timely {report.Command} ({report.Size} sizes)");
+        text.AppendLine("```").AppendLine();
+        text.AppendLine("## Hardware floors (same run)").AppendLine();
+        text.AppendLine(Inv, $"- cache-line ping-pong between two threads: {F(report.Calibration.CacheLineRoundTripNs)} ns per round trip");
+        text.AppendLine(Inv, $"- 8-byte TCP round trip on 127.0.0.1: {F(report.Calibration.SocketRoundTripNs)} ns").AppendLine();
+        text.AppendLine("## Commands").AppendLine();
+        text.AppendLine("Each row is `timely <row>` (workloads with `--json`); the figure is the workload's own timed part (slowest worker), or for `hello` the process's wall-clock time (start-up). ns/record = median / records; `x cache line` and `x socket` divide it by the floors above. B/record (timed) is the workers' allocation during the timed part from the workload's `--json`; the process column is the whole process (or, for --processes rows, the sum over the cluster's processes) from EventPipe runtime counters, start-up included, a lower bound (the last partial 100 ms interval is lost).").AppendLine();
+        text.AppendLine("```");
+        foreach (var id in report.Rows.Select(r => r.Id).Distinct())
+        {
+            text.AppendLine(Inv, $"timely {id}");
+        }
+
+        text.AppendLine("```").AppendLine();
+        text.AppendLine("## Results").AppendLine();
+        text.Append(Markdown(table)).AppendLine();
+        foreach (var note in Notes(report))
+        {
+            text.AppendLine(Inv, $"- {note}");
+        }
+
+        text.AppendLine();
+        if (chartFile is not null)
+        {
+            text.AppendLine(Inv, $"![ns per record by workload and transport]({chartFile})");
+        }
+
+        return text.ToString();
+    }
+
+    private static string[] Verdict(RowComparison? c) => c is null
+        ? ["", "", ""]
+        : c.Verdict == Suite.Verdict.NotCompared
+            ? ["", "", $"not compared ({c.Note})"]
+            : [F(c.Ratio), $"{F(c.BandLow)}..{F(c.BandHigh)}", c.Verdict switch
+            {
+                Suite.Verdict.Regression => "REGRESSION",
+                Suite.Verdict.Improvement => "improvement",
+                _ => "within noise",
+            }];
+
+    /// <summary>Three significant digits, or "-" for NaN.</summary>
+    internal static string F(double v) => double.IsNaN(v) || double.IsInfinity(v)
+        ? "-"
+        : Math.Abs(v) >= 100 ? v.ToString("0", Inv) : Math.Abs(v) >= 10 ? v.ToString("0.0", Inv) : v.ToString("0.00", Inv);
+}

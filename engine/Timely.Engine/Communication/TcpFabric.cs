@@ -1,0 +1,489 @@
+using System.Diagnostics;
+using Timely.Transport.Shm;
+using Timely.Transport.Tcp;
+
+namespace Timely.Communication;
+
+/// <summary>
+/// The byte paths of one process of a TCP cluster (timely's <c>zero_copy</c> allocator over
+/// <c>networking.rs</c>): SPSC rings between the local workers, and per remote process one
+/// send thread and one receive thread that move timely frames between rings and a socket.
+/// </summary>
+/// <remarks>
+/// Design:
+/// - Rings, each with exactly one producer and one consumer thread (no CAS on the data path):
+///   local worker s -> local worker t (<c>_local[s * W + t]</c>); local worker s -> send thread
+///   of process q (<c>_toNet[q][s]</c>, shared by all of q's workers as targets, so a worker's
+///   messages to q stay in one FIFO); receive thread of q -> local worker t (<c>_fromNet[q][t]</c>).
+///   A ring record is already a timely frame (48-byte header + payload, written in place by
+///   <c>BinaryPusher</c>), so the send thread copies records into its batch unchanged and the
+///   receive thread copies frames into rings unchanged.
+/// - Wake-ups: a worker rings the send thread's <see cref="Doorbell"/> after pushing to q (per
+///   push without a fence, fenced at Release, as for any target); the receive thread rings a
+///   target worker's doorbell per frame (unfenced) and once fenced before it blocks on the
+///   socket. Both follow <see cref="Doorbell"/>'s Dekker protocol, so no wake-up is lost.
+/// - Never blocking a worker: a full ring to the send thread spills into the worker's own
+///   overflow queue (<see cref="RingWriter"/>). The receive thread does wait for a full ring to
+///   a worker before it reads more from the socket: TCP then pushes back on the sender, and
+///   that cannot deadlock because no worker ever waits on a send thread.
+/// - Failure: a receive or send thread that fails records a <see cref="TcpTransportException"/>
+///   naming the peer in the <see cref="WorkerGroup"/> as a failure of that peer's first worker,
+///   which wakes every local worker; each then throws <see cref="PeerFailedException"/>.
+///   A process whose own worker failed resets its connections instead of ending them, so its
+///   peers fail too instead of waiting for data that will not come. Keep-alive bounds a silent
+///   host (<see cref="Config.PeerTimeout"/>).
+/// - Shutdown (<see cref="Dispose"/>, after every local worker returned): send threads drain
+///   their rings, send timely's end of stream and shut down their side; receive threads end
+///   at the peer's end of stream, however long that takes, unless something fails (then the
+///   connections are reset and the threads joined within a bound). After a peer's end of
+///   stream its workers count as finished, and frames
+///   still coming for a finished local worker are dropped, since nobody will read them.
+///   Rings are freed only after every thread that touches them has stopped.
+/// - <c>_stopping</c> is volatile: written once by the disposing thread, polled by the
+///   network threads between batches.
+/// </remarks>
+internal sealed class TcpFabric : IDisposable
+{
+    /// <summary>Channel id of the failure notice (see <see cref="FailureNotice"/>); dataflows allocate ids from 0 upwards.</summary>
+    internal const int FailureChannel = int.MaxValue;
+
+    /// <summary>Bound on the error text a failure notice carries.</summary>
+    private const int FailureTextBytes = 2048;
+
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
+
+    private readonly int _threads;
+    private readonly int _first;
+    private readonly int _spinIterations;
+    private readonly TimeSpan _shutdownBound;
+    private readonly PeerConnection?[] _connections;
+    private readonly SpscByteRing[] _local;
+    private readonly SpscByteRing[]?[] _toNet;
+    private readonly SpscByteRing[]?[] _fromNet;
+    private readonly Doorbell?[] _sendBells;
+    private readonly List<Thread> _sendThreads = new();
+    private readonly List<Thread> _receiveThreads = new();
+    private volatile bool _stopping;
+
+    public TcpFabric(Config config)
+    {
+        _threads = config.Threads;
+        _first = config.ProcessIndex * config.Threads;
+        _spinIterations = config.SpinIterations;
+        _shutdownBound = config.ConnectTimeout;
+        Group = new WorkerGroup(config.Peers);
+        var options = OptionsOf(config);
+        _connections = TcpMesh.Establish(config.Addresses, config.ProcessIndex, config.Threads, options);
+
+        int w = _threads;
+        _local = new SpscByteRing[w * w];
+        for (int i = 0; i < _local.Length; i++)
+        {
+            _local[i] = SpscByteRing.Allocate(config.RingBytes);
+        }
+
+        int processes = config.Processes;
+        _toNet = new SpscByteRing[]?[processes];
+        _fromNet = new SpscByteRing[]?[processes];
+        _sendBells = new Doorbell?[processes];
+        for (int q = 0; q < processes; q++)
+        {
+            if (_connections[q] is null)
+            {
+                continue;
+            }
+
+            _toNet[q] = Enumerable.Range(0, w).Select(_ => SpscByteRing.Allocate(config.RingBytes)).ToArray();
+            _fromNet[q] = Enumerable.Range(0, w).Select(_ => SpscByteRing.Allocate(config.RingBytes)).ToArray();
+            _sendBells[q] = new Doorbell();
+        }
+
+        for (int q = 0; q < processes; q++)
+        {
+            if (_connections[q] is { } connection)
+            {
+                int peer = q;
+                var send = new Thread(() => SendLoop(peer, connection, config.MaxMessageBytes)) { Name = $"timely:tcp-send-{q}", IsBackground = true };
+                var receive = new Thread(() => ReceiveLoop(peer, connection, config.MaxMessageBytes)) { Name = $"timely:tcp-recv-{q}", IsBackground = true };
+                _sendThreads.Add(send);
+                _receiveThreads.Add(receive);
+                send.Start();
+                receive.Start();
+            }
+        }
+    }
+
+    public WorkerGroup Group { get; }
+
+    /// <summary>The options every process derives the same way from its config.</summary>
+    public static TcpOptions OptionsOf(Config config) => new()
+    {
+        JobId = TcpOptions.JobIdOf(config.EffectiveJobName),
+        HostId = TcpOptions.JobIdOf(config.HostIdentity ?? Environment.MachineName),
+        ConnectTimeout = config.ConnectTimeout,
+        PeerTimeout = config.PeerTimeout,
+        MaxMessageBytes = config.MaxMessageBytes,
+    };
+
+    public BinaryAllocator[] CreateAllocators(int spinIterations)
+    {
+        int w = _threads;
+        int peers = Group.Peers;
+        var allocators = new BinaryAllocator[w];
+        for (int l = 0; l < w; l++)
+        {
+            var writers = new RingWriter[peers];
+            var bells = new IDoorbell[peers];
+            var readers = new List<RingReader>();
+            for (int t = 0; t < w; t++)
+            {
+                writers[_first + t] = new RingWriter(_local[(l * w) + t]);
+                bells[_first + t] = Group.Doorbells[_first + t];
+                readers.Add(new RingReader(_local[(t * w) + l]));
+            }
+
+            for (int q = 0; q < _connections.Length; q++)
+            {
+                if (_toNet[q] is not { } toNet || _fromNet[q] is not { } fromNet || _sendBells[q] is not { } bell)
+                {
+                    continue;
+                }
+
+                var toProcess = new RingWriter(toNet[l]);
+                for (int t = q * w; t < (q + 1) * w; t++)
+                {
+                    writers[t] = toProcess;
+                    bells[t] = bell;
+                }
+
+                readers.Add(new RingReader(fromNet[l]));
+            }
+
+            var links = new BinaryLinks
+            {
+                WriterByTarget = writers,
+                BellByTarget = bells,
+                Readers = readers.ToArray(),
+                OwnBell = Group.Doorbells[_first + l],
+                Status = Group,
+            };
+            allocators[l] = new BinaryAllocator(_first + l, peers, links, spinIterations);
+        }
+
+        return allocators;
+    }
+
+    private void SendLoop(int q, PeerConnection connection, int maxMessageBytes)
+    {
+        var bell = _sendBells[q]!;
+        var readers = _toNet[q]!.Select(r => new RingReader(r, maxMessageLength: maxMessageBytes + Timely.Bytes.MessageHeader.Size)).ToArray();
+        using var writer = new FrameWriter(connection.Socket, connection.Name);
+        Func<RingReader[], bool> hasWork = rs => _stopping || AnyUnread(rs);
+        try
+        {
+            int idle = 0;
+            while (true)
+            {
+                bool any = false;
+                foreach (var reader in readers)
+                {
+                    while (reader.TryRead(out _, out ReadOnlySpan<byte> frame))
+                    {
+                        writer.Append(frame);
+                        any = true;
+                    }
+
+                    reader.ReleaseRead();
+                }
+
+                if (any)
+                {
+                    writer.Flush();
+                    idle = 0;
+                    continue;
+                }
+
+                if (_stopping)
+                {
+                    if (Group.HasFailed)
+                    {
+                        writer.Append(FailureNotice(q));
+                        writer.Flush();
+                    }
+                    else
+                    {
+                        writer.End();
+                    }
+
+                    return;
+                }
+
+                if (++idle <= _spinIterations)
+                {
+                    Thread.SpinWait(20);
+                    continue;
+                }
+
+                bell.Park(IdlePoll, hasWork, readers);
+                idle = 0;
+            }
+        }
+        catch (TcpTransportException e)
+        {
+            if (!(_stopping && Group.HasFailed))
+            {
+                Group.Fail(q * _threads, e);
+            }
+        }
+        finally
+        {
+            foreach (var reader in readers)
+            {
+                reader.Dispose();
+            }
+        }
+    }
+
+    private static bool AnyUnread(RingReader[] readers)
+    {
+        foreach (var r in readers)
+        {
+            if (r.HasUnread)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void ReceiveLoop(int q, PeerConnection connection, int maxMessageBytes)
+    {
+        int w = _threads;
+        var writers = _fromNet[q]!.Select(r => new RingWriter(r)).ToArray();
+        var touched = new bool[w];
+        using var reader = new FrameReader(connection.Socket, connection.Name, maxMessageBytes, q * w, (q + 1) * w, _first, _first + w);
+        try
+        {
+            while (true)
+            {
+                if (!reader.HasBufferedFrame)
+                {
+                    Publish(writers, touched);
+                }
+
+                if (!reader.Read(out var header, out ReadOnlySpan<byte> frame))
+                {
+                    Publish(writers, touched);
+                    for (int t = q * w; t < (q + 1) * w; t++)
+                    {
+                        Group.MarkFinished(t);
+                    }
+
+                    return;
+                }
+
+                if (header.Channel == FailureChannel)
+                {
+                    ReportPeerFailure(connection, frame);
+                    return;
+                }
+
+                for (int t = header.TargetLower; t < header.TargetUpper; t++)
+                {
+                    if (Group.HasFinished(t))
+                    {
+                        continue;   // the worker has returned: nobody will read it
+                    }
+
+                    int l = t - _first;
+                    writers[l].Send(0, frame);
+                    touched[l] = true;
+                    Group.Doorbells[t].RingIfSleeping();
+                }
+            }
+        }
+        catch (TcpTransportException e)
+        {
+            if (!(_stopping && Group.HasFailed))
+            {
+                Group.Fail(q * w, e);
+            }
+        }
+        finally
+        {
+            foreach (var writer in writers)
+            {
+                writer.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The frame a failing process sends each peer before it resets the connection, so the
+    /// peer's workers fail with the original cause rather than just "connection reset":
+    /// a header on <see cref="FailureChannel"/> (a channel id no dataflow allocates) from this
+    /// process's first worker to all of the peer's workers; payload: the failed worker's index
+    /// (u32, big-endian) and the error's text in UTF-8, at most <see cref="FailureTextBytes"/>.
+    /// </summary>
+    private byte[] FailureNotice(int q)
+    {
+        string text;
+        int worker;
+        try
+        {
+            Group.ThrowIfFailed(-1);
+            return [];
+        }
+        catch (PeerFailedException e)
+        {
+            worker = e.FailedWorker;
+            text = e.InnerException is { } inner ? $"{inner.GetType().Name}: {inner.Message}" : e.Message;
+        }
+
+        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(text);
+        int length = sizeof(uint) + Math.Min(utf8.Length, FailureTextBytes);
+        var frame = new byte[Timely.Bytes.MessageHeader.Size + length];
+        new Timely.Bytes.MessageHeader(FailureChannel, _first, q * _threads, (q + 1) * _threads, length, 0).WriteTo(frame);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(Timely.Bytes.MessageHeader.Size), (uint)worker);
+        utf8.AsSpan(0, length - sizeof(uint)).CopyTo(frame.AsSpan(Timely.Bytes.MessageHeader.Size + sizeof(uint)));
+        return frame;
+    }
+
+    private void ReportPeerFailure(PeerConnection connection, ReadOnlySpan<byte> frame)
+    {
+        var payload = frame[Timely.Bytes.MessageHeader.Size..];
+        if (payload.Length < sizeof(uint))
+        {
+            Group.Fail(connection.Process * _threads, new TcpTransportException($"{connection.Name} reported a failure without details.") { Peer = connection.Name });
+            return;
+        }
+
+        uint worker = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload);
+        int failed = worker < (uint)Group.Peers ? (int)worker : connection.Process * _threads;
+        string text = System.Text.Encoding.UTF8.GetString(payload[sizeof(uint)..]);
+        Group.Fail(failed, new TcpTransportException($"{connection.Name} reports that worker {worker} failed: {text}") { Peer = connection.Name });
+    }
+
+    /// <summary>Before blocking on the socket: move spilled frames into the rings (waiting for room), then wake the workers that got any.</summary>
+    private void Publish(RingWriter[] writers, bool[] touched)
+    {
+        bool any = false;
+        for (int l = 0; l < writers.Length; l++)
+        {
+            if (!touched[l])
+            {
+                continue;
+            }
+
+            any = true;
+            var spinner = default(SpinWait);
+            while (!writers[l].Flush() && !Group.HasFinished(_first + l) && !Group.HasFailed)
+            {
+                // The worker is behind: wake it and wait for room (TCP pushes back on the peer).
+                Group.Doorbells[_first + l].RingFenced();
+                spinner.SpinOnce();
+            }
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        Interlocked.MemoryBarrier();
+        for (int l = 0; l < writers.Length; l++)
+        {
+            if (touched[l])
+            {
+                touched[l] = false;
+                Group.Doorbells[_first + l].RingAfterFence();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        foreach (var bell in _sendBells)
+        {
+            bell?.RingFenced();
+        }
+
+        var clock = Stopwatch.StartNew();
+        bool stopped = JoinAll(_sendThreads, clock);
+        if (Group.HasFailed)
+        {
+            // The notices are out (or the bound passed): reset, so peers stop at once.
+            AbortAll();
+        }
+
+        // As in timely, a process that is done still waits for every peer to end its stream
+        // (a peer may be computing for a long time yet, and a reset would fail it); only a
+        // failure, here or on a connection, cuts the wait short.
+        foreach (var receiver in _receiveThreads)
+        {
+            while (!receiver.Join(IdlePoll))
+            {
+                if (Group.HasFailed)
+                {
+                    AbortAll();
+                    clock.Restart();
+                    stopped &= JoinAll(_receiveThreads, clock);
+                    break;
+                }
+            }
+        }
+
+        if (!stopped)
+        {
+            // A peer never ended its stream within the bound: reset, which unblocks the threads.
+            AbortAll();
+            clock.Restart();
+            stopped = JoinAll(_sendThreads, clock) & JoinAll(_receiveThreads, clock);
+        }
+
+        foreach (var c in _connections)
+        {
+            c?.Dispose();
+        }
+
+        // Freeing a ring a thread still touches would be a use-after-free of native memory:
+        // if a thread did not stop, the rings are left to the process's exit instead.
+        if (stopped)
+        {
+            foreach (var ring in _local.Concat(_toNet.Where(r => r is not null).SelectMany(r => r!)).Concat(_fromNet.Where(r => r is not null).SelectMany(r => r!)))
+            {
+                ring.Dispose();
+            }
+        }
+
+        foreach (var bell in _sendBells)
+        {
+            bell?.Dispose();
+        }
+
+        Group.Dispose();
+    }
+
+    /// <summary>Joins <paramref name="threads"/> within <c>_shutdownBound</c> of <paramref name="clock"/>'s start.</summary>
+    private bool JoinAll(List<Thread> threads, Stopwatch clock)
+    {
+        bool all = true;
+        foreach (var t in threads)
+        {
+            var left = _shutdownBound - clock.Elapsed;
+            all &= t.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+
+        return all;
+    }
+
+    private void AbortAll()
+    {
+        foreach (var c in _connections)
+        {
+            c?.Abort();
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+
+namespace Timely.Transport.Tcp.Tests;
+
+/// <summary>
+/// Real processes: the built <c>timely</c> CLI, two of them on 127.0.0.1 over TCP. Each test
+/// kills what it started if it outlives the deadline.
+/// </summary>
+public sealed class ChildProcessTests
+{
+    private static readonly TimeSpan ProcessDeadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public void Hello_across_two_processes_prints_the_seeds_lines_for_four_workers()
+    {
+        var addresses = Loopback.FreeAddresses(2);
+        string hostfile = WriteHostfile(addresses);
+        try
+        {
+            var runs = Enumerable.Range(0, 2).Select(p => Start($"hello -n 2 -p {p} -w 2 --transport tcp -h {hostfile}")).ToArray();
+            var outputs = runs.Select(Finish).ToArray();
+            for (int p = 0; p < 2; p++)
+            {
+                Assert.Equal(0, outputs[p].ExitCode);
+                var lines = outputs[p].Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                for (int w = 2 * p; w < (2 * p) + 2; w++)
+                {
+                    Assert.Contains($"worker {w} started", lines);
+                    Assert.Equal(4, lines.Count(l => l == $"worker {w}: received: <hello, {w}>"));   // one greeting from each of the 4 workers
+                    Assert.Contains($"result: Ok({w})", lines);
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(hostfile);
+        }
+    }
+
+    [Fact]
+    public void Killing_a_peer_mid_run_fails_the_other_process_naming_it()
+    {
+        var addresses = Loopback.FreeAddresses(2);
+        string hostfile = WriteHostfile(addresses);
+        try
+        {
+            string args = $"barrier 1000000000 -n 2 --transport tcp --connect-timeout 10 -h {hostfile}";
+            var survivor = Start($"{args} -p 0");
+            var victim = Start($"{args} -p 1");
+
+            // Process 0 blocks in set-up until process 1 joins; once both run, kill 1.
+            WaitUntil(() => HasConnection(addresses[0]), "the two processes never connected");
+            victim.Process.Kill(entireProcessTree: true);
+            var result = Finish(survivor);
+            Finish(victim);
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains($"process 1 at {addresses[1]}", result.Stdout + result.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(hostfile);
+        }
+    }
+
+    private sealed record Child(Process Process, Task<string> Stdout, Task<string> Stderr);
+
+    private static Child Start(string arguments)
+    {
+        string dll = TimelyDll();
+        var info = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+        return new Child(process, process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) Finish(Child child)
+    {
+        if (!child.Process.WaitForExit(ProcessDeadline))
+        {
+            child.Process.Kill(entireProcessTree: true);
+            child.Process.WaitForExit();
+            Assert.Fail($"timely {child.Process.StartInfo.Arguments} did not exit within {ProcessDeadline.TotalSeconds} s");
+        }
+
+        child.Process.WaitForExit();   // drains the redirected streams
+        var code = child.Process.ExitCode;
+        child.Process.Dispose();
+        return (code, child.Stdout.GetAwaiter().GetResult(), child.Stderr.GetAwaiter().GetResult());
+    }
+
+    /// <summary>Whether process 1 has joined: /proc/net/tcp lists an established connection to process 0's port.</summary>
+    private static bool HasConnection(string address)
+    {
+        int port = TcpMesh.ParseAddress(address).Port;
+        string hex = $":{port:X4} ";
+        return File.ReadLines("/proc/net/tcp").Skip(1).Any(l =>
+        {
+            var f = l.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return f.Length > 3 && f[3] == "01" && (f[1] + " ").Contains(hex, StringComparison.Ordinal) && !f[2].EndsWith(":0000", StringComparison.Ordinal);
+        });
+    }
+
+    private static void WaitUntil(Func<bool> condition, string what)
+    {
+        var until = DateTime.UtcNow + ProcessDeadline;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < until, what);
+            Thread.Yield();
+        }
+    }
+
+    private static string WriteHostfile(string[] addresses)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"timely-hosts-{Guid.NewGuid():N}.txt");
+        File.WriteAllLines(path, addresses);
+        return path;
+    }
+
+    /// <summary>The <c>timely</c> CLI built beside this test assembly's configuration (bench/Timely.Bench/bin/&lt;config&gt;/net10.0).</summary>
+    private static string TimelyDll()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Timely.Native.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        Assert.NotNull(dir);
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        string dll = Path.Combine(dir.FullName, "bench", "Timely.Bench", "bin", configuration, "net10.0", "timely.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing: the test project builds it first (ProjectReference)");
+        return dll;
+    }
+}

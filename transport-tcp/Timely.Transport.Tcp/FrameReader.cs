@@ -1,0 +1,193 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Timely.Bytes;
+
+namespace Timely.Transport.Tcp;
+
+/// <summary>
+/// The receive side of one connection: cuts the byte stream into timely frames (48-byte
+/// <see cref="MessageHeader"/> + payload), checks every header against what this peer may
+/// send, and hands each frame out in place from one pooled buffer.
+/// </summary>
+/// <remarks>
+/// Design: owned by one thread (the connection's receive thread); no shared state.
+/// One buffer from <see cref="BufferPool"/> (<see cref="InitialBufferBytes"/>) takes as many
+/// frames as one socket read brings, so small frames cost one syscall per batch, not per
+/// frame. A frame larger than the buffer grows it to the frame's size, but only after the
+/// header's length passed the <c>maxMessageBytes</c> check: nothing is allocated on a
+/// peer's say-so beyond that bound. Every way a stream can end other than a zero-length
+/// header (timely's end of stream) is a <see cref="TcpTransportException"/> naming the peer.
+/// </remarks>
+public sealed class FrameReader : IDisposable
+{
+    /// <summary>Size of the receive buffer: 256 KiB, enough for many small frames per read.</summary>
+    public const int InitialBufferBytes = 256 * 1024;
+
+    private readonly Socket _socket;
+    private readonly string _peer;
+    private readonly int _maxMessageBytes;
+    private readonly int _sourceLower;
+    private readonly int _sourceUpper;
+    private readonly int _targetLower;
+    private readonly int _targetUpper;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private long _frames;
+
+    /// <summary>
+    /// Reads frames from <paramref name="socket"/>, sent by <paramref name="peer"/>, whose
+    /// workers are <paramref name="sourceLower"/>..<paramref name="sourceUpper"/> (exclusive),
+    /// for workers <paramref name="targetLower"/>..<paramref name="targetUpper"/> (exclusive) of
+    /// this process.
+    /// </summary>
+    public FrameReader(Socket socket, string peer, int maxMessageBytes, int sourceLower, int sourceUpper, int targetLower, int targetUpper)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(peer);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessageBytes);
+        _socket = socket;
+        _peer = peer;
+        _maxMessageBytes = maxMessageBytes;
+        _sourceLower = sourceLower;
+        _sourceUpper = sourceUpper;
+        _targetLower = targetLower;
+        _targetUpper = targetUpper;
+        _buffer = BufferPool.Shared.Rent(InitialBufferBytes);
+    }
+
+    /// <summary>Frames read so far.</summary>
+    public long Frames => _frames;
+
+    /// <summary>Whether a whole frame is already buffered (the next <see cref="Read"/> will not block).</summary>
+    public bool HasBufferedFrame
+    {
+        get
+        {
+            int have = _end - _start;
+            return have >= MessageHeader.Size && MessageHeader.TryRead(_buffer.AsSpan(_start, have), out var h) && h.RequiredBytes <= have;
+        }
+    }
+
+    /// <summary>
+    /// Blocks for the next frame; <paramref name="frame"/> is header and payload, valid until the
+    /// next call. False when the peer ended its stream with a zero-length header.
+    /// </summary>
+    /// <exception cref="TcpTransportException">The stream broke or carried something that is not a valid frame.</exception>
+    public bool Read(out MessageHeader header, out ReadOnlySpan<byte> frame)
+    {
+        if (_end - _start < MessageHeader.Size)
+        {
+            Fill(MessageHeader.Size);
+        }
+
+        try
+        {
+            MessageHeader.TryRead(_buffer.AsSpan(_start, MessageHeader.Size), out header);
+        }
+        catch (WireFormatException e)
+        {
+            throw Fail($"frame {_frames}: bad header: {e.Message}", e);
+        }
+
+        if (header.IsEndOfStream)
+        {
+            _start += MessageHeader.Size;
+            frame = default;
+            return false;
+        }
+
+        Check(header);
+        int required = header.RequiredBytes;
+        if (_end - _start < required)
+        {
+            Fill(required);
+        }
+
+        frame = _buffer.AsSpan(_start, required);
+        _start += required;
+        _frames++;
+        return true;
+    }
+
+    private void Check(in MessageHeader header)
+    {
+        if (header.Length > _maxMessageBytes)
+        {
+            throw Fail($"frame {_frames} announces {header.Length} payload bytes on channel {header.Channel}, above the limit of {_maxMessageBytes}");
+        }
+
+        if (header.Source < _sourceLower || header.Source >= _sourceUpper)
+        {
+            throw Fail($"frame {_frames} claims source worker {header.Source}; this peer's workers are {_sourceLower}..{_sourceUpper - 1}");
+        }
+
+        if (header.TargetLower < _targetLower || header.TargetUpper > _targetUpper || header.TargetLower == header.TargetUpper)
+        {
+            throw Fail($"frame {_frames} targets workers {header.TargetLower}..{header.TargetUpper - 1}; this process has {_targetLower}..{_targetUpper - 1}");
+        }
+    }
+
+    /// <summary>Reads until at least <paramref name="required"/> bytes are buffered from <c>_start</c>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Fill(int required)
+    {
+        if (_buffer.Length - _start < required)
+        {
+            if (_buffer.Length < required)
+            {
+                byte[] larger = BufferPool.Shared.Rent(required);
+                _buffer.AsSpan(_start, _end - _start).CopyTo(larger);
+                BufferPool.Shared.Return(_buffer);
+                _buffer = larger;
+            }
+            else
+            {
+                _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            }
+
+            _end -= _start;
+            _start = 0;
+        }
+
+        while (_end - _start < required)
+        {
+            int n;
+            try
+            {
+                n = _socket.Receive(_buffer.AsSpan(_end), SocketFlags.None);
+            }
+            catch (SocketException e)
+            {
+                throw Fail($"receive failed ({e.SocketErrorCode}) with {_end - _start} of {required} bytes of frame {_frames} buffered", e);
+            }
+            catch (ObjectDisposedException e)
+            {
+                throw Fail("the connection was closed locally", e);
+            }
+
+            if (n == 0)
+            {
+                throw _end == _start
+                    ? Fail($"the connection closed after {_frames} frames without an end-of-stream header")
+                    : Fail($"the connection closed mid-frame: {_end - _start} of {required} bytes of frame {_frames} arrived");
+            }
+
+            _end += n;
+        }
+    }
+
+    private TcpTransportException Fail(string why, Exception? inner = null) =>
+        inner is null
+            ? new TcpTransportException($"{_peer}: {why}.") { Peer = _peer }
+            : new TcpTransportException($"{_peer}: {why}.", inner) { Peer = _peer };
+
+    public void Dispose()
+    {
+        if (_buffer.Length > 0)
+        {
+            BufferPool.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+}
