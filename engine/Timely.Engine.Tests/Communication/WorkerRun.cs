@@ -9,7 +9,9 @@ internal static class WorkerRun
 
     public static IReadOnlyList<WorkerResult<T>> Run<T>(Config config, Func<Allocator, T> logic)
     {
-        if (config.Kind == CommunicationKind.Cluster)
+        // Shared-memory cluster tests start real child processes (ShmClusterContract), each
+        // running its own slice of the workers; here only this process's slice runs.
+        if (config.Kind == CommunicationKind.Cluster && config.Transport != TransportKind.Shm)
         {
             return RunCluster(config, logic);
         }
