@@ -130,3 +130,14 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("roundtrip: roundtrip 100 -w 1", errors, StringComparison.Ordinal);
     }
 }
+
+public class CalibrationTests
+{
+    [Fact]
+    public void Floors_are_measured_within_a_budget_and_positive()
+    {
+        var floors = Calibration.Measure(2000, TimeSpan.FromMilliseconds(300), batches: 4);
+        Assert.True(floors.CacheLineRoundTripNs > 0, $"{floors.CacheLineRoundTripNs}");
+        Assert.True(floors.SocketRoundTripNs > 0, $"{floors.SocketRoundTripNs}");
+    }
+}

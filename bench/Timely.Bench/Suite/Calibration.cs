@@ -16,29 +16,33 @@ public static class Calibration
     /// <summary>
     /// Measures both floors with <paramref name="trips"/> round trips in all, split into many short
     /// batches: the best batch is the floor, and short batches give a loaded host more chances to
-    /// leave both threads on their cores for a whole batch.
+    /// leave both threads on their cores for a whole batch. Each floor stops taking batches after
+    /// <paramref name="budget"/> (a host with a load of 20 on 2 cores can turn every round trip
+    /// into a scheduler time slice).
     /// </summary>
-    public static CalibrationResult Measure(int trips, int batches = 20) => new()
+    public static CalibrationResult Measure(int trips, TimeSpan budget, int batches = 20) => new()
     {
-        CacheLineRoundTripNs = CacheLineRoundTrip(Math.Max(1, trips / batches), batches),
-        SocketRoundTripNs = SocketRoundTrip(Math.Max(1, trips / 10 / batches), batches),
+        CacheLineRoundTripNs = CacheLineRoundTrip(Math.Max(1, trips / batches), batches, budget),
+        SocketRoundTripNs = SocketRoundTrip(Math.Max(1, trips / 10 / batches), batches, budget),
     };
 
     /// <summary>
     /// Best ns per round trip of thread A writing i to line "ping" and spinning until thread B
     /// has copied it to line "pong". The two counters sit two cache lines apart
     /// (<see cref="CacheLine.Size"/> already covers the adjacent-line prefetcher) in one array, so
-    /// no unsafe code is needed for the padding. A batch that takes over 5 s (one core, heavy
-    /// load) is abandoned through a stop flag so the calibration cannot hang the suite.
+    /// no unsafe code is needed for the padding. Past <paramref name="budget"/> no new batch starts
+    /// and a running one is cut short (its completed trips still count), so the calibration cannot
+    /// hang the suite on one core or under heavy load.
     /// </summary>
-    public static double CacheLineRoundTrip(int trips, int batches)
+    public static double CacheLineRoundTrip(int trips, int batches, TimeSpan budget)
     {
         // Design: index 0 (ping) is written only by the measuring thread, index Stride (pong) only
         // by the echo thread, index 2*Stride (stop) only by the measuring thread; all accesses are
         // Volatile so each spin re-reads memory, and each line has exactly one writer.
         const int Stride = CacheLine.Size / sizeof(long);
         double best = double.MaxValue;
-        for (int b = 0; b < batches; b++)
+        long deadline = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
+        for (int b = 0; b < batches && (b == 0 || Stopwatch.GetTimestamp() < deadline); b++)
         {
             var lines = new long[3 * Stride];
             var echo = new Thread(() =>
@@ -56,7 +60,6 @@ public static class Calibration
             })
             { IsBackground = true, Name = "calibration echo" };
             echo.Start();
-            long deadline = Stopwatch.GetTimestamp() + (5 * Stopwatch.Frequency);
             long start = Stopwatch.GetTimestamp();
             int done = 0;
             bool timedOut = false;
@@ -89,7 +92,7 @@ public static class Calibration
     }
 
     /// <summary>Best ns per 8-byte round trip over a loopback TCP connection with Nagle off.</summary>
-    public static double SocketRoundTrip(int trips, int batches)
+    public static double SocketRoundTrip(int trips, int batches, TimeSpan budget)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -110,7 +113,8 @@ public static class Calibration
         echo.Start();
         var message = new byte[8];
         double best = double.MaxValue;
-        for (int b = 0; b < batches; b++)
+        long deadline = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
+        for (int b = 0; b < batches && (b == 0 || Stopwatch.GetTimestamp() < deadline); b++)
         {
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < trips; i++)

@@ -35,7 +35,7 @@ public static class ChildRunner
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {exe}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        string? countersNote = counters ? null : "counters off (--no-counters)";
+        string? countersNote = counters ? null : "counters off (--no-counters, or --smoke)";
         var sessions = new List<CounterSession>();
         if (counters)
         {

@@ -12,6 +12,9 @@ namespace Timely.Bench.Suite;
 /// </summary>
 public static class SuiteRunner
 {
+    /// <summary>A cache-line floor above this says the host was too busy to measure anything.</summary>
+    public const double UnreliableFloorNs = 5000;
+
     /// <summary>Runs <paramref name="rows"/> and returns the report (no comparison; see <see cref="Comparison"/>).</summary>
     public static SuiteReport Run(IReadOnlyList<SuiteRow> rows, SuiteSettings settings, string command)
     {
@@ -28,8 +31,14 @@ public static class SuiteRunner
         if (settings.Calibrate)
         {
             settings.Progress.WriteLine("calibrating: cache-line ping-pong and loopback socket round trip ...");
-            calibration = Calibration.Measure(settings.Size == SuiteSize.Full ? 200_000 : 20_000);
+            calibration = Calibration.Measure(settings.Size == SuiteSize.Full ? 200_000 : 20_000, TimeSpan.FromSeconds(settings.Size == SuiteSize.Full ? 10 : 2));
             settings.Progress.WriteLine($"  cache line {calibration.CacheLineRoundTripNs:0} ns/round trip, socket {calibration.SocketRoundTripNs:0} ns/round trip");
+            if (!(calibration.CacheLineRoundTripNs < UnreliableFloorNs))
+            {
+                // A cross-core cache-line round trip is ~50-300 ns on any current CPU; microseconds
+                // mean a spinning thread was descheduled in every batch: the host is overloaded.
+                settings.Progress.WriteLine($"  warning: a cache-line round trip above {UnreliableFloorNs / 1000:0} µs means this host is overloaded; the 'x cache line' ratios and the timings of this run are unreliable.");
+            }
         }
 
         var results = rows.SelectMany(r => builds.Select(b => new RowResult { Id = r.Id, Label = r.Label, Configuration = r.Configuration, Build = b.Name })).ToArray();

@@ -136,7 +136,13 @@ public static class TextReport
         text.AppendLine("```").AppendLine();
         text.AppendLine("## Hardware floors (same run)").AppendLine();
         text.AppendLine(Inv, $"- cache-line ping-pong between two threads: {F(report.Calibration.CacheLineRoundTripNs)} ns per round trip");
-        text.AppendLine(Inv, $"- 8-byte TCP round trip on 127.0.0.1: {F(report.Calibration.SocketRoundTripNs)} ns").AppendLine();
+        text.AppendLine(Inv, $"- 8-byte TCP round trip on 127.0.0.1: {F(report.Calibration.SocketRoundTripNs)} ns");
+        if (!(report.Calibration.CacheLineRoundTripNs < SuiteRunner.UnreliableFloorNs))
+        {
+            text.AppendLine(Inv, $"- **warning**: a cache-line round trip above {SuiteRunner.UnreliableFloorNs / 1000:0} µs means the host was overloaded during this run; its figures are unreliable.");
+        }
+
+        text.AppendLine();
         text.AppendLine("## Commands").AppendLine();
         text.AppendLine("Each row is `timely <row>` (workloads with `--json`); the figure is the workload's own timed part (slowest worker), or for `hello` the process's wall-clock time (start-up). ns/record = median / records; `x cache line` and `x socket` divide it by the floors above. B/record (timed) is the workers' allocation during the timed part from the workload's `--json`; the process column is the whole process (or, for --processes rows, the sum over the cluster's processes) from EventPipe runtime counters, start-up included, a lower bound (the last partial 100 ms interval is lost).").AppendLine();
         text.AppendLine("```");

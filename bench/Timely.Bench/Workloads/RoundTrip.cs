@@ -20,26 +20,28 @@ public static class RoundTrip
 
     private static WorkloadResult Worker(Allocator allocator, long iterations)
     {
-        // The message is a one-element array passed back and forth: each side takes it out of
-        // its slot and pushes the same instance on, so the in-process allocators move one
-        // object for the whole run (the serializing ones reuse their buffers).
+        // timely's hand-back idiom: a receiver reads the value and leaves the buffer in its
+        // pull slot (the next Pull returns it to its sender, or makes it the next decode target
+        // of a serializing allocator); a sender pushes whatever its slot holds. Taking the
+        // message out of the slot instead costs a fresh array per hop on the serializing
+        // allocators (measured: 64 B per round trip over shm and tcp).
         var (senders, receiver) = allocator.Allocate<long[]>(0);
         int index = allocator.Index;
         int echo = allocator.Peers - 1;
+        long[]? mine = new long[1];
         var meter = WorkloadResult.Start();
         if (index == 0)
         {
-            long[]? message = new long[1];
             for (long i = 0; i < iterations; i++)
             {
-                message ??= new long[1];
-                message[0] = i;
-                senders[echo].Push(ref message);
+                mine ??= new long[1];
+                mine[0] = i;
+                senders[echo].Push(ref mine);
                 senders[echo].Done();
-                message = Await(allocator, receiver);
-                if (message[0] != i)
+                long back = AwaitValue(allocator, receiver);
+                if (back != i)
                 {
-                    throw new InvalidOperationException($"roundtrip: sent {i}, got {message[0]} back.");
+                    throw new InvalidOperationException($"roundtrip: sent {i}, got {back} back.");
                 }
             }
 
@@ -50,8 +52,10 @@ public static class RoundTrip
         {
             for (long i = 0; i < iterations; i++)
             {
-                long[]? message = Await(allocator, receiver);
-                senders[0].Push(ref message);
+                long value = AwaitValue(allocator, receiver);
+                mine ??= new long[1];
+                mine[0] = value;
+                senders[0].Push(ref mine);
                 senders[0].Done();
             }
         }
@@ -59,17 +63,17 @@ public static class RoundTrip
         return meter.Stop(index, 0);
     }
 
-    private static long[] Await(Allocator allocator, IPull<long[]> receiver)
+    /// <summary>Waits for the next message and returns its value, leaving the buffer in the slot to be handed back.</summary>
+    private static long AwaitValue(Allocator allocator, IPull<long[]> receiver)
     {
         while (true)
         {
             allocator.Receive();
-            ref long[]? slot = ref receiver.Pull();
-            if (slot is { } message)
+            long[]? message = receiver.Pull();
+            if (message is not null)
             {
-                slot = null;
                 allocator.Release();
-                return message;
+                return message[0];
             }
 
             allocator.Release();

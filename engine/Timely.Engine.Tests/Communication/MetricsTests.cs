@@ -3,6 +3,7 @@ using Timely.Communication;
 
 namespace Timely.Engine.Tests.Communication;
 
+[Collection(MeterCollection.Name)]
 public sealed class MetricsTests
 {
     [Fact]

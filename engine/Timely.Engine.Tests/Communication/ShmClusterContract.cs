@@ -28,6 +28,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     private readonly HashSet<int> _stopped = [];
     private readonly HashSet<int> _sigStopped = [];
     private string? _job;
+    private Config? _config;
     private string? _root;
 
     /// <summary>Processes in the cluster.</summary>
@@ -57,9 +58,13 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     protected override Config MakeConfig(int workers)
     {
         Assert.Equal(ProcessCount * ThreadsPerProcess, workers);
+        if (_config is not null)
+        {
+            return _config;   // one cluster per test; a second call (a failure message) describes it
+        }
+
         if (IsParent)
         {
-            Assert.Null(_job);   // one cluster per test
             _job = "test-" + Guid.NewGuid().ToString("N")[..12];
             _root = Path.Combine(JobDirectory.DefaultRoot, "timely-tests-" + _job);
             Directory.CreateDirectory(_root);
@@ -76,7 +81,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         }
 
         var addresses = Enumerable.Range(0, ProcessCount).Select(i => $"127.0.0.1:{2101 + i}").ToArray();
-        return Config.Cluster(ThreadsPerProcess, ThisProcess, addresses, TransportKind.Shm) with
+        return _config = Config.Cluster(ThreadsPerProcess, ThisProcess, addresses, TransportKind.Shm) with
         {
             JobName = _job,
             ShmDirectory = _root,
@@ -266,11 +271,21 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
             Assert.Equal(victim * ThreadsPerProcess, error.FailedWorker);
         }
 
-        if (IsParent)
+        if (IsParent && _sigStopped.Count > 0)
         {
+            // The other survivors must notice the silence themselves before the stopped child
+            // is killed (after that they would see a dead pid instead); Dispose checks them.
+            for (int process = 1; process < ProcessCount; process++)
+            {
+                if (!_sigStopped.Contains(process))
+                {
+                    Assert.True(_children[process - 1].Process.WaitForExit(ChildDeadline), $"process {process} did not stop");
+                }
+            }
+
             foreach (int process in _sigStopped)
             {
-                KillChild(process);   // a stopped child is ended here; its files with it below
+                KillChild(process);   // a stopped child is ended here
             }
         }
     }

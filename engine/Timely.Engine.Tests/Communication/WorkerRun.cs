@@ -9,9 +9,9 @@ internal static class WorkerRun
 
     public static IReadOnlyList<WorkerResult<T>> Run<T>(Config config, Func<Allocator, T> logic)
     {
-        // TCP clusters run every process here (each on its own sockets); the shared-memory
-        // contract starts child processes itself and runs only its own process here.
-        if (config.Kind == CommunicationKind.Cluster && config.Transport == TransportKind.Tcp)
+        // Shared-memory cluster tests start real child processes (ShmClusterContract), each
+        // running its own slice of the workers; here only this process's slice runs.
+        if (config.Kind == CommunicationKind.Cluster && config.Transport != TransportKind.Shm)
         {
             return RunCluster(config, logic);
         }

@@ -109,11 +109,21 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         }
         catch
         {
+            job.Own.State = ProcessState.Failed;
             job.Dispose();
             throw;
         }
 
-        return (fabric.CreateAllocators(), fabric._firstLocal, fabric, fabric._group);
+        try
+        {
+            return (fabric.CreateAllocators(), fabric._firstLocal, fabric, fabric._group);
+        }
+        catch
+        {
+            job.Own.State = ProcessState.Failed;
+            fabric.Dispose();
+            throw;
+        }
     }
 
     public void ThrowIfFailed(int self)

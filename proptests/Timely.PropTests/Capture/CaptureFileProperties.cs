@@ -62,7 +62,7 @@ public sealed class CaptureFileProperties : IDisposable
             var e = Assert.Throws<InvalidDataException>(() => CaptureFiles.ReadChecked<ulong, int>(truncated));
             Assert.StartsWith(truncated + ": ", e.Message, StringComparison.Ordinal);
             Assert.True(
-                e.Message.Contains("ended inside the record", StringComparison.Ordinal) || e.Message.Contains("(P4: truncated", StringComparison.Ordinal),
+                e.Message.Contains("ended inside the record", StringComparison.Ordinal) || e.Message.Contains("(P5: truncated", StringComparison.Ordinal),
                 e.Message);
         }));
     }

@@ -10,7 +10,7 @@ namespace Timely.PropTests.Capture;
 /// Random input scripts (records, time advances and worker steps interleaved differently on
 /// each worker) captured on k workers and replayed on j workers: the captures extract to what
 /// was sent, every captured stream (original and replayed) keeps the replay protocol
-/// (<see cref="CaptureProtocol"/> P1-P4), and the replay extracts to the same result, whether
+/// (<see cref="CaptureProtocol"/> P1-P5), and the replay extracts to the same result, whether
 /// it reads the events directly or from their bytes arriving in random pieces.
 /// </summary>
 public sealed class CaptureReplayProperties
@@ -156,7 +156,7 @@ public sealed class CaptureReplayProperties
         }));
     }
 
-    /// <summary>A stream's own frontier changes are a set: every accumulated count is 0 or 1 (stronger than P2 for our capture).</summary>
+    /// <summary>A stream's own frontier changes are a set: every accumulated count is 0 or 1 (stronger than P4 for our capture).</summary>
     [Fact]
     public void Capture_progress_is_the_change_of_a_frontier_set()
     {

@@ -12,13 +12,15 @@ namespace Timely.Dataflow.Capture;
 /// <list type="number">
 /// <item>P1: each Progress event is non-empty and compacted: times strictly ascending by
 /// <see cref="Comparer{T}.Default"/>, no zero diff.</item>
-/// <item>P2: no accumulated count is ever negative.</item>
-/// <item>P3: each Messages event is non-empty and is emitted while some time at or before its
-/// time (timestamp partial order) has a positive count.</item>
-/// <item>P4: nothing follows the event that brings every count to zero; a complete stream
+/// <item>P2 (timely's rule 1): a Progress event increments the count at t only if, before the
+/// event, some time at or before t (timestamp partial order) has a positive count.</item>
+/// <item>P3 (timely's rule 2): each Messages event is non-empty and is emitted while some time at
+/// or before its time has a positive count.</item>
+/// <item>P4: no accumulated count is ever negative.</item>
+/// <item>P5: nothing follows the event that brings every count to zero; a complete stream
 /// (<c>complete</c> true) ends there.</item>
 /// </list>
-/// Our capture operator writes frontier changes, so its streams satisfy all four; the checker
+/// Our capture operator writes frontier changes, so its streams satisfy all five; the checker
 /// is what <c>timely replay-file</c> runs on files before replaying them, and what the
 /// property tests assert.
 /// </remarks>
@@ -38,7 +40,7 @@ public static class CaptureProtocol
         {
             if (finished)
             {
-                return $"event {index}: {Describe(e)} follows the event that retired every count (P4)";
+                return $"event {index}: {Describe(e)} follows the event that retired every count (P5)";
             }
 
             if (e is Event<T, TData>.Messages m)
@@ -48,13 +50,7 @@ public static class CaptureProtocol
                     return $"event {index}: Messages at {m.Time} has no records (P3)";
                 }
 
-                bool covered = false;
-                foreach (var (time, count) in counts.Compacted())
-                {
-                    covered |= count > 0 && traits.LessEqual(time, m.Time);
-                }
-
-                if (!covered)
+                if (!Held(counts, m.Time, traits))
                 {
                     return $"event {index}: Messages at {m.Time} while no count at or before it is held (P3)";
                 }
@@ -80,12 +76,20 @@ public static class CaptureProtocol
                     }
                 }
 
+                foreach (var (time, diff) in updates)
+                {
+                    if (diff > 0 && !Held(counts, time, traits))
+                    {
+                        return $"event {index}: Progress increments {time} while no count at or before it is held (P2)";
+                    }
+                }
+
                 counts.Extend(updates);
                 foreach (var (time, count) in counts.Compacted())
                 {
                     if (count < 0)
                     {
-                        return $"event {index}: the count at {time} goes to {count} (P2)";
+                        return $"event {index}: the count at {time} goes to {count} (P4)";
                     }
                 }
 
@@ -98,7 +102,7 @@ public static class CaptureProtocol
         if (complete && !finished)
         {
             var left = string.Join(", ", counts.Compacted().ToArray().Select(u => $"({u.Item}, {u.Diff})"));
-            return $"the stream ends after {index} event(s) with counts still held: [{left}] (P4: truncated or still being written)";
+            return $"the stream ends after {index} event(s) with counts still held: [{left}] (P5: truncated or still being written)";
         }
 
         return null;
@@ -112,6 +116,20 @@ public static class CaptureProtocol
         {
             throw new InvalidDataException($"{source}: captured stream breaks the replay protocol: {violation}");
         }
+    }
+
+    /// <summary>Whether some time at or before <paramref name="time"/> has a positive count.</summary>
+    private static bool Held<T>(ChangeBatch<T> counts, T time, ITimestampTraits<T> traits)
+    {
+        foreach (var (held, count) in counts.Compacted())
+        {
+            if (count > 0 && traits.LessEqual(held, time))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Describe<T, TData>(Event<T, TData> e) => e is Event<T, TData>.Messages m ? $"Messages at {m.Time}" : "Progress";

@@ -8,14 +8,13 @@ namespace Timely.Dataflow.Capture;
 /// pushes, and any thread iterates, replays (<see cref="IEventIterator{T, TData}"/>) or
 /// <see cref="Extract"/>s it.
 /// </summary>
-/// <remarks>
-/// Design: multi-producer multi-consumer through <see cref="ConcurrentQueue{T}"/>, which
-/// publishes each pushed event (and the lists it references, written before the push) to the
-/// thread that dequeues it; no other state, so no field needs to be volatile. Usually one
-/// worker pushes and one thread reads, after the run or while it goes on.
-/// </remarks>
 public sealed class CaptureQueue<T, TData> : IEventPusher<T, TData>, IEventIterator<T, TData>
 {
+    // Design: multi-producer multi-consumer through ConcurrentQueue, which publishes each pushed
+    // event (and the lists it references, written before the push) to the thread that dequeues
+    // it. No other state, so no field needs to be volatile and nothing is cached. Usually one
+    // worker pushes and one thread reads, after the run (Execute.Run's join orders it) or while
+    // it goes on (a replay on another worker polls TryNext).
     private readonly ConcurrentQueue<Event<T, TData>> _events = new();
 
     /// <summary>Events pushed and not yet taken.</summary>
