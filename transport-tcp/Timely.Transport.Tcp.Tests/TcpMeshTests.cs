@@ -62,8 +62,11 @@ public sealed class TcpMeshTests
     public void A_listener_of_another_job_is_refused_by_the_connecting_process()
     {
         var addresses = Loopback.FreeAddresses(2);
-        var other = new Background<PeerConnection?[]>(() => TcpMesh.Establish(addresses, 0, 1, new TcpOptions { JobId = 1, ConnectTimeout = TimeSpan.FromSeconds(1) }));
-        var e = Assert.Throws<TcpTransportException>(() => TcpMesh.Establish(addresses, 1, 1, new TcpOptions { JobId = 2, ConnectTimeout = TimeSpan.FromSeconds(1) }));
+        // The listener's window must outlast the client's connect under load: with 1 s, a CI run
+        // saw the listener time out and close while the client's connection sat in its backlog,
+        // so the client read end-of-stream instead of the refusal. The client is refused at once.
+        var other = new Background<PeerConnection?[]>(() => TcpMesh.Establish(addresses, 0, 1, new TcpOptions { JobId = 1, ConnectTimeout = TimeSpan.FromSeconds(3) }));
+        var e = Assert.Throws<TcpTransportException>(() => TcpMesh.Establish(addresses, 1, 1, new TcpOptions { JobId = 2, ConnectTimeout = TimeSpan.FromSeconds(3) }));
         Assert.Contains($"handshake from process 0 at {addresses[0]} refused: job id 0x0000000000000001", e.Message, StringComparison.Ordinal);
         var listenerSide = Assert.Throws<TcpTransportException>(() => other.Join());
         Assert.Contains("job id", listenerSide.Message, StringComparison.Ordinal);   // its timeout lists the refusal
