@@ -12,53 +12,29 @@ public static class StreamOperators
     public static Stream<T, TOut> Map<T, TData, TOut>(this Stream<T, TData> stream, Func<TData, TOut> map)
     {
         ArgumentNullException.ThrowIfNull(map);
-        var builder = new OperatorBuilder<T>(stream.Scope, "Map") { NotifyOnFrontier = false };
-        var input = builder.NewInput(stream, Pact<TData>.Pipeline);
-        var (output, result) = builder.NewOutput<TOut>();
-        builder.Build(caps =>
+        return PerBatch<T, TData, TOut>(stream, "Map", (data, session) =>
         {
-            caps[0].Dispose();
-            return () =>
+            foreach (var item in CollectionsMarshal.AsSpan(data))
             {
-                while (input.TryNext(out var cap, out var data))
-                {
-                    var session = output.Session(cap);
-                    foreach (var item in CollectionsMarshal.AsSpan(data))
-                    {
-                        session.Give(map(item));
-                    }
-                }
-            };
+                session.Give(map(item));
+            }
         });
-        return result;
     }
 
     /// <summary>Keeps the records for which <paramref name="predicate"/> holds.</summary>
     public static Stream<T, TData> Filter<T, TData>(this Stream<T, TData> stream, Func<TData, bool> predicate)
     {
         ArgumentNullException.ThrowIfNull(predicate);
-        var builder = new OperatorBuilder<T>(stream.Scope, "Filter") { NotifyOnFrontier = false };
-        var input = builder.NewInput(stream, Pact<TData>.Pipeline);
-        var (output, result) = builder.NewOutput<TData>();
-        builder.Build(caps =>
+        return PerBatch<T, TData, TData>(stream, "Filter", (data, session) =>
         {
-            caps[0].Dispose();
-            return () =>
+            foreach (var item in CollectionsMarshal.AsSpan(data))
             {
-                while (input.TryNext(out var cap, out var data))
+                if (predicate(item))
                 {
-                    var session = output.Session(cap);
-                    foreach (var item in CollectionsMarshal.AsSpan(data))
-                    {
-                        if (predicate(item))
-                        {
-                            session.Give(item);
-                        }
-                    }
+                    session.Give(item);
                 }
-            };
+            }
         });
-        return result;
     }
 
     /// <summary>Calls <paramref name="action"/> on every record and passes it on.</summary>
@@ -91,22 +67,7 @@ public static class StreamOperators
     public static Stream<T, TData> InspectBatch<T, TData>(this Stream<T, TData> stream, Action<T, List<TData>> action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        var builder = new OperatorBuilder<T>(stream.Scope, "InspectBatch") { NotifyOnFrontier = false };
-        var input = builder.NewInput(stream, Pact<TData>.Pipeline);
-        var (output, result) = builder.NewOutput<TData>();
-        builder.Build(caps =>
-        {
-            caps[0].Dispose();
-            return () =>
-            {
-                while (input.TryNext(out var cap, out var data))
-                {
-                    action(cap.Time, data);
-                    output.Forward(cap.Time, input.Current!);
-                }
-            };
-        });
-        return result;
+        return Forwarding(stream, "InspectBatch", Pact<TData>.Pipeline, action);
     }
 
     /// <summary>Merges two streams.</summary>
@@ -143,21 +104,7 @@ public static class StreamOperators
     public static Stream<T, TData> Exchange<T, TData>(this Stream<T, TData> stream, Func<TData, ulong> hash)
     {
         ArgumentNullException.ThrowIfNull(hash);
-        var builder = new OperatorBuilder<T>(stream.Scope, "Exchange") { NotifyOnFrontier = false };
-        var input = builder.NewInput(stream, Pact<TData>.Exchange(hash));
-        var (output, result) = builder.NewOutput<TData>();
-        builder.Build(caps =>
-        {
-            caps[0].Dispose();
-            return () =>
-            {
-                while (input.TryNext(out var cap, out _))
-                {
-                    output.Forward(cap.Time, input.Current!);
-                }
-            };
-        });
-        return result;
+        return Forwarding(stream, "Exchange", Pact<TData>.Exchange(hash), onBatch: null);
     }
 
     /// <summary>
@@ -216,4 +163,57 @@ public static class StreamOperators
         handle.Add(stream.Scope, builder.Index);
         return result;
     }
+
+    /// <summary>
+    /// The shape of the record-at-a-time operators: one pipeline input, one output, no
+    /// capability kept (records leave at their own time). <paramref name="body"/> runs once per
+    /// received batch with a session at that batch's time; the per-record work stays inside it,
+    /// so this adds one delegate call per batch, not per record.
+    /// </summary>
+    private static Stream<T, TOut> PerBatch<T, TData, TOut>(Stream<T, TData> stream, string name, BatchBody<T, TData, TOut> body)
+    {
+        var builder = new OperatorBuilder<T>(stream.Scope, name) { NotifyOnFrontier = false };
+        var input = builder.NewInput(stream, Pact<TData>.Pipeline);
+        var (output, result) = builder.NewOutput<TOut>();
+        builder.Build(caps =>
+        {
+            caps[0].Dispose();
+            return () =>
+            {
+                while (input.TryNext(out var cap, out var data))
+                {
+                    body(data, output.Session(cap));
+                }
+            };
+        });
+        return result;
+    }
+
+    /// <summary>
+    /// The shape of the pass-through operators: each received batch goes on unchanged (the list
+    /// itself is forwarded, no copy), after <paramref name="onBatch"/> has seen it; the pact says
+    /// where records go (pipeline, or exchange to their worker).
+    /// </summary>
+    private static Stream<T, TData> Forwarding<T, TData>(Stream<T, TData> stream, string name, Pact<TData> pact, Action<T, List<TData>>? onBatch)
+    {
+        var builder = new OperatorBuilder<T>(stream.Scope, name) { NotifyOnFrontier = false };
+        var input = builder.NewInput(stream, pact);
+        var (output, result) = builder.NewOutput<TData>();
+        builder.Build(caps =>
+        {
+            caps[0].Dispose();
+            return () =>
+            {
+                while (input.TryNext(out var cap, out var data))
+                {
+                    onBatch?.Invoke(cap.Time, data);
+                    output.Forward(cap.Time, input.Current!);
+                }
+            };
+        });
+        return result;
+    }
+
+    /// <summary>One batch's work in a <see cref="PerBatch"/> operator.</summary>
+    private delegate void BatchBody<T, TData, TOut>(List<TData> data, OutputSession<T, TOut> session);
 }
