@@ -25,7 +25,7 @@ public sealed class BinaryAllocator : Allocator
     private readonly BinaryLinks _links;
     private readonly RingWriter[] _distinctWriters;
     private readonly bool[] _dirty;
-    private readonly IDoorbell[] _writerBells;
+    private readonly IWakeTarget[] _writerBells;
     private readonly bool[] _movedWriters;
     private readonly Dictionary<int, IBinaryInbox> _inboxes = new();
     private readonly List<(int Id, IBinaryInbox Inbox)> _inboxList = new();
