@@ -271,6 +271,9 @@ public sealed class BinaryAllocator : Allocator
         }
     }
 
+    /// <summary>Whether every writer's overflow is within the bound <see cref="Release"/> keeps (or its readers are gone).</summary>
+    internal bool IsOverflowBounded => OverflowingWriter() is null;
+
     private RingWriter? OverflowingWriter()
     {
         foreach (var writer in _distinctWriters)
