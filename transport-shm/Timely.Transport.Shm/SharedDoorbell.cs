@@ -51,6 +51,9 @@ public sealed class SharedDoorbell
         _ = region.Int64At(wakesOffset);
     }
 
+    /// <summary>Whether a parked owner sleeps in the kernel (a futex, Linux); elsewhere it polls in 1 ms slices.</summary>
+    public static bool SleepsInKernel => Futex.IsSupported;
+
     /// <summary>Times the owner slept.</summary>
     public long Parks => Volatile.Read(ref _region.Int64At(_parksOffset));
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Timely.Transport.Shm;
 
 namespace Timely.Communication;
 
@@ -20,10 +21,12 @@ namespace Timely.Communication;
 ///   read with no fence: it wakes a sleeping owner at once in the common case, and the
 ///   flush closes the rare window where the read was reordered before the publish. This
 ///   keeps <c>Interlocked</c> off the per-message path.
-/// - The OS primitive is a <see cref="ManualResetEventSlim"/> with no spinning of its own:
-///   it is touched only when the owner really sleeps. The owner resets it before
-///   announcing Sleeping, so a stale Set from an earlier round only causes one spurious,
-///   harmless return.
+/// - The OS primitive, on Linux, is a futex on the state word itself (a
+///   <see cref="SharedDoorbell"/> over a small native block, so the word never moves under
+///   the kernel): one syscall per side and no lock. Elsewhere it is a
+///   <see cref="ManualResetEventSlim"/> with no spinning of its own, touched only when the
+///   owner really sleeps; the owner resets it before announcing Sleeping, so a stale Set from
+///   an earlier round only causes one spurious, harmless return.
 /// - Counters (parks, wakes) are plain fields written by one thread each and read for
 ///   metrics; torn reads of a long on 64-bit do not happen.
 /// </remarks>
@@ -33,22 +36,45 @@ internal sealed class Doorbell : IDoorbell, IDisposable
     private const int Sleeping = 1;
     private const int Notified = 2;
 
-    private readonly ManualResetEventSlim _event = new(false, 0);
+    // Futex layout in the native block: the word, the owner's park count, the wake count.
+    private const int ParksOffset = 8;
+    private const int WakesOffset = 16;
+
+    private readonly MemoryRegion? _futexBlock;
+    private readonly SharedDoorbell? _futex;
+    private readonly ManualResetEventSlim? _event;
     private int _state;
     private long _parks;
     private long _wakes;
 
+    public Doorbell()
+    {
+        if (SharedDoorbell.SleepsInKernel)
+        {
+            _futexBlock = MemoryRegion.Allocate(Timely.Bytes.CacheLine.Size);
+            _futex = new SharedDoorbell(_futexBlock, 0, ParksOffset, WakesOffset);
+        }
+        else
+        {
+            _event = new ManualResetEventSlim(false, 0);
+        }
+    }
+
     /// <summary>Times the owner went to sleep (owner-written).</summary>
-    public long Parks => Volatile.Read(ref _parks);
+    public long Parks => _futex?.Parks ?? Volatile.Read(ref _parks);
 
     /// <summary>OS wake-ups sent to the owner (written by senders with Interlocked).</summary>
-    public long Wakes => Volatile.Read(ref _wakes);
+    public long Wakes => _futex?.Wakes ?? Volatile.Read(ref _wakes);
 
     /// <summary>Sender, per push: wakes the owner if it is visibly asleep. No fence.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void RingIfSleeping()
     {
-        if (Volatile.Read(ref _state) == Sleeping)
+        if (_futex is { } futex)
+        {
+            futex.RingIfSleeping();
+        }
+        else if (Volatile.Read(ref _state) == Sleeping)
         {
             Wake();
         }
@@ -58,23 +84,14 @@ internal sealed class Doorbell : IDoorbell, IDisposable
     public void RingFenced()
     {
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _state) == Sleeping)
-        {
-            Wake();
-        }
+        RingIfSleeping();
     }
 
     /// <summary>
     /// Sender, at a flush of several targets: the caller issued one
     /// <see cref="Interlocked.MemoryBarrier"/> after all its publishes; wake if asleep.
     /// </summary>
-    public void RingAfterFence()
-    {
-        if (Volatile.Read(ref _state) == Sleeping)
-        {
-            Wake();
-        }
-    }
+    public void RingAfterFence() => RingIfSleeping();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Wake()
@@ -82,7 +99,7 @@ internal sealed class Doorbell : IDoorbell, IDisposable
         if (Interlocked.CompareExchange(ref _state, Notified, Sleeping) == Sleeping)
         {
             Interlocked.Increment(ref _wakes);
-            _event.Set();
+            _event!.Set();
         }
     }
 
@@ -92,7 +109,17 @@ internal sealed class Doorbell : IDoorbell, IDisposable
     /// </summary>
     public ParkOutcome Park<TState>(TimeSpan? timeout, Func<TState, bool> hasWork, TState state)
     {
-        _event.Reset();
+        if (_futex is { } futex)
+        {
+            return futex.Park(timeout, hasWork, state) switch
+            {
+                0 => ParkOutcome.DidNotSleep,
+                1 => ParkOutcome.Woken,
+                _ => ParkOutcome.TimedOut,
+            };
+        }
+
+        _event!.Reset();
         Interlocked.Exchange(ref _state, Sleeping);
         if (hasWork(state))
         {
@@ -106,5 +133,9 @@ internal sealed class Doorbell : IDoorbell, IDisposable
         return signalled ? ParkOutcome.Woken : ParkOutcome.TimedOut;
     }
 
-    public void Dispose() => _event.Dispose();
+    public void Dispose()
+    {
+        _futexBlock?.Dispose();
+        _event?.Dispose();
+    }
 }
