@@ -12,6 +12,9 @@ internal interface IDoorbell
     /// <summary>Sender, after its own full fence following the publishes: wake if asleep.</summary>
     void RingAfterFence();
 
+    /// <summary>Sender, at a flush: full fence after the publishes, then wake if asleep.</summary>
+    void RingFenced();
+
     /// <summary>Owner: sleep until rung or timed out, unless <paramref name="hasWork"/> finds work after announcing sleep.</summary>
     ParkOutcome Park<TState>(TimeSpan? timeout, Func<TState, bool> hasWork, TState state);
 

@@ -22,6 +22,9 @@ namespace Timely.Communication;
 ///   push without a fence, fenced at Release, as for any target); the receive thread rings a
 ///   target worker's doorbell per frame (unfenced) and once fenced before it blocks on the
 ///   socket. Both follow <see cref="Doorbell"/>'s Dekker protocol, so no wake-up is lost.
+///   The workers' bells are <c>_bells</c>: the group's own, or under <c>--transport auto</c>'s
+///   mix the shared-memory bells they park on (<see cref="AutoFabric"/>), which then also owns
+///   the group and the rings between local workers.
 /// - Never blocking a worker: a full ring to the send thread spills into the worker's own
 ///   overflow queue (<see cref="RingWriter"/>). The receive thread does wait for a full ring to
 ///   a worker before it reads more from the socket: TCP then pushes back on the sender, and
@@ -61,6 +64,8 @@ internal sealed class TcpFabric : IDisposable
     private readonly SpscByteRing[]?[] _toNet;
     private readonly SpscByteRing[]?[] _fromNet;
     private readonly Doorbell?[] _sendBells;
+    private readonly IDoorbell[] _bells;
+    private readonly bool _ownsGroup;
     private readonly List<Thread> _sendThreads = new();
     private readonly List<Thread> _receiveThreads = new();
     private volatile bool _stopping;
@@ -72,16 +77,29 @@ internal sealed class TcpFabric : IDisposable
 
     /// <summary>Over connections already established (and handshaken) for <paramref name="config"/>.</summary>
     public TcpFabric(Config config, PeerConnection?[] connections)
+        : this(config, connections, null, null)
+    {
+    }
+
+    /// <summary>
+    /// Over established <paramref name="connections"/> (null: a process this fabric does not
+    /// carry). With a <paramref name="group"/> (owned by the caller, as are the local workers'
+    /// links between themselves), the receive threads ring <paramref name="bells"/>
+    /// (by global worker) and failures go into that group: <c>--transport auto</c>'s mix.
+    /// </summary>
+    public TcpFabric(Config config, PeerConnection?[] connections, WorkerGroup? group, IDoorbell[]? bells)
     {
         _threads = config.Threads;
         _first = config.ProcessIndex * config.Threads;
         _spinIterations = config.SpinIterations;
         _shutdownBound = config.ConnectTimeout;
-        Group = new WorkerGroup(config.Peers);
+        _ownsGroup = group is null;
+        Group = group ?? new WorkerGroup(config.Peers);
+        _bells = bells ?? Group.Doorbells;
         _connections = connections;
 
         int w = _threads;
-        _local = new SpscByteRing[w * w];
+        _local = new SpscByteRing[_ownsGroup ? w * w : 0];
         for (int i = 0; i < _local.Length; i++)
         {
             _local[i] = SpscByteRing.Allocate(config.RingBytes);
@@ -147,23 +165,7 @@ internal sealed class TcpFabric : IDisposable
                 readers.Add(new RingReader(_local[(t * w) + l]));
             }
 
-            for (int q = 0; q < _connections.Length; q++)
-            {
-                if (_toNet[q] is not { } toNet || _fromNet[q] is not { } fromNet || _sendBells[q] is not { } bell)
-                {
-                    continue;
-                }
-
-                var toProcess = new RingWriter(toNet[l]);
-                for (int t = q * w; t < (q + 1) * w; t++)
-                {
-                    writers[t] = toProcess;
-                    bells[t] = bell;
-                }
-
-                readers.Add(new RingReader(fromNet[l]));
-            }
-
+            LinkPeers(l, writers, bells, readers);
             var links = new BinaryLinks
             {
                 WriterByTarget = writers,
@@ -176,6 +178,33 @@ internal sealed class TcpFabric : IDisposable
         }
 
         return allocators;
+    }
+
+    /// <summary>
+    /// Local worker <paramref name="l"/>'s links to the workers of every process this fabric
+    /// carries: the ring to that process's send thread (shared by its workers as targets, so
+    /// the worker's messages to it stay in one FIFO) with the send thread's bell, and the ring
+    /// from its receive thread.
+    /// </summary>
+    public void LinkPeers(int l, RingWriter[] writers, IDoorbell[] bells, List<RingReader> readers)
+    {
+        int w = _threads;
+        for (int q = 0; q < _connections.Length; q++)
+        {
+            if (_toNet[q] is not { } toNet || _fromNet[q] is not { } fromNet || _sendBells[q] is not { } bell)
+            {
+                continue;
+            }
+
+            var toProcess = new RingWriter(toNet[l]);
+            for (int t = q * w; t < (q + 1) * w; t++)
+            {
+                writers[t] = toProcess;
+                bells[t] = bell;
+            }
+
+            readers.Add(new RingReader(fromNet[l]));
+        }
     }
 
     private void SendLoop(int q, PeerConnection connection, int maxMessageBytes)
@@ -310,7 +339,7 @@ internal sealed class TcpFabric : IDisposable
                     int l = t - _first;
                     writers[l].Send(0, frame);
                     touched[l] = true;
-                    Group.Doorbells[t].RingIfSleeping();
+                    _bells[t].RingIfSleeping();
                 }
             }
         }
@@ -401,7 +430,7 @@ internal sealed class TcpFabric : IDisposable
             while (!writers[l].Flush() && !Group.HasFinished(_first + l) && !Group.HasFailed)
             {
                 // The worker is behind: wake it and wait for room (TCP pushes back on the peer).
-                Group.Doorbells[_first + l].RingFenced();
+                _bells[_first + l].RingFenced();
                 spinner.SpinOnce();
             }
         }
@@ -417,7 +446,7 @@ internal sealed class TcpFabric : IDisposable
             if (touched[l])
             {
                 touched[l] = false;
-                Group.Doorbells[_first + l].RingAfterFence();
+                _bells[_first + l].RingAfterFence();
             }
         }
     }
@@ -483,7 +512,10 @@ internal sealed class TcpFabric : IDisposable
             bell?.Dispose();
         }
 
-        Group.Dispose();
+        if (_ownsGroup)
+        {
+            Group.Dispose();
+        }
     }
 
     /// <summary>Joins <paramref name="threads"/> within <c>_shutdownBound</c> of <paramref name="clock"/>'s start.</summary>
