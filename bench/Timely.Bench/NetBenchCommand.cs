@@ -186,12 +186,17 @@ public static class NetBenchCommand
                 double perRoundTrip = (double)(GC.GetTotalAllocatedBytes(precise: true) - rttAllocated) / (rounds - (rounds / 2) - 1);
 
                 int messages = MessagesFor(streamBytes, size);
-                long allocated = GC.GetTotalAllocatedBytes(precise: true);
+                long allocated = 0;
                 var clock = Stopwatch.StartNew();
                 if (me == 0)
                 {
                     for (int i = 0; i < messages; i++)
                     {
+                        if (i == messages / 2)
+                        {
+                            allocated = GC.GetTotalAllocatedBytes(precise: true);   // second half: steady state
+                        }
+
                         message = payload;
                         streamOut[peer].Push(ref message);
                         if ((i & 63) == 63)
@@ -207,6 +212,11 @@ public static class NetBenchCommand
                 {
                     for (int received = 0; received < messages;)
                     {
+                        if (allocated == 0 && received >= messages / 2)
+                        {
+                            allocated = GC.GetTotalAllocatedBytes(precise: true);   // second half: steady state
+                        }
+
                         allocator.Receive();
                         while (true)
                         {
@@ -232,7 +242,7 @@ public static class NetBenchCommand
                 }
 
                 double seconds = clock.Elapsed.TotalSeconds;
-                double alloc = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated) / messages;
+                double alloc = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (messages - (messages / 2));
                 lock (figures)
                 {
                     figures[size] = new Figures(Median(rtts), (double)messages * size / seconds / 1e6, messages / seconds, alloc, perRoundTrip);
@@ -253,7 +263,11 @@ public static class NetBenchCommand
         return figures;
     }
 
-    /// <summary>Polls (spinning, then parking) until one message arrives on <paramref name="receiver"/>.</summary>
+    /// <summary>
+    /// Polls (spinning, then parking) until one message arrives on <paramref name="receiver"/>.
+    /// The array stays in the pull slot too, so the inbox decodes the next message into it
+    /// (timely's hand-back): the caller may push it (pushes copy) but must not keep it.
+    /// </summary>
     private static byte[]? Await(Allocator allocator, IPull<byte[]> receiver)
     {
         while (true)
@@ -262,10 +276,8 @@ public static class NetBenchCommand
             ref byte[]? slot = ref receiver.Pull();
             if (slot is not null)
             {
-                byte[] got = slot;
-                slot = null;
                 allocator.Release();
-                return got;
+                return slot;
             }
 
             allocator.AwaitEvents(TimeSpan.FromMilliseconds(10));

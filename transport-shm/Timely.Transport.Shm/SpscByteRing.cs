@@ -120,6 +120,12 @@ public sealed class SpscByteRing : IDisposable
     public bool HasUnread => Volatile.Read(ref _region.Int64At(RingDescriptor.TailOffset)) != _cursors.ReadPosition;
 
     /// <summary>
+    /// Consumer: bytes published past the read position, record headers and padding included,
+    /// so an upper bound on the payload bytes a drain of the ring can yield right now.
+    /// </summary>
+    public long UnreadBytes => Volatile.Read(ref _region.Int64At(RingDescriptor.TailOffset)) - _cursors.ReadPosition;
+
+    /// <summary>
     /// Producer: claims a record of <paramref name="payloadLength"/> bytes (0 to
     /// <see cref="MaxPayload"/>) and returns its payload span to serialize into; finish with
     /// <see cref="Commit(int)"/>. Returns false (and claims nothing) when the ring lacks room.

@@ -23,6 +23,9 @@ public sealed class FrameReader : IDisposable
     /// <summary>Size of the receive buffer: 256 KiB, enough for many small frames per read.</summary>
     public const int InitialBufferBytes = 256 * 1024;
 
+    /// <summary>How long one wait for data on a non-blocking socket lasts before it looks again.</summary>
+    private const int PollSliceMicroseconds = 100_000;
+
     private readonly Socket _socket;
     private readonly string _peer;
     private readonly int _maxMessageBytes;
@@ -153,9 +156,17 @@ public sealed class FrameReader : IDisposable
         while (_end - _start < required)
         {
             int n;
+            SocketError error;
             try
             {
-                n = _socket.Receive(_buffer.AsSpan(_end), SocketFlags.None);
+                n = _socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out error);
+                if (error == SocketError.WouldBlock)
+                {
+                    // A non-blocking socket with nothing yet: wait for data in slices (a
+                    // connection disposed meanwhile is noticed at the next poll).
+                    _socket.Poll(PollSliceMicroseconds, SelectMode.SelectRead);
+                    continue;
+                }
             }
             catch (SocketException e)
             {
@@ -164,6 +175,11 @@ public sealed class FrameReader : IDisposable
             catch (ObjectDisposedException e)
             {
                 throw Fail("the connection was closed locally", e);
+            }
+
+            if (error != SocketError.Success)
+            {
+                throw Fail($"receive failed ({error}) with {_end - _start} of {required} bytes of frame {_frames} buffered", new SocketException((int)error));
             }
 
             if (n == 0)

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Timely.Bytes;
 
 namespace Timely.Transport.Tcp;
@@ -9,16 +10,25 @@ namespace Timely.Transport.Tcp;
 /// when the caller has nothing more to send right now (<see cref="Flush"/>).
 /// </summary>
 /// <remarks>
-/// Design: owned by one thread (the connection's send thread). Batching is what makes many
-/// small messages cheap: one syscall carries up to <see cref="BatchBytes"/> of frames. A
-/// frame larger than the free space flushes the batch first; one larger than the whole
-/// buffer goes straight from the caller's span (no copy). With TCP_NODELAY on, a flush is
-/// on the wire at once, so latency is one copy plus one syscall.
+/// Design: used by one thread at a time (the caller serializes access: the engine's send path
+/// holds a lock around it). Batching is what makes many small messages cheap: one syscall
+/// carries up to <see cref="BatchBytes"/> of frames. A frame larger than the free space
+/// flushes the batch first; one larger than the whole buffer goes straight from the caller's
+/// span (no copy). With TCP_NODELAY on, a flush is on the wire at once, so latency is one
+/// copy plus one syscall.
+/// On a non-blocking socket (<see cref="Socket.Blocking"/> false) <see cref="TryFlush"/> sends
+/// what the kernel takes now and keeps the rest at the front of the batch, so a worker thread
+/// can put its own frames on the wire without ever waiting on the peer; the blocking calls
+/// (<see cref="Flush"/>, <see cref="End"/>, a frame that does not fit) wait for room with
+/// <see cref="Socket.Poll(int, SelectMode)"/> instead.
 /// </remarks>
 public sealed class FrameWriter : IDisposable
 {
     /// <summary>Batch buffer size: 256 KiB.</summary>
     public const int BatchBytes = 256 * 1024;
+
+    /// <summary>How long one wait for room on a non-blocking socket lasts before it looks again.</summary>
+    private const int PollSliceMicroseconds = 100_000;
 
     private readonly Socket _socket;
     private readonly string _peer;
@@ -40,6 +50,9 @@ public sealed class FrameWriter : IDisposable
 
     /// <summary>Bytes waiting in the batch.</summary>
     public int Pending => _used;
+
+    /// <summary>Bytes that <see cref="Append"/> can take without sending first.</summary>
+    public int Free => _batch.Length - _used;
 
     /// <summary>Queues one frame (header and payload, as a ring hands it out).</summary>
     public void Append(ReadOnlySpan<byte> frame)
@@ -78,6 +91,40 @@ public sealed class FrameWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Non-blocking socket only: sends as much of the batch as the kernel takes now and keeps
+    /// the rest (moved to the front). True when nothing is left.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The socket is in blocking mode.</exception>
+    public bool TryFlush()
+    {
+        if (_used == 0)
+        {
+            return true;
+        }
+
+        if (_socket.Blocking)
+        {
+            throw new InvalidOperationException($"{_peer}: TryFlush needs a non-blocking socket.");
+        }
+
+        int sent = SendSome(_batch.AsSpan(0, _used));
+        if (sent == _used)
+        {
+            _used = 0;
+            _sends++;
+            return true;
+        }
+
+        if (sent > 0)
+        {
+            _batch.AsSpan(sent, _used - sent).CopyTo(_batch);
+            _used -= sent;
+        }
+
+        return false;
+    }
+
     /// <summary>Flushes, then sends timely's end of stream (a zero-length header) and shuts the sending side.</summary>
     public void End()
     {
@@ -97,15 +144,48 @@ public sealed class FrameWriter : IDisposable
 
     private void SendAll(ReadOnlySpan<byte> bytes)
     {
+        while (!bytes.IsEmpty)
+        {
+            int n = SendSome(bytes);
+            bytes = bytes[n..];
+            if (n == 0)
+            {
+                WaitWritable();
+            }
+        }
+
+        _sends++;
+    }
+
+    /// <summary>One send call: the bytes the kernel took (0 when a non-blocking socket is full).</summary>
+    private int SendSome(ReadOnlySpan<byte> bytes)
+    {
+        int n;
+        SocketError error;
         try
         {
-            while (!bytes.IsEmpty)
-            {
-                int n = _socket.Send(bytes, SocketFlags.None);
-                bytes = bytes[n..];
-            }
+            n = _socket.Send(bytes, SocketFlags.None, out error);
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new TcpTransportException($"{_peer}: the connection was closed locally.", e) { Peer = _peer };
+        }
 
-            _sends++;
+        return error switch
+        {
+            SocketError.Success => n,
+            SocketError.WouldBlock => 0,
+            _ => throw new TcpTransportException($"{_peer}: send failed ({error}).", new SocketException((int)error)) { Peer = _peer },
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WaitWritable()
+    {
+        try
+        {
+            // A slice, not forever: a connection disposed meanwhile is noticed at the next poll.
+            _socket.Poll(PollSliceMicroseconds, SelectMode.SelectWrite);
         }
         catch (SocketException e)
         {

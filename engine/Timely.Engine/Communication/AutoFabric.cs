@@ -138,7 +138,7 @@ internal sealed class AutoFabric : IDisposable
         for (int l = 0; l < w; l++)
         {
             var writers = new RingWriter[peers];
-            var bells = new IDoorbell[peers];
+            var bells = new IWakeTarget[peers];
             var readers = new List<RingReader>(peers);
             _shm.LinkPeers(l, writers, bells, readers);
             _tcp.LinkPeers(l, writers, bells, readers);
@@ -147,7 +147,7 @@ internal sealed class AutoFabric : IDisposable
                 WriterByTarget = writers,
                 BellByTarget = bells,
                 Readers = readers.ToArray(),
-                OwnBell = bells[first + l],
+                OwnBell = _shm.Bell(first + l),
                 Status = _shm,
             };
             allocators[l] = new BinaryAllocator(first + l, peers, links, _config.SpinIterations);

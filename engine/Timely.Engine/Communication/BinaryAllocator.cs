@@ -19,13 +19,21 @@ namespace Timely.Communication;
 /// </remarks>
 public sealed class BinaryAllocator : Allocator
 {
+    /// <summary>
+    /// Spilled messages a writer may hold before <see cref="Release"/> waits for its reader:
+    /// each holds a buffer from <see cref="BufferPool.Shared"/>, which keeps
+    /// <see cref="BufferPool.DefaultMaxArraysPerBucket"/> per size, so a deeper queue allocates
+    /// a fresh array per message.
+    /// </summary>
+    internal const int OverflowMessagesBound = BufferPool.DefaultMaxArraysPerBucket / 2;
+
     private readonly int _index;
     private readonly int _peers;
     private readonly int _spinIterations;
     private readonly BinaryLinks _links;
     private readonly RingWriter[] _distinctWriters;
     private readonly bool[] _dirty;
-    private readonly IDoorbell[] _writerBells;
+    private readonly IWakeTarget[] _writerBells;
     private readonly bool[] _movedWriters;
     private readonly Dictionary<int, IBinaryInbox> _inboxes = new();
     private readonly List<(int Id, IBinaryInbox Inbox)> _inboxList = new();
@@ -94,15 +102,7 @@ public sealed class BinaryAllocator : Allocator
     {
         _links.Status.ThrowIfFailed(_index);
         FlushWriters();
-        foreach (var reader in _links.Readers)
-        {
-            while (reader.TryRead(out int type, out ReadOnlySpan<byte> message))
-            {
-                Dispatch(type, message);
-            }
-
-            reader.ReleaseRead();
-        }
+        DrainOwnRings();
 
         foreach (var (id, inbox) in _inboxList)
         {
@@ -119,7 +119,11 @@ public sealed class BinaryAllocator : Allocator
 
     public override void Release()
     {
-        FlushWriters();
+        if (!FlushWriters())
+        {
+            WaitWhileOverflowing();
+        }
+
         bool any = false;
         for (int t = 0; t < _dirty.Length; t++)
         {
@@ -230,6 +234,66 @@ public sealed class BinaryAllocator : Allocator
             }
 
             _links.OwnBell.Park(TimeSpan.FromMilliseconds(1), static _ => false, 0);
+        }
+    }
+
+    /// <summary>
+    /// Backpressure: while some writer's overflow queue holds more than its ring's capacity or
+    /// more than <see cref="OverflowMessagesBound"/> messages (and someone still reads it), flush, ring the readers and keep draining this worker's own
+    /// rings, then wait. Without it a sender that outruns its reader (a socket, say) grows the
+    /// queue without bound. Draining our own rings while we wait is what keeps this from
+    /// deadlocking: a peer that waits on us the same way gets its ring emptied, and a network
+    /// thread that waits for room in a ring to us gets it. What is drained lands in the
+    /// channels' inboxes and shows up as events at the next <see cref="Receive"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WaitWhileOverflowing()
+    {
+        var spinner = default(SpinWait);
+        while (OverflowingWriter() is { } writer)
+        {
+            _links.Status.ThrowIfFailed(_index);
+            DrainOwnRings();
+            int index = Array.IndexOf(_distinctWriters, writer);
+            Interlocked.MemoryBarrier();
+            _writerBells[index].RingAfterFence();
+            if (spinner.Count < _spinIterations)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            else
+            {
+                // Readers do not ring writers when they make room: poll every millisecond.
+                _links.OwnBell.Park(TimeSpan.FromMilliseconds(1), _hasWork, this);
+            }
+
+            FlushWriters();
+        }
+    }
+
+    private RingWriter? OverflowingWriter()
+    {
+        foreach (var writer in _distinctWriters)
+        {
+            if ((writer.OverflowBytes > writer.Ring.Capacity || writer.OverflowCount > OverflowMessagesBound) && !AllTargetsFinished(writer))
+            {
+                return writer;
+            }
+        }
+
+        return null;
+    }
+
+    private void DrainOwnRings()
+    {
+        foreach (var reader in _links.Readers)
+        {
+            while (reader.TryRead(out int type, out ReadOnlySpan<byte> message))
+            {
+                Dispatch(type, message);
+            }
+
+            reader.ReleaseRead();
         }
     }
 

@@ -13,7 +13,7 @@ internal sealed class BinaryLinks
     public required RingWriter[] WriterByTarget { get; init; }
 
     /// <summary>Doorbell to ring after writing for each target (the target worker, or the thread that carries its bytes).</summary>
-    public required IDoorbell[] BellByTarget { get; init; }
+    public required IWakeTarget[] BellByTarget { get; init; }
 
     /// <summary>Rings whose messages are for this worker.</summary>
     public required RingReader[] Readers { get; init; }

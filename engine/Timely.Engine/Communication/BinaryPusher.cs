@@ -15,7 +15,7 @@ internal sealed class BinaryPusher<T> : IPush<T>
 {
     private readonly IWireCodec<T> _codec;
     private readonly RingWriter _writer;
-    private readonly IDoorbell _bell;
+    private readonly IWakeTarget _bell;
     private readonly bool[] _dirty;
     private readonly WorkerCounters _counters;
     private readonly int _channel;
@@ -23,7 +23,7 @@ internal sealed class BinaryPusher<T> : IPush<T>
     private readonly int _target;
     private long _seqno;
 
-    public BinaryPusher(IWireCodec<T> codec, RingWriter writer, IDoorbell bell, bool[] dirty, WorkerCounters counters, int channel, int source, int target)
+    public BinaryPusher(IWireCodec<T> codec, RingWriter writer, IWakeTarget bell, bool[] dirty, WorkerCounters counters, int channel, int source, int target)
     {
         _codec = codec;
         _writer = writer;

@@ -4,14 +4,8 @@ namespace Timely.Communication;
 /// A worker's wake-up word, in process memory (<see cref="Doorbell"/>) or in shared memory
 /// between processes. See <see cref="Doorbell"/> for the protocol both follow.
 /// </summary>
-internal interface IDoorbell
+internal interface IDoorbell : IWakeTarget
 {
-    /// <summary>Sender, per push: wake the owner if it is visibly asleep; no fence.</summary>
-    void RingIfSleeping();
-
-    /// <summary>Sender, after its own full fence following the publishes: wake if asleep.</summary>
-    void RingAfterFence();
-
     /// <summary>Sender, at a flush: full fence after the publishes, then wake if asleep.</summary>
     void RingFenced();
 

@@ -212,7 +212,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     {
         int peers = _config.Peers;
         var allocators = new Allocator[_threads];
-        var bells = new IDoorbell[peers];
+        var bells = new IWakeTarget[peers];
         for (int local = 0; local < _threads; local++)
         {
             int worker = _firstLocal + local;
@@ -224,7 +224,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
                 WriterByTarget = writers,
                 BellByTarget = bells,
                 Readers = readers.ToArray(),
-                OwnBell = bells[worker],
+                OwnBell = _bells[worker]!,
                 Status = this,
             };
             allocators[local] = new BinaryAllocator(worker, peers, links, _config.SpinIterations);
@@ -237,7 +237,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     /// Local worker <paramref name="local"/>'s links to every worker of this host group, its own
     /// process's included (in-process rings); each target's bell is the target's own.
     /// </summary>
-    public void LinkPeers(int local, RingWriter[] writers, IDoorbell[] bells, List<RingReader> readers)
+    public void LinkPeers(int local, RingWriter[] writers, IWakeTarget[] bells, List<RingReader> readers)
     {
         int self = _memberOf[_config.ProcessIndex];
         int worker = (self * _threads) + local;   // in the job's (group-local) numbering

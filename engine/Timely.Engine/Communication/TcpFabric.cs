@@ -63,7 +63,7 @@ internal sealed class TcpFabric : IDisposable
     private readonly SpscByteRing[] _local;
     private readonly SpscByteRing[]?[] _toNet;
     private readonly SpscByteRing[]?[] _fromNet;
-    private readonly Doorbell?[] _sendBells;
+    private readonly TcpSendPath?[] _paths;
     private readonly IDoorbell[] _bells;
     private readonly bool _ownsGroup;
     private readonly List<Thread> _sendThreads = new();
@@ -108,7 +108,7 @@ internal sealed class TcpFabric : IDisposable
         int processes = config.Processes;
         _toNet = new SpscByteRing[]?[processes];
         _fromNet = new SpscByteRing[]?[processes];
-        _sendBells = new Doorbell?[processes];
+        _paths = new TcpSendPath?[processes];
         for (int q = 0; q < processes; q++)
         {
             if (_connections[q] is null)
@@ -118,7 +118,11 @@ internal sealed class TcpFabric : IDisposable
 
             _toNet[q] = Enumerable.Range(0, w).Select(_ => SpscByteRing.Allocate(config.RingBytes)).ToArray();
             _fromNet[q] = Enumerable.Range(0, w).Select(_ => SpscByteRing.Allocate(config.RingBytes)).ToArray();
-            _sendBells[q] = new Doorbell();
+
+            // Non-blocking from here on (the handshake is done): workers send inline without
+            // ever waiting on the peer, the network threads wait with poll (TcpSendPath).
+            _connections[q]!.Socket.Blocking = false;
+            _paths[q] = new TcpSendPath(_toNet[q]!, _connections[q]!, config.MaxMessageBytes + Timely.Bytes.MessageHeader.Size);
         }
 
         for (int q = 0; q < processes; q++)
@@ -126,7 +130,7 @@ internal sealed class TcpFabric : IDisposable
             if (_connections[q] is { } connection)
             {
                 int peer = q;
-                var send = new Thread(() => SendLoop(peer, connection, config.MaxMessageBytes)) { Name = $"timely:tcp-send-{q}", IsBackground = true };
+                var send = new Thread(() => SendLoop(peer, connection)) { Name = $"timely:tcp-send-{q}", IsBackground = true };
                 var receive = new Thread(() => ReceiveLoop(peer, connection, config.MaxMessageBytes)) { Name = $"timely:tcp-recv-{q}", IsBackground = true };
                 _sendThreads.Add(send);
                 _receiveThreads.Add(receive);
@@ -156,7 +160,7 @@ internal sealed class TcpFabric : IDisposable
         for (int l = 0; l < w; l++)
         {
             var writers = new RingWriter[peers];
-            var bells = new IDoorbell[peers];
+            var bells = new IWakeTarget[peers];
             var readers = new List<RingReader>();
             for (int t = 0; t < w; t++)
             {
@@ -186,17 +190,18 @@ internal sealed class TcpFabric : IDisposable
     /// the worker's messages to it stay in one FIFO) with the send thread's bell, and the ring
     /// from its receive thread.
     /// </summary>
-    public void LinkPeers(int l, RingWriter[] writers, IDoorbell[] bells, List<RingReader> readers)
+    public void LinkPeers(int l, RingWriter[] writers, IWakeTarget[] bells, List<RingReader> readers)
     {
         int w = _threads;
         for (int q = 0; q < _connections.Length; q++)
         {
-            if (_toNet[q] is not { } toNet || _fromNet[q] is not { } fromNet || _sendBells[q] is not { } bell)
+            if (_toNet[q] is not { } toNet || _fromNet[q] is not { } fromNet || _paths[q] is not { } path)
             {
                 continue;
             }
 
             var toProcess = new RingWriter(toNet[l]);
+            var bell = new TcpSendBell(path, l);
             for (int t = q * w; t < (q + 1) * w; t++)
             {
                 writers[t] = toProcess;
@@ -207,48 +212,26 @@ internal sealed class TcpFabric : IDisposable
         }
     }
 
-    private void SendLoop(int q, PeerConnection connection, int maxMessageBytes)
+    private void SendLoop(int q, PeerConnection connection)
     {
-        var bell = _sendBells[q]!;
-        var readers = _toNet[q]!.Select(r => new RingReader(r, maxMessageLength: maxMessageBytes + Timely.Bytes.MessageHeader.Size)).ToArray();
-        using var writer = new FrameWriter(connection.Socket, connection.Name);
-        Func<RingReader[], bool> hasWork = rs => _stopping || AnyUnread(rs);
+        var path = _paths[q]!;
+        var bell = path.ThreadBell;
+        Func<TcpSendPath, bool> hasWork = p => _stopping || p.HasWork;
         try
         {
             int idle = 0;
             while (true)
             {
-                bool any = false;
-                foreach (var reader in readers)
+                if (path.Drain())
                 {
-                    while (reader.TryRead(out _, out ReadOnlySpan<byte> frame))
-                    {
-                        writer.Append(frame);
-                        any = true;
-                    }
-
-                    reader.ReleaseRead();
-                }
-
-                if (any)
-                {
-                    writer.Flush();
                     idle = 0;
                     continue;
                 }
 
                 if (_stopping)
                 {
-                    if (Group.HasFailed)
-                    {
-                        writer.Append(FailureNotice(q));
-                        writer.Flush();
-                    }
-                    else
-                    {
-                        writer.End();
-                    }
-
+                    bool failed = Group.HasFailed;
+                    path.Finish(failed ? FailureNotice(q) : default, failed);
                     return;
                 }
 
@@ -258,7 +241,7 @@ internal sealed class TcpFabric : IDisposable
                     continue;
                 }
 
-                bell.Park(IdlePoll, hasWork, readers);
+                bell.Park(IdlePoll, hasWork, path);
                 idle = 0;
             }
         }
@@ -275,26 +258,6 @@ internal sealed class TcpFabric : IDisposable
         {
             Group.Fail(q * _threads, new TcpTransportException($"sending to {connection.Name} failed: {e.GetType().Name}: {e.Message}", e) { Peer = connection.Name });
         }
-        finally
-        {
-            foreach (var reader in readers)
-            {
-                reader.Dispose();
-            }
-        }
-    }
-
-    private static bool AnyUnread(RingReader[] readers)
-    {
-        foreach (var r in readers)
-        {
-            if (r.HasUnread)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private void ReceiveLoop(int q, PeerConnection connection, int maxMessageBytes)
@@ -454,9 +417,9 @@ internal sealed class TcpFabric : IDisposable
     public void Dispose()
     {
         _stopping = true;
-        foreach (var bell in _sendBells)
+        foreach (var path in _paths)
         {
-            bell?.RingFenced();
+            path?.ThreadBell.RingFenced();
         }
 
         var clock = Stopwatch.StartNew();
@@ -507,9 +470,12 @@ internal sealed class TcpFabric : IDisposable
             }
         }
 
-        foreach (var bell in _sendBells)
+        if (stopped)
         {
-            bell?.Dispose();
+            foreach (var path in _paths)
+            {
+                path?.Dispose();
+            }
         }
 
         if (_ownsGroup)
