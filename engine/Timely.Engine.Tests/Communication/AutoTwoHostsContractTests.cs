@@ -39,18 +39,9 @@ public sealed class AutoTwoHostsContractTests : ShmClusterContract
         string hostB = JobDirectory.PathFor(ShmRoot, AutoFabric.HostJobName(config, TcpOptions.JobIdOf(HostB)));
         var seen = WorkerRun.RunOk(config, allocator =>
         {
-            // Every worker hears from every worker first: by then every process has joined its
-            // transports, and none has left (each still waits for its own messages).
-            var (senders, receiver) = allocator.Allocate<int[]>(0);
-            for (int t = 0; t < senders.Length; t++)
-            {
-                int[]? message = [allocator.Index];
-                senders[t].Push(ref message);
-                senders[t].Done();
-            }
-
-            var from = new List<int>();
-            WorkerRun.ReceiveExactly(allocator, receiver, allocator.Peers, m => from.Add(m[0]));
+            // Every worker hears from every worker, checks the files, and then waits until every
+            // worker has checked (a second round): no process leaves, deleting its files, before.
+            var from = Exchange(allocator, 0);
             Assert.Equal(Enumerable.Range(0, allocator.Peers), from.Order());
             Assert.False(Directory.Exists(JobDirectory.PathFor(ShmRoot, config.EffectiveJobName)), "a shared-memory job of every process exists");
             Assert.False(Directory.Exists(hostB), "host B (one process) met in shared memory");
@@ -73,9 +64,26 @@ public sealed class AutoTwoHostsContractTests : ShmClusterContract
                 Assert.Equal(10, files.Count);
             }
 
+            Assert.Equal(Enumerable.Range(0, allocator.Peers), Exchange(allocator, 1).Order());
             return from.Count;
         });
         Assert.All(seen, c => Assert.Equal(n, c));
+    }
+
+    /// <summary>Sends this worker's index to every worker on <paramref name="channel"/>; returns the indices received from all.</summary>
+    private static List<int> Exchange(Allocator allocator, int channel)
+    {
+        var (senders, receiver) = allocator.Allocate<int[]>(channel);
+        for (int t = 0; t < senders.Length; t++)
+        {
+            int[]? message = [allocator.Index];
+            senders[t].Push(ref message);
+            senders[t].Done();
+        }
+
+        var from = new List<int>();
+        WorkerRun.ReceiveExactly(allocator, receiver, allocator.Peers, m => from.Add(m[0]));
+        return from;
     }
 
     [Fact]
