@@ -46,7 +46,12 @@ public abstract class Allocator : IDisposable
     /// <summary>Brings in whatever has arrived from other workers and records channel events.</summary>
     public abstract void Receive();
 
-    /// <summary>Pushes out whatever this worker has buffered (flushes overflow, wakes peers).</summary>
+    /// <summary>
+    /// Pushes out whatever this worker has buffered (flushes overflow, wakes peers). In the
+    /// binary allocators this is also where backpressure happens: while a queue towards a slow
+    /// reader holds more than its ring (or 32 messages), it waits, bringing in what arrives
+    /// meanwhile (reported as events at the next <see cref="Receive"/>), so it cannot deadlock.
+    /// </summary>
     public abstract void Release();
 
     /// <summary>

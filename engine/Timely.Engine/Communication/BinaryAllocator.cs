@@ -14,7 +14,7 @@ namespace Timely.Communication;
 /// Owned by one worker thread. A push claims ring space and serializes into it; when the
 /// ring is full the message goes to the writer's overflow queue (never blocking: two
 /// workers sending to each other must not deadlock) and drains on <see cref="Release"/>,
-/// <see cref="Receive"/> or a push. Messages for channels this worker has not allocated
+/// <see cref="Receive"/> or a push; <see cref="Release"/> bounds it (WaitWhileOverflowing). Messages for channels this worker has not allocated
 /// are copied aside and delivered when it does.
 /// </remarks>
 public sealed class BinaryAllocator : Allocator
@@ -270,6 +270,9 @@ public sealed class BinaryAllocator : Allocator
             FlushWriters();
         }
     }
+
+    /// <summary>Whether every writer's overflow is within the bound <see cref="Release"/> keeps (or its readers are gone).</summary>
+    internal bool IsOverflowBounded => OverflowingWriter() is null;
 
     private RingWriter? OverflowingWriter()
     {

@@ -18,17 +18,23 @@ namespace Timely.Communication;
 ///   A ring record is already a timely frame (48-byte header + payload, written in place by
 ///   <c>BinaryPusher</c>), so the send thread copies records into its batch unchanged and the
 ///   receive thread copies frames into rings unchanged.
-/// - Wake-ups: a worker rings the send thread's <see cref="Doorbell"/> after pushing to q (per
-///   push without a fence, fenced at Release, as for any target); the receive thread rings a
-///   target worker's doorbell per frame (unfenced) and once fenced before it blocks on the
-///   socket. Both follow <see cref="Doorbell"/>'s Dekker protocol, so no wake-up is lost.
+/// - Sending (<see cref="TcpSendPath"/>): the sockets are non-blocking after the handshake. A
+///   worker's flush puts its own frames on the wire when that needs no waiting (the path's
+///   lock is free, its frames fit the batch, the kernel takes them); otherwise, and every
+///   <see cref="TcpSendBell.PushesPerWake"/> pushes of a long burst, it rings the send thread,
+///   which drains every ring and waits for room with poll. This took the send thread's wake-up
+///   off the latency path (perf.md §3). The receive thread rings a target worker's doorbell per
+///   frame (unfenced) and once fenced before it blocks on the socket. Both follow
+///   <see cref="Doorbell"/>'s Dekker protocol, so no wake-up is lost.
 ///   The workers' bells are <c>_bells</c>: the group's own, or under <c>--transport auto</c>'s
 ///   mix the shared-memory bells they park on (<see cref="AutoFabric"/>), which then also owns
 ///   the group and the rings between local workers.
-/// - Never blocking a worker: a full ring to the send thread spills into the worker's own
-///   overflow queue (<see cref="RingWriter"/>). The receive thread does wait for a full ring to
-///   a worker before it reads more from the socket: TCP then pushes back on the sender, and
-///   that cannot deadlock because no worker ever waits on a send thread.
+/// - Never blocking a worker on the network: a full ring to the send path spills into the
+///   worker's own overflow queue (<see cref="RingWriter"/>), which <see cref="Allocator.Release"/>
+///   bounds by waiting while it drains its own rings (<see cref="BinaryAllocator"/>). The
+///   receive thread does wait for a full ring to a worker before it reads more from the socket:
+///   TCP then pushes back on the sender, and that cannot deadlock because a worker that waits
+///   keeps draining its own rings.
 /// - Failure: a receive or send thread that fails records a <see cref="TcpTransportException"/>
 ///   naming the peer in the <see cref="WorkerGroup"/> as a failure of that peer's first worker,
 ///   which wakes every local worker; each then throws <see cref="PeerFailedException"/>.
