@@ -14,7 +14,7 @@ public sealed class CommunicationOptions
     public Option<int?> Processes { get; } = new("--processes", "-n") { Description = "Number of processes in the cluster. With N > 1 and no -p/--process (and no hostfile), timely launches the N processes itself on this host (each gets -p i and one --job) and prints their output prefixed [p<i>]." };
     public Option<string?> Hostfile { get; } = new("--hostfile", "-h") { Description = "File with one host:port per process (timely's hostfile)." };
     public Option<bool> ZeroCopy { get; } = new("--zerocopy", "-z") { Description = "Serialize between workers of this process through byte rings (ProcessBinary)." };
-    public Option<string?> Transport { get; } = new("--transport") { Description = "Between processes: auto (shm on one host, tcp otherwise), shm, or tcp." };
+    public Option<string?> Transport { get; } = new("--transport") { Description = "Between processes: auto (shm between processes of one host, tcp with the rest), shm, or tcp." };
     public Option<int?> MaxMessageBytes { get; } = new("--max-message-bytes") { Description = "Largest message payload accepted from a TCP peer (default 256 MiB)." };
     public Option<string?> HostId { get; } = new("--host-id") { Description = "This host's identity for --transport auto (default: machine name)." };
     public Option<bool> Pin { get; } = new("--pin") { Description = "Pin each worker thread to its own core (Linux)." };

@@ -38,6 +38,42 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
+    public void Hello_over_auto_with_two_processes_on_one_host_prints_the_seeds_lines_for_six_workers()
+    {
+        // Processes 0 and 1 claim one host (shared memory between them), process 2 another (TCP).
+        var addresses = Loopback.FreeAddresses(3);
+        string hostfile = WriteHostfile(addresses);
+        string shm = Path.Combine(Path.GetTempPath(), $"timely-shm-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(shm);
+        try
+        {
+            string job = "hello-" + Guid.NewGuid().ToString("N")[..12];
+            var runs = Enumerable.Range(0, 3)
+                .Select(p => Start($"hello -n 3 -p {p} -w 2 --transport auto -h {hostfile} --host-id {(p < 2 ? "host-a" : "host-b")} --job {job} --shm-dir {shm} --connect-timeout 20"))
+                .ToArray();
+            var outputs = runs.Select(Finish).ToArray();
+            for (int p = 0; p < 3; p++)
+            {
+                Assert.True(outputs[p].ExitCode == 0, $"process {p} exited {outputs[p].ExitCode}: {outputs[p].Stderr}");
+                var lines = outputs[p].Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                for (int w = 2 * p; w < (2 * p) + 2; w++)
+                {
+                    Assert.Contains($"worker {w} started", lines);
+                    Assert.Equal(6, lines.Count(l => l == $"worker {w}: received: <hello, {w}>"));   // one greeting from each of the 6 workers
+                    Assert.Contains($"result: Ok({w})", lines);
+                }
+            }
+
+            Assert.Empty(Directory.GetFileSystemEntries(shm));   // the host group's job directory is gone
+        }
+        finally
+        {
+            File.Delete(hostfile);
+            Directory.Delete(shm, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Killing_a_peer_mid_run_fails_the_other_process_naming_it()
     {
         var addresses = Loopback.FreeAddresses(2);

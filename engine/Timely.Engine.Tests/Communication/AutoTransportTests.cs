@@ -62,4 +62,59 @@ public sealed class AutoTransportTests : IDisposable
             }
         }
     }
+
+    [Fact]
+    public async Task Auto_mixes_shared_memory_within_a_host_and_tcp_across_hosts_in_one_job()
+    {
+        // Processes 0 and 1 claim one host, process 2 another: 0 <-> 1 over shared memory,
+        // both <-> 2 over TCP; every worker still greets every worker.
+        const int processes = 3;
+        const int threads = 2;
+        var config = Config.Cluster(threads, 0, FreePorts.Loopback(processes), TransportKind.Auto) with
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            JobName = "auto-" + Guid.NewGuid().ToString("N")[..12],
+            ShmDirectory = _root,
+            RingBytes = 8192,
+        };
+        string hostA = JobDirectory.PathFor(_root, AutoFabric.HostJobName(config, Timely.Transport.Tcp.TcpOptions.JobIdOf("host-a")));
+        var runs = Enumerable.Range(0, processes).Select(p => Task.Factory.StartNew(
+            () =>
+            {
+                var mine = config with { ProcessIndex = p, HostIdentity = p < 2 ? "host-a" : "host-b" };
+                using var guards = Workers.Initialize(mine, allocator =>
+                {
+                    var (senders, receiver) = allocator.Allocate<string>(0);
+                    for (int t = 0; t < senders.Length; t++)
+                    {
+                        string? greeting = $"hello {t} from {allocator.Index}";
+                        senders[t].Push(ref greeting);
+                        senders[t].Done();
+                    }
+
+                    var got = new List<string>();
+                    WorkerRun.ReceiveExactly(allocator, receiver, allocator.Peers, got.Add);
+                    return string.Join(";", got.Order(StringComparer.Ordinal));
+                });
+                string transport = guards.Shared switch
+                {
+                    AutoFabric auto => $"mixed {string.Join(",", auto.HostGroup)} in {auto.Job.Path}",
+                    TcpFabric => "tcp",
+                    _ => guards.Shared?.GetType().Name ?? "none",
+                };
+                return (Transport: transport, Results: guards.Join());
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+        var outcomes = await Task.WhenAll(runs).WaitAsync(WorkerRun.Deadline);
+        Assert.Equal([$"mixed 0,1 in {hostA}", $"mixed 0,1 in {hostA}", "tcp"], outcomes.Select(o => o.Transport));
+        foreach (var r in outcomes.SelectMany(o => o.Results))
+        {
+            Assert.True(r.IsOk, r.ToString());
+            Assert.Equal(string.Join(";", Enumerable.Range(0, processes * threads).Select(s => $"hello {r.Worker} from {s}").Order(StringComparer.Ordinal)), r.Value);
+        }
+
+        Assert.False(Directory.Exists(hostA), "the host group's job directory outlived the job");
+    }
 }

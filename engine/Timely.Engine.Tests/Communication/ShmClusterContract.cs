@@ -12,7 +12,8 @@ namespace Timely.Engine.Tests.Communication;
 /// 1..N-1 as children (Timely.Engine.Tests.Host) that run the same test method with
 /// the environment naming their index, job and directory; each process asserts on its own
 /// workers, and <see cref="Dispose"/> requires every child to exit 0 within a deadline and
-/// the job directory to be gone.
+/// the job directory to be gone. Subclasses may run the cluster over <c>--transport auto</c>
+/// instead (real loopback ports, host identities per process).
 /// </summary>
 [Collection(ShmCollection.Name)]
 public abstract class ShmClusterContract : AllocatorContract, IDisposable
@@ -20,6 +21,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     private const string ProcessVariable = "TIMELY_SHM_TEST_PROCESS";
     private const string JobVariable = "TIMELY_SHM_TEST_JOB";
     private const string RootVariable = "TIMELY_SHM_TEST_ROOT";
+    private const string AddressesVariable = "TIMELY_SHM_TEST_ADDRESSES";
     private static readonly TimeSpan ChildDeadline = TimeSpan.FromSeconds(40);
 
     private readonly int? _childIndex = int.TryParse(Environment.GetEnvironmentVariable(ProcessVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : null;
@@ -30,6 +32,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     private string? _job;
     private Config? _config;
     private string? _root;
+    private string[]? _addresses;
 
     /// <summary>Processes in the cluster.</summary>
     protected abstract int ProcessCount { get; }
@@ -48,9 +51,24 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     /// <summary>Peer timeout for the next <see cref="MakeConfig"/>.</summary>
     protected TimeSpan PeerTimeout { get; set; } = Config.DefaultPeerTimeout;
 
-    private bool IsParent => _childIndex is null;
+    /// <summary>The cluster's transport: shared memory here; <c>auto</c> mixes it with TCP.</summary>
+    protected virtual TransportKind Transport => TransportKind.Shm;
 
-    private int ThisProcess => _childIndex ?? 0;
+    /// <summary>The host identity process <paramref name="process"/> claims (<c>--host-id</c>); null: the machine's.</summary>
+    protected virtual string? HostIdentityOf(int process) => null;
+
+    /// <summary>The process the SIGKILL test kills.</summary>
+    protected virtual int KilledPeer => ProcessCount - 1;
+
+    /// <summary>The process the heartbeat test stops with SIGSTOP.</summary>
+    protected virtual int StoppedPeer => ProcessCount - 1;
+
+    /// <summary>The per-test directory holding the shared-memory job directories.</summary>
+    protected string ShmRoot => _root ?? throw new InvalidOperationException("MakeConfig first");
+
+    protected bool IsParent => _childIndex is null;
+
+    protected int ThisProcess => _childIndex ?? 0;
 
     protected override IEnumerable<int> LocalIndices(int workers) =>
         Enumerable.Range(ThisProcess * ThreadsPerProcess, ThreadsPerProcess);
@@ -68,6 +86,9 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
             _job = "test-" + Guid.NewGuid().ToString("N")[..12];
             _root = Path.Combine(JobDirectory.DefaultRoot, "timely-tests-" + _job);
             Directory.CreateDirectory(_root);
+            _addresses = Transport == TransportKind.Shm
+                ? Enumerable.Range(0, ProcessCount).Select(i => $"127.0.0.1:{2101 + i}").ToArray()   // named, never bound
+                : FreePorts.Loopback(ProcessCount);
             string method = CallingTestMethod();
             for (int process = 1; process < ProcessCount; process++)
             {
@@ -78,11 +99,12 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         {
             _job = Environment.GetEnvironmentVariable(JobVariable);
             _root = Environment.GetEnvironmentVariable(RootVariable);
+            _addresses = Environment.GetEnvironmentVariable(AddressesVariable)!.Split(',');
         }
 
-        var addresses = Enumerable.Range(0, ProcessCount).Select(i => $"127.0.0.1:{2101 + i}").ToArray();
-        return _config = Config.Cluster(ThreadsPerProcess, ThisProcess, addresses, TransportKind.Shm) with
+        return _config = Config.Cluster(ThreadsPerProcess, ThisProcess, _addresses, Transport) with
         {
+            HostIdentity = HostIdentityOf(ThisProcess),
             JobName = _job,
             ShmDirectory = _root,
             RingBytes = RingBytes,
@@ -212,20 +234,34 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
 
     [Fact]
     public void A_peer_killed_with_SIGKILL_fails_the_survivors_naming_it() =>
-        SurvivorsFailWhenThePeerStops(KillChild, "died: its pid is gone");
+        SurvivorsFailWhenThePeerStops(KillChild, KilledPeer, "died: its pid is gone");
 
     [Fact]
     public void A_peer_that_stops_its_heartbeat_fails_the_survivors_after_the_peer_timeout()
     {
         // SIGSTOP: the pid lives on, only the heartbeat tells.
         PeerTimeout = TimeSpan.FromMilliseconds(500);
-        SurvivorsFailWhenThePeerStops(StopChild, "stopped: no heartbeat for 0.5 s");
+        SurvivorsFailWhenThePeerStops(StopChild, StoppedPeer, "stopped: no heartbeat for 0.5 s");
     }
 
-    private void SurvivorsFailWhenThePeerStops(Action<int> stop, string reason)
+    /// <summary>
+    /// What a survivor's worker must say when <paramref name="victim"/> was stopped for
+    /// <paramref name="reason"/>: its shared-memory liveness names the process, its pid and the reason.
+    /// </summary>
+    protected virtual void AssertNamesTheStoppedPeer(PeerFailedException error, int victim, string reason)
+    {
+        Assert.Contains($"process {victim} (pid ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.Equal(victim * ThreadsPerProcess, error.FailedWorker);
+    }
+
+    /// <summary>
+    /// A token circulates through every worker; mid-run the parent <paramref name="stop"/>s
+    /// process <paramref name="victim"/>, and every survivor's worker must fail naming it.
+    /// </summary>
+    protected void SurvivorsFailWhenThePeerStops(Action<int> stop, int victim, string reason)
     {
         int n = WorkerCounts[0];
-        int victim = ProcessCount - 1;
         var results = WorkerRun.Run<int>(MakeConfig(n), allocator =>
         {
             var (senders, receiver) = allocator.Allocate<long[]>(0);
@@ -265,10 +301,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         Assert.Equal(LocalIndices(n), results.Select(r => r.Worker));
         foreach (var result in results)
         {
-            var error = Assert.IsType<PeerFailedException>(result.Error);
-            Assert.Contains($"process {victim} (pid ", error.Message, StringComparison.Ordinal);
-            Assert.Contains(reason, error.Message, StringComparison.Ordinal);
-            Assert.Equal(victim * ThreadsPerProcess, error.FailedWorker);
+            AssertNamesTheStoppedPeer(Assert.IsType<PeerFailedException>(result.Error), victim, reason);
         }
 
         if (IsParent && _sigStopped.Count > 0)
@@ -323,9 +356,9 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
             child.Dispose();
         }
 
-        string directory = JobDirectory.PathFor(_root!, _job);
-        bool leftBehind = Directory.Exists(directory);
-        string[] files = leftBehind ? Directory.GetFiles(directory) : [];
+        // Every job directory (one per host group under auto) lives under the per-test root.
+        string[] files = Directory.GetFileSystemEntries(_root!, "*", SearchOption.AllDirectories);
+        bool leftBehind = files.Length > 0;
         Directory.Delete(_root!, recursive: true);
         GC.SuppressFinalize(this);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
@@ -333,7 +366,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         // (A process stopped with SIGSTOP was still alive when they left: its files stay.)
         if (_sigStopped.Count == 0)
         {
-            Assert.False(leftBehind, $"job directory left behind with {string.Join(", ", files.Select(Path.GetFileName))}");
+            Assert.False(leftBehind, $"left behind: {string.Join(", ", files.Select(f => Path.GetRelativePath(_root!, f)))}");
         }
     }
 
@@ -378,7 +411,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         throw new InvalidOperationException("MakeConfig was not called from a [Fact] method.");
     }
 
-    private void KillChild(int process)
+    protected void KillChild(int process)
     {
         _stopped.Add(process);
         _killed.Add(process);
@@ -409,6 +442,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         start.Environment[ProcessVariable] = process.ToString(CultureInfo.InvariantCulture);
         start.Environment[JobVariable] = _job;
         start.Environment[RootVariable] = _root;
+        start.Environment[AddressesVariable] = string.Join(',', _addresses!);
         var output = new StringBuilder();
         var child = new Process { StartInfo = start };
         child.OutputDataReceived += (_, e) => Append(output, e.Data);

@@ -9,9 +9,9 @@ internal static class WorkerRun
 
     public static IReadOnlyList<WorkerResult<T>> Run<T>(Config config, Func<Allocator, T> logic)
     {
-        // Shared-memory cluster tests start real child processes (ShmClusterContract), each
-        // running its own slice of the workers; here only this process's slice runs.
-        if (config.Kind == CommunicationKind.Cluster && config.Transport != TransportKind.Shm)
+        // Shared-memory and auto cluster tests start real child processes (ShmClusterContract),
+        // each running its own slice of the workers; here only this process's slice runs.
+        if (config.Kind == CommunicationKind.Cluster && config.Transport == TransportKind.Tcp)
         {
             return RunCluster(config, logic);
         }

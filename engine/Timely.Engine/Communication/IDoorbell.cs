@@ -6,6 +6,9 @@ namespace Timely.Communication;
 /// </summary>
 internal interface IDoorbell : IWakeTarget
 {
+    /// <summary>Sender, at a flush: full fence after the publishes, then wake if asleep.</summary>
+    void RingFenced();
+
     /// <summary>Owner: sleep until rung or timed out, unless <paramref name="hasWork"/> finds work after announcing sleep.</summary>
     ParkOutcome Park<TState>(TimeSpan? timeout, Func<TState, bool> hasWork, TState state);
 

@@ -21,6 +21,8 @@ internal sealed class ShmDoorbell : IDoorbell
 
     public void RingAfterFence() => _bell.RingAfterFence();
 
+    public void RingFenced() => _bell.RingFenced();
+
     public ParkOutcome Park<TState>(TimeSpan? timeout, Func<TState, bool> hasWork, TState state) =>
         _bell.Park(timeout, hasWork, state) switch
         {

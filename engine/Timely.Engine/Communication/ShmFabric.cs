@@ -26,6 +26,14 @@ namespace Timely.Communication;
 ///   hook), then every bell is rung, so a sender in another process draining an overflow
 ///   queue towards it stops waiting.
 /// - The liveness thread owns <c>_lastBeat</c>/<c>_lastChange</c>; nothing else reads them.
+/// - Host group (<c>--transport auto</c> with processes on other hosts too, see
+///   <see cref="AutoFabric"/>): the job holds only <c>_members</c>, the processes on this host
+///   (global indices, ascending), joined under group-local indices (member i is job process i,
+///   its workers job workers i * W ..); everything this type says to others (messages, failure
+///   records, <see cref="IPeerStatus"/>) uses global indices. The <see cref="WorkerGroup"/> is
+///   shared with the TCP fabric: its hooks here also see remote workers (TCP end of stream,
+///   TCP failures), and a remote failure found by the liveness thread is also recorded in it,
+///   so the TCP send threads send their failure notice to the other hosts.
 /// </remarks>
 internal sealed class ShmFabric : IPeerStatus, IDisposable
 {
@@ -37,7 +45,10 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     private readonly WorkerGroup _group;
     private readonly int _threads;
     private readonly int _firstLocal;
-    private readonly IDoorbell[] _bells;
+    private readonly int[] _members;
+    private readonly int[] _memberOf;
+    private readonly bool _hostGroup;
+    private readonly IDoorbell?[] _bells;
     private readonly SpscByteRing[] _localRings;
     private readonly long[] _lastBeat;
     private readonly long[] _lastChange;
@@ -45,18 +56,30 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     private readonly Thread _liveness;
     private RemoteFailure? _remote;
 
-    private ShmFabric(Config config, JobDirectory job)
+    private ShmFabric(Config config, JobDirectory job, int[] members, bool hostGroup)
     {
         _config = config;
         _job = job;
         _threads = config.Threads;
         _firstLocal = config.ProcessIndex * _threads;
-        int peers = config.Peers;
-        _group = new WorkerGroup(peers) { Finished = OnLocalFinished, Failed = OnLocalFailed };
-        _bells = new IDoorbell[peers];
-        for (int t = 0; t < peers; t++)
+        _members = members;
+        _hostGroup = hostGroup;
+        _memberOf = new int[config.Processes];
+        Array.Fill(_memberOf, -1);
+        for (int i = 0; i < members.Length; i++)
         {
-            _bells[t] = new ShmDoorbell(job.Control(t / _threads).Bell(t % _threads));
+            _memberOf[members[i]] = i;
+        }
+
+        int peers = config.Peers;
+        _group = new WorkerGroup(peers) { Finished = OnFinished, Failed = OnFailed };
+        _bells = new IDoorbell?[peers];
+        for (int i = 0; i < members.Length; i++)
+        {
+            for (int l = 0; l < _threads; l++)
+            {
+                _bells[(members[i] * _threads) + l] = new ShmDoorbell(job.Control(i).Bell(l));
+            }
         }
 
         _localRings = new SpscByteRing[_threads * _threads];
@@ -65,10 +88,10 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             _localRings[i] = SpscByteRing.Allocate(config.RingBytes);
         }
 
-        _lastBeat = new long[config.Processes];
-        _lastChange = new long[config.Processes];
+        _lastBeat = new long[members.Length];
+        _lastChange = new long[members.Length];
         long now = Environment.TickCount64;
-        for (int p = 0; p < config.Processes; p++)
+        for (int p = 0; p < members.Length; p++)
         {
             _lastBeat[p] = job.Control(p).Heartbeat;
             _lastChange[p] = now;
@@ -83,15 +106,39 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
     public bool HasFailed => _group.HasFailed || Volatile.Read(ref _remote) is not null;
 
+    /// <summary>The group the local workers report to (shared with the TCP fabric in a host group).</summary>
+    public WorkerGroup Group => _group;
+
     /// <summary>Joins the job and builds the local workers' allocators.</summary>
     /// <exception cref="ConfigException">The job cannot be joined (name in use, a peer never appeared).</exception>
     public static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) Build(Config config)
     {
-        JobDirectory job;
+        var fabric = Join(config, config.EffectiveJobName, [.. Enumerable.Range(0, config.Processes)], hostGroup: false);
+        try
+        {
+            return (fabric.CreateAllocators(), fabric._firstLocal, fabric, fabric._group);
+        }
+        catch
+        {
+            fabric.MarkFailed();
+            fabric.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Joins shared-memory job <paramref name="job"/> of the processes <paramref name="members"/>
+    /// (global indices, ascending, this process among them); with <paramref name="hostGroup"/>
+    /// the other processes of the cluster are carried by TCP (<see cref="AutoFabric"/>).
+    /// </summary>
+    /// <exception cref="ConfigException">The job cannot be joined (name in use, a peer never appeared).</exception>
+    public static ShmFabric Join(Config config, string job, int[] members, bool hostGroup)
+    {
+        JobDirectory directory;
         string root = config.ShmDirectory ?? JobDirectory.DefaultRoot;
         try
         {
-            job = JobDirectory.Join(root, config.EffectiveJobName, config.ProcessIndex, config.Processes, config.Threads, config.RingBytes, config.ConnectTimeout);
+            directory = JobDirectory.Join(root, job, Array.IndexOf(members, config.ProcessIndex), members.Length, config.Threads, config.RingBytes, config.ConnectTimeout);
         }
         catch (IOException e)
         {
@@ -102,29 +149,23 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             throw new ConfigException($"shm: {e.Message}", e);
         }
 
-        ShmFabric fabric;
         try
         {
-            fabric = new ShmFabric(config, job);
+            return new ShmFabric(config, directory, members, hostGroup);
         }
         catch
         {
-            job.Own.State = ProcessState.Failed;
-            job.Dispose();
-            throw;
-        }
-
-        try
-        {
-            return (fabric.CreateAllocators(), fabric._firstLocal, fabric, fabric._group);
-        }
-        catch
-        {
-            job.Own.State = ProcessState.Failed;
-            fabric.Dispose();
+            directory.Own.State = ProcessState.Failed;
+            directory.Dispose();
             throw;
         }
     }
+
+    /// <summary>Marks this process Failed in the job (set-up failed after joining), so its peers stop at once.</summary>
+    public void MarkFailed() => _job.Own.State = ProcessState.Failed;
+
+    /// <summary>Global worker <paramref name="worker"/>'s doorbell in shared memory (a worker of this host group).</summary>
+    public IDoorbell Bell(int worker) => _bells[worker] ?? throw new ArgumentOutOfRangeException(nameof(worker), worker, "not a worker of this host group");
 
     public void ThrowIfFailed(int self)
     {
@@ -139,12 +180,13 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     public bool HasFinished(int worker)
     {
         int process = worker / _threads;
-        if (process == _config.ProcessIndex)
+        int member = _memberOf[process];
+        if (process == _config.ProcessIndex || member < 0)
         {
-            return _group.HasFinished(worker);
+            return _group.HasFinished(worker);   // ours, or a TCP peer's (marked at its end of stream)
         }
 
-        var control = _job.Control(process);
+        var control = _job.Control(member);
         return control.IsFinished(worker % _threads) || control.State == ProcessState.Finished;
     }
 
@@ -170,32 +212,19 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     {
         int peers = _config.Peers;
         var allocators = new Allocator[_threads];
+        var bells = new IWakeTarget[peers];
         for (int local = 0; local < _threads; local++)
         {
             int worker = _firstLocal + local;
             var writers = new RingWriter[peers];
-            var readers = new RingReader[peers];
-            for (int other = 0; other < peers; other++)
-            {
-                int otherLocal = other - _firstLocal;
-                if ((uint)otherLocal < (uint)_threads)
-                {
-                    writers[other] = new RingWriter(_localRings[(local * _threads) + otherLocal]);
-                    readers[other] = new RingReader(_localRings[(otherLocal * _threads) + local]);
-                }
-                else
-                {
-                    writers[other] = new RingWriter(new SpscByteRing(_job.Ring(worker, other)));
-                    readers[other] = new RingReader(new SpscByteRing(_job.Ring(other, worker)));
-                }
-            }
-
+            var readers = new List<RingReader>(peers);
+            LinkPeers(local, writers, bells, readers);
             var links = new BinaryLinks
             {
                 WriterByTarget = writers,
-                BellByTarget = _bells,
-                Readers = readers,
-                OwnBell = _bells[worker],
+                BellByTarget = bells,
+                Readers = readers.ToArray(),
+                OwnBell = _bells[worker]!,
                 Status = this,
             };
             allocators[local] = new BinaryAllocator(worker, peers, links, _config.SpinIterations);
@@ -204,13 +233,49 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         return allocators;
     }
 
-    private void OnLocalFinished(int worker)
+    /// <summary>
+    /// Local worker <paramref name="local"/>'s links to every worker of this host group, its own
+    /// process's included (in-process rings); each target's bell is the target's own.
+    /// </summary>
+    public void LinkPeers(int local, RingWriter[] writers, IWakeTarget[] bells, List<RingReader> readers)
     {
-        _job.Own.MarkFinished(worker - _firstLocal);
+        int self = _memberOf[_config.ProcessIndex];
+        int worker = (self * _threads) + local;   // in the job's (group-local) numbering
+        for (int i = 0; i < _members.Length; i++)
+        {
+            for (int l = 0; l < _threads; l++)
+            {
+                int target = (_members[i] * _threads) + l;
+                bells[target] = _bells[target]!;
+                if (i == self)
+                {
+                    writers[target] = new RingWriter(_localRings[(local * _threads) + l]);
+                    readers.Add(new RingReader(_localRings[(l * _threads) + local]));
+                }
+                else
+                {
+                    int other = (i * _threads) + l;
+                    writers[target] = new RingWriter(new SpscByteRing(_job.Ring(worker, other)));
+                    readers.Add(new RingReader(new SpscByteRing(_job.Ring(other, worker))));
+                }
+            }
+        }
+    }
+
+    /// <summary>The group's hook: a worker returned (ours, or a TCP peer's at its end of stream).</summary>
+    private void OnFinished(int worker)
+    {
+        int local = worker - _firstLocal;
+        if ((uint)local < (uint)_threads)
+        {
+            _job.Own.MarkFinished(local);
+        }
+
         RingEveryone();
     }
 
-    private void OnLocalFailed(int worker, Exception error)
+    /// <summary>The group's first failure (ours, or one a TCP peer or the liveness thread reported): published for the host group.</summary>
+    private void OnFailed(int worker, Exception error)
     {
         _job.Own.PublishFailure(worker, $"{error.GetType().Name}: {error.Message}");
         RingEveryone();
@@ -221,7 +286,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         Interlocked.MemoryBarrier();
         foreach (var bell in _bells)
         {
-            bell.RingAfterFence();
+            bell?.RingAfterFence();
         }
     }
 
@@ -240,14 +305,15 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     private void CheckPeers()
     {
         long now = Environment.TickCount64;
-        for (int p = 0; p < _config.Processes; p++)
+        for (int m = 0; m < _members.Length; m++)
         {
+            int p = _members[m];
             if (p == _config.ProcessIndex)
             {
                 continue;
             }
 
-            var control = _job.Control(p);
+            var control = _job.Control(m);
             var state = control.State;
             if (state == ProcessState.Finished)
             {
@@ -275,12 +341,12 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             else
             {
                 long beat = control.Heartbeat;
-                if (beat != _lastBeat[p])
+                if (beat != _lastBeat[m])
                 {
-                    _lastBeat[p] = beat;
-                    _lastChange[p] = now;
+                    _lastBeat[m] = beat;
+                    _lastChange[m] = now;
                 }
-                else if (now - _lastChange[p] > (long)_config.PeerTimeout.TotalMilliseconds)
+                else if (now - _lastChange[m] > (long)_config.PeerTimeout.TotalMilliseconds)
                 {
                     reason = $"stopped: no heartbeat for {_config.PeerTimeout.TotalSeconds:0.#} s (--peer-timeout)";
                 }
@@ -296,6 +362,12 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
                     for (int w = 0; w < _threads; w++)
                     {
                         _job.Own.Bell(w).RingFenced();
+                    }
+
+                    if (_hostGroup)
+                    {
+                        // The other hosts hear of it only through the TCP send threads' failure notice.
+                        _group.Fail(failedWorker, new IOException(failure.Message));
                     }
                 }
 

@@ -26,6 +26,9 @@ namespace Timely.Communication;
 ///   off the latency path (perf.md §3). The receive thread rings a target worker's doorbell per
 ///   frame (unfenced) and once fenced before it blocks on the socket. Both follow
 ///   <see cref="Doorbell"/>'s Dekker protocol, so no wake-up is lost.
+///   The workers' bells are <c>_bells</c>: the group's own, or under <c>--transport auto</c>'s
+///   mix the shared-memory bells they park on (<see cref="AutoFabric"/>), which then also owns
+///   the group and the rings between local workers.
 /// - Never blocking a worker on the network: a full ring to the send path spills into the
 ///   worker's own overflow queue (<see cref="RingWriter"/>), which <see cref="Allocator.Release"/>
 ///   bounds by waiting while it drains its own rings (<see cref="BinaryAllocator"/>). The
@@ -67,6 +70,8 @@ internal sealed class TcpFabric : IDisposable
     private readonly SpscByteRing[]?[] _toNet;
     private readonly SpscByteRing[]?[] _fromNet;
     private readonly TcpSendPath?[] _paths;
+    private readonly IDoorbell[] _bells;
+    private readonly bool _ownsGroup;
     private readonly List<Thread> _sendThreads = new();
     private readonly List<Thread> _receiveThreads = new();
     private volatile bool _stopping;
@@ -78,16 +83,29 @@ internal sealed class TcpFabric : IDisposable
 
     /// <summary>Over connections already established (and handshaken) for <paramref name="config"/>.</summary>
     public TcpFabric(Config config, PeerConnection?[] connections)
+        : this(config, connections, null, null)
+    {
+    }
+
+    /// <summary>
+    /// Over established <paramref name="connections"/> (null: a process this fabric does not
+    /// carry). With a <paramref name="group"/> (owned by the caller, as are the local workers'
+    /// links between themselves), the receive threads ring <paramref name="bells"/>
+    /// (by global worker) and failures go into that group: <c>--transport auto</c>'s mix.
+    /// </summary>
+    public TcpFabric(Config config, PeerConnection?[] connections, WorkerGroup? group, IDoorbell[]? bells)
     {
         _threads = config.Threads;
         _first = config.ProcessIndex * config.Threads;
         _spinIterations = config.SpinIterations;
         _shutdownBound = config.ConnectTimeout;
-        Group = new WorkerGroup(config.Peers);
+        _ownsGroup = group is null;
+        Group = group ?? new WorkerGroup(config.Peers);
+        _bells = bells ?? Group.Doorbells;
         _connections = connections;
 
         int w = _threads;
-        _local = new SpscByteRing[w * w];
+        _local = new SpscByteRing[_ownsGroup ? w * w : 0];
         for (int i = 0; i < _local.Length; i++)
         {
             _local[i] = SpscByteRing.Allocate(config.RingBytes);
@@ -157,24 +175,7 @@ internal sealed class TcpFabric : IDisposable
                 readers.Add(new RingReader(_local[(t * w) + l]));
             }
 
-            for (int q = 0; q < _connections.Length; q++)
-            {
-                if (_toNet[q] is not { } toNet || _fromNet[q] is not { } fromNet || _paths[q] is not { } path)
-                {
-                    continue;
-                }
-
-                var toProcess = new RingWriter(toNet[l]);
-                var bell = new TcpSendBell(path, l);
-                for (int t = q * w; t < (q + 1) * w; t++)
-                {
-                    writers[t] = toProcess;
-                    bells[t] = bell;
-                }
-
-                readers.Add(new RingReader(fromNet[l]));
-            }
-
+            LinkPeers(l, writers, bells, readers);
             var links = new BinaryLinks
             {
                 WriterByTarget = writers,
@@ -187,6 +188,34 @@ internal sealed class TcpFabric : IDisposable
         }
 
         return allocators;
+    }
+
+    /// <summary>
+    /// Local worker <paramref name="l"/>'s links to the workers of every process this fabric
+    /// carries: the ring to that process's send thread (shared by its workers as targets, so
+    /// the worker's messages to it stay in one FIFO) with the send thread's bell, and the ring
+    /// from its receive thread.
+    /// </summary>
+    public void LinkPeers(int l, RingWriter[] writers, IWakeTarget[] bells, List<RingReader> readers)
+    {
+        int w = _threads;
+        for (int q = 0; q < _connections.Length; q++)
+        {
+            if (_toNet[q] is not { } toNet || _fromNet[q] is not { } fromNet || _paths[q] is not { } path)
+            {
+                continue;
+            }
+
+            var toProcess = new RingWriter(toNet[l]);
+            var bell = new TcpSendBell(path, l);
+            for (int t = q * w; t < (q + 1) * w; t++)
+            {
+                writers[t] = toProcess;
+                bells[t] = bell;
+            }
+
+            readers.Add(new RingReader(fromNet[l]));
+        }
     }
 
     private void SendLoop(int q, PeerConnection connection)
@@ -279,7 +308,7 @@ internal sealed class TcpFabric : IDisposable
                     int l = t - _first;
                     writers[l].Send(0, frame);
                     touched[l] = true;
-                    Group.Doorbells[t].RingIfSleeping();
+                    _bells[t].RingIfSleeping();
                 }
             }
         }
@@ -370,7 +399,7 @@ internal sealed class TcpFabric : IDisposable
             while (!writers[l].Flush() && !Group.HasFinished(_first + l) && !Group.HasFailed)
             {
                 // The worker is behind: wake it and wait for room (TCP pushes back on the peer).
-                Group.Doorbells[_first + l].RingFenced();
+                _bells[_first + l].RingFenced();
                 spinner.SpinOnce();
             }
         }
@@ -386,7 +415,7 @@ internal sealed class TcpFabric : IDisposable
             if (touched[l])
             {
                 touched[l] = false;
-                Group.Doorbells[_first + l].RingAfterFence();
+                _bells[_first + l].RingAfterFence();
             }
         }
     }
@@ -455,7 +484,10 @@ internal sealed class TcpFabric : IDisposable
             }
         }
 
-        Group.Dispose();
+        if (_ownsGroup)
+        {
+            Group.Dispose();
+        }
     }
 
     /// <summary>Joins <paramref name="threads"/> within <c>_shutdownBound</c> of <paramref name="clock"/>'s start.</summary>

@@ -5,9 +5,9 @@ public enum TransportKind
 {
     /// <summary>
     /// Shared memory for peers on this host, TCP for the rest. The processes meet over TCP,
-    /// whose handshake carries each one's host identity: when all are on one host the job runs
-    /// over shared memory, otherwise over TCP for every peer (in this version a job does not
-    /// yet mix the two per peer).
+    /// whose handshake carries each one's host identity (<see cref="Config.HostIdentity"/>):
+    /// processes with the same identity exchange through shared memory, all others over TCP,
+    /// in one job (all on one host: shared memory only; each alone: TCP only).
     /// </summary>
     Auto,
 

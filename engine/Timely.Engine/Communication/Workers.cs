@@ -129,9 +129,11 @@ public static class Workers
 
     /// <summary>
     /// Auto: the processes meet over TCP first, which tells each the host identity of every
-    /// other (handshake). All on this host: the connections close and the job runs over shared
-    /// memory. Otherwise every peer is carried over TCP; a per-peer mix (shared memory with the
-    /// processes on this host, TCP with the rest, in one job) is not built in this version.
+    /// other (handshake); the processes with this one's identity are its host group. All on
+    /// this host: the connections close and the job runs over shared memory. Alone on its
+    /// host: every peer over TCP. Otherwise shared memory within the host group and TCP with
+    /// the rest, in one job (<see cref="AutoFabric"/>). Every process decides from the same
+    /// identities, so the two ends of a pair always pick the same transport.
     /// </summary>
     private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) BuildAuto(Config config)
     {
@@ -146,7 +148,8 @@ public static class Workers
             throw new ConfigException($"process {config.ProcessIndex}: cluster set-up failed: {e.Message}", e);
         }
 
-        if (mesh.All(c => c is null || c.Remote.Host == options.HostId))
+        int[] members = [.. Enumerable.Range(0, config.Processes).Where(p => p == config.ProcessIndex || mesh[p]?.Remote.Host == options.HostId)];
+        if (members.Length == config.Processes)
         {
             foreach (var c in mesh)
             {
@@ -154,6 +157,11 @@ public static class Workers
             }
 
             return ShmFabric.Build(config with { Transport = TransportKind.Shm });
+        }
+
+        if (members.Length > 1)
+        {
+            return AutoFabric.Build(config, mesh, members, options.HostId);
         }
 
         var fabric = new TcpFabric(config, mesh);
