@@ -56,18 +56,19 @@ public static class NetBenchCommand
         }
 
         bool leader = config.ProcessIndex == 0;
-        var raw = RawBaseline(config, sizes, rounds, streamBytes);
+        var (raw, rawAsync) = RawBaseline(config, sizes, rounds, streamBytes);
         var transport = TransportRun(config, sizes, rounds, streamBytes);
         if (leader)
         {
             output.WriteLine($"netbench: {config.Transport}, 2 processes on {string.Join(" ", config.Addresses)}, {rounds} round trips and {streamBytes >> 20} MiB streamed per size");
-            output.WriteLine("size      | rtt raw µs | rtt timely µs | ratio | stream raw MB/s | stream timely MB/s | ratio | timely msgs/s | alloc B/msg stream | alloc B/round trip");
+            output.WriteLine("size      | rtt raw µs | rtt raw async µs | rtt timely µs | ratio | stream raw MB/s | stream raw async MB/s | stream timely MB/s | ratio | timely msgs/s | alloc B/msg stream | alloc B/round trip");
             foreach (int size in sizes)
             {
                 var r = raw[size];
+                var a = rawAsync[size];
                 var t = transport[size];
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{size,9} | {r.RttMedianUs,10:F2} | {t.RttMedianUs,13:F2} | {t.RttMedianUs / r.RttMedianUs,5:F2} | {r.StreamMBps,15:F1} | {t.StreamMBps,18:F1} | {t.StreamMBps / r.StreamMBps,5:F2} | {t.MessagesPerSecond,13:F0} | {t.AllocPerMessage,17:F2} | {t.AllocPerRoundTrip,18:F2}"));
+                    $"{size,9} | {r.RttMedianUs,10:F2} | {a.RttMedianUs,16:F2} | {t.RttMedianUs,13:F2} | {t.RttMedianUs / r.RttMedianUs,5:F2} | {r.StreamMBps,15:F1} | {a.StreamMBps,21:F1} | {t.StreamMBps,18:F1} | {t.StreamMBps / r.StreamMBps,5:F2} | {t.MessagesPerSecond,13:F0} | {t.AllocPerMessage,17:F2} | {t.AllocPerRoundTrip,18:F2}"));
             }
         }
         else
@@ -85,7 +86,13 @@ public static class NetBenchCommand
 
     private static int MessagesFor(long streamBytes, int size) => (int)Math.Max(1000, streamBytes / size);
 
-    private static Dictionary<int, Figures> RawBaseline(Config config, int[] sizes, int rounds, long streamBytes)
+    /// <summary>
+    /// The raw socket, first with blocking calls on dedicated threads (what the transport's
+    /// network threads do), then with the async API (<see cref="Socket.ReceiveAsync(Memory{byte}, SocketFlags, CancellationToken)"/>,
+    /// continuations on the thread pool): the measurement behind keeping threads. The async
+    /// runs come last because the first async call ties the socket to .NET's epoll engine.
+    /// </summary>
+    private static (Dictionary<int, Figures> Sync, Dictionary<int, Figures> Async) RawBaseline(Config config, int[] sizes, int rounds, long streamBytes)
     {
         var own = Timely.Transport.Tcp.TcpMesh.ParseAddress(config.Addresses[config.ProcessIndex]);
         var other = Timely.Transport.Tcp.TcpMesh.ParseAddress(config.Addresses[1 - config.ProcessIndex]);
@@ -140,7 +147,88 @@ public static class NetBenchCommand
             figures[size] = new Figures(Median(rtts), (double)messages * size / seconds / 1e6, messages / seconds, 0);
         }
 
-        return figures;
+        var asyncFigures = new Dictionary<int, Figures>();
+        foreach (int size in sizes)
+        {
+            asyncFigures[size] = RawAsync(socket, config.ProcessIndex == 0, size, rounds, MessagesFor(streamBytes, size)).GetAwaiter().GetResult();
+        }
+
+        return (figures, asyncFigures);
+    }
+
+    private static async Task<Figures> RawAsync(Socket socket, bool leader, int size, int rounds, int messages)
+    {
+        var buffer = new byte[size];
+        var rtts = new double[rounds];
+        for (int i = 0; i < rounds; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            if (leader)
+            {
+                await SendAllAsync(socket, buffer).ConfigureAwait(false);
+                await ReceiveExactlyAsync(socket, buffer).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReceiveExactlyAsync(socket, buffer).ConfigureAwait(false);
+                await SendAllAsync(socket, buffer).ConfigureAwait(false);
+            }
+
+            rtts[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+
+        var clock = Stopwatch.StartNew();
+        if (leader)
+        {
+            for (int i = 0; i < messages; i++)
+            {
+                await SendAllAsync(socket, buffer).ConfigureAwait(false);
+            }
+
+            await ReceiveExactlyAsync(socket, buffer.AsMemory(0, 1)).ConfigureAwait(false);
+        }
+        else
+        {
+            var sink = new byte[1 << 20];
+            long left = (long)messages * size;
+            while (left > 0)
+            {
+                int n = await socket.ReceiveAsync(sink.AsMemory(0, (int)Math.Min(sink.Length, left)), SocketFlags.None).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    throw new IOException("netbench: the raw baseline's peer closed early.");
+                }
+
+                left -= n;
+            }
+
+            await SendAllAsync(socket, buffer.AsMemory(0, 1)).ConfigureAwait(false);
+        }
+
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new Figures(Median(rtts), (double)messages * size / seconds / 1e6, messages / seconds, 0);
+    }
+
+    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            bytes = bytes[await socket.SendAsync(bytes, SocketFlags.None).ConfigureAwait(false)..];
+        }
+    }
+
+    private static async ValueTask ReceiveExactlyAsync(Socket socket, Memory<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            int n = await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new IOException("netbench: the raw baseline's peer closed early.");
+            }
+
+            buffer = buffer[n..];
+        }
     }
 
     private static Dictionary<int, Figures> TransportRun(Config config, int[] sizes, int rounds, long streamBytes)
