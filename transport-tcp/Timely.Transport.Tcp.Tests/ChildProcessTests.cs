@@ -84,8 +84,11 @@ public sealed class ChildProcessTests
             var survivor = Start($"{args} -p 0");
             var victim = Start($"{args} -p 1");
 
-            // Process 0 blocks in set-up until process 1 joins; once both run, kill 1.
-            WaitUntil(() => HasConnection(addresses[0]), "the two processes never connected");
+            // Process 0 blocks in set-up until process 1 joins; once both run, kill 1. Process 1
+            // starts its send thread only after both handshakes, so set-up is over on both sides
+            // (an established connection alone is not: killed before its handshake, process 1
+            // would look to process 0 like a stray client, and set-up would time out instead).
+            WaitUntil(() => HasThread(victim.Process.Id, "timely:tcp-send"), "process 1 never finished set-up");
             victim.Process.Kill(entireProcessTree: true);
             var result = Finish(survivor);
             Finish(victim);
@@ -128,16 +131,27 @@ public sealed class ChildProcessTests
         return (code, child.Stdout.GetAwaiter().GetResult(), child.Stderr.GetAwaiter().GetResult());
     }
 
-    /// <summary>Whether process 1 has joined: /proc/net/tcp lists an established connection to process 0's port.</summary>
-    private static bool HasConnection(string address)
+    /// <summary>Whether process <paramref name="pid"/> runs a thread whose name starts with <paramref name="prefix"/> (/proc/PID/task/*/comm).</summary>
+    private static bool HasThread(int pid, string prefix)
     {
-        int port = TcpMesh.ParseAddress(address).Port;
-        string hex = $":{port:X4} ";
-        return File.ReadLines("/proc/net/tcp").Skip(1).Any(l =>
+        try
         {
-            var f = l.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return f.Length > 3 && f[3] == "01" && (f[1] + " ").Contains(hex, StringComparison.Ordinal) && !f[2].EndsWith(":0000", StringComparison.Ordinal);
-        });
+            return Directory.EnumerateDirectories($"/proc/{pid}/task").Any(task =>
+            {
+                try
+                {
+                    return File.ReadAllText(Path.Combine(task, "comm")).StartsWith(prefix, StringComparison.Ordinal);
+                }
+                catch (IOException)
+                {
+                    return false;   // the thread ended meanwhile
+                }
+            });
+        }
+        catch (IOException)
+        {
+            return false;   // not started yet, or gone
+        }
     }
 
     private static void WaitUntil(Func<bool> condition, string what)

@@ -102,6 +102,7 @@ public sealed class BinaryAllocator : Allocator
     {
         _links.Status.ThrowIfFailed(_index);
         FlushWriters();
+        RingDirtyTargets();   // what Done() left for a TCP path goes out now, before we look for replies
         DrainOwnRings();
 
         foreach (var (id, inbox) in _inboxList)
@@ -124,6 +125,12 @@ public sealed class BinaryAllocator : Allocator
             WaitWhileOverflowing();
         }
 
+        RingDirtyTargets();
+    }
+
+    /// <summary>Wakes (or, for a TCP path, sends to) every target pushed to since its last flush.</summary>
+    private void RingDirtyTargets()
+    {
         bool any = false;
         for (int t = 0; t < _dirty.Length; t++)
         {
