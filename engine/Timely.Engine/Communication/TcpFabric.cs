@@ -309,6 +309,13 @@ internal sealed class TcpFabric : IDisposable
                     writers[l].Send(0, frame);
                     touched[l] = true;
                     _bells[t].RingIfSleeping();
+                    if (writers[l].OverflowCount > 0)
+                    {
+                        // The worker is behind: wait for room now rather than spill the rest of
+                        // the read buffer (thousands of small frames, each a pooled copy, most
+                        // beyond what the pool keeps: measured 14.8 B allocated per 64 B message).
+                        Publish(writers, touched);
+                    }
                 }
             }
         }
