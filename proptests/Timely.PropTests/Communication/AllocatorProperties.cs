@@ -45,76 +45,93 @@ public sealed class AllocatorProperties
 
     internal static bool Deliver(TimelyConfig config, Plan plan)
     {
-        using var guards = Workers.Initialize(config, allocator =>
+        using var guards = Workers.Initialize(config, allocator => Exchange(allocator, plan));
+        return Verify(guards.Join(), plan);
+    }
+
+    /// <summary>One worker's part of <paramref name="plan"/>: sends its messages, then receives and checks all that are for it; returns how many.</summary>
+    internal static int Exchange(Allocator allocator, Plan plan)
+    {
+        int me = allocator.Index;
+        var (senders, receiver) = allocator.Allocate<long[]>(0);
+        // Interleave sends to all targets, with releases at random-ish points.
+        int[] sent = new int[allocator.Peers];
+        bool more = true;
+        while (more)
         {
-            int me = allocator.Index;
-            var (senders, receiver) = allocator.Allocate<long[]>(0);
-            // Interleave sends to all targets, with releases at random-ish points.
-            int[] sent = new int[allocator.Peers];
-            bool more = true;
-            while (more)
+            more = false;
+            for (int t = 0; t < allocator.Peers; t++)
             {
-                more = false;
-                for (int t = 0; t < allocator.Peers; t++)
+                var lengths = plan.Lengths[me][t];
+                if (sent[t] < lengths.Length)
                 {
-                    var lengths = plan.Lengths[me][t];
-                    if (sent[t] < lengths.Length)
-                    {
-                        long[]? msg = Payload(me, t, sent[t], lengths[sent[t]]);
-                        senders[t].Push(ref msg);
-                        sent[t]++;
-                        more = true;
-                    }
-                }
-
-                if ((sent.Sum() & 63) == 0)
-                {
-                    allocator.Release();
+                    long[]? msg = Payload(me, t, sent[t], lengths[sent[t]]);
+                    senders[t].Push(ref msg);
+                    sent[t]++;
+                    more = true;
                 }
             }
 
-            foreach (var s in senders)
+            if ((sent.Sum() & 63) == 0)
             {
-                s.Done();
-            }
-
-            int expected = Enumerable.Range(0, allocator.Peers).Sum(s => plan.Lengths[s][me].Length);
-            var next = new int[allocator.Peers];
-            int received = 0;
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (received < expected)
-            {
-                allocator.Receive();
-                for (ref long[]? slot = ref receiver.Pull(); slot is not null; slot = ref receiver.Pull())
-                {
-                    int from = (int)slot[0];
-                    int seq = next[from]++;
-                    var want = Payload(from, me, seq, plan.Lengths[from][me][seq]);
-                    if (!want.AsSpan().SequenceEqual(slot))
-                    {
-                        throw new InvalidOperationException($"worker {me}: message {seq} from {from} differs");
-                    }
-
-                    slot = null;
-                    received++;
-                }
-
                 allocator.Release();
-                if (received < expected)
-                {
-                    if (DateTime.UtcNow > deadline)
-                    {
-                        throw new TimeoutException($"worker {me}: {received} of {expected} messages");
-                    }
+            }
+        }
 
-                    allocator.AwaitEvents(TimeSpan.FromMilliseconds(100));
-                }
+        foreach (var s in senders)
+        {
+            s.Done();
+        }
+
+        int expected = Enumerable.Range(0, allocator.Peers).Sum(s => plan.Lengths[s][me].Length);
+        var next = new int[allocator.Peers];
+        return ReceiveAll(allocator, receiver, expected, slot =>
+        {
+            int from = (int)slot[0];
+            int seq = next[from]++;
+            var want = Payload(from, me, seq, plan.Lengths[from][me][seq]);
+            if (!want.AsSpan().SequenceEqual(slot))
+            {
+                throw new InvalidOperationException($"worker {me}: message {seq} from {from} differs");
+            }
+        });
+    }
+
+    /// <summary>
+    /// Receives until <paramref name="expected"/> messages came (releasing and parking between
+    /// rounds, at most 30 s), handing each to <paramref name="check"/>; returns how many.
+    /// </summary>
+    internal static int ReceiveAll(Allocator allocator, IPull<long[]> receiver, int expected, Action<long[]> check)
+    {
+        int received = 0;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (received < expected)
+        {
+            allocator.Receive();
+            for (ref long[]? slot = ref receiver.Pull(); slot is not null; slot = ref receiver.Pull())
+            {
+                check(slot);
+                received++;
             }
 
-            return received;
-        });
+            allocator.Release();
+            if (received < expected)
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"worker {allocator.Index}: {received} of {expected} messages");
+                }
 
-        var results = guards.Join();
+                allocator.AwaitEvents(TimeSpan.FromMilliseconds(100));
+            }
+        }
+
+        return received;
+    }
+
+    /// <summary>Every worker finished and received exactly what the plan sends it.</summary>
+    internal static bool Verify(IReadOnlyList<WorkerResult<int>> results, Plan plan)
+    {
         foreach (var r in results)
         {
             if (!r.IsOk)

@@ -63,36 +63,14 @@ public sealed class BackpressureProperties
             }
 
             var next = new int[allocator.Peers];
-            int expected = burst.Messages * allocator.Peers;
-            int received = 0;
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (received < expected)
+            return AllocatorProperties.ReceiveAll(allocator, receiver, burst.Messages * allocator.Peers, slot =>
             {
-                allocator.Receive();
-                for (ref long[]? slot = ref receiver.Pull(); slot is not null; slot = ref receiver.Pull())
+                int from = (int)slot[0];
+                if (slot[1] != next[from]++ || slot.Length != burst.Longs + 2)
                 {
-                    int from = (int)slot[0];
-                    if (slot[1] != next[from]++ || slot.Length != burst.Longs + 2)
-                    {
-                        throw new InvalidOperationException($"worker {me}: from {from} got message {slot[1]} ({slot.Length} longs), expected {next[from] - 1}");
-                    }
-
-                    received++;
+                    throw new InvalidOperationException($"worker {me}: from {from} got message {slot[1]} ({slot.Length} longs), expected {next[from] - 1}");
                 }
-
-                allocator.Release();
-                if (received < expected)
-                {
-                    if (DateTime.UtcNow > deadline)
-                    {
-                        throw new TimeoutException($"worker {me}: {received} of {expected} messages");
-                    }
-
-                    allocator.AwaitEvents(TimeSpan.FromMilliseconds(100));
-                }
-            }
-
-            return received;
+            });
         });
 
         foreach (var r in guards.Join())
