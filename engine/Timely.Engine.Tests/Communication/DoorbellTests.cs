@@ -9,15 +9,19 @@ public sealed class DoorbellTests
     /// doorbell whenever its queue is empty, with no spinning. A lost wake-up would show as
     /// a park that ends by timeout; there must be none.
     /// </summary>
-    [Fact]
-    public void Ping_pong_with_parking_never_loses_a_wake_up()
+    /// <summary>The futex path where the platform has it, and the portable path everywhere.</summary>
+    public static TheoryData<bool> Paths => SharedDoorbellPaths();
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Ping_pong_with_parking_never_loses_a_wake_up(bool futex)
     {
         const int rounds = 20_000;
         var timeout = TimeSpan.FromSeconds(5);
         var toB = new SpscQueue<string>();
         var toA = new SpscQueue<string>();
-        using var bellA = new Doorbell();
-        using var bellB = new Doorbell();
+        using var bellA = new Doorbell(futex);
+        using var bellB = new Doorbell(futex);
         int timeoutsA = 0, timeoutsB = 0;
         int sleptA = 0, sleptB = 0;
 
@@ -78,19 +82,32 @@ public sealed class DoorbellTests
         Assert.True(sleptA + sleptB > 0, "no park ever slept; the test did not exercise wake-ups");
     }
 
-    [Fact]
-    public void Park_returns_at_once_when_work_is_already_there()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Park_returns_at_once_when_work_is_already_there(bool futex)
     {
-        using var bell = new Doorbell();
+        using var bell = new Doorbell(futex);
         Assert.Equal(ParkOutcome.DidNotSleep, bell.Park(TimeSpan.FromSeconds(30), static _ => true, 0));
         Assert.Equal(0, bell.Parks);
     }
 
-    [Fact]
-    public void Park_times_out_when_nobody_rings()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Park_times_out_when_nobody_rings(bool futex)
     {
-        using var bell = new Doorbell();
+        using var bell = new Doorbell(futex);
         Assert.Equal(ParkOutcome.TimedOut, bell.Park(TimeSpan.FromMilliseconds(1), static _ => false, 0));
         Assert.Equal(1, bell.Parks);
+    }
+
+    private static TheoryData<bool> SharedDoorbellPaths()
+    {
+        var paths = new TheoryData<bool> { false };
+        if (Timely.Transport.Shm.SharedDoorbell.SleepsInKernel)
+        {
+            paths.Add(true);
+        }
+
+        return paths;
     }
 }

@@ -51,8 +51,14 @@ internal sealed class Doorbell : IDoorbell, IDisposable
     private long _wakes;
 
     public Doorbell()
+        : this(SharedDoorbell.SleepsInKernel)
     {
-        if (SharedDoorbell.SleepsInKernel)
+    }
+
+    /// <summary>With <paramref name="futex"/> false, the portable path (tests run it on Linux too).</summary>
+    internal Doorbell(bool futex)
+    {
+        if (futex)
         {
             _futexBlock = MemoryRegion.Allocate(Timely.Bytes.CacheLine.Size);
             _futex = new SharedDoorbell(_futexBlock, 0, ParksOffset, WakesOffset);
