@@ -162,7 +162,7 @@ public abstract class AllocatorContract
     }
 
     [Fact]
-    public void Allocating_an_id_twice_or_with_another_type_is_refused()
+    public void Allocating_an_id_twice_or_outside_the_id_range_is_refused()
     {
         foreach (int n in WorkerCounts)
         {
@@ -171,6 +171,12 @@ public abstract class AllocatorContract
                 allocator.Allocate<string>(0);
                 var twice = Assert.Throws<InvalidOperationException>(() => allocator.Allocate<string>(0));
                 Assert.Contains("channel 0", twice.Message, StringComparison.Ordinal);
+
+                // Outside 0..MaxChannelId (the id above is the TCP transport's failure notice).
+                Assert.Throws<ArgumentOutOfRangeException>(() => allocator.Allocate<string>(-1));
+                var reserved = Assert.Throws<ArgumentOutOfRangeException>(() => allocator.Allocate<string>(int.MaxValue));
+                Assert.Contains("reserved", reserved.Message, StringComparison.Ordinal);
+                allocator.Allocate<string>(Allocator.MaxChannelId);
                 return 0;
             });
         }

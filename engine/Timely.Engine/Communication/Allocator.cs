@@ -23,10 +23,16 @@ public abstract class Allocator : IDisposable
     /// </summary>
     public List<int> Events { get; } = new();
 
+    /// <summary>The largest channel id a caller may allocate; the one above it carries the TCP transport's failure notices.</summary>
+    public const int MaxChannelId = int.MaxValue - 1;
+
     /// <summary>
-    /// Allocates channel <paramref name="channelId"/>: one pusher per worker (index = target
-    /// worker) and one puller for what the others send here. FIFO per sender, no fairness.
+    /// Allocates channel <paramref name="channelId"/> (0 to <see cref="MaxChannelId"/>): one
+    /// pusher per worker (index = target worker) and one puller for what the others send here.
+    /// FIFO per sender, no fairness.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The id is negative or above <see cref="MaxChannelId"/>.</exception>
+    /// <exception cref="InvalidOperationException">The id is already allocated on this worker.</exception>
     public abstract (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
         where T : class;
 
@@ -72,4 +78,17 @@ public abstract class Allocator : IDisposable
     protected virtual void Dispose(bool disposing)
     {
     }
+
+    /// <summary>For implementations: rejects ids outside 0..<see cref="MaxChannelId"/>.</summary>
+    protected static void CheckChannelId(int channelId)
+    {
+        if ((uint)channelId > MaxChannelId)
+        {
+            ThrowBadChannelId(channelId);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowBadChannelId(int channelId) =>
+        throw new ArgumentOutOfRangeException(nameof(channelId), channelId, $"channel ids run from 0 to {MaxChannelId}; {int.MaxValue} is reserved for the transports' failure notices.");
 }

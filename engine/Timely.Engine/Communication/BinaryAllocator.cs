@@ -67,6 +67,7 @@ public sealed class BinaryAllocator : Allocator
 
     public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
     {
+        CheckChannelId(channelId);
         if (_inboxes.ContainsKey(channelId))
         {
             throw new InvalidOperationException($"channel {channelId} is already allocated on worker {_index}; each id is allocated once.");

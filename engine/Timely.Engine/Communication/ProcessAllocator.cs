@@ -44,6 +44,7 @@ public sealed class ProcessAllocator : Allocator
 
     public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
     {
+        CheckChannelId(channelId);
         if (_inboxIds.Contains(channelId))
         {
             throw new InvalidOperationException($"channel {channelId} is already allocated on worker {_index}; each id is allocated once.");

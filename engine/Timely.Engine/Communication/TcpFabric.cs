@@ -54,7 +54,7 @@ namespace Timely.Communication;
 internal sealed class TcpFabric : IDisposable
 {
     /// <summary>Channel id of the failure notice (see <see cref="FailureNotice"/>); dataflows allocate ids from 0 upwards.</summary>
-    internal const int FailureChannel = int.MaxValue;
+    internal const int FailureChannel = Allocator.MaxChannelId + 1;
 
     /// <summary>Bound on the error text a failure notice carries.</summary>
     private const int FailureTextBytes = 2048;
@@ -344,7 +344,7 @@ internal sealed class TcpFabric : IDisposable
     /// <summary>
     /// The frame a failing process sends each peer before it resets the connection, so the
     /// peer's workers fail with the original cause rather than just "connection reset":
-    /// a header on <see cref="FailureChannel"/> (a channel id no dataflow allocates) from this
+    /// a header on <see cref="FailureChannel"/> (a channel id no allocator hands out, see <see cref="Allocator.MaxChannelId"/>) from this
     /// process's first worker to all of the peer's workers; payload: the failed worker's index
     /// (u32, big-endian) and the error's text in UTF-8, at most <see cref="FailureTextBytes"/>.
     /// </summary>

@@ -14,6 +14,7 @@ public sealed class ThreadAllocator : Allocator
 
     public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
     {
+        CheckChannelId(channelId);
         if (_channels.ContainsKey(channelId))
         {
             throw new InvalidOperationException($"channel {channelId} is already allocated on this worker; each id is allocated once.");
