@@ -9,27 +9,7 @@ internal static class Loopback
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     /// <summary><paramref name="count"/> distinct <c>127.0.0.1:port</c> addresses, free a moment ago.</summary>
-    public static string[] FreeAddresses(int count)
-    {
-        var sockets = new Socket[count];
-        try
-        {
-            for (int i = 0; i < count; i++)
-            {
-                sockets[i] = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                sockets[i].Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            }
-
-            return sockets.Select(s => $"127.0.0.1:{((IPEndPoint)s.LocalEndPoint!).Port}").ToArray();
-        }
-        finally
-        {
-            foreach (var s in sockets)
-            {
-                s?.Dispose();
-            }
-        }
-    }
+    public static string[] FreeAddresses(int count) => Timely.Engine.Tests.Communication.FreePorts.Loopback(count);
 
     /// <summary>A connected pair of sockets (client, server side).</summary>
     public static (Socket Client, Socket Server) Pair()
