@@ -14,8 +14,9 @@ namespace Timely.Communication;
 /// Owned by one worker thread. A push claims ring space and serializes into it; when the
 /// ring is full the message goes to the writer's overflow queue (never blocking: two
 /// workers sending to each other must not deadlock) and drains on <see cref="Release"/>,
-/// <see cref="Receive"/> or a push; <see cref="Release"/> bounds it (WaitWhileOverflowing). Messages for channels this worker has not allocated
-/// are copied aside and delivered when it does.
+/// <see cref="Receive"/> or a push; <see cref="Release"/> bounds it (WaitWhileOverflowing).
+/// Messages for channels this worker has not allocated are copied aside and delivered when it
+/// does.
 /// </remarks>
 public sealed class BinaryAllocator : Allocator
 {
@@ -247,8 +248,8 @@ public sealed class BinaryAllocator : Allocator
 
     /// <summary>
     /// Backpressure: while some writer's overflow queue holds more than its ring's capacity or
-    /// more than <see cref="OverflowMessagesBound"/> messages (and someone still reads it), flush, ring the readers and keep draining this worker's own
-    /// rings, then wait. Without it a sender that outruns its reader (a socket, say) grows the
+    /// more than <see cref="OverflowMessagesBound"/> messages (and someone still reads it),
+    /// flush, ring the readers and keep draining this worker's own rings, then wait. Without it a sender that outruns its reader (a socket, say) grows the
     /// queue without bound. Draining our own rings while we wait is what keeps this from
     /// deadlocking: a peer that waits on us the same way gets its ring emptied, and a network
     /// thread that waits for room in a ring to us gets it. What is drained lands in the
