@@ -24,7 +24,7 @@ public sealed class CommunicationOptions
     public Option<string?> Job { get; } = new("--job") { Description = "Shared-memory job name shared by the processes of one run (default: derived from the address list); files in <shm-dir>/timely-<job>." };
     public Option<string?> ShmDir { get; } = new("--shm-dir") { Description = "Where shared-memory job directories are created (default /dev/shm)." };
     public Option<double?> ConnectTimeout { get; } = new("--connect-timeout") { Description = $"Seconds the processes of a cluster wait for each other at start (default {Config.DefaultConnectTimeout.TotalSeconds})." };
-    public Option<double?> PeerTimeout { get; } = new("--peer-timeout") { Description = $"Seconds a peer process may stay silent before the others fail (default {Config.DefaultPeerTimeout.TotalSeconds}); a dead pid is noticed within ~0.1 s." };
+    public Option<double?> PeerTimeout { get; } = new("--peer-timeout") { Description = $"Seconds a peer process may stay silent (no heartbeat: stopped, hung or unreachable) before the others fail (default {Config.DefaultPeerTimeout.TotalSeconds}); on one host a dead pid is noticed within ~0.1 s." };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -101,6 +101,44 @@ public sealed class ChildProcessTests
         }
     }
 
+    [Fact]
+    public void Stopping_a_peer_fails_the_other_process_naming_it_once_its_heartbeats_stop()
+    {
+        var addresses = Loopback.FreeAddresses(2);
+        string hostfile = WriteHostfile(addresses);
+        Child? victim = null;
+        try
+        {
+            string args = $"barrier 1000000000 -n 2 --transport tcp --connect-timeout 10 --peer-timeout 1 -h {hostfile}";
+            var survivor = Start($"{args} -p 0");
+            victim = Start($"{args} -p 1");
+            WaitUntil(() => HasThread(victim.Process.Id, "timely:tcp-send"), "process 1 never finished set-up");
+
+            // SIGSTOP: the process and its sockets live on (the kernel still answers keep-alives),
+            // only the missing heartbeats tell.
+            using (var stop = Process.Start(new ProcessStartInfo("kill", ["-STOP", victim.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!)
+            {
+                stop.WaitForExit();
+            }
+
+            var result = Finish(survivor);
+            Assert.NotEqual(0, result.ExitCode);
+            string output = result.Stdout + result.Stderr;
+            Assert.Contains($"process 1 at {addresses[1]}", output, StringComparison.Ordinal);
+            Assert.Contains("not even a heartbeat", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (victim is not null)
+            {
+                victim.Process.Kill(entireProcessTree: true);   // SIGKILL ends a stopped process too
+                Finish(victim);
+            }
+
+            File.Delete(hostfile);
+        }
+    }
+
     private sealed record Child(Process Process, Task<string> Stdout, Task<string> Stderr);
 
     private static Child Start(string arguments)

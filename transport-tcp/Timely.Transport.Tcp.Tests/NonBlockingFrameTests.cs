@@ -137,6 +137,21 @@ public sealed class NonBlockingFrameTests
         }
     }
 
+    [Fact]
+    public void Reader_with_a_silence_bound_fails_naming_the_peer_when_nothing_arrives()
+    {
+        var (client, server) = Loopback.Pair();
+        using (client)
+        using (server)
+        using (var reader = new FrameReader(server, Peer, 1 << 16, 1, 2, 0, 1) { SilenceBound = TimeSpan.FromMilliseconds(200) })
+        {
+            server.Blocking = false;
+            var e = Assert.Throws<TcpTransportException>(() => reader.Read(out _, out _));
+            Assert.Contains(Peer, e.Message, StringComparison.Ordinal);
+            Assert.Contains("not even a heartbeat", e.Message, StringComparison.Ordinal);
+        }
+    }
+
     private static void Stamp(byte[] frame, long offset)
     {
         for (int i = 0; i < frame.Length; i++)

@@ -37,6 +37,7 @@ public sealed class FrameReader : IDisposable
     private int _start;
     private int _end;
     private long _frames;
+    private long _lastArrival = Environment.TickCount64;
 
     /// <summary>
     /// Reads frames from <paramref name="socket"/>, sent by <paramref name="peer"/>, whose
@@ -61,6 +62,12 @@ public sealed class FrameReader : IDisposable
 
     /// <summary>Frames read so far.</summary>
     public long Frames => _frames;
+
+    /// <summary>
+    /// On a non-blocking socket: how long the peer may send nothing at all before a read fails
+    /// naming it (the peer's heartbeats count). Null: no bound.
+    /// </summary>
+    public TimeSpan? SilenceBound { get; init; }
 
     /// <summary>Whether a whole frame is already buffered (the next <see cref="Read"/> will not block).</summary>
     public bool HasBufferedFrame
@@ -163,7 +170,12 @@ public sealed class FrameReader : IDisposable
                 if (error == SocketError.WouldBlock)
                 {
                     // A non-blocking socket with nothing yet: wait for data in slices (a
-                    // connection disposed meanwhile is noticed at the next poll).
+                    // connection disposed meanwhile, or a silent peer, is noticed at the next one).
+                    if (SilenceBound is { } bound && Environment.TickCount64 - _lastArrival > (long)bound.TotalMilliseconds)
+                    {
+                        throw Fail($"nothing arrived for {bound.TotalSeconds:0.###} s, not even a heartbeat (--peer-timeout): the process is stopped, hung or unreachable");
+                    }
+
                     _socket.Poll(PollSliceMicroseconds, SelectMode.SelectRead);
                     continue;
                 }
@@ -190,6 +202,7 @@ public sealed class FrameReader : IDisposable
             }
 
             _end += n;
+            _lastArrival = Environment.TickCount64;
         }
     }
 

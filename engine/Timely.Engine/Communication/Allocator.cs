@@ -23,8 +23,8 @@ public abstract class Allocator : IDisposable
     /// </summary>
     public List<int> Events { get; } = new();
 
-    /// <summary>The largest channel id a caller may allocate; the one above it carries the TCP transport's failure notices.</summary>
-    public const int MaxChannelId = int.MaxValue - 1;
+    /// <summary>The largest channel id a caller may allocate; the two above it carry the TCP transport's heartbeats and failure notices.</summary>
+    public const int MaxChannelId = int.MaxValue - 2;
 
     /// <summary>
     /// Allocates channel <paramref name="channelId"/> (0 to <see cref="MaxChannelId"/>): one
@@ -90,5 +90,5 @@ public abstract class Allocator : IDisposable
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowBadChannelId(int channelId) =>
-        throw new ArgumentOutOfRangeException(nameof(channelId), channelId, $"channel ids run from 0 to {MaxChannelId}; {int.MaxValue} is reserved for the transports' failure notices.");
+        throw new ArgumentOutOfRangeException(nameof(channelId), channelId, $"channel ids run from 0 to {MaxChannelId}; the ids above are reserved for the transports' heartbeats and failure notices.");
 }

@@ -39,8 +39,11 @@ namespace Timely.Communication;
 ///   naming the peer in the <see cref="WorkerGroup"/> as a failure of that peer's first worker,
 ///   which wakes every local worker; each then throws <see cref="PeerFailedException"/>.
 ///   A process whose own worker failed resets its connections instead of ending them, so its
-///   peers fail too instead of waiting for data that will not come. Keep-alive bounds a silent
-///   host (<see cref="Config.PeerTimeout"/>).
+///   peers fail too instead of waiting for data that will not come.
+/// - Liveness: a send thread whose connection has been quiet for a quarter of
+///   <see cref="Config.PeerTimeout"/> sends a heartbeat frame (<see cref="HeartbeatChannel"/>);
+///   a receive thread that hears nothing at all for the whole timeout fails the peer by name.
+///   Keep-alive alone could not tell: the kernel answers it for a stopped or hung process.
 /// - Shutdown (<see cref="Dispose"/>, after every local worker returned): send threads drain
 ///   their rings, send timely's end of stream and shut down their side; receive threads end
 ///   at the peer's end of stream, however long that takes, unless something fails (then the
@@ -54,7 +57,15 @@ namespace Timely.Communication;
 internal sealed class TcpFabric : IDisposable
 {
     /// <summary>Channel id of the failure notice (see <see cref="FailureNotice"/>); dataflows allocate ids from 0 upwards.</summary>
-    internal const int FailureChannel = Allocator.MaxChannelId + 1;
+    internal const int FailureChannel = int.MaxValue;
+
+    /// <summary>
+    /// Channel id of a heartbeat: a header with no payload that a send thread writes when it
+    /// has sent nothing for a quarter of <see cref="Config.PeerTimeout"/>, so a peer that hears
+    /// nothing for the whole timeout knows this process is stopped or gone, not just quiet
+    /// (TCP keep-alive cannot tell: the kernel answers it for a stopped process).
+    /// </summary>
+    internal const int HeartbeatChannel = int.MaxValue - 1;
 
     /// <summary>Bound on the error text a failure notice carries.</summary>
     private const int FailureTextBytes = 2048;
@@ -65,6 +76,8 @@ internal sealed class TcpFabric : IDisposable
     private readonly int _first;
     private readonly int _spinIterations;
     private readonly TimeSpan _shutdownBound;
+    private readonly TimeSpan _peerTimeout;
+    private readonly TimeSpan _heartbeatInterval;
     private readonly PeerConnection?[] _connections;
     private readonly SpscByteRing[] _local;
     private readonly SpscByteRing[]?[] _toNet;
@@ -99,6 +112,8 @@ internal sealed class TcpFabric : IDisposable
         _first = config.ProcessIndex * config.Threads;
         _spinIterations = config.SpinIterations;
         _shutdownBound = config.ConnectTimeout;
+        _peerTimeout = config.PeerTimeout;
+        _heartbeatInterval = config.PeerTimeout / 4;
         _ownsGroup = group is null;
         Group = group ?? new WorkerGroup(config.Peers);
         _bells = bells ?? Group.Doorbells;
@@ -223,6 +238,9 @@ internal sealed class TcpFabric : IDisposable
         var path = _paths[q]!;
         var bell = path.ThreadBell;
         Func<TcpSendPath, bool> hasWork = p => _stopping || p.HasWork;
+        var heartbeat = new byte[Timely.Bytes.MessageHeader.Size + 1];   // length 0 would read as the end of stream
+        new Timely.Bytes.MessageHeader(HeartbeatChannel, _first, q * _threads, (q + 1) * _threads, 1, 0).WriteTo(heartbeat);
+        var park = IdlePoll < _heartbeatInterval ? IdlePoll : _heartbeatInterval;
         try
         {
             int idle = 0;
@@ -232,6 +250,11 @@ internal sealed class TcpFabric : IDisposable
                 {
                     idle = 0;
                     continue;
+                }
+
+                if (Environment.TickCount64 - path.LastSendTicks >= (long)_heartbeatInterval.TotalMilliseconds && !_stopping)
+                {
+                    path.Send(heartbeat);
                 }
 
                 if (_stopping)
@@ -247,7 +270,7 @@ internal sealed class TcpFabric : IDisposable
                     continue;
                 }
 
-                bell.Park(IdlePoll, hasWork, path);
+                bell.Park(park, hasWork, path);
                 idle = 0;
             }
         }
@@ -271,7 +294,10 @@ internal sealed class TcpFabric : IDisposable
         int w = _threads;
         var writers = _fromNet[q]!.Select(r => new RingWriter(r)).ToArray();
         var touched = new bool[w];
-        using var reader = new FrameReader(connection.Socket, connection.Name, maxMessageBytes, q * w, (q + 1) * w, _first, _first + w);
+        using var reader = new FrameReader(connection.Socket, connection.Name, maxMessageBytes, q * w, (q + 1) * w, _first, _first + w)
+        {
+            SilenceBound = _peerTimeout,
+        };
         try
         {
             while (true)
@@ -296,6 +322,11 @@ internal sealed class TcpFabric : IDisposable
                 {
                     ReportPeerFailure(connection, frame);
                     return;
+                }
+
+                if (header.Channel == HeartbeatChannel)
+                {
+                    continue;   // it arrived, which is all it says
                 }
 
                 for (int t = header.TargetLower; t < header.TargetUpper; t++)

@@ -29,6 +29,8 @@ namespace Timely.Communication;
 ///   which runs without the lock; it is written by the holder before the lock's release.
 /// - The send thread may block (waiting for room on the socket) while it holds the lock;
 ///   workers then only ring it, so no worker ever waits on the network.
+/// - <c>_lastSendTicks</c> (volatile, written by whoever sent) tells the send thread when the
+///   connection has been quiet long enough to need a heartbeat.
 /// </remarks>
 internal sealed class TcpSendPath : IDisposable
 {
@@ -36,6 +38,7 @@ internal sealed class TcpSendPath : IDisposable
     private readonly FrameWriter _writer;
     private int _busy;
     private volatile bool _pending;
+    private long _lastSendTicks = Environment.TickCount64;
 
     public TcpSendPath(SpscByteRing[] rings, PeerConnection connection, int maxFrameBytes)
     {
@@ -48,6 +51,9 @@ internal sealed class TcpSendPath : IDisposable
     public Doorbell ThreadBell { get; } = new();
 
     public PeerConnection Connection { get; }
+
+    /// <summary><see cref="Environment.TickCount64"/> when bytes last went to the socket (worker or send thread).</summary>
+    public long LastSendTicks => Volatile.Read(ref _lastSendTicks);
 
     /// <summary>Set when a worker's inline send failed (the send thread reports it by name).</summary>
     public Exception? InlineFailure { get; private set; }
@@ -99,14 +105,21 @@ internal sealed class TcpSendPath : IDisposable
                 return false;
             }
 
+            bool any = false;
             while (reader.TryRead(out _, out ReadOnlySpan<byte> frame))
             {
                 _writer.Append(frame);
+                any = true;
             }
 
             reader.ReleaseRead();
             bool sent = _writer.TryFlush();
             _pending = !sent;
+            if (any)
+            {
+                Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+            }
+
             return sent;
         }
         catch (TcpTransportException e)
@@ -152,7 +165,29 @@ internal sealed class TcpSendPath : IDisposable
 
             _writer.Flush();
             _pending = false;
+            if (any)
+            {
+                Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+            }
+
             return any;
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>Send thread: sends <paramref name="frame"/> (a heartbeat) now, after whatever is queued.</summary>
+    /// <exception cref="TcpTransportException">The connection broke.</exception>
+    public void Send(ReadOnlySpan<byte> frame)
+    {
+        Acquire();
+        try
+        {
+            _writer.Append(frame);
+            _writer.Flush();
+            Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
         }
         finally
         {
