@@ -31,20 +31,7 @@ public sealed class AutoTransportTests : IDisposable
             () =>
             {
                 var mine = config with { ProcessIndex = p, HostIdentity = twoHosts ? $"host-{p}" : "one-host" };
-                using var guards = Workers.Initialize(mine, allocator =>
-                {
-                    var (senders, receiver) = allocator.Allocate<string>(0);
-                    for (int t = 0; t < senders.Length; t++)
-                    {
-                        string? greeting = $"hello {t} from {allocator.Index}";
-                        senders[t].Push(ref greeting);
-                        senders[t].Done();
-                    }
-
-                    var got = new List<string>();
-                    WorkerRun.ReceiveExactly(allocator, receiver, allocator.Peers, got.Add);
-                    return string.Join(";", got.Order(StringComparer.Ordinal));
-                });
+                using var guards = Workers.Initialize(mine, Greet);
                 var results = guards.Join();
                 return (Tcp: guards.Shared is TcpFabric, Results: results);
             },
@@ -82,20 +69,7 @@ public sealed class AutoTransportTests : IDisposable
             () =>
             {
                 var mine = config with { ProcessIndex = p, HostIdentity = p < 2 ? "host-a" : "host-b" };
-                using var guards = Workers.Initialize(mine, allocator =>
-                {
-                    var (senders, receiver) = allocator.Allocate<string>(0);
-                    for (int t = 0; t < senders.Length; t++)
-                    {
-                        string? greeting = $"hello {t} from {allocator.Index}";
-                        senders[t].Push(ref greeting);
-                        senders[t].Done();
-                    }
-
-                    var got = new List<string>();
-                    WorkerRun.ReceiveExactly(allocator, receiver, allocator.Peers, got.Add);
-                    return string.Join(";", got.Order(StringComparer.Ordinal));
-                });
+                using var guards = Workers.Initialize(mine, Greet);
                 string transport = guards.Shared switch
                 {
                     AutoFabric auto => $"mixed {string.Join(",", auto.HostGroup)} in {auto.Job.Path}",
@@ -116,5 +90,21 @@ public sealed class AutoTransportTests : IDisposable
         }
 
         Assert.False(Directory.Exists(hostA), "the host group's job directory outlived the job");
+    }
+
+    /// <summary>Every worker greets every worker; returns the greetings this one got, sorted and joined.</summary>
+    private static string Greet(Allocator allocator)
+    {
+        var (senders, receiver) = allocator.Allocate<string>(0);
+        for (int t = 0; t < senders.Length; t++)
+        {
+            string? greeting = $"hello {t} from {allocator.Index}";
+            senders[t].Push(ref greeting);
+            senders[t].Done();
+        }
+
+        var got = new List<string>();
+        WorkerRun.ReceiveExactly(allocator, receiver, allocator.Peers, got.Add);
+        return string.Join(";", got.Order(StringComparer.Ordinal));
     }
 }
