@@ -19,7 +19,7 @@ public sealed class CommunicationOptions
     public Option<string?> HostId { get; } = new("--host-id") { Description = "This host's identity for --transport auto (default: machine name)." };
     public Option<bool> Pin { get; } = new("--pin") { Description = "Pin each worker thread to its own core (Linux)." };
     public Option<string?> Cores { get; } = new("--cores") { Description = "Comma-separated cores for --pin (default: worker index modulo cores)." };
-    public Option<int?> RingBytes { get; } = new("--ring-bytes") { Description = $"Byte-ring capacity per worker pair, a power of two (default {Config.DefaultRingBytes})." };
+    public Option<int?> RingBytes { get; } = new("--ring-bytes") { Description = "Byte-ring capacity per ordered pair of workers, a power of two, at least 4096. Default: the largest power of two <= 64 MiB / P^2 within 4 KiB..1 MiB, P = workers in the job (-w x -n; the same in every process): 1 MiB up to 8 workers, 16 KiB at 64. Ring memory: -z, w^2 rings; shm/auto, P_h^2 rings per host of P_h workers (in-process and mapped together); tcp, w^2 + 2w(n-1) per process. So at most 64 MiB by default up to P = 128." };
     public Option<int?> Spin { get; } = new("--spin") { Description = $"Polls an idle worker makes before it parks (default {Config.DefaultSpinIterations})." };
     public Option<string?> Job { get; } = new("--job") { Description = "Shared-memory job name shared by the processes of one run (default: derived from the address list); files in <shm-dir>/timely-<job>." };
     public Option<string?> ShmDir { get; } = new("--shm-dir") { Description = "Where shared-memory job directories are created (default /dev/shm)." };

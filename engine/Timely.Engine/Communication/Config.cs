@@ -12,8 +12,19 @@ namespace Timely.Communication;
 /// </remarks>
 public sealed record Config
 {
-    /// <summary>Default per-pair byte-ring capacity for ProcessBinary and shared memory: 1 MiB.</summary>
+    /// <summary>Largest per-pair byte-ring capacity the default gives (few workers): 1 MiB.</summary>
     public const int DefaultRingBytes = 1 << 20;
+
+    /// <summary>
+    /// What the default ring size keeps a job's rings within, all processes together, up to
+    /// 128 workers: 64 MiB (see <see cref="DerivedRingBytes"/>).
+    /// </summary>
+    public const long DefaultRingBudgetBytes = 64L << 20;
+
+    /// <summary>Smallest ring capacity (<c>--ring-bytes</c>' lower bound, and the floor of the default).</summary>
+    public const int MinRingBytes = 4096;
+
+    private readonly int? _ringBytes;
 
     /// <summary>Default number of polls an idle worker spins before it sleeps.</summary>
     public const int DefaultSpinIterations = 200;
@@ -61,8 +72,16 @@ public sealed record Config
     /// <summary>Polls of its queues an idle worker makes before it parks on its doorbell.</summary>
     public int SpinIterations { get; init; } = DefaultSpinIterations;
 
-    /// <summary>Capacity of each byte ring (ProcessBinary, shared memory); a power of two.</summary>
-    public int RingBytes { get; init; } = DefaultRingBytes;
+    /// <summary>
+    /// Capacity of each byte ring (ProcessBinary, shared memory, TCP's in-process rings); a
+    /// power of two. Unless set, <see cref="DerivedRingBytes"/> of <see cref="Peers"/>: derived
+    /// from what every process of a job is given alike, so all of them size their rings the same.
+    /// </summary>
+    public int RingBytes
+    {
+        get => _ringBytes ?? DerivedRingBytes(Peers);
+        init => _ringBytes = value;
+    }
 
     /// <summary>Default bound on a cluster's rendezvous (<c>--connect-timeout</c>).</summary>
     public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(30);
@@ -114,6 +133,22 @@ public sealed record Config
 
     /// <summary>Total workers in the computation.</summary>
     public int Peers => Threads * Processes;
+
+    /// <summary>
+    /// The default ring capacity for a job of <paramref name="workers"/> workers (all
+    /// processes): the largest power of two at most <see cref="DefaultRingBudgetBytes"/> /
+    /// workers², within <see cref="MinRingBytes"/>..<see cref="DefaultRingBytes"/>. A job
+    /// has at most one ring per ordered pair of workers, so its rings take at most
+    /// workers² × this: 64 MiB up to 128 workers (1 MiB rings up to 8 workers, 16 KiB at 64),
+    /// and workers² × 4 KiB beyond.
+    /// </summary>
+    public static int DerivedRingBytes(int workers)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
+        long perRing = DefaultRingBudgetBytes / ((long)workers * workers);
+        long powerOfTwo = 1L << System.Numerics.BitOperations.Log2((ulong)perRing);   // the largest at most perRing (perRing 0: 1)
+        return (int)Math.Clamp(powerOfTwo, MinRingBytes, DefaultRingBytes);
+    }
 
     /// <summary>One worker, no communication.</summary>
     public static Config Thread => new(CommunicationKind.Thread, 1);
@@ -168,7 +203,8 @@ public sealed record Config
     {
         ArgumentNullException.ThrowIfNull(args);
         remaining = new List<string>();
-        int threads = 1, process = 0, processes = 1, spin = DefaultSpinIterations, ringBytes = DefaultRingBytes;
+        int threads = 1, process = 0, processes = 1, spin = DefaultSpinIterations;
+        int? ringBytes = null;
         string? hostfile = null, job = null, shmDirectory = null;
         TimeSpan connectTimeout = DefaultConnectTimeout, peerTimeout = DefaultPeerTimeout;
         bool zerocopy = false, pin = false;
@@ -225,11 +261,13 @@ public sealed record Config
                     transport = ParseTransport(Value(it, name, inline));
                     break;
                 case "--ring-bytes":
-                    ringBytes = ParseInt(name, Value(it, name, inline), 4096, 1 << 30);
-                    if ((ringBytes & (ringBytes - 1)) != 0)
+                    int ring = ParseInt(name, Value(it, name, inline), MinRingBytes, 1 << 30);
+                    if ((ring & (ring - 1)) != 0)
                     {
-                        throw new ConfigException($"--ring-bytes: {ringBytes} is not a power of two.");
+                        throw new ConfigException($"--ring-bytes: {ring} is not a power of two.");
                     }
+
+                    ringBytes = ring;
 
                     break;
                 case "--job":
@@ -279,12 +317,16 @@ public sealed record Config
             config = Thread;
         }
 
+        if (ringBytes is { } given)
+        {
+            config = config with { RingBytes = given };
+        }
+
         return config with
         {
             Pin = pin,
             Cores = cores,
             SpinIterations = spin,
-            RingBytes = ringBytes,
             JobName = job,
             ShmDirectory = shmDirectory,
             ConnectTimeout = connectTimeout,

@@ -6,7 +6,9 @@ namespace Timely.Communication;
 /// The rings of a <see cref="CommunicationKind.ProcessBinary"/> computation: one SPSC byte
 /// ring per ordered pair of workers (self included: every message takes the serialized
 /// path, as it would between processes), in native memory. Freed when the guards are
-/// disposed, after every worker has stopped.
+/// disposed, after every worker has stopped. With the default ring size
+/// (<see cref="Config.DerivedRingBytes"/>) that is at most 64 MiB of data area up to 128
+/// workers; with an explicit one, workers² × <see cref="Config.RingBytes"/>.
 /// </summary>
 internal sealed class ProcessBinaryFabric : IDisposable
 {
@@ -23,6 +25,12 @@ internal sealed class ProcessBinaryFabric : IDisposable
     }
 
     public WorkerGroup Group { get; }
+
+    /// <summary>Data-area bytes of all rings (what the workers' messages can occupy).</summary>
+    public long RingCapacityBytes => _rings.Sum(r => (long)r.Capacity);
+
+    /// <summary>Native bytes the rings hold, their counters included.</summary>
+    public long RingRegionBytes => _rings.Sum(r => r.Region.Length);
 
     public BinaryAllocator[] CreateAllocators(int spinIterations)
     {
