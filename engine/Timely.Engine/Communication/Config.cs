@@ -350,7 +350,7 @@ public sealed record Config
     {
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
         {
-            throw new ConfigException($"{name}: '{text}' is not an integer.");
+            throw new ConfigException($"{name}: '{text}' is not an integer ({min}..{max}).");
         }
 
         if (value < min || value > max)
@@ -365,7 +365,7 @@ public sealed record Config
     {
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || double.IsNaN(seconds))
         {
-            throw new ConfigException($"{name}: '{text}' is not a number of seconds.");
+            throw new ConfigException(string.Create(CultureInfo.InvariantCulture, $"{name}: '{text}' is not a number of seconds (0, {MaxTimeoutSeconds}]."));
         }
 
         if (seconds <= 0 || seconds > MaxTimeoutSeconds)
@@ -432,11 +432,6 @@ public sealed record Config
             throw new ConfigException($"-h/--hostfile: cannot read '{path}': {e.Message}", e);
         }
 
-        if (lines.Length < processes)
-        {
-            throw new ConfigException($"-h/--hostfile: '{path}' lists {lines.Length} addresses but -n/--processes is {processes}.");
-        }
-
         foreach (var (line, number) in lines)
         {
             int colon = line.LastIndexOf(':');
@@ -444,6 +439,11 @@ public sealed record Config
             {
                 throw new ConfigException($"-h/--hostfile: line {number} of '{path}' is '{Printable(line)}', not host:port (port 1..65535).");
             }
+        }
+
+        if (lines.Length < processes)
+        {
+            throw new ConfigException($"-h/--hostfile: '{path}' lists {lines.Length} addresses but -n/--processes is {processes}.");
         }
 
         return lines[..Math.Max(processes, 1)].Select(l => l.Text).ToArray();
