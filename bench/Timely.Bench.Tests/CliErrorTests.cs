@@ -16,6 +16,7 @@ namespace Timely.Bench.Tests;
 public sealed partial class CliErrorTests : IDisposable
 {
     private const int SigTerm = 15;
+    private const int SigStop = 19;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     // What a two-process shm job directory holds once both processes joined: each one's file and both rings.
@@ -167,10 +168,7 @@ public sealed partial class CliErrorTests : IDisposable
     [Fact]
     public void The_launcher_forwards_SIGTERM_and_exits_only_after_its_children()
     {
-        using var launcher = TimelyChild.Start(["barrier", "100000000", "-n", "2", "--transport", "shm", "--shm-dir", _dir]);
-        WaitUntil(() => Directory.GetDirectories(_dir, "timely-*").SingleOrDefault() is { } job && File.Exists(Path.Combine(job, "proc-0")) && File.Exists(Path.Combine(job, "proc-1")), "both children joined the shm job");
-        int[] children = File.ReadAllText($"/proc/{launcher.Id}/task/{launcher.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
-        Assert.Equal(2, children.Length);
+        using var launcher = StartLaunchedPair(out int[] children);
 
         launcher.Signal(SigTerm);
         var (code, _, stderr) = launcher.WaitForExit(Deadline);
@@ -178,6 +176,34 @@ public sealed partial class CliErrorTests : IDisposable
         Assert.True(code != 0, "a launcher stopped by SIGTERM reports it");
         Assert.All(children, pid => Assert.False(ProcessLiveness.IsAlive(pid), $"child {pid} outlived its launcher; stderr: {string.Join(" | ", stderr)}"));
         Assert.DoesNotContain(stderr, l => StackFrame().IsMatch(l));
+    }
+
+    [Fact]
+    public void Children_that_do_not_act_on_the_forwarded_SIGTERM_are_killed_after_the_grace()
+    {
+        using var launcher = StartLaunchedPair(out int[] children);
+
+        // Stopped processes leave SIGTERM pending: only the launcher's SIGKILL ends them.
+        foreach (int pid in children)
+        {
+            TimelyChild.Signal(pid, SigStop);
+        }
+
+        launcher.Signal(SigTerm);
+        var (code, _, stderr) = launcher.WaitForExit(Deadline);
+
+        Assert.True(code != 0, "a launcher stopped by SIGTERM reports it");
+        Assert.All(children, pid => Assert.False(ProcessLiveness.IsAlive(pid), $"child {pid} outlived its launcher; stderr: {string.Join(" | ", stderr)}"));
+    }
+
+    /// <summary>A launcher of a long two-process shm barrier, once both children joined; <paramref name="children"/> are their PIDs.</summary>
+    private TimelyChild StartLaunchedPair(out int[] children)
+    {
+        var launcher = TimelyChild.Start(["barrier", "100000000", "-n", "2", "--transport", "shm", "--shm-dir", _dir]);
+        WaitUntil(() => Directory.GetDirectories(_dir, "timely-*").SingleOrDefault() is { } job && File.Exists(Path.Combine(job, "proc-0")) && File.Exists(Path.Combine(job, "proc-1")), "both children joined the shm job");
+        children = File.ReadAllText($"/proc/{launcher.Id}/task/{launcher.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+        Assert.Equal(2, children.Length);
+        return launcher;
     }
 
     private static void AssertOneError(string[] stderr, string start)

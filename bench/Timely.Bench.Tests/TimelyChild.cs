@@ -72,7 +72,10 @@ internal sealed class TimelyChild : IDisposable
     }
 
     /// <summary>Sends <paramref name="signal"/> (kill(2) numbering) to this child.</summary>
-    public void Signal(int signal) => Assert.Equal(0, SendSignal(_process.Id, signal));
+    public void Signal(int signal) => Signal(_process.Id, signal);
+
+    /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>: only to a process the test started, or one its child started.</summary>
+    public static void Signal(int pid, int signal) => Assert.Equal(0, SendSignal(pid, signal));
 
     public void Dispose()
     {

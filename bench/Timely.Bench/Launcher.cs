@@ -117,7 +117,8 @@ public static class Launcher
         // Design: the signal handlers run on the runtime's signal thread while this thread
         // starts and supervises the children. Both touch the child list and the stop flag
         // under the gate only: a handler signals the children started so far, and a child is
-        // not started once a stop was asked for. The handler only sends signals; the children
+        // not started once a stop was asked for. The handler only sends signals (and arms a
+        // timer that SIGKILLs, under the gate, whoever still runs after StopGrace); the children
         // exit on them and Supervise, on this thread, sees them go and ends the run.
         var stopped = new StopFlag();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Forward(c, SigTerm, children, gate, stopped));
@@ -182,6 +183,7 @@ public static class Launcher
         {
             lock (gate)
             {
+                stopped.Escalation?.Dispose();
                 foreach (var child in children)
                 {
                     KillIfRunning(child);
@@ -247,10 +249,27 @@ public static class Launcher
         context.Cancel = true;
         lock (gate)
         {
-            stopped.IsSet = true;
+            if (!stopped.IsSet)
+            {
+                stopped.IsSet = true;
+                stopped.Escalation = new Timer(_ => KillAll(children, gate), null, StopGrace, Timeout.InfiniteTimeSpan);
+            }
+
             foreach (var child in children)
             {
                 Signal(child, signal);
+            }
+        }
+    }
+
+    /// <summary>SIGKILLs every child still running: they had <see cref="StopGrace"/> to act on the forwarded signal.</summary>
+    private static void KillAll(List<Process> children, object gate)
+    {
+        lock (gate)
+        {
+            foreach (var child in children)
+            {
+                KillIfRunning(child);
             }
         }
     }
@@ -261,10 +280,18 @@ public static class Launcher
         // Only started, not yet disposed children get here (they leave the list under the gate
         // before they are disposed), so HasExited cannot throw. kill fails only with ESRCH
         // when the child exited since the check: nothing left to stop.
-        if (!child.HasExited)
+        if (child.HasExited)
         {
-            _ = SendSignal(child.Id, signal);
+            return;
         }
+
+        if (OperatingSystem.IsWindows())
+        {
+            KillIfRunning(child);   // no kill(2): stop it outright
+            return;
+        }
+
+        _ = SendSignal(child.Id, signal);
     }
 
     /// <summary>SIGKILLs a child this launcher started; false when it had already exited.</summary>
@@ -305,9 +332,11 @@ public static class Launcher
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int SendSignal(int pid, int signal);
 
-    /// <summary>Whether the launcher was asked to stop (SIGTERM/SIGINT); read and written under the launcher's gate.</summary>
+    /// <summary>Whether the launcher was asked to stop (SIGTERM/SIGINT), and the timer that then SIGKILLs stragglers; used under the launcher's gate.</summary>
     private sealed class StopFlag
     {
         public bool IsSet { get; set; }
+
+        public Timer? Escalation { get; set; }
     }
 }
