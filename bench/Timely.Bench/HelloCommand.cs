@@ -14,7 +14,11 @@ public static class HelloCommand
         var options = new CommunicationOptions();
         var command = new Command("hello", "timely_communication's example: every worker greets every worker; prints what each receives and each worker's result.");
         options.AddTo(command);
-        command.SetAction(result => Run(options.ToConfig(result), Console.Out));
+        command.SetAction(result =>
+        {
+            var config = options.ToConfig(result);
+            return Cli.Run(() => Run(config, Console.Out));
+        });
         return command;
     }
 

@@ -1,13 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Timely.Bench;
 
 /// <summary>
 /// <c>timely &lt;command&gt; ... -n N</c> without <c>-p</c>: starts the N processes of a local
 /// cluster itself, each the same command line plus <c>-p i --job &lt;one name&gt;</c>, streams
-/// their output prefixed <c>[p&lt;i&gt;]</c>, and returns the first non-zero exit code, killing
-/// the other children (by the PIDs it started) as soon as one fails.
+/// their output, and returns the first non-zero exit code, stopping the other children (by the
+/// PIDs it started) as soon as one fails. A child's stdout line that is a JSON object (starts
+/// with <c>{</c>) goes to stdout as it is, so <c>--json</c> output stays machine-readable;
+/// every other line goes to stderr prefixed <c>[p&lt;i&gt;]</c>. SIGTERM and SIGINT are
+/// forwarded to the children, and the launcher waits for them to exit so they can clean up.
 /// </summary>
 /// <remarks>
 /// The rule: launch when <c>-n/--processes</c> is above 1 and neither <c>-p/--process</c> nor
@@ -18,6 +22,12 @@ public static class Launcher
 {
     /// <summary>Environment variable a child finds its launcher's pid in.</summary>
     public const string LauncherPidVariable = "TIMELY_LAUNCHER_PID";
+
+    /// <summary>How long children asked to stop (SIGTERM) get to clean up before they are SIGKILLed.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    private const int SigInt = 2;
+    private const int SigTerm = 15;
 
     /// <summary>
     /// In a child: exits the process (code 3) once its launcher is gone, checked every half
@@ -82,11 +92,16 @@ public static class Launcher
         return processes > 1 && !processGiven && !hostfile && args.Count > 0 && !args[0].StartsWith('-');
     }
 
-    /// <summary>Runs <paramref name="processes"/> children and relays their output to <paramref name="output"/>; returns the exit code.</summary>
-    public static int Run(IReadOnlyList<string> args, int processes, TextWriter output)
+    /// <summary>
+    /// Runs <paramref name="processes"/> children; relays their JSON lines to
+    /// <paramref name="output"/> and every other line to <paramref name="error"/>; returns the
+    /// first non-zero exit code.
+    /// </summary>
+    public static int Run(IReadOnlyList<string> args, int processes, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
         var extra = new List<string>();
         if (!args.Any(a => a == "--job" || a.StartsWith("--job=", StringComparison.Ordinal)))
         {
@@ -97,7 +112,17 @@ public static class Launcher
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this executable is unknown.");
         bool viaDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
         var gate = new object();
-        var children = new Process[processes];
+        var children = new List<Process>();
+
+        // Design: the signal handlers run on the runtime's signal thread while this thread
+        // starts and supervises the children. Both touch the child list and the stop flag
+        // under the gate only: a handler signals the children started so far, and a child is
+        // not started once a stop was asked for. The handler only sends signals (and arms a
+        // timer that SIGKILLs, under the gate, whoever still runs after StopGrace); the children
+        // exit on them and Supervise, on this thread, sees them go and ends the run.
+        var stopped = new StopFlag();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Forward(c, SigTerm, children, gate, stopped));
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Forward(c, SigInt, children, gate, stopped));
         try
         {
             for (int i = 0; i < processes; i++)
@@ -128,30 +153,51 @@ public static class Launcher
 
                 string prefix = $"[p{i}] ";
                 var child = new Process { StartInfo = start };
-                child.OutputDataReceived += (_, e) => Relay(output, gate, prefix, e.Data);
-                child.ErrorDataReceived += (_, e) => Relay(Console.Error, gate, prefix, e.Data);
-                child.Start();
-                children[i] = child;
+                child.OutputDataReceived += (_, e) => Relay(IsJson(e.Data) ? output : error, gate, IsJson(e.Data) ? "" : prefix, e.Data);
+                child.ErrorDataReceived += (_, e) => Relay(error, gate, prefix, e.Data);
+                lock (gate)
+                {
+                    if (stopped.IsSet)
+                    {
+                        child.Dispose();
+                        break;
+                    }
+
+                    child.Start();
+                    children.Add(child);
+                }
+
                 child.BeginOutputReadLine();
                 child.BeginErrorReadLine();
             }
 
-            return Supervise(children, output, gate);
+            Process[] started;
+            lock (gate)
+            {
+                started = [.. children];
+            }
+
+            return Supervise(started, error, gate);
         }
         finally
         {
-            foreach (var child in children)
+            lock (gate)
             {
-                if (child is not null)
+                stopped.Escalation?.Dispose();
+                foreach (var child in children)
                 {
                     KillIfRunning(child);
                     child.Dispose();
                 }
+
+                children.Clear();
             }
         }
     }
 
-    private static int Supervise(Process[] children, TextWriter output, object gate)
+    private static bool IsJson(string? line) => line is ['{', ..];
+
+    private static int Supervise(Process[] children, TextWriter error, object gate)
     {
         var waits = children.Select(c => c.WaitForExitAsync()).ToList();
         var pending = Enumerable.Range(0, children.Length).ToList();
@@ -168,17 +214,84 @@ public static class Launcher
                 exit = code;
                 lock (gate)
                 {
-                    output.WriteLine($"[launcher] process {index} (pid {children[index].Id}) exited with {code}; stopping the others.");
+                    error.WriteLine($"[launcher] process {index} (pid {children[index].Id}) exited with {code}; stopping the others.");
                 }
 
-                foreach (int other in pending)
-                {
-                    KillIfRunning(children[other]);
-                }
+                Stop(pending.Select(i => children[i]).ToList());
             }
         }
 
         return exit;
+    }
+
+    /// <summary>Asks <paramref name="children"/> to stop (SIGTERM) so they can clean up, and SIGKILLs those still running after <see cref="StopGrace"/>.</summary>
+    private static void Stop(List<Process> children)
+    {
+        foreach (var child in children)
+        {
+            Signal(child, SigTerm);
+        }
+
+        var clock = Stopwatch.StartNew();
+        foreach (var child in children)
+        {
+            var left = StopGrace - clock.Elapsed;
+            if (left <= TimeSpan.Zero || !child.WaitForExit(left))
+            {
+                KillIfRunning(child);
+            }
+        }
+    }
+
+    private static void Forward(PosixSignalContext context, int signal, List<Process> children, object gate, StopFlag stopped)
+    {
+        // Not the default (exit now): the launcher stays until its children, which stop on the signal, have exited.
+        context.Cancel = true;
+        lock (gate)
+        {
+            if (!stopped.IsSet)
+            {
+                stopped.IsSet = true;
+                stopped.Escalation = new Timer(_ => KillAll(children, gate), null, StopGrace, Timeout.InfiniteTimeSpan);
+            }
+
+            foreach (var child in children)
+            {
+                Signal(child, signal);
+            }
+        }
+    }
+
+    /// <summary>SIGKILLs every child still running: they had <see cref="StopGrace"/> to act on the forwarded signal.</summary>
+    private static void KillAll(List<Process> children, object gate)
+    {
+        lock (gate)
+        {
+            foreach (var child in children)
+            {
+                KillIfRunning(child);
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to a child this launcher started, unless it has exited.</summary>
+    private static void Signal(Process child, int signal)
+    {
+        // Only started, not yet disposed children get here (they leave the list under the gate
+        // before they are disposed), so HasExited cannot throw. kill fails only with ESRCH
+        // when the child exited since the check: nothing left to stop.
+        if (child.HasExited)
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            KillIfRunning(child);   // no kill(2): stop it outright
+            return;
+        }
+
+        _ = SendSignal(child.Id, signal);
     }
 
     /// <summary>SIGKILLs a child this launcher started; false when it had already exited.</summary>
@@ -211,5 +324,19 @@ public static class Launcher
         {
             writer.WriteLine(prefix + line);
         }
+    }
+
+    // DllImport rather than LibraryImport: the generated stub needs unsafe code, which this
+    // project does not allow; kill(2) takes and returns plain ints.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int SendSignal(int pid, int signal);
+
+    /// <summary>Whether the launcher was asked to stop (SIGTERM/SIGINT), and the timer that then SIGKILLs stragglers; used under the launcher's gate.</summary>
+    private sealed class StopFlag
+    {
+        public bool IsSet { get; set; }
+
+        public Timer? Escalation { get; set; }
     }
 }

@@ -25,23 +25,27 @@ public static class NetBenchCommand
     private const int Stream = 1;
     private const int Ack = 2;
 
+    // Largest --sizes entry: 64 MiB, well inside the default --max-message-bytes.
+    private const int MaxSize = 64 << 20;
+
     public static Command Create()
     {
         var options = new CommunicationOptions();
         var sizes = new Option<string>("--sizes") { Description = "Comma-separated message sizes in bytes.", DefaultValueFactory = _ => "64,65536" };
-        var rounds = new Option<int>("--rounds") { Description = "Round trips per size.", DefaultValueFactory = _ => 20000 };
-        var streamBytes = new Option<long>("--stream-bytes") { Description = "Bytes streamed per size (at least 1000 messages).", DefaultValueFactory = _ => 256L << 20 };
+        var rounds = new Option<int>("--rounds") { Description = "Round trips per size, 1 or more.", DefaultValueFactory = _ => 20000, CustomParser = Cli.IntegerIn("--rounds", 1, int.MaxValue) };
+        var streamBytes = new Option<long>("--stream-bytes") { Description = "Bytes streamed per size (at least 1000 messages), 1 or more.", DefaultValueFactory = _ => 256L << 20, CustomParser = Cli.IntegerIn("--stream-bytes", 1L, long.MaxValue) };
         var command = new Command("netbench", "Two processes: round trip and streaming for raw sockets and the cluster transport, in one run (-n 2 -p 0|1 --transport tcp).");
         options.AddTo(command);
         command.Options.Add(sizes);
         command.Options.Add(rounds);
         command.Options.Add(streamBytes);
-        command.SetAction(result => Run(
-            options.ToConfig(result),
-            result.GetValue(sizes)!.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
-            result.GetValue(rounds),
-            result.GetValue(streamBytes),
-            Console.Out));
+        command.SetAction(result =>
+        {
+            var config = options.ToConfig(result);
+            CheckShape(config);
+            int[] sizeList = ParseSizes(result.GetValue(sizes)!);
+            return Cli.Run(() => Run(config, sizeList, result.GetValue(rounds), result.GetValue(streamBytes), Console.Out));
+        });
         return command;
     }
 
@@ -50,10 +54,7 @@ public static class NetBenchCommand
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(sizes);
         ArgumentNullException.ThrowIfNull(output);
-        if (config.Kind != CommunicationKind.Cluster || config.Processes != 2 || config.Threads != 1)
-        {
-            throw new ConfigException("netbench: run two processes of one worker: -n 2 -p 0|1 (-w 1).");
-        }
+        CheckShape(config);
 
         bool leader = config.ProcessIndex == 0;
         var (raw, rawAsync) = RawBaseline(config, sizes, rounds, streamBytes);
@@ -83,6 +84,31 @@ public static class NetBenchCommand
     }
 
     private readonly record struct Figures(double RttMedianUs, double StreamMBps, double MessagesPerSecond, double AllocPerMessage, double AllocPerRoundTrip = 0);
+
+    private static void CheckShape(Config config)
+    {
+        if (config.Kind != CommunicationKind.Cluster || config.Processes != 2 || config.Threads != 1)
+        {
+            throw new ConfigException("netbench: run two processes of one worker: -n 2 -p 0|1 (-w 1).");
+        }
+    }
+
+    /// <summary>The <c>--sizes</c> list: comma-separated message sizes, each 1..<see cref="MaxSize"/> bytes.</summary>
+    private static int[] ParseSizes(string text)
+    {
+        var sizes = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size < 1 || size > MaxSize)
+            {
+                throw new ConfigException($"--sizes: '{part}' is not a message size in 1..{MaxSize} bytes.");
+            }
+
+            sizes.Add(size);
+        }
+
+        return sizes.Count > 0 ? [.. sizes] : throw new ConfigException($"--sizes: the list is empty; give sizes in 1..{MaxSize} bytes, comma-separated.");
+    }
 
     private static int MessagesFor(long streamBytes, int size) => (int)Math.Max(1000, streamBytes / size);
 

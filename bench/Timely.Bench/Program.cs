@@ -9,14 +9,47 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        var root = CreateRoot();
         if (Launcher.ShouldLaunch(args, out int processes))
         {
-            return Launcher.Run(args, processes, Console.Out);
+            return Launch(root, args, processes);
         }
 
         Launcher.WatchLauncher();
+        return Cli.Invoke(root, args, Console.Error);
+    }
 
-        var root = new RootCommand("timely: Timely.Native's workloads, examples and tools. Communication flags follow timely's (-w, -n, -p, -h for the hostfile); help is --help or -?.");
+    /// <summary>
+    /// Checks the command line as its first process would read it, so a bad one is refused
+    /// here, once, rather than by each child; then runs the processes.
+    /// </summary>
+    private static int Launch(RootCommand root, string[] args, int processes)
+    {
+        var first = root.Parse([.. args, "-p", "0"]);
+        if (Cli.ParseFailure(first, Console.Error) is { } refused)
+        {
+            return refused;
+        }
+
+        if (first.Action is HelpAction)
+        {
+            return first.Invoke();
+        }
+
+        try
+        {
+            CommunicationOptions.ConfigOf(first);
+            return Cli.Run(() => Launcher.Run(args, processes, Console.Out, Console.Error));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Cli.Report(e, Cli.IsVerbose(args), Console.Error, first.CommandResult.Command);
+        }
+    }
+
+    private static RootCommand CreateRoot()
+    {
+        var root = new RootCommand($"timely: Timely.Native's workloads, examples and tools. Communication flags follow timely's (-w, -n, -p, -h for the hostfile); help is --help or -?. Errors: a usage error prints 'timely: error: <message>' and exits 2, a failed run prints 'timely: <message>' and exits 1; --verbose or {Cli.VerboseVariable}=1 adds the stack trace.");
         // timely uses -h for the hostfile, so help answers to --help and -? only.
         for (int i = root.Options.Count - 1; i >= 0; i--)
         {
@@ -27,6 +60,7 @@ public static class Program
         }
 
         root.Options.Add(new HelpOption("--help", "-?"));
+        root.Options.Add(Cli.Verbose);
         root.Subcommands.Add(HelloCommand.Create());
         root.Subcommands.Add(ShmBenchCommand.Create());
         root.Subcommands.Add(NetBenchCommand.Create());
@@ -42,15 +76,6 @@ public static class Program
 
         root.Subcommands.Add(Suite.SuiteCommand.Create());
         root.Subcommands.Add(Suite.CountersProbeCommand.Create());
-
-        try
-        {
-            return root.Parse(args).Invoke();
-        }
-        catch (ConfigException e)
-        {
-            Console.Error.WriteLine($"timely: {e.Message}");
-            return 2;
-        }
+        return root;
     }
 }

@@ -29,9 +29,9 @@ public static class ShmBenchCommand
 
     public static Command Create()
     {
-        var rounds = new Option<int>("--rounds") { Description = "Round trips per batch.", DefaultValueFactory = _ => 20_000 };
-        var messages = new Option<int>("--messages") { Description = "Messages per one-way throughput batch.", DefaultValueFactory = _ => 2_000_000 };
-        var batches = new Option<int>("--batches") { Description = "Batches per measurement (the median is reported).", DefaultValueFactory = _ => 7 };
+        var rounds = new Option<int>("--rounds") { Description = "Round trips per batch.", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntegerIn("--rounds", 1, int.MaxValue) };
+        var messages = new Option<int>("--messages") { Description = "Messages per one-way throughput batch.", DefaultValueFactory = _ => 2_000_000, CustomParser = Cli.IntegerIn("--messages", 1, int.MaxValue) };
+        var batches = new Option<int>("--batches") { Description = "Batches per measurement (the median is reported).", DefaultValueFactory = _ => 7, CustomParser = Cli.IntegerIn("--batches", 1, int.MaxValue) };
         var pin = new Option<bool>("--pin") { Description = "Pin this process to core 0 and the partner to core 1 (Linux)." };
         var partner = new Option<string?>("--partner") { Description = "Internal: run as the partner process over this directory.", Hidden = true };
         var command = new Command("shm-bench", "Round trip and one-way throughput of 64-byte messages between two processes: shm rings vs a cache-line ping-pong floor, loopback TCP and a Unix domain socket.");
@@ -43,7 +43,7 @@ public static class ShmBenchCommand
         command.SetAction(result =>
         {
             var settings = new Settings(result.GetValue(rounds), result.GetValue(messages), result.GetValue(batches), result.GetValue(pin));
-            return result.GetValue(partner) is { } directory ? RunPartner(directory, settings) : RunLeader(settings, Console.Out);
+            return Cli.Run(() => result.GetValue(partner) is { } directory ? RunPartner(directory, settings) : RunLeader(settings, Console.Out));
         });
         return command;
     }

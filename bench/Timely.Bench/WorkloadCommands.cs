@@ -9,7 +9,8 @@ namespace Timely.Bench;
 /// <summary>
 /// <c>timely pingpong ITER ELEMS</c>, <c>timely exchange BATCH ROUNDS</c>, <c>timely barrier ITER</c>:
 /// timely's examples with the same arguments and meaning, so figures compare one to one.
-/// Each worker prints <c>&lt;elapsed&gt;\tworker &lt;i&gt; complete</c>; <c>--json</c> adds one summary line.
+/// Each worker prints <c>&lt;elapsed&gt;\tworker &lt;i&gt; complete</c>; with <c>--json</c> those lines go to
+/// stderr and stdout holds only the one JSON summary line.
 /// </summary>
 public static class WorkloadCommands
 {
@@ -41,37 +42,48 @@ public static class WorkloadCommands
     {
         var options = new CommunicationOptions();
         var command = new Command(name, description);
-        var arguments = argumentNames.Select(a => new Argument<ulong>(a) { Description = $"{a} (a non-negative integer)" }).ToArray();
+        var arguments = argumentNames.Select(a => new Argument<ulong>(a) { Description = $"{a} (a non-negative integer)", CustomParser = Cli.IntegerIn(a, 0UL, ulong.MaxValue) }).ToArray();
         foreach (var a in arguments)
         {
             command.Arguments.Add(a);
         }
 
-        var json = new Option<bool>("--json") { Description = "Also print one JSON summary line (elapsed ms, records, gen0 GCs, allocated bytes during the timed part)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON summary line (elapsed ms, records, gen0 GCs, allocated bytes during the timed part) on stdout and nothing else there: the per-worker lines go to stderr." };
         command.Options.Add(json);
         options.AddTo(command);
         command.SetAction(result =>
         {
             var config = options.ToConfig(result);
             ulong[] values = arguments.Select(a => result.GetValue(a)).ToArray();
-            var results = run(config, values);
-            foreach (var r in results.OrderBy(r => r.Worker))
+            bool machine = result.GetValue(json);
+            return Cli.Run(() =>
             {
-                Console.WriteLine($"{FormatDuration(r.Elapsed)}\tworker {r.Worker} complete");
-                if (name == "exchange" && r.Elapsed > TimeSpan.Zero)
-                {
-                    Console.WriteLine($"worker {r.Worker}: {(r.Records / r.Elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture)} records/s");
-                }
-            }
-
-            if (result.GetValue(json))
-            {
-                Console.WriteLine(Summary(name, values, config, results));
-            }
-
-            return 0;
+                var results = run(config, values);
+                Report(name, values, config, results, machine ? Console.Error : Console.Out, machine ? Console.Out : null);
+                return 0;
+            });
         });
         return command;
+    }
+
+    /// <summary>
+    /// Writes each worker's line (timely's examples' format) to <paramref name="human"/> and,
+    /// when <paramref name="json"/> is given, the one JSON summary line to it.
+    /// </summary>
+    public static void Report(string workload, ulong[] args, Config config, IReadOnlyList<WorkloadResult> results, TextWriter human, TextWriter? json)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(human);
+        foreach (var r in results.OrderBy(r => r.Worker))
+        {
+            human.WriteLine($"{FormatDuration(r.Elapsed)}\tworker {r.Worker} complete");
+            if (workload == "exchange" && r.Elapsed > TimeSpan.Zero)
+            {
+                human.WriteLine($"worker {r.Worker}: {(r.Records / r.Elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture)} records/s");
+            }
+        }
+
+        json?.WriteLine(Summary(workload, args, config, results));
     }
 
     /// <summary>The JSON summary line of a run: the slowest worker's time, totals over workers.</summary>

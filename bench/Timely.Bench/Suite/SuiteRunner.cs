@@ -172,7 +172,8 @@ public static class SuiteRunner
         else
         {
             ms = run.WallMilliseconds;
-            records = run.StandardOutput.Split('\n').Count(l => l.Contains("received: <hello", StringComparison.Ordinal));
+            // The launcher relays a child's human lines to stderr, so count both streams.
+            records = (run.StandardOutput + "\n" + run.StandardError).Split('\n').Count(l => l.Contains("received: <hello", StringComparison.Ordinal));
         }
 
         if (records != row.ExpectedRecords)

@@ -51,6 +51,10 @@ public sealed class ConfigTests
             Assert.Equal(["10.0.0.1:2101", "10.0.0.2:2101"], c.Addresses);
             var tooFew = Assert.Throws<ConfigException>(() => Config.FromArgs(["-n", "3", "-h", path], out _));
             Assert.Contains("lists 2 addresses", tooFew.Message, StringComparison.Ordinal);
+            File.WriteAllLines(path, ["# cluster", "10.0.0.1:2101", "", "10.0.0.2"]);
+            var badLine = Assert.Throws<ConfigException>(() => Config.FromArgs(["-n", "2", "-p", "0", "-h", path], out _));
+            Assert.Contains("line 4 of", badLine.Message, StringComparison.Ordinal);
+            Assert.Contains("'10.0.0.2', not host:port", badLine.Message, StringComparison.Ordinal);
         }
         finally
         {
@@ -64,7 +68,12 @@ public sealed class ConfigTests
     [InlineData(new[] { "-w", "0" }, "-w: 0 is outside 1..4096")]
     [InlineData(new[] { "--transport", "udp" }, "'udp' is not one of auto, shm, tcp")]
     [InlineData(new[] { "-p", "2" }, "without -n/--processes")]
-    [InlineData(new[] { "-n", "2", "-p", "2" }, "process index 2 is outside 0..1")]
+    [InlineData(new[] { "-n", "2", "-p", "2" }, "-p/--process: 2 is outside 0..1 (-n/--processes is 2)")]
+    [InlineData(new[] { "-p", "0" }, "-p/--process 0 given without -n/--processes")]
+    [InlineData(new[] { "--ring-bytes", "1000" }, "--ring-bytes: 1000 is outside 4096..1073741824")]
+    [InlineData(new[] { "--host-id", " " }, "--host-id: the host identity is empty")]
+    [InlineData(new[] { "--cores", "0,-1" }, "--cores: -1 is outside 0..")]
+    [InlineData(new[] { "--cores", "4095" }, "--cores: 4095 is outside 0..")]
     [InlineData(new[] { "--ring-bytes", "5000" }, "5000 is not a power of two")]
     [InlineData(new[] { "-h", "/nonexistent/timely-hostfile" }, "cannot read")]
     [InlineData(new[] { "--job", "../escape" }, "--job: '../escape' is not a job name")]

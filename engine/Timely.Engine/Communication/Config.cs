@@ -29,6 +29,21 @@ public sealed record Config
     /// <summary>Default number of polls an idle worker spins before it sleeps.</summary>
     public const int DefaultSpinIterations = 200;
 
+    /// <summary>Most worker threads one process may ask for (<c>-w</c>), and most processes in a cluster (<c>-n</c>).</summary>
+    public const int MaxThreads = 4096;
+
+    /// <summary>Largest byte-ring capacity (<c>--ring-bytes</c>): 1 GiB.</summary>
+    public const int MaxRingBytes = 1 << 30;
+
+    /// <summary>Smallest <c>--max-message-bytes</c>.</summary>
+    public const int MinMaxMessageBytes = 1024;
+
+    /// <summary>Largest <c>--max-message-bytes</c>: what a frame's length field can carry beside its header.</summary>
+    public const int MaxMaxMessageBytes = int.MaxValue - 48;
+
+    /// <summary>Longest <c>--connect-timeout</c> or <c>--peer-timeout</c>, in seconds: one day.</summary>
+    public const double MaxTimeoutSeconds = 86400;
+
     private Config(CommunicationKind kind, int threads)
     {
         Kind = kind;
@@ -208,7 +223,7 @@ public sealed record Config
         string? hostfile = null, job = null, shmDirectory = null;
         TimeSpan connectTimeout = DefaultConnectTimeout, peerTimeout = DefaultPeerTimeout;
         bool zerocopy = false, pin = false;
-        bool processGiven = false;
+        bool processGiven = false, processesGiven = false;
         int maxMessageBytes = 256 << 20;
         string? hostIdentity = null;
         TransportKind transport = TransportKind.Auto;
@@ -230,14 +245,15 @@ public sealed record Config
             switch (name)
             {
                 case "-w" or "--threads":
-                    threads = ParseInt(name, Value(it, name, inline), 1, 4096);
+                    threads = ParseInt(name, Value(it, name, inline), 1, MaxThreads);
                     break;
                 case "-p" or "--process":
-                    process = ParseInt(name, Value(it, name, inline), 0, int.MaxValue);
+                    process = ParseInt(name, Value(it, name, inline), 0, MaxThreads - 1);
                     processGiven = true;
                     break;
                 case "-n" or "--processes":
-                    processes = ParseInt(name, Value(it, name, inline), 1, 4096);
+                    processes = ParseInt(name, Value(it, name, inline), 1, MaxThreads);
+                    processesGiven = true;
                     break;
                 case "-h" or "--hostfile":
                     hostfile = Value(it, name, inline);
@@ -246,10 +262,15 @@ public sealed record Config
                     zerocopy = true;
                     break;
                 case "--max-message-bytes":
-                    maxMessageBytes = ParseInt(name, Value(it, name, inline), 1024, int.MaxValue - 48);
+                    maxMessageBytes = ParseInt(name, Value(it, name, inline), MinMaxMessageBytes, MaxMaxMessageBytes);
                     break;
                 case "--host-id":
                     hostIdentity = Value(it, name, inline);
+                    if (hostIdentity.Trim().Length == 0)
+                    {
+                        throw new ConfigException("--host-id: the host identity is empty; give a non-empty name.");
+                    }
+
                     break;
                 case "--pin":
                     pin = true;
@@ -261,10 +282,10 @@ public sealed record Config
                     transport = ParseTransport(Value(it, name, inline));
                     break;
                 case "--ring-bytes":
-                    int ring = ParseInt(name, Value(it, name, inline), MinRingBytes, 1 << 30);
+                    int ring = ParseInt(name, Value(it, name, inline), MinRingBytes, MaxRingBytes);
                     if ((ring & (ring - 1)) != 0)
                     {
-                        throw new ConfigException($"--ring-bytes: {ring} is not a power of two.");
+                        throw new ConfigException($"--ring-bytes: {ring} is not a power of two in {MinRingBytes}..{MaxRingBytes} (4096, 8192, ... 1073741824).");
                     }
 
                     ringBytes = ring;
@@ -291,9 +312,14 @@ public sealed record Config
             }
         }
 
-        if (processGiven && processes == 1 && process != 0)
+        if (processGiven && !processesGiven)
         {
-            throw new ConfigException($"-p/--process {process} given without -n/--processes: a single process has index 0.");
+            throw new ConfigException($"-p/--process {process} given without -n/--processes: -p is an index in 0..n-1 of a cluster of -n processes.");
+        }
+
+        if (processGiven && process >= processes)
+        {
+            throw new ConfigException($"-p/--process: {process} is outside 0..{processes - 1} (-n/--processes is {processes}).");
         }
 
         Config config;
@@ -363,7 +389,7 @@ public sealed record Config
     {
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
         {
-            throw new ConfigException($"{name}: '{text}' is not an integer.");
+            throw new ConfigException($"{name}: '{text}' is not an integer ({min}..{max}).");
         }
 
         if (value < min || value > max)
@@ -378,12 +404,12 @@ public sealed record Config
     {
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || double.IsNaN(seconds))
         {
-            throw new ConfigException($"{name}: '{text}' is not a number of seconds.");
+            throw new ConfigException(string.Create(CultureInfo.InvariantCulture, $"{name}: '{text}' is not a number of seconds (0, {MaxTimeoutSeconds}]."));
         }
 
-        if (seconds <= 0 || seconds > 86400)
+        if (seconds <= 0 || seconds > MaxTimeoutSeconds)
         {
-            throw new ConfigException($"{name}: {seconds} s is outside (0, 86400].");
+            throw new ConfigException(string.Create(CultureInfo.InvariantCulture, $"{name}: {seconds} s is outside (0, {MaxTimeoutSeconds}]."));
         }
 
         return TimeSpan.FromSeconds(seconds);
@@ -397,6 +423,13 @@ public sealed record Config
         }
 
         return text;
+    }
+
+    /// <summary>At most 60 characters of <paramref name="text"/>, control characters as '?', so a garbage file cannot break the one-line message.</summary>
+    private static string Printable(string text)
+    {
+        string clipped = text.Length > 60 ? text[..60] + "..." : text;
+        return string.Concat(clipped.Select(c => char.IsControl(c) ? '?' : c));
     }
 
     private static TransportKind ParseTransport(string text) => text.ToUpperInvariant() switch
@@ -415,17 +448,18 @@ public sealed record Config
             throw new ConfigException("--cores: the core list is empty.");
         }
 
-        return parts.Select(p => ParseInt("--cores", p, 0, 4095)).ToArray();
+        int last = Environment.ProcessorCount - 1;
+        return parts.Select(p => ParseInt("--cores", p, 0, last)).ToArray();
     }
 
     private static string[] ReadHostfile(string path, int processes)
     {
-        string[] lines;
+        (string Text, int Number)[] lines;
         try
         {
             lines = File.ReadAllLines(path)
-                .Select(l => l.Trim())
-                .Where(l => l.Length > 0 && !l.StartsWith('#'))
+                .Select((l, i) => (Text: l.Trim(), Number: i + 1))
+                .Where(l => l.Text.Length > 0 && !l.Text.StartsWith('#'))
                 .ToArray();
         }
         catch (IOException e)
@@ -437,20 +471,20 @@ public sealed record Config
             throw new ConfigException($"-h/--hostfile: cannot read '{path}': {e.Message}", e);
         }
 
+        foreach (var (line, number) in lines)
+        {
+            int colon = line.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(line.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+            {
+                throw new ConfigException($"-h/--hostfile: line {number} of '{path}' is '{Printable(line)}', not host:port (port 1..65535).");
+            }
+        }
+
         if (lines.Length < processes)
         {
             throw new ConfigException($"-h/--hostfile: '{path}' lists {lines.Length} addresses but -n/--processes is {processes}.");
         }
 
-        foreach (var line in lines)
-        {
-            int colon = line.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(line.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
-            {
-                throw new ConfigException($"-h/--hostfile: '{line}' in '{path}' is not host:port.");
-            }
-        }
-
-        return lines[..Math.Max(processes, 1)];
+        return lines[..Math.Max(processes, 1)].Select(l => l.Text).ToArray();
     }
 }

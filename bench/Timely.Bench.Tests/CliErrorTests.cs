@@ -1,0 +1,245 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Timely.Engine.Tests.Communication;
+using Timely.Transport.Shm;
+
+namespace Timely.Bench.Tests;
+
+/// <summary>
+/// The CLI's one error path, through the real built <c>timely</c>: a usage error is one line
+/// <c>timely: error: ...</c> (plus a hint) and exit 2; a failed run is one line <c>timely: ...</c>
+/// naming the process or peer and exit 1; no stack trace unless <c>--verbose</c> or
+/// <c>TIMELY_VERBOSE=1</c>. Also the launcher's streams and its signal forwarding.
+/// </summary>
+public sealed partial class CliErrorTests : IDisposable
+{
+    private const int SigTerm = 15;
+    private const int SigStop = 19;
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    // What a two-process shm job directory holds once both processes joined: each one's file and both rings.
+    private static readonly string[] JoinedFiles = ["proc-0", "proc-1", "ring-0-to-1", "ring-1-to-0"];
+    private readonly string _dir = ReportFiles.TempDirectory();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData(new[] { "hello", "-w", "0" }, "-w: 0 is outside 1..4096")]
+    [InlineData(new[] { "hello", "-w", "-1" }, "-w: -1 is outside 1..4096")]
+    [InlineData(new[] { "hello", "-w", "5000" }, "-w: 5000 is outside 1..4096")]
+    [InlineData(new[] { "hello", "-n", "0" }, "-n: 0 is outside 1..4096")]
+    [InlineData(new[] { "hello", "-n", "2", "-p", "5" }, "-p/--process: 5 is outside 0..1")]
+    [InlineData(new[] { "hello", "-p", "1" }, "-p/--process 1 given without -n/--processes")]
+    [InlineData(new[] { "hello", "-n", "2", "-p", "0", "-h", "{dir}/nonexistent" }, "-h/--hostfile: cannot read '")]
+    [InlineData(new[] { "hello", "-n", "2", "-p", "0", "-h", "{garbage}" }, "-h/--hostfile: line 2 of '")]
+    [InlineData(new[] { "hello", "--transport", "bogus" }, "--transport: 'bogus' is not one of auto, shm, tcp")]
+    [InlineData(new[] { "hello", "--ring-bytes", "1000" }, "--ring-bytes: 1000 is outside 4096..1073741824")]
+    [InlineData(new[] { "hello", "--ring-bytes", "5000" }, "--ring-bytes: 5000 is not a power of two in 4096..1073741824")]
+    [InlineData(new[] { "hello", "--ring-bytes", "abc" }, "--ring-bytes: 'abc' is not an integer (4096..1073741824)")]
+    [InlineData(new[] { "hello", "--peer-timeout", "-1" }, "--peer-timeout: -1 s is outside (0, 86400]")]
+    [InlineData(new[] { "hello", "--connect-timeout", "0" }, "--connect-timeout: 0 s is outside (0, 86400]")]
+    [InlineData(new[] { "hello", "--connect-timeout", "soon" }, "--connect-timeout: 'soon' is not a number of seconds")]
+    [InlineData(new[] { "hello", "--cores", "abc" }, "--cores: 'abc' is not an integer (0..")]
+    [InlineData(new[] { "hello", "--cores", "4095" }, "--cores: 4095 is outside 0..")]
+    [InlineData(new[] { "hello", "--spin", "-1" }, "--spin: -1 is outside 0..")]
+    [InlineData(new[] { "hello", "--max-message-bytes", "5" }, "--max-message-bytes: 5 is outside 1024..")]
+    [InlineData(new[] { "hello", "--host-id", "" }, "--host-id: the host identity is empty")]
+    [InlineData(new[] { "hello", "--bogus" }, "'--bogus'")]
+    [InlineData(new[] { "barrier" }, "Required argument missing")]
+    [InlineData(new[] { "barrier", "abc" }, "ITER: 'abc' is not an integer")]
+    [InlineData(new[] { "pingpong", "10", "-3" }, "ELEMS: -3 is outside 0..")]
+    [InlineData(new[] { "hello", "-n", "2", "-w", "0" }, "-w: 0 is outside 1..4096")]
+    [InlineData(new[] { "shm-bench", "--rounds", "0" }, "--rounds: 0 is outside 1..")]
+    [InlineData(new[] { "shm-bench", "--batches", "x" }, "--batches: 'x' is not an integer")]
+    [InlineData(new[] { "netbench", "-n", "2", "-p", "0", "--sizes", "64,x" }, "--sizes: 'x' is not a message size")]
+    [InlineData(new[] { "netbench", "-w", "2" }, "netbench: run two processes of one worker")]
+    [InlineData(new[] { "suite", "--timeout", "soon" }, "--timeout: 'soon' is not a number")]
+    public void A_usage_error_is_one_line_and_exit_2(string[] args, string expected)
+    {
+        string garbage = Path.Combine(_dir, "hosts");
+        File.WriteAllLines(garbage, ["127.0.0.1:2101", "\u0001\u0002 not an address"]);
+        var (code, stdout, stderr) = TimelyChild.Run(args.Select(a => a.Replace("{dir}", _dir, StringComparison.Ordinal).Replace("{garbage}", garbage, StringComparison.Ordinal)), Deadline);
+
+        Assert.True(code == 2, $"exit {code}; stderr: {string.Join(" | ", stderr)}");
+        Assert.Empty(stdout);
+        AssertOneError(stderr, "timely: error: ");
+        Assert.Contains(expected, stderr[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", stderr[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verbose_adds_the_stack_trace()
+    {
+        var (code, _, stderr) = TimelyChild.Run(["hello", "-w", "0", "--verbose"], Deadline);
+        Assert.Equal(2, code);
+        Assert.StartsWith("timely: error: -w: 0 is outside 1..4096", stderr[0], StringComparison.Ordinal);
+        Assert.Contains(stderr, l => StackFrame().IsMatch(l));
+    }
+
+    [Fact]
+    public void TIMELY_VERBOSE_adds_the_stack_trace()
+    {
+        var (code, _, stderr) = TimelyChild.Run(["hello", "--ring-bytes", "1000"], Deadline, new Dictionary<string, string> { [Cli.VerboseVariable] = "1" });
+        Assert.Equal(2, code);
+        Assert.StartsWith("timely: error: --ring-bytes: 1000", stderr[0], StringComparison.Ordinal);
+        Assert.Contains(stderr, l => StackFrame().IsMatch(l));
+    }
+
+    [Fact]
+    public void A_SIGKILLed_shm_peer_is_one_line_naming_it_and_exit_1()
+    {
+        string shm = Path.Combine(_dir, "shm");
+        Directory.CreateDirectory(shm);
+        string job = "cli-kill-" + Guid.NewGuid().ToString("N")[..12];
+        string[] Args(int p) => ["barrier", "100000000", "-n", "2", "-p", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "--transport", "shm", "--shm-dir", shm, "--job", job];
+        using var p0 = TimelyChild.Start(Args(0));
+        using var p1 = TimelyChild.Start(Args(1));
+
+        string jobDirectory = Path.Combine(shm, "timely-" + job);
+        WaitUntil(() => JoinedFiles.All(f => File.Exists(Path.Combine(jobDirectory, f))), "both processes joined the shm job");
+        Assert.False(p0.HasExited);
+        Assert.False(p1.HasExited);
+        p1.Signal(9);
+
+        var (code, _, stderr) = p0.WaitForExit(Deadline);
+        Assert.True(code == 1, $"exit {code}; stderr: {string.Join(" | ", stderr)}");
+        AssertOneError(stderr, "timely: ");
+        Assert.DoesNotContain("timely: error:", stderr[0], StringComparison.Ordinal);
+        Assert.Contains("process 1", stderr[0], StringComparison.Ordinal);
+        Assert.Single(stderr);
+    }
+
+    [Fact]
+    public void Garbage_on_the_TCP_port_is_one_line_naming_the_sender_and_exit_1()
+    {
+        string[] addresses = FreePorts.Loopback(2);
+        string hosts = Path.Combine(_dir, "hosts");
+        File.WriteAllLines(hosts, addresses);
+        using var p0 = TimelyChild.Start(["barrier", "100", "-n", "2", "-p", "0", "--transport", "tcp", "-h", hosts, "--connect-timeout", "3"]);
+
+        var listening = IPEndPoint.Parse(addresses[0]);
+        Socket? connected = null;
+        WaitUntil(() => (connected = TryConnect(listening)) is not null, $"process 0 listens on {listening}");
+        using var garbage = connected!;
+        garbage.Send(Enumerable.Repeat((byte)'?', 256).ToArray());
+        string sender = garbage.LocalEndPoint!.ToString()!;
+
+        var (code, _, stderr) = p0.WaitForExit(Deadline);
+        Assert.True(code == 1, $"exit {code}; stderr: {string.Join(" | ", stderr)}");
+        AssertOneError(stderr, "timely: ");
+        Assert.DoesNotContain("timely: error:", stderr[0], StringComparison.Ordinal);
+        Assert.Contains("process 0", stderr[0], StringComparison.Ordinal);
+        Assert.Contains(sender, stderr[0], StringComparison.Ordinal);
+        Assert.Single(stderr);
+    }
+
+    [Fact]
+    public void Json_under_the_launcher_is_one_object_per_stdout_line_and_nothing_else()
+    {
+        var (code, stdout, stderr) = TimelyChild.Run(["barrier", "100", "-n", "2", "--transport", "shm", "--shm-dir", _dir, "--json"], Deadline);
+        Assert.True(code == 0, $"exit {code}; stderr: {string.Join(" | ", stderr)}");
+        Assert.Equal(2, stdout.Length);
+        var processes = new List<int>();
+        foreach (string line in stdout)
+        {
+            using var json = JsonDocument.Parse(line);
+            Assert.Equal("barrier", json.RootElement.GetProperty("workload").GetString());
+            processes.Add(json.RootElement.GetProperty("process").GetInt32());
+        }
+
+        Assert.Equal([0, 1], processes.Order());
+        // The human lines are on stderr, each prefixed with its process.
+        Assert.Contains("[p0] ", stderr.Single(l => l.EndsWith("worker 0 complete", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("[p1] ", stderr.Single(l => l.EndsWith("worker 1 complete", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Json_in_one_process_is_the_only_stdout_line()
+    {
+        var (code, stdout, stderr) = TimelyChild.Run(["exchange", "10", "3", "-w", "2", "--json"], Deadline);
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(Assert.Single(stdout));
+        Assert.Equal(2, json.RootElement.GetProperty("workers").GetInt32());
+        Assert.Contains(stderr, l => l.EndsWith("worker 1 complete", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_launcher_forwards_SIGTERM_and_exits_only_after_its_children()
+    {
+        using var launcher = StartLaunchedPair(out int[] children);
+
+        launcher.Signal(SigTerm);
+        var (code, _, stderr) = launcher.WaitForExit(Deadline);
+
+        Assert.True(code != 0, "a launcher stopped by SIGTERM reports it");
+        Assert.All(children, pid => Assert.False(ProcessLiveness.IsAlive(pid), $"child {pid} outlived its launcher; stderr: {string.Join(" | ", stderr)}"));
+        Assert.DoesNotContain(stderr, l => StackFrame().IsMatch(l));
+    }
+
+    [Fact]
+    public void Children_that_do_not_act_on_the_forwarded_SIGTERM_are_killed_after_the_grace()
+    {
+        using var launcher = StartLaunchedPair(out int[] children);
+
+        // Stopped processes leave SIGTERM pending: only the launcher's SIGKILL ends them.
+        foreach (int pid in children)
+        {
+            TimelyChild.Signal(pid, SigStop);
+        }
+
+        launcher.Signal(SigTerm);
+        var (code, _, stderr) = launcher.WaitForExit(Deadline);
+
+        Assert.True(code != 0, "a launcher stopped by SIGTERM reports it");
+        Assert.All(children, pid => Assert.False(ProcessLiveness.IsAlive(pid), $"child {pid} outlived its launcher; stderr: {string.Join(" | ", stderr)}"));
+    }
+
+    /// <summary>A launcher of a long two-process shm barrier, once both children joined; <paramref name="children"/> are their PIDs.</summary>
+    private TimelyChild StartLaunchedPair(out int[] children)
+    {
+        var launcher = TimelyChild.Start(["barrier", "100000000", "-n", "2", "--transport", "shm", "--shm-dir", _dir]);
+        WaitUntil(() => Directory.GetDirectories(_dir, "timely-*").SingleOrDefault() is { } job && File.Exists(Path.Combine(job, "proc-0")) && File.Exists(Path.Combine(job, "proc-1")), "both children joined the shm job");
+        children = File.ReadAllText($"/proc/{launcher.Id}/task/{launcher.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+        Assert.Equal(2, children.Length);
+        return launcher;
+    }
+
+    private static void AssertOneError(string[] stderr, string start)
+    {
+        Assert.NotEmpty(stderr);
+        Assert.StartsWith(start, stderr[0], StringComparison.Ordinal);
+        Assert.True(stderr.Length <= 2, $"{stderr.Length} lines: {string.Join(" | ", stderr)}");
+        Assert.DoesNotContain(stderr, l => StackFrame().IsMatch(l));
+    }
+
+    private static Socket? TryConnect(IPEndPoint endpoint)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Connect(endpoint);
+            return socket;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            socket.Dispose();
+            return null;   // not listening yet
+        }
+    }
+
+    private static void WaitUntil(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        var spin = new SpinWait();
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            spin.SpinOnce();   // yields, then gives the core away: the children need it
+        }
+    }
+
+    [GeneratedRegex(@"^\s+at ")]
+    private static partial Regex StackFrame();
+}

@@ -1,0 +1,44 @@
+using System.Reflection;
+using Timely.Communication;
+
+namespace Timely.Bench.Tests;
+
+/// <summary>How <see cref="Cli"/> words an error and which exit code it picks, in process.</summary>
+public sealed class CliMessageTests
+{
+    [Fact]
+    public void A_peer_failure_anywhere_in_the_chain_is_reported_in_its_own_words()
+    {
+        var peer = new PeerFailedException("process 1 (pid 7, workers 1..1) died: its pid is gone; shm job 'j'.");
+        var wrapped = new AggregateException("2 worker(s) failed", new InvalidOperationException("worker 0 failed: x", peer), new InvalidOperationException("other"));
+        Assert.Equal(peer.Message, Cli.Describe(wrapped));
+    }
+
+    [Fact]
+    public void Aggregate_and_reflection_wrappers_give_way_to_the_first_inner_failure_on_one_line()
+    {
+        var inner = new IOException("capture.bin: truncated record\nat offset 12");
+        var wrapped = new AggregateException(new TargetInvocationException(new AggregateException(inner)));
+        Assert.Equal("capture.bin: truncated record at offset 12", Cli.Describe(wrapped));
+    }
+
+    [Fact]
+    public void A_config_error_is_usage_before_the_run_and_a_failure_inside_it()
+    {
+        var before = new StringWriter();
+        Assert.Equal(Cli.UsageExit, Cli.Report(new ConfigException("-w: 0 is outside 1..4096."), verbose: false, before));
+        Assert.StartsWith("timely: error: -w: 0 is outside 1..4096.", before.ToString(), StringComparison.Ordinal);
+
+        var during = new StringWriter();
+        var thrown = Assert.Throws<ConfigException>(() => Cli.Run(() => throw new ConfigException("process 0: cluster set-up failed: bad magic from 127.0.0.1:5")));
+        Assert.Equal(Cli.FailureExit, Cli.Report(thrown, verbose: false, during));
+        Assert.Equal("timely: process 0: cluster set-up failed: bad magic from 127.0.0.1:5" + Environment.NewLine, during.ToString());
+    }
+
+    [Theory]
+    [InlineData("Cannot parse argument 'x' for option '--timeout' as expected type 'System.Nullable`1[System.Double]'.", "--timeout: 'x' is not a number.")]
+    [InlineData("Cannot parse argument 'y' for option '--ms' as expected type 'System.Int32'.", "--ms: 'y' is not an integer.")]
+    [InlineData("Cannot parse argument 'z' for command 'barrier' as expected type 'System.UInt64'.", "barrier: 'z' is not a non-negative integer.")]
+    [InlineData("Unrecognized command or argument '--bogus'.", "Unrecognized command or argument '--bogus'.")]
+    public void Parse_errors_use_words_not_type_names(string message, string expected) => Assert.Equal(expected, Cli.Humanize(message));
+}
