@@ -82,7 +82,20 @@ public static class SuiteRunner
     /// <summary>One run of one row: appends a sample, or sets the row's status and message.</summary>
     internal static void RunOnce(SuiteRow row, TimelyExecutable exe, SuiteSettings settings, RowResult result)
     {
-        var run = ChildRunner.Run(exe, row.Arguments, settings.Deadline, settings.Counters, settings.DumpDirectory, row.Processes);
+        ChildRun run;
+        try
+        {
+            run = ChildRunner.Run(exe, row.Arguments, settings.Deadline, settings.Counters, settings.DumpDirectory, row.Processes, settings.OpenCounters);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            // The child could not be started or watched (e.g. the build's file vanished): this row
+            // failed, the suite goes on with the next.
+            result.Status = RowStatus.Failed;
+            result.Message = $"could not run {exe}: {e.GetType().Name}: {e.Message}";
+            return;
+        }
+
         if (run.Hung)
         {
             result.Status = RowStatus.Hung;
@@ -190,7 +203,7 @@ public static class SuiteRunner
             Records = records,
             JsonGen0 = gen0,
             JsonAllocatedBytes = allocated,
-            CountersSource = counters is null ? $"none: {run.CountersNote}" : "eventpipe",
+            CountersSource = counters is null ? run.CountersNote ?? CounterSession.NotMeasured("no reason given") : "eventpipe",
             ProcessGen0 = counters?.Gen0,
             ProcessAllocatedBytes = counters?.AllocatedBytes,
             CpuMilliseconds = counters?.CpuMilliseconds,

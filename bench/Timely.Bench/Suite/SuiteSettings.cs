@@ -23,6 +23,9 @@ public sealed class SuiteSettings
     /// <summary>The other build of an A/B run.</summary>
     public TimelyExecutable? Vs { get; init; }
 
+    /// <summary>Opens a child's counter session; null: its real EventPipe session. A test seam (fault injection).</summary>
+    internal Func<int, ICounterPipe>? OpenCounters { get; init; }
+
     /// <summary>Where progress lines go (stderr in the CLI).</summary>
     public TextWriter Progress { get; init; } = TextWriter.Null;
 }
