@@ -82,6 +82,19 @@ public sealed class CounterSession : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Counter windows a run needs before its counters are a figure. One window is not enough: it
+    /// carries the runtime's first poll of each counter since the session began, with no earlier
+    /// poll to difference against, and rows with a single window printed "0.00, 0.00, 0.00" as if
+    /// measured (issue 11). Two windows give at least one whole interval.
+    /// </summary>
+    public const int MinimumIntervals = 2;
+
+    /// <summary>Why <paramref name="intervals"/> counter windows are too few for a figure ("too short: ..."), or null when they are enough.</summary>
+    internal static string? TooShort(int intervals) => intervals >= MinimumIntervals
+        ? null
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"too short: {intervals} of the {MinimumIntervals} counter windows of {IntervalSeconds * 1000:0} ms a figure needs arrived before exit");
+
     /// <summary>"not measured: <paramref name="why"/>", the one spelling of a counter failure.</summary>
     public static string NotMeasured(string why) => "not measured: " + why;
 
@@ -104,14 +117,8 @@ public sealed class CounterSession : IDisposable
             return null;
         }
 
-        if (_intervals == 0)
-        {
-            reason = $"the run ended before the first {IntervalSeconds * 1000:0} ms counter interval";
-            return null;
-        }
-
-        reason = null;
-        return new ProcessCounters(_intervals, _gen0, _allocated, _cpuMs);
+        reason = TooShort(_intervals);
+        return reason is null ? new ProcessCounters(_intervals, _gen0, _allocated, _cpuMs) : null;
     }
 
     /// <summary>Ends the session if <see cref="Finish"/> did not; never throws (Finish is where failures are reported).</summary>

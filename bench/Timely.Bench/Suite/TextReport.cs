@@ -36,7 +36,6 @@ public static class TextReport
             else
             {
                 double ns = r.NanosecondsPerRecord;
-                var eventPipe = r.Samples.Where(s => s.ProcessAllocatedBytes is not null).ToArray();
                 cells.AddRange(
                 [
                     F(r.Median),
@@ -46,9 +45,7 @@ public static class TextReport
                     F(ns / report.Calibration.CacheLineRoundTripNs),
                     F(ns / report.Calibration.SocketRoundTripNs),
                     F(r.AllocatedPerRecord),
-                    eventPipe.Length == 0
-                        ? "n/a (" + (r.Samples.FirstOrDefault()?.CountersSource ?? "none") + ")"
-                        : $"{F(Stats.Median(eventPipe.Select(s => s.ProcessAllocatedBytes!.Value / 1e6).ToArray()))}, {F(Stats.Median(eventPipe.Select(s => (double)(s.ProcessGen0 ?? 0)).ToArray()))}, {F(Stats.Median(eventPipe.Select(s => s.CpuMilliseconds ?? 0).ToArray()))} (eventpipe medians, {eventPipe.Length}/{r.Samples.Count} runs)",
+                    Counters(r),
                 ]);
             }
 
@@ -68,6 +65,25 @@ public static class TextReport
         }
 
         return table;
+    }
+
+    /// <summary>
+    /// The process counters of a row: medians over the runs that measured all three, or, when no
+    /// run did, why not (the first run's reason: "not measured: ...", "too short: ...", "off ...").
+    /// </summary>
+    internal static string Counters(RowResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var measured = r.Samples.Where(s => s.ProcessAllocatedBytes is not null && s.ProcessGen0 is not null && s.CpuMilliseconds is not null).ToArray();
+        if (measured.Length == 0)
+        {
+            return r.Samples.FirstOrDefault()?.CountersSource ?? "no runs";
+        }
+
+        double mb = Stats.Median(measured.Select(s => s.ProcessAllocatedBytes!.Value / 1e6).ToArray());
+        double gen0 = Stats.Median(measured.Select(s => (double)s.ProcessGen0!.Value).ToArray());
+        double cpu = Stats.Median(measured.Select(s => s.CpuMilliseconds!.Value).ToArray());
+        return $"{F(mb)}, {gen0.ToString("0.#", Inv)}, {F(cpu)} (eventpipe medians, {measured.Length}/{r.Samples.Count} runs)";
     }
 
     /// <summary>"label (command without the configuration flags)".</summary>
