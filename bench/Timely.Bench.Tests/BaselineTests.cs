@@ -29,6 +29,17 @@ public sealed class BaselineTests : IDisposable
     }
 
     [Fact]
+    public void A_smoke_run_without_floors_saves_and_loads()
+    {
+        // Smoke runs do not calibrate: NaN floors, which plain JSON numbers cannot hold.
+        var smoke = ReportFiles.Report(ReportFiles.Row("barrier 100 -w 1", 1));
+        var report = new SuiteReport { Command = "suite --smoke", Size = "smoke", Host = smoke.Host, Calibration = new CalibrationResult { CacheLineRoundTripNs = double.NaN, SocketRoundTripNs = double.NaN }, Rows = smoke.Rows };
+        string path = Path.Combine(_dir, "smoke.json");
+        report.Save(path);
+        Assert.True(double.IsNaN(SuiteReport.Load(path).Calibration.CacheLineRoundTripNs));
+    }
+
+    [Fact]
     public void A_missing_baseline_is_a_clear_error()
     {
         string path = Path.Combine(_dir, "nope.json");

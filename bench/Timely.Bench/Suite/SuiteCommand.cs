@@ -77,9 +77,20 @@ public static class SuiteCommand
                 Calibrate = size != SuiteSize.Smoke,
                 DumpDirectory = result.GetValue(dumps) ?? Path.Combine(Path.GetTempPath(), "timely-suite-dumps"),
                 Vs = other,
+                RefuseOverloadedHost = result.GetValue(save) is not null || baselineReport is not null,
                 Progress = Console.Error,
             };
-            var report = SuiteRunner.Run(rows, settings, "suite " + string.Join(' ', result.Tokens.Where(t => t.Value != "suite" || t.Type != System.CommandLine.Parsing.TokenType.Command).Select(t => t.Value)));
+            SuiteReport report;
+            try
+            {
+                report = SuiteRunner.Run(rows, settings, "suite " + string.Join(' ', result.Tokens.Where(t => t.Value != "suite" || t.Type != System.CommandLine.Parsing.TokenType.Command).Select(t => t.Value)));
+            }
+            catch (OverloadedHostException e)
+            {
+                Console.Error.WriteLine($"timely: {e.Message}");
+                return 1;
+            }
+
             return Report(report, baselineReport, filters.Length > 0, result.GetValue(threshold) / 100, result.GetValue(save), result.GetValue(markdown), Console.Out, Console.Error);
         });
         return command;
@@ -113,7 +124,7 @@ public static class SuiteCommand
 
         var table = TextReport.Table(report, againstBaseline, againstVs);
         output.WriteLine(TextReport.Plain(table));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floors: cache line {TextReport.F(report.Calibration.CacheLineRoundTripNs)} ns, socket {TextReport.F(report.Calibration.SocketRoundTripNs)} ns per round trip; regression = median ratio > {1 + threshold:0.###} and noise band (bootstrap 95%) above 1."));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floors: cache line {TextReport.F(report.Calibration.CacheLineRoundTripNs)} ns, socket {TextReport.F(report.Calibration.SocketRoundTripNs)} ns per round trip{(report.Calibration.Overloaded is null ? "" : " (host overloaded: no ratios to them)")}; regression = median ratio > {1 + threshold:0.###} and noise band (bootstrap 95%) above 1."));
         save.SaveIfAsked(report, output);
         if (markdown is not null)
         {

@@ -17,6 +17,12 @@ public sealed class SuiteSettings
     /// <summary>Measure the hardware floors (off in smoke runs).</summary>
     public bool Calibrate { get; init; } = true;
 
+    /// <summary>Stop right after calibration when the floors show an overloaded host (set with --save and --baseline).</summary>
+    public bool RefuseOverloadedHost { get; init; }
+
+    /// <summary>Measures the floors; null: <see cref="Calibration.Measure"/> at the size's trips. A test seam.</summary>
+    internal Func<CalibrationResult>? MeasureFloors { get; init; }
+
     /// <summary>Where dumps of hung children go.</summary>
     public string DumpDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "timely-suite-dumps");
 

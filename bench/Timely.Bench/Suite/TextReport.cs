@@ -42,8 +42,8 @@ public static class TextReport
                     $"{F(Stats.Min(ms))}..{F(Stats.Max(ms))}",
                     ms.Length.ToString(Inv),
                     F(ns),
-                    F(ns / report.Calibration.CacheLineRoundTripNs),
-                    F(ns / report.Calibration.SocketRoundTripNs),
+                    Ratio(ns, report.Calibration.CacheLineRoundTripNs, report.Calibration),
+                    Ratio(ns, report.Calibration.SocketRoundTripNs, report.Calibration),
                     F(r.AllocatedPerRecord),
                     Counters(r),
                 ]);
@@ -85,6 +85,10 @@ public static class TextReport
         double cpu = Stats.Median(measured.Select(s => s.CpuMilliseconds!.Value).ToArray());
         return $"{F(mb)}, {gen0.ToString("0.#", Inv)}, {F(cpu)} (eventpipe medians, {measured.Length}/{r.Samples.Count} runs)";
     }
+
+    /// <summary>ns per record over a floor; "overloaded" instead of a number when the floors show an overloaded host.</summary>
+    private static string Ratio(double ns, double floor, CalibrationResult floors) =>
+        double.IsNaN(ns) ? "-" : floors.Overloaded is null ? F(ns / floor) : "overloaded";
 
     /// <summary>"label (command without the configuration flags)".</summary>
     private static string Workload(RowResult r)
@@ -153,9 +157,9 @@ public static class TextReport
         text.AppendLine("## Hardware floors (same run)").AppendLine();
         text.AppendLine(Inv, $"- cache-line ping-pong between two threads: {F(report.Calibration.CacheLineRoundTripNs)} ns per round trip");
         text.AppendLine(Inv, $"- 8-byte TCP round trip on 127.0.0.1: {F(report.Calibration.SocketRoundTripNs)} ns");
-        if (!(report.Calibration.CacheLineRoundTripNs < SuiteRunner.UnreliableFloorNs))
+        if (report.Calibration.Overloaded is { } overloaded)
         {
-            text.AppendLine(Inv, $"- **warning**: a cache-line round trip above {SuiteRunner.UnreliableFloorNs / 1000:0} µs means the host was overloaded during this run; its figures are unreliable.");
+            text.AppendLine(Inv, $"- **warning**: {overloaded}. This run's figures are unreliable and its ratios to the floors are not printed.");
         }
 
         text.AppendLine();
