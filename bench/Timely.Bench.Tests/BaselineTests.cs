@@ -29,6 +29,32 @@ public sealed class BaselineTests : IDisposable
     }
 
     [Fact]
+    public void A_smoke_run_without_floors_saves_and_loads()
+    {
+        // Smoke runs do not calibrate: NaN floors, which plain JSON numbers cannot hold.
+        var smoke = ReportFiles.Report(ReportFiles.Row("barrier 100 -w 1", 1));
+        var report = new SuiteReport { Command = "suite --smoke", Size = "smoke", Host = smoke.Host, Calibration = new CalibrationResult { CacheLineRoundTripNs = double.NaN, SocketRoundTripNs = double.NaN }, Rows = smoke.Rows };
+        string path = Path.Combine(_dir, "smoke.json");
+        report.Save(path);
+        Assert.True(double.IsNaN(SuiteReport.Load(path).Calibration.CacheLineRoundTripNs));
+    }
+
+    [Fact]
+    public void A_file_that_cannot_be_written_after_the_run_is_one_error_line_and_exit_1_and_the_rest_still_comes_out()
+    {
+        // The folder was checked before the run and removed during it.
+        var report = ReportFiles.Report(ReportFiles.Row("a -w 1", 10, 10, 10));
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        string md = Path.Combine(_dir, "gone", "x.md");
+        string save = Path.Combine(_dir, "s.json");
+        Assert.Equal(1, SuiteCommand.Report(report, null, filtered: false, 0.1, save, md, output, errors));
+        Assert.Contains("median ms", output.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith($"timely: could not write {md}: ", errors.ToString(), StringComparison.Ordinal);
+        Assert.True(File.Exists(save));
+    }
+
+    [Fact]
     public void A_missing_baseline_is_a_clear_error()
     {
         string path = Path.Combine(_dir, "nope.json");

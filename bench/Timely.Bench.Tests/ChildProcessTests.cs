@@ -9,12 +9,10 @@ public sealed class ChildProcessTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static TimelyExecutable Timely => TimelyExecutable.FromPath(Path.Combine(AppContext.BaseDirectory, "timely.dll"));
-
     [Fact]
     public void Counters_read_over_eventpipe_show_the_allocation_of_a_process_that_allocates()
     {
-        var run = ChildRunner.Run(Timely, ["counters-probe", "--ms", "1200", "--allocate-mb", "256"], TimeSpan.FromSeconds(30), counters: true, _dir);
+        var run = ChildRunner.Run(ReportFiles.Timely, ["counters-probe", "--ms", "1200", "--allocate-mb", "256"], TimeSpan.FromSeconds(30), counters: true, _dir);
         Assert.Equal(0, run.ExitCode);
         Assert.True(run.Counters is not null, run.CountersNote);
         // Intervals before exit cover most of the 1.2 s; the last partial one is lost, so expect well over half.
@@ -25,7 +23,7 @@ public sealed class ChildProcessTests : IDisposable
     [Fact]
     public void Counters_read_over_eventpipe_show_near_zero_for_a_process_that_does_not_allocate()
     {
-        var run = ChildRunner.Run(Timely, ["counters-probe", "--ms", "1200", "--allocate-mb", "0"], TimeSpan.FromSeconds(30), counters: true, _dir);
+        var run = ChildRunner.Run(ReportFiles.Timely, ["counters-probe", "--ms", "1200", "--allocate-mb", "0"], TimeSpan.FromSeconds(30), counters: true, _dir);
         Assert.Equal(0, run.ExitCode);
         Assert.True(run.Counters is not null, run.CountersNote);
         Assert.True(run.Counters.Value.Intervals > 0);
@@ -36,7 +34,7 @@ public sealed class ChildProcessTests : IDisposable
     [Fact]
     public void A_child_past_its_deadline_is_reported_hung_dumped_and_killed()
     {
-        var run = ChildRunner.Run(Timely, ["counters-probe", "--ms", "60000"], TimeSpan.FromSeconds(1), counters: false, _dir);
+        var run = ChildRunner.Run(ReportFiles.Timely, ["counters-probe", "--ms", "60000"], TimeSpan.FromSeconds(1), counters: false, _dir);
         Assert.True(run.Hung);
         Assert.NotNull(run.DumpNote);
         Assert.Contains("dump written to", run.DumpNote, StringComparison.Ordinal);
@@ -54,7 +52,7 @@ public sealed class ChildProcessTests : IDisposable
         foreach (var row in rows)
         {
             var result = new RowResult { Id = row.Id, Label = row.Label, Configuration = row.Configuration, Build = "this" };
-            SuiteRunner.RunOnce(row, Timely, settings, result);
+            SuiteRunner.RunOnce(row, ReportFiles.Timely, settings, result);
             if (row.ConfigArgs.Contains("tcp"))
             {
                 // Until the tcp transport lands this build reports the row as unavailable; after, it runs.

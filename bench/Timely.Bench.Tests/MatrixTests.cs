@@ -61,10 +61,10 @@ public class ParseTests
             [p0] {"workload":"exchange","args":[100,10],"workers":2,"elapsed_ms":3.5,"records":1000,"gen0":1,"allocated_bytes":100}
             [p1] {"workload":"exchange","args":[100,10],"workers":2,"elapsed_ms":4.5,"records":1000,"gen0":0,"allocated_bytes":50}
             """;
-        var sample = SuiteRunner.Parse(row, new ChildRun { StandardOutput = stdout, WallMilliseconds = 300, CountersNote = "test" }, out string? error);
+        var sample = SuiteRunner.Parse(row, new ChildRun { StandardOutput = stdout, WallMilliseconds = 300, CountersNote = "off (test)" }, out string? error);
         Assert.True(sample is not null, error);
         Assert.Equal((4.5, 2000L, 1L, 150L), (sample.Milliseconds, sample.Records, sample.JsonGen0, sample.JsonAllocatedBytes));
-        Assert.StartsWith("none", sample.CountersSource, StringComparison.Ordinal);
+        Assert.Equal("off (test)", sample.CountersSource);
     }
 
     [Fact]

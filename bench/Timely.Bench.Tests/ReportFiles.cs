@@ -11,7 +11,7 @@ internal static class ReportFiles
         Label = id.Split(' ')[0],
         Configuration = "-w 1",
         Build = "this",
-        Samples = ms.Select(m => new RunSample { Milliseconds = m, WallMilliseconds = m + 50, Records = 1000, JsonAllocatedBytes = 64, CountersSource = "none: test" }).ToList(),
+        Samples = ms.Select(m => new RunSample { Milliseconds = m, WallMilliseconds = m + 50, Records = 1000, JsonAllocatedBytes = 64, CountersSource = "off (test)" }).ToList(),
     };
 
     public static SuiteReport Report(params RowResult[] rows) => new()
@@ -22,6 +22,9 @@ internal static class ReportFiles
         Calibration = new CalibrationResult { CacheLineRoundTripNs = 150, SocketRoundTripNs = 20000 },
         Rows = rows.ToList(),
     };
+
+    /// <summary>The built <c>timely</c> beside these tests (dotnet timely.dll).</summary>
+    public static TimelyExecutable Timely => TimelyExecutable.FromPath(Path.Combine(AppContext.BaseDirectory, "timely.dll"));
 
     public static string TempDirectory()
     {

@@ -15,8 +15,10 @@ public static class ChildRunner
     /// With <paramref name="processes"/> above 1 the child is timely's launcher, which starts the
     /// cluster's processes itself; the counters are then read from those (its children, found
     /// through /proc) and summed, since the workload runs there and not in the launcher.
+    /// <paramref name="openCounters"/> opens each process's counter session (tests: a failing one);
+    /// by default the process's real EventPipe session.
     /// </summary>
-    public static ChildRun Run(TimelyExecutable exe, IReadOnlyList<string> arguments, TimeSpan deadline, bool counters, string dumpDirectory, int processes = 1)
+    public static ChildRun Run(TimelyExecutable exe, IReadOnlyList<string> arguments, TimeSpan deadline, bool counters, string dumpDirectory, int processes = 1, Func<int, ICounterPipe>? openCounters = null)
     {
         ArgumentNullException.ThrowIfNull(exe);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -35,25 +37,25 @@ public static class ChildRunner
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {exe}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        string? countersNote = counters ? null : "counters off (--no-counters, or --smoke)";
+        string? countersNote = counters ? null : "off (--no-counters, or --smoke)";
         var sessions = new List<CounterSession>();
         if (counters)
         {
             var targets = processes > 1 ? ChildProcesses(process.Id, processes, TimeSpan.FromSeconds(3)) : [process.Id];
             if (targets.Count < processes)
             {
-                countersNote = $"found {targets.Count} of the launcher's {processes} worker processes";
+                countersNote = CounterSession.NotMeasured($"found {targets.Count} of the launcher's {processes} worker processes");
             }
 
             foreach (int pid in targets)
             {
-                if (CounterSession.Attach(pid, TimeSpan.FromSeconds(2), out string? reason) is { } session)
+                if (CounterSession.Attach(pid, TimeSpan.FromSeconds(2), openCounters ?? EventPipeCounterPipe.Open, out string? reason) is { } session)
                 {
                     sessions.Add(session);
                 }
                 else
                 {
-                    countersNote = $"process {pid}: {reason}";
+                    countersNote = $"{reason} (process {pid})";
                 }
             }
         }
@@ -97,14 +99,14 @@ public static class ChildRunner
                 figures = sum.Intervals > 0 ? sum : null;
             }
 
-            bool drained = Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(10));
+            string? undrained = Drain(stdout, stderr);
             return new ChildRun
             {
                 ExitCode = exited ? process.ExitCode : -1,
                 Hung = !exited,
                 DumpNote = dumpNote,
-                StandardOutput = drained ? stdout.Result : "",
-                StandardError = drained ? stderr.Result : "(output not drained: a grandchild still holds the pipe)",
+                StandardOutput = undrained is null ? stdout.Result : "",
+                StandardError = undrained ?? stderr.Result,
                 WallMilliseconds = wall,
                 Counters = figures,
                 CountersNote = countersNote,
@@ -116,6 +118,20 @@ public static class ChildRunner
             {
                 session.Dispose();
             }
+        }
+    }
+
+    /// <summary>Waits (bounded) for both output readers; null when they completed, else why not (as the stderr text).</summary>
+    private static string? Drain(Task<string> stdout, Task<string> stderr)
+    {
+        try
+        {
+            return Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(10)) ? null : "(output not drained: a grandchild still holds the pipe)";
+        }
+        catch (AggregateException e)
+        {
+            // Reading a child's pipe failed; the run is then a failure with this as its reason.
+            return $"(output not readable: {e.InnerException?.Message ?? e.Message})";
         }
     }
 
@@ -161,8 +177,9 @@ public static class ChildRunner
             new DiagnosticsClient(pid).WriteDump(DumpType.WithHeap, path);
             return $"dump written to {path}";
         }
-        catch (Exception e) when (e is ServerNotAvailableException or DiagnosticsClientException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // The dump is an instrument: whatever stops it is reported, and the hung child is still killed.
             return $"no dump ({e.GetType().Name}: {e.Message})";
         }
     }

@@ -38,7 +38,7 @@ public sealed class RowResult
     [JsonIgnore]
     public double NanosecondsPerRecord => Label == "hello" || Samples.Count == 0 || Samples[0].Records == 0 ? double.NaN : Median * 1e6 / Samples[0].Records;
 
-    /// <summary>Median bytes allocated per record in the timed part (from --json), or NaN.</summary>
+    /// <summary>Median bytes allocated per record in the timed part (from --json), or NaN (also for hello, which has no --json).</summary>
     [JsonIgnore]
-    public double AllocatedPerRecord => Samples.Count == 0 || Samples[0].Records == 0 ? double.NaN : Stats.Median(Samples.Select(s => (double)s.JsonAllocatedBytes).ToArray()) / Samples[0].Records;
+    public double AllocatedPerRecord => Label == "hello" || Samples.Count == 0 || Samples[0].Records == 0 ? double.NaN : Stats.Median(Samples.Select(s => (double)s.JsonAllocatedBytes).ToArray()) / Samples[0].Records;
 }

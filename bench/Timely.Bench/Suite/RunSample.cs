@@ -22,8 +22,11 @@ public sealed class RunSample
     /// <summary>Bytes the worker threads allocated during the timed part, from <c>--json</c>.</summary>
     public long JsonAllocatedBytes { get; init; }
 
-    /// <summary>Where the process-wide figures below came from: <c>eventpipe</c>, or <c>none: why</c>.</summary>
-    public string CountersSource { get; init; } = "none";
+    /// <summary>
+    /// Where the process-wide figures below came from: <c>eventpipe</c>; or why there are none:
+    /// <c>not measured: why</c> (the counter reader failed), <c>too short ...</c>, <c>off ...</c>.
+    /// </summary>
+    public string CountersSource { get; init; } = "off";
 
     /// <summary>Gen0 collections in the whole child process (EventPipe counters), when read.</summary>
     public long? ProcessGen0 { get; init; }

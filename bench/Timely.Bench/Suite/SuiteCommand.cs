@@ -1,31 +1,43 @@
 using System.CommandLine;
 using System.Globalization;
+using Timely.Communication;
 
 namespace Timely.Bench.Suite;
 
 /// <summary>
 /// <c>timely suite</c>: the perf regression suite. Exit codes: 0 fine; 1 a regression beyond the
-/// threshold and the noise band (against --baseline or the --vs build), or a row that failed or
-/// hung; 2 a baseline or --vs build that cannot be used.
+/// threshold and the noise band (against --baseline or the --vs build), a row that failed or
+/// hung, an overloaded host under --save/--baseline, or an output file that could not be written;
+/// 2 a usage error (out-of-range number, unusable output path, baseline or --vs build), reported
+/// as <c>timely: error: ...</c> before any row runs.
 /// </summary>
+/// <remarks>
+/// With --json, stdout carries only JSON objects, one per line (see <see cref="SuiteJson"/>);
+/// progress, the table and every message go to stderr.
+/// </remarks>
 public static class SuiteCommand
 {
+    private const double MaxThresholdPercent = 1000;
+    private const int MaxRepeat = 1000;
+    private const double MaxTimeoutSeconds = 86_400;
+
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "Scaled-down sizes: the whole suite in about a minute." };
         var smoke = new Option<bool>("--smoke") { Description = "Tiny sizes, one run per row, no calibration: checks only that every row completes with the expected records." };
         var filter = new Option<string[]>("--filter") { Description = "Rows whose 'label command' contains this text, or matches it as a glob (* ?); repeatable.", AllowMultipleArgumentsPerToken = true };
-        var repeat = new Option<int?>("--repeat") { Description = "Runs per row and build (default 5, quick 3)." };
-        var timeout = new Option<double?>("--timeout") { Description = "Seconds before a run is declared hung, dumped and killed (default 900, quick 60, smoke 20; full-size pingpong 1000 1000000 is 1e9 record passes)." };
-        var save = new Option<string?>("--save") { Description = "Write every sample, the host and the calibration as JSON." };
-        var baseline = new Option<string?>("--baseline") { Description = "Compare against a file written by --save; exit 1 on a regression." };
-        var threshold = new Option<double>("--threshold") { Description = "Relative slow-down that counts as a regression, in percent, when also beyond the noise band.", DefaultValueFactory = _ => Comparison.DefaultThreshold * 100 };
+        var repeat = new Option<int?>("--repeat") { Description = $"Runs per row and build, 1..{MaxRepeat} (default 5, quick 3)." };
+        var timeout = new Option<double?>("--timeout") { Description = $"Seconds before a run is declared hung, dumped and killed, above 0 and at most {MaxTimeoutSeconds:0} (default 900, quick 60, smoke 20; full-size pingpong 1000 1000000 is 1e9 record passes)." };
+        var save = new Option<string?>("--save") { Description = "Write every sample, the host and the calibration as JSON (its folder must exist; refused on an overloaded host)." };
+        var baseline = new Option<string?>("--baseline") { Description = "Compare against a file written by --save; exit 1 on a regression (refused on an overloaded host)." };
+        var threshold = new Option<double>("--threshold") { Description = $"Relative slow-down that counts as a regression, in percent (above 0, at most {MaxThresholdPercent:0}), when also beyond the noise band.", DefaultValueFactory = _ => Comparison.DefaultThreshold * 100 };
         var vs = new Option<string?>("--vs") { Description = "Another build's timely.dll or timely executable: run both interleaved and print this/vs ratios." };
-        var markdown = new Option<string?>("--markdown") { Description = "Write the host block, commands and tables as markdown, and an SVG chart beside it." };
+        var markdown = new Option<string?>("--markdown") { Description = "Write the host block, commands and tables as markdown, and an SVG chart beside it (the folder must exist)." };
         var noCounters = new Option<bool>("--no-counters") { Description = "Do not attach EventPipe to the children (figures come from --json only)." };
-        var dumps = new Option<string?>("--dump-dir") { Description = "Where dumps of hung runs go (default: a temp folder)." };
+        var dumps = new Option<string?>("--dump-dir") { Description = "Where dumps of hung runs go; must exist (default: a folder the suite makes under the temp directory)." };
+        var json = new Option<bool>("--json") { Description = "stdout: one JSON object per line, one per row result and a summary last; the progress and the table go to stderr." };
         var command = new Command("suite", "The perf regression suite: workloads x configurations, interleaved repeats, hardware floors, baselines and A/B of two builds.");
-        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, vs, markdown, noCounters, dumps })
+        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, vs, markdown, noCounters, dumps, json })
         {
             command.Options.Add(o);
         }
@@ -33,62 +45,76 @@ public static class SuiteCommand
         command.SetAction(result =>
         {
             var size = result.GetValue(smoke) ? SuiteSize.Smoke : result.GetValue(quick) ? SuiteSize.Quick : SuiteSize.Full;
-            SuiteReport? baselineReport = null;
-            TimelyExecutable? other = null;
+            string? savePath = result.GetValue(save);
+            string? markdownPath = result.GetValue(markdown);
+            var filters = result.GetValue(filter) ?? [];
+            SuiteReport? baselineReport;
+            SuiteSettings settings;
+            IReadOnlyList<SuiteRow> rows;
+            double thresholdPercent = result.GetValue(threshold);
             try
             {
-                // Fail fast on an unusable baseline or build before spending minutes on the run.
+                // Every check that can fail does so here, before minutes are spent on the run.
+                int runs = Check("--repeat", result.GetValue(repeat) ?? (size == SuiteSize.Full ? 5 : 3), 1, MaxRepeat);
+                double seconds = CheckPositive("--timeout", result.GetValue(timeout) ?? size switch { SuiteSize.Full => 900, SuiteSize.Quick => 60, _ => 20 }, MaxTimeoutSeconds);
+                CheckPositive("--threshold", thresholdPercent, MaxThresholdPercent);
+                CheckOutputs(savePath, markdownPath, result.GetValue(dumps));
                 baselineReport = result.GetValue(baseline) is { } path ? SuiteReport.Load(path) : null;
-                other = result.GetValue(vs) is { } vsPath ? TimelyExecutable.FromPath(vsPath) : null;
+                var other = result.GetValue(vs) is { } vsPath ? TimelyExecutable.FromPath(vsPath) : null;
+                rows = SuiteMatrix.Filter(SuiteMatrix.Rows(size), filters);
+                if (rows.Count == 0)
+                {
+                    throw new ConfigException($"--filter {string.Join(' ', filters)} matches no row; rows are:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", SuiteMatrix.Rows(size).Select(r => $"{r.Label}: {r.Id}"))}");
+                }
+
+                if (baselineReport is not null)
+                {
+                    CheckBaselineRows(result.GetValue(baseline)!, rows, baselineReport, filters.Length > 0);
+                }
+
+                settings = new SuiteSettings
+                {
+                    Size = size,
+                    Repeat = runs,
+                    Deadline = TimeSpan.FromSeconds(seconds),
+                    Counters = !result.GetValue(noCounters) && size != SuiteSize.Smoke,
+                    Calibrate = size != SuiteSize.Smoke,
+                    DumpDirectory = result.GetValue(dumps) ?? Path.Combine(Path.GetTempPath(), "timely-suite-dumps"),
+                    Vs = other,
+                    RefuseOverloadedHost = savePath is not null || baselineReport is not null,
+                    Progress = Console.Error,
+                };
             }
-            catch (Exception e) when (e is BaselineException or FileNotFoundException)
+            catch (Exception e) when (e is ConfigException or BaselineException or FileNotFoundException)
             {
-                Console.Error.WriteLine($"timely suite: {e.Message}");
+                // The same line the global handler gives a ConfigException; caught here so the suite
+                // does not depend on which handler Program installs.
+                Console.Error.WriteLine($"timely: error: {e.Message}");
                 return 2;
             }
 
-            var filters = result.GetValue(filter) ?? [];
-            var rows = SuiteMatrix.Filter(SuiteMatrix.Rows(size), filters);
-            if (rows.Count == 0)
+            SuiteReport report;
+            try
             {
-                Console.Error.WriteLine($"timely suite: --filter {string.Join(' ', filters)} matches no row; rows are:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", SuiteMatrix.Rows(size).Select(r => $"{r.Label}: {r.Id}"))}");
-                return 2;
+                report = SuiteRunner.Run(rows, settings, "suite " + string.Join(' ', result.Tokens.Where(t => t.Value != "suite" || t.Type != System.CommandLine.Parsing.TokenType.Command).Select(t => t.Value)));
+            }
+            catch (OverloadedHostException e)
+            {
+                Console.Error.WriteLine($"timely: {e.Message}");
+                return 1;
             }
 
-            if (baselineReport is not null)
-            {
-                try
-                {
-                    Comparison.CheckRows(rows.Select(r => r.Id), baselineReport.Rows, filters.Length > 0);
-                }
-                catch (BaselineException e)
-                {
-                    Console.Error.WriteLine($"timely suite: {result.GetValue(baseline)}: {e.Message}");
-                    return 2;
-                }
-            }
-
-            var settings = new SuiteSettings
-            {
-                Size = size,
-                Repeat = result.GetValue(repeat) ?? (size == SuiteSize.Full ? 5 : 3),
-                Deadline = TimeSpan.FromSeconds(result.GetValue(timeout) ?? size switch { SuiteSize.Full => 900, SuiteSize.Quick => 60, _ => 20 }),
-                Counters = !result.GetValue(noCounters) && size != SuiteSize.Smoke,
-                Calibrate = size != SuiteSize.Smoke,
-                DumpDirectory = result.GetValue(dumps) ?? Path.Combine(Path.GetTempPath(), "timely-suite-dumps"),
-                Vs = other,
-                Progress = Console.Error,
-            };
-            var report = SuiteRunner.Run(rows, settings, "suite " + string.Join(' ', result.Tokens.Where(t => t.Value != "suite" || t.Type != System.CommandLine.Parsing.TokenType.Command).Select(t => t.Value)));
-            return Report(report, baselineReport, filters.Length > 0, result.GetValue(threshold) / 100, result.GetValue(save), result.GetValue(markdown), Console.Out, Console.Error);
+            bool jsonMode = result.GetValue(json);
+            return Report(report, baselineReport, filters.Length > 0, thresholdPercent / 100, savePath, markdownPath, jsonMode ? Console.Error : Console.Out, Console.Error, jsonMode ? Console.Out : null);
         });
         return command;
     }
 
-    /// <summary>Compares, prints, writes the files, and gives the exit code.</summary>
-    internal static int Report(SuiteReport report, SuiteReport? baseline, bool filtered, double threshold, string? save, string? markdown, TextWriter output, TextWriter errors)
+    /// <summary>Compares, prints, writes the files, and gives the exit code; with <paramref name="json"/>, also the JSON lines there.</summary>
+    internal static int Report(SuiteReport report, SuiteReport? baseline, bool filtered, double threshold, string? save, string? markdown, TextWriter output, TextWriter errors, TextWriter? json = null)
     {
         IReadOnlyList<RowComparison>? againstBaseline = null;
+        int exit = 0;
         if (baseline is not null)
         {
             try
@@ -97,9 +123,8 @@ public static class SuiteCommand
             }
             catch (BaselineException e)
             {
-                errors.WriteLine($"timely suite: {e.Message}");
-                save.SaveIfAsked(report, output);
-                return 2;
+                errors.WriteLine($"timely: error: {e.Message}");
+                exit = 2;
             }
         }
 
@@ -111,44 +136,142 @@ public static class SuiteCommand
             againstVs = Comparison.CompareRuns(report.Rows, theirs, threshold, filtered: true);
         }
 
-        var table = TextReport.Table(report, againstBaseline, againstVs);
-        output.WriteLine(TextReport.Plain(table));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floors: cache line {TextReport.F(report.Calibration.CacheLineRoundTripNs)} ns, socket {TextReport.F(report.Calibration.SocketRoundTripNs)} ns per round trip; regression = median ratio > {1 + threshold:0.###} and noise band (bootstrap 95%) above 1."));
-        save.SaveIfAsked(report, output);
+        string? saved = null;
+        string? written = null;
+        if (exit == 0)
+        {
+            var table = TextReport.Table(report, againstBaseline, againstVs);
+            output.WriteLine(TextReport.Plain(table));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floors: cache line {TextReport.F(report.Calibration.CacheLineRoundTripNs)} ns, socket {TextReport.F(report.Calibration.SocketRoundTripNs)} ns per round trip{(report.Calibration.Overloaded is null ? "" : " (host overloaded: no ratios to them)")}; regression = median ratio > {1 + threshold:0.###} and noise band (bootstrap 95%) above 1."));
+            if (markdown is not null)
+            {
+                string chart = Path.ChangeExtension(markdown, ".svg");
+                if (Write(markdown, errors, () =>
+                {
+                    File.WriteAllText(chart, SvgChart.Render(report));
+                    File.WriteAllText(markdown, TextReport.MarkdownDocument(report, table, Path.GetFileName(chart)));
+                }))
+                {
+                    written = markdown;
+                    output.WriteLine($"markdown written to {markdown}, chart to {chart}");
+                }
+                else
+                {
+                    exit = 1;
+                }
+            }
+
+            if (report.Rows.Any(r => r.Status is RowStatus.Failed or RowStatus.Hung))
+            {
+                errors.WriteLine("timely suite: some rows failed or hung (see the notes above).");
+                exit = 1;
+            }
+
+            foreach (var note in TextReport.Notes(report))
+            {
+                output.WriteLine(note);
+            }
+
+            foreach (var c in (againstBaseline ?? []).Concat(againstVs ?? []).Where(c => c.Verdict == Verdict.Regression))
+            {
+                errors.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timely suite: REGRESSION {c.Id}: {c.Ratio:0.###}x (band {c.BandLow:0.###}..{c.BandHigh:0.###})"));
+            }
+
+            exit = Math.Max(exit, Math.Max(Comparison.ExitCode(againstBaseline ?? []), Comparison.ExitCode(againstVs ?? [])));
+        }
+
+        // Saved even when the baseline could not be compared: the run itself is good.
+        if (save is not null)
+        {
+            if (Write(save, errors, () => report.Save(save)))
+            {
+                saved = save;
+                output.WriteLine($"results saved to {save}");
+            }
+            else
+            {
+                exit = Math.Max(exit, 1);
+            }
+        }
+
+        if (json is not null)
+        {
+            foreach (var r in report.Rows)
+            {
+                json.WriteLine(SuiteJson.Row(r, report.Calibration, Find(againstBaseline, r), Find(againstVs, r)));
+            }
+
+            json.WriteLine(SuiteJson.Summary(report, (againstBaseline ?? []).Concat(againstVs ?? []), saved, written, exit));
+        }
+
+        return exit;
+    }
+
+    /// <summary>The comparison of <paramref name="row"/> (comparisons are of this build's rows only).</summary>
+    private static RowComparison? Find(IReadOnlyList<RowComparison>? comparisons, RowResult row) =>
+        row.Build == "this" ? comparisons?.FirstOrDefault(c => c.Id == row.Id) : null;
+
+    /// <summary>Writes one output file after the run; a failure is one line naming the file (exit 1), and the rest of the report still comes out.</summary>
+    private static bool Write(string path, TextWriter errors, Action write)
+    {
+        try
+        {
+            write();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OverloadedHostException)
+        {
+            errors.WriteLine($"timely: could not write {path}: {e.Message}");
+            return false;
+        }
+    }
+
+    private static void CheckBaselineRows(string path, IReadOnlyList<SuiteRow> rows, SuiteReport baseline, bool filtered)
+    {
+        try
+        {
+            Comparison.CheckRows(rows.Select(r => r.Id), baseline.Rows, filtered);
+        }
+        catch (BaselineException e)
+        {
+            throw new BaselineException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The output paths, checked before the run (<see cref="OutputPaths"/>).</summary>
+    internal static void CheckOutputs(string? save, string? markdown, string? dumpDirectory)
+    {
+        if (save is not null)
+        {
+            OutputPaths.CheckFile("--save", save);
+        }
+
         if (markdown is not null)
         {
-            string chart = Path.ChangeExtension(markdown, ".svg");
-            File.WriteAllText(chart, SvgChart.Render(report));
-            File.WriteAllText(markdown, TextReport.MarkdownDocument(report, table, Path.GetFileName(chart)));
-            output.WriteLine($"markdown written to {markdown}, chart to {chart}");
+            if (Path.GetExtension(markdown).Equals(".svg", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ConfigException($"--markdown {markdown}: the chart is written beside it as .svg and would overwrite it; use a .md name.");
+            }
+
+            OutputPaths.CheckFile("--markdown", markdown);
+            OutputPaths.CheckFile("--markdown (its chart)", Path.ChangeExtension(markdown, ".svg"));
+            if (save is not null && Path.GetFullPath(save) == Path.GetFullPath(markdown))
+            {
+                throw new ConfigException($"--save and --markdown are the same file {save}; give two paths.");
+            }
         }
 
-        int exit = 0;
-        if (report.Rows.Any(r => r.Status is RowStatus.Failed or RowStatus.Hung))
+        if (dumpDirectory is not null)
         {
-            errors.WriteLine("timely suite: some rows failed or hung (see the notes above).");
-            exit = 1;
+            OutputPaths.CheckDirectory("--dump-dir", dumpDirectory);
         }
-
-        foreach (var note in TextReport.Notes(report))
-        {
-            output.WriteLine(note);
-        }
-
-        foreach (var c in (againstBaseline ?? []).Concat(againstVs ?? []).Where(c => c.Verdict == Verdict.Regression))
-        {
-            errors.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timely suite: REGRESSION {c.Id}: {c.Ratio:0.###}x (band {c.BandLow:0.###}..{c.BandHigh:0.###})"));
-        }
-
-        return Math.Max(exit, Math.Max(Comparison.ExitCode(againstBaseline ?? []), Comparison.ExitCode(againstVs ?? [])));
     }
 
-    private static void SaveIfAsked(this string? path, SuiteReport report, TextWriter output)
-    {
-        if (path is not null)
-        {
-            report.Save(path);
-            output.WriteLine($"results saved to {path}");
-        }
-    }
+    private static int Check(string option, int value, int min, int max) => value >= min && value <= max
+        ? value
+        : throw new ConfigException(string.Create(CultureInfo.InvariantCulture, $"{option} {value}: must be from {min} to {max}."));
+
+    private static double CheckPositive(string option, double value, double max) => value > 0 && value <= max
+        ? value
+        : throw new ConfigException(string.Create(CultureInfo.InvariantCulture, $"{option} {value}: must be above 0 and at most {max}."));
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Timely.Bench.Suite;
 
@@ -8,7 +9,8 @@ public sealed class SuiteReport
     /// <summary>The format tag; a file without it is not a suite result.</summary>
     public const string CurrentFormat = "timely-suite/1";
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    // NaN floors (smoke runs do not calibrate) and an infinite one (no batch completed) are written as "NaN"/"Infinity".
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public string Format { get; init; } = CurrentFormat;
 
@@ -27,8 +29,16 @@ public sealed class SuiteReport
 
     public List<RowResult> Rows { get; init; } = [];
 
-    /// <summary>Writes the report as indented JSON.</summary>
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Options));
+    /// <summary>Writes the report as indented JSON; refuses (<see cref="OverloadedHostException"/>) a run whose floors show an overloaded host.</summary>
+    public void Save(string path)
+    {
+        if (Calibration.Overloaded is { } overloaded)
+        {
+            throw new OverloadedHostException($"not saving {path}: {overloaded}; a baseline from this run would be noise.");
+        }
+
+        File.WriteAllText(path, JsonSerializer.Serialize(this, Options));
+    }
 
     /// <summary>Reads a saved report; every way it can be unusable is a <see cref="BaselineException"/> naming the file.</summary>
     public static SuiteReport Load(string path)
@@ -64,6 +74,11 @@ public sealed class SuiteReport
         if (report is null)
         {
             throw new BaselineException($"baseline {path}: not a suite result (null).");
+        }
+
+        if (report.Calibration.Overloaded is { } overloaded)
+        {
+            throw new BaselineException($"baseline {path}: recorded on an overloaded host ({overloaded}); its timings are no reference: save a new one on a quiet host.");
         }
 
         if (report.Rows.Count == 0)

@@ -12,9 +12,6 @@ namespace Timely.Bench.Suite;
 /// </summary>
 public static class SuiteRunner
 {
-    /// <summary>A cache-line floor above this says the host was too busy to measure anything.</summary>
-    public const double UnreliableFloorNs = 5000;
-
     /// <summary>Runs <paramref name="rows"/> and returns the report (no comparison; see <see cref="Comparison"/>).</summary>
     public static SuiteReport Run(IReadOnlyList<SuiteRow> rows, SuiteSettings settings, string command)
     {
@@ -31,13 +28,17 @@ public static class SuiteRunner
         if (settings.Calibrate)
         {
             settings.Progress.WriteLine("calibrating: cache-line ping-pong and loopback socket round trip ...");
-            calibration = Calibration.Measure(settings.Size == SuiteSize.Full ? 200_000 : 20_000, TimeSpan.FromSeconds(settings.Size == SuiteSize.Full ? 10 : 2));
-            settings.Progress.WriteLine($"  cache line {calibration.CacheLineRoundTripNs:0} ns/round trip, socket {calibration.SocketRoundTripNs:0} ns/round trip");
-            if (!(calibration.CacheLineRoundTripNs < UnreliableFloorNs))
+            calibration = MeasureFloors(settings);
+            settings.Progress.WriteLine($"  cache line {TextReport.F(calibration.CacheLineRoundTripNs)} ns/round trip, socket {TextReport.F(calibration.SocketRoundTripNs)} ns/round trip");
+            if (calibration.Overloaded is { } overloaded)
             {
-                // A cross-core cache-line round trip is ~50-300 ns on any current CPU; microseconds
-                // mean a spinning thread was descheduled in every batch: the host is overloaded.
-                settings.Progress.WriteLine($"  warning: a cache-line round trip above {UnreliableFloorNs / 1000:0} µs means this host is overloaded; the 'x cache line' ratios and the timings of this run are unreliable.");
+                if (settings.RefuseOverloadedHost)
+                {
+                    // Before any row: a baseline from (or a comparison on) this host would be noise.
+                    throw new OverloadedHostException($"{overloaded}; refusing to save or compare this run (--save, --baseline): run it on a quieter host.");
+                }
+
+                settings.Progress.WriteLine($"  warning: {overloaded}; the ratios to the floors are not printed and this run's timings are unreliable.");
             }
         }
 
@@ -79,10 +80,43 @@ public static class SuiteRunner
         };
     }
 
+    /// <summary>The floors (<see cref="SuiteSettings.MeasureFloors"/> or <see cref="Calibration.Measure"/>); a cache line that completed no batch is +infinity (overloaded).</summary>
+    private static CalibrationResult MeasureFloors(SuiteSettings settings)
+    {
+        CalibrationResult floors;
+        try
+        {
+            floors = settings.MeasureFloors?.Invoke() ?? Calibration.Measure(settings.Size == SuiteSize.Full ? 200_000 : 20_000, TimeSpan.FromSeconds(settings.Size == SuiteSize.Full ? 10 : 2));
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+        {
+            // The loopback socket floor is an instrument too: without it the ratios are "-".
+            settings.Progress.WriteLine($"  calibration failed ({e.GetType().Name}: {e.Message}); no floors in this run");
+            return new CalibrationResult { CacheLineRoundTripNs = double.NaN, SocketRoundTripNs = double.NaN };
+        }
+
+        return double.IsNaN(floors.CacheLineRoundTripNs)
+            ? new CalibrationResult { CacheLineRoundTripNs = double.PositiveInfinity, SocketRoundTripNs = floors.SocketRoundTripNs }
+            : floors;
+    }
+
     /// <summary>One run of one row: appends a sample, or sets the row's status and message.</summary>
     internal static void RunOnce(SuiteRow row, TimelyExecutable exe, SuiteSettings settings, RowResult result)
     {
-        var run = ChildRunner.Run(exe, row.Arguments, settings.Deadline, settings.Counters, settings.DumpDirectory, row.Processes);
+        ChildRun run;
+        try
+        {
+            run = ChildRunner.Run(exe, row.Arguments, settings.Deadline, settings.Counters, settings.DumpDirectory, row.Processes, settings.OpenCounters);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            // The child could not be started or watched (e.g. the build's file vanished): this row
+            // failed, the suite goes on with the next.
+            result.Status = RowStatus.Failed;
+            result.Message = $"could not run {exe}: {e.GetType().Name}: {e.Message}";
+            return;
+        }
+
         if (run.Hung)
         {
             result.Status = RowStatus.Hung;
@@ -191,7 +225,7 @@ public static class SuiteRunner
             Records = records,
             JsonGen0 = gen0,
             JsonAllocatedBytes = allocated,
-            CountersSource = counters is null ? $"none: {run.CountersNote}" : "eventpipe",
+            CountersSource = counters is null ? run.CountersNote ?? CounterSession.NotMeasured("no reason given") : "eventpipe",
             ProcessGen0 = counters?.Gen0,
             ProcessAllocatedBytes = counters?.AllocatedBytes,
             CpuMilliseconds = counters?.CpuMilliseconds,

@@ -17,11 +17,20 @@ public sealed class SuiteSettings
     /// <summary>Measure the hardware floors (off in smoke runs).</summary>
     public bool Calibrate { get; init; } = true;
 
+    /// <summary>Stop right after calibration when the floors show an overloaded host (set with --save and --baseline).</summary>
+    public bool RefuseOverloadedHost { get; init; }
+
+    /// <summary>Measures the floors; null: <see cref="Calibration.Measure"/> at the size's trips. A test seam.</summary>
+    internal Func<CalibrationResult>? MeasureFloors { get; init; }
+
     /// <summary>Where dumps of hung children go.</summary>
     public string DumpDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "timely-suite-dumps");
 
     /// <summary>The other build of an A/B run.</summary>
     public TimelyExecutable? Vs { get; init; }
+
+    /// <summary>Opens a child's counter session; null: its real EventPipe session. A test seam (fault injection).</summary>
+    internal Func<int, ICounterPipe>? OpenCounters { get; init; }
 
     /// <summary>Where progress lines go (stderr in the CLI).</summary>
     public TextWriter Progress { get; init; } = TextWriter.Null;

@@ -36,19 +36,16 @@ public static class TextReport
             else
             {
                 double ns = r.NanosecondsPerRecord;
-                var eventPipe = r.Samples.Where(s => s.ProcessAllocatedBytes is not null).ToArray();
                 cells.AddRange(
                 [
                     F(r.Median),
                     $"{F(Stats.Min(ms))}..{F(Stats.Max(ms))}",
                     ms.Length.ToString(Inv),
                     F(ns),
-                    F(ns / report.Calibration.CacheLineRoundTripNs),
-                    F(ns / report.Calibration.SocketRoundTripNs),
+                    Ratio(ns, report.Calibration.CacheLineRoundTripNs, report.Calibration),
+                    Ratio(ns, report.Calibration.SocketRoundTripNs, report.Calibration),
                     F(r.AllocatedPerRecord),
-                    eventPipe.Length == 0
-                        ? "n/a (" + (r.Samples.FirstOrDefault()?.CountersSource ?? "none") + ")"
-                        : $"{F(Stats.Median(eventPipe.Select(s => s.ProcessAllocatedBytes!.Value / 1e6).ToArray()))}, {F(Stats.Median(eventPipe.Select(s => (double)(s.ProcessGen0 ?? 0)).ToArray()))}, {F(Stats.Median(eventPipe.Select(s => s.CpuMilliseconds ?? 0).ToArray()))} (eventpipe medians, {eventPipe.Length}/{r.Samples.Count} runs)",
+                    Counters(r),
                 ]);
             }
 
@@ -69,6 +66,29 @@ public static class TextReport
 
         return table;
     }
+
+    /// <summary>
+    /// The process counters of a row: medians over the runs that measured all three, or, when no
+    /// run did, why not (the first run's reason: "not measured: ...", "too short: ...", "off ...").
+    /// </summary>
+    internal static string Counters(RowResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var measured = r.Samples.Where(s => s.ProcessAllocatedBytes is not null && s.ProcessGen0 is not null && s.CpuMilliseconds is not null).ToArray();
+        if (measured.Length == 0)
+        {
+            return r.Samples.FirstOrDefault()?.CountersSource ?? "no runs";
+        }
+
+        double mb = Stats.Median(measured.Select(s => s.ProcessAllocatedBytes!.Value / 1e6).ToArray());
+        double gen0 = Stats.Median(measured.Select(s => (double)s.ProcessGen0!.Value).ToArray());
+        double cpu = Stats.Median(measured.Select(s => s.CpuMilliseconds!.Value).ToArray());
+        return $"{F(mb)}, {gen0.ToString("0.#", Inv)}, {F(cpu)} (eventpipe medians, {measured.Length}/{r.Samples.Count} runs)";
+    }
+
+    /// <summary>ns per record over a floor; "overloaded" instead of a number when the floors show an overloaded host.</summary>
+    private static string Ratio(double ns, double floor, CalibrationResult floors) =>
+        double.IsNaN(ns) ? "-" : floors.Overloaded is null ? F(ns / floor) : "overloaded";
 
     /// <summary>"label (command without the configuration flags)".</summary>
     private static string Workload(RowResult r)
@@ -137,9 +157,9 @@ public static class TextReport
         text.AppendLine("## Hardware floors (same run)").AppendLine();
         text.AppendLine(Inv, $"- cache-line ping-pong between two threads: {F(report.Calibration.CacheLineRoundTripNs)} ns per round trip");
         text.AppendLine(Inv, $"- 8-byte TCP round trip on 127.0.0.1: {F(report.Calibration.SocketRoundTripNs)} ns");
-        if (!(report.Calibration.CacheLineRoundTripNs < SuiteRunner.UnreliableFloorNs))
+        if (report.Calibration.Overloaded is { } overloaded)
         {
-            text.AppendLine(Inv, $"- **warning**: a cache-line round trip above {SuiteRunner.UnreliableFloorNs / 1000:0} µs means the host was overloaded during this run; its figures are unreliable.");
+            text.AppendLine(Inv, $"- **warning**: {overloaded}. This run's figures are unreliable and its ratios to the floors are not printed.");
         }
 
         text.AppendLine();
