@@ -25,12 +25,13 @@ public sealed class CommunicationOptions
     public Option<string?> ShmDir { get; } = new("--shm-dir") { Description = "Where shared-memory job directories are created (default /dev/shm)." };
     public Option<double?> ConnectTimeout { get; } = new("--connect-timeout") { Description = $"Seconds the processes of a cluster wait for each other at start (default {Config.DefaultConnectTimeout.TotalSeconds})." };
     public Option<double?> PeerTimeout { get; } = new("--peer-timeout") { Description = $"Seconds a peer process may stay silent (no heartbeat: stopped, hung or unreachable) before the others fail (default {Config.DefaultPeerTimeout.TotalSeconds}); on one host a dead pid is noticed within ~0.1 s." };
+    public Option<string?> SecretFile { get; } = new("--secret-file") { Description = "File (mode 0600: refused if group or others may read it) with a secret every process of a TCP cluster proves at each connection (HMAC challenge-response; the secret is never sent). Default: the TIMELY_SECRET environment variable when set, else none." };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var o in new Option[] { Threads, Process, Processes, Hostfile, ZeroCopy, Transport, Pin, Cores, RingBytes, Spin, Job, ShmDir, ConnectTimeout, PeerTimeout, MaxMessageBytes, HostId })
+        foreach (var o in new Option[] { Threads, Process, Processes, Hostfile, ZeroCopy, Transport, Pin, Cores, RingBytes, Spin, Job, ShmDir, ConnectTimeout, PeerTimeout, MaxMessageBytes, HostId, SecretFile })
         {
             command.Options.Add(o);
         }
@@ -64,6 +65,7 @@ public sealed class CommunicationOptions
         Add(args, "--shm-dir", result.GetValue(ShmDir));
         Add(args, "--connect-timeout", result.GetValue(ConnectTimeout));
         Add(args, "--peer-timeout", result.GetValue(PeerTimeout));
+        Add(args, "--secret-file", result.GetValue(SecretFile));
         return Config.FromArgs(args, out _);
     }
 

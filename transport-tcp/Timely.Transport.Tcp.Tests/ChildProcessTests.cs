@@ -74,6 +74,57 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
+    public void Hello_over_tcp_with_a_secret_file_runs_and_a_process_with_another_secret_is_refused()
+    {
+        var dir = Directory.CreateTempSubdirectory("timely-secret-");
+        var addresses = Loopback.FreeAddresses(2);
+        string hostfile = WriteHostfile(addresses);
+        try
+        {
+            string right = WriteSecret(dir, "right", "alpha\n");
+            string wrong = WriteSecret(dir, "wrong", "beta\n");
+            string args = $"hello -n 2 -w 1 --transport tcp -h {hostfile} --connect-timeout 3";
+            var both = new[] { Start($"{args} -p 0 --secret-file {right}"), Start($"{args} -p 1 --secret-file {right}") }.Select(Finish).ToArray();
+            for (int p = 0; p < 2; p++)
+            {
+                Assert.True(both[p].ExitCode == 0, $"process {p} exited {both[p].ExitCode}: {both[p].Stderr}");
+                Assert.Contains($"result: Ok({p})", both[p].Stdout, StringComparison.Ordinal);
+            }
+
+            var zero = Start($"{args} -p 0 --secret-file {right}");
+            var impostor = Finish(Start($"{args} -p 1 --secret-file {wrong}"));
+            var listener = Finish(zero);
+            Assert.NotEqual(0, impostor.ExitCode);
+            Assert.Contains($"process 0 at {addresses[0]} refused this process", impostor.Stderr, StringComparison.Ordinal);
+            Assert.NotEqual(0, listener.ExitCode);
+            Assert.Contains("proof of the cluster secret is wrong", listener.Stderr, StringComparison.Ordinal);
+
+            string open = WriteSecret(dir, "open", "alpha\n", "0644");
+            var refused = Finish(Start($"{args} -p 0 --secret-file {open}"));
+            Assert.NotEqual(0, refused.ExitCode);   // 2 once Program.cs maps ConfigException for every command (the CLI's error convention)
+            Assert.Contains($"--secret-file '{open}': mode 0644 lets group or others at it", refused.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(hostfile);
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static string WriteSecret(DirectoryInfo dir, string name, string text, string mode = "0600")
+    {
+        string path = Path.Combine(dir.FullName, name);
+        File.WriteAllText(path, text);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("file modes are Unix permission bits");
+        }
+
+        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
+        return path;
+    }
+
+    [Fact]
     public void Killing_a_peer_mid_run_fails_the_other_process_naming_it()
     {
         var addresses = Loopback.FreeAddresses(2);

@@ -171,6 +171,7 @@ internal sealed class TcpFabric : IDisposable
         ConnectTimeout = config.ConnectTimeout,
         PeerTimeout = config.PeerTimeout,
         MaxMessageBytes = config.MaxMessageBytes,
+        Secret = config.Secret,
     };
 
     public BinaryAllocator[] CreateAllocators(int spinIterations)
