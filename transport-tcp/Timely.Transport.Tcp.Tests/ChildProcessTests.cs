@@ -74,6 +74,37 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
+    public void A_client_holding_a_half_handshake_does_not_stop_two_real_processes()
+    {
+        var addresses = Loopback.FreeAddresses(2);
+        string hostfile = WriteHostfile(addresses);
+        try
+        {
+            string job = "half-" + Guid.NewGuid().ToString("N")[..12];
+            string args = $"hello -n 2 -w 1 --transport tcp -h {hostfile} --job {job} --connect-timeout 20";
+            var zero = Start($"{args} -p 0");
+
+            // Connects as soon as process 0 listens, sends all but the last byte of a valid
+            // handshake (as process 1 of this job) and holds the socket until both processes
+            // are done: the 39-of-40-bytes client.
+            var hello = new byte[Handshake.Size];
+            new Handshake(1, 2, 1, TcpOptions.JobIdOf(job), 0).WriteTo(hello);
+            using var bad = Loopback.Send(addresses[0], hello.AsSpan(0, Handshake.Size - 1));
+            var one = Start($"{args} -p 1");
+            var outputs = new[] { zero, one }.Select(Finish).ToArray();
+            for (int p = 0; p < 2; p++)
+            {
+                Assert.True(outputs[p].ExitCode == 0, $"process {p} exited {outputs[p].ExitCode}: {outputs[p].Stderr}");
+                Assert.Contains($"result: Ok({p})", outputs[p].Stdout, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.Delete(hostfile);
+        }
+    }
+
+    [Fact]
     public void Hello_over_tcp_with_a_secret_file_runs_and_a_process_with_another_secret_is_refused()
     {
         var dir = Directory.CreateTempSubdirectory("timely-secret-");
