@@ -114,6 +114,12 @@ public sealed record Config
     /// <summary>Where shared-memory job directories are created (<c>--shm-dir</c>); null: <c>/dev/shm</c> when present, else the temp directory.</summary>
     public string? ShmDirectory { get; init; }
 
+    /// <summary>
+    /// The key every process of a TCP cluster proves at each connection (<c>--secret-file</c>,
+    /// else <c>TIMELY_SECRET</c>; see <see cref="SecretSource"/>); null: the job id alone admits a peer.
+    /// </summary>
+    public Timely.Transport.Tcp.ClusterSecret? Secret { get; init; }
+
     /// <summary>How long processes of a cluster wait for each other at start.</summary>
     public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
 
@@ -220,7 +226,7 @@ public sealed record Config
         remaining = new List<string>();
         int threads = 1, process = 0, processes = 1, spin = DefaultSpinIterations;
         int? ringBytes = null;
-        string? hostfile = null, job = null, shmDirectory = null;
+        string? hostfile = null, job = null, shmDirectory = null, secretFile = null;
         TimeSpan connectTimeout = DefaultConnectTimeout, peerTimeout = DefaultPeerTimeout;
         bool zerocopy = false, pin = false;
         bool processGiven = false, processesGiven = false;
@@ -297,6 +303,9 @@ public sealed record Config
                 case "--shm-dir":
                     shmDirectory = Value(it, name, inline);
                     break;
+                case "--secret-file":
+                    secretFile = Value(it, name, inline);
+                    break;
                 case "--connect-timeout":
                     connectTimeout = ParseSeconds(name, Value(it, name, inline));
                     break;
@@ -357,6 +366,7 @@ public sealed record Config
             ShmDirectory = shmDirectory,
             ConnectTimeout = connectTimeout,
             PeerTimeout = peerTimeout,
+            Secret = SecretSource.Load(secretFile, Environment.GetEnvironmentVariable(SecretSource.EnvironmentVariable)),
         };
     }
 
