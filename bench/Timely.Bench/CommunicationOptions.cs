@@ -21,7 +21,7 @@ public sealed class CommunicationOptions
     public Option<string?> Cores { get; } = new("--cores") { Description = "Comma-separated cores for --pin (default: worker index modulo cores)." };
     public Option<int?> RingBytes { get; } = new("--ring-bytes") { Description = $"Byte-ring capacity per worker pair, a power of two (default {Config.DefaultRingBytes})." };
     public Option<int?> Spin { get; } = new("--spin") { Description = $"Polls an idle worker makes before it parks (default {Config.DefaultSpinIterations})." };
-    public Option<string?> Job { get; } = new("--job") { Description = "Shared-memory job name shared by the processes of one run (default: derived from the address list); files in <shm-dir>/timely-<job>." };
+    public Option<string?> Job { get; } = new("--job") { Description = "Shared-memory job name shared by the processes of one run (default: derived from the address list); files in <shm-dir>/timely-<uid>-<job>." };
     public Option<string?> ShmDir { get; } = new("--shm-dir") { Description = "Where shared-memory job directories are created (default /dev/shm)." };
     public Option<double?> ConnectTimeout { get; } = new("--connect-timeout") { Description = $"Seconds the processes of a cluster wait for each other at start (default {Config.DefaultConnectTimeout.TotalSeconds})." };
     public Option<double?> PeerTimeout { get; } = new("--peer-timeout") { Description = $"Seconds a peer process may stay silent (no heartbeat: stopped, hung or unreachable) before the others fail (default {Config.DefaultPeerTimeout.TotalSeconds}); on one host a dead pid is noticed within ~0.1 s." };
