@@ -51,6 +51,25 @@ public sealed class JobDirectoryLifecycleTests : IDisposable
     }
 
     [Fact]
+    public void Files_left_by_a_dead_incarnation_that_had_our_pid_are_replaced()
+    {
+        // A restarted process can get the pid its SIGKILLed predecessor had (pid namespaces
+        // start small): the predecessor's ring and temporary file are stale, not ours.
+        string directory = JobDirectory.PathFor(_root, "reused");
+        Directory.CreateDirectory(directory, (UnixFileMode)0x1C0);
+        string ring = Path.Combine(directory, "ring-1-to-0");
+        string temporary = Path.Combine(directory, "proc-0.tmp." + Environment.ProcessId);
+        CreateRing(ring, Environment.ProcessId);
+        File.WriteAllBytes(temporary, new byte[64]);
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        var error = Assert.Throws<TimeoutException>(() => JobDirectory.Join(_root, "reused", 0, 2, 1, 4096, TimeSpan.FromMilliseconds(300), _warnings.Add));
+
+        Assert.Contains("process 1 never appeared", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(directory), "the stale files were left: " + string.Join(", ", Directory.Exists(directory) ? Directory.GetFileSystemEntries(directory) : []));
+    }
+
+    [Fact]
     public void A_job_directory_removed_under_a_live_job_is_not_an_error_and_is_said_once()
     {
         var job = JobDirectory.Join(_root, "gone", 0, 1, 2, 4096, TimeSpan.FromSeconds(5), _warnings.Add);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -26,7 +27,8 @@ namespace Timely.Transport.Shm;
 /// device is an error at set-up, not a SIGBUS on first touch.
 /// Protocol, in <see cref="Join"/>:
 /// 1. Clear what dead processes left: a control file, ring or temporary file whose pid
-///    (control pid, ring creator pid, temporary suffix) no longer runs is removed, so a
+///    (control pid, ring creator pid, temporary suffix) no longer runs, or is ours but not
+///    made by this process (a dead incarnation had our pid), is removed, so a
 ///    directory from a dead job is replaced file by file and never reused. A live control
 ///    file for our own index means the job name is in use: refused.
 /// 2. Create, as receiver, the rings into our workers, then our control file; each is
@@ -55,6 +57,12 @@ public sealed class JobDirectory : IDisposable
     private const int FileMode = 0x180;        // 0600
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
     private static int s_hiddenNames;
+
+    // Paths that a JobDirectory of this process made or is about to make (registered before
+    // the create or rename, removed after the unlink): a file whose pid is ours but is not
+    // here was left by a dead incarnation that had our pid, and is stale. Several
+    // JobDirectories share a pid in one process (tests), so the pid alone cannot tell.
+    private static readonly ConcurrentDictionary<string, byte> s_ours = new(StringComparer.Ordinal);
 
     private readonly ControlBlock?[] _controls;
     private readonly Dictionary<(int Sender, int Receiver), MappedFile> _rings = [];
@@ -275,6 +283,8 @@ public sealed class JobDirectory : IDisposable
                 {
                     WarnGone(name);
                 }
+
+                s_ours.TryRemove(FilePath(name), out _);
             }
 
             _own.Clear();
@@ -339,23 +349,31 @@ public sealed class JobDirectory : IDisposable
             CultureInfo.InvariantCulture,
             $"{name}{TemporaryMarker}{Environment.ProcessId}.rm{Interlocked.Increment(ref s_hiddenNames)}");
         BeforeRemove?.Invoke(FilePath(name));
-        if (!Posix.TryRenameAt(_directory, name, hidden, noReplace: true, FilePath(name)))
+        s_ours[FilePath(hidden)] = 0;
+        try
         {
+            if (!Posix.TryRenameAt(_directory, name, hidden, noReplace: true, FilePath(name)))
+            {
+                return false;
+            }
+
+            if (Posix.StatAt(_directory, hidden, FilePath(hidden)) is { } moved && moved.IsSameFile(expected))
+            {
+                Posix.TryUnlinkAt(_directory, hidden, isDirectory: false, FilePath(hidden));
+                return true;
+            }
+
+            if (!Posix.TryRenameAt(_directory, hidden, name, noReplace: true, FilePath(hidden)))
+            {
+                WarnOnce(hidden, $"shm job '{Job}': '{FilePath(name)}' was replaced while it was being removed; the newer file is at '{FilePath(hidden)}'.");
+            }
+
             return false;
         }
-
-        if (Posix.StatAt(_directory, hidden, FilePath(hidden)) is { } moved && moved.IsSameFile(expected))
+        finally
         {
-            Posix.TryUnlinkAt(_directory, hidden, isDirectory: false, FilePath(hidden));
-            return true;
+            s_ours.TryRemove(FilePath(hidden), out _);
         }
-
-        if (!Posix.TryRenameAt(_directory, hidden, name, noReplace: true, FilePath(hidden)))
-        {
-            WarnOnce(hidden, $"shm job '{Job}': '{FilePath(name)}' was replaced while it was being removed; the newer file is at '{FilePath(hidden)}'.");
-        }
-
-        return false;
     }
 
     /// <summary>Test hook: runs before each removal by identity, with the path about to be removed.</summary>
@@ -529,9 +547,11 @@ public sealed class JobDirectory : IDisposable
     private MappedFile CreateJobFile(string name, long length, string root, long jobBytes)
     {
         string path = FilePath(name);
+        s_ours[path] = 0;
         var handle = Posix.TryOpenAt(_directory, name, Posix.OpenReadWrite | Posix.OpenCreate | Posix.OpenExclusive, FileMode, out int errno);
         if (handle is null)
         {
+            s_ours.TryRemove(path, out _);
             var there = errno == Posix.EEXIST ? Posix.StatAt(_directory, name, path) : null;
             throw there is { } found
                 ? new IOException($"shm job '{Job}': '{path}' already exists ({found.TypeName}); refusing to replace or follow it. Remove it.")
@@ -547,6 +567,8 @@ public sealed class JobDirectory : IDisposable
         catch
         {
             handle.Dispose();
+            Posix.TryUnlinkAt(_directory, name, isDirectory: false, path);   // made by us an instant ago
+            s_ours.TryRemove(path, out _);
             throw;
         }
 
@@ -595,12 +617,15 @@ public sealed class JobDirectory : IDisposable
             }
         }
 
+        s_ours[FilePath(name)] = 0;
         if (!Posix.TryRenameAt(_directory, temporary, name, noReplace: true, FilePath(temporary)))
         {
+            s_ours.TryRemove(FilePath(name), out _);
             throw new IOException($"shm job '{Job}': '{FilePath(name)}' appeared while process {ProcessIndex} was creating it. Is another process running as process {ProcessIndex} of this --job?");
         }
 
         file.Renamed(FilePath(name));
+        s_ours.TryRemove(FilePath(temporary), out _);
         if (!TrackOwn(name, identity, previousName: temporary))
         {
             RemoveIfSame(name, identity);
@@ -665,7 +690,8 @@ public sealed class JobDirectory : IDisposable
                 throw new IOException($"shm job '{Job}': '{FilePath(name)}' is not a valid timely job file; refusing it. Remove it.");
             }
 
-            if (owner != self && !ProcessLiveness.IsAlive(owner))
+            bool stale = owner == self ? !s_ours.ContainsKey(FilePath(name)) : !ProcessLiveness.IsAlive(owner);
+            if (stale)
             {
                 RemoveIfSame(name, identity);
             }
