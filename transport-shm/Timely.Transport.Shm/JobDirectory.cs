@@ -257,11 +257,22 @@ public sealed class JobDirectory : IDisposable
         _directory.Dispose();
     }
 
-    /// <summary>ProcessExit (normal exit, or SIGTERM through .NET's default handling): remove our files, unmap nothing.</summary>
+    /// <summary>
+    /// ProcessExit (a normal exit, <see cref="Environment.Exit"/>; .NET's default SIGTERM
+    /// handling does not raise it, hence <see cref="OnSignal"/>): remove our files, unmap
+    /// nothing. A failure is a warning: an exception here would crash the exiting process.
+    /// </summary>
     private void OnProcessExit(object? sender, EventArgs e)
     {
-        RemoveOwnFiles();
-        TryRemoveEmptyDirectory();
+        try
+        {
+            RemoveOwnFiles();
+            TryRemoveEmptyDirectory();
+        }
+        catch (IOException error)
+        {
+            WarnOnce("exit", $"shm job '{Job}': removing this process's files at exit failed: {error.Message}");
+        }
     }
 
     /// <summary>SIGTERM/SIGINT/SIGQUIT: remove our files; <see cref="PosixSignalContext.Cancel"/> stays as it was, so the signal still ends the process.</summary>
