@@ -109,15 +109,9 @@ public sealed class ControlBlock : IDisposable
         var file = MappedFile.Create(temporary, RequiredBytes(workers));
         try
         {
-            var region = file.Region;
-            region.Int32At(VersionOffset) = LayoutVersion;
-            region.Int32At(WorkersOffset) = workers;
-            region.Int32At(PidOffset) = pid;
-            region.Int32At(ProcessOffset) = processIndex;
-            region.Int32At(StateOffset) = (int)ProcessState.Starting;
-            Volatile.Write(ref region.Int64At(0), (long)Magic);
+            var block = Initialize(file, processIndex, workers, pid);
             file.MoveTo(path);
-            return new ControlBlock(file);
+            return block;
         }
         catch
         {
@@ -127,10 +121,37 @@ public sealed class ControlBlock : IDisposable
         }
     }
 
-    /// <summary>Maps an existing control file; throws <see cref="InvalidDataException"/> when it is not one.</summary>
-    public static ControlBlock Open(string path)
+    /// <summary>
+    /// Writes a fresh header (state <see cref="ProcessState.Starting"/>) into <paramref name="file"/>,
+    /// not yet at its final name (the caller renames it into place), and takes it over.
+    /// </summary>
+    internal static ControlBlock Initialize(MappedFile file, int processIndex, int workers, int pid)
     {
-        var file = MappedFile.Open(path);
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
+        var region = file.Region;
+        if (region.Length < RequiredBytes(workers))
+        {
+            throw new ArgumentException($"'{file.Path}' has {region.Length} bytes; a control file for {workers} workers needs {RequiredBytes(workers)}.", nameof(file));
+        }
+
+        region.Int32At(VersionOffset) = LayoutVersion;
+        region.Int32At(WorkersOffset) = workers;
+        region.Int32At(PidOffset) = pid;
+        region.Int32At(ProcessOffset) = processIndex;
+        region.Int32At(StateOffset) = (int)ProcessState.Starting;
+        Volatile.Write(ref region.Int64At(0), (long)Magic);
+        return new ControlBlock(file);
+    }
+
+    /// <summary>Maps an existing control file; throws <see cref="InvalidDataException"/> when it is not one.</summary>
+    public static ControlBlock Open(string path) => Attach(MappedFile.Open(path));
+
+    /// <summary>Takes over a mapped control file after checking its header; disposes it and throws <see cref="InvalidDataException"/> when it is not one.</summary>
+    internal static ControlBlock Attach(MappedFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        string path = file.Path;
         try
         {
             var region = file.Region;
@@ -230,6 +251,9 @@ public sealed class ControlBlock : IDisposable
 
         return (_file.Region.Int32At(at), System.Text.Encoding.UTF8.GetString(_file.Region.Slice(at + 8, length)));
     }
+
+    /// <summary>The mapped file (for its integrity check).</summary>
+    internal MappedFile Mapping => _file;
 
     /// <summary>Unmaps; the file stays (the owner deletes it at clean shutdown).</summary>
     public void Dispose() => _file.Dispose();

@@ -106,8 +106,9 @@ public sealed record Config
 
     /// <summary>
     /// Name shared by the processes of one shared-memory job (<c>--job</c>); their files meet
-    /// in <c>&lt;ShmDirectory&gt;/timely-&lt;job&gt;</c>. Null: derived from the address list
-    /// (<see cref="EffectiveJobName"/>).
+    /// in <c>&lt;ShmDirectory&gt;/timely-&lt;uid&gt;-&lt;job&gt;</c> (the uid keeps users apart, so a
+    /// predictable name cannot be squatted by another user). Null: derived from the address
+    /// list (<see cref="EffectiveJobName"/>).
     /// </summary>
     public string? JobName { get; init; }
 
