@@ -48,6 +48,9 @@ public sealed class MappedFile : IDisposable
     /// <summary>The mapped bytes.</summary>
     public MemoryRegion Region { get; }
 
+    /// <summary>The file's length now (fstat of the open file): less than <see cref="MemoryRegion.Length"/> when someone truncated it, and touching the mapping beyond it would raise SIGBUS.</summary>
+    public long FileLength => _stream.Length;
+
     /// <summary>Creates <paramref name="path"/> (which must not exist) with mode 0600 and <paramref name="length"/> zero bytes, and maps it.</summary>
     public static MappedFile Create(string path, long length)
     {
