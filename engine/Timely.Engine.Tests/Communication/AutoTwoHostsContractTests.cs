@@ -106,7 +106,9 @@ public sealed class AutoTwoHostsContractTests : ShmClusterContract
     }
 
     // Resumed, the victim may first hear from host B over TCP (its connection was reset, or a
-    // failure notice waits in it) instead of reading host A's failure record: either names a survivor.
+    // failure notice waits in it) instead of reading host A's failure record: either names a
+    // survivor. And process 0's record gives the reason it heard first: its own liveness, or
+    // host B's notice of its TCP heartbeat check (which names the victim by its address).
     protected override void AssertDeclaredFailed(PeerFailedException error, int victim, string reason)
     {
         if (!error.Message.Contains("declared this process failed", StringComparison.Ordinal))
@@ -115,7 +117,8 @@ public sealed class AutoTwoHostsContractTests : ShmClusterContract
             return;
         }
 
-        base.AssertDeclaredFailed(error, victim, reason);
+        Assert.StartsWith("process 0 (pid ", error.Message, StringComparison.Ordinal);
+        Assert.Matches($"process {victim} (\\(pid |at 127\\.0\\.0\\.1:)", error.Message);
     }
 
     // Host A's processes meet in their host job; host B's process hears of it over TCP (a failure

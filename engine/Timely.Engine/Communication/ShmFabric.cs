@@ -54,6 +54,9 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     /// <summary>Period of the heartbeat and of the peer checks.</summary>
     internal static readonly TimeSpan LivenessPeriod = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long a failed process's teardown waits for peers still exiting (see <c>AwaitDyingPeers</c>).</summary>
+    private static readonly TimeSpan DyingPeerBound = TimeSpan.FromMilliseconds(500);
+
     private readonly Config _config;
     private readonly JobDirectory _job;
     private readonly WorkerGroup _group;
@@ -216,6 +219,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     {
         _stop.Set();
         _liveness.Join();
+        AwaitDyingPeers();
         foreach (var ring in _localRings)
         {
             ring.Dispose();
@@ -224,6 +228,36 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         _job.Dispose();
         _group.Dispose();
         _stop.Dispose();
+    }
+
+    /// <summary>
+    /// After a failure, waits (at most <see cref="DyingPeerBound"/>) for members that neither
+    /// finished nor failed to die or publish: a peer killed while we learned of it another way
+    /// (a TCP notice from another host) may still be exiting, and the job directory removes a
+    /// peer's files on our way out only once its pid is gone. A stopped peer costs the bound.
+    /// </summary>
+    private void AwaitDyingPeers()
+    {
+        if (!HasFailed)
+        {
+            return;
+        }
+
+        long deadline = Environment.TickCount64 + (long)DyingPeerBound.TotalMilliseconds;
+        for (int m = 0; m < _members.Length; m++)
+        {
+            if (_members[m] == _config.ProcessIndex || Volatile.Read(ref _corrupt[m]))
+            {
+                continue;
+            }
+
+            var control = _job.Control(m);
+            while (control.State is not (ProcessState.Finished or ProcessState.Failed)
+                && ProcessLiveness.IsAlive(control.Pid) && Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(10);
+            }
+        }
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
