@@ -60,7 +60,10 @@ public sealed class MappedFile : IDisposable
     /// touching the missing pages would raise SIGBUS, which kills the process. One
     /// <c>fstat</c>; cheap enough for a parking deadline, not for every message.
     /// </summary>
-    public bool IsIntact => !_disposed && RandomAccess.GetLength(_handle) >= _length;
+    public bool IsIntact => !_disposed && FileLength >= _length;
+
+    /// <summary>The file's length now (fstat of the open file): less than <see cref="MemoryRegion.Length"/> when someone truncated it, and touching the mapping beyond it would raise SIGBUS.</summary>
+    public long FileLength => RandomAccess.GetLength(_handle);
 
     /// <summary>Creates <paramref name="path"/> (which must not exist) with mode 0600 and <paramref name="length"/> zero bytes, and maps it.</summary>
     public static MappedFile Create(string path, long length)

@@ -105,6 +105,12 @@ public sealed record Config
     public static readonly TimeSpan DefaultPeerTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// Least <c>--peer-timeout</c> accepted: five shared-memory liveness periods (heartbeat and
+    /// check every 100 ms), so a healthy peer always beats several times within it.
+    /// </summary>
+    public static readonly TimeSpan MinimumPeerTimeout = ShmFabric.LivenessPeriod * 5;
+
+    /// <summary>
     /// Name shared by the processes of one shared-memory job (<c>--job</c>); their files meet
     /// in <c>&lt;ShmDirectory&gt;/timely-&lt;uid&gt;-&lt;job&gt;</c> (the uid keeps users apart, so a
     /// predictable name cannot be squatted by another user). Null: derived from the address
@@ -312,6 +318,10 @@ public sealed record Config
                     break;
                 case "--peer-timeout":
                     peerTimeout = ParseSeconds(name, Value(it, name, inline));
+                    if (peerTimeout < MinimumPeerTimeout)
+                    {
+                        throw new ConfigException($"{name}: {peerTimeout.TotalSeconds} s is below the minimum {MinimumPeerTimeout.TotalSeconds} s (five liveness periods); use {MinimumPeerTimeout.TotalSeconds}..86400.");
+                    }
                     break;
                 case "--spin":
                     spin = ParseInt(name, Value(it, name, inline), 0, int.MaxValue);
