@@ -135,6 +135,31 @@ public sealed class TailLatencyTests : IDisposable
     }
 
     [Fact]
+    public void Each_path_is_shown_against_its_own_floor_and_a_floor_against_itself()
+    {
+        // netbench has one floor per size: its 65536 B paths were shown against raw_64's p50.
+        var report = new LatencyReport("floors");
+        var small = report.AddFloor("raw_64", "raw 64");
+        var smallPath = report.Add("timely_64", "timely 64", small);
+        var big = report.AddFloor("raw_65536", "raw 65536");
+        var bigPath = report.Add("timely_65536", "timely 65536", big);
+        var defaulted = report.Add("other", "other");
+        small.RecordNanoseconds(100);
+        smallPath.RecordNanoseconds(300);
+        big.RecordNanoseconds(1000);
+        bigPath.RecordNanoseconds(1500);
+        defaulted.RecordNanoseconds(200);
+        var table = new StringWriter();
+        report.WriteTable(table);
+        string text = table.ToString();
+        Assert.Contains("| raw 64 | 1 | 100 | 100 | 100 | 100 | 100 | 100 | 1.00x |", text, StringComparison.Ordinal);
+        Assert.Contains("| timely 64 | 1 | 300 | 300 | 300 | 300 | 300 | 300 | 3.00x |", text, StringComparison.Ordinal);
+        Assert.Contains("| raw 65536 | 1 | 1000 | 1000 | 1000 | 1000 | 1000 | 1000 | 1.00x |", text, StringComparison.Ordinal);
+        Assert.Contains("| timely 65536 | 1 | 1500 | 1500 | 1500 | 1500 | 1500 | 1500 | 1.50x |", text, StringComparison.Ordinal);
+        Assert.Contains("| other | 1 | 200 | 200 | 200 | 200 | 200 | 200 | 2.00x |", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_round_trip_longer_than_the_trackable_range_is_recorded_as_its_highest_value()
     {
         var path = new LatencyReport("clamp").Add("clamp", "clamp");

@@ -84,9 +84,14 @@ public sealed class LatencyReport
     public IReadOnlyList<LatencyHistogram> Paths => _paths;
 
     /// <summary>Allocates the histogram of one path (call it before the timed loop), shown against <paramref name="floor"/> (default: the first path added).</summary>
-    public LatencyHistogram Add(string key, string title, LatencyHistogram? floor = null)
+    public LatencyHistogram Add(string key, string title, LatencyHistogram? floor = null) =>
+        Added(new LatencyHistogram(key, title, floor ?? (_paths.Count > 0 ? _paths[0] : null)));
+
+    /// <summary>Allocates the histogram of a floor: the paths added with it as their floor are shown against it.</summary>
+    public LatencyHistogram AddFloor(string key, string title) => Added(new LatencyHistogram(key, title));
+
+    private LatencyHistogram Added(LatencyHistogram path)
     {
-        var path = new LatencyHistogram(key, title, floor ?? (_paths.Count > 0 ? _paths[0] : null));
         _paths.Add(path);
         return path;
     }

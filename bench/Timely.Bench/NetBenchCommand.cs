@@ -81,7 +81,7 @@ public static class NetBenchCommand
         var trips = new Dictionary<int, (LatencyHistogram Raw, LatencyHistogram RawAsync, LatencyHistogram Timely)>();
         foreach (int size in sizes)
         {
-            var floor = latency.Add($"raw_{size}", $"raw socket, {size} B, round trip");
+            var floor = latency.AddFloor($"raw_{size}", $"raw socket, {size} B, round trip");
             trips[size] = (floor, latency.Add($"raw_async_{size}", $"raw async socket, {size} B, round trip", floor), latency.Add($"timely_{size}", $"timely {config.Transport}, {size} B, round trip", floor));
         }
 

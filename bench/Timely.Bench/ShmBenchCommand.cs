@@ -93,7 +93,7 @@ public static class ShmBenchCommand
             }
 
             // Histograms allocated before any timed loop; the warm-up batch records nothing.
-            var floorTrips = latency.Add("floor", "cache-line ping-pong floor, round trip");
+            var floorTrips = latency.AddFloor("floor", "cache-line ping-pong floor, round trip");
             var ringTrips = latency.Add("shm_ring", "shm ring, round trip");
             var tcpTrips = latency.Add("tcp", "loopback TCP, round trip");
             var udsTrips = latency.Add("uds", "Unix domain socket, round trip");

@@ -40,7 +40,7 @@ public static class WorkloadCommands
             {
                 // The floor first, alone: the cache-line ping-pong between two threads, each trip recorded.
                 var latency = new LatencyReport($"roundtrip {a[0]}, {config.Peers} workers");
-                var floor = latency.Add("floor", "cache-line ping-pong floor, two threads");
+                var floor = latency.AddFloor("floor", "cache-line ping-pong floor, two threads");
                 var trips = latency.Add("roundtrip", "roundtrip, worker 0 -> last worker -> worker 0");
                 Calibration.CacheLineRoundTrip((int)Math.Min(a[0], int.MaxValue), 1, TimeSpan.FromSeconds(10), floor);
                 return (RoundTrip.Run(config, a[0], trips), latency);
