@@ -97,7 +97,7 @@ public sealed partial class CliErrorTests : IDisposable
         using var p0 = TimelyChild.Start(Args(0));
         using var p1 = TimelyChild.Start(Args(1));
 
-        string jobDirectory = Path.Combine(shm, "timely-" + job);
+        string jobDirectory = Timely.Transport.Shm.JobDirectory.PathFor(shm, job);
         WaitUntil(() => JoinedFiles.All(f => File.Exists(Path.Combine(jobDirectory, f))), "both processes joined the shm job");
         Assert.False(p0.HasExited);
         Assert.False(p1.HasExited);

@@ -83,7 +83,7 @@ public static class CaptureCommands
         command.Options.Add(rounds);
         command.Options.Add(records);
         options.AddTo(command);
-        command.SetAction(result =>
+        command.SetAction(result => RunReportingErrors(() =>
         {
             string dir = result.GetValue(outDir)!;
             var written = WriteCaptureFiles(options.ToConfig(result), dir, result.GetValue(rounds), result.GetValue(records));
@@ -93,8 +93,60 @@ public static class CaptureCommands
             }
 
             return 0;
-        });
+        }));
         return command;
+    }
+
+    /// <summary>
+    /// The command-action boundary of the capture commands, following the CLI's convention so
+    /// it holds whatever the global handler does: a <see cref="ConfigException"/> prints
+    /// <c>timely: error: MESSAGE</c> and returns 2; a file that cannot be read or written, or is
+    /// corrupt, prints <c>timely: MESSAGE</c> (the message names the file) and returns 1.
+    /// One line each, no stack trace.
+    /// </summary>
+    private static int RunReportingErrors(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (ConfigException e)
+        {
+            Console.Error.WriteLine($"timely: error: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"timely: {OneLine(e.Message)}");
+            return 1;
+        }
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+
+    /// <summary>
+    /// Creates <paramref name="dir"/> if missing and proves it takes a new file (one this call
+    /// creates and deletes itself); otherwise a <see cref="ConfigException"/> naming it and why.
+    /// </summary>
+    private static void PrepareOutputDirectory(string dir)
+    {
+        string why;
+        try
+        {
+            Directory.CreateDirectory(dir);
+            string probe = Path.Combine(dir, $".timely-write-check-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            why = OneLine(e.Message);
+        }
+
+        throw new ConfigException($"--out {dir}: cannot create or write the directory ({why})");
     }
 
     /// <summary>
@@ -107,11 +159,12 @@ public static class CaptureCommands
         ArgumentNullException.ThrowIfNull(dir);
         ArgumentOutOfRangeException.ThrowIfNegative(rounds);
         ArgumentOutOfRangeException.ThrowIfNegative(records);
-        Directory.CreateDirectory(dir);
+        PrepareOutputDirectory(dir);
         return Execute.Run(config, worker =>
         {
             string path = Path.Combine(dir, $"{worker.Index}.bin");
-            using var writer = new EventWriter<ulong, ulong>(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16));
+            // The capture flushes and closes the writer when the dataflow completes.
+            var writer = new EventWriter<ulong, ulong>(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16));
             var input = new InputHandle<ulong, ulong>();
             worker.Dataflow<ulong>(scope => scope.InputFrom(input).Exchange(x => x).CaptureInto(writer));
             for (int round = 0; round < rounds; round++)
@@ -130,7 +183,6 @@ public static class CaptureCommands
             {
             }
 
-            writer.Flush();
             return (path, new FileInfo(path).Length);
         });
     }
@@ -144,31 +196,23 @@ public static class CaptureCommands
         command.Arguments.Add(files);
         command.Options.Add(data);
         options.AddTo(command);
-        command.SetAction(result =>
+        command.SetAction(result => RunReportingErrors(() =>
         {
             var config = options.ToConfig(result);
             string[] paths = result.GetValue(files)!;
-            try
+            var lines = result.GetValue(data) switch
             {
-                var lines = result.GetValue(data) switch
-                {
-                    "u64" => ReplayFiles<ulong>(config, paths),
-                    "string" => ReplayFiles<string>(config, paths),
-                    var other => throw new InvalidDataException($"--data {other}: expected u64 or string"),
-                };
-                foreach (string line in lines)
-                {
-                    Console.WriteLine(line);
-                }
+                "u64" => ReplayFiles<ulong>(config, paths),
+                "string" => ReplayFiles<string>(config, paths),
+                var other => throw new ConfigException($"--data {other}: expected u64 or string"),
+            };
+            foreach (string line in lines)
+            {
+                Console.WriteLine(line);
+            }
 
-                return 0;
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"timely replay-file: {e.Message}");
-                return 1;
-            }
-        });
+            return 0;
+        }));
         return command;
     }
 

@@ -25,16 +25,17 @@ public sealed class CommunicationOptions
     public Option<string?> Cores { get; } = new("--cores") { Description = "Comma-separated core numbers (0..cores-1 of this machine) for --pin (default: worker index modulo cores).", HelpName = "LIST" };
     public Option<string?> RingBytes { get; } = new("--ring-bytes") { Description = $"Byte-ring capacity per ordered pair of workers, a power of two in {Config.MinRingBytes}..{Config.MaxRingBytes}. Default: the largest power of two <= 64 MiB / P^2 within 4 KiB..1 MiB, P = workers in the job (-w x -n; the same in every process): 1 MiB up to 8 workers, 16 KiB at 64. Ring memory: -z, w^2 rings; shm/auto, P_h^2 rings per host of P_h workers (in-process and mapped together); tcp, w^2 + 2w(n-1) per process. So at most 64 MiB by default up to P = 128.", HelpName = "BYTES" };
     public Option<string?> Spin { get; } = new("--spin") { Description = $"Polls an idle worker makes before it parks, 0 or more (default {Config.DefaultSpinIterations}).", HelpName = "N" };
-    public Option<string?> Job { get; } = new("--job") { Description = "Shared-memory job name shared by the processes of one run (default: derived from the address list); files in <shm-dir>/timely-<job>." };
+    public Option<string?> Job { get; } = new("--job") { Description = "Shared-memory job name shared by the processes of one run (default: derived from the address list); files in <shm-dir>/timely-<uid>-<job>." };
     public Option<string?> ShmDir { get; } = new("--shm-dir") { Description = "Where shared-memory job directories are created (default /dev/shm).", HelpName = "DIR" };
     public Option<string?> ConnectTimeout { get; } = new("--connect-timeout") { Description = $"Seconds the processes of a cluster wait for each other at start, above 0 (default {Config.DefaultConnectTimeout.TotalSeconds}).", HelpName = "SECONDS" };
     public Option<string?> PeerTimeout { get; } = new("--peer-timeout") { Description = $"Seconds a peer process may stay silent (no heartbeat: stopped, hung or unreachable) before the others fail, above 0 (default {Config.DefaultPeerTimeout.TotalSeconds}); on one host a dead pid is noticed within ~0.1 s.", HelpName = "SECONDS" };
+    public Option<string?> SecretFile { get; } = new("--secret-file") { Description = "File (mode 0600: refused if group or others may read it) with a secret every process of a TCP cluster proves at each connection (HMAC challenge-response; the secret is never sent). Default: the TIMELY_SECRET environment variable when set, else none.", HelpName = "FILE" };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var o in new Option[] { Threads, Process, Processes, Hostfile, ZeroCopy, Transport, Pin, Cores, RingBytes, Spin, Job, ShmDir, ConnectTimeout, PeerTimeout, MaxMessageBytes, HostId })
+        foreach (var o in new Option[] { Threads, Process, Processes, Hostfile, ZeroCopy, Transport, Pin, Cores, RingBytes, Spin, Job, ShmDir, ConnectTimeout, PeerTimeout, MaxMessageBytes, HostId, SecretFile })
         {
             command.Options.Add(o);
         }
@@ -82,6 +83,7 @@ public sealed class CommunicationOptions
         Add(args, "--shm-dir", result.GetValue(ShmDir));
         Add(args, "--connect-timeout", result.GetValue(ConnectTimeout));
         Add(args, "--peer-timeout", result.GetValue(PeerTimeout));
+        Add(args, "--secret-file", result.GetValue(SecretFile));
         return Config.FromArgs(args, out _);
     }
 

@@ -16,18 +16,9 @@ public sealed class JobDirectoryTests : IDisposable
     [Fact]
     public void Two_processes_meet_with_0600_files_that_are_removed_after()
     {
-        var joined = new JobDirectory?[2];
-        var threads = Enumerable.Range(0, 2)
-            .Select(p => new Thread(() => joined[p] = JobDirectory.Join(_root, "meet", p, 2, 2, 4096, TimeSpan.FromSeconds(10))))
-            .ToArray();
-        foreach (var t in threads)
-        {
-            t.Start();
-        }
-
-        Assert.All(threads, t => Assert.True(t.Join(TimeSpan.FromSeconds(15)), "the two joins did not meet"));
-        using var first = joined[0]!;
-        using var second = joined[1]!;
+        var (meetFirst, meetSecond) = TestJobs.MeetTwo(_root, "meet", 2);
+        using var first = meetFirst;
+        using var second = meetSecond;
 
         string directory = JobDirectory.PathFor(_root, "meet");
         var files = Directory.GetFiles(directory).Select(f => Path.GetFileName(f)).Order().ToArray();
@@ -59,9 +50,9 @@ public sealed class JobDirectoryTests : IDisposable
     [Fact]
     public void A_directory_left_by_a_dead_job_is_replaced()
     {
-        int deadPid = DeadPid();
+        int deadPid = TestJobs.DeadPid();
         string directory = JobDirectory.PathFor(_root, "stale");
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         ControlBlock.Create(Path.Combine(directory, "proc-0"), 0, 1, deadPid).Dispose();
         string staleRing = Path.Combine(directory, "ring-1-to-0");
         using (var ring = MappedFile.Create(staleRing, RingDescriptor.RequiredRegionBytes(4096)))
@@ -79,7 +70,7 @@ public sealed class JobDirectoryTests : IDisposable
     public void A_live_job_with_the_same_name_is_refused()
     {
         string directory = JobDirectory.PathFor(_root, "live");
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         using var other = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
         try
         {
@@ -105,12 +96,4 @@ public sealed class JobDirectoryTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    private static int DeadPid()
-    {
-        using var exited = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
-        exited.WaitForExit();
-        Assert.False(ProcessLiveness.IsAlive(exited.Id));
-        return exited.Id;
-    }
 }

@@ -29,6 +29,10 @@ namespace Timely.Transport.Shm;
 /// release-stored as Failed; a peer reads it only after it acquire-loads Failed.
 /// Each worker's line is its own cache line: the bell word is CAS'd by senders and the
 /// owner at message-rate wake-ups, and must not share a line with another worker's word.
+/// Integrity (<see cref="Verify"/>): anything with write access can scribble on or truncate
+/// the file, so the liveness thread and every parked worker's deadline re-check it: the
+/// length first (fstat; the mapping beyond a truncated file's end raises SIGBUS), then the
+/// header fields that are written once, the state and the bell words. A failure names the file.
 /// </remarks>
 public sealed class ControlBlock : IDisposable
 {
@@ -66,7 +70,10 @@ public sealed class ControlBlock : IDisposable
         for (int w = 0; w < Workers; w++)
         {
             long line = WorkerLine(w);
-            _bells[w] = new SharedDoorbell(region, line + BellOffset, line + ParksOffset, line + WakesOffset);
+            _bells[w] = new SharedDoorbell(region, line + BellOffset, line + ParksOffset, line + WakesOffset)
+            {
+                Verify = Verify,
+            };
         }
     }
 
@@ -109,15 +116,9 @@ public sealed class ControlBlock : IDisposable
         var file = MappedFile.Create(temporary, RequiredBytes(workers));
         try
         {
-            var region = file.Region;
-            region.Int32At(VersionOffset) = LayoutVersion;
-            region.Int32At(WorkersOffset) = workers;
-            region.Int32At(PidOffset) = pid;
-            region.Int32At(ProcessOffset) = processIndex;
-            region.Int32At(StateOffset) = (int)ProcessState.Starting;
-            Volatile.Write(ref region.Int64At(0), (long)Magic);
+            var block = Initialize(file, processIndex, workers, pid);
             file.MoveTo(path);
-            return new ControlBlock(file);
+            return block;
         }
         catch
         {
@@ -127,10 +128,37 @@ public sealed class ControlBlock : IDisposable
         }
     }
 
-    /// <summary>Maps an existing control file; throws <see cref="InvalidDataException"/> when it is not one.</summary>
-    public static ControlBlock Open(string path)
+    /// <summary>
+    /// Writes a fresh header (state <see cref="ProcessState.Starting"/>) into <paramref name="file"/>,
+    /// not yet at its final name (the caller renames it into place), and takes it over.
+    /// </summary>
+    internal static ControlBlock Initialize(MappedFile file, int processIndex, int workers, int pid)
     {
-        var file = MappedFile.Open(path);
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
+        var region = file.Region;
+        if (region.Length < RequiredBytes(workers))
+        {
+            throw new ArgumentException($"'{file.Path}' has {region.Length} bytes; a control file for {workers} workers needs {RequiredBytes(workers)}.", nameof(file));
+        }
+
+        region.Int32At(VersionOffset) = LayoutVersion;
+        region.Int32At(WorkersOffset) = workers;
+        region.Int32At(PidOffset) = pid;
+        region.Int32At(ProcessOffset) = processIndex;
+        region.Int32At(StateOffset) = (int)ProcessState.Starting;
+        Volatile.Write(ref region.Int64At(0), (long)Magic);
+        return new ControlBlock(file);
+    }
+
+    /// <summary>Maps an existing control file; throws <see cref="InvalidDataException"/> when it is not one.</summary>
+    public static ControlBlock Open(string path) => Attach(MappedFile.Open(path));
+
+    /// <summary>Takes over a mapped control file after checking its header; disposes it and throws <see cref="InvalidDataException"/> when it is not one.</summary>
+    internal static ControlBlock Attach(MappedFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        string path = file.Path;
         try
         {
             var region = file.Region;
@@ -178,6 +206,47 @@ public sealed class ControlBlock : IDisposable
         }
     }
 
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> naming the file when it is no longer this
+    /// control block: truncated below its size (checked first, with fstat, before any byte
+    /// beyond the header is read), a changed magic, version, worker count, pid or index, a
+    /// state outside the enum, or a bell word that holds no doorbell state.
+    /// </summary>
+    public void Verify()
+    {
+        long length = _file.FileLength;
+        if (length < RequiredBytes(Workers))
+        {
+            throw Corrupt($"truncated to {length} bytes; a control file of {Workers} workers has {RequiredBytes(Workers)}");
+        }
+
+        var region = _file.Region;
+        ulong magic = (ulong)Volatile.Read(ref region.Int64At(0));
+        int version = Volatile.Read(ref region.Int32At(VersionOffset));
+        int workers = Volatile.Read(ref region.Int32At(WorkersOffset));
+        int pid = Volatile.Read(ref region.Int32At(PidOffset));
+        int process = Volatile.Read(ref region.Int32At(ProcessOffset));
+        if (magic != Magic || version != LayoutVersion || workers != Workers || pid != Pid || process != ProcessIndex)
+        {
+            throw Corrupt($"its header changed (magic 0x{magic:x16}, version {version}, workers {workers}, pid {pid}, process {process}; expected version {LayoutVersion}, workers {Workers}, pid {Pid}, process {ProcessIndex})");
+        }
+
+        int state = Volatile.Read(ref region.Int32At(StateOffset));
+        if (state is < (int)ProcessState.Starting or > (int)ProcessState.Failed)
+        {
+            throw Corrupt($"its state word holds {state}, not a process state");
+        }
+
+        for (int w = 0; w < Workers; w++)
+        {
+            int word = Volatile.Read(ref region.Int32At(WorkerLine(w) + BellOffset));
+            if (!SharedDoorbell.IsDoorbellState(word))
+            {
+                throw Corrupt($"worker {w}'s doorbell word holds 0x{word:x8}, not a doorbell state");
+            }
+        }
+    }
+
     /// <summary>Bumps the heartbeat (owner's liveness thread only).</summary>
     public void Beat()
     {
@@ -203,6 +272,18 @@ public sealed class ControlBlock : IDisposable
     public void PublishFailure(int worker, string message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (_file.FileLength < RequiredBytes(Workers))
+        {
+            // Truncated: the record's bytes are gone (touching them raises SIGBUS); the state
+            // word is in the header line, which the peers check the length before trusting.
+            if (_file.FileLength >= StateOffset + sizeof(int))
+            {
+                State = ProcessState.Failed;
+            }
+
+            return;
+        }
+
         long at = FailureOffset;
         Span<byte> text = _file.Region.Slice(at + 8, FailureBytes - 8);
         int length = System.Text.Encoding.UTF8.GetByteCount(message) <= text.Length
@@ -230,6 +311,12 @@ public sealed class ControlBlock : IDisposable
 
         return (_file.Region.Int32At(at), System.Text.Encoding.UTF8.GetString(_file.Region.Slice(at + 8, length)));
     }
+
+    /// <summary>The mapped file (for its integrity check).</summary>
+    internal MappedFile Mapping => _file;
+
+    private InvalidDataException Corrupt(string why) =>
+        new($"shm control file '{_file.Path}' of process {ProcessIndex} (pid {Pid}) is corrupt: {why}.");
 
     /// <summary>Unmaps; the file stays (the owner deletes it at clean shutdown).</summary>
     public void Dispose() => _file.Dispose();

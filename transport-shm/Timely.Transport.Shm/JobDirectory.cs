@@ -1,19 +1,34 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Timely.Transport.Shm;
 
 /// <summary>
 /// The rendezvous of one process of a shared-memory job: a directory (default
-/// <c>/dev/shm/timely-&lt;job&gt;</c>) holding one control file per process
+/// <c>/dev/shm/timely-&lt;uid&gt;-&lt;job&gt;</c>) holding one control file per process
 /// (<c>proc-&lt;i&gt;</c>, a <see cref="ControlBlock"/>) and one ring file per ordered pair of
 /// workers in different processes (<c>ring-&lt;sender&gt;-to-&lt;receiver&gt;</c>, global worker
 /// indices), all mode 0600.
 /// </summary>
 /// <remarks>
+/// Trust: nothing at the directory's name is used unless it is a real directory (never a
+/// symlink: checked on a descriptor opened with <c>O_NOFOLLOW</c>) owned by this uid with mode
+/// 0700, made by the first process of the job (<c>mkdir 0700</c>) and joined by the others
+/// (same uid). Every file is opened relative to that descriptor with <c>O_NOFOLLOW</c> (and
+/// <c>O_CREAT|O_EXCL</c> when created) and checked on its descriptor (regular file, this uid,
+/// 0600); a symlink, FIFO or foreign owner at a job file's name is refused by name. Other
+/// names are left alone and named once through the warning sink. Files are removed only
+/// by identity (device and inode seen when created or checked): renamed to a private name,
+/// re-checked, then unlinked, so a file a peer put at that name meanwhile is put back, never
+/// lost. Ring space is reserved (<c>posix_fallocate</c>) when a ring is created, so a full
+/// device is an error at set-up, not a SIGBUS on first touch.
 /// Protocol, in <see cref="Join"/>:
 /// 1. Clear what dead processes left: a control file, ring or temporary file whose pid
-///    (control pid, ring creator pid, temporary suffix) no longer runs is deleted, so a
+///    (control pid, ring creator pid, temporary suffix) no longer runs, or is ours but not
+///    made by this process (a dead incarnation had our pid), is removed, so a
 ///    directory from a dead job is replaced file by file and never reused. A live control
 ///    file for our own index means the job name is in use: refused.
 /// 2. Create, as receiver, the rings into our workers, then our control file; each is
@@ -23,23 +38,46 @@ namespace Timely.Transport.Shm;
 ///    pid (a ring from a dead incarnation has another pid and is not taken).
 /// 4. Publish Running and wait until every peer is Running too: after that, every file any
 ///    process needs is mapped, so a process that finishes early may unlink its files.
-/// Teardown (<see cref="Dispose"/>): publish Finished (unless Failed), delete our own files
+/// Teardown (<see cref="Dispose"/>): publish Finished (unless Failed), remove our own files
 /// and those of dead processes, unmap, and remove the directory when it is empty (the last
-/// process out).
+/// process out). At process exit (ProcessExit) and on SIGTERM/SIGINT/SIGQUIT our own files
+/// are removed too, without unmapping what running threads may still touch. The signal
+/// handlers do not cancel the signal: the process still ends as it would have (or as the
+/// embedder's own handler decides), only without leaving its files in the shared directory.
+/// Design: <c>_own</c> (the files we made, by current name) is written by the joining thread
+/// and read by <see cref="Dispose"/> and the ProcessExit handler, all under <c>_filesLock</c>;
+/// the handler only unlinks, so a thread still using a mapping is not cut off.
 /// </remarks>
 public sealed class JobDirectory : IDisposable
 {
     private const string ControlPrefix = "proc-";
     private const string RingPrefix = "ring-";
     private const string TemporaryMarker = ".tmp.";
+    private const int DirectoryMode = 0x1C0;   // 0700
+    private const int FileMode = 0x180;        // 0600
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
+    private static int s_hiddenNames;
+
+    // Paths that a JobDirectory of this process made or is about to make (registered before
+    // the create or rename, removed after the unlink): a file whose pid is ours but is not
+    // here was left by a dead incarnation that had our pid, and is stale. Several
+    // JobDirectories share a pid in one process (tests), so the pid alone cannot tell.
+    private static readonly ConcurrentDictionary<string, byte> s_ours = new(StringComparer.Ordinal);
 
     private readonly ControlBlock?[] _controls;
     private readonly Dictionary<(int Sender, int Receiver), MappedFile> _rings = [];
-    private readonly List<string> _ownFiles = [];
+    private readonly Dictionary<string, FileIdentity> _own = [];
+    private readonly HashSet<string> _warned = [];
+    private readonly Lock _filesLock = new();
+    private readonly SafeFileHandle _directory;
+    private readonly FileIdentity _identity;
+    private readonly Action<string> _warn;
+    private readonly uint _uid;
+    private PosixSignalRegistration[] _signals = [];
+    private bool _filesRemoved;
     private bool _disposed;
 
-    private JobDirectory(string path, string job, int processIndex, int processes, int workersPerProcess)
+    private JobDirectory(string path, string job, int processIndex, int processes, int workersPerProcess, SafeFileHandle directory, FileIdentity identity, Action<string> warn)
     {
         Path = path;
         Job = job;
@@ -47,6 +85,10 @@ public sealed class JobDirectory : IDisposable
         Processes = processes;
         WorkersPerProcess = workersPerProcess;
         _controls = new ControlBlock?[processes];
+        _directory = directory;
+        _identity = identity;
+        _warn = warn;
+        _uid = Posix.UserId;
     }
 
     /// <summary>Where shared-memory jobs live by default: <c>/dev/shm</c> (memory-backed) when present, else the temp directory.</summary>
@@ -70,17 +112,27 @@ public sealed class JobDirectory : IDisposable
     /// <summary>This process's control block.</summary>
     public ControlBlock Own => _controls[ProcessIndex]!;
 
-    /// <summary>The directory of job <paramref name="job"/> under <paramref name="root"/>.</summary>
-    public static string PathFor(string root, string job) => System.IO.Path.Combine(root, "timely-" + job);
+    /// <summary>
+    /// The directory of job <paramref name="job"/> under <paramref name="root"/>:
+    /// <c>timely-&lt;uid&gt;-&lt;job&gt;</c>, so users on one host never share (or squat) a name.
+    /// </summary>
+    public static string PathFor(string root, string job) =>
+        System.IO.Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"timely-{Posix.UserId}-{job}"));
+
+    /// <summary>The default warning sink: one line on stderr.</summary>
+    public static void WarnOnStandardError(string message) => Console.Error.WriteLine("timely: warning: " + message);
 
     /// <summary>
     /// Joins job <paramref name="job"/> as process <paramref name="processIndex"/> of
     /// <paramref name="processes"/>: returns once every process has mapped every ring it sends
     /// on. Throws <see cref="IOException"/> when a live job already holds this process index,
+    /// when the directory or a file in it is not one this user's job made (symlink, other
+    /// owner, wrong mode, FIFO), or when the device has no room for the rings;
     /// <see cref="TimeoutException"/> naming what never appeared within
-    /// <paramref name="connectTimeout"/>.
+    /// <paramref name="connectTimeout"/>. <paramref name="warn"/> (default
+    /// <see cref="WarnOnStandardError"/>) hears one line per foreign file left alone.
     /// </summary>
-    public static JobDirectory Join(string root, string job, int processIndex, int processes, int workersPerProcess, int ringBytes, TimeSpan connectTimeout)
+    public static JobDirectory Join(string root, string job, int processIndex, int processes, int workersPerProcess, int ringBytes, TimeSpan connectTimeout, Action<string>? warn = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentException.ThrowIfNullOrEmpty(job);
@@ -97,27 +149,27 @@ public sealed class JobDirectory : IDisposable
             throw new ArgumentOutOfRangeException(nameof(ringBytes), ringBytes, "Ring capacity must be a power of two.");
         }
 
-        string path = PathFor(root, job);
-        if (OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsLinux())
         {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            throw new PlatformNotSupportedException("Shared-memory jobs need Linux (openat, statx, futex).");
         }
 
-        var directory = new JobDirectory(path, job, processIndex, processes, workersPerProcess);
+        string path = PathFor(root, job);
+        var (handle, identity) = OpenOrCreateDirectory(path);
+        var directory = new JobDirectory(path, job, processIndex, processes, workersPerProcess, handle, identity, warn ?? WarnOnStandardError);
+        AppDomain.CurrentDomain.ProcessExit += directory.OnProcessExit;
+        directory._signals = [.. new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT }
+            .Select(signal => PosixSignalRegistration.Create(signal, directory.OnSignal))];
         try
         {
             directory.ClearStaleFiles(refuseLive: true);
-            directory.CreateOwnFiles(ringBytes);
+            directory.CreateOwnFiles(root, ringBytes);
             directory.Connect(Stopwatch.StartNew(), connectTimeout);
             return directory;
         }
         catch
         {
-            directory.Own?.State = ProcessState.Failed;
+            directory._controls[processIndex]?.State = ProcessState.Failed;
             directory.Dispose();
             throw;
         }
@@ -129,7 +181,33 @@ public sealed class JobDirectory : IDisposable
     /// <summary>The ring from global worker <paramref name="sender"/> to global worker <paramref name="receiver"/>, one of them ours and the other in another process.</summary>
     public MemoryRegion Ring(int sender, int receiver) => _rings[(sender, receiver)].Region;
 
-    /// <summary>Publishes Finished (unless Failed), deletes this process's files, unmaps, and removes the directory if it is empty.</summary>
+    /// <summary>
+    /// The path of a mapped file of this job that is now shorter than its mapping (truncated
+    /// under the job: touching it would raise SIGBUS), or null when all are whole. One
+    /// <c>fstat</c> per file: for a deadline check, not the message path.
+    /// </summary>
+    public string? FindTruncatedFile()
+    {
+        foreach (var ring in _rings.Values)
+        {
+            if (!ring.IsIntact)
+            {
+                return ring.Path;
+            }
+        }
+
+        foreach (var control in _controls)
+        {
+            if (control is not null && !control.Mapping.IsIntact)
+            {
+                return control.Path;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Publishes Finished (unless Failed), removes this process's files, unmaps, and removes the directory if it is empty.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -138,6 +216,12 @@ public sealed class JobDirectory : IDisposable
         }
 
         _disposed = true;
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        foreach (var signal in _signals)
+        {
+            signal.Dispose();
+        }
+
         var own = _controls[ProcessIndex];
         if (own is not null && own.State != ProcessState.Failed)
         {
@@ -147,11 +231,7 @@ public sealed class JobDirectory : IDisposable
         // Rings are not marked Closed: a peer past the Running barrier has mapped them but may
         // not have attached its SpscByteRing yet (which refuses a Closed ring); unlinking is
         // enough, since no process maps a ring after the barrier.
-        foreach (var file in _ownFiles)
-        {
-            File.Delete(file);
-        }
-
+        RemoveOwnFiles();
         foreach (var ring in _rings.Values)
         {
             ring.Dispose();
@@ -164,114 +244,526 @@ public sealed class JobDirectory : IDisposable
 
         // Files of peers that died (SIGKILL leaves them behind) go too, so the last live
         // process out leaves nothing; files of live peers stay for them to remove.
-        ClearStaleFiles(refuseLive: false);
+        try
+        {
+            ClearStaleFiles(refuseLive: false);
+        }
+        catch (IOException e)
+        {
+            WarnOnce("stale", $"shm job '{Job}': left '{Path}' as it is: {e.Message}");
+        }
+
         TryRemoveEmptyDirectory();
+        _directory.Dispose();
     }
 
-    private bool TryRemoveEmptyDirectory()
+    /// <summary>
+    /// ProcessExit (a normal exit, <see cref="Environment.Exit"/>; .NET's default SIGTERM
+    /// handling does not raise it, hence <see cref="OnSignal"/>): remove our files, unmap
+    /// nothing. A failure is a warning: an exception here would crash the exiting process.
+    /// </summary>
+    private void OnProcessExit(object? sender, EventArgs e)
     {
         try
         {
-            if (Directory.EnumerateFileSystemEntries(Path).Any())
+            RemoveOwnFiles();
+            TryRemoveEmptyDirectory();
+        }
+        catch (IOException error)
+        {
+            WarnOnce("exit", $"shm job '{Job}': removing this process's files at exit failed: {error.Message}");
+        }
+    }
+
+    /// <summary>SIGTERM/SIGINT/SIGQUIT: remove our files; <see cref="PosixSignalContext.Cancel"/> stays as it was, so the signal still ends the process.</summary>
+    private void OnSignal(PosixSignalContext context) => OnProcessExit(null, EventArgs.Empty);
+
+    private void RemoveOwnFiles()
+    {
+        lock (_filesLock)
+        {
+            if (_filesRemoved)
+            {
+                return;
+            }
+
+            _filesRemoved = true;
+            foreach (var (name, identity) in _own)
+            {
+                if (!RemoveIfSame(name, identity))
+                {
+                    WarnGone(name);
+                }
+
+                s_ours.TryRemove(FilePath(name), out _);
+            }
+
+            _own.Clear();
+        }
+    }
+
+    /// <summary>Records a file this process created (under <paramref name="name"/>) so that it is removed at teardown or exit, by identity.</summary>
+    private bool TrackOwn(string name, FileIdentity identity, string? previousName = null)
+    {
+        lock (_filesLock)
+        {
+            if (_filesRemoved)
+            {
+                return false;   // exiting: the caller removes it itself
+            }
+
+            if (previousName is not null)
+            {
+                _own.Remove(previousName);
+            }
+
+            _own[name] = identity;
+            return true;
+        }
+    }
+
+    private void WarnGone(string name)
+    {
+        bool directoryGone = Posix.StatNoFollow(Path) is not { } now || !now.IsSameFile(_identity);
+        if (directoryGone)
+        {
+            WarnOnce("gone", $"shm job '{Job}': the job directory '{Path}' was removed while the job ran; its files were already gone.");
+        }
+        else
+        {
+            WarnOnce(name, $"shm job '{Job}': '{FilePath(name)}' was already gone or replaced at teardown; left as it is.");
+        }
+    }
+
+    private void WarnOnce(string key, string message)
+    {
+        lock (_warned)
+        {
+            if (!_warned.Add(key))
+            {
+                return;
+            }
+        }
+
+        _warn(message);
+    }
+
+    /// <summary>
+    /// Removes <paramref name="name"/> only if it is still the file <paramref name="expected"/>:
+    /// renames it to a private name first (so nobody can swap it between the check and the
+    /// unlink), checks the renamed file, and puts it back when it turns out to be another
+    /// (a peer replaced it meanwhile). False when it was gone or not the same file.
+    /// </summary>
+    private bool RemoveIfSame(string name, FileIdentity expected)
+    {
+        string hidden = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{name}{TemporaryMarker}{Environment.ProcessId}.rm{Interlocked.Increment(ref s_hiddenNames)}");
+        BeforeRemove?.Invoke(FilePath(name));
+        s_ours[FilePath(hidden)] = 0;
+        try
+        {
+            if (!Posix.TryRenameAt(_directory, name, hidden, noReplace: true, FilePath(name)))
             {
                 return false;
             }
 
-            Directory.Delete(Path);
-            return true;
-        }
-        catch (IOException)
-        {
-            // A peer created or still holds a file between the check and the delete; the
-            // last process out removes the directory.
+            if (Posix.StatAt(_directory, hidden, FilePath(hidden)) is { } moved && moved.IsSameFile(expected))
+            {
+                Posix.TryUnlinkAt(_directory, hidden, isDirectory: false, FilePath(hidden));
+                return true;
+            }
+
+            if (!Posix.TryRenameAt(_directory, hidden, name, noReplace: true, FilePath(hidden)))
+            {
+                WarnOnce(hidden, $"shm job '{Job}': '{FilePath(name)}' was replaced while it was being removed; the newer file is at '{FilePath(hidden)}'.");
+            }
+
             return false;
+        }
+        finally
+        {
+            s_ours.TryRemove(FilePath(hidden), out _);
         }
     }
 
-    private string ControlPath(int process) => System.IO.Path.Combine(Path, ControlPrefix + process.ToString(CultureInfo.InvariantCulture));
+    /// <summary>Test hook: runs before each removal by identity, with the path about to be removed.</summary>
+    internal static Action<string>? BeforeRemove { get; set; }
 
-    private string RingPath(int sender, int receiver) =>
-        System.IO.Path.Combine(Path, string.Create(CultureInfo.InvariantCulture, $"{RingPrefix}{sender}-to-{receiver}"));
+    private void TryRemoveEmptyDirectory()
+    {
+        string[] names;
+        try
+        {
+            names = ListNames();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return;
+        }
+
+        if (names.Length > 0)
+        {
+            foreach (string name in names)
+            {
+                if (!IsJobFileName(name))
+                {
+                    WarnForeign(name);
+                }
+            }
+
+            return;   // a live peer's files (it removes them and the directory), or foreign files
+        }
+
+        // Only the directory we checked at Join: a directory swapped in under the name since
+        // is not ours. (rmdir refuses a non-empty one and a symlink regardless.)
+        if (Posix.StatNoFollow(Path) is { } now && now.IsSameFile(_identity))
+        {
+            try
+            {
+                Directory.Delete(Path);
+            }
+            catch (IOException)
+            {
+                // A peer created a file between the listing and the delete; the last process
+                // out removes the directory.
+            }
+        }
+    }
+
+    private void WarnForeign(string name) =>
+        WarnOnce(name, $"shm job '{Job}': '{FilePath(name)}' is not a file of this job; left alone (remove it yourself).");
+
+    private static bool IsJobFileName(string name) =>
+        name.StartsWith(ControlPrefix, StringComparison.Ordinal) || name.StartsWith(RingPrefix, StringComparison.Ordinal);
+
+    private string[] ListNames() => [.. Directory.EnumerateFileSystemEntries(Path).Select(f => System.IO.Path.GetFileName(f))];
+
+    private string FilePath(string name) => System.IO.Path.Combine(Path, name);
+
+    private static string ControlName(int process) => ControlPrefix + process.ToString(CultureInfo.InvariantCulture);
+
+    private static string RingName(int sender, int receiver) =>
+        string.Create(CultureInfo.InvariantCulture, $"{RingPrefix}{sender}-to-{receiver}");
+
+    /// <summary>
+    /// Makes the job directory 0700, or joins the one a process of this job (same uid) made:
+    /// a real directory (never a symlink) owned by this uid with mode 0700, checked on a
+    /// descriptor opened without following a link, so what is checked is what is used.
+    /// </summary>
+    private static (SafeFileHandle Handle, FileIdentity Identity) OpenOrCreateDirectory(string path)
+    {
+        bool created = Posix.TryMakeDirectory(path, DirectoryMode);
+        if (!created && Posix.StatNoFollow(path) is { } existing && existing.Type != Posix.TypeDirectory)
+        {
+            throw new IOException(
+                $"shm: '{path}' is {existing.TypeName}, not a directory this user made: refusing to use it. Remove it, or use another --shm-dir or --job.");
+        }
+
+        SafeFileHandle handle;
+        try
+        {
+            handle = Posix.OpenDirectoryNoFollow(path);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"shm: refusing '{path}' as the job directory: {e.Message}", e);
+        }
+
+        try
+        {
+            if (created)
+            {
+                Posix.ChangeMode(handle, DirectoryMode, path);   // exactly 0700, whatever the umask
+            }
+
+            var identity = Posix.Stat(handle, path);
+            uint uid = Posix.UserId;
+            if (identity.Type != Posix.TypeDirectory)
+            {
+                throw new IOException($"shm: '{path}' is {identity.TypeName}, not a directory: refusing to use it. Remove it, or use another --shm-dir or --job.");
+            }
+
+            if (identity.Owner != uid)
+            {
+                throw new IOException(
+                    $"shm: '{path}' belongs to uid {identity.Owner}, not to this user (uid {uid}): refusing to use another user's directory. Remove it (as its owner or root), or use another --shm-dir or --job.");
+            }
+
+            if (identity.Permissions != DirectoryMode)
+            {
+                throw new IOException(
+                    $"shm: '{path}' has mode {Convert.ToString(identity.Permissions, 8)}; a job directory must be 0700 so no other user can read the rings. Remove it (or chmod 0700 it if it is yours and nothing else used it), or use another --job.");
+            }
+
+            return (handle, identity);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens job file <paramref name="name"/> without following a link and checks it on its
+    /// descriptor: a regular file of this uid with mode 0600, else an error naming it. Null
+    /// when nothing is there.
+    /// </summary>
+    private (SafeFileHandle Handle, FileIdentity Identity)? OpenJobFile(string name)
+    {
+        string path = FilePath(name);
+        var handle = Posix.TryOpenAt(_directory, name, Posix.OpenReadWrite, 0, out int errno);
+        if (handle is null)
+        {
+            return errno switch
+            {
+                Posix.ENOENT => null,
+                Posix.ELOOP => throw new IOException($"shm job '{Job}': '{path}' is a symbolic link; refusing to follow it. Remove it."),
+                _ => throw new IOException($"shm job '{Job}': cannot open '{path}': {Posix.Describe(errno)} (errno {errno})."),
+            };
+        }
+
+        try
+        {
+            var identity = Posix.Stat(handle, path);
+            CheckJobFile(path, identity);
+            return (handle, identity);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private void CheckJobFile(string path, FileIdentity identity)
+    {
+        if (identity.Type != Posix.TypeRegular)
+        {
+            throw new IOException($"shm job '{Job}': '{path}' is {identity.TypeName}, not a regular file; refusing it. Remove it.");
+        }
+
+        if (identity.Owner != _uid || identity.Permissions != FileMode)
+        {
+            throw new IOException(
+                $"shm job '{Job}': '{path}' belongs to uid {identity.Owner} with mode {Convert.ToString(identity.Permissions, 8)}; a job file must be this user's (uid {_uid}) with mode 600. Refusing it; remove it.");
+        }
+    }
+
+    /// <summary>
+    /// Creates <paramref name="name"/> (which must not exist: <c>O_CREAT|O_EXCL|O_NOFOLLOW</c>)
+    /// with mode 0600 and <paramref name="length"/> bytes reserved on the device, and maps it.
+    /// </summary>
+    private MappedFile CreateJobFile(string name, long length, string root, long jobBytes)
+    {
+        string path = FilePath(name);
+        s_ours[path] = 0;
+        var handle = Posix.TryOpenAt(_directory, name, Posix.OpenReadWrite | Posix.OpenCreate | Posix.OpenExclusive, FileMode, out int errno);
+        if (handle is null)
+        {
+            s_ours.TryRemove(path, out _);
+            var there = errno == Posix.EEXIST ? Posix.StatAt(_directory, name, path) : null;
+            throw there is { } found
+                ? new IOException($"shm job '{Job}': '{path}' already exists ({found.TypeName}); refusing to replace or follow it. Remove it.")
+                : new IOException($"shm job '{Job}': cannot create '{path}': {Posix.Describe(errno)} (errno {errno}).");
+        }
+
+        FileIdentity identity;
+        try
+        {
+            Posix.ChangeMode(handle, FileMode, path);
+            identity = Posix.Stat(handle, path);
+        }
+        catch
+        {
+            handle.Dispose();
+            Posix.TryUnlinkAt(_directory, name, isDirectory: false, path);   // made by us an instant ago
+            s_ours.TryRemove(path, out _);
+            throw;
+        }
+
+        if (!TrackOwn(name, identity))
+        {
+            handle.Dispose();
+            RemoveIfSame(name, identity);
+            throw new IOException($"shm job '{Job}': the process is exiting.");
+        }
+
+        try
+        {
+            int error = Posix.Allocate(handle, length);
+            if (error == Posix.ENOSPC)
+            {
+                throw NoSpace(root, jobBytes);
+            }
+
+            if (error != 0)
+            {
+                throw new IOException($"shm job '{Job}': cannot reserve {length} bytes for '{path}': {Posix.Describe(error)} (errno {error}).");
+            }
+
+            return MappedFile.Map(handle, path, length);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private IOException NoSpace(string root, long jobBytes) => new(string.Create(
+        CultureInfo.InvariantCulture,
+        $"shm job '{Job}': not enough space in '{root}': process {ProcessIndex}'s rings and control file need {jobBytes} bytes, {Posix.AvailableBytes(_directory)} bytes are free. Free space there (or enlarge the tmpfs), use a smaller --ring-bytes, or another --shm-dir."));
+
+    /// <summary>Renames our temporary file to its final name (never replacing what is there) and tracks it under that name.</summary>
+    private void Publish(MappedFile file, string temporary, string name)
+    {
+        FileIdentity identity;
+        lock (_filesLock)
+        {
+            if (!_own.TryGetValue(temporary, out identity))
+            {
+                throw new IOException($"shm job '{Job}': the process is exiting.");
+            }
+        }
+
+        s_ours[FilePath(name)] = 0;
+        if (!Posix.TryRenameAt(_directory, temporary, name, noReplace: true, FilePath(temporary)))
+        {
+            s_ours.TryRemove(FilePath(name), out _);
+            throw new IOException($"shm job '{Job}': '{FilePath(name)}' appeared while process {ProcessIndex} was creating it. Is another process running as process {ProcessIndex} of this --job?");
+        }
+
+        file.Renamed(FilePath(name));
+        s_ours.TryRemove(FilePath(temporary), out _);
+        if (!TrackOwn(name, identity, previousName: temporary))
+        {
+            RemoveIfSame(name, identity);
+            throw new IOException($"shm job '{Job}': the process is exiting.");
+        }
+    }
 
     private void ClearStaleFiles(bool refuseLive)
     {
         int self = Environment.ProcessId;
-        string[] files;
+        string[] names;
         try
         {
-            files = Directory.GetFiles(Path);
+            names = ListNames();
         }
         catch (DirectoryNotFoundException)
         {
             return;   // the last other process out already removed it
         }
 
-        foreach (string file in files)
+        foreach (string name in names)
         {
-            string name = System.IO.Path.GetFileName(file);
             int marker = name.IndexOf(TemporaryMarker, StringComparison.Ordinal);
+            if (!IsJobFileName(name))
+            {
+                WarnForeign(name);
+                continue;
+            }
+
             int? pid;
+            FileIdentity identity;
             if (marker >= 0)
             {
-                pid = int.TryParse(name.AsSpan(marker + TemporaryMarker.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : null;
-            }
-            else if (name.StartsWith(ControlPrefix, StringComparison.Ordinal))
-            {
-                pid = ControlBlock.TryReadPid(file);
-                if (refuseLive && pid is { } live && live != self && ProcessLiveness.IsAlive(live) && file == ControlPath(ProcessIndex))
+                // A temporary file (or a removal's private name): its pid is in its name.
+                if (Posix.StatAt(_directory, name, FilePath(name)) is not { } found)
                 {
-                    throw new IOException(
-                        $"shm job '{Job}' is in use: process {ProcessIndex} of it is running as pid {live} ('{file}'). Use another --job name, or stop that job.");
+                    continue;
                 }
-            }
-            else if (name.StartsWith(RingPrefix, StringComparison.Ordinal))
-            {
-                pid = TryReadRingCreator(file);
+
+                CheckJobFile(FilePath(name), found);
+                identity = found;
+                pid = LeadingNumber(name.AsSpan(marker + TemporaryMarker.Length));
             }
             else
             {
-                continue;   // not ours: leave foreign files alone
+                if (OpenJobFile(name) is not { } opened)
+                {
+                    continue;   // removed meanwhile by its owner or another cleaner
+                }
+
+                identity = opened.Identity;
+                pid = ReadOwnerPid(FilePath(name), opened.Handle, identity);
+                if (refuseLive && pid is { } live && live != self && ProcessLiveness.IsAlive(live) && name == ControlName(ProcessIndex))
+                {
+                    throw new IOException(
+                        $"shm job '{Job}' is in use: process {ProcessIndex} of it is running as pid {live} ('{FilePath(name)}'). Use another --job name, or stop that job.");
+                }
             }
 
-            if (pid is not { } owner || (owner != self && !ProcessLiveness.IsAlive(owner)))
+            if (pid is not { } owner)
             {
-                try
-                {
-                    File.Delete(file);
-                }
-                catch (DirectoryNotFoundException)
-                {
-                    // Processes leave concurrently: another one removed the last files and
-                    // the directory between our listing and this delete. Nothing is left
-                    // to clear. (Seen in the 3-process contract and the suite's shm rows.)
-                    return;
-                }
+                throw new IOException($"shm job '{Job}': '{FilePath(name)}' is not a valid timely job file; refusing it. Remove it.");
+            }
+
+            bool stale = owner == self ? !s_ours.ContainsKey(FilePath(name)) : !ProcessLiveness.IsAlive(owner);
+            if (stale)
+            {
+                RemoveIfSame(name, identity);
             }
         }
     }
 
-    private static int? TryReadRingCreator(string file)
+    private static int? LeadingNumber(ReadOnlySpan<char> text)
     {
-        try
+        int digits = 0;
+        while (digits < text.Length && char.IsAsciiDigit(text[digits]))
         {
-            using var mapped = MappedFile.Open(file);
-            return mapped.Region.Length >= RingDescriptor.DataOffset ? RingDescriptor.CreatorPid(mapped.Region) : null;
+            digits++;
         }
-        catch (InvalidDataException)
+
+        return int.TryParse(text[..digits], NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? value : null;
+    }
+
+    /// <summary>The pid recorded in a control file or ring (its creator); null when the file is not a valid one. Takes the handle.</summary>
+    private static int? ReadOwnerPid(string path, SafeFileHandle handle, FileIdentity identity)
+    {
+        if (identity.Size <= 0)
         {
+            handle.Dispose();
             return null;
         }
-        catch (IOException)
+
+        var mapped = MappedFile.Map(handle, path, identity.Size);
+        if (System.IO.Path.GetFileName(path).StartsWith(ControlPrefix, StringComparison.Ordinal))
         {
-            return null;   // removed meanwhile by its owner or another cleaner
+            try
+            {
+                using var control = ControlBlock.Attach(mapped);   // disposes the mapping when invalid
+                return control.Pid;
+            }
+            catch (InvalidDataException)
+            {
+                return null;
+            }
+        }
+
+        using (mapped)
+        {
+            return mapped.Region.Length >= RingDescriptor.DataOffset ? RingDescriptor.CreatorPid(mapped.Region) : null;
         }
     }
 
-    private void CreateOwnFiles(int ringBytes)
+    private void CreateOwnFiles(string root, int ringBytes)
     {
         int pid = Environment.ProcessId;
         int firstLocal = ProcessIndex * WorkersPerProcess;
         int peers = Processes * WorkersPerProcess;
+        long ringLength = RingDescriptor.RequiredRegionBytes(ringBytes);
+        long controlLength = ControlBlock.RequiredBytes(WorkersPerProcess);
+        long jobBytes = (ringLength * WorkersPerProcess * (peers - WorkersPerProcess)) + controlLength;
+        string suffix = TemporaryMarker + pid.ToString(CultureInfo.InvariantCulture);
+        long free = Posix.AvailableBytes(_directory);
+        if (free >= 0 && free < jobBytes)
+        {
+            throw NoSpace(root, jobBytes);   // before making anything; fallocate catches a peer's concurrent use
+        }
+
         for (int receiver = firstLocal; receiver < firstLocal + WorkersPerProcess; receiver++)
         {
             for (int sender = 0; sender < peers; sender++)
@@ -281,20 +773,29 @@ public sealed class JobDirectory : IDisposable
                     continue;
                 }
 
-                string path = RingPath(sender, receiver);
-                string temporary = path + TemporaryMarker + pid.ToString(CultureInfo.InvariantCulture);
-                File.Delete(temporary);
-                var file = MappedFile.Create(temporary, RingDescriptor.RequiredRegionBytes(ringBytes));
+                string name = RingName(sender, receiver);
+                var file = CreateJobFile(name + suffix, ringLength, root, jobBytes);
                 _rings[(sender, receiver)] = file;
                 RingDescriptor.Initialize(file.Region, ringBytes, pid);
-                file.MoveTo(path);
-                _ownFiles.Add(path);
+                Publish(file, name + suffix, name);
             }
         }
 
-        string controlPath = ControlPath(ProcessIndex);
-        _controls[ProcessIndex] = ControlBlock.Create(controlPath, ProcessIndex, WorkersPerProcess, pid);
-        _ownFiles.Add(controlPath);
+        string controlName = ControlName(ProcessIndex);
+        var controlFile = CreateJobFile(controlName + suffix, controlLength, root, jobBytes);
+        ControlBlock control;
+        try
+        {
+            control = ControlBlock.Initialize(controlFile, ProcessIndex, WorkersPerProcess, pid);
+        }
+        catch
+        {
+            controlFile.Dispose();
+            throw;
+        }
+
+        _controls[ProcessIndex] = control;
+        Publish(controlFile, controlName + suffix, controlName);
     }
 
     private void Connect(Stopwatch clock, TimeSpan timeout)
@@ -351,50 +852,63 @@ public sealed class JobDirectory : IDisposable
         }
     }
 
+    /// <summary>Maps job file <paramref name="name"/> when it is there (checked as in <see cref="OpenJobFile"/>); null when not there or empty.</summary>
+    private MappedFile? MapJobFile(string name)
+    {
+        if (OpenJobFile(name) is not { } opened)
+        {
+            return null;
+        }
+
+        if (opened.Identity.Size <= 0)
+        {
+            opened.Handle.Dispose();
+            return null;
+        }
+
+        return MappedFile.Map(opened.Handle, FilePath(name), opened.Identity.Size);
+    }
+
     private ControlBlock WaitForControl(int process, Stopwatch clock, TimeSpan timeout)
     {
-        string path = ControlPath(process);
+        string name = ControlName(process);
         while (true)
         {
-            if (File.Exists(path))
+            ControlBlock? control = null;
+            if (MapJobFile(name) is { } file)
             {
-                ControlBlock? control = null;
                 try
                 {
-                    control = ControlBlock.Open(path);
+                    control = ControlBlock.Attach(file);
                 }
                 catch (InvalidDataException)
                 {
                     control = null;
                 }
-                catch (IOException)
+            }
+
+            if (control is not null)
+            {
+                if (control.ProcessIndex == process && control.Workers == WorkersPerProcess
+                    && control.State is ProcessState.Starting or ProcessState.Running && ProcessLiveness.IsAlive(control.Pid))
                 {
-                    control = null;   // replaced or removed between the check and the open
+                    return control;
                 }
 
-                if (control is not null)
+                if (control.ProcessIndex == process && control.Workers != WorkersPerProcess && ProcessLiveness.IsAlive(control.Pid))
                 {
-                    if (control.ProcessIndex == process && control.Workers == WorkersPerProcess
-                        && control.State is ProcessState.Starting or ProcessState.Running && ProcessLiveness.IsAlive(control.Pid))
-                    {
-                        return control;
-                    }
-
-                    if (control.ProcessIndex == process && control.Workers != WorkersPerProcess && ProcessLiveness.IsAlive(control.Pid))
-                    {
-                        int workers = control.Workers;
-                        control.Dispose();
-                        throw new IOException($"shm job '{Job}': process {process} runs {workers} workers, this one {WorkersPerProcess}; every process needs the same -w.");
-                    }
-
-                    control.Dispose();   // a dead incarnation's file: wait for the live one
+                    int workers = control.Workers;
+                    control.Dispose();
+                    throw new IOException($"shm job '{Job}': process {process} runs {workers} workers, this one {WorkersPerProcess}; every process needs the same -w.");
                 }
+
+                control.Dispose();   // a dead incarnation's file: wait for the live one
             }
 
             if (clock.Elapsed > timeout)
             {
                 throw new TimeoutException(
-                    $"shm job '{Job}': process {process} never appeared: no live '{path}' within {timeout.TotalSeconds:0.#} s (--connect-timeout). Is process {process} started with the same --job?");
+                    $"shm job '{Job}': process {process} never appeared: no live '{FilePath(name)}' within {timeout.TotalSeconds:0.#} s (--connect-timeout). Is process {process} started with the same --job?");
             }
 
             Thread.Sleep(PollInterval);
@@ -403,15 +917,13 @@ public sealed class JobDirectory : IDisposable
 
     private MappedFile WaitForRing(int sender, int receiver, ControlBlock owner, Stopwatch clock, TimeSpan timeout)
     {
-        string path = RingPath(sender, receiver);
+        string name = RingName(sender, receiver);
         while (true)
         {
-            if (File.Exists(path))
+            if (MapJobFile(name) is { } file)
             {
-                MappedFile? file = null;
                 try
                 {
-                    file = MappedFile.Open(path);
                     RingDescriptor.Validate(file.Region);
                     if (RingDescriptor.CreatorPid(file.Region) == owner.Pid)
                     {
@@ -420,25 +932,17 @@ public sealed class JobDirectory : IDisposable
                 }
                 catch (InvalidDataException)
                 {
-                    // not a valid ring: a stale or foreign file; wait for the owner's
-                    file?.Dispose();
-                    file = null;
-                }
-                catch (IOException)
-                {
-                    // replaced or removed between the check and the open; look again
-                    file?.Dispose();
-                    file = null;
+                    // not a valid ring: a stale file; wait for the owner's
                 }
 
-                file?.Dispose();   // a ring from another incarnation of the owner's index
+                file.Dispose();   // a ring from another incarnation of the owner's index
             }
 
             CheckPeer(owner);
             if (clock.Elapsed > timeout)
             {
                 throw new TimeoutException(
-                    $"shm job '{Job}': ring '{path}' from process {owner.ProcessIndex} (pid {owner.Pid}) never appeared within {timeout.TotalSeconds:0.#} s (--connect-timeout).");
+                    $"shm job '{Job}': ring '{FilePath(name)}' from process {owner.ProcessIndex} (pid {owner.Pid}) never appeared within {timeout.TotalSeconds:0.#} s (--connect-timeout).");
             }
 
             Thread.Sleep(PollInterval);

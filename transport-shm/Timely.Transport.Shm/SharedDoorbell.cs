@@ -25,6 +25,14 @@ namespace Timely.Transport.Shm;
 /// - Parks and wakes are counters in the same worker line (parks written by the owner
 ///   only; wakes incremented with Interlocked by senders in any process), so metrics in the
 ///   owner's process see the wakes other processes sent.
+/// - Bounded sleep: the owner never sleeps longer than <see cref="MaxSleep"/> at a time. A
+///   word scribbled on while it sleeps (no FUTEX_WAKE comes then) or a failure whose ring
+///   was lost would otherwise park it forever. At each such deadline it first calls
+///   <see cref="Verify"/> (its file's length and header, before it reads the word again:
+///   the mapping beyond a truncated file's end raises SIGBUS), then re-reads the word and
+///   asks <c>hasWork</c> again, which is where the engine polls for failures.
+/// - A word that holds no doorbell state is corruption: <see cref="Park"/> throws
+///   <see cref="InvalidDataException"/> (through <see cref="Verify"/>, which names the file).
 /// - Not thread-safe for the owner side: one owner thread parks.
 /// </remarks>
 public sealed class SharedDoorbell
@@ -50,6 +58,19 @@ public sealed class SharedDoorbell
         _ = region.Int64At(parksOffset);
         _ = region.Int64At(wakesOffset);
     }
+
+    /// <summary>The longest one futex sleep of <see cref="Park"/> lasts before the owner re-checks its file and its work.</summary>
+    public static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Checks the memory this doorbell lives in (for a control file: its length, header and
+    /// words), throwing <see cref="InvalidDataException"/> naming it; called at each
+    /// <see cref="MaxSleep"/> deadline of a park. Null: nothing to check.
+    /// </summary>
+    public Action? Verify { get; init; }
+
+    /// <summary>Whether <paramref name="word"/> is a value a doorbell word can hold.</summary>
+    public static bool IsDoorbellState(int word) => word is Awake or Sleeping or Notified;
 
     /// <summary>Whether a parked owner sleeps in the kernel (a futex, Linux); elsewhere it polls in 1 ms slices.</summary>
     public static bool SleepsInKernel => Futex.IsSupported;
@@ -97,14 +118,21 @@ public sealed class SharedDoorbell
 
     /// <summary>
     /// Owner: sleeps until rung or <paramref name="timeout"/> (null: no limit) passes, unless
-    /// <paramref name="hasWork"/>, re-checked after announcing sleep, finds work. Returns
-    /// 0 when it did not sleep, 1 when woken, 2 when the timeout passed.
+    /// <paramref name="hasWork"/>, re-checked after announcing sleep and at every
+    /// <see cref="MaxSleep"/> deadline, finds work. Returns 0 when it did not sleep, 1 when
+    /// woken (or work was found at a deadline), 2 when the timeout passed.
     /// </summary>
+    /// <exception cref="InvalidDataException">The word or its file is corrupt (the message names the file).</exception>
     public int Park<TState>(TimeSpan? timeout, Func<TState, bool> hasWork, TState state)
     {
         ArgumentNullException.ThrowIfNull(hasWork);
         ref int word = ref _region.Int32At(_wordOffset);
-        Interlocked.Exchange(ref word, Sleeping);
+        int before = Interlocked.Exchange(ref word, Sleeping);
+        if (before != Awake)
+        {
+            ThrowCorrupt(before);   // only the owner leaves the word, and it leaves it Awake
+        }
+
         if (hasWork(state))
         {
             Volatile.Write(ref word, Awake);
@@ -114,28 +142,52 @@ public sealed class SharedDoorbell
         ref long parks = ref _region.Int64At(_parksOffset);
         Volatile.Write(ref parks, parks + 1);
         long start = Environment.TickCount64;
-        bool timedOut = false;
-        while (Volatile.Read(ref word) == Sleeping)
+        int result = 1;
+        while (true)
         {
-            TimeSpan? left = null;
-            if (timeout is { } t)
+            int now = Volatile.Read(ref word);
+            if (now != Sleeping)
             {
-                left = t - TimeSpan.FromMilliseconds(Environment.TickCount64 - start);
-                if (left <= TimeSpan.Zero)
+                if (now != Notified)
                 {
-                    timedOut = true;
-                    break;
+                    ThrowCorrupt(now);
                 }
+
+                break;
             }
 
-            if (!Futex.Wait(ref word, Sleeping, left))
+            TimeSpan slice = MaxSleep;
+            if (timeout is { } t)
             {
-                timedOut = Volatile.Read(ref word) == Sleeping;
-                break;
+                var left = t - TimeSpan.FromMilliseconds(Environment.TickCount64 - start);
+                if (left <= TimeSpan.Zero)
+                {
+                    result = 2;
+                    break;
+                }
+
+                slice = left < slice ? left : slice;
+            }
+
+            if (!Futex.Wait(ref word, Sleeping, slice))
+            {
+                // A deadline: check the file before touching the word again, then the work.
+                Verify?.Invoke();
+                if (Volatile.Read(ref word) == Sleeping && hasWork(state))
+                {
+                    break;
+                }
             }
         }
 
         Volatile.Write(ref word, Awake);
-        return timedOut ? 2 : 1;
+        return result;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowCorrupt(int word)
+    {
+        Verify?.Invoke();   // names the file when this is a control file's word
+        throw new InvalidDataException($"a doorbell word holds 0x{word:x8}, not a doorbell state.");
     }
 }

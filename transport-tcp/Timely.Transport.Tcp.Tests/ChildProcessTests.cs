@@ -74,6 +74,88 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
+    public void A_client_holding_a_half_handshake_does_not_stop_two_real_processes()
+    {
+        var addresses = Loopback.FreeAddresses(2);
+        string hostfile = WriteHostfile(addresses);
+        try
+        {
+            string job = "half-" + Guid.NewGuid().ToString("N")[..12];
+            string args = $"hello -n 2 -w 1 --transport tcp -h {hostfile} --job {job} --connect-timeout 20";
+            var zero = Start($"{args} -p 0");
+
+            // Connects as soon as process 0 listens, sends all but the last byte of a valid
+            // handshake (as process 1 of this job) and holds the socket until both processes
+            // are done: the 39-of-40-bytes client.
+            var hello = new byte[Handshake.Size];
+            new Handshake(1, 2, 1, TcpOptions.JobIdOf(job), 0).WriteTo(hello);
+            using var bad = Loopback.Send(addresses[0], hello.AsSpan(0, Handshake.Size - 1));
+            var one = Start($"{args} -p 1");
+            var outputs = new[] { zero, one }.Select(Finish).ToArray();
+            for (int p = 0; p < 2; p++)
+            {
+                Assert.True(outputs[p].ExitCode == 0, $"process {p} exited {outputs[p].ExitCode}: {outputs[p].Stderr}");
+                Assert.Contains($"result: Ok({p})", outputs[p].Stdout, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.Delete(hostfile);
+        }
+    }
+
+    [Fact]
+    public void Hello_over_tcp_with_a_secret_file_runs_and_a_process_with_another_secret_is_refused()
+    {
+        var dir = Directory.CreateTempSubdirectory("timely-secret-");
+        var addresses = Loopback.FreeAddresses(2);
+        string hostfile = WriteHostfile(addresses);
+        try
+        {
+            string right = WriteSecret(dir, "right", "alpha\n");
+            string wrong = WriteSecret(dir, "wrong", "beta\n");
+            string args = $"hello -n 2 -w 1 --transport tcp -h {hostfile} --connect-timeout 3";
+            var both = new[] { Start($"{args} -p 0 --secret-file {right}"), Start($"{args} -p 1 --secret-file {right}") }.Select(Finish).ToArray();
+            for (int p = 0; p < 2; p++)
+            {
+                Assert.True(both[p].ExitCode == 0, $"process {p} exited {both[p].ExitCode}: {both[p].Stderr}");
+                Assert.Contains($"result: Ok({p})", both[p].Stdout, StringComparison.Ordinal);
+            }
+
+            var zero = Start($"{args} -p 0 --secret-file {right}");
+            var impostor = Finish(Start($"{args} -p 1 --secret-file {wrong}"));
+            var listener = Finish(zero);
+            Assert.NotEqual(0, impostor.ExitCode);
+            Assert.Contains($"process 0 at {addresses[0]} refused this process", impostor.Stderr, StringComparison.Ordinal);
+            Assert.NotEqual(0, listener.ExitCode);
+            Assert.Contains("proof of the cluster secret is wrong", listener.Stderr, StringComparison.Ordinal);
+
+            string open = WriteSecret(dir, "open", "alpha\n", "0644");
+            var refused = Finish(Start($"{args} -p 0 --secret-file {open}"));
+            Assert.NotEqual(0, refused.ExitCode);   // 2 once Program.cs maps ConfigException for every command (the CLI's error convention)
+            Assert.Contains($"--secret-file '{open}': mode 0644 lets group or others at it", refused.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(hostfile);
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static string WriteSecret(DirectoryInfo dir, string name, string text, string mode = "0600")
+    {
+        string path = Path.Combine(dir.FullName, name);
+        File.WriteAllText(path, text);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("file modes are Unix permission bits");
+        }
+
+        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
+        return path;
+    }
+
+    [Fact]
     public void Killing_a_peer_mid_run_fails_the_other_process_naming_it()
     {
         var addresses = Loopback.FreeAddresses(2);

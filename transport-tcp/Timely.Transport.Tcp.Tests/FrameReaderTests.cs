@@ -106,6 +106,7 @@ public sealed class FrameReaderTests
             Assert.True(reader.Read(out _, out _));
             var e = Assert.Throws<TcpTransportException>(() => reader.Read(out _, out _));
             Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+            Assert.Contains("(frame at stream byte 52)", e.Message, StringComparison.Ordinal);   // after the good 52-byte frame
             Assert.StartsWith(Peer, e.Message, StringComparison.Ordinal);
             Assert.Equal(Peer, e.Peer);
         }

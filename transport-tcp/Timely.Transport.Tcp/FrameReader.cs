@@ -37,6 +37,7 @@ public sealed class FrameReader : IDisposable
     private int _start;
     private int _end;
     private long _frames;
+    private long _offset;   // stream bytes before the current frame, so an error can say where it is
     private long _lastArrival = Environment.TickCount64;
 
     /// <summary>
@@ -116,6 +117,7 @@ public sealed class FrameReader : IDisposable
 
         frame = _buffer.AsSpan(_start, required);
         _start += required;
+        _offset += required;
         _frames++;
         return true;
     }
@@ -208,8 +210,8 @@ public sealed class FrameReader : IDisposable
 
     private TcpTransportException Fail(string why, Exception? inner = null) =>
         inner is null
-            ? new TcpTransportException($"{_peer}: {why}.") { Peer = _peer }
-            : new TcpTransportException($"{_peer}: {why}.", inner) { Peer = _peer };
+            ? new TcpTransportException($"{_peer}: {why} (frame at stream byte {_offset}).") { Peer = _peer }
+            : new TcpTransportException($"{_peer}: {why} (frame at stream byte {_offset}).", inner) { Peer = _peer };
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -8,53 +9,86 @@ namespace Timely.Transport.Tcp;
 /// <summary>
 /// Connection set-up of a job, as timely's <c>networking.rs</c> does it: process <c>i</c>
 /// listens on its own address, connects to every lower index and accepts every higher one;
-/// then one socket joins each pair. Each connection starts with a <see cref="Handshake"/>
-/// in both directions, checked before anything else is read.
+/// then one socket joins each pair. Each connection starts with a <see cref="Handshake"/>,
+/// and the accepting side answers only after it validated the connector's.
 /// </summary>
 /// <remarks>
-/// Unlike timely, connects retry with a short exponential back-off (5 ms doubling to 200 ms)
-/// instead of one second, and the accept side blocks in <see cref="Socket.Poll(int, SelectMode)"/>
-/// until a connection comes, so a job starts as soon as its last process is up. Everything is
-/// bounded by <see cref="TcpOptions.ConnectTimeout"/>; a refusal (bad handshake, duplicate
-/// index) closes that connection, is reported through <c>onRefused</c>, and set-up keeps
-/// waiting for the real peer; the timeout error lists what never came and what was refused.
+/// The exchange on one connection, connector C (higher index) to acceptor A:
+/// <code>
+/// without a secret:  C -> A  hello(C)            A checks it, then
+///                    A -> C  hello(A)
+/// with a secret:     C -> A  hello(C)            A checks it, then
+///                    A -> C  challenge: "TIMELYCH" + fresh nonce(A)
+///                    C -> A  proof(C) = HMAC(secret, label(C), hello(C), nonce(A), index(A))
+///                    A checks proof(C) (FixedTimeEquals), then
+///                    A -> C  hello(A) + proof(A) = HMAC(secret, label(A), hello(C), hello(A))
+/// </code>
+/// So A sends nothing at all to a client whose handshake it did not validate (a prober
+/// learns neither the job id nor that this is a Timely.Native process), and with a secret
+/// sends nothing but a random nonce before the client proved it: A answers first, and that
+/// answer is useless to a client without the secret. C checks proof(A) before it trusts A.
+/// Each hello carries a fresh nonce of its sender, so every proof binds both nonces, the
+/// job, both indices and its direction: replayed on another connection, or reflected back,
+/// it fails. The secret itself is never sent. A man in the middle who relays both sides
+/// verbatim is not stopped (the frames after the handshake are not authenticated).
+/// Accepts run on their own thread while this one connects to the lower indices, and that
+/// thread multiplexes every handshake in progress with one deadline each
+/// (<see cref="TcpOptions.HandshakeTimeout"/> for the whole handshake, not per read): a
+/// slow or half-done client is dropped at its deadline and never delays another. A
+/// refusal (bad handshake, wrong proof, duplicate index) resets that connection only, is
+/// reported through <c>onRefused</c> (called on the accept thread), and set-up keeps
+/// waiting for the real peer; the connecting side retries a handshake that timed out on a
+/// new connection. Connects retry with a short exponential back-off (5 ms doubling to
+/// 200 ms) instead of timely's one second. Everything is bounded by
+/// <see cref="TcpOptions.ConnectTimeout"/>; the timeout error lists what never came and
+/// what was refused.
 /// </remarks>
 public static class TcpMesh
 {
-    private static readonly TimeSpan HandshakeReadBound = TimeSpan.FromSeconds(5);
+    /// <summary>"TIMELYCH" in ASCII: the acceptor's challenge when the job has a secret.</summary>
+    internal const ulong ChallengeMagic = 0x54494D454C594348UL;
+
+    /// <summary>Bytes of the challenge: magic and the acceptor's nonce.</summary>
+    internal const int ChallengeSize = 8 + 16;
 
     /// <summary>
     /// Connects process <paramref name="index"/> (with <paramref name="threads"/> workers) to
     /// every other process in <paramref name="addresses"/>; the result has one connection per
-    /// process, null at <paramref name="index"/>.
+    /// process, null at <paramref name="index"/>. The sockets are blocking.
     /// </summary>
-    /// <exception cref="TcpTransportException">A peer never answered within the timeout, or the own address cannot be bound.</exception>
+    /// <exception cref="TcpTransportException">A peer never answered within the timeout, refused this process, failed to prove the secret, or the own address cannot be bound.</exception>
     public static PeerConnection?[] Establish(IReadOnlyList<string> addresses, int index, int threads, TcpOptions options, Action<string>? onRefused = null)
     {
         ArgumentNullException.ThrowIfNull(addresses);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, addresses.Count);
-        var deadline = Stopwatch.StartNew();
-        var self = new Handshake(index, addresses.Count, threads, options.JobId, options.HostId);
+        var clock = Stopwatch.StartNew();
+        var self = new Handshake(index, addresses.Count, threads, options.JobId, options.HostId, options.Secret is not null);
         var peers = new PeerConnection?[addresses.Count];
         using var listener = index + 1 < addresses.Count ? Listen(addresses[index]) : null;
+        var acceptor = listener is null ? null : HandshakeAcceptor.Start(listener, addresses, self, options, clock, onRefused);
         try
         {
             for (int j = 0; j < index; j++)
             {
-                peers[j] = ConnectTo(j, addresses[j], self, options, deadline);
+                peers[j] = ConnectTo(j, addresses[j], self, options, clock);
             }
 
-            if (listener is not null)
+            if (acceptor is not null)
             {
-                AcceptHigher(listener, addresses, peers, self, options, deadline, onRefused);
+                var higher = acceptor.Join();
+                for (int j = index + 1; j < peers.Length; j++)
+                {
+                    peers[j] = higher[j];
+                }
             }
 
             return peers;
         }
         catch
         {
+            acceptor?.Cancel();
             foreach (var p in peers)
             {
                 p?.Dispose();
@@ -117,9 +151,7 @@ public static class TcpMesh
         var endpoint = ParseAddress(address);
         string name = $"process {process} at {address}";
         var backoff = TimeSpan.FromMilliseconds(5);
-        SocketError last = SocketError.Success;
-        Span<byte> hello = stackalloc byte[Handshake.Size];
-        self.WriteTo(hello);
+        string last = "none";
         while (true)
         {
             var remaining = options.ConnectTimeout - clock.Elapsed;
@@ -133,19 +165,23 @@ public static class TcpMesh
             {
                 ConnectWithin(socket, endpoint, remaining);
                 Configure(socket, options);
-                socket.Send(hello);
-                var remote = ReadHandshake(socket, self, name, Min(options.ConnectTimeout - clock.Elapsed, HandshakeReadBound));
-                if (remote.Process != process)
+                var end = clock.Elapsed + Min(options.HandshakeTimeout, options.ConnectTimeout - clock.Elapsed);
+                if (Greet(socket, process, name, self, options, clock, end) is { } remote)
                 {
-                    throw new TcpTransportException($"handshake from {name} refused: it says it is process {remote.Process}.") { Peer = name };
+                    socket.ReceiveTimeout = 0;
+                    return new PeerConnection(process, address, socket, remote);
                 }
 
-                return new PeerConnection(process, address, socket, remote);
+                // Not answered within the handshake deadline (the peer is busy or dropped us):
+                // a new connection, as long as the connect timeout allows.
+                last = $"no handshake within {Min(options.HandshakeTimeout, options.ConnectTimeout).TotalSeconds:0.###} s";
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Dispose();
             }
             catch (SocketException e)
             {
                 socket.Dispose();
-                last = e.SocketErrorCode;
+                last = e.SocketErrorCode.ToString();
             }
             catch
             {
@@ -161,6 +197,96 @@ public static class TcpMesh
 
             backoff = Min(backoff * 2, TimeSpan.FromMilliseconds(200));
         }
+    }
+
+    /// <summary>The connector's side of the exchange (see the remarks above); null when the peer did not finish by <paramref name="end"/>.</summary>
+    private static Handshake? Greet(Socket socket, int process, string name, Handshake self, TcpOptions options, Stopwatch clock, TimeSpan end)
+    {
+        Span<byte> hello = stackalloc byte[Handshake.Size];
+        (self with { Nonce = ClusterSecret.NewNonce() }).WriteTo(hello);
+        socket.Send(hello);
+        var secret = options.Secret;
+        Span<byte> proof = stackalloc byte[ClusterSecret.ProofSize];
+        UInt128 challenge = default;
+        if (secret is not null)
+        {
+            Span<byte> received = stackalloc byte[ChallengeSize];
+            if (!ReadExactly(socket, received, name, clock, end))
+            {
+                return null;
+            }
+
+            ulong magic = BinaryPrimitives.ReadUInt64BigEndian(received);
+            if (magic != ChallengeMagic)
+            {
+                throw new TcpTransportException($"handshake from {name} refused: it answered 0x{magic:X16}, not a challenge for the cluster secret.") { Peer = name };
+            }
+
+            challenge = BinaryPrimitives.ReadUInt128BigEndian(received[8..]);
+            secret.ConnectorProof(hello, challenge, process, proof);
+            socket.Send(proof);
+        }
+
+        Span<byte> reply = stackalloc byte[Handshake.Size + (secret is null ? 0 : ClusterSecret.ProofSize)];
+        if (!ReadExactly(socket, reply, name, clock, end))
+        {
+            return null;
+        }
+
+        var remote = Handshake.ReadAndCheck(reply, self, name);
+        if (remote.Process != process)
+        {
+            throw new TcpTransportException($"handshake from {name} refused: it says it is process {remote.Process}.") { Peer = name };
+        }
+
+        if (secret is not null)
+        {
+            secret.AcceptorProof(hello, reply[..Handshake.Size], proof);
+            if (remote.Nonce != challenge || !ClusterSecret.Matches(proof, reply[Handshake.Size..]))
+            {
+                throw new TcpTransportException($"handshake from {name} refused: its proof of the cluster secret is wrong (another secret, or not the real process {process}).") { Peer = name };
+            }
+        }
+
+        return remote;
+    }
+
+    /// <summary>Reads all of <paramref name="buffer"/> by <paramref name="end"/> on <paramref name="clock"/> (one deadline for every read); false when it passed.</summary>
+    private static bool ReadExactly(Socket socket, Span<byte> buffer, string peer, Stopwatch clock, TimeSpan end)
+    {
+        int have = 0;
+        while (have < buffer.Length)
+        {
+            var left = end - clock.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            socket.ReceiveTimeout = Math.Max(1, (int)Math.Ceiling(left.TotalMilliseconds));
+            int n;
+            try
+            {
+                n = socket.Receive(buffer[have..]);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+                continue;   // the deadline check above ends it
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                throw new TcpTransportException($"{peer} refused this process (reset during the handshake): its log names the reason (another process may already claim index, or the job, counts or secret differ).", e) { Peer = peer };
+            }
+
+            if (n == 0)
+            {
+                throw new TcpTransportException($"{peer} closed the connection after {have} of {buffer.Length} handshake bytes.") { Peer = peer };
+            }
+
+            have += n;
+        }
+
+        return true;
     }
 
     private static readonly TimeSpan ConnectPollSlice = TimeSpan.FromMilliseconds(50);
@@ -202,124 +328,7 @@ public static class TcpMesh
         socket.Blocking = true;
     }
 
-    private static void AcceptHigher(Socket listener, IReadOnlyList<string> addresses, PeerConnection?[] peers, Handshake self, TcpOptions options, Stopwatch clock, Action<string>? onRefused)
-    {
-        var refusals = new List<string>();
-        Span<byte> theirs = stackalloc byte[Handshake.Size];
-        Span<byte> hello = stackalloc byte[Handshake.Size];
-        self.WriteTo(hello);
-        while (true)
-        {
-            var missing = Enumerable.Range(self.Process + 1, peers.Length - self.Process - 1).Where(j => peers[j] is null).ToArray();
-            if (missing.Length == 0)
-            {
-                return;
-            }
-
-            var remaining = options.ConnectTimeout - clock.Elapsed;
-            if (remaining <= TimeSpan.Zero || !listener.Poll(ToMicros(remaining), SelectMode.SelectRead))
-            {
-                string what = string.Join(", ", missing.Select(j => $"process {j}"));
-                string refused = refusals.Count == 0 ? string.Empty : $" Refused meanwhile: {string.Join(" ", refusals)}";
-                throw new TcpTransportException($"{what} never connected to {listener.LocalEndPoint} within {options.ConnectTimeout.TotalSeconds:0.###} s.{refused}") { Peer = $"process {missing[0]}" };
-            }
-
-            var socket = listener.Accept();
-            string from = socket.RemoteEndPoint?.ToString() ?? "unknown address";
-            bool answered = false;
-            try
-            {
-                Configure(socket, options);
-                string client = $"a client at {from}";
-                ReadRaw(socket, theirs, self, client, Min(options.ConnectTimeout - clock.Elapsed, HandshakeReadBound));
-                Handshake remote;
-                try
-                {
-                    remote = Handshake.ReadAndCheck(theirs, self, client);
-                }
-                catch (TcpTransportException)
-                {
-                    // A mismatch is symmetric: with our handshake the client refuses us too, at
-                    // once and with the same reason, instead of retrying until its timeout.
-                    socket.Send(hello);
-                    socket.Shutdown(SocketShutdown.Send);
-                    answered = true;
-                    throw;
-                }
-
-                if (remote.Process <= self.Process)
-                {
-                    throw new TcpTransportException($"handshake from process {remote.Process} at {from} refused: process {self.Process} accepts only higher indices.") { Peer = from };
-                }
-
-                if (peers[remote.Process] is not null)
-                {
-                    throw new TcpTransportException($"handshake from process {remote.Process} at {from} refused: process {remote.Process} is already connected ({peers[remote.Process]!.Address}).") { Peer = from };
-                }
-
-                socket.Send(hello);
-                peers[remote.Process] = new PeerConnection(remote.Process, $"{addresses[remote.Process]} (connected from {from})", socket, remote);
-            }
-            catch (TcpTransportException e)
-            {
-                refusals.Add(e.Message);
-                onRefused?.Invoke(e.Message);
-                if (!answered)
-                {
-                    socket.LingerState = new LingerOption(true, 0);   // reset: nothing it sent is read
-                }
-
-                socket.Dispose();
-            }
-            catch (SocketException e)
-            {
-                string message = $"a client at {from} failed during the handshake ({e.SocketErrorCode}).";
-                refusals.Add(message);
-                onRefused?.Invoke(message);
-                socket.Dispose();
-            }
-        }
-    }
-
-    private static Handshake ReadHandshake(Socket socket, Handshake self, string peer, TimeSpan bound)
-    {
-        Span<byte> buffer = stackalloc byte[Handshake.Size];
-        ReadRaw(socket, buffer, self, peer, bound);
-        return Handshake.ReadAndCheck(buffer, self, peer);
-    }
-
-    private static void ReadRaw(Socket socket, Span<byte> buffer, Handshake self, string peer, TimeSpan bound)
-    {
-        socket.ReceiveTimeout = Math.Max(1, (int)bound.TotalMilliseconds);
-        int have = 0;
-        while (have < Handshake.Size)
-        {
-            int n;
-            try
-            {
-                n = socket.Receive(buffer[have..]);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
-            {
-                throw new TcpTransportException($"{peer} sent {have} of {Handshake.Size} handshake bytes within {bound.TotalSeconds:0.###} s.", e) { Peer = peer };
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-            {
-                throw new TcpTransportException($"{peer} refused the connection (reset during the handshake): another process may already claim index {self.Process}; its log names the reason.", e) { Peer = peer };
-            }
-
-            if (n == 0)
-            {
-                throw new TcpTransportException($"{peer} closed the connection after {have} of {Handshake.Size} handshake bytes.") { Peer = peer };
-            }
-
-            have += n;
-        }
-
-        socket.ReceiveTimeout = 0;
-    }
-
-    private static void Configure(Socket socket, TcpOptions options)
+    internal static void Configure(Socket socket, TcpOptions options)
     {
         socket.NoDelay = true;
 
@@ -333,7 +342,7 @@ public static class TcpMesh
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    internal static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private static int ToMicros(TimeSpan t) => (int)Math.Min(int.MaxValue, Math.Max(1, t.Ticks / 10));
+    internal static int ToMicros(TimeSpan t) => (int)Math.Min(int.MaxValue, Math.Max(1, t.Ticks / 10));
 }

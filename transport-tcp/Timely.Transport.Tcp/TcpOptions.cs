@@ -21,6 +21,24 @@ public sealed record TcpOptions
     /// <summary>About how long a peer host may stay silent (no keep-alive answers) before its connection fails.</summary>
     public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Default bound on one connection's whole handshake: 5 s (never more than the connect timeout).</summary>
+    public static readonly TimeSpan DefaultHandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long one connection's whole handshake may take, every read together (not per
+    /// read, so a client that trickles bytes is cut at this bound too). The accepting side
+    /// drops a client that is not done by then; the connecting side retries on a new
+    /// connection until <see cref="ConnectTimeout"/>.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = DefaultHandshakeTimeout;
+
+    /// <summary>
+    /// The key every process of the job shares, or null. With it every connection proves it
+    /// both ways (HMAC-SHA256 challenge-response, see <see cref="ClusterSecret"/>) and a
+    /// process without it is refused; all processes of a job must agree on having one.
+    /// </summary>
+    public ClusterSecret? Secret { get; init; }
+
     /// <summary>Largest payload a peer may announce; a longer frame fails its connection before anything is allocated.</summary>
     public int MaxMessageBytes { get; init; } = DefaultMaxMessageBytes;
 

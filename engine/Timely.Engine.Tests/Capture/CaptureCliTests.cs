@@ -45,11 +45,72 @@ public sealed class CaptureCliTests : IDisposable
         var (exit, stdout, stderr) = TimelyCli.Run("replay-file", cut);
         Assert.Equal(1, exit);
         Assert.Empty(stdout);
-        Assert.Contains($"timely replay-file: {cut}: Capture stream ended inside the record at stream offset 0", stderr, StringComparison.Ordinal);
+        AssertOneLine($"timely: {cut}: Capture stream ended inside the record at stream offset 0", stderr);
 
         string missing = Path.Combine(_dir, "absent.bin");
         (exit, _, stderr) = TimelyCli.Run("replay-file", missing);
         Assert.Equal(1, exit);
-        Assert.Contains($"{missing}: no such file", stderr, StringComparison.Ordinal);
+        AssertOneLine($"timely: {missing}: no such file", stderr);
+    }
+
+    /// <summary>stderr is one line, starts with <paramref name="start"/> and holds no stack frame.</summary>
+    private static void AssertOneLine(string start, string stderr)
+    {
+        string line = Assert.Single(Lines(stderr));
+        Assert.StartsWith(start, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_corrupt_record_fails_naming_the_file_and_the_byte_offset()
+    {
+        byte[] golden = File.ReadAllBytes(Path.Combine(GoldenFiles.Directory, "u64s.w1.0.bin"));
+        int second = 8 + (int)BitConverter.ToUInt64(golden, 0);   // the second record's offset
+        golden[second + 8] = 7;                                   // its variant tag: neither 0 nor 1
+        string corrupt = Path.Combine(_dir, "corrupt.bin");
+        File.WriteAllBytes(corrupt, golden);
+
+        var (exit, stdout, stderr) = TimelyCli.Run("replay-file", corrupt);
+        Assert.Equal(1, exit);
+        Assert.Empty(stdout);
+        AssertOneLine($"timely: {corrupt}: Corrupt capture record at stream offset {second} ", stderr);
+        Assert.Contains("unknown Event variant tag 7", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replaying_a_directory_fails_saying_it_is_a_directory()
+    {
+        var (exit, stdout, stderr) = TimelyCli.Run("replay-file", _dir);
+        Assert.Equal(1, exit);
+        Assert.Empty(stdout);
+        AssertOneLine($"timely: {_dir}: is a directory", stderr);
+    }
+
+    [Fact]
+    public void An_unknown_data_type_is_a_usage_error()
+    {
+        var (exit, _, stderr) = TimelyCli.Run("replay-file", Path.Combine(GoldenFiles.Directory, "u64s.w1.0.bin"), "--data", "u32");
+        Assert.Equal(2, exit);
+        AssertOneLine("timely: error: --data u32: expected u64 or string", stderr);
+    }
+
+    /// <summary>An --out under a regular file (cannot be created) and one under /proc (cannot be written) are usage errors naming DIR.</summary>
+    [Theory]
+    [InlineData("under-a-file")]
+    [InlineData("/proc/nope")]
+    public void An_out_directory_that_cannot_be_created_or_written_is_a_usage_error_naming_it(string where)
+    {
+        string dir = where;
+        if (where == "under-a-file")
+        {
+            string file = Path.Combine(_dir, "plain-file");
+            File.WriteAllText(file, "not a directory");
+            dir = Path.Combine(file, "out");
+        }
+
+        var (exit, stdout, stderr) = TimelyCli.Run("capture-file", "--out", dir);
+        Assert.Equal(2, exit);
+        Assert.Empty(stdout);
+        AssertOneLine($"timely: error: --out {dir}: cannot create or write the directory (", stderr);
     }
 }

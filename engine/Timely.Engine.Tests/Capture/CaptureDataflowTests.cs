@@ -75,7 +75,8 @@ public class CaptureDataflowTests
         Assert.Equal(expected, actual);
     }
 
-    private static List<string> ReplayFiles<TData>(string[] files, int workers)
+    /// <summary>Replays <paramref name="files"/> on <paramref name="workers"/> workers; checks every replayed stream (complete) and returns what Extract gives, as lines.</summary>
+    internal static List<string> ReplayFiles<TData>(string[] files, int workers)
     {
         var queues = Execute.Run(Workers(workers), worker =>
         {

@@ -22,8 +22,9 @@ public sealed class AutoTwoHostsContractTests : ShmClusterContract
 
     protected override TransportKind Transport => TransportKind.Auto;
 
-    // Process 1, not 2: only host A's shared-memory liveness can see a SIGSTOP (the kernel
-    // still answers TCP keep-alives), so host B hears of it from process 0's failure notice.
+    // Process 1, not 2: a process with both a shared-memory and a TCP peer. A SIGSTOP of it is
+    // seen by host A's shared-memory liveness and by host B's TCP heartbeat check, a kill by
+    // the liveness, a TCP reset, or a failure notice relaying either: whichever comes first.
     protected override int KilledPeer => 1;
 
     protected override int StoppedPeer => 1;
@@ -90,17 +91,52 @@ public sealed class AutoTwoHostsContractTests : ShmClusterContract
     public void The_other_host_killed_mid_run_fails_the_survivors_naming_it() =>
         SurvivorsFailWhenThePeerStops(KillChild, 2, "died");
 
-    // A kill is seen first through whichever transport reports it (host A's liveness, a TCP
-    // reset, or a failure notice relaying either): each names the process.
+    // A stop or a kill is seen first through whichever path reports it (host A's liveness,
+    // host B's heartbeat check or a TCP reset, or a failure notice relaying one of them): each
+    // names the process and blames its first worker; what it says of why depends on the path.
     protected override void AssertNamesTheStoppedPeer(PeerFailedException error, int victim, string reason)
     {
+        Assert.Matches($"process {victim} (\\(pid |at 127\\.0\\.0\\.1:)", error.Message);
+        Assert.Equal(victim * ThreadsPerProcess, error.FailedWorker);
         if (reason.StartsWith("stopped", StringComparison.Ordinal))
         {
-            base.AssertNamesTheStoppedPeer(error, victim, reason);
+            string tcp = $"nothing arrived for {PeerTimeout.TotalSeconds:0.###} s";
+            Assert.True(error.Message.Contains(reason, StringComparison.Ordinal) || error.Message.Contains(tcp, StringComparison.Ordinal), error.Message);
+        }
+    }
+
+    // Resumed, the victim may first hear from host B over TCP (its connection was reset, or a
+    // failure notice waits in it) instead of reading host A's failure record: either names a
+    // survivor. And process 0's record gives the reason it heard first: its own liveness, or
+    // host B's notice of its TCP heartbeat check (which names the victim by its address).
+    protected override void AssertDeclaredFailed(PeerFailedException error, int victim, string reason)
+    {
+        if (!error.Message.Contains("declared this process failed", StringComparison.Ordinal))
+        {
+            Assert.Matches("process (0|2) at 127\\.0\\.0\\.1:", error.Message);
             return;
         }
 
+        Assert.StartsWith("process 0 (pid ", error.Message, StringComparison.Ordinal);
         Assert.Matches($"process {victim} (\\(pid |at 127\\.0\\.0\\.1:)", error.Message);
-        Assert.Equal(victim * ThreadsPerProcess, error.FailedWorker);
+    }
+
+    // Host A's processes meet in their host job; host B's process hears of it over TCP (a failure
+    // notice with host A's words, or a reset), naming a host-A process.
+    protected override string ControlFileOf(int process)
+    {
+        var config = MakeConfig(WorkerCounts[0]);
+        return Path.Combine(JobDirectory.PathFor(ShmRoot, AutoFabric.HostJobName(config, TcpOptions.JobIdOf(HostA))), "proc-" + process.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    protected override void AssertNamesTheCorruptFile(int process, Exception error, string path)
+    {
+        if (process == 2)
+        {
+            Assert.Matches("process (0|1) at 127\\.0\\.0\\.1:", Assert.IsType<PeerFailedException>(error).Message);
+            return;
+        }
+
+        base.AssertNamesTheCorruptFile(process, error, path);
     }
 }

@@ -79,6 +79,7 @@ public sealed class ConfigTests
     [InlineData(new[] { "--job", "../escape" }, "--job: '../escape' is not a job name")]
     [InlineData(new[] { "--connect-timeout", "soon" }, "--connect-timeout: 'soon' is not a number of seconds")]
     [InlineData(new[] { "--peer-timeout", "0" }, "--peer-timeout: 0 s is outside")]
+    [InlineData(new[] { "--peer-timeout", "0.05" }, "--peer-timeout: 0.05 s is below the minimum 0.5 s")]
     public void Bad_flags_are_refused_with_the_flag_named(string[] args, string expected)
     {
         var e = Assert.Throws<ConfigException>(() => Config.FromArgs(args, out _));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Timely.Bytes;
 using Timely.Communication;
 using Timely.Transport.Shm;
 
@@ -29,6 +30,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     private readonly HashSet<int> _killed = [];
     private readonly HashSet<int> _stopped = [];
     private readonly HashSet<int> _sigStopped = [];
+    private readonly HashSet<int> _resumed = [];
     private string? _job;
     private Config? _config;
     private string? _root;
@@ -48,8 +50,11 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     /// <summary>Spin budget for the next <see cref="MakeConfig"/> (0: park at once).</summary>
     protected int Spin { get; set; } = Config.DefaultSpinIterations;
 
-    /// <summary>Peer timeout for the next <see cref="MakeConfig"/>.</summary>
-    protected TimeSpan PeerTimeout { get; set; } = Config.DefaultPeerTimeout;
+    /// <summary>
+    /// Peer timeout for the next <see cref="MakeConfig"/>: long where a test does not time a
+    /// peer out, so a healthy process starved of CPU on a loaded machine is not declared stopped.
+    /// </summary>
+    protected TimeSpan PeerTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The cluster's transport: shared memory here; <c>auto</c> mixes it with TCP.</summary>
     protected virtual TransportKind Transport => TransportKind.Shm;
@@ -239,14 +244,51 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     [Fact]
     public void A_peer_that_stops_its_heartbeat_fails_the_survivors_after_the_peer_timeout()
     {
-        // SIGSTOP: the pid lives on, only the heartbeat tells.
-        PeerTimeout = TimeSpan.FromMilliseconds(500);
-        SurvivorsFailWhenThePeerStops(StopChild, StoppedPeer, "stopped: no heartbeat for 0.5 s");
+        // SIGSTOP: the pid lives on, only the heartbeat tells. The default timeout: shorter
+        // ones risk a survivor starved of CPU being declared stopped too, on a loaded machine.
+        PeerTimeout = Config.DefaultPeerTimeout;
+        SurvivorsFailWhenThePeerStops(StopChild, StoppedPeer, "stopped: no heartbeat for 2 s");
     }
+
+    [Fact]
+    public void A_peer_resumed_after_the_peer_timeout_learns_it_was_declared_failed_and_stops()
+    {
+        // SIGSTOP past the timeout, then SIGCONT once the survivors have gone: the resumed
+        // process must stop with the survivors' reason instead of waiting for them forever.
+        PeerTimeout = Config.DefaultPeerTimeout;
+        SurvivorsFailWhenThePeerStops(StopChild, StoppedPeer, "stopped: no heartbeat for 2 s", resume: true);
+    }
+
+    [Fact]
+    public void Garbage_in_a_parked_workers_doorbell_word_fails_every_process_naming_the_file() =>
+        EveryProcessFailsWhenAControlFileIsCorrupted(path =>
+        {
+            // The word only, while its owner sleeps on it: no futex wake comes with the write.
+            using var file = MappedFile.Open(path);
+            Volatile.Write(ref file.Region.Int32At(CacheLine.Size), 0x5A5A5A5A);
+        });
+
+    [Fact]
+    public void Garbage_over_a_control_file_fails_every_process_naming_the_file() =>
+        EveryProcessFailsWhenAControlFileIsCorrupted(path =>
+        {
+            using var file = MappedFile.Open(path);
+            new Random(20261202).NextBytes(file.Region.Slice(0, (int)file.Region.Length));
+        });
+
+    [Fact]
+    public void A_control_file_truncated_to_its_header_fails_every_process_naming_the_file() =>
+        EveryProcessFailsWhenAControlFileIsCorrupted(path =>
+        {
+            // Everything beyond the first line is gone: touching it through a mapping raises SIGBUS.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            stream.SetLength(CacheLine.Size);
+        });
 
     /// <summary>
     /// What a survivor's worker must say when <paramref name="victim"/> was stopped for
-    /// <paramref name="reason"/>: its shared-memory liveness names the process, its pid and the reason.
+    /// <paramref name="reason"/>: its shared-memory liveness (or a survivor's failure record
+    /// relaying it) names the process, its pid and the reason.
     /// </summary>
     protected virtual void AssertNamesTheStoppedPeer(PeerFailedException error, int victim, string reason)
     {
@@ -256,10 +298,101 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     }
 
     /// <summary>
+    /// What the resumed <paramref name="victim"/>'s worker must say: a survivor (named with
+    /// its pid) declared this process failed, for <paramref name="reason"/>.
+    /// </summary>
+    protected virtual void AssertDeclaredFailed(PeerFailedException error, int victim, string reason)
+    {
+        Assert.Matches($"^process [0-9]+ \\(pid [0-9]+, workers [0-9]+\\.\\.[0-9]+\\) declared this process failed: ", error.Message);
+        Assert.DoesNotMatch($"^process {victim} ", error.Message);
+        Assert.Contains($"process {victim} (pid ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The control file of process <paramref name="process"/> (in its shared-memory job).</summary>
+    protected virtual string ControlFileOf(int process) =>
+        Path.Combine(JobDirectory.PathFor(ShmRoot, _config!.EffectiveJobName), "proc-" + process.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>What process <paramref name="process"/>'s worker must say after the control file <paramref name="path"/> was corrupted: it names the file.</summary>
+    protected virtual void AssertNamesTheCorruptFile(int process, Exception error, string path)
+    {
+        Assert.True(error is PeerFailedException or InvalidDataException, $"{error.GetType().Name}: {error.Message}");
+        Assert.Contains($"'{path}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_ring_file_truncated_under_a_parked_job_fails_every_process_naming_the_file() =>
+        EveryProcessFailsWhenAControlFileIsCorrupted(
+            path =>
+            {
+                // The lost pages would raise SIGBUS at the next access; the liveness check's fstat finds it first.
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                stream.SetLength(CacheLine.Size);
+            },
+            victimFile: RingFileInto);
+
+    /// <summary>The ring file from process <paramref name="process"/>'s first worker into the first worker of process 0 (1 for process 0), which shares its shared-memory job.</summary>
+    protected string RingFileInto(int process)
+    {
+        int receiver = (process == 0 ? 1 : 0) * ThreadsPerProcess;
+        string name = FormattableString.Invariant($"ring-{process * ThreadsPerProcess}-to-{receiver}");
+        return Path.Combine(Path.GetDirectoryName(ControlFileOf(process))!, name);
+    }
+
+    /// <summary>
+    /// Every worker parks waiting for a message that never comes; once the victim's first
+    /// worker sleeps on its doorbell, the parent <paramref name="corrupt"/>s the victim's
+    /// control file (or the file <paramref name="victimFile"/> names), and every worker of every process must fail naming that file (the
+    /// children check theirs, and <see cref="Dispose"/> requires them to exit 0).
+    /// </summary>
+    private void EveryProcessFailsWhenAControlFileIsCorrupted(Action<string> corrupt, Func<int, string>? victimFile = null)
+    {
+        int n = WorkerCounts[0];
+        int victim = StoppedPeer;
+        var config = MakeConfig(n);
+        string control = ControlFileOf(victim);
+        string path = victimFile is null ? control : victimFile(victim);
+        var results = WorkerRun.Run<int>(config, allocator =>
+        {
+            var (_, receiver) = allocator.Allocate<long[]>(0);
+            if (IsParent && allocator.Index == 0)
+            {
+                WaitUntilSleeping(control);
+                corrupt(path);
+            }
+
+            while (true)
+            {
+                allocator.Receive();
+                Assert.Null(receiver.Pull());   // nobody sends
+                allocator.AwaitEvents(null);
+            }
+        });
+
+        Assert.Equal(LocalIndices(n), results.Select(r => r.Worker));
+        foreach (var result in results)
+        {
+            AssertNamesTheCorruptFile(ThisProcess, result.Error!, path);
+        }
+    }
+
+    /// <summary>Waits (bounded) until the first worker of the control file at <paramref name="path"/> sleeps on its doorbell.</summary>
+    private static void WaitUntilSleeping(string path)
+    {
+        var deadline = Stopwatch.StartNew();
+        using var file = MappedFile.Open(path);
+        while (Volatile.Read(ref file.Region.Int32At(CacheLine.Size)) != 1)
+        {
+            Assert.True(deadline.Elapsed < WorkerRun.Deadline, $"the first worker of '{path}' never parked");
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>
     /// A token circulates through every worker; mid-run the parent <paramref name="stop"/>s
     /// process <paramref name="victim"/>, and every survivor's worker must fail naming it.
     /// </summary>
-    protected void SurvivorsFailWhenThePeerStops(Action<int> stop, int victim, string reason)
+    protected void SurvivorsFailWhenThePeerStops(Action<int> stop, int victim, string reason, bool resume = false)
     {
         int n = WorkerCounts[0];
         var results = WorkerRun.Run<int>(MakeConfig(n), allocator =>
@@ -301,7 +434,15 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         Assert.Equal(LocalIndices(n), results.Select(r => r.Worker));
         foreach (var result in results)
         {
-            AssertNamesTheStoppedPeer(Assert.IsType<PeerFailedException>(result.Error), victim, reason);
+            var error = Assert.IsType<PeerFailedException>(result.Error);
+            if (ThisProcess == victim)
+            {
+                AssertDeclaredFailed(error, victim, reason);   // resumed (only then does it get here)
+            }
+            else
+            {
+                AssertNamesTheStoppedPeer(error, victim, reason);
+            }
         }
 
         if (IsParent && _sigStopped.Count > 0)
@@ -318,7 +459,14 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
 
             foreach (int process in _sigStopped)
             {
-                KillChild(process);   // a stopped child is ended here
+                if (resume)
+                {
+                    ResumeChild(process);   // it must stop on its own: Dispose requires exit 0
+                }
+                else
+                {
+                    KillChild(process);   // a stopped child is ended here
+                }
             }
         }
     }
@@ -329,6 +477,14 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         {
             GC.SuppressFinalize(this);
             return;
+        }
+
+        foreach (int process in _sigStopped)
+        {
+            if (!_resumed.Contains(process) && !_killed.Contains(process))
+            {
+                KillChild(process);   // the test failed before it ended the stopped child
+            }
         }
 
         var failures = new List<string>();
@@ -363,8 +519,9 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         GC.SuppressFinalize(this);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         // Even after a SIGKILL: the survivors remove the dead process's files on their way out.
-        // (A process stopped with SIGSTOP was still alive when they left: its files stay.)
-        if (_sigStopped.Count == 0)
+        // (A process stopped with SIGSTOP was still alive when they left: its files stay,
+        // unless it was resumed and removed them itself.)
+        if (_sigStopped.All(_resumed.Contains))
         {
             Assert.False(leftBehind, $"left behind: {string.Join(", ", files.Select(f => Path.GetRelativePath(_root!, f)))}");
         }
@@ -422,7 +579,19 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     {
         _stopped.Add(process);
         _sigStopped.Add(process);
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-STOP", _children[process - 1].Process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        Signal(process, "-STOP");
+    }
+
+    private void ResumeChild(int process)
+    {
+        _resumed.Add(process);
+        Signal(process, "-CONT");
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to child <paramref name="process"/>, by the pid this test started.</summary>
+    private void Signal(int process, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, _children[process - 1].Process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
         kill.WaitForExit();
         Assert.Equal(0, kill.ExitCode);
     }

@@ -111,7 +111,7 @@ public sealed class TcpPeerFailureTests
     }
 
     /// <summary>Connects to process 0 as process 1 with the job's handshake and reads the reply.</summary>
-    private static Socket FakeProcessOne(Config config)
+    internal static Socket FakeProcessOne(Config config)
     {
         var options = TcpFabric.OptionsOf(config);
         var hello = new byte[Handshake.Size];
@@ -152,7 +152,7 @@ public sealed class TcpPeerFailureTests
         return bytes;
     }
 
-    private static byte[] Frame(int channel, int source, int lower, int upper, byte[] payload)
+    internal static byte[] Frame(int channel, int source, int lower, int upper, byte[] payload)
     {
         var frame = new byte[MessageHeader.Size + payload.Length];
         new MessageHeader(channel, source, lower, upper, payload.Length, 0).WriteTo(frame);

@@ -73,7 +73,7 @@ internal sealed class AutoFabric : IDisposable
         ShmFabric shm;
         try
         {
-            shm = ShmFabric.Join(config, HostJobName(config, hostId), members, hostGroup: true);
+            shm = ShmFabric.Join(config, HostJobName(config, hostId), members);
         }
         catch
         {

@@ -81,7 +81,7 @@ public sealed class BinaryAllocator : Allocator
             senders[target] = new BinaryPusher<T>(codec, _links.WriterByTarget[target], _links.BellByTarget[target], _dirty, _counters, channelId, _index, target);
         }
 
-        var inbox = new BinaryInbox<T>(codec, channelId, _peers, _counters);
+        var inbox = new BinaryInbox<T>(codec, channelId, _peers, _counters, _links.SourceName);
         _inboxes.Add(channelId, inbox);
         _inboxList.Add((channelId, inbox));
         _lastChannel = -1;

@@ -13,7 +13,9 @@ namespace Timely.Communication;
 /// instances at once; the free list therefore keeps up to the deepest burst seen.
 /// Each message's sequence number is checked against the next one expected from its
 /// sender: a gap or a repeat means a lost or duplicated message, and is reported instead
-/// of silently delivered out of order.
+/// of silently delivered out of order. Every decode error names the channel, the sending
+/// worker (with its process and address when the transport says, <see cref="BinaryLinks.SourceName"/>),
+/// the message's sequence number and the byte offset the codec stopped at.
 /// </remarks>
 internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
     where T : class
@@ -26,12 +28,14 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
     private readonly long[] _expected;
     private readonly WorkerCounters _counters;
     private readonly int _channel;
+    private readonly Func<int, string>? _sourceName;
     private T? _current;
     private int _peakQueued;
 
-    public BinaryInbox(IWireCodec<T> codec, int channel, int peers, WorkerCounters counters)
+    public BinaryInbox(IWireCodec<T> codec, int channel, int peers, WorkerCounters counters, Func<int, string>? sourceName = null)
     {
         _codec = codec;
+        _sourceName = sourceName;
         _channel = channel;
         _expected = new long[peers];
         _counters = counters;
@@ -51,15 +55,26 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
 
         if (header.Seqno != _expected[source])
         {
-            throw new WireFormatException($"channel {_channel}: message {header.Seqno} from worker {source} arrived where {_expected[source]} was expected (a message was lost, repeated or reordered).");
+            throw new WireFormatException($"channel {_channel}: message {header.Seqno} from {SourceName(source)} arrived where {_expected[source]} was expected (a message was lost, repeated or reordered).");
         }
 
         _expected[source]++;
         T value = _free.TryPop(out var recycled) ? recycled : null!;
-        int read = _codec.Read(payload, ref value);
+        int read;
+        try
+        {
+            read = _codec.Read(payload, ref value);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+        {
+            // Codecs report the offset in their own message ("at byte 8"); a bare overflow or
+            // range error from a codec that does not is still pinned to this message.
+            throw new WireFormatException($"{Describe(header, payload.Length)} does not decode: {e.Message}", e);
+        }
+
         if (read != payload.Length)
         {
-            throw new WireFormatException($"channel {_channel}: the {typeof(T).Name} from worker {source} used {read} of its {payload.Length} bytes.");
+            throw new WireFormatException($"{Describe(header, payload.Length)} does not decode: it ends at byte {read}, {payload.Length - read} bytes early.");
         }
 
         _messages.Enqueue(value);
@@ -71,6 +86,15 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
         _counters.BytesReceivedRef += MessageHeader.Size + payload.Length;
         Touched = true;
     }
+
+    private string Describe(in MessageHeader header, int length)
+    {
+        return $"channel {_channel}: the {length}-byte {TypeName} (message {header.Seqno}) from {SourceName(header.Source)}";
+    }
+
+    private string SourceName(int worker) => _sourceName?.Invoke(worker) ?? $"worker {worker}";
+
+    private static string TypeName => typeof(T).IsGenericType ? $"{typeof(T).Name[..typeof(T).Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", typeof(T).GetGenericArguments().Select(a => a.Name))}>" : typeof(T).Name;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref T? Pull()

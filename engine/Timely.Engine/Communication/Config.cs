@@ -105,14 +105,27 @@ public sealed record Config
     public static readonly TimeSpan DefaultPeerTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// Least <c>--peer-timeout</c> accepted: five shared-memory liveness periods (heartbeat and
+    /// check every 100 ms), so a healthy peer always beats several times within it.
+    /// </summary>
+    public static readonly TimeSpan MinimumPeerTimeout = ShmFabric.LivenessPeriod * 5;
+
+    /// <summary>
     /// Name shared by the processes of one shared-memory job (<c>--job</c>); their files meet
-    /// in <c>&lt;ShmDirectory&gt;/timely-&lt;job&gt;</c>. Null: derived from the address list
-    /// (<see cref="EffectiveJobName"/>).
+    /// in <c>&lt;ShmDirectory&gt;/timely-&lt;uid&gt;-&lt;job&gt;</c> (the uid keeps users apart, so a
+    /// predictable name cannot be squatted by another user). Null: derived from the address
+    /// list (<see cref="EffectiveJobName"/>).
     /// </summary>
     public string? JobName { get; init; }
 
     /// <summary>Where shared-memory job directories are created (<c>--shm-dir</c>); null: <c>/dev/shm</c> when present, else the temp directory.</summary>
     public string? ShmDirectory { get; init; }
+
+    /// <summary>
+    /// The key every process of a TCP cluster proves at each connection (<c>--secret-file</c>,
+    /// else <c>TIMELY_SECRET</c>; see <see cref="SecretSource"/>); null: the job id alone admits a peer.
+    /// </summary>
+    public Timely.Transport.Tcp.ClusterSecret? Secret { get; init; }
 
     /// <summary>How long processes of a cluster wait for each other at start.</summary>
     public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
@@ -220,7 +233,7 @@ public sealed record Config
         remaining = new List<string>();
         int threads = 1, process = 0, processes = 1, spin = DefaultSpinIterations;
         int? ringBytes = null;
-        string? hostfile = null, job = null, shmDirectory = null;
+        string? hostfile = null, job = null, shmDirectory = null, secretFile = null;
         TimeSpan connectTimeout = DefaultConnectTimeout, peerTimeout = DefaultPeerTimeout;
         bool zerocopy = false, pin = false;
         bool processGiven = false, processesGiven = false;
@@ -297,11 +310,18 @@ public sealed record Config
                 case "--shm-dir":
                     shmDirectory = Value(it, name, inline);
                     break;
+                case "--secret-file":
+                    secretFile = Value(it, name, inline);
+                    break;
                 case "--connect-timeout":
                     connectTimeout = ParseSeconds(name, Value(it, name, inline));
                     break;
                 case "--peer-timeout":
                     peerTimeout = ParseSeconds(name, Value(it, name, inline));
+                    if (peerTimeout < MinimumPeerTimeout)
+                    {
+                        throw new ConfigException($"{name}: {peerTimeout.TotalSeconds} s is below the minimum {MinimumPeerTimeout.TotalSeconds} s (five liveness periods); use {MinimumPeerTimeout.TotalSeconds}..86400.");
+                    }
                     break;
                 case "--spin":
                     spin = ParseInt(name, Value(it, name, inline), 0, int.MaxValue);
@@ -357,6 +377,7 @@ public sealed record Config
             ShmDirectory = shmDirectory,
             ConnectTimeout = connectTimeout,
             PeerTimeout = peerTimeout,
+            Secret = SecretSource.Load(secretFile, Environment.GetEnvironmentVariable(SecretSource.EnvironmentVariable)),
         };
     }
 

@@ -22,6 +22,20 @@ namespace Timely.Communication;
 ///   after which every local bell is rung so parked workers wake and throw
 ///   <see cref="PeerFailedException"/>. <c>_remote</c> is read with a volatile load per
 ///   <c>Receive</c>, a line nobody writes in a healthy run.
+/// - Fail-stop: a remote failure found by the liveness thread is also recorded in the group,
+///   whose hook publishes it (state Failed, with the reason) in this process's control file;
+///   so a peer that was only stopped, or falsely timed out, finds on resuming that it was
+///   declared failed (a Failed peer whose record blames one of its own workers) and stops
+///   with that reason instead of waiting for peers that are gone. Once the group holds a
+///   failure the peers are no longer checked: their Failed states only relay it back.
+/// - Integrity: each period the liveness thread verifies every control file (length by fstat,
+///   then header and words, <see cref="ControlBlock.Verify"/>) before it reads any of them
+///   beyond the header; a corrupt one fails the job naming the file, and is never touched
+///   again (<c>_corrupt</c>, written by the liveness thread before the failure is recorded,
+///   read before ringing or reading a member's words). A parked worker wakes at least every
+///   <see cref="SharedDoorbell.MaxSleep"/>, verifies its own file and polls for the failure,
+///   so neither a scribbled bell word nor a lost ring parks it forever. A truncation between
+///   two checks can still fault a sender that rings that member's bell in that window.
 /// - Finished: a local worker's return is published in its control line (the <c>Finished</c>
 ///   hook), then every bell is rung, so a sender in another process draining an overflow
 ///   queue towards it stops waiting.
@@ -40,6 +54,9 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     /// <summary>Period of the heartbeat and of the peer checks.</summary>
     internal static readonly TimeSpan LivenessPeriod = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long a failed process's teardown waits for peers still exiting (see <c>AwaitDyingPeers</c>).</summary>
+    private static readonly TimeSpan DyingPeerBound = TimeSpan.FromMilliseconds(500);
+
     private readonly Config _config;
     private readonly JobDirectory _job;
     private readonly WorkerGroup _group;
@@ -47,23 +64,22 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     private readonly int _firstLocal;
     private readonly int[] _members;
     private readonly int[] _memberOf;
-    private readonly bool _hostGroup;
     private readonly IDoorbell?[] _bells;
     private readonly SpscByteRing[] _localRings;
     private readonly long[] _lastBeat;
     private readonly long[] _lastChange;
+    private readonly bool[] _corrupt;
     private readonly ManualResetEventSlim _stop = new(false, 0);
     private readonly Thread _liveness;
     private RemoteFailure? _remote;
 
-    private ShmFabric(Config config, JobDirectory job, int[] members, bool hostGroup)
+    private ShmFabric(Config config, JobDirectory job, int[] members)
     {
         _config = config;
         _job = job;
         _threads = config.Threads;
         _firstLocal = config.ProcessIndex * _threads;
         _members = members;
-        _hostGroup = hostGroup;
         _memberOf = new int[config.Processes];
         Array.Fill(_memberOf, -1);
         for (int i = 0; i < members.Length; i++)
@@ -90,6 +106,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
         _lastBeat = new long[members.Length];
         _lastChange = new long[members.Length];
+        _corrupt = new bool[members.Length];
         long now = Environment.TickCount64;
         for (int p = 0; p < members.Length; p++)
         {
@@ -113,7 +130,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     /// <exception cref="ConfigException">The job cannot be joined (name in use, a peer never appeared).</exception>
     public static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) Build(Config config)
     {
-        var fabric = Join(config, config.EffectiveJobName, [.. Enumerable.Range(0, config.Processes)], hostGroup: false);
+        var fabric = Join(config, config.EffectiveJobName, [.. Enumerable.Range(0, config.Processes)]);
         try
         {
             return (fabric.CreateAllocators(), fabric._firstLocal, fabric, fabric._group);
@@ -128,11 +145,11 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
     /// <summary>
     /// Joins shared-memory job <paramref name="job"/> of the processes <paramref name="members"/>
-    /// (global indices, ascending, this process among them); with <paramref name="hostGroup"/>
-    /// the other processes of the cluster are carried by TCP (<see cref="AutoFabric"/>).
+    /// (global indices, ascending, this process among them); the other processes of the
+    /// cluster, if any, are carried by TCP (<see cref="AutoFabric"/>).
     /// </summary>
     /// <exception cref="ConfigException">The job cannot be joined (name in use, a peer never appeared).</exception>
-    public static ShmFabric Join(Config config, string job, int[] members, bool hostGroup)
+    public static ShmFabric Join(Config config, string job, int[] members)
     {
         JobDirectory directory;
         string root = config.ShmDirectory ?? JobDirectory.DefaultRoot;
@@ -151,7 +168,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
         try
         {
-            return new ShmFabric(config, directory, members, hostGroup);
+            return new ShmFabric(config, directory, members);
         }
         catch
         {
@@ -169,12 +186,15 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
     public void ThrowIfFailed(int self)
     {
-        _group.ThrowIfFailed(self);
+        // The liveness thread's own words first: it also records them in the group, as a
+        // failure of the worker it blames, which may be one of ours (we were declared failed).
         var remote = Volatile.Read(ref _remote);
         if (remote is not null)
         {
             ThrowRemote(remote);
         }
+
+        _group.ThrowIfFailed(self);
     }
 
     public bool HasFinished(int worker)
@@ -186,6 +206,11 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             return _group.HasFinished(worker);   // ours, or a TCP peer's (marked at its end of stream)
         }
 
+        if (Volatile.Read(ref _corrupt[member]))
+        {
+            return true;   // its file is not to be read again; nobody there reads what is queued
+        }
+
         var control = _job.Control(member);
         return control.IsFinished(worker % _threads) || control.State == ProcessState.Finished;
     }
@@ -194,6 +219,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     {
         _stop.Set();
         _liveness.Join();
+        AwaitDyingPeers();
         foreach (var ring in _localRings)
         {
             ring.Dispose();
@@ -202,6 +228,36 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         _job.Dispose();
         _group.Dispose();
         _stop.Dispose();
+    }
+
+    /// <summary>
+    /// After a failure, waits (at most <see cref="DyingPeerBound"/>) for members that neither
+    /// finished nor failed to die or publish: a peer killed while we learned of it another way
+    /// (a TCP notice from another host) may still be exiting, and the job directory removes a
+    /// peer's files on our way out only once its pid is gone. A stopped peer costs the bound.
+    /// </summary>
+    private void AwaitDyingPeers()
+    {
+        if (!HasFailed)
+        {
+            return;
+        }
+
+        long deadline = Environment.TickCount64 + (long)DyingPeerBound.TotalMilliseconds;
+        for (int m = 0; m < _members.Length; m++)
+        {
+            if (_members[m] == _config.ProcessIndex || Volatile.Read(ref _corrupt[m]))
+            {
+                continue;
+            }
+
+            var control = _job.Control(m);
+            while (control.State is not (ProcessState.Finished or ProcessState.Failed)
+                && ProcessLiveness.IsAlive(control.Pid) && Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(10);
+            }
+        }
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
@@ -265,8 +321,9 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     /// <summary>The group's hook: a worker returned (ours, or a TCP peer's at its end of stream).</summary>
     private void OnFinished(int worker)
     {
+        FlagCorruptFiles();
         int local = worker - _firstLocal;
-        if ((uint)local < (uint)_threads)
+        if ((uint)local < (uint)_threads && !Volatile.Read(ref _corrupt[_memberOf[_config.ProcessIndex]]))
         {
             _job.Own.MarkFinished(local);
         }
@@ -277,6 +334,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     /// <summary>The group's first failure (ours, or one a TCP peer or the liveness thread reported): published for the host group.</summary>
     private void OnFailed(int worker, Exception error)
     {
+        FlagCorruptFiles();   // the failure may be a worker's park finding one before the liveness thread did
         _job.Own.PublishFailure(worker, $"{error.GetType().Name}: {error.Message}");
         RingEveryone();
     }
@@ -284,22 +342,109 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     private void RingEveryone()
     {
         Interlocked.MemoryBarrier();
-        foreach (var bell in _bells)
+        for (int worker = 0; worker < _bells.Length; worker++)
         {
-            bell?.RingAfterFence();
+            int member = _memberOf[worker / _threads];
+            if (_bells[worker] is { } bell && !Volatile.Read(ref _corrupt[member]))
+            {
+                bell.RingAfterFence();
+            }
         }
     }
 
     private void Liveness()
     {
+        int self = _memberOf[_config.ProcessIndex];
         while (!_stop.Wait(LivenessPeriod))
         {
-            _job.Own.Beat();
-            if (Volatile.Read(ref _remote) is null)
+            bool checkPeers = Volatile.Read(ref _remote) is null && !_group.HasFailed;
+            if (checkPeers && !VerifyFiles())
+            {
+                continue;
+            }
+
+            if (!Volatile.Read(ref _corrupt[self]))
+            {
+                _job.Own.Beat();
+            }
+
+            if (checkPeers)
             {
                 CheckPeers();
             }
         }
+    }
+
+    /// <summary>Before writing or ringing in the members' files off the liveness thread: flags those that fail verification.</summary>
+    private void FlagCorruptFiles()
+    {
+        for (int m = 0; m < _members.Length; m++)
+        {
+            if (Volatile.Read(ref _corrupt[m]))
+            {
+                continue;
+            }
+
+            try
+            {
+                _job.Control(m).Verify();
+            }
+            catch (InvalidDataException)
+            {
+                Volatile.Write(ref _corrupt[m], true);   // the liveness thread reports it
+            }
+        }
+    }
+
+    /// <summary>Verifies every member's control file; records the first corrupt one as the failure (false then).</summary>
+    private bool VerifyFiles()
+    {
+        for (int m = 0; m < _members.Length; m++)
+        {
+            try
+            {
+                _job.Control(m).Verify();
+            }
+            catch (InvalidDataException e)
+            {
+                Volatile.Write(ref _corrupt[m], true);
+                int p = _members[m];
+                Record(new RemoteFailure($"process {p} (workers {p * _threads}..{((p + 1) * _threads) - 1}) cannot be trusted: {e.Message} (shm job '{_job.Job}')", p * _threads));
+                return false;
+            }
+        }
+
+        // A ring file truncated under the job would raise SIGBUS at the next access to its lost
+        // pages: one fstat per ring here finds it first, when it happens between two accesses.
+        if (_job.FindTruncatedFile() is { } truncated)
+        {
+            int self = _config.ProcessIndex;
+            Record(new RemoteFailure($"shm file '{truncated}' was truncated under the job (shorter than its mapping; shm job '{_job.Job}')", self * _threads));
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Records the liveness thread's first failure, wakes the local workers, and puts it in the group (which publishes it).</summary>
+    private void Record(RemoteFailure failure)
+    {
+        if (Interlocked.CompareExchange(ref _remote, failure, null) is not null)
+        {
+            return;
+        }
+
+        if (!Volatile.Read(ref _corrupt[_memberOf[_config.ProcessIndex]]))
+        {
+            for (int w = 0; w < _threads; w++)
+            {
+                _job.Own.Bell(w).RingFenced();
+            }
+        }
+
+        // Published in our control file (a peer stopped or declared failed learns it there) and,
+        // in a host group, sent to the other hosts by the TCP send threads' failure notice.
+        _group.Fail(failure.FirstWorker, new IOException(failure.Message));
     }
 
     private void CheckPeers()
@@ -327,7 +472,9 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
                 if (control.ReadFailure() is { } record)
                 {
                     failedWorker = record.Worker;
-                    reason = $"failed: worker {record.Worker} threw {record.Message}";
+                    reason = (uint)(record.Worker - _firstLocal) < (uint)_threads
+                        ? $"declared this process failed: {record.Message}"
+                        : $"failed: worker {record.Worker} threw {record.Message}";
                 }
                 else
                 {
@@ -354,23 +501,9 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
             if (reason is not null)
             {
-                var failure = new RemoteFailure(
+                Record(new RemoteFailure(
                     $"process {p} (pid {control.Pid}, workers {p * _threads}..{((p + 1) * _threads) - 1}) {reason}; shm job '{_job.Job}'.",
-                    failedWorker);
-                if (Interlocked.CompareExchange(ref _remote, failure, null) is null)
-                {
-                    for (int w = 0; w < _threads; w++)
-                    {
-                        _job.Own.Bell(w).RingFenced();
-                    }
-
-                    if (_hostGroup)
-                    {
-                        // The other hosts hear of it only through the TCP send threads' failure notice.
-                        _group.Fail(failedWorker, new IOException(failure.Message));
-                    }
-                }
-
+                    failedWorker));
                 return;
             }
         }

@@ -171,6 +171,7 @@ internal sealed class TcpFabric : IDisposable
         ConnectTimeout = config.ConnectTimeout,
         PeerTimeout = config.PeerTimeout,
         MaxMessageBytes = config.MaxMessageBytes,
+        Secret = config.Secret,
     };
 
     public BinaryAllocator[] CreateAllocators(int spinIterations)
@@ -198,12 +199,17 @@ internal sealed class TcpFabric : IDisposable
                 Readers = readers.ToArray(),
                 OwnBell = Group.Doorbells[_first + l],
                 Status = Group,
+                SourceName = SourceName,
             };
             allocators[l] = new BinaryAllocator(_first + l, peers, links, spinIterations);
         }
 
         return allocators;
     }
+
+    /// <summary>How a decode error names worker <paramref name="worker"/>: with its process and address when it is remote.</summary>
+    private string SourceName(int worker) =>
+        _connections[worker / _threads] is { } c ? $"worker {worker} of {c.Name}" : $"worker {worker} (this process)";
 
     /// <summary>
     /// Local worker <paramref name="l"/>'s links to the workers of every process this fabric

@@ -47,15 +47,16 @@ internal sealed class ProgressMessageCodec<T> : IWireCodec<ProgressMessage<T>>
         return at;
     }
 
+    /// <remarks>Every error names the byte offset (within the payload) of the field that is wrong.</remarks>
     public int Read(ReadOnlySpan<byte> source, ref ProgressMessage<T> value)
     {
         if (source.Length < 24)
         {
-            throw new WireFormatException($"progress message: {source.Length} bytes, the header needs 24");
+            throw new WireFormatException($"progress message: {source.Length} bytes, the header needs 24 (at byte 0)");
         }
 
         value ??= new ProgressMessage<T>();
-        value.Source = checked((int)BinaryPrimitives.ReadUInt64LittleEndian(source));
+        value.Source = Index(source, 0, "source worker");
         value.Sequence = BinaryPrimitives.ReadInt64LittleEndian(source[8..]);
         ulong count = BinaryPrimitives.ReadUInt64LittleEndian(source[16..]);
 
@@ -63,7 +64,7 @@ internal sealed class ProgressMessageCodec<T> : IWireCodec<ProgressMessage<T>>
         // every update needs at least FixedPerUpdate bytes plus one for its time.
         if (count > (ulong)(source.Length - 24) / (FixedPerUpdate + 1))
         {
-            throw new WireFormatException($"progress message: {count} updates cannot fit in {source.Length} bytes");
+            throw new WireFormatException($"progress message: {count} updates (at byte 16) cannot fit in {source.Length} bytes");
         }
 
         var updates = value.Updates;
@@ -73,23 +74,31 @@ internal sealed class ProgressMessageCodec<T> : IWireCodec<ProgressMessage<T>>
         {
             if (source.Length - at < 20)
             {
-                throw new WireFormatException("progress message: truncated update");
+                throw new WireFormatException($"progress message: update {i} truncated at byte {at} of {source.Length}");
             }
 
-            int node = checked((int)BinaryPrimitives.ReadUInt64LittleEndian(source[at..]));
+            int node = Index(source, at, $"update {i}'s node");
             uint tag = BinaryPrimitives.ReadUInt32LittleEndian(source[(at + 8)..]);
-            int port = checked((int)BinaryPrimitives.ReadUInt64LittleEndian(source[(at + 12)..]));
+            int port = Index(source, at + 12, $"update {i}'s port");
             if (tag > 1)
             {
-                throw new WireFormatException($"progress message: port tag {tag} is neither target (0) nor source (1)");
+                throw new WireFormatException($"progress message: update {i}'s port tag {tag} at byte {at + 8} is neither target (0) nor source (1)");
             }
 
             at += 20;
             T time = default!;
-            at += _time.Read(source[at..], ref time);
+            try
+            {
+                at += _time.Read(source[at..], ref time);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+            {
+                throw new WireFormatException($"progress message: update {i}'s time at byte {at}: {e.Message}", e);
+            }
+
             if (source.Length - at < 8)
             {
-                throw new WireFormatException("progress message: truncated diff");
+                throw new WireFormatException($"progress message: update {i}'s diff truncated at byte {at} of {source.Length}");
             }
 
             long diff = BinaryPrimitives.ReadInt64LittleEndian(source[at..]);
@@ -98,5 +107,17 @@ internal sealed class ProgressMessageCodec<T> : IWireCodec<ProgressMessage<T>>
         }
 
         return at;
+    }
+
+    /// <summary>A u64 at <paramref name="at"/> that must be an index (0..int.MaxValue): timely's usize fields.</summary>
+    private static int Index(ReadOnlySpan<byte> source, int at, string what)
+    {
+        ulong raw = BinaryPrimitives.ReadUInt64LittleEndian(source[at..]);
+        if (raw > int.MaxValue)
+        {
+            throw new WireFormatException($"progress message: {what} {raw} at byte {at} is not an index (0..{int.MaxValue})");
+        }
+
+        return (int)raw;
     }
 }

@@ -19,7 +19,7 @@ public sealed class CaptureReplayProperties
 
     // An action: kind 0 sends Value at the input's time, 1 advances the time by Value % 3,
     // 2 steps the worker (which lets the capture see frontier changes mid-script).
-    private static Gen<(int Kind, int Value)> Action { get; } = Gen.Zip(Gen.Choose(0, 2), Gen.Choose(-100, 100));
+    internal static Gen<(int Kind, int Value)> Action { get; } = Gen.Zip(Gen.Choose(0, 2), Gen.Choose(-100, 100));
 
     private static Arbitrary<((int Kind, int Value)[][] Scripts, int ReplayWorkers, bool Exchange, bool FromBytes, int[] Chunks)> Cases() =>
         Gen.Zip(
@@ -30,11 +30,11 @@ public sealed class CaptureReplayProperties
             .Select(t => (t.Item1, t.Item2.Item1.Item1, t.Item2.Item1.Item2, t.Item2.Item2.Item1, t.Item2.Item2.Item2))
             .ToArbitrary();
 
-    private static Timely.Communication.Config Workers(int count) =>
+    internal static Timely.Communication.Config Workers(int count) =>
         count == 1 ? Timely.Communication.Config.Thread : Timely.Communication.Config.Process(count);
 
     /// <summary>What the scripts send: (time, value) for every record, extracted as timely's Extract does.</summary>
-    private static List<(ulong Time, List<int> Data)> Expected((int Kind, int Value)[][] scripts)
+    internal static List<(ulong Time, List<int> Data)> Expected((int Kind, int Value)[][] scripts)
     {
         var sent = new List<Event<ulong, int>>();
         foreach (var script in scripts)
@@ -65,22 +65,7 @@ public sealed class CaptureReplayProperties
                 var stream = scope.InputFrom(input);
                 return (exchange ? stream.Exchange(v => (ulong)(uint)v) : stream).Capture();
             });
-            foreach (var (kind, value) in scripts[worker.Index])
-            {
-                switch (kind)
-                {
-                    case 0:
-                        input.Send(value);
-                        break;
-                    case 1:
-                        input.AdvanceTo(input.Time + ((ulong)(value % 3 + 3) % 3));
-                        break;
-                    default:
-                        worker.Step();
-                        break;
-                }
-            }
-
+            RunScript(worker, input, scripts[worker.Index]);
             input.Close();
             while (worker.Step())
             {
@@ -88,6 +73,26 @@ public sealed class CaptureReplayProperties
 
             return queue.Drain();
         });
+
+    /// <summary>Plays one worker's script: kind 0 sends, 1 advances the time by Value mod 3, 2 steps.</summary>
+    internal static void RunScript(Worker worker, InputHandle<ulong, int> input, (int Kind, int Value)[] script)
+    {
+        foreach (var (kind, value) in script)
+        {
+            switch (kind)
+            {
+                case 0:
+                    input.Send(value);
+                    break;
+                case 1:
+                    input.AdvanceTo(input.Time + ((ulong)(value % 3 + 3) % 3));
+                    break;
+                default:
+                    worker.Step();
+                    break;
+            }
+        }
+    }
 
     private static byte[] Bytes(List<Event<ulong, int>> events)
     {

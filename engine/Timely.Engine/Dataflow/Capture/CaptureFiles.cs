@@ -8,13 +8,18 @@ public static class CaptureFiles
     /// <summary>
     /// Reads every event of the file at <paramref name="path"/> and checks the replay protocol
     /// (<see cref="CaptureProtocol"/>, complete stream). Throws <see cref="InvalidDataException"/>
-    /// starting with the path for a missing file, a corrupt or truncated record (with its byte
+    /// starting with the path for a missing file, a directory, a corrupt or truncated record (with its byte
     /// offset) or a stream that breaks the protocol or stops before its counts are retired
     /// (a file cut at a record boundary).
     /// </summary>
     public static List<Event<T, TData>> ReadChecked<T, TData>(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw new InvalidDataException($"{path}: is a directory, not a capture file");
+        }
+
         if (!File.Exists(path))
         {
             throw new InvalidDataException($"{path}: no such file");

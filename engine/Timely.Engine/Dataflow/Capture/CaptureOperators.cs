@@ -24,6 +24,11 @@ public static class CaptureOperators
     /// Messages events of the data received in that activation.</item>
     /// <item>The last event is the Progress that takes the last frontier to empty.</item>
     /// </list>
+    /// The capture owns its end, as Rust drops the pusher with the operator: when its input is
+    /// complete (frontier empty) it completes an <see cref="EventWriter{T, TData}"/> (flush, then
+    /// close unless made with <c>leaveOpen</c>; a <c>Dispose</c> called before that is deferred
+    /// to it) and disposes any other <see cref="IDisposable"/> pusher.
+    /// Capturing into a closed <see cref="EventWriter{T, TData}"/> throws when the operator is built.
     /// Each Messages event owns a copy of the received batch (the channel keeps its list for
     /// reuse): one list and one event per received batch. An <see cref="EventWriter{T, TData}"/>
     /// is written to in place instead, allocating nothing per event.
@@ -32,6 +37,8 @@ public static class CaptureOperators
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(pusher);
+        var writer = pusher as EventWriter<T, TData>;
+        writer?.AttachCapture();
         var builder = new OperatorBuilder<T>(stream.Scope, "Capture");
         var input = builder.NewInput(stream, Pact<TData>.Pipeline);
         builder.Build(_ =>
@@ -41,7 +48,7 @@ public static class CaptureOperators
             var changes = new ChangeBatch<T>();
             // An EventWriter serializes at once and keeps nothing, so it is handed the received
             // batch and a reused update list in place: no allocation per event on that path.
-            var writer = pusher as EventWriter<T, TData>;
+            bool ended = false;
             var scratch = new List<(T, long)>();
             return () =>
             {
@@ -91,6 +98,20 @@ public static class CaptureOperators
                     else
                     {
                         pusher.Push(new Event<T, TData>.Messages(capability.Time, new List<TData>(data)));
+                    }
+                }
+
+                // The last event (the frontier's move to empty) is written: end the pusher once.
+                if (reported.Count == 0 && !ended)
+                {
+                    ended = true;
+                    if (writer is not null)
+                    {
+                        writer.CaptureCompleted();
+                    }
+                    else
+                    {
+                        (pusher as IDisposable)?.Dispose();
                     }
                 }
             };

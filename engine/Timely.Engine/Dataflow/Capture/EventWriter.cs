@@ -12,11 +12,28 @@ namespace Timely.Dataflow.Capture;
 /// T and TData use <see cref="WireCodec{T}.Default"/>.
 /// </summary>
 /// <remarks>
-/// Each event is serialized into one buffer rented from <see cref="BufferPool.Shared"/>,
+/// <para>Each event is serialized into one buffer rented from <see cref="BufferPool.Shared"/>,
 /// kept across events and grown only when an event is larger, then handed to the stream in
 /// one <see cref="Stream.Write(ReadOnlySpan{byte})"/>; steady state allocates nothing.
-/// Not thread-safe (a pusher belongs to one worker). Wrap a file or socket in a
-/// <see cref="BufferedStream"/> if many small events should share a system call.
+/// Wrap a file or socket in a <see cref="BufferedStream"/> if many small events should share
+/// a system call.</para>
+/// <para>Who closes it. A capture owns its end, as Rust drops the pusher with the operator:
+/// <see cref="CaptureOperators.CaptureInto{T, TData}"/> flushes the writer when its input is
+/// complete and then closes it (and its stream). Both natural programs therefore leave a
+/// complete, closed file: a writer created without <c>using</c>, and one declared with
+/// <c>using var</c> inside the <c>Execute.Run</c> closure, whose <see cref="Dispose"/> runs
+/// when the closure returns, before the worker steps the dataflow to completion.
+/// <see cref="Dispose"/> while a capture into this writer has not completed is therefore
+/// deferred: the writer stays open and the capture closes it when its input is complete
+/// (if the dataflow never completes, for example because the worker failed, the writer is not
+/// closed). Once closed, <see cref="Dispose"/> and <see cref="Flush"/> are no-ops and
+/// <see cref="Push"/> throws an <see cref="ObjectDisposedException"/> naming the stream.</para>
+/// <para>With <c>leaveOpen: true</c> (a socket the caller reuses) the capture only flushes at
+/// completion: the writer stays usable and the stream open; <see cref="Dispose"/> returns the
+/// buffer and never closes the stream (deferred the same way while a capture is running).</para>
+/// <para>Not thread-safe: a writer belongs to one worker (each worker its own writer and
+/// file), and its capture, its pushes and its <see cref="Dispose"/> run on that worker's
+/// thread, or after the run has been joined.</para>
 /// </remarks>
 public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
 {
@@ -27,6 +44,11 @@ public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private byte[]? _buffer;
+
+    // Captures into this writer that have not completed, and whether Dispose was called
+    // meanwhile (then the last one to complete closes the writer).
+    private int _captures;
+    private bool _disposeRequested;
 
     public EventWriter(Stream stream, bool leaveOpen = false)
     {
@@ -73,10 +95,45 @@ public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
         Finish(span, written);
     }
 
+    /// <summary>A capture starts pushing into this writer; throws if the writer is already closed.</summary>
+    internal void AttachCapture()
+    {
+        if (_buffer is null)
+        {
+            ThrowClosed();
+        }
+
+        _captures++;
+    }
+
+    /// <summary>
+    /// A capture's input is complete: flush, and close the writer unless it was made with
+    /// <c>leaveOpen</c> and nobody asked to dispose it (another capture still running keeps it open).
+    /// </summary>
+    internal void CaptureCompleted()
+    {
+        _captures--;
+        if (_buffer is null)
+        {
+            return;
+        }
+
+        _stream.Flush();
+        if (_captures == 0 && (!_leaveOpen || _disposeRequested))
+        {
+            Close();
+        }
+    }
+
     /// <summary>The record's span in the buffer (grown if needed) with the length prefix and tag written.</summary>
     private Span<byte> Start(int payload, uint tag)
     {
-        byte[] buffer = _buffer ?? throw new ObjectDisposedException(nameof(EventWriter<T, TData>));
+        byte[]? buffer = _buffer;
+        if (buffer is null)
+        {
+            ThrowClosed();
+        }
+
         int total = checked(LengthPrefix + payload);
         if (buffer.Length < total)
         {
@@ -103,10 +160,39 @@ public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
     private static void ThrowMeasureMismatch(int written, int measured) =>
         throw new InvalidOperationException($"EventWriter: a codec wrote {written} bytes but measured {measured}; the IWireCodec contract requires Measure to be exact.");
 
-    /// <summary>Flushes the underlying stream.</summary>
-    public void Flush() => _stream.Flush();
+    [DoesNotReturn]
+    private void ThrowClosed() =>
+        throw new ObjectDisposedException(
+            nameof(EventWriter<T, TData>),
+            $"EventWriter for {StreamName} is closed: its capture closes it when the captured stream is complete, or it was disposed. Use a new writer, or pass leaveOpen: true to keep the stream open after the capture.");
 
+    private string StreamName => _stream is FileStream file ? file.Name : $"a {_stream.GetType().Name}";
+
+    /// <summary>Flushes the underlying stream; a no-op once the writer is closed (closing flushed it).</summary>
+    public void Flush()
+    {
+        if (_buffer is not null)
+        {
+            _stream.Flush();
+        }
+    }
+
+    /// <summary>
+    /// Closes the writer and, unless it was made with <c>leaveOpen</c>, its stream. Deferred while
+    /// a capture into it has not completed (the capture closes it then); idempotent.
+    /// </summary>
     public void Dispose()
+    {
+        if (_captures > 0)
+        {
+            _disposeRequested = true;
+            return;
+        }
+
+        Close();
+    }
+
+    private void Close()
     {
         byte[]? buffer = _buffer;
         if (buffer is null)

@@ -1,0 +1,119 @@
+using Timely.Bytes;
+
+namespace Timely.Transport.Shm.Tests;
+
+/// <summary>
+/// A control file scribbled on or truncated by someone else: a parked owner does not sleep
+/// through it, and the error names the file (the engine's liveness thread and every park
+/// deadline rely on <see cref="ControlBlock.Verify"/>).
+/// </summary>
+public sealed class ControlBlockIntegrityTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+    private readonly string _directory = Directory.CreateTempSubdirectory("timely-control-").FullName;
+
+    [Fact]
+    public void A_parked_owner_whose_doorbell_word_is_overwritten_stops_naming_the_file()
+    {
+        string path = Path.Combine(_directory, "proc-0");
+        using var control = ControlBlock.Create(path, 0, 2, Environment.ProcessId);
+        var error = ParkUntilCorrupted(control, () =>
+        {
+            // Another mapping writes the word with no futex wake: only a bounded sleep notices.
+            using var other = MappedFile.Open(path);
+            Volatile.Write(ref other.Region.Int32At(CacheLine.Size), 0x5A5A5A5A);
+        });
+        Assert.IsType<InvalidDataException>(error);
+        Assert.Contains($"'{path}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("doorbell word holds 0x5a5a5a5a", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_parked_owner_whose_file_is_truncated_to_its_header_stops_naming_the_file()
+    {
+        string path = Path.Combine(_directory, "proc-0");
+        using var control = ControlBlock.Create(path, 0, 2, Environment.ProcessId);
+        var error = ParkUntilCorrupted(control, () =>
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            stream.SetLength(CacheLine.Size);
+        });
+        Assert.IsType<InvalidDataException>(error);
+        Assert.Contains($"'{path}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"truncated to {CacheLine.Size} bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_names_the_file_for_each_kind_of_damage_and_accepts_a_whole_one()
+    {
+        string path = Path.Combine(_directory, "proc-3");
+        using var control = ControlBlock.Create(path, 3, 1, Environment.ProcessId);
+        control.Verify();   // whole: no exception
+        using var other = MappedFile.Open(path);
+        var region = other.Region;
+        (string Damage, Action Apply, Action Undo)[] cases =
+        [
+            ("header changed", () => region.Int64At(0) = 0x1234, () => region.Int64At(0) = (long)ControlBlock.Magic),
+            ("header changed", () => region.Int32At(12) = 7, () => region.Int32At(12) = 1),
+            ("state word holds 99", () => region.Int32At(24) = 99, () => region.Int32At(24) = (int)ProcessState.Starting),
+            ("doorbell word holds 0x00000007", () => region.Int32At(CacheLine.Size) = 7, () => region.Int32At(CacheLine.Size) = 0),
+        ];
+        foreach (var (damage, apply, undo) in cases)
+        {
+            apply();
+            var e = Assert.Throws<InvalidDataException>(control.Verify);
+            Assert.Contains($"shm control file '{path}' of process 3", e.Message, StringComparison.Ordinal);
+            Assert.Contains(damage, e.Message, StringComparison.Ordinal);
+            undo();
+            control.Verify();
+        }
+    }
+
+    [Fact]
+    public void A_failure_published_into_a_truncated_file_sets_only_the_state()
+    {
+        string path = Path.Combine(_directory, "proc-0");
+        using var control = ControlBlock.Create(path, 0, 1, Environment.ProcessId);
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+        {
+            stream.SetLength(CacheLine.Size);
+        }
+
+        control.PublishFailure(0, "boom");   // the record's bytes are gone: touching them would raise SIGBUS
+        Assert.Equal(ProcessState.Failed, control.State);
+    }
+
+    /// <summary>Parks worker 0 with no timeout on one thread, applies <paramref name="corrupt"/> once it sleeps, and returns what the park threw.</summary>
+    private static Exception ParkUntilCorrupted(ControlBlock control, Action corrupt)
+    {
+        var bell = control.Bell(0);
+        Exception? thrown = null;
+        var owner = new Thread(() =>
+        {
+            try
+            {
+                bell.Park<int>(null, static _ => false, 0);
+            }
+            catch (InvalidDataException e)
+            {
+                thrown = e;
+            }
+        })
+        {
+            IsBackground = true,   // a park that never ends must not keep the test host alive
+        };
+        owner.Start();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!bell.IsSleeping)
+        {
+            Assert.True(clock.Elapsed < Deadline, "the owner never parked");
+            Thread.Yield();
+        }
+
+        corrupt();
+        Assert.True(owner.Join(Deadline), "the parked owner slept through the corruption");
+        return thrown ?? throw new Xunit.Sdk.XunitException("the park returned instead of throwing");
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

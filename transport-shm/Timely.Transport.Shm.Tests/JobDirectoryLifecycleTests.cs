@@ -1,0 +1,125 @@
+using System.Diagnostics;
+
+namespace Timely.Transport.Shm.Tests;
+
+/// <summary>
+/// The files' life: a stale file is removed only if it is still the file that was checked
+/// (a peer's fresh file put at its name meanwhile survives); a directory removed under a
+/// live job is not an error at teardown and is said once; a foreign file is left alone
+/// with one warning; a truncated file is found before anything touches it.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class JobDirectoryLifecycleTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("timely-lifecycle-").FullName;
+    private readonly List<string> _warnings = [];
+
+    [Fact]
+    public void A_stale_file_replaced_by_a_live_peer_between_the_check_and_the_removal_survives()
+    {
+        int deadPid = TestJobs.DeadPid();
+        string directory = JobDirectory.PathFor(_root, "race");
+        Directory.CreateDirectory(directory, (UnixFileMode)0x1C0);
+        string ring = Path.Combine(directory, "ring-1-to-0");
+        CreateRing(ring, deadPid);
+        using var peer = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
+        int replaced = 0;
+        JobDirectory.BeforeRemove = path =>
+        {
+            // The peer (process 0, restarted) publishes its fresh ring over the stale one just
+            // after process 1 judged the stale one dead, as in a restart after SIGKILL.
+            if (path == ring && Interlocked.Exchange(ref replaced, 1) == 0)
+            {
+                CreateRing(ring + ".tmp.new", peer.Id);
+                File.Move(ring + ".tmp.new", ring, overwrite: true);
+            }
+        };
+        try
+        {
+            Assert.Throws<TimeoutException>(() => JobDirectory.Join(_root, "race", 1, 2, 1, 4096, TimeSpan.FromMilliseconds(300), _warnings.Add));
+            Assert.Equal(1, replaced);
+            Assert.True(File.Exists(ring), "the live peer's ring was removed in place of the stale one");
+            using var file = MappedFile.Open(ring);
+            Assert.Equal(peer.Id, RingDescriptor.CreatorPid(file.Region));
+        }
+        finally
+        {
+            JobDirectory.BeforeRemove = null;
+            peer.Kill();
+            peer.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public void Files_left_by_a_dead_incarnation_that_had_our_pid_are_replaced()
+    {
+        // A restarted process can get the pid its SIGKILLed predecessor had (pid namespaces
+        // start small): the predecessor's ring and temporary file are stale, not ours.
+        string directory = JobDirectory.PathFor(_root, "reused");
+        Directory.CreateDirectory(directory, (UnixFileMode)0x1C0);
+        string ring = Path.Combine(directory, "ring-1-to-0");
+        string temporary = Path.Combine(directory, "proc-0.tmp." + Environment.ProcessId);
+        CreateRing(ring, Environment.ProcessId);
+        File.WriteAllBytes(temporary, new byte[64]);
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        var error = Assert.Throws<TimeoutException>(() => JobDirectory.Join(_root, "reused", 0, 2, 1, 4096, TimeSpan.FromMilliseconds(300), _warnings.Add));
+
+        Assert.Contains("process 1 never appeared", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(directory), "the stale files were left: " + string.Join(", ", Directory.Exists(directory) ? Directory.GetFileSystemEntries(directory) : []));
+    }
+
+    [Fact]
+    public void A_job_directory_removed_under_a_live_job_is_not_an_error_and_is_said_once()
+    {
+        var job = JobDirectory.Join(_root, "gone", 0, 1, 2, 4096, TimeSpan.FromSeconds(5), _warnings.Add);
+        Directory.Delete(job.Path, recursive: true);
+
+        job.Dispose();
+
+        var warning = Assert.Single(_warnings);
+        Assert.Contains($"'{job.Path}' was removed while the job ran", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_foreign_file_in_the_job_directory_is_left_alone_and_named_once()
+    {
+        var job = JobDirectory.Join(_root, "foreign", 0, 1, 1, 4096, TimeSpan.FromSeconds(5), _warnings.Add);
+        string notes = Path.Combine(job.Path, "notes.txt");
+        File.WriteAllText(notes, "mine");
+
+        job.Dispose();
+
+        Assert.Equal("mine", File.ReadAllText(notes));
+        Assert.Equal(["notes.txt"], Directory.GetFileSystemEntries(job.Path).Select(f => Path.GetFileName(f)).ToArray());
+        var warning = Assert.Single(_warnings);
+        Assert.Contains($"'{notes}' is not a file of this job; left alone", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_ring_truncated_under_a_live_job_is_found_before_it_is_touched()
+    {
+        var (cutFirst, cutSecond) = TestJobs.MeetTwo(_root, "cut", 1, _warnings.Add);
+        using var first = cutFirst;
+        using var second = cutSecond;
+        Assert.Null(first.FindTruncatedFile());
+        Assert.Null(second.FindTruncatedFile());
+
+        string ring = Path.Combine(first.Path, "ring-1-to-0");
+        using (var cut = new FileStream(ring, FileMode.Open, FileAccess.Write))
+        {
+            cut.SetLength(0);
+        }
+
+        Assert.Equal(ring, first.FindTruncatedFile());
+        Assert.Equal(ring, second.FindTruncatedFile());
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static void CreateRing(string path, int creatorPid)
+    {
+        using var ring = MappedFile.Create(path, RingDescriptor.RequiredRegionBytes(4096));
+        RingDescriptor.Initialize(ring.Region, 4096, creatorPid);
+    }
+}
