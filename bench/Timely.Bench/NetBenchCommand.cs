@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using Timely.Communication;
 
 namespace Timely.Bench;
@@ -12,7 +13,9 @@ namespace Timely.Bench;
 /// measure, in the same run, a raw <see cref="Socket"/> baseline and the cluster transport:
 /// round trip (ping-pong, median of each iteration) and streaming throughput, for each
 /// message size; process-wide bytes allocated per streamed message come from
-/// <see cref="GC.GetTotalAllocatedBytes(bool)"/> (network threads included).
+/// <see cref="GC.GetTotalAllocatedBytes(bool)"/> (network threads included). Every round trip
+/// is also recorded into a preallocated HdrHistogram per path and size (raw_SIZE is the floor),
+/// printed as percentiles by process 0.
 /// </summary>
 /// <remarks>
 /// The raw baseline is what a hand-written loop gets from the same kernel: blocking
@@ -39,17 +42,34 @@ public static class NetBenchCommand
         command.Options.Add(sizes);
         command.Options.Add(rounds);
         command.Options.Add(streamBytes);
+        var latency = new LatencyOptions();
+        latency.AddTo(command);
         command.SetAction(result =>
         {
             var config = options.ToConfig(result);
             CheckShape(config);
             int[] sizeList = ParseSizes(result.GetValue(sizes)!);
-            return Cli.Run(() => Run(config, sizeList, result.GetValue(rounds), result.GetValue(streamBytes), Console.Out));
+            var (json, histOut, plot) = latency.Get(result);
+            return Cli.Run(() =>
+            {
+                var report = new LatencyReport($"netbench, {config.Transport}, 2 processes");
+                int code = Run(config, sizeList, result.GetValue(rounds), result.GetValue(streamBytes), json ? Console.Error : Console.Out, report, json ? Console.Out : null);
+                if (config.ProcessIndex == 0)
+                {
+                    report.WriteFiles(histOut, plot);
+                }
+
+                return code;
+            });
         });
         return command;
     }
 
-    public static int Run(Config config, int[] sizes, int rounds, long streamBytes, TextWriter output)
+    /// <summary>
+    /// Runs both processes' part; process 0 prints the table and <paramref name="latency"/>'s
+    /// percentiles to <paramref name="output"/> and, given <paramref name="json"/>, one JSON line there.
+    /// </summary>
+    public static int Run(Config config, int[] sizes, int rounds, long streamBytes, TextWriter output, LatencyReport? latency = null, TextWriter? json = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(sizes);
@@ -57,8 +77,16 @@ public static class NetBenchCommand
         CheckShape(config);
 
         bool leader = config.ProcessIndex == 0;
-        var (raw, rawAsync) = RawBaseline(config, sizes, rounds, streamBytes);
-        var transport = TransportRun(config, sizes, rounds, streamBytes);
+        latency ??= new LatencyReport("netbench");
+        var trips = new Dictionary<int, (LatencyHistogram Raw, LatencyHistogram RawAsync, LatencyHistogram Timely)>();
+        foreach (int size in sizes)
+        {
+            var floor = latency.AddFloor($"raw_{size}", $"raw socket, {size} B, round trip");
+            trips[size] = (floor, latency.Add($"raw_async_{size}", $"raw async socket, {size} B, round trip", floor), latency.Add($"timely_{size}", $"timely {config.Transport}, {size} B, round trip", floor));
+        }
+
+        var (raw, rawAsync) = RawBaseline(config, sizes, rounds, streamBytes, trips);
+        var transport = TransportRun(config, sizes, rounds, streamBytes, trips);
         if (leader)
         {
             output.WriteLine($"netbench: {config.Transport}, 2 processes on {string.Join(" ", config.Addresses)}, {rounds} round trips and {streamBytes >> 20} MiB streamed per size");
@@ -70,6 +98,23 @@ public static class NetBenchCommand
                 var t = transport[size];
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{size,9} | {r.RttMedianUs,10:F2} | {a.RttMedianUs,16:F2} | {t.RttMedianUs,13:F2} | {t.RttMedianUs / r.RttMedianUs,5:F2} | {r.StreamMBps,15:F1} | {a.StreamMBps,21:F1} | {t.StreamMBps,18:F1} | {t.StreamMBps / r.StreamMBps,5:F2} | {t.MessagesPerSecond,13:F0} | {t.AllocPerMessage,17:F2} | {t.AllocPerRoundTrip,18:F2}"));
+            }
+
+            latency.WriteTable(output);
+            if (json is not null)
+            {
+                var summary = new Dictionary<string, object> { ["bench"] = "netbench", ["transport"] = config.Transport.ToString(), ["rounds"] = rounds, ["stream_bytes"] = streamBytes };
+                foreach (int size in sizes)
+                {
+                    summary[$"raw_{size}_rtt_median_us"] = raw[size].RttMedianUs;
+                    summary[$"timely_{size}_rtt_median_us"] = transport[size].RttMedianUs;
+                    summary[$"timely_{size}_stream_mb_per_s"] = transport[size].StreamMBps;
+                    summary[$"timely_{size}_alloc_bytes_per_msg"] = transport[size].AllocPerMessage;
+                    summary[$"timely_{size}_alloc_bytes_per_round_trip"] = transport[size].AllocPerRoundTrip;
+                }
+
+                latency.AddTo(summary);
+                json.WriteLine(JsonSerializer.Serialize(summary));
             }
         }
         else
@@ -118,7 +163,7 @@ public static class NetBenchCommand
     /// continuations on the thread pool): the measurement behind keeping threads. The async
     /// runs come last because the first async call ties the socket to .NET's epoll engine.
     /// </summary>
-    private static (Dictionary<int, Figures> Sync, Dictionary<int, Figures> Async) RawBaseline(Config config, int[] sizes, int rounds, long streamBytes)
+    private static (Dictionary<int, Figures> Sync, Dictionary<int, Figures> Async) RawBaseline(Config config, int[] sizes, int rounds, long streamBytes, Dictionary<int, (LatencyHistogram Raw, LatencyHistogram RawAsync, LatencyHistogram Timely)> trips)
     {
         var own = Timely.Transport.Tcp.TcpMesh.ParseAddress(config.Addresses[config.ProcessIndex]);
         var other = Timely.Transport.Tcp.TcpMesh.ParseAddress(config.Addresses[1 - config.ProcessIndex]);
@@ -129,6 +174,7 @@ public static class NetBenchCommand
         {
             var buffer = new byte[size];
             var rtts = new double[rounds];
+            var record = trips[size].Raw;
             for (int i = 0; i < rounds; i++)
             {
                 long start = Stopwatch.GetTimestamp();
@@ -143,7 +189,7 @@ public static class NetBenchCommand
                     socket.Send(buffer);
                 }
 
-                rtts[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                rtts[i] = Record(record, start);
             }
 
             int messages = MessagesFor(streamBytes, size);
@@ -176,13 +222,13 @@ public static class NetBenchCommand
         var asyncFigures = new Dictionary<int, Figures>();
         foreach (int size in sizes)
         {
-            asyncFigures[size] = RawAsync(socket, config.ProcessIndex == 0, size, rounds, MessagesFor(streamBytes, size)).GetAwaiter().GetResult();
+            asyncFigures[size] = RawAsync(socket, config.ProcessIndex == 0, size, rounds, MessagesFor(streamBytes, size), trips[size].RawAsync).GetAwaiter().GetResult();
         }
 
         return (figures, asyncFigures);
     }
 
-    private static async Task<Figures> RawAsync(Socket socket, bool leader, int size, int rounds, int messages)
+    private static async Task<Figures> RawAsync(Socket socket, bool leader, int size, int rounds, int messages, LatencyHistogram record)
     {
         var buffer = new byte[size];
         var rtts = new double[rounds];
@@ -200,7 +246,7 @@ public static class NetBenchCommand
                 await SendAllAsync(socket, buffer).ConfigureAwait(false);
             }
 
-            rtts[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            rtts[i] = Record(record, start);
         }
 
         var clock = Stopwatch.StartNew();
@@ -257,7 +303,7 @@ public static class NetBenchCommand
         }
     }
 
-    private static Dictionary<int, Figures> TransportRun(Config config, int[] sizes, int rounds, long streamBytes)
+    private static Dictionary<int, Figures> TransportRun(Config config, int[] sizes, int rounds, long streamBytes, Dictionary<int, (LatencyHistogram Raw, LatencyHistogram RawAsync, LatencyHistogram Timely)> trips)
     {
         var figures = new Dictionary<int, Figures>();
         using var guards = Workers.Initialize(config, allocator =>
@@ -270,6 +316,7 @@ public static class NetBenchCommand
             foreach (int size in sizes)
             {
                 var rtts = new double[rounds];
+                var record = trips[size].Timely;
                 var payload = new byte[size];
                 byte[]? message = payload;
                 long rttAllocated = 0;
@@ -290,7 +337,7 @@ public static class NetBenchCommand
                     }
 
                     message = payload;   // the pusher does not hand a buffer back: reuse ours, allocate nothing
-                    rtts[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                    rtts[i] = Record(record, start);
                     if (i == rounds / 2)
                     {
                         rttAllocated = GC.GetTotalAllocatedBytes(precise: true);   // second half: steady state
@@ -438,6 +485,14 @@ public static class NetBenchCommand
 
             buffer = buffer[n..];
         }
+    }
+
+    /// <summary>Records the round trip that started at <paramref name="start"/> (a Stopwatch timestamp); returns it in µs.</summary>
+    private static double Record(LatencyHistogram record, long start)
+    {
+        long ticks = Stopwatch.GetTimestamp() - start;
+        record.RecordTicks(ticks);
+        return ticks * 1e6 / Stopwatch.Frequency;
     }
 
     private static double Median(double[] values)

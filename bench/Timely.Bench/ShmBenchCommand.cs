@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using Timely.Communication;
 using Timely.Transport.Shm;
 
@@ -14,7 +15,8 @@ namespace Timely.Bench;
 /// a cache-line ping-pong floor in a shared mapping, loopback TCP and a Unix domain socket,
 /// all in the same run. Prints medians over batches and the allocated bytes per message
 /// measured with <see cref="GC.GetAllocatedBytesForCurrentThread"/> around the timed part
-/// in each process.
+/// in each process. Every timed round trip is also recorded into a preallocated HdrHistogram per
+/// path (the floor's too), printed as percentiles beside the floor's.
 /// </summary>
 /// <remarks>
 /// Both sides busy-poll (no doorbell): this is the transport's floor, what a worker that
@@ -40,15 +42,33 @@ public static class ShmBenchCommand
             command.Options.Add(o);
         }
 
+        var latency = new LatencyOptions();
+        latency.AddTo(command);
         command.SetAction(result =>
         {
             var settings = new Settings(result.GetValue(rounds), result.GetValue(messages), result.GetValue(batches), result.GetValue(pin));
-            return Cli.Run(() => result.GetValue(partner) is { } directory ? RunPartner(directory, settings) : RunLeader(settings, Console.Out));
+            if (result.GetValue(partner) is { } directory)
+            {
+                return Cli.Run(() => RunPartner(directory, settings));
+            }
+
+            var (json, histOut, plot) = latency.Get(result);
+            return Cli.Run(() =>
+            {
+                var report = new LatencyReport("shm-bench, 64-byte messages between two processes");
+                int code = RunLeader(settings, report, json ? Console.Error : Console.Out, json ? Console.Out : null);
+                if (code == 0)
+                {
+                    report.WriteFiles(histOut, plot);
+                }
+
+                return code;
+            });
         });
         return command;
     }
 
-    private static int RunLeader(Settings settings, TextWriter output)
+    private static int RunLeader(Settings settings, LatencyReport latency, TextWriter output, TextWriter? json)
     {
         string directory = Path.Combine(JobDirectory.DefaultRoot, $"timely-shm-bench-{Environment.ProcessId}");
         Directory.CreateDirectory(directory);
@@ -72,14 +92,19 @@ public static class ShmBenchCommand
                 Affinity.PinCurrentThread(0);
             }
 
-            var report = new List<(string Name, double Median, string Unit, long Allocated, long Operations)>();
+            // Histograms allocated before any timed loop; the warm-up batch records nothing.
+            var floorTrips = latency.AddFloor("floor", "cache-line ping-pong floor, round trip");
+            var ringTrips = latency.Add("shm_ring", "shm ring, round trip");
+            var tcpTrips = latency.Add("tcp", "loopback TCP, round trip");
+            var udsTrips = latency.Add("uds", "Unix domain socket, round trip");
+            var report = new List<Row>();
             var lines = shared.Region;
-            report.Add(Measure("cache-line ping-pong floor, round trip", settings, settings.Rounds, "ns", () => FloorLeader(lines, settings.Rounds)));
+            report.Add(Measure("floor", "cache-line ping-pong floor, round trip", settings, settings.Rounds, "ns", floorTrips, r => FloorLeader(lines, settings.Rounds, r)));
             using (var a = new SpscByteRing(toPartner.Region))
             using (var b = new SpscByteRing(fromPartner.Region))
             {
-                report.Add(Measure("shm ring, round trip", settings, settings.Rounds, "ns", () => RingRoundTripLeader(a, b, settings.Rounds)));
-                report.Add(Measure("shm ring, one way", settings, settings.Messages, "ns/msg", () => RingThroughputLeader(a, b, settings.Messages)));
+                report.Add(Measure("shm_ring", "shm ring, round trip", settings, settings.Rounds, "ns", ringTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r)));
+                report.Add(Measure("shm_ring_one_way", "shm ring, one way", settings, settings.Messages, "ns/msg", null, _ => RingThroughputLeader(a, b, settings.Messages)));
                 Span<byte> stop = stackalloc byte[MessageBytes];
                 while (!a.TryWrite(1, stop))
                 {
@@ -90,12 +115,12 @@ public static class ShmBenchCommand
             using (var t = tcp.Accept())
             {
                 t.NoDelay = true;
-                report.Add(Measure("loopback TCP, round trip", settings, settings.Rounds / 10, "ns", () => SocketRoundTripLeader(t, settings.Rounds / 10)));
+                report.Add(Measure("tcp", "loopback TCP, round trip", settings, settings.Rounds / 10, "ns", tcpTrips, r => SocketRoundTripLeader(t, settings.Rounds / 10, r)));
             }
 
             using (var u = uds.Accept())
             {
-                report.Add(Measure("Unix domain socket, round trip", settings, settings.Rounds / 10, "ns", () => SocketRoundTripLeader(u, settings.Rounds / 10)));
+                report.Add(Measure("uds", "Unix domain socket, round trip", settings, settings.Rounds / 10, "ns", udsTrips, r => SocketRoundTripLeader(u, settings.Rounds / 10, r)));
             }
 
             string partnerOutput = child.StandardOutput.ReadToEnd();
@@ -108,10 +133,14 @@ public static class ShmBenchCommand
 
             double floor = report[0].Median;
             output.WriteLine($"64-byte messages between two processes, {settings.Batches} batches each, median per batch{(settings.Pin ? ", pinned to cores 0 and 1" : ", not pinned")}:");
-            foreach (var (name, median, unit, allocated, operations) in report)
+            var summary = new Dictionary<string, object> { ["bench"] = "shm-bench", ["rounds"] = settings.Rounds, ["messages"] = settings.Messages, ["batches"] = settings.Batches, ["pinned"] = settings.Pin };
+            foreach (var (key, name, median, unit, allocated, operations) in report)
             {
                 string ratio = unit == "ns" ? $"  {median / floor:0.00}x floor" : $"  {1e3 / median:0.0} M msg/s";
-                output.WriteLine($"  {name,-40} {median,10:0.0} {unit,-7}{ratio}  leader alloc {(double)allocated / operations:0.###} B/msg");
+                double perMessage = (double)allocated / operations;
+                output.WriteLine($"  {name,-40} {median,10:0.0} {unit,-7}{ratio}  leader alloc {perMessage:0.###} B/msg");
+                summary[$"{key}_median_{(unit == "ns" ? "ns" : "ns_per_msg")}"] = median;
+                summary[$"{key}_leader_alloc_bytes_per_msg"] = perMessage;
             }
 
             foreach (string line in partnerOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -119,6 +148,10 @@ public static class ShmBenchCommand
                 output.WriteLine("  partner: " + line);
             }
 
+            latency.WriteTable(output);
+            latency.AddTo(summary);
+            summary["partner"] = partnerOutput.Trim();
+            json?.WriteLine(JsonSerializer.Serialize(summary));
             return 0;
         }
         finally
@@ -127,24 +160,27 @@ public static class ShmBenchCommand
         }
     }
 
-    private static (string, double, string, long, long) Measure(string name, Settings settings, int operations, string unit, Func<long> batch)
+    private readonly record struct Row(string Key, string Name, double Median, string Unit, long Allocated, long Operations);
+
+    /// <summary>The median of the batches; <paramref name="record"/> gets every timed round trip (not the warm-up's).</summary>
+    private static Row Measure(string key, string name, Settings settings, int operations, string unit, LatencyHistogram? record, Func<LatencyHistogram?, long> batch)
     {
-        batch();   // warm-up: JIT tiers, page faults
+        batch(null);   // warm-up: JIT tiers, page faults
         var perOperation = new double[settings.Batches];
         long allocated = 0;
         for (int i = 0; i < settings.Batches; i++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
-            long ticks = batch();
+            long ticks = batch(record);
             allocated += GC.GetAllocatedBytesForCurrentThread() - before;
             perOperation[i] = ticks * (1e9 / Stopwatch.Frequency) / operations;
         }
 
         Array.Sort(perOperation);
-        return (name, perOperation[perOperation.Length / 2], unit, allocated, (long)operations * settings.Batches);
+        return new Row(key, name, perOperation[perOperation.Length / 2], unit, allocated, (long)operations * settings.Batches);
     }
 
-    private static long FloorLeader(MemoryRegion lines, int rounds)
+    private static long FloorLeader(MemoryRegion lines, int rounds, LatencyHistogram? record)
     {
         ref long ping = ref lines.Int64At(0);
         ref long pong = ref lines.Int64At(256);
@@ -152,28 +188,33 @@ public static class ShmBenchCommand
         long first = Volatile.Read(ref pong) + 1;
         for (long i = first; i < first + rounds; i++)
         {
+            long sent = Stopwatch.GetTimestamp();
             Volatile.Write(ref ping, i);
             while (Volatile.Read(ref pong) != i)
             {
                 Thread.SpinWait(1);
             }
+
+            record?.RecordTicks(Stopwatch.GetTimestamp() - sent);
         }
 
         return Stopwatch.GetTimestamp() - start;
     }
 
-    private static long RingRoundTripLeader(SpscByteRing toPartner, SpscByteRing fromPartner, int rounds)
+    private static long RingRoundTripLeader(SpscByteRing toPartner, SpscByteRing fromPartner, int rounds, LatencyHistogram? record)
     {
         Span<byte> message = stackalloc byte[MessageBytes];
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < rounds; i++)
         {
+            long sent = Stopwatch.GetTimestamp();
             while (!toPartner.TryWrite(0, message))
             {
                 Thread.SpinWait(1);
             }
 
             ReadOne(fromPartner);
+            record?.RecordTicks(Stopwatch.GetTimestamp() - sent);
         }
 
         return Stopwatch.GetTimestamp() - start;
@@ -208,14 +249,16 @@ public static class ShmBenchCommand
         ring.ReleaseRead();
     }
 
-    private static long SocketRoundTripLeader(Socket socket, int rounds)
+    private static long SocketRoundTripLeader(Socket socket, int rounds, LatencyHistogram? record)
     {
         Span<byte> message = stackalloc byte[MessageBytes];
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < rounds; i++)
         {
+            long sent = Stopwatch.GetTimestamp();
             socket.Send(message);
             ReceiveExactly(socket, message);
+            record?.RecordTicks(Stopwatch.GetTimestamp() - sent);
         }
 
         return Stopwatch.GetTimestamp() - start;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Timely.Bench.Suite;
 using Timely.Bench.Workloads;
 using Timely.Communication;
 
@@ -35,10 +36,22 @@ public static class WorkloadCommands
             "roundtrip",
             "The communication layer alone: worker 0 sends one message to the last worker and waits for it back, ITER times (no dataflow).",
             ["ITER"],
-            (config, a) => RoundTrip.Run(config, a[0]));
+            (config, a) =>
+            {
+                // The floor first, alone: the cache-line ping-pong between two threads, each trip recorded.
+                var latency = new LatencyReport($"roundtrip {a[0]}, {config.Peers} workers");
+                var floor = latency.AddFloor("floor", "cache-line ping-pong floor, two threads");
+                var trips = latency.Add("roundtrip", "roundtrip, worker 0 -> last worker -> worker 0");
+                Calibration.CacheLineRoundTrip((int)Math.Min(a[0], int.MaxValue), 1, TimeSpan.FromSeconds(10), floor);
+                return (RoundTrip.Run(config, a[0], trips), latency);
+            },
+            latency: true);
     }
 
-    private static Command Make(string name, string description, string[] argumentNames, Func<Config, ulong[], WorkloadResult[]> run)
+    private static Command Make(string name, string description, string[] argumentNames, Func<Config, ulong[], WorkloadResult[]> run) =>
+        Make(name, description, argumentNames, (config, a) => (run(config, a), null), latency: false);
+
+    private static Command Make(string name, string description, string[] argumentNames, Func<Config, ulong[], (WorkloadResult[] Results, LatencyReport? Latency)> run, bool latency)
     {
         var options = new CommunicationOptions();
         var command = new Command(name, description);
@@ -48,18 +61,26 @@ public static class WorkloadCommands
             command.Arguments.Add(a);
         }
 
-        var json = new Option<bool>("--json") { Description = "Print one JSON summary line (elapsed ms, records, gen0 GCs, allocated bytes during the timed part) on stdout and nothing else there: the per-worker lines go to stderr." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON summary line (elapsed ms, records, gen0 GCs, allocated bytes during the timed part" + (latency ? "; per path KEY_count, KEY_p50_ns .. KEY_p99_99_ns, KEY_max_ns" : "") + ") on stdout and nothing else there: the per-worker lines go to stderr." };
         command.Options.Add(json);
+        var files = new LatencyOptions();
+        if (latency)
+        {
+            files.AddTo(command, json: false);
+        }
+
         options.AddTo(command);
         command.SetAction(result =>
         {
             var config = options.ToConfig(result);
             ulong[] values = arguments.Select(a => result.GetValue(a)).ToArray();
             bool machine = result.GetValue(json);
+            var (_, histOut, plot) = latency ? files.Get(result) : (false, null, null);
             return Cli.Run(() =>
             {
-                var results = run(config, values);
-                Report(name, values, config, results, machine ? Console.Error : Console.Out, machine ? Console.Out : null);
+                var (results, report) = run(config, values);
+                Report(name, values, config, results, machine ? Console.Error : Console.Out, machine ? Console.Out : null, report);
+                report?.WriteFiles(histOut, plot);
                 return 0;
             });
         });
@@ -68,9 +89,10 @@ public static class WorkloadCommands
 
     /// <summary>
     /// Writes each worker's line (timely's examples' format) to <paramref name="human"/> and,
-    /// when <paramref name="json"/> is given, the one JSON summary line to it.
+    /// when <paramref name="json"/> is given, the one JSON summary line to it; <paramref name="latency"/>'s
+    /// table goes to <paramref name="human"/> and its fields into the JSON line.
     /// </summary>
-    public static void Report(string workload, ulong[] args, Config config, IReadOnlyList<WorkloadResult> results, TextWriter human, TextWriter? json)
+    public static void Report(string workload, ulong[] args, Config config, IReadOnlyList<WorkloadResult> results, TextWriter human, TextWriter? json, LatencyReport? latency = null)
     {
         ArgumentNullException.ThrowIfNull(results);
         ArgumentNullException.ThrowIfNull(human);
@@ -83,11 +105,12 @@ public static class WorkloadCommands
             }
         }
 
-        json?.WriteLine(Summary(workload, args, config, results));
+        latency?.WriteTable(human);
+        json?.WriteLine(Summary(workload, args, config, results, latency));
     }
 
     /// <summary>The JSON summary line of a run: the slowest worker's time, totals over workers.</summary>
-    public static string Summary(string workload, ulong[] args, Config config, IReadOnlyList<WorkloadResult> results)
+    public static string Summary(string workload, ulong[] args, Config config, IReadOnlyList<WorkloadResult> results, LatencyReport? latency = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(results);
@@ -103,6 +126,7 @@ public static class WorkloadCommands
             ["gen0"] = results.Count == 0 ? 0 : results.Max(r => r.Gen0Collections),
             ["allocated_bytes"] = results.Sum(r => r.AllocatedBytes),
         };
+        latency?.AddTo(summary);
         return JsonSerializer.Serialize(summary);
     }
 

@@ -32,9 +32,10 @@ public static class Calibration
     /// (<see cref="CacheLine.Size"/> already covers the adjacent-line prefetcher) in one array, so
     /// no unsafe code is needed for the padding. Past <paramref name="budget"/> no new batch starts
     /// and a running one is cut short (its completed trips still count), so the calibration cannot
-    /// hang the suite on one core or under heavy load.
+    /// hang the suite on one core or under heavy load. With <paramref name="record"/>, each completed
+    /// trip is also recorded there (two timestamps per trip: the best batch then includes them).
     /// </summary>
-    public static double CacheLineRoundTrip(int trips, int batches, TimeSpan budget)
+    public static double CacheLineRoundTrip(int trips, int batches, TimeSpan budget, LatencyHistogram? record = null)
     {
         // Design: index 0 (ping) is written only by the measuring thread, index Stride (pong) only
         // by the echo thread, index 2*Stride (stop) only by the measuring thread; all accesses are
@@ -65,6 +66,7 @@ public static class Calibration
             bool timedOut = false;
             for (long i = 1; i <= trips && !timedOut; i++)
             {
+                long sent = record is null ? 0 : Stopwatch.GetTimestamp();
                 Volatile.Write(ref lines[0], i);
                 long spins = 0;
                 while (Volatile.Read(ref lines[Stride]) != i)
@@ -76,7 +78,11 @@ public static class Calibration
                     }
                 }
 
-                done += timedOut ? 0 : 1;
+                if (!timedOut)
+                {
+                    done++;
+                    record?.RecordTicks(Stopwatch.GetTimestamp() - sent);
+                }
             }
 
             long elapsed = Stopwatch.GetTimestamp() - start;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Timely.Communication;
 
 namespace Timely.Bench.Workloads;
@@ -11,14 +12,17 @@ namespace Timely.Bench.Workloads;
 /// </summary>
 public static class RoundTrip
 {
-    /// <summary>Runs the workload; records = round trips completed (counted on worker 0 only).</summary>
-    public static WorkloadResult[] Run(Config config, ulong iterations)
+    /// <summary>
+    /// Runs the workload; records = round trips completed (counted on worker 0 only). With
+    /// <paramref name="record"/> (allocated before the run), worker 0 records each round trip there.
+    /// </summary>
+    public static WorkloadResult[] Run(Config config, ulong iterations, LatencyHistogram? record = null)
     {
-        using var guards = Workers.Initialize(config, allocator => Worker(allocator, (long)iterations));
+        using var guards = Workers.Initialize(config, allocator => Worker(allocator, (long)iterations, record));
         return guards.Join().Select(r => r.Unwrap()).ToArray();
     }
 
-    private static WorkloadResult Worker(Allocator allocator, long iterations)
+    private static WorkloadResult Worker(Allocator allocator, long iterations, LatencyHistogram? record)
     {
         // timely's hand-back idiom: a receiver reads the value and leaves the buffer in its
         // pull slot (the next Pull returns it to its sender, or makes it the next decode target
@@ -34,11 +38,13 @@ public static class RoundTrip
         {
             for (long i = 0; i < iterations; i++)
             {
+                long sent = Stopwatch.GetTimestamp();
                 mine ??= new long[1];
                 mine[0] = i;
                 senders[echo].Push(ref mine);
                 senders[echo].Done();
                 long back = AwaitValue(allocator, receiver);
+                record?.RecordTicks(Stopwatch.GetTimestamp() - sent);
                 if (back != i)
                 {
                     throw new InvalidOperationException($"roundtrip: sent {i}, got {back} back.");
