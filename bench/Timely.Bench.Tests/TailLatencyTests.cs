@@ -46,6 +46,30 @@ public sealed class TailLatencyTests : IDisposable
         AssertOrderedPercentiles(json, "floor", json.GetProperty("floor_count").GetInt64());
     }
 
+    [Theory]
+    [InlineData("shm")]
+    [InlineData("tcp")]
+    public void Roundtrip_across_two_processes_reports_once_from_the_process_of_worker_0(string transport)
+    {
+        string shm = ReportFiles.TempDirectory();
+        try
+        {
+            var (exit, stdout, stderr) = TimelyChild.Run(["roundtrip", "300", "-n", "2", "--transport", transport, "--shm-dir", shm, "--json"], TimeSpan.FromSeconds(120));
+            Assert.True(exit == 0, $"exit {exit}: {string.Join('\n', stderr)}");
+            var lines = stdout.Where(l => l.TrimStart().StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToArray();
+            Assert.Equal(2, lines.Length);
+            var first = Assert.Single(lines, j => j.GetProperty("process").GetInt32() == 0);
+            var second = Assert.Single(lines, j => j.GetProperty("process").GetInt32() == 1);
+            AssertOrderedPercentiles(first, "roundtrip", 300);
+            AssertOrderedPercentiles(first, "floor", first.GetProperty("floor_count").GetInt64());
+            Assert.False(second.TryGetProperty("roundtrip_count", out _), "process 1 times no round trip and reports none");
+        }
+        finally
+        {
+            Directory.Delete(shm, recursive: true);
+        }
+    }
+
     [Fact]
     public void Shm_bench_json_has_ordered_percentiles_for_each_round_trip_path_and_no_allocation_per_message()
     {

@@ -106,6 +106,13 @@ public sealed class LatencyReport
         output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var p in _paths)
         {
+            if (p.Count == 0 || p.Floor.Count == 0)
+            {
+                // Nothing recorded (a path or its floor that did not run): no invented percentiles.
+                output.WriteLine($"| {p.Title} | {p.Count} | - | - | - | - | - | - | - |");
+                continue;
+            }
+
             double floor = p.Floor.ValueAtPercentile(50);
             var row = new StringBuilder();
             row.Append(inv, $"| {p.Title} | {p.Count} |");
@@ -126,6 +133,11 @@ public sealed class LatencyReport
         foreach (var p in _paths)
         {
             json[$"{p.Key}_count"] = p.Count;
+            if (p.Count == 0)
+            {
+                continue;   // no percentiles of nothing
+            }
+
             foreach (var (name, percentile) in Levels)
             {
                 json[$"{p.Key}_{name}_ns"] = p.ValueAtPercentile(percentile);
