@@ -95,5 +95,43 @@ public sealed class JobDirectoryTests : IDisposable
         Assert.False(Directory.Exists(JobDirectory.PathFor(_root, "alone")), "a failed join removes its files");
     }
 
+    [Fact]
+    public void A_peer_that_fails_right_after_publishing_Running_does_not_fail_the_set_up_of_the_others()
+    {
+        // Process 1 publishes Running, then fails (a worker threw) before process 0 looked:
+        // process 0 must finish its set-up and leave the failure to the fabric's liveness,
+        // which names the peer and its reason, instead of calling it a failed connection.
+        const string job = "late-fail";
+        JobDirectory.AfterPublishingRunning = directory =>
+        {
+            if (directory.Job != job || directory.ProcessIndex != 0)
+            {
+                return;
+            }
+
+            var deadline = Stopwatch.StartNew();
+            while (directory.Control(1).State != ProcessState.Running)
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "process 1 never published Running");
+                Thread.Yield();
+            }
+
+            directory.Control(1).State = ProcessState.Failed;
+        };
+        try
+        {
+            var (first, second) = TestJobs.MeetTwo(_root, job, 1);
+            using (first)
+            using (second)
+            {
+                Assert.Equal(ProcessState.Failed, first.Control(1).State);
+            }
+        }
+        finally
+        {
+            JobDirectory.AfterPublishingRunning = null;
+        }
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }

@@ -820,6 +820,7 @@ public sealed class JobDirectory : IDisposable
         }
 
         Own.State = ProcessState.Running;
+        AfterPublishingRunning?.Invoke(this);
         for (int process = 0; process < Processes; process++)
         {
             var control = _controls[process]!;
@@ -835,9 +836,19 @@ public sealed class JobDirectory : IDisposable
                 Thread.Sleep(PollInterval);
             }
 
-            CheckPeer(control);
+            // Past Starting, a peer has mapped every file it needs. Failed here may have replaced
+            // Running (a worker threw right after set-up, before this loop looked): that is no
+            // failed set-up, and every file we send on is mapped, so go on and let the fabric's
+            // liveness report it with the peer's own reason. A dead pid still fails set-up.
+            if (control.State is not ProcessState.Failed)
+            {
+                CheckPeer(control);
+            }
         }
     }
+
+    /// <summary>Test hook: runs in <see cref="Connect"/> right after this process published Running, before it waits for the others.</summary>
+    internal static Action<JobDirectory>? AfterPublishingRunning { get; set; }
 
     private void CheckPeer(ControlBlock control)
     {
