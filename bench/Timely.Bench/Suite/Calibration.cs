@@ -107,12 +107,23 @@ public static class Calibration
         using var server = listener.AcceptSocket();
         server.NoDelay = true;
         listener.Stop();
+        Exception? echoFailure = null;
         var echo = new Thread(() =>
         {
-            var buffer = new byte[8];
-            while (ReadExactly(server, buffer))
+            // An exception on this thread would end the process: it ends the echo instead, and
+            // the measuring side reports it (the suite then runs without the socket floor).
+            try
             {
-                server.Send(buffer);
+                var buffer = new byte[8];
+                while (ReadExactly(server, buffer))
+                {
+                    server.Send(buffer);
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                echoFailure = e;
+                server.Close();   // the measuring side's next read sees the end
             }
         })
         { IsBackground = true, Name = "calibration socket echo" };
@@ -128,7 +139,8 @@ public static class Calibration
                 client.Send(message);
                 if (!ReadExactly(client, message))
                 {
-                    throw new IOException("calibration: the loopback echo closed early.");
+                    echo.Join();
+                    throw new IOException($"calibration: the loopback echo closed early{(echoFailure is null ? "" : $" ({echoFailure.Message})")}.", echoFailure);
                 }
             }
 
