@@ -40,10 +40,19 @@ public sealed class TailLatencyTests : IDisposable
     [Fact]
     public void Roundtrip_json_has_ordered_percentiles_of_every_round_trip_and_of_the_cache_line_floor()
     {
-        var json = JsonLine("roundtrip", "300", "-w", "2", "--json");
+        var json = JsonLine("roundtrip", "300", "-w", "2", "--percentiles", "--json");
         AssertOrderedPercentiles(json, "roundtrip", 300);
         Assert.True(json.GetProperty("floor_count").GetInt64() > 0);
         AssertOrderedPercentiles(json, "floor", json.GetProperty("floor_count").GetInt64());
+    }
+
+    [Fact]
+    public void Roundtrip_without_percentiles_times_no_trip_and_reports_no_percentiles()
+    {
+        var json = JsonLine("roundtrip", "300", "-w", "2", "--json");
+        Assert.Equal(300, json.GetProperty("records").GetInt64());
+        Assert.False(json.TryGetProperty("roundtrip_count", out _), "the plain run keeps clock reads out of its timed part");
+        Assert.False(json.TryGetProperty("floor_count", out _));
     }
 
     [Theory]
@@ -54,7 +63,7 @@ public sealed class TailLatencyTests : IDisposable
         string shm = ReportFiles.TempDirectory();
         try
         {
-            var (exit, stdout, stderr) = TimelyChild.Run(["roundtrip", "300", "-n", "2", "--transport", transport, "--shm-dir", shm, "--json"], TimeSpan.FromSeconds(120));
+            var (exit, stdout, stderr) = TimelyChild.Run(["roundtrip", "300", "-n", "2", "--transport", transport, "--shm-dir", shm, "--percentiles", "--json"], TimeSpan.FromSeconds(120));
             Assert.True(exit == 0, $"exit {exit}: {string.Join('\n', stderr)}");
             var lines = stdout.Where(l => l.TrimStart().StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToArray();
             Assert.Equal(2, lines.Length);
