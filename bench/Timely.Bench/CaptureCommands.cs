@@ -83,7 +83,7 @@ public static class CaptureCommands
         command.Options.Add(rounds);
         command.Options.Add(records);
         options.AddTo(command);
-        command.SetAction(result => RunReportingErrors(() =>
+        command.SetAction(result =>
         {
             string dir = result.GetValue(outDir)!;
             var written = WriteCaptureFiles(options.ToConfig(result), dir, result.GetValue(rounds), result.GetValue(records));
@@ -93,34 +93,10 @@ public static class CaptureCommands
             }
 
             return 0;
-        }));
+        });
         return command;
     }
 
-    /// <summary>
-    /// The command-action boundary of the capture commands, following the CLI's convention so
-    /// it holds whatever the global handler does: a <see cref="ConfigException"/> prints
-    /// <c>timely: error: MESSAGE</c> and returns 2; a file that cannot be read or written, or is
-    /// corrupt, prints <c>timely: MESSAGE</c> (the message names the file) and returns 1.
-    /// One line each, no stack trace.
-    /// </summary>
-    private static int RunReportingErrors(Func<int> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (ConfigException e)
-        {
-            Console.Error.WriteLine($"timely: error: {e.Message}");
-            return 2;
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"timely: {OneLine(e.Message)}");
-            return 1;
-        }
-    }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
@@ -196,7 +172,7 @@ public static class CaptureCommands
         command.Arguments.Add(files);
         command.Options.Add(data);
         options.AddTo(command);
-        command.SetAction(result => RunReportingErrors(() =>
+        command.SetAction(result =>
         {
             var config = options.ToConfig(result);
             string[] paths = result.GetValue(files)!;
@@ -212,7 +188,7 @@ public static class CaptureCommands
             }
 
             return 0;
-        }));
+        });
         return command;
     }
 

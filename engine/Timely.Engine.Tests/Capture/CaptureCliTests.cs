@@ -61,6 +61,16 @@ public sealed class CaptureCliTests : IDisposable
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>A usage error: one line starting with <paramref name="start"/>, then the CLI's one hint line, no stack frame.</summary>
+    private static void AssertUsage(string start, string command, string stderr)
+    {
+        var lines = Lines(stderr);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith(start, lines[0], StringComparison.Ordinal);
+        Assert.Equal($"see 'timely {command} --help'", lines[1]);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_corrupt_record_fails_naming_the_file_and_the_byte_offset()
     {
@@ -91,7 +101,7 @@ public sealed class CaptureCliTests : IDisposable
     {
         var (exit, _, stderr) = TimelyCli.Run("replay-file", Path.Combine(GoldenFiles.Directory, "u64s.w1.0.bin"), "--data", "u32");
         Assert.Equal(2, exit);
-        AssertOneLine("timely: error: --data u32: expected u64 or string", stderr);
+        AssertUsage("timely: error: --data u32: expected u64 or string", "replay-file", stderr);
     }
 
     /// <summary>An --out under a regular file (cannot be created) and one under /proc (cannot be written) are usage errors naming DIR.</summary>
@@ -111,6 +121,6 @@ public sealed class CaptureCliTests : IDisposable
         var (exit, stdout, stderr) = TimelyCli.Run("capture-file", "--out", dir);
         Assert.Equal(2, exit);
         Assert.Empty(stdout);
-        AssertOneLine($"timely: error: --out {dir}: cannot create or write the directory (", stderr);
+        AssertUsage($"timely: error: --out {dir}: cannot create or write the directory (", "capture-file", stderr);
     }
 }
