@@ -51,6 +51,8 @@ public sealed partial class CliErrorTests : IDisposable
     [InlineData(new[] { "barrier", "abc" }, "ITER: 'abc' is not an integer")]
     [InlineData(new[] { "pingpong", "10", "-3" }, "ELEMS: -3 is outside 0..")]
     [InlineData(new[] { "hello", "-n", "2", "-w", "0" }, "-w: 0 is outside 1..4096")]
+    [InlineData(new[] { "hello", "-n", "3", "--ring-bytes", "1000" }, "--ring-bytes: 1000 is outside 4096..1073741824")]
+    [InlineData(new[] { "hello", "-n", "3", "--bogus" }, "'--bogus'")]
     [InlineData(new[] { "shm-bench", "--rounds", "0" }, "--rounds: 0 is outside 1..")]
     [InlineData(new[] { "shm-bench", "--batches", "x" }, "--batches: 'x' is not an integer")]
     [InlineData(new[] { "netbench", "-n", "2", "-p", "0", "--sizes", "64,x" }, "--sizes: 'x' is not a message size")]

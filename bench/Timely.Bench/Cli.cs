@@ -38,6 +38,19 @@ public static partial class Cli
         Recursive = true,
     };
 
+    /// <summary>
+    /// Starts a usage-error line that a launched child prints: its launcher prints each such
+    /// line once, unprefixed, however many children print it (they all read the same command
+    /// line), so the launcher need not parse that line itself before starting them.
+    /// </summary>
+    public const char UsageMark = '\u001e';
+
+    /// <summary>Whether this process is a launched child, whose usage-error lines carry <see cref="UsageMark"/>.</summary>
+    private static readonly bool s_markUsage = Environment.GetEnvironmentVariable(Launcher.LauncherPidVariable) is not null;
+
+    private static void WriteUsage(TextWriter error, string line) =>
+        error.WriteLine(s_markUsage ? UsageMark + line : line);
+
     /// <summary>Whether <c>--verbose</c> is among <paramref name="args"/> or <c>TIMELY_VERBOSE=1</c> is set.</summary>
     public static bool IsVerbose(IEnumerable<string> args) =>
         args.Contains(Verbose.Name, StringComparer.Ordinal) || Environment.GetEnvironmentVariable(VerboseVariable) is "1" or "true";
@@ -77,8 +90,8 @@ public static partial class Cli
             return null;
         }
 
-        error.WriteLine($"timely: error: {Humanize(result.Errors[0].Message)}");
-        error.WriteLine(Hint(result.CommandResult.Command));
+        WriteUsage(error, $"timely: error: {Humanize(result.Errors[0].Message)}");
+        WriteUsage(error, Hint(result.CommandResult.Command));
         return UsageExit;
     }
 
@@ -109,8 +122,8 @@ public static partial class Cli
         bool usage = e is ConfigException && !e.Data.Contains(RunPhaseKey);
         if (usage)
         {
-            error.WriteLine($"timely: error: {OneLine(e.Message)}");
-            error.WriteLine(Hint(command));
+            WriteUsage(error, $"timely: error: {OneLine(e.Message)}");
+            WriteUsage(error, Hint(command));
         }
         else
         {

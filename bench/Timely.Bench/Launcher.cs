@@ -113,6 +113,7 @@ public static class Launcher
         bool viaDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
         var gate = new object();
         var children = new List<Process>();
+        var usage = new HashSet<string>(StringComparer.Ordinal);
 
         // Design: the signal handlers run on the runtime's signal thread while this thread
         // starts and supervises the children. Both touch the child list and the stop flag
@@ -154,7 +155,7 @@ public static class Launcher
                 string prefix = $"[p{i}] ";
                 var child = new Process { StartInfo = start };
                 child.OutputDataReceived += (_, e) => Relay(IsJson(e.Data) ? output : error, gate, IsJson(e.Data) ? "" : prefix, e.Data);
-                child.ErrorDataReceived += (_, e) => Relay(error, gate, prefix, e.Data);
+                child.ErrorDataReceived += (_, e) => RelayError(error, gate, usage, prefix, e.Data);
                 lock (gate)
                 {
                     if (stopped.IsSet)
@@ -214,7 +215,11 @@ public static class Launcher
                 exit = code;
                 lock (gate)
                 {
-                    error.WriteLine($"[launcher] process {index} (pid {children[index].Id}) exited with {code}; stopping the others.");
+                    // A usage error (exit 2) has said what is wrong with the command line already.
+                    if (code != Cli.UsageExit)
+                    {
+                        error.WriteLine($"[launcher] process {index} (pid {children[index].Id}) exited with {code}; stopping the others.");
+                    }
                 }
 
                 Stop(pending.Select(i => children[i]).ToList());
@@ -311,6 +316,28 @@ public static class Launcher
         {
             return false;   // exited between the check and the kill: nothing left to stop
         }
+    }
+
+    /// <summary>
+    /// A child's stderr line: prefixed, except a usage-error line (<see cref="Cli.UsageMark"/>),
+    /// which every child prints alike and which is written once, as the launcher's own.
+    /// </summary>
+    private static void RelayError(TextWriter writer, object gate, HashSet<string> usage, string prefix, string? line)
+    {
+        if (line is [Cli.UsageMark, ..])
+        {
+            lock (gate)
+            {
+                if (usage.Add(line))
+                {
+                    writer.WriteLine(line[1..]);
+                }
+            }
+
+            return;
+        }
+
+        Relay(writer, gate, prefix, line);
     }
 
     private static void Relay(TextWriter writer, object gate, string prefix, string? line)

@@ -9,41 +9,35 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        var root = CreateRoot();
         if (Launcher.ShouldLaunch(args, out int processes))
         {
-            return Launch(root, args, processes);
+            return Launch(args, processes);
         }
 
         Launcher.WatchLauncher();
-        return Cli.Invoke(root, args, Console.Error);
+        return Cli.Invoke(CreateRoot(), args, Console.Error);
     }
 
     /// <summary>
-    /// Checks the command line as its first process would read it, so a bad one is refused
-    /// here, once, rather than by each child; then runs the processes.
+    /// Runs the processes. Their command line is not parsed here first, which cost every
+    /// launched run about 50 ms of start-up: each child reads it, and a usage error, which
+    /// all of them find alike, is printed once (see <see cref="Cli.UsageMark"/>). Only a
+    /// request for help is answered here, so that it is printed once too.
     /// </summary>
-    private static int Launch(RootCommand root, string[] args, int processes)
+    private static int Launch(string[] args, int processes)
     {
-        var first = root.Parse([.. args, "-p", "0"]);
-        if (Cli.ParseFailure(first, Console.Error) is { } refused)
+        if (args.Any(a => a is "--help" or "-?"))
         {
-            return refused;
-        }
-
-        if (first.Action is HelpAction)
-        {
-            return first.Invoke();
+            return Cli.Invoke(CreateRoot(), [.. args, "-p", "0"], Console.Error);
         }
 
         try
         {
-            CommunicationOptions.ConfigOf(first);
             return Cli.Run(() => Launcher.Run(args, processes, Console.Out, Console.Error));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return Cli.Report(e, Cli.IsVerbose(args), Console.Error, first.CommandResult.Command);
+            return Cli.Report(e, Cli.IsVerbose(args), Console.Error);
         }
     }
 
