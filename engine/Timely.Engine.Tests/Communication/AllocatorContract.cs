@@ -24,13 +24,22 @@ public abstract class AllocatorContract
     /// </summary>
     protected virtual IEnumerable<int> LocalIndices(int workers) => Enumerable.Range(0, workers);
 
+    /// <summary>
+    /// Starts the workers of <paramref name="config"/> and joins them under the deadline:
+    /// <see cref="Workers.Initialize{T}"/> unless a subclass starts them another way (from
+    /// builders, <see cref="Workers.InitializeFrom{T}"/>).
+    /// </summary>
+    protected virtual IReadOnlyList<WorkerResult<T>> Run<T>(Config config, Func<Allocator, T> logic) => WorkerRun.Run(config, logic);
+
+    private T[] RunOk<T>(Config config, Func<Allocator, T> logic) => WorkerRun.Ok(Run(config, logic));
+
     [Fact]
     public void Fifo_per_pair_nothing_lost_nothing_duplicated()
     {
         const int perPeer = 3000;
         foreach (int n in WorkerCounts)
         {
-            var totals = WorkerRun.RunOk(MakeConfig(n), allocator =>
+            var totals = RunOk(MakeConfig(n), allocator =>
             {
                 var (senders, receiver) = allocator.Allocate<long[]>(0);
                 for (long seq = 0; seq < perPeer; seq++)
@@ -75,7 +84,7 @@ public abstract class AllocatorContract
         const int count = 500;
         foreach (int n in WorkerCounts)
         {
-            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            RunOk(MakeConfig(n), allocator =>
             {
                 var (numbersOut, numbersIn) = allocator.Allocate<long[]>(0);
                 var (wordsOut, wordsIn) = allocator.Allocate<string>(1);
@@ -125,7 +134,7 @@ public abstract class AllocatorContract
     {
         foreach (int n in WorkerCounts)
         {
-            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            RunOk(MakeConfig(n), allocator =>
             {
                 // Even workers allocate 3 then 7, odd workers 7 then 3: channels pair by id.
                 (IPush<string>[] S, IPull<string> R) three, seven;
@@ -166,7 +175,7 @@ public abstract class AllocatorContract
     {
         foreach (int n in WorkerCounts)
         {
-            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            RunOk(MakeConfig(n), allocator =>
             {
                 allocator.Allocate<string>(0);
                 var twice = Assert.Throws<InvalidOperationException>(() => allocator.Allocate<string>(0));
@@ -187,7 +196,7 @@ public abstract class AllocatorContract
     {
         foreach (int n in WorkerCounts.Where(c => c > 1))
         {
-            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            RunOk(MakeConfig(n), allocator =>
             {
                 var (ctlOut, ctlIn) = allocator.Allocate<string>(0);
                 if (allocator.Index == 0)
@@ -229,7 +238,7 @@ public abstract class AllocatorContract
         const int messages = 400;
         foreach (int n in WorkerCounts.Where(c => c > 1))
         {
-            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            RunOk(MakeConfig(n), allocator =>
             {
                 var (senders, receiver) = allocator.Allocate<long[]>(0);
                 if (allocator.Index == 0)
@@ -265,7 +274,7 @@ public abstract class AllocatorContract
     {
         foreach (int n in WorkerCounts)
         {
-            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            RunOk(MakeConfig(n), allocator =>
             {
                 // Ping-pong with the next worker: each round the sender pushes a buffer and
                 // must find a reusable buffer in its slot from the second round on.
@@ -327,7 +336,7 @@ public abstract class AllocatorContract
         const int Burst = 96, Batch = 32, BatchesPerWindow = 200, Windows = 3;
         foreach (int n in WorkerCounts)
         {
-            var perWorker = WorkerRun.RunOk(MakeConfig(n), allocator =>
+            var perWorker = RunOk(MakeConfig(n), allocator =>
             {
                 var (senders, receiver) = allocator.Allocate<List<long>>(0);
                 int partner = (allocator.Index ^ 1) < allocator.Peers ? allocator.Index ^ 1 : allocator.Index;
@@ -429,7 +438,7 @@ public abstract class AllocatorContract
     {
         foreach (int n in WorkerCounts)
         {
-            WorkerRun.RunOk(MakeConfig(n), allocator =>
+            RunOk(MakeConfig(n), allocator =>
             {
                 var (sender, receiver) = allocator.Broadcast<string>(0);
                 for (int i = 0; i < 10; i++)
@@ -453,7 +462,7 @@ public abstract class AllocatorContract
     {
         foreach (int n in WorkerCounts)
         {
-            var results = WorkerRun.Run(MakeConfig(n), allocator =>
+            var results = Run(MakeConfig(n), allocator =>
             {
                 var (_, receiver) = allocator.Allocate<string>(0);
                 if (allocator.Index == n - 1)
@@ -491,7 +500,7 @@ public abstract class AllocatorContract
     {
         foreach (int n in WorkerCounts)
         {
-            var results = WorkerRun.Run(MakeConfig(n), allocator => allocator.Index * 10);
+            var results = Run(MakeConfig(n), allocator => allocator.Index * 10);
             Assert.Equal(LocalIndices(n).Select(i => $"Ok({i * 10})"), results.Select(r => r.ToString()));
             Assert.Equal(LocalIndices(n), results.Select(r => r.Worker));
         }

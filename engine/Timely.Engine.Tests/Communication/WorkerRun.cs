@@ -16,11 +16,16 @@ internal static class WorkerRun
             return RunCluster(config, logic);
         }
 
-        var guards = Workers.Initialize(config, logic);
+        return Join(Workers.Initialize(config, logic), $"workers of {config.Kind}({config.Threads})");
+    }
+
+    /// <summary>Joins started workers under the deadline, then disposes the guards; <paramref name="what"/> names them in the timeout.</summary>
+    public static IReadOnlyList<WorkerResult<T>> Join<T>(WorkerGuards<T> guards, string what)
+    {
         var join = Task.Run(guards.Join);
         if (!join.Wait(Deadline))
         {
-            throw new TimeoutException($"workers of {config.Kind}({config.Threads}) did not finish within {Deadline.TotalSeconds} s");
+            throw new TimeoutException($"{what} did not finish within {Deadline.TotalSeconds} s");
         }
 
         guards.Dispose();
@@ -51,9 +56,11 @@ internal static class WorkerRun
         return processes.SelectMany(p => p.Result).ToArray();
     }
 
-    public static T[] RunOk<T>(Config config, Func<Allocator, T> logic)
+    public static T[] RunOk<T>(Config config, Func<Allocator, T> logic) => Ok(Run(config, logic));
+
+    /// <summary>The workers' values, or the first failure thrown.</summary>
+    public static T[] Ok<T>(IReadOnlyList<WorkerResult<T>> results)
     {
-        var results = Run(config, logic);
         foreach (var r in results)
         {
             if (!r.IsOk)

@@ -1,7 +1,8 @@
 namespace Timely.Communication;
 
 /// <summary>
-/// The running workers of one <see cref="Workers.Initialize{T}"/> call (timely's
+/// The running workers of one <see cref="Workers.Initialize{T}"/> or
+/// <see cref="Workers.InitializeFrom{T}"/> call (timely's
 /// <c>WorkerGuards</c>). <see cref="Join"/> waits for them and gives each one's result;
 /// disposing joins too, then releases what the allocators shared.
 /// </summary>

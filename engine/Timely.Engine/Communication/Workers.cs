@@ -18,62 +18,80 @@ public static class Workers
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(logic);
+        var (builders, others) = Build(config);
+        return InitializeFrom(builders, others, logic);
+    }
+
+    /// <summary>
+    /// Turns <paramref name="config"/> into one builder per local worker and what they share
+    /// (timely's <c>Config::try_build</c>): the set-up of <see cref="Initialize{T}"/> without
+    /// the threads, for an embedding that runs workers on threads of its own (call each
+    /// builder's members in the order <see cref="AllocatorBuilder"/> gives, then dispose
+    /// <c>Others</c>) or wraps the builders before <see cref="InitializeFrom{T}"/>. A cluster
+    /// config rendezvouses and connects here, so this returns once every peer is reached.
+    /// </summary>
+    /// <returns>The builders in local worker order (global indices consecutive), and what to dispose after every worker ended (null when nothing is shared).</returns>
+    /// <exception cref="ConfigException">The config cannot be run here.</exception>
+    public static (AllocatorBuilder[] Builders, IDisposable? Others) Build(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
         if (config.Pin && !Affinity.IsSupported)
         {
             throw new ConfigException($"--pin: pinning is supported on Linux only; this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
         }
 
-        var (allocators, firstIndex, shared, group) = Build(config);
-        var results = new WorkerResult<T>[allocators.Length];
-        var threads = new System.Threading.Thread[allocators.Length];
+        var (allocators, firstIndex, shared, group) = BuildAllocators(config);
+        var builders = new AllocatorBuilder[allocators.Length];
         for (int local = 0; local < allocators.Length; local++)
         {
-            var allocator = allocators[local];
-            int slot = local;
             int worker = firstIndex + local;
-            threads[local] = new System.Threading.Thread(() =>
+            builders[local] = new FabricAllocatorBuilder(allocators[local], group, config.Pin ? Affinity.CoreFor(config, worker) : null);
+        }
+
+        return (builders, shared);
+    }
+
+    /// <summary>
+    /// Starts one thread per builder (timely's <c>initialize_from</c>): each thread builds its
+    /// allocator and runs <paramref name="logic"/> with it, then disposes it. The guards join
+    /// the threads, then dispose <paramref name="others"/> (what the allocators share: a fabric,
+    /// sockets, mappings). A worker whose <see cref="AllocatorBuilder.Build"/> or logic throws
+    /// ends with that exception in <see cref="WorkerGuards{T}.Join"/> and its builder is told
+    /// (<see cref="AllocatorBuilder.OnFailed"/>); a built allocator whose
+    /// <see cref="Allocator.Index"/> is not its builder's ends that worker with an
+    /// <see cref="InvalidOperationException"/>.
+    /// </summary>
+    /// <param name="builders">One per local worker, in worker order; their <see cref="AllocatorBuilder.Index"/> values must be consecutive.</param>
+    /// <param name="others">Disposed after every worker has been joined; may be null.</param>
+    /// <param name="logic">Each worker's body; its result is the worker's <see cref="WorkerResult{T}.Value"/>.</param>
+    /// <exception cref="ArgumentException">A builder is null, or the indices are not consecutive.</exception>
+    public static WorkerGuards<T> InitializeFrom<T>(IReadOnlyList<AllocatorBuilder> builders, IDisposable? others, Func<Allocator, T> logic)
+    {
+        ArgumentNullException.ThrowIfNull(builders);
+        ArgumentNullException.ThrowIfNull(logic);
+        for (int local = 0; local < builders.Count; local++)
+        {
+            if (builders[local] is null)
             {
-                try
-                {
-                    if (config.Pin)
-                    {
-                        Affinity.PinCurrentThread(Affinity.CoreFor(config, worker));
-                    }
+                throw new ArgumentException($"builder {local} is null.", nameof(builders));
+            }
 
-                    results[slot] = WorkerResult<T>.Ok(worker, logic(allocator));
-                }
-#pragma warning disable CA1031 // A worker's exception of any type is its result; Join() reports it.
-                catch (Exception e)
-#pragma warning restore CA1031
-                {
-                    results[slot] = WorkerResult<T>.Err(worker, e);
-                    group?.Fail(worker, e);
-                }
-                finally
-                {
-                    // Dispose first: a binary allocator delivers what is still in its
-                    // overflow queues before it lets go; then tell the others we are gone.
-                    try
-                    {
-                        allocator.Dispose();
-                    }
-#pragma warning disable CA1031 // a failure to deliver on exit becomes the worker's result
-                    catch (Exception e)
-#pragma warning restore CA1031
-                    {
-                        if (results[slot].IsOk)
-                        {
-                            results[slot] = WorkerResult<T>.Err(worker, e);
-                        }
-
-                        group?.Fail(worker, e);
-                    }
-
-                    group?.MarkFinished(worker);
-                }
-            })
+            if (builders[local].Index != builders[0].Index + local)
             {
-                Name = $"timely:worker-{worker}",
+                throw new ArgumentException($"builder {local} is for worker {builders[local].Index}, expected {builders[0].Index + local}: the builders of one process are for consecutive workers, in order.", nameof(builders));
+            }
+        }
+
+        int firstIndex = builders.Count == 0 ? 0 : builders[0].Index;
+        var results = new WorkerResult<T>[builders.Count];
+        var threads = new System.Threading.Thread[builders.Count];
+        for (int local = 0; local < builders.Count; local++)
+        {
+            var builder = builders[local];
+            int slot = local;
+            threads[local] = new System.Threading.Thread(() => results[slot] = RunWorker(builder, logic))
+            {
+                Name = $"timely:worker-{builder.Index}",
                 IsBackground = true,
             };
         }
@@ -83,11 +101,75 @@ public static class Workers
             thread.Start();
         }
 
-        return new WorkerGuards<T>(threads, results, firstIndex, shared);
+        return new WorkerGuards<T>(threads, results, firstIndex, others);
+    }
+
+    /// <summary>One worker's life on its own thread, in the order <see cref="AllocatorBuilder"/> states.</summary>
+    private static WorkerResult<T> RunWorker<T>(AllocatorBuilder builder, Func<Allocator, T> logic)
+    {
+        int worker = builder.Index;
+        WorkerResult<T> result;
+        Allocator? allocator = null;
+        try
+        {
+            allocator = builder.Build();
+            if (allocator.Index != worker)
+            {
+                throw new InvalidOperationException($"the builder for worker {worker} built an allocator for worker {allocator.Index}.");
+            }
+
+            result = WorkerResult<T>.Ok(worker, logic(allocator));
+        }
+#pragma warning disable CA1031 // A worker's exception of any type is its result; Join() reports it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            result = WorkerResult<T>.Err(worker, e);
+            Tell(builder, b => b.OnFailed(e), ref result);
+        }
+
+        // Dispose first: a binary allocator delivers what is still in its overflow queues
+        // before it lets go; then tell the others we are gone.
+        try
+        {
+            allocator?.Dispose();
+        }
+#pragma warning disable CA1031 // a failure to deliver on exit becomes the worker's result
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            if (result.IsOk)
+            {
+                result = WorkerResult<T>.Err(worker, e);
+            }
+
+            Tell(builder, b => b.OnFailed(e), ref result);
+        }
+
+        Tell(builder, b => b.OnFinished(), ref result);
+        return result;
+    }
+
+    /// <summary>Calls a builder's notification; one that throws ends a worker that was still Ok with that exception, instead of ending the process on an unhandled exception.</summary>
+    private static void Tell<T>(AllocatorBuilder builder, Action<AllocatorBuilder> notify, ref WorkerResult<T> result)
+    {
+        try
+        {
+            notify(builder);
+        }
+#pragma warning disable CA1031 // any exception from caller code becomes the worker's result
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            if (result.IsOk)
+            {
+                result = WorkerResult<T>.Err(builder.Index, e);
+            }
+        }
     }
 
     /// <summary>Allocators for the local workers, the global index of the first, what they share (disposed last) and the group that hears of failures.</summary>
-    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) Build(Config config)
+    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) BuildAllocators(Config config)
     {
         switch (config.Kind)
         {

@@ -1,16 +1,18 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Bytes;
 
 namespace Timely.PropTests.Bytes;
 
 public class CodecProperties
 {
-    // Fixed test count keeps the suite fast and the run deterministic in length.
-    private static readonly Config Config = Config.QuickThrowOnFailure.WithMaxTest(200);
-
-    private static void Check<T>(Gen<T> gen, Action<T> property) =>
-        FsCheck.Check.One(Config, Prop.ForAll(gen.ToArbitrary(), property));
+    // Fixed test count (MaxTest = 200 on every property) keeps the suite fast and the run
+    // deterministic in length. A property over several generators joins one ForAll per
+    // generator with And: each of the 200 cases draws from every generator, each labelled, so
+    // a failure names its generator and shrinks within it.
+    private static Property Check<T>(Gen<T> gen, Action<T> property, string label) =>
+        Prop.ForAll(gen.ToArbitrary(), property).Label(label);
 
     private static byte[] Encode<T>(T value)
     {
@@ -52,68 +54,64 @@ public class CodecProperties
         }
     }
 
-    [Fact]
-    public void Scalars_round_trip()
-    {
-        Check(Generators.U64, RoundTrip);
-        Check(Generators.I64, RoundTrip);
-        Check(Generators.I32, RoundTrip);
-        Check(Generators.Bool, RoundTrip);
-        Check(Generators.F64, d => Assert.Equal(BitConverter.DoubleToInt64Bits(d), BitConverter.DoubleToInt64Bits(Decode<double>(Encode(d)))));
-    }
+    [Property(MaxTest = 200)]
+    public Property Scalars_round_trip() =>
+        Check(Generators.U64, RoundTrip, "u64")
+            .And(Check(Generators.I64, RoundTrip, "i64"))
+            .And(Check(Generators.I32, RoundTrip, "i32"))
+            .And(Check(Generators.Bool, RoundTrip, "bool"))
+            .And(Check(Generators.F64, d => Assert.Equal(BitConverter.DoubleToInt64Bits(d), BitConverter.DoubleToInt64Bits(Decode<double>(Encode(d)))), "f64 bits"));
 
-    [Fact]
-    public void Strings_round_trip_with_utf8_byte_count() =>
+
+    [Property(MaxTest = 200)]
+    public Property Strings_round_trip_with_utf8_byte_count() =>
         Check(Generators.Text, s =>
         {
             byte[] bytes = Encode(s);
             Assert.Equal((ulong)System.Text.Encoding.UTF8.GetByteCount(s), BitConverter.ToUInt64(bytes, 0));
             Assert.Equal(s, Decode<string>(bytes));
-        });
+        }, "text");
 
-    [Fact]
-    public void Sequences_round_trip()
-    {
-        Check(Generators.ListOf(Generators.U64), RoundTrip);
-        Check(Generators.ArrayOf(Generators.I64), RoundTrip);
-        Check(Generators.ListOf(Generators.Text), RoundTrip);
-        Check(Generators.ArrayOf(Generators.Text), RoundTrip);
-        Check(Generators.ListOf(Generators.Bool), RoundTrip);
-    }
+    [Property(MaxTest = 200)]
+    public Property Sequences_round_trip() =>
+        Check(Generators.ListOf(Generators.U64), RoundTrip, "list of u64")
+            .And(Check(Generators.ArrayOf(Generators.I64), RoundTrip, "array of i64"))
+            .And(Check(Generators.ListOf(Generators.Text), RoundTrip, "list of text"))
+            .And(Check(Generators.ArrayOf(Generators.Text), RoundTrip, "array of text"))
+            .And(Check(Generators.ListOf(Generators.Bool), RoundTrip, "list of bool"));
 
-    [Fact]
-    public void Tuples_and_nested_composites_round_trip()
-    {
-        Check(Gen.Zip(Generators.U64, Generators.I64), RoundTrip);
-        Check(Gen.Zip(Generators.I32, Generators.Text, (a, b) => (a, b, true)), RoundTrip);
-        Check(Gen.Zip(Generators.U64, Generators.Text, (a, b) => (a, b, a, b)), RoundTrip);
-        Check(Generators.ListOf(Gen.Zip(Generators.U64, Generators.Text)), RoundTrip);
-        Check(Generators.ListOf(Generators.ListOf(Gen.Zip(Generators.U64, Generators.I64))), RoundTrip);
-        Check(Generators.ArrayOf(Generators.ArrayOf(Generators.Text)), RoundTrip);
-    }
 
-    [Fact]
-    public void Decoding_into_a_recycled_instance_gives_the_same_value() =>
+    [Property(MaxTest = 200)]
+    public Property Tuples_and_nested_composites_round_trip() =>
+        Check(Gen.Zip(Generators.U64, Generators.I64), RoundTrip, "(u64, i64)")
+            .And(Check(Gen.Zip(Generators.I32, Generators.Text, (a, b) => (a, b, true)), RoundTrip, "(i32, text, bool)"))
+            .And(Check(Gen.Zip(Generators.U64, Generators.Text, (a, b) => (a, b, a, b)), RoundTrip, "(u64, text, u64, text)"))
+            .And(Check(Generators.ListOf(Gen.Zip(Generators.U64, Generators.Text)), RoundTrip, "list of (u64, text)"))
+            .And(Check(Generators.ListOf(Generators.ListOf(Gen.Zip(Generators.U64, Generators.I64))), RoundTrip, "list of list of (u64, i64)"))
+            .And(Check(Generators.ArrayOf(Generators.ArrayOf(Generators.Text)), RoundTrip, "array of array of text"));
+
+
+    [Property(MaxTest = 200)]
+    public Property Decoding_into_a_recycled_instance_gives_the_same_value() =>
         Check(Gen.Zip(Generators.ListOf(Gen.Zip(Generators.U64, Generators.Text)), Generators.ListOf(Gen.Zip(Generators.U64, Generators.Text))), pair =>
         {
             (List<(ulong, string)> first, List<(ulong, string)> second) = pair;
             List<(ulong, string)> recycled = Decode<List<(ulong, string)>>(Encode(first));
             WireCodec<List<(ulong, string)>>.Default.Read(Encode(second), ref recycled);
             Assert.Equal(second, recycled);
-        });
+        }, "two lists of (u64, text)");
 
-    [Fact]
-    public void Every_truncated_prefix_throws_wire_format_exception()
-    {
-        Check(Generators.ListOf(Generators.U64), PrefixesThrow);
-        Check(Generators.Text, PrefixesThrow);
-        Check(Generators.ListOf(Gen.Zip(Generators.U64, Generators.Text)), PrefixesThrow);
-        Check(Generators.ArrayOf(Generators.ArrayOf(Generators.Text)), PrefixesThrow);
-        Check(Gen.Zip(Generators.I32, Generators.Text, (a, b) => (a, b, true)), PrefixesThrow);
-    }
+    [Property(MaxTest = 200)]
+    public Property Every_truncated_prefix_throws_wire_format_exception() =>
+        Check(Generators.ListOf(Generators.U64), PrefixesThrow, "list of u64")
+            .And(Check(Generators.Text, PrefixesThrow, "text"))
+            .And(Check(Generators.ListOf(Gen.Zip(Generators.U64, Generators.Text)), PrefixesThrow, "list of (u64, text)"))
+            .And(Check(Generators.ArrayOf(Generators.ArrayOf(Generators.Text)), PrefixesThrow, "array of array of text"))
+            .And(Check(Gen.Zip(Generators.I32, Generators.Text, (a, b) => (a, b, true)), PrefixesThrow, "(i32, text, bool)"));
 
-    [Fact]
-    public void Garbage_input_only_ever_throws_wire_format_exception_and_allocates_in_proportion() =>
+
+    [Property(MaxTest = 200)]
+    public Property Garbage_input_only_ever_throws_wire_format_exception_and_allocates_in_proportion() =>
         Check(Generators.Garbage, bytes =>
         {
             DecodeGarbage<ulong>(bytes);
@@ -124,7 +122,7 @@ public class CodecProperties
             DecodeGarbage<List<(ulong, string)>>(bytes);
             DecodeGarbage<List<List<ulong>>>(bytes);
             DecodeGarbage<(bool, int?, string)>(bytes);
-        });
+        }, "garbage");
 
     private static void DecodeGarbage<T>(byte[] bytes)
     {

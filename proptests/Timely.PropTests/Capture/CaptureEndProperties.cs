@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Dataflow;
 using Timely.Dataflow.Capture;
 using Timely.Dataflow.Operators;
@@ -15,8 +16,6 @@ namespace Timely.PropTests.Capture;
 /// </summary>
 public sealed class CaptureEndProperties : IDisposable
 {
-    private static readonly FsCheck.Config Runs = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(20);
-
     private readonly string _dir = Directory.CreateTempSubdirectory("timely-capture-end-prop-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -27,11 +26,11 @@ public sealed class CaptureEndProperties : IDisposable
                 Generators.Bool)
             .ToArbitrary();
 
-    [Fact]
-    public void Files_written_with_using_inside_the_closure_read_back_equal_to_the_captured_events()
+    [Property(MaxTest = 20)]
+    public Property Files_written_with_using_inside_the_closure_read_back_equal_to_the_captured_events()
     {
         int run = 0;
-        Check.One(Runs, Prop.ForAll(Cases(), c =>
+        return Prop.ForAll(Cases(), c =>
         {
             string dir = Path.Combine(_dir, $"{run++}");
             Directory.CreateDirectory(dir);
@@ -61,6 +60,6 @@ public sealed class CaptureEndProperties : IDisposable
             Assert.Equal(
                 CaptureReplayProperties.Expected(c.Scripts).ToDebugLines(),
                 read.Extract().ToDebugLines());
-        }));
+        });
     }
 }

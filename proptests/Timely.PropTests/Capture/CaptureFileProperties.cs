@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Dataflow.Capture;
 
 namespace Timely.PropTests.Capture;
@@ -11,8 +12,6 @@ namespace Timely.PropTests.Capture;
 /// </summary>
 public sealed class CaptureFileProperties : IDisposable
 {
-    private static readonly FsCheck.Config Runs = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(60);
-
     private readonly string _dir = Directory.CreateTempSubdirectory("timely-capture-files-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -47,10 +46,10 @@ public sealed class CaptureFileProperties : IDisposable
         return path;
     }
 
-    [Fact]
-    public void Intact_files_read_back_whole_and_every_truncation_fails_naming_the_file()
+    [Property(MaxTest = 60)]
+    public Property Intact_files_read_back_whole_and_every_truncation_fails_naming_the_file()
     {
-        Check.One(Runs, Prop.ForAll(Files(), f =>
+        return Prop.ForAll(Files(), f =>
         {
             string path = Write(f.Events, "whole.bin");
             Assert.Equal(f.Events, CaptureFiles.ReadChecked<ulong, int>(path));
@@ -64,13 +63,13 @@ public sealed class CaptureFileProperties : IDisposable
             Assert.True(
                 e.Message.Contains("ended inside the record", StringComparison.Ordinal) || e.Message.Contains("(P5: truncated", StringComparison.Ordinal),
                 e.Message);
-        }));
+        });
     }
 
-    [Fact]
-    public void Damaged_length_or_tag_fails_naming_the_file_and_offset()
+    [Property(MaxTest = 60)]
+    public Property Damaged_length_or_tag_fails_naming_the_file_and_offset()
     {
-        Check.One(Runs, Prop.ForAll(Files(), f =>
+        return Prop.ForAll(Files(), f =>
         {
             byte[] bytes = File.ReadAllBytes(Write(f.Events, "whole.bin"));
             // Damage the first record: a huge length (bytes 4..7), or a tag other than 0 and 1 (byte 8).
@@ -90,7 +89,7 @@ public sealed class CaptureFileProperties : IDisposable
             Assert.StartsWith(path + ": ", e.Message, StringComparison.Ordinal);
             Assert.Contains(damageLength ? "exceeds the maximum record length" : "unknown Event variant tag", e.Message, StringComparison.Ordinal);
             Assert.Contains("stream offset 0", e.Message, StringComparison.Ordinal);
-        }));
+        });
     }
 
     [Fact]

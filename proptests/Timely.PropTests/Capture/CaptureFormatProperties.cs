@@ -1,13 +1,12 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Dataflow.Capture;
 
 namespace Timely.PropTests.Capture;
 
 public class CaptureFormatProperties
 {
-    private static readonly Config Config = Config.QuickThrowOnFailure.WithMaxTest(150);
-
     private static Gen<Event<ulong, TData>> EventGen<TData>(Gen<TData> data) =>
         Gen.OneOf(
             Gen.Zip(Generators.U64, Generators.ListOf(data), (t, d) => (Event<ulong, TData>)new Event<ulong, TData>.Messages(t, d)),
@@ -51,8 +50,8 @@ public class CaptureFormatProperties
         return events;
     }
 
-    private static void RoundTrips<TData>(Gen<TData> data) =>
-        Check.One(Config, Prop.ForAll(
+    private static Property RoundTrips<TData>(Gen<TData> data) =>
+        Prop.ForAll(
             Gen.Zip(Generators.ListOf(EventGen(data)), Gen.Choose(1, 64).ArrayOf().Where(a => a.Length > 0)).ToArbitrary(),
             ((List<Event<ulong, TData>> Events, int[] Chunks) c) =>
             {
@@ -63,17 +62,17 @@ public class CaptureFormatProperties
 
                 // Many random chunks of at most k bytes, with "nothing now" reads between them.
                 Assert.Equal(c.Events, ReadAll<TData>(new ChunkedStream(bytes, [.. c.Chunks, 0])));
-            }));
+            });
 
-    [Fact]
-    public void Events_of_u64_round_trip_in_any_chunking() => RoundTrips(Generators.U64);
+    [Property(MaxTest = 150)]
+    public Property Events_of_u64_round_trip_in_any_chunking() => RoundTrips(Generators.U64);
 
-    [Fact]
-    public void Events_of_strings_round_trip_in_any_chunking() => RoundTrips(Generators.Text);
+    [Property(MaxTest = 150)]
+    public Property Events_of_strings_round_trip_in_any_chunking() => RoundTrips(Generators.Text);
 
-    [Fact]
-    public void Split_at_any_offset_reads_back_the_same_events() =>
-        Check.One(Config, Prop.ForAll(
+    [Property(MaxTest = 150)]
+    public Property Split_at_any_offset_reads_back_the_same_events() =>
+        Prop.ForAll(
             Gen.Zip(Generators.ListOf(EventGen(Generators.Text)), Gen.Choose(0, 100_000)).ToArbitrary(),
             ((List<Event<ulong, string>> Events, int Cut) c) =>
             {
@@ -83,5 +82,5 @@ public class CaptureFormatProperties
                 // First read hands out `cut` bytes, then one "nothing now", then the rest.
                 var source = new ChunkedStream(bytes, [cut, 0, int.MaxValue]);
                 Assert.Equal(c.Events, ReadAll<string>(source));
-            }));
+            });
 }

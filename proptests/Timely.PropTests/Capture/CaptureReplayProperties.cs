@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Dataflow;
 using Timely.Dataflow.Capture;
 using Timely.Dataflow.Operators;
@@ -15,8 +16,6 @@ namespace Timely.PropTests.Capture;
 /// </summary>
 public sealed class CaptureReplayProperties
 {
-    private static readonly FsCheck.Config Runs = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(20);
-
     // An action: kind 0 sends Value at the input's time, 1 advances the time by Value % 3,
     // 2 steps the worker (which lets the capture see frontier changes mid-script).
     internal static Gen<(int Kind, int Value)> Action { get; } = Gen.Zip(Gen.Choose(0, 2), Gen.Choose(-100, 100));
@@ -136,10 +135,10 @@ public sealed class CaptureReplayProperties
         expected.Count == actual.Count &&
         expected.Zip(actual).All(p => p.First.Time == p.Second.Time && p.First.Data.SequenceEqual(p.Second.Data));
 
-    [Fact]
-    public void Captured_on_k_workers_and_replayed_on_j_workers_extracts_what_was_sent_and_keeps_the_protocol()
+    [Property(MaxTest = 20)]
+    public Property Captured_on_k_workers_and_replayed_on_j_workers_extracts_what_was_sent_and_keeps_the_protocol()
     {
-        Check.One(Runs, Prop.ForAll(Cases(), c =>
+        return Prop.ForAll(Cases(), c =>
         {
             var expected = Expected(c.Scripts);
             var captured = CaptureScripts(c.Scripts, c.Exchange);
@@ -158,14 +157,14 @@ public sealed class CaptureReplayProperties
             }
 
             Assert.True(SameExtract(expected, replayed.SelectMany(s => s).Extract()), "replay extract differs from the original");
-        }));
+        });
     }
 
     /// <summary>A stream's own frontier changes are a set: every accumulated count is 0 or 1 (stronger than P4 for our capture).</summary>
-    [Fact]
-    public void Capture_progress_is_the_change_of_a_frontier_set()
+    [Property(MaxTest = 20)]
+    public Property Capture_progress_is_the_change_of_a_frontier_set()
     {
-        Check.One(Runs, Prop.ForAll(Cases(), c =>
+        return Prop.ForAll(Cases(), c =>
         {
             foreach (var stream in CaptureScripts(c.Scripts, c.Exchange))
             {
@@ -182,6 +181,6 @@ public sealed class CaptureReplayProperties
                     }
                 }
             }
-        }));
+        });
     }
 }

@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Communication;
-using CheckConfig = FsCheck.Config;
 using TimelyConfig = Timely.Communication.Config;
 
 namespace Timely.PropTests.Communication;
@@ -13,8 +13,6 @@ namespace Timely.PropTests.Communication;
 /// </summary>
 public sealed class AllocatorProperties
 {
-    private static readonly CheckConfig Quick = CheckConfig.QuickThrowOnFailure.WithMaxTest(25).WithQuietOnSuccess(true);
-
     /// <summary>A traffic plan: workers, and for each ordered pair the payload lengths it sends.</summary>
     public sealed record Plan(int Workers, int[][][] Lengths)
     {
@@ -27,21 +25,19 @@ public sealed class AllocatorProperties
         from lengths in Gen.ArrayOf(Gen.ArrayOf(Gen.ArrayOf(Gen.Frequency((6, Gen.Choose(0, 8)), (3, Gen.Choose(0, 200)), (1, Gen.Choose(0, maxLength)))), workers), workers)
         select new Plan(workers, lengths);
 
-    [Fact]
-    public void Process_delivers_random_traffic_exactly_once_in_order() =>
-        Check.One(Quick, Prop.ForAll(PlanGen(8, 2000).ToArbitrary(), plan => Deliver(TimelyConfig.Process(plan.Workers), plan)));
+    [Property(MaxTest = 25, QuietOnSuccess = true)]
+    public Property Process_delivers_random_traffic_exactly_once_in_order() =>
+        Prop.ForAll(PlanGen(8, 2000).ToArbitrary(), plan => Deliver(TimelyConfig.Process(plan.Workers), plan));
 
-    [Fact]
-    public void ProcessBinary_delivers_random_traffic_exactly_once_in_order_through_small_rings() =>
-        Check.One(
-            Quick,
-            Prop.ForAll(
-                PlanGen(6, 3000).SelectMany(_ => Gen.Elements(4096, 8192, 65536), (plan, ring) => (plan, ring)).ToArbitrary(),
-                x => Deliver(TimelyConfig.ProcessBinary(x.plan.Workers) with { RingBytes = x.ring }, x.plan)));
+    [Property(MaxTest = 25, QuietOnSuccess = true)]
+    public Property ProcessBinary_delivers_random_traffic_exactly_once_in_order_through_small_rings() =>
+        Prop.ForAll(
+            PlanGen(6, 3000).SelectMany(_ => Gen.Elements(4096, 8192, 65536), (plan, ring) => (plan, ring)).ToArbitrary(),
+            x => Deliver(TimelyConfig.ProcessBinary(x.plan.Workers) with { RingBytes = x.ring }, x.plan));
 
-    [Fact]
-    public void Thread_delivers_random_traffic_exactly_once_in_order() =>
-        Check.One(Quick, Prop.ForAll(PlanGen(1, 2000).ToArbitrary(), plan => Deliver(TimelyConfig.Thread, plan)));
+    [Property(MaxTest = 25, QuietOnSuccess = true)]
+    public Property Thread_delivers_random_traffic_exactly_once_in_order() =>
+        Prop.ForAll(PlanGen(1, 2000).ToArbitrary(), plan => Deliver(TimelyConfig.Thread, plan));
 
     internal static bool Deliver(TimelyConfig config, Plan plan)
     {

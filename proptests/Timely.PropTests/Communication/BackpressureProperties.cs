@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Communication;
-using CheckConfig = FsCheck.Config;
 using TimelyConfig = Timely.Communication.Config;
 
 namespace Timely.PropTests.Communication;
@@ -13,8 +13,6 @@ namespace Timely.PropTests.Communication;
 /// </summary>
 public sealed class BackpressureProperties
 {
-    private static readonly CheckConfig Quick = CheckConfig.QuickThrowOnFailure.WithMaxTest(20).WithQuietOnSuccess(true);
-
     /// <summary>Workers, messages per ordered pair, payload longs per message, ring bytes.</summary>
     public sealed record Burst(int Workers, int Messages, int Longs, int RingBytes);
 
@@ -25,9 +23,9 @@ public sealed class BackpressureProperties
         from ring in Gen.Elements(4096, 8192, 65536)
         select new Burst(workers, messages, longs, ring);
 
-    [Fact]
-    public void Release_bounds_every_overflow_queue_and_all_traffic_arrives_in_order() =>
-        Check.One(Quick, Prop.ForAll(BurstGen().ToArbitrary(), Run));
+    [Property(MaxTest = 20, QuietOnSuccess = true)]
+    public Property Release_bounds_every_overflow_queue_and_all_traffic_arrives_in_order() =>
+        Prop.ForAll(BurstGen().ToArbitrary(), Run);
 
     private static bool Run(Burst burst)
     {

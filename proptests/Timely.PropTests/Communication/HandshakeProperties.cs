@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Transport.Tcp;
 
 namespace Timely.PropTests.Communication;
@@ -11,8 +12,6 @@ namespace Timely.PropTests.Communication;
 /// </summary>
 public class HandshakeProperties
 {
-    private static readonly Config Config = Config.QuickThrowOnFailure.WithMaxTest(300);
-
     private static readonly Gen<Handshake> Handshakes =
         from processes in Gen.Choose(1, 4096)
         from process in Gen.Choose(0, processes - 1)
@@ -24,26 +23,26 @@ public class HandshakeProperties
         from low in Generators.U64
         select new Handshake(process, processes, threads, job, host, secret, new UInt128(high, low));
 
-    [Fact]
-    public void A_written_handshake_reads_back_equal()
+    [Property(MaxTest = 300)]
+    public Property A_written_handshake_reads_back_equal()
     {
-        FsCheck.Check.One(Config, Prop.ForAll(Handshakes.ToArbitrary(), h =>
+        return Prop.ForAll(Handshakes.ToArbitrary(), h =>
         {
             var bytes = new byte[Handshake.Size];
             h.WriteTo(bytes);
             Assert.Equal(h, Handshake.ReadAndCheck(bytes, h, "peer"));
-        }));
+        });
     }
 
-    [Fact]
-    public void Any_single_corrupted_byte_is_refused()
+    [Property(MaxTest = 300)]
+    public Property Any_single_corrupted_byte_is_refused()
     {
         var cases =
             from h in Handshakes
             from at in Gen.Choose(0, Handshake.Size - 1)
             from flip in Gen.Choose(1, 255)
             select (h, at, (byte)flip);
-        FsCheck.Check.One(Config, Prop.ForAll(cases.ToArbitrary(), c =>
+        return Prop.ForAll(cases.ToArbitrary(), c =>
         {
             var bytes = new byte[Handshake.Size];
             c.h.WriteTo(bytes);
@@ -51,18 +50,18 @@ public class HandshakeProperties
             var e = Record.Exception(() => Handshake.ReadAndCheck(bytes, c.h, "peer"));
             Assert.IsType<TcpTransportException>(e);
             Assert.Contains("handshake from peer refused", e.Message, StringComparison.Ordinal);
-        }));
+        });
     }
 
-    [Fact]
-    public void Arbitrary_bytes_are_refused_only_with_a_transport_exception()
+    [Property(MaxTest = 300)]
+    public Property Arbitrary_bytes_are_refused_only_with_a_transport_exception()
     {
         var cases =
             from h in Handshakes
             from length in Gen.Choose(0, Handshake.Size + 8)
             from bytes in Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b), length)
             select (h, bytes);
-        FsCheck.Check.One(Config, Prop.ForAll(cases.ToArbitrary(), c =>
+        return Prop.ForAll(cases.ToArbitrary(), c =>
         {
             var e = Record.Exception(() =>
             {
@@ -70,6 +69,6 @@ public class HandshakeProperties
                 Handshake.ReadAndCheck(c.bytes, c.h, "peer");
             });
             Assert.IsType<TcpTransportException>(e);
-        }));
+        });
     }
 }

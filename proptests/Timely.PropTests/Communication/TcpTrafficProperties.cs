@@ -1,8 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Communication;
 using Timely.Engine.Tests.Communication;
-using CheckConfig = FsCheck.Config;
 using TimelyConfig = Timely.Communication.Config;
 
 namespace Timely.PropTests.Communication;
@@ -17,7 +17,6 @@ namespace Timely.PropTests.Communication;
 /// </summary>
 public sealed class TcpTrafficProperties
 {
-    private static readonly CheckConfig Quick = CheckConfig.QuickThrowOnFailure.WithMaxTest(12).WithQuietOnSuccess(true);
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     private static Gen<(int Processes, int Threads, int RingBytes, AllocatorProperties.Plan Plan)> ClusterGen() =>
@@ -27,9 +26,9 @@ public sealed class TcpTrafficProperties
         from pool in Gen.ArrayOf(Gen.Frequency((6, Gen.Choose(0, 8)), (3, Gen.Choose(0, 200)), (1, Gen.Choose(0, 20_000))), 64)
         select (processes, threads, ring, Plan(processes * threads, pool));
 
-    [Fact]
-    public void Tcp_delivers_random_traffic_exactly_once_in_order() =>
-        Check.One(Quick, Prop.ForAll(ClusterGen().ToArbitrary(), x => Run(x.Processes, x.Threads, x.RingBytes, x.Plan)));
+    [Property(MaxTest = 12, QuietOnSuccess = true)]
+    public Property Tcp_delivers_random_traffic_exactly_once_in_order() =>
+        Prop.ForAll(ClusterGen().ToArbitrary(), x => Run(x.Processes, x.Threads, x.RingBytes, x.Plan));
 
     /// <summary>A plan for <paramref name="workers"/> workers: per-pair message counts and payload lengths drawn in turn from <paramref name="pool"/>.</summary>
     private static AllocatorProperties.Plan Plan(int workers, int[] pool)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Dataflow;
 using Timely.Dataflow.Operators;
 
@@ -13,8 +14,6 @@ namespace Timely.PropTests.Dataflow;
 /// </summary>
 public sealed class DataflowProperties
 {
-    private static readonly FsCheck.Config Runs = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(40);
-
     // An op (Kind, X, Y, K): 0 map x*K+X, 1 filter x%K != X%K, 2 exchange, 3 concat; X and Y
     // pick earlier streams modulo how many exist.
     // Workers: 1 is Thread, 2..3 Process, 4..5 ProcessBinary with 2..3 workers (serialized
@@ -69,10 +68,10 @@ public sealed class DataflowProperties
         return streams[^1];
     }
 
-    [Fact]
-    public void Random_dataflows_match_the_sequential_model_and_probes_never_pass_live_data()
+    [Property(MaxTest = 40)]
+    public Property Random_dataflows_match_the_sequential_model_and_probes_never_pass_live_data()
     {
-        Check.One(Runs, Prop.ForAll(Programs(), program =>
+        return Prop.ForAll(Programs(), program =>
         {
             var (ops, input, signedWorkers) = program;
             int workers = Math.Abs(signedWorkers);
@@ -124,6 +123,6 @@ public sealed class DataflowProperties
             var actual = outputs.Order().ToArray();
             return (expected.SequenceEqual(actual) && violations == 0)
                 .Label($"workers {workers} {mode}, {expected.Length} expected, {actual.Length} seen, {violations} probe violations");
-        }));
+        });
     }
 }

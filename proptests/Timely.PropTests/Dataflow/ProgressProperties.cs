@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Dataflow.Progress;
 
 namespace Timely.PropTests.Dataflow;
@@ -7,8 +8,6 @@ namespace Timely.PropTests.Dataflow;
 /// <summary>Progress primitives against plain dictionary models.</summary>
 public sealed class ProgressProperties
 {
-    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(300);
-
     private static Arbitrary<(ulong Time, long Diff)[]> Updates() =>
         Gen.Zip(Gen.Choose(0, 12).Select(i => (ulong)i), Gen.Choose(-3, 3).Select(i => (long)i))
             .ArrayOf()
@@ -29,10 +28,10 @@ public sealed class ProgressProperties
         return model;
     }
 
-    [Fact]
-    public void Change_batch_equals_summed_dictionary()
+    [Property(MaxTest = 300)]
+    public Property Change_batch_equals_summed_dictionary()
     {
-        Check.One(Quick, Prop.ForAll(Updates(), updates =>
+        return Prop.ForAll(Updates(), updates =>
         {
             var batch = new ChangeBatch<ulong>();
             foreach (var (t, d) in updates)
@@ -42,17 +41,17 @@ public sealed class ProgressProperties
 
             var expected = Model(updates).Select(kv => (kv.Key, kv.Value)).ToArray();
             return batch.Compacted().ToArray().SequenceEqual(expected);
-        }));
+        });
     }
 
-    [Fact]
-    public void Mutable_antichain_frontier_and_changes_follow_the_model()
+    [Property(MaxTest = 300)]
+    public Property Mutable_antichain_frontier_and_changes_follow_the_model()
     {
         // Apply updates in random chunks; after each chunk the frontier is the least time with
         // a positive count (ulong is totally ordered), and the reported changes turn the old
         // frontier into the new one.
         var arb = Gen.Zip(Updates().Generator, Gen.Choose(1, 5)).ToArbitrary();
-        Check.One(Quick, Prop.ForAll(arb, input =>
+        return Prop.ForAll(arb, input =>
         {
             var (updates, chunk) = input;
             var m = new MutableAntichain<ulong>();
@@ -83,6 +82,6 @@ public sealed class ProgressProperties
             }
 
             return true;
-        }));
+        });
     }
 }

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Timely.Dataflow.Progress;
 
 namespace Timely.PropTests.Dataflow;
@@ -7,8 +8,6 @@ namespace Timely.PropTests.Dataflow;
 /// <summary>The reachability tracker against shortest paths computed from scratch.</summary>
 public sealed class TrackerProperties
 {
-    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(300);
-
     // Graph: Nodes one-in/one-out operators with summaries; edges (from output a to input b);
     // pointstamps (node, at output?, time, count); Drop says how many to retract afterwards.
     private static Arbitrary<(int[] Summaries, (int From, int To)[] Edges, (int Node, bool Source, int Time)[] Stamps, int Drop)> Graphs() =>
@@ -59,10 +58,10 @@ public sealed class TrackerProperties
         return false;
     }
 
-    [Fact]
-    public void Implications_are_the_least_time_reachable_from_live_pointstamps()
+    [Property(MaxTest = 300)]
+    public Property Implications_are_the_least_time_reachable_from_live_pointstamps()
     {
-        Check.One(Quick, Prop.ForAll(Graphs(), g =>
+        return Prop.ForAll(Graphs(), g =>
         {
             var (summaries, edges, stamps, drop) = g;
             int n = summaries.Length;
@@ -151,6 +150,6 @@ public sealed class TrackerProperties
             }
 
             return (tracker.TrackingAnything == (live.Length > 0)).Label("TrackingAnything");
-        }));
+        });
     }
 }
