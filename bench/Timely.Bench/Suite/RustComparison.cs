@@ -139,7 +139,7 @@ public static class RustComparison
         try
         {
             string hostFile = Path.Combine(hostDirectory.FullName, "hosts");
-            File.WriteAllLines(hostFile, LoopbackAddresses(row.Peers));
+            File.WriteAllLines(hostFile, LoopbackPorts.Free(row.Peers));
             var steps = new (string Name, Func<MeasuredRun> Run)[]
             {
                 ("timely", () => Ours(ours, row, row.WorkloadArgs, deadline)),
@@ -191,26 +191,4 @@ public static class RustComparison
 
     private static MeasuredRun Rust(string program, SuiteRow row, IReadOnlyList<string> workloadArgs, string hostFile, TimeSpan deadline) =>
         MeasuredCommand.Run(RustExamples.Processes(row, workloadArgs, hostFile).Select(a => (program, (IReadOnlyList<string>)a)).ToArray(), deadline);
-
-    /// <summary>127.0.0.1 addresses on ports the OS handed out a moment ago (Rust's hostfile lines).</summary>
-    private static string[] LoopbackAddresses(int count)
-    {
-        var sockets = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToArray();
-        try
-        {
-            foreach (var s in sockets)
-            {
-                s.Start();
-            }
-
-            return sockets.Select(s => $"127.0.0.1:{((System.Net.IPEndPoint)s.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture)}").ToArray();
-        }
-        finally
-        {
-            foreach (var s in sockets)
-            {
-                s.Stop();
-            }
-        }
-    }
 }
