@@ -236,6 +236,7 @@ public sealed class FrameReader : IDisposable
             ? new TcpTransportException($"{_peer}: {why} (frame at stream byte {_offset}).") { Peer = _peer }
             : new TcpTransportException($"{_peer}: {why} (frame at stream byte {_offset}).", inner) { Peer = _peer };
 
+    /// <summary>Returns the receive buffer to <see cref="BufferPool.Shared"/>; the socket is not closed (its <see cref="PeerConnection"/> owns it). Idempotent.</summary>
     public void Dispose()
     {
         if (_buffer.Length > 0)
