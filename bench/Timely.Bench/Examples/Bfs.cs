@@ -10,9 +10,10 @@ namespace Timely.Bench.Examples;
 /// <summary>
 /// timely's <c>bfs NODES EDGES</c>: a random graph of EDGES edges on NODES nodes, exchanged by
 /// source, and a breadth-first search from node 0 in a <c>feedback(1)</c> loop: a node first
-/// reached at time <c>t</c> is at distance <c>t</c>, and sends <c>(target, node)</c> along its
-/// out-edges to time <c>t + 1</c>. Worker 0 prints Rust's <c>sorting</c> and <c>time: t</c> lines.
-/// Records = nodes reached; checksum = the sum of <c>Pair(node, distance)</c>.
+/// reached at time <c>t</c> is at distance <c>t - 1</c> (the start <c>(0, 0)</c> enters through the
+/// loop, as in Rust), and sends <c>(target, node)</c> along its out-edges to time <c>t + 1</c>.
+/// Worker 0 prints Rust's <c>sorting</c> and <c>time: t</c> lines.
+/// Records = nodes reached; checksum = the sum of <c>Pair(node, time reached)</c>.
 /// </summary>
 /// <remarks>
 /// Rust's operator is <c>binary_notify</c>; main's engine has a notificator for unary operators
@@ -63,7 +64,7 @@ internal static class Bfs
                         var nodeLists = new Dictionary<ulong, List<(uint Node, uint Prev)>>();
                         var pending = new SortedDictionary<ulong, Capability<ulong>>();
                         int local = (int)(nodes / (ulong)peers) + 1;
-                        var offsets = Array.Empty<int>();
+                        int[]? offsets = null;
                         var targets = Array.Empty<uint>();
                         var done = new bool[local];
                         var ready = new List<ulong>();
@@ -101,8 +102,9 @@ internal static class Bfs
                             {
                                 var capability = pending[time];
                                 pending.Remove(time);
-                                if (time == 0)
+                                if (offsets is null)
                                 {
+                                    // Every edge is in: the edge input's frontier has passed this time, and all edges are at 0.
                                     if (index == 0)
                                     {
                                         log.WriteLine($"{WorkloadCommands.FormatDuration(timer.Elapsed)}:\tsorting");
@@ -128,7 +130,7 @@ internal static class Bfs
                                             done[n] = true;
                                             reached++;
                                             checksum = unchecked(checksum + ExampleRandom.Pair(node, time));
-                                            for (int e = offsets[n]; e < offsets[n + 1]; e++)
+                                            for (int e = offsets![n]; e < offsets[n + 1]; e++)
                                             {
                                                 session.Give((targets[e], node));
                                             }
@@ -148,7 +150,7 @@ internal static class Bfs
             return new ExampleResult(meter.Stop(index, reached), checksum);
         });
 
-    /// <summary>The same search, sequentially: nodes reached and the checksum of (node, distance).</summary>
+    /// <summary>The same search, sequentially: nodes reached and the checksum of (node, distance + 1).</summary>
     public static (long Records, ulong Checksum) Reference(ulong nodes, ulong edges)
     {
         var adjacency = new List<uint>?[nodes];
@@ -170,7 +172,7 @@ internal static class Bfs
             foreach (uint node in frontier)
             {
                 reached++;
-                checksum = unchecked(checksum + ExampleRandom.Pair(node, depth));
+                checksum = unchecked(checksum + ExampleRandom.Pair(node, depth + 1));
                 foreach (uint t in adjacency[node] ?? [])
                 {
                     if (distance[t] < 0)

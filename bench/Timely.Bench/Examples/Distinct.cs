@@ -15,12 +15,15 @@ namespace Timely.Bench.Examples;
 /// </summary>
 internal static class Distinct
 {
+    /// <summary>Rounds when <c>--rounds</c> is not given (Rust's 1).</summary>
+    public const ulong DefaultRounds = 1;
+
     private static readonly ulong[][] RustData = [[0, 1, 2, 2, 2, 3, 3, 4], [0, 0, 3, 4, 4, 5, 7, 7]];
 
     /// <summary>The <c>distinct</c> command.</summary>
     public static Command Create()
     {
-        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds", 1, 0, 1_000_000_000);
+        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds", DefaultRounds, 0, 1_000_000_000);
         var values = ExampleCommand.IntegerOption("--values", "Generated values (below this number) each worker sends per round; 0 sends Rust's fixed data", 0, 0, 100_000_000);
         return ExampleCommand.Make(
             "distinct",

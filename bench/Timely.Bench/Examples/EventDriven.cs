@@ -20,6 +20,9 @@ namespace Timely.Bench.Examples;
 /// </summary>
 internal static class EventDriven
 {
+    /// <summary>Rounds when <c>--rounds</c> is not given (Rust's example never stops).</summary>
+    public const ulong DefaultRounds = 10_000;
+
     /// <summary>The <c>event_driven</c> command.</summary>
     public static Command Create()
     {
@@ -33,7 +36,7 @@ internal static class EventDriven
                 r.AddError($"the third argument may only be 'record', not '{r.Tokens[0].Value}'.");
             }
         });
-        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds to run (Rust's example never stops)", 10_000, 0, 1_000_000_000);
+        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds to run (Rust's example never stops)", DefaultRounds, 0, 1_000_000_000);
         return ExampleCommand.Make(
             "event_driven",
             "timely's event_driven example: many dataflows, one advanced per round; steps per round show whether idle dataflows cost anything.",

@@ -24,12 +24,15 @@ namespace Timely.Bench.Examples;
 /// </remarks>
 internal static class PageRank
 {
+    /// <summary>Rounds of edge changes when <c>--rounds</c> is not given (Rust's 1000).</summary>
+    public const ulong DefaultRounds = 1000;
+
     /// <summary>The <c>pagerank</c> command.</summary>
     public static Command Create()
     {
         var nodes = ExampleCommand.Integer("NODES", "Nodes (at least 1).", 1, int.MaxValue);
         var edges = ExampleCommand.Integer("EDGES", "Edges loaded at time 0.", 0, int.MaxValue);
-        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds of one edge added and one removed", 1000, 0, 100_000_000);
+        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds of one edge added and one removed", DefaultRounds, 0, 100_000_000);
         return ExampleCommand.Make(
             "pagerank",
             "timely's pagerank example: integer PageRank kept up to date as edges change, in a loop.",

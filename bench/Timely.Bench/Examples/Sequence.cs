@@ -18,10 +18,13 @@ namespace Timely.Bench.Examples;
 /// </summary>
 internal static class Sequence
 {
+    /// <summary>Rounds when <c>--rounds</c> is not given (Rust's example never stops).</summary>
+    public const ulong DefaultRounds = 10;
+
     /// <summary>The <c>sequence</c> command.</summary>
     public static Command Create()
     {
-        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds, one element per worker each (Rust's example never stops)", 10, 0, 1_000_000);
+        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds, one element per worker each (Rust's example never stops)", DefaultRounds, 0, 1_000_000);
         return ExampleCommand.Make(
             "sequence",
             "timely's sequence example: all workers' elements, delivered to every worker in one agreed order.",

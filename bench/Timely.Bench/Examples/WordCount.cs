@@ -16,10 +16,13 @@ namespace Timely.Bench.Examples;
 /// </summary>
 internal static class WordCount
 {
+    /// <summary>Rounds when <c>--rounds</c> is not given (Rust's 10).</summary>
+    public const ulong DefaultRounds = 10;
+
     /// <summary>The <c>wordcount</c> command.</summary>
     public static Command Create()
     {
-        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds, each one line per worker", 10, 0, 1_000_000_000);
+        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds, each one line per worker", DefaultRounds, 0, 1_000_000_000);
         var words = ExampleCommand.IntegerOption("--words", "Generated words (w0..w99) added to each line after \"round\"", 0, 0, 1_000_000);
         return ExampleCommand.Make(
             "wordcount",

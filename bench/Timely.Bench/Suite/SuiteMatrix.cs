@@ -19,6 +19,7 @@ public static class SuiteMatrix
         ("barrier", "barrier", ["1000000"], ["10000"], ["1000"]),
         ("hello", "hello", [], [], []),
         ("roundtrip", "roundtrip", ["100000"], ["10000"], ["100"]),
+        .. Examples.ExampleCommands.SuiteRows,
     ];
 
     /// <summary>The configurations: threads in one process, then two processes per transport.</summary>

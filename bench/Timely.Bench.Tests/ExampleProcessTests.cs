@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Timely.Bench.Examples;
+
+namespace Timely.Bench.Tests;
+
+/// <summary>
+/// Examples through real processes (the launcher starts two timely.dll children): the JSON lines
+/// of both, summed, against the sequential computation; usage errors exit 2 with one line.
+/// </summary>
+public sealed class ExampleProcessTests : IDisposable
+{
+    private readonly string _dir = ReportFiles.TempDirectory();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    public static TheoryData<string, string> Runs => new()
+    {
+        { "bfs 300 700", "shm" },
+        { "bfs 300 700", "tcp" },
+        { "pagerank 60 200 --rounds 10", "shm" },
+        { "hashjoin 40 300 70", "tcp" },
+        { "sequence --rounds 3", "shm" },
+        { "unionfind 300 250 40", "tcp" },
+    };
+
+    private static (long Records, ulong Checksum) Expected(string[] a) => a[0] switch
+    {
+        "bfs" => Bfs.Reference(300, 700),
+        "pagerank" => PageRank.Reference(60, 200, 10),
+        "hashjoin" => HashJoin.Reference(40, 300),
+        "sequence" => Sequence.Reference(3, 2),
+        "unionfind" => UnionFind.Reference(300, 250, 2),
+        _ => throw new ArgumentException(a[0]),
+    };
+
+    [Theory]
+    [MemberData(nameof(Runs))]
+    public void Two_processes_compute_what_the_sequential_run_computes(string example, string transport)
+    {
+        string[] args = example.Split(' ');
+        var (exit, stdout, stderr) = TimelyChild.Run(
+            [.. args, "--processes", "2", "--transport", transport, "--shm-dir", _dir, "--json"],
+            TimeSpan.FromSeconds(90));
+        Assert.True(exit == 0, string.Join('\n', stderr));
+        long records = 0;
+        ulong checksum = 0;
+        int lines = 0;
+        foreach (string line in stdout.Where(l => l.StartsWith('{')))
+        {
+            using var json = JsonDocument.Parse(line);
+            Assert.Equal(args[0], json.RootElement.GetProperty("workload").GetString());
+            records += json.RootElement.GetProperty("records").GetInt64();
+            checksum = unchecked(checksum + json.RootElement.GetProperty("checksum").GetUInt64());
+            lines++;
+        }
+
+        Assert.Equal(2, lines);
+        Assert.Equal(Expected(args), (records, checksum));
+        Assert.Contains(stderr, l => l.StartsWith("[p1] result: records ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("bfs 0 10", "NODES: 0 is outside 1..")]
+    [InlineData("event_driven 3 4 recorded", "may only be 'record'")]
+    [InlineData("openloop 1000 0", "SECONDS: '0' is not a number of seconds")]
+    [InlineData("hashjoin 10 10 x", "BATCH: 'x' is not an integer")]
+    public void Bad_arguments_are_one_line_usage_errors(string command, string message)
+    {
+        var (exit, _, stderr) = TimelyChild.Run(command.Split(' '), TimeSpan.FromSeconds(30));
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr[0], StringComparison.Ordinal);
+        Assert.StartsWith("timely: error: ", stderr[0], StringComparison.Ordinal);
+        Assert.Equal(2, stderr.Length);
+    }
+
+    [Fact]
+    public void One_process_prints_rusts_lines_and_the_result()
+    {
+        var (exit, stdout, _) = TimelyChild.Run(["distinct", "-w", "2"], TimeSpan.FromSeconds(30));
+        Assert.Equal(0, exit);
+        Assert.Contains(stdout, l => l.EndsWith(":\tvalue 7", StringComparison.Ordinal));
+        var result = Distinct.Reference(1, 0, 2);
+        Assert.Equal(ExampleCommand.ResultLine(result.Records, result.Checksum), stdout[^1]);
+    }
+}
