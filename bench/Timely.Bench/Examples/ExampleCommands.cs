@@ -35,12 +35,12 @@ public static class ExampleCommands
     internal static (string Label, string Workload, string[] Full, string[] Quick, string[] Smoke)[] SuiteRows { get; } =
     [
         ("bfs", "bfs", ["100000", "200000"], ["10000", "20000"], ["1000", "2000"]),
-        ("pagerank", "pagerank", ["100000", "400000"], ["1000", "4000", "--rounds", "20"], ["100", "400", "--rounds", "5"]),
-        ("wordcount", "wordcount", ["--rounds", "1000", "--words", "100"], ["--rounds", "100", "--words", "20"], []),
+        ("pagerank", "pagerank", ["100000", "400000"], ["1000", "4000", "--rounds", "10"], ["100", "400", "--rounds", "5"]),
+        ("wordcount", "wordcount", ["--rounds", "1000", "--words", "100"], ["--rounds", "50", "--words", "10"], []),
         ("hashjoin", "hashjoin", ["100000", "1000000", "10000"], ["10000", "20000", "1000"], ["100", "200", "50"]),
         ("distinct", "distinct", ["--rounds", "100", "--values", "10000"], ["--rounds", "20", "--values", "1000"], []),
         ("unionfind", "unionfind", ["1000000", "2000000", "10000"], ["10000", "20000", "1000"], ["100", "200", "50"]),
-        ("event_driven", "event_driven", ["1000", "10", "--rounds", "10000"], ["100", "10", "--rounds", "200"], ["10", "2", "--rounds", "10"]),
+        ("event_driven", "event_driven", ["1000", "10", "--rounds", "10000"], ["20", "10", "--rounds", "200"], ["10", "2", "--rounds", "10"]),
         ("openloop", "openloop", ["100000", "5"], ["10000", "0.3"], ["1000", "0.05"]),
         ("loopdemo", "loopdemo", ["100000", "5"], ["10000", "0.3"], ["1000", "0.05"]),
         ("sequence", "sequence", ["--rounds", "10000"], ["--rounds", "100"], ["--rounds", "5"]),
