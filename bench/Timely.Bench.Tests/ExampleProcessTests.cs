@@ -21,6 +21,11 @@ public sealed class ExampleProcessTests : IDisposable
         { "hashjoin 40 300 70", "tcp" },
         { "sequence --rounds 3", "shm" },
         { "unionfind 300 250 40", "tcp" },
+        { "wordcount --rounds 3 --words 2", "shm" },
+        { "distinct --rounds 2 --values 30", "tcp" },
+        { "event_driven 3 2 record --rounds 20", "tcp" },
+        { "openloop 2000 0.1", "tcp" },
+        { "loopdemo 2000 0.1", "shm" },
     };
 
     private static (long Records, ulong Checksum) Expected(string[] a) => a[0] switch
@@ -30,6 +35,10 @@ public sealed class ExampleProcessTests : IDisposable
         "hashjoin" => HashJoin.Reference(40, 300),
         "sequence" => Sequence.Reference(3, 2),
         "unionfind" => UnionFind.Reference(300, 250, 2),
+        "wordcount" => WordCount.Reference(3, 2, 2),
+        "distinct" => Distinct.Reference(2, 30, 2),
+        "event_driven" => EventDriven.Reference(20, record: true, 2),
+        "openloop" or "loopdemo" => (200, 0),
         _ => throw new ArgumentException(a[0]),
     };
 
@@ -71,6 +80,17 @@ public sealed class ExampleProcessTests : IDisposable
         Assert.Contains(message, stderr[0], StringComparison.Ordinal);
         Assert.StartsWith("timely: error: ", stderr[0], StringComparison.Ordinal);
         Assert.Equal(2, stderr.Length);
+    }
+
+    [Fact]
+    public void Help_names_rusts_arguments()
+    {
+        var (exit, stdout, _) = TimelyChild.Run(["hashjoin", "--help"], TimeSpan.FromSeconds(30));
+        Assert.Equal(0, exit);
+        string help = string.Join('\n', stdout);
+        Assert.Contains("symmetric hash join", help, StringComparison.Ordinal);
+        Assert.Contains("<KEYS> <VALS> <BATCH>", help, StringComparison.Ordinal);
+        Assert.Contains("--transport", help, StringComparison.Ordinal);
     }
 
     [Fact]
