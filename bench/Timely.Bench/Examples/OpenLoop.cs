@@ -69,14 +69,20 @@ internal static class OpenLoop
             ulong insertCounter = (ulong)index;
             ulong retireCounter = (ulong)index;
             ulong insertedNs = 0;
+            ulong acknowledgedNs = 0;
             long retired = 0;
             var counts = new ulong[64, 16];
             ulong limit = Requests(rate, seconds);
             while (retireCounter < limit)
             {
                 ulong elapsedNs = (ulong)((UInt128)(ulong)timer.ElapsedTicks * 1_000_000_000 / (ulong)Stopwatch.Frequency);
-                var frontier = probe.Frontier();
-                ulong acknowledgedNs = frontier.Length == 0 ? ulong.MaxValue : frontier[0];
+                // The frontier only grows: while it still holds the last value read, that is still
+                // its minimum, so the array Frontier() allocates is made only when it has moved.
+                if (!probe.LessEqual(acknowledgedNs))
+                {
+                    var frontier = probe.Frontier();
+                    acknowledgedNs = frontier.Length == 0 ? ulong.MaxValue : frontier[0];
+                }
                 while (retireCounter * nsPerRequest < acknowledgedNs && retireCounter < limit)
                 {
                     ulong latency = elapsedNs - (retireCounter * nsPerRequest);
