@@ -8,11 +8,13 @@ public class MatrixTests
     public void The_full_matrix_is_every_workload_under_every_configuration()
     {
         var rows = SuiteMatrix.Rows(SuiteSize.Full);
-        Assert.Equal(7 * 4, rows.Count);
+        Assert.Equal(17 * 4, rows.Count);
         Assert.Contains(rows, r => r.Id == "pingpong 100000 1 -w 1");
         Assert.Contains(rows, r => r.Id == "pingpong 1000 1000000 --processes 2 --transport shm");
         Assert.Contains(rows, r => r.Id == "exchange 100000 1000 --processes 2 --transport tcp");
         Assert.Contains(rows, r => r.Id == "barrier 1000000 -w 2");
+        Assert.Contains(rows, r => r.Id == "bfs 100000 200000 --processes 2 --transport tcp");
+        Assert.Contains(rows, r => r.Id == "openloop 100000 5 -w 1");
         Assert.Equal(rows.Count, rows.Select(r => r.Id).Distinct().Count());
     }
 
@@ -22,7 +24,7 @@ public class MatrixTests
         var rows = SuiteMatrix.Rows(SuiteSize.Quick);
         Assert.Equal(4, SuiteMatrix.Filter(rows, ["ROUNDTRIP"]).Count);
         Assert.Equal(2, SuiteMatrix.Filter(rows, ["pingpong* -w 2"]).Count);
-        Assert.Equal(7, SuiteMatrix.Filter(rows, ["*--transport tcp"]).Count);
+        Assert.Equal(17, SuiteMatrix.Filter(rows, ["*--transport tcp"]).Count);
         Assert.Empty(SuiteMatrix.Filter(rows, ["no such row"]));
         Assert.Equal(rows.Count, SuiteMatrix.Filter(rows, []).Count);
     }
@@ -35,6 +37,12 @@ public class MatrixTests
         Assert.Equal(2L * 1000 * 100_000, rows["exchange 1000 100000 -w 2"].ExpectedRecords);
         Assert.Equal(1_000_000, rows["barrier 1000000 -w 1"].ExpectedRecords);
         Assert.Equal(4, rows["hello --processes 2 --transport shm"].ExpectedRecords);
+        var smoke = SuiteMatrix.Rows(SuiteSize.Smoke).ToDictionary(r => r.Id);
+        Assert.Equal(Examples.Bfs.Reference(1000, 2000).Records, smoke["bfs 1000 2000 -w 2"].ExpectedRecords);
+        Assert.Equal(2 * 2 * 5, smoke["sequence --rounds 5 --processes 2 --transport shm"].ExpectedRecords);
+        Assert.Equal(50, smoke["openloop 1000 0.05 -w 1"].ExpectedRecords);
+        Assert.Equal(7, smoke["distinct -w 2"].ExpectedRecords);
+        Assert.Equal(5, smoke["distinct -w 1"].ExpectedRecords);   // Rust's worker-0 data alone: 0 1 2 3 4
     }
 
     [Fact]

@@ -63,6 +63,11 @@ public static class Program
             root.Subcommands.Add(workload);
         }
 
+        foreach (var example in Examples.ExampleCommands.Create())
+        {
+            root.Subcommands.Add(example);
+        }
+
         foreach (var capture in CaptureCommands.Create())
         {
             root.Subcommands.Add(capture);

@@ -23,7 +23,7 @@ public static class SuiteCommand
 
     public static Command Create()
     {
-        var quick = new Option<bool>("--quick") { Description = "Scaled-down sizes: the whole suite in about a minute." };
+        var quick = new Option<bool>("--quick") { Description = "Scaled-down sizes: the micro-workload rows in about a minute, the example rows (bfs .. sequence) 0.2-3 s a run each more." };
         var smoke = new Option<bool>("--smoke") { Description = "Tiny sizes, one run per row, no calibration: checks only that every row completes with the expected records." };
         var filter = new Option<string[]>("--filter") { Description = "Rows whose 'label command' contains this text, or matches it as a glob (* ?); repeatable.", AllowMultipleArgumentsPerToken = true };
         var repeat = new Option<int?>("--repeat") { Description = $"Runs per row and build, 1..{MaxRepeat} (default 5, quick 3)." };

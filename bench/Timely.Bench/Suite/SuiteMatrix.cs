@@ -8,7 +8,8 @@ public static class SuiteMatrix
     /// <summary>
     /// Workload rows with their full / quick / smoke arguments. Full sizes are the issue's;
     /// quick sizes are scaled so the whole quick suite (3 repeats, the rows this build can run)
-    /// takes about a minute on a 2-core host; smoke sizes only prove each row completes.
+    /// takes about a minute on a 2-core host; the examples' rows (<see cref="Examples.ExampleCommands.SuiteRows"/>)
+    /// come after, 0.2-3 s a run each at quick size there; smoke sizes only prove each row completes.
     /// </summary>
     private static readonly (string Label, string Workload, string[] Full, string[] Quick, string[] Smoke)[] Workloads =
     [
@@ -19,6 +20,7 @@ public static class SuiteMatrix
         ("barrier", "barrier", ["1000000"], ["10000"], ["1000"]),
         ("hello", "hello", [], [], []),
         ("roundtrip", "roundtrip", ["100000"], ["10000"], ["100"]),
+        .. Examples.ExampleCommands.SuiteRows,
     ];
 
     /// <summary>The configurations: threads in one process, then two processes per transport.</summary>

@@ -28,7 +28,8 @@ public sealed record SuiteRow(string Label, string Workload, IReadOnlyList<strin
     /// <summary>
     /// Records a correct run reports, summed over processes: pingpong ELEMS x (ITER + 1) loop passes,
     /// exchange BATCH x ROUNDS sent per worker, barrier ITER notifications per worker, roundtrip ITER
-    /// trips, hello one greeting per (sender, receiver) pair (counted from its "received" lines).
+    /// trips, hello one greeting per (sender, receiver) pair (counted from its "received" lines);
+    /// an example's from its sequential computation (<see cref="Examples.ExampleCommands.ExpectedRecords"/>).
     /// </summary>
     public long ExpectedRecords
     {
@@ -42,6 +43,7 @@ public sealed record SuiteRow(string Label, string Workload, IReadOnlyList<strin
                 "barrier" => checked((long)Arg(0) * Peers),
                 "roundtrip" => checked((long)Arg(0)),
                 "hello" => (long)Peers * Peers,
+                _ when Examples.ExampleCommands.ExpectedRecords(Workload, WorkloadArgs, Peers) is { } records => records,
                 _ => throw new InvalidOperationException($"no expected record count for workload {Workload}."),
             };
         }
