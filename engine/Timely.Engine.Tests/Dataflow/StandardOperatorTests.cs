@@ -448,4 +448,68 @@ public sealed class StandardOperatorTests
 
         Assert.Equal(expected.Order(), seen.Order());
     }
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void UnorderedInput_sends_at_any_held_time_and_its_capabilities_hold_the_frontier(string config)
+    {
+        var seen = new ConcurrentBag<(ulong Time, int Value)>();
+        Run(config, worker =>
+        {
+            int index = worker.Index;
+            var probe = new ProbeHandle<ulong>();
+            var (handle, capability) = worker.Dataflow<ulong, (UnorderedHandle<ulong, int>, Capability<ulong>)>(scope =>
+            {
+                var (h, c, stream) = scope.NewUnorderedInput<ulong, int>();
+                stream.Exchange(x => (ulong)x).InspectTime((t, x) => seen.Add((t, x))).ProbeWith(probe);
+                return (h, c);
+            });
+
+            var at5 = capability.Delayed(5);
+            var at2 = capability.Delayed(2);
+            var at8 = capability.Delayed(8);
+            capability.Dispose();
+            handle.Session(at5).Give(50 + index);
+            handle.Session(at2).Give(20 + index);
+            handle.Session(at8).Give(80 + index);
+            at2.Dispose();
+
+            // Only the capabilities at 5 and 8 remain, on every worker: the frontier stops at 5.
+            worker.StepWhile(() => probe.LessThan(5));
+            Assert.True(probe.LessEqual(5));
+            at5.Dispose();
+            worker.StepWhile(() => probe.LessThan(8));
+            Assert.True(probe.LessEqual(8));
+            at8.Dispose();
+        });
+
+        var expected = Enumerable.Range(0, PeersOf(config)).SelectMany(w => new[] { (5UL, 50 + w), (2UL, 20 + w), (8UL, 80 + w) });
+        Assert.Equal(expected.Order(), seen.Order());
+    }
+
+    [Fact]
+    public void ForEachTime_sorts_times_that_arrive_out_of_order()
+    {
+        var times = new List<ulong>();
+        Execute.Directly(worker =>
+        {
+            var (handle, capability) = worker.Dataflow<ulong, (UnorderedHandle<ulong, int>, Capability<ulong>)>(scope =>
+            {
+                var (h, c, stream) = scope.NewUnorderedInput<ulong, int>();
+                stream.Sink(Pact<int>.Pipeline, "Times", port => port.ForEachTime((cap, _) => times.Add(cap.Time)));
+                return (h, c);
+            });
+
+            using var at5 = capability.Delayed(5);
+            using var at2 = capability.Delayed(2);
+            using var at8 = capability.Delayed(8);
+            handle.Session(at5).Give(1);
+            handle.Session(at2).Give(2);
+            handle.Session(at8).Give(3);
+            handle.Session(at2).Give(4);
+            worker.Step();
+            capability.Dispose();
+        });
+        Assert.Equal([2UL, 5UL, 8UL], times);
+    }
 }

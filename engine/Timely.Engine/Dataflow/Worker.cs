@@ -27,6 +27,7 @@ public sealed class Worker
     {
         ArgumentNullException.ThrowIfNull(allocator);
         Allocator = allocator;
+        Activations = new Activations(allocator);
     }
 
     /// <summary>This worker's index in <c>0..Peers</c>.</summary>
@@ -43,6 +44,9 @@ public sealed class Worker
     /// The choice is local: each worker's sending rule is safe whatever the others do.
     /// </summary>
     public ProgressMode ProgressMode { get; set; } = ProgressMode.Eager;
+
+    /// <summary>Activations from other threads and timers (see <see cref="Dataflow.Activations"/>).</summary>
+    internal Activations Activations { get; }
 
     /// <summary>Whether some dataflow still has capabilities or messages somewhere.</summary>
     public bool HasDataflows => _dataflows.Count > 0;
@@ -86,11 +90,13 @@ public sealed class Worker
 
         Allocator.Receive();
         DrainEvents();
+        Activations.Drain();
         if (timeout != TimeSpan.Zero && _dataflows.Count > 0 && !AnyWork())
         {
-            Allocator.AwaitEvents(timeout);
+            Allocator.AwaitEvents(Activations.Bound(timeout));
             Allocator.Receive();
             DrainEvents();
+            Activations.Drain();
         }
 
         bool anyComplete = false;
