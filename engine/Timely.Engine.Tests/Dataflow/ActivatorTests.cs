@@ -164,4 +164,32 @@ public sealed class ActivatorTests
             Assert.All(ordered.Skip(1), r => Assert.True(Stopwatch.GetElapsedTime(r.Asked, r.Ran) >= delay, $"run {r.Run} came early"));
         }
     }
+
+    [Fact]
+    public void An_operator_that_activates_itself_runs_again_without_input()
+    {
+        // A source that sends one record per run, at the run's time, and asks to run again
+        // until it has sent five: nothing else would schedule it.
+        var seen = new List<(ulong Time, int Value)>();
+        Execute.Directly(worker => worker.Dataflow<ulong>(scope =>
+            scope.Source<ulong, int>("SelfDriven", (capability, index) =>
+            {
+                var activator = scope.ActivatorFor(index);
+                Assert.Equal(index, activator.Operator);
+                int sent = 0;
+                return output =>
+                {
+                    if (sent == 5)
+                    {
+                        capability.Dispose();
+                        return;
+                    }
+
+                    capability.Downgrade((ulong)sent);
+                    output.Session(capability).Give(sent++);
+                    activator.Activate();
+                };
+            }).InspectTime((t, x) => seen.Add((t, x)))));
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => ((ulong)i, i)), seen);
+    }
 }

@@ -16,7 +16,9 @@ public sealed class Worker
     // first flushes input handles (pipeline pushes mark operators active, exchange pushes are
     // in the channels), then asks every dataflow whether it has work, and only then calls
     // AwaitEvents, which re-checks every inbox (our own progress, sent to ourselves, is one)
-    // before it sleeps and is woken by any later push to us.
+    // before it sleeps and is woken by any later push to us. The one other cross-thread path is
+    // Activations (a SyncActivator's queue and Allocator.Unpark; its design comment says why no
+    // activation is lost), and a pending ActivateAfter bounds the park.
     private readonly List<IDataflowRuntime> _dataflows = new();
     private readonly Dictionary<int, (IDataflowRuntime Dataflow, int Operator)> _channelOwners = new();
     private int _nextChannel;
