@@ -14,6 +14,7 @@ public sealed class InputPort<T, TData>
     private readonly int _port;
     private IPull<Message<T, TData>>? _puller;
     private Message<T, TData>? _current;
+    private InputStaging<T, TData>? _staging;
 
     internal InputPort(OperatorCore<T> op, int port)
     {
@@ -65,6 +66,17 @@ public sealed class InputPort<T, TData>
         {
             action(capability, data);
         }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="logic"/> once per distinct time among the messages available now,
+    /// in time order, with that time's capability and all of its batches (timely's
+    /// <c>for_each_time</c>). The batches are valid only during the call.
+    /// </summary>
+    public void ForEachTime(ForEachTimeLogic<T, TData> logic)
+    {
+        ArgumentNullException.ThrowIfNull(logic);
+        (_staging ??= new InputStaging<T, TData>()).Run(this, _operator, logic);
     }
 
     /// <summary>The message <see cref="TryNext"/> returned last (still in the channel's slot).</summary>

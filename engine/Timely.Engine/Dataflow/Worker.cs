@@ -16,7 +16,9 @@ public sealed class Worker
     // first flushes input handles (pipeline pushes mark operators active, exchange pushes are
     // in the channels), then asks every dataflow whether it has work, and only then calls
     // AwaitEvents, which re-checks every inbox (our own progress, sent to ourselves, is one)
-    // before it sleeps and is woken by any later push to us.
+    // before it sleeps and is woken by any later push to us. The one other cross-thread path is
+    // Activations (a SyncActivator's queue and Allocator.Unpark; its design comment says why no
+    // activation is lost), and a pending ActivateAfter bounds the park.
     private readonly List<IDataflowRuntime> _dataflows = new();
     private readonly Dictionary<int, (IDataflowRuntime Dataflow, int Operator)> _channelOwners = new();
     private int _nextChannel;
@@ -27,6 +29,7 @@ public sealed class Worker
     {
         ArgumentNullException.ThrowIfNull(allocator);
         Allocator = allocator;
+        Activations = new Activations(allocator);
     }
 
     /// <summary>This worker's index in <c>0..Peers</c>.</summary>
@@ -43,6 +46,9 @@ public sealed class Worker
     /// The choice is local: each worker's sending rule is safe whatever the others do.
     /// </summary>
     public ProgressMode ProgressMode { get; set; } = ProgressMode.Eager;
+
+    /// <summary>Activations from other threads and timers (see <see cref="Dataflow.Activations"/>).</summary>
+    internal Activations Activations { get; }
 
     /// <summary>Whether some dataflow still has capabilities or messages somewhere.</summary>
     public bool HasDataflows => _dataflows.Count > 0;
@@ -86,11 +92,13 @@ public sealed class Worker
 
         Allocator.Receive();
         DrainEvents();
+        Activations.Drain();
         if (timeout != TimeSpan.Zero && _dataflows.Count > 0 && !AnyWork())
         {
-            Allocator.AwaitEvents(timeout);
+            Allocator.AwaitEvents(Activations.Bound(timeout));
             Allocator.Receive();
             DrainEvents();
+            Activations.Drain();
         }
 
         bool anyComplete = false;

@@ -67,6 +67,40 @@ public abstract class Allocator : IDisposable
     /// </summary>
     public abstract void AwaitEvents(TimeSpan? timeout);
 
+    // Design: written by any thread (Unpark, with a full fence before the doorbell is read) and
+    // cleared by the owner (ClearUnpark, before it looks for the work the unpark announced).
+    // The owner's park re-checks it after announcing sleep, so an unpark either finds the owner
+    // asleep and rings it, or the owner's re-check finds the flag: the doorbells' Dekker pair.
+    private int _unparkRequested;
+
+    /// <summary>
+    /// Thread-safe: wakes this worker if it is parked in <see cref="AwaitEvents"/>, or makes its
+    /// next park return at once (timely's <c>Thread::unpark</c>, as a <c>SyncActivator</c> uses it).
+    /// Post the work first (a queue the worker drains), then call this.
+    /// </summary>
+    public void Unpark()
+    {
+        Interlocked.Exchange(ref _unparkRequested, 1);
+        RingOwnDoorbell();
+    }
+
+    /// <summary>For implementations that park: whether <see cref="Unpark"/> was called since the owner last cleared it.</summary>
+    protected bool UnparkRequested => Volatile.Read(ref _unparkRequested) != 0;
+
+    /// <summary>For implementations that park: wake the owner if it sleeps (any thread, after a full fence).</summary>
+    protected virtual void RingOwnDoorbell()
+    {
+    }
+
+    /// <summary>Owner: forgets a pending unpark before draining the work it announced.</summary>
+    internal void ClearUnpark()
+    {
+        if (Volatile.Read(ref _unparkRequested) != 0)
+        {
+            Interlocked.Exchange(ref _unparkRequested, 0);
+        }
+    }
+
     /// <summary>Releases what the allocator holds (rings, mappings, sockets).</summary>
     public void Dispose()
     {

@@ -398,8 +398,11 @@ public sealed class BinaryAllocator : Allocator
             }
         }
 
-        return _links.Status.HasFailed;
+        return _links.Status.HasFailed || UnparkRequested;
     }
+
+    /// <inheritdoc />
+    protected override void RingOwnDoorbell() => _links.OwnBell.RingFenced();
 
     private void Dispatch(int type, ReadOnlySpan<byte> message)
     {

@@ -19,7 +19,7 @@ public sealed class ProcessAllocator : Allocator
     private readonly List<IChannelInbox> _inboxes = new();
     private readonly List<int> _inboxIds = new();
     private readonly bool[] _pushedTo;
-    private readonly Func<ProcessAllocator, bool> _hasWork = static a => a.AnyInboxHasData();
+    private readonly Func<ProcessAllocator, bool> _hasWork = static a => a.AnyInboxHasData() || a.UnparkRequested;
     private readonly WorkerCounters _counters;
     private readonly IDisposable _metrics;
 
@@ -123,7 +123,7 @@ public sealed class ProcessAllocator : Allocator
         var spinner = default(SpinWait);
         for (int i = 0; i < _spinIterations; i++)
         {
-            if (AnyInboxHasData())
+            if (AnyInboxHasData() || UnparkRequested)
             {
                 return;
             }
@@ -134,6 +134,9 @@ public sealed class ProcessAllocator : Allocator
         Doorbell.Park(timeout, _hasWork, this);
         _fabric.Group.ThrowIfFailed(_index);
     }
+
+    /// <inheritdoc />
+    protected override void RingOwnDoorbell() => Doorbell.RingFenced();
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
