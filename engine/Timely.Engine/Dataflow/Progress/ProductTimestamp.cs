@@ -30,30 +30,23 @@ public sealed class ProductTimestamp<TOuter, TInner> : ITimestampTraits<Product<
         TimestampTraits<TOuter>.Default.LessEqual(a.Outer, b.Outer) && TimestampTraits<TInner>.Default.LessEqual(a.Inner, b.Inner);
 
     /// <inheritdoc />
-    public bool TryResultsIn(Product<TOuter, TInner> time, Product<TOuter, TInner> summary, out Product<TOuter, TInner> result)
-    {
-        if (TimestampTraits<TOuter>.Default.TryResultsIn(time.Outer, summary.Outer, out var outer)
-            && TimestampTraits<TInner>.Default.TryResultsIn(time.Inner, summary.Inner, out var inner))
-        {
-            result = new Product<TOuter, TInner>(outer, inner);
-            return true;
-        }
-
-        result = default;
-        return false;
-    }
+    public bool TryResultsIn(Product<TOuter, TInner> time, Product<TOuter, TInner> summary, out Product<TOuter, TInner> result) =>
+        Both(
+            TimestampTraits<TOuter>.Default.TryResultsIn(time.Outer, summary.Outer, out var outer), outer,
+            TimestampTraits<TInner>.Default.TryResultsIn(time.Inner, summary.Inner, out var inner), inner,
+            out result);
 
     /// <inheritdoc />
-    public bool TryFollowedBy(Product<TOuter, TInner> first, Product<TOuter, TInner> second, out Product<TOuter, TInner> result)
-    {
-        if (TimestampTraits<TOuter>.Default.TryFollowedBy(first.Outer, second.Outer, out var outer)
-            && TimestampTraits<TInner>.Default.TryFollowedBy(first.Inner, second.Inner, out var inner))
-        {
-            result = new Product<TOuter, TInner>(outer, inner);
-            return true;
-        }
+    public bool TryFollowedBy(Product<TOuter, TInner> first, Product<TOuter, TInner> second, out Product<TOuter, TInner> result) =>
+        Both(
+            TimestampTraits<TOuter>.Default.TryFollowedBy(first.Outer, second.Outer, out var outer), outer,
+            TimestampTraits<TInner>.Default.TryFollowedBy(first.Inner, second.Inner, out var inner), inner,
+            out result);
 
-        result = default;
-        return false;
+    // A Product exists only when both coordinates do (timely's and_then).
+    private static bool Both(bool hasOuter, TOuter outer, bool hasInner, TInner inner, out Product<TOuter, TInner> result)
+    {
+        result = hasOuter && hasInner ? new Product<TOuter, TInner>(outer, inner) : default;
+        return hasOuter && hasInner;
     }
 }
