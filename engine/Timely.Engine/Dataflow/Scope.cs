@@ -20,7 +20,7 @@ namespace Timely.Dataflow;
 /// conservative.</para>
 /// <para>Not thread-safe: a scope belongs to its worker's thread.</para>
 /// </remarks>
-public sealed class Scope<T> : IDataflowRuntime
+public sealed partial class Scope<T> : IDataflowRuntime
 {
     // Design: owned by one worker thread (see Worker). Progress leaves through one pusher per
     // worker and arrives through one puller; the allocator keeps each sender's messages in
@@ -50,7 +50,7 @@ public sealed class Scope<T> : IDataflowRuntime
         DataflowIndex = index;
         ActivateAction = Activate;
         _mode = worker.ProgressMode;
-        int id = worker.NextChannelId();
+        int id = _progressChannel = worker.NextChannelId();
         DataflowCodecs.EnsureProgress<T>();
         (_progressOut, _progressIn) = worker.Allocator.Allocate<ProgressMessage<T>>(id);
         _spare = new ProgressMessage<T>?[worker.Peers];
@@ -121,6 +121,7 @@ public sealed class Scope<T> : IDataflowRuntime
         {
             _active[operatorIndex] = true;
             _activeCount++;
+            _parentActivation?.Invoke();
         }
     }
 
@@ -187,6 +188,7 @@ public sealed class Scope<T> : IDataflowRuntime
         }
 
         var tracker = builder.Build();
+        tracker.RecordPointstampChanges = _subgraph is not null;
         _targetsOf = targets.Select(node => node.Select(list => list.ToArray()).ToArray()).ToArray();
         _operators.Clear();
         _operators.AddRange(ops);
@@ -206,7 +208,7 @@ public sealed class Scope<T> : IDataflowRuntime
             op.Frontiers = frontiers;
             for (int o = 0; o < op.Outputs; o++)
             {
-                tracker.UpdateSource(op.Index, o, minimum, Peers);
+                tracker.UpdateSource(op.Index, o, minimum, InitialCapabilities(op));
             }
 
             if (op.Logic is null)
@@ -279,7 +281,8 @@ public sealed class Scope<T> : IDataflowRuntime
         SendProgress(tracker);
 
         // Held (demand-mode) changes keep the dataflow alive even if the tracker is empty.
-        if (!tracker.TrackingAnything && _batch.IsEmpty)
+        // A nested scope may hold nothing in this tracker (no outputs) while it still runs.
+        if (!tracker.TrackingAnything && _batch.IsEmpty && _liveSubgraphs == 0)
         {
             _complete = true;
         }
@@ -306,7 +309,14 @@ public sealed class Scope<T> : IDataflowRuntime
             _expectedSequence[source]++;
             foreach (var (location, time, diff) in message.Updates)
             {
-                tracker.Update(location, time, diff);
+                if (location.Node == 0 && _subgraph is not null)
+                {
+                    _subgraph.Intercept(location, time, diff);   // the boundary: reported to the parent
+                }
+                else
+                {
+                    tracker.Update(location, time, diff);
+                }
             }
         }
     }

@@ -5,7 +5,8 @@ public static class TimestampTraits<T>
 {
     /// <summary>
     /// The traits of <typeparamref name="T"/>. Built in: <see cref="ulong"/> and <see cref="uint"/>
-    /// (total orders, summaries add and fail on overflow).
+    /// (total orders, summaries add and fail on overflow), and
+    /// <see cref="Product{TOuter, TInner}"/> of timestamp types (the product order).
     /// </summary>
     /// <remarks>
     /// A static readonly field of a sealed type: once tiered up, the JIT treats it as a constant
@@ -25,7 +26,16 @@ public static class TimestampTraits<T>
             return (ITimestampTraits<T>)(object)UInt32Timestamp.Instance;
         }
 
+        if (typeof(T).IsGenericType && typeof(T).GetGenericTypeDefinition() == typeof(Product<,>))
+        {
+            // Once per closed type: reflection here only, never on a progress path.
+            ProductCodecs.EnsureIfProduct(typeof(T));
+            var traits = typeof(ProductTimestamp<,>).MakeGenericType(typeof(T).GetGenericArguments())
+                .GetField("Instance")!.GetValue(null)!;
+            return (ITimestampTraits<T>)traits;
+        }
+
         throw new NotSupportedException(
-            $"{typeof(T)} is not a timestamp type: supported are ulong and uint.");
+            $"{typeof(T)} is not a timestamp type: supported are ulong, uint and Product<TOuter, TInner> of those.");
     }
 }

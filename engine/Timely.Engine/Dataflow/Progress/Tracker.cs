@@ -23,6 +23,7 @@ public sealed class Tracker<T>
 
     private readonly ChangeBatch<(Location Location, T Time)> _pending = new();
     private readonly ChangeBatch<(Location Location, T Time)> _pushed = new();
+    private readonly ChangeBatch<(Location Location, T Time)> _pointstampChanges = new();
     // The priority is a struct compared through Comparer<WorkKey>.Default, which the JIT
     // devirtualizes, rather than through a class IComparer (an interface call per comparison).
     private readonly PriorityQueue<(Location Location, long Diff), WorkKey> _worklist = new();
@@ -63,6 +64,20 @@ public sealed class Tracker<T>
     /// this off: sorting the pushed changes took ~1.3 µs of each ~6 µs step in <c>pingpong 100000 1 -w1</c>.
     /// </summary>
     public bool RecordPushedChanges { get; set; } = true;
+
+    /// <summary>
+    /// Whether <see cref="PointstampChanges"/> is filled (default false). A nested scope turns it on:
+    /// its capabilities as seen by its parent are derived from these changes (timely's
+    /// <c>output_changes</c>), never from the parent's own frontier fed back through the scope.
+    /// </summary>
+    public bool RecordPointstampChanges { get; set; }
+
+    /// <summary>
+    /// Changes of the pointstamp frontiers (not the implications) at every port made by
+    /// <see cref="PropagateAll"/> since the caller last cleared them, when
+    /// <see cref="RecordPointstampChanges"/> is on. The caller drains it.
+    /// </summary>
+    public ChangeBatch<(Location Location, T Time)> PointstampChanges => _pointstampChanges;
 
     /// <summary>
     /// Nodes whose input implications changed in <see cref="PropagateAll"/> since the caller
@@ -161,6 +176,10 @@ public sealed class Tracker<T>
             foreach (var (time, diff) in port.UpdateIter(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_scratch)))
             {
                 _worklist.Enqueue((location, diff), new WorkKey(time, location));
+                if (RecordPointstampChanges)
+                {
+                    _pointstampChanges.Update((location, time), diff);
+                }
             }
         }
 

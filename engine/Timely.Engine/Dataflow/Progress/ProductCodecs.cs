@@ -1,0 +1,40 @@
+using System.Reflection;
+using Timely.Bytes;
+
+namespace Timely.Dataflow.Progress;
+
+/// <summary>
+/// Registers <see cref="ProductCodec{TOuter, TInner}"/> with <see cref="WireCodec"/> once per closed
+/// Product type, coordinates first (a nested Product's outer is itself a Product), so that every
+/// serializing path (channels, capture files) writes the fields back to back.
+/// </summary>
+internal static class ProductCodecs
+{
+    public static void Ensure<TOuter, TInner>() => Registration<TOuter, TInner>.Touch();
+
+    /// <summary>Registers the codec of <paramref name="type"/> if it is a Product; no-op otherwise.</summary>
+    public static void EnsureIfProduct(Type type)
+    {
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Product<,>))
+        {
+            typeof(ProductCodecs).GetMethod(nameof(Ensure), BindingFlags.Public | BindingFlags.Static)!
+                .MakeGenericMethod(type.GetGenericArguments())
+                .Invoke(null, null);
+        }
+    }
+
+    // A static constructor runs once per closed type under the runtime's type-initialization lock.
+    private static class Registration<TOuter, TInner>
+    {
+        static Registration()
+        {
+            EnsureIfProduct(typeof(TOuter));
+            EnsureIfProduct(typeof(TInner));
+            WireCodec.Register<Product<TOuter, TInner>>(new ProductCodec<TOuter, TInner>());
+        }
+
+        public static void Touch()
+        {
+        }
+    }
+}
