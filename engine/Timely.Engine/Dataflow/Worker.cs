@@ -26,6 +26,9 @@ public sealed class Worker
     private int _nextOperatorId;
     private int _nextLogChannel;
 
+    // Log streams are captured and replayed as LogRecords: their codec is in place before any worker runs.
+    static Worker() => LogRecordCodec.EnsureRegistered();
+
     /// <summary>A worker over <paramref name="allocator"/>.</summary>
     public Worker(Allocator allocator)
     {
