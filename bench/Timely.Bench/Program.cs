@@ -73,6 +73,7 @@ public static class Program
             root.Subcommands.Add(logging);
         }
 
+        root.Subcommands.Add(Tracing.TraceReport.Create());
         root.Subcommands.Add(Suite.SuiteCommand.Create());
         root.Subcommands.Add(Suite.CountersProbeCommand.Create());
         return root;
