@@ -15,7 +15,7 @@ public sealed class CommunicationOptions
 
     public Option<string?> Threads { get; } = new("--threads", "-w") { Description = $"Worker threads per process, 1..{Config.MaxThreads} (default 1).", HelpName = "N" };
     public Option<string?> Process { get; } = new("--process", "-p") { Description = "This process's index in a cluster, 0..n-1 (needs -n).", HelpName = "I" };
-    public Option<string?> Processes { get; } = new("--processes", "-n") { Description = $"Number of processes in the cluster, 1..{Config.MaxThreads}. With N > 1 and no -p/--process (and no hostfile), timely launches the N processes itself on this host (each gets -p i and one --job); their JSON lines go to stdout as they are, every other line to stderr prefixed [p<i>].", HelpName = "N" };
+    public Option<string?> Processes { get; } = new("--processes", "-n") { Description = $"Number of processes in the cluster, 1..{Config.MaxThreads}. With N > 1 and no -p/--process (and no hostfile), timely launches the N processes itself on this host (each gets -p i, one --job and a hostfile of free 127.0.0.1 ports); their JSON lines go to stdout as they are, every other line to stderr prefixed [p<i>].", HelpName = "N" };
     public Option<string?> Hostfile { get; } = new("--hostfile", "-h") { Description = "File with one host:port per process (timely's hostfile).", HelpName = "FILE" };
     public Option<bool> ZeroCopy { get; } = new("--zerocopy", "-z") { Description = "Serialize between workers of this process through byte rings (ProcessBinary)." };
     public Option<string?> Transport { get; } = new("--transport") { Description = "Between processes: auto (shm between processes of one host, tcp with the rest), shm, or tcp.", HelpName = "auto|shm|tcp" };

@@ -109,6 +109,16 @@ public static class Launcher
             extra.Add(string.Create(CultureInfo.InvariantCulture, $"launch-{Environment.ProcessId}-{Environment.TickCount64 & 0xffffff:x}"));
         }
 
+        // The children's addresses: free loopback ports in a hostfile of a folder made here
+        // (mode 0700, removed when the run ends), not timely's fixed 2101 + i, on which two
+        // clusters started at once on one host (two test classes, two suite runs) refuse each
+        // other's handshakes.
+        var hostDirectory = Directory.CreateTempSubdirectory("timely-launch-");
+        string hostfile = Path.Combine(hostDirectory.FullName, "hosts");
+        File.WriteAllLines(hostfile, LoopbackPorts.Free(processes));
+        extra.Add("--hostfile");
+        extra.Add(hostfile);
+
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this executable is unknown.");
         bool viaDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
         var gate = new object();
@@ -193,6 +203,8 @@ public static class Launcher
 
                 children.Clear();
             }
+
+            hostDirectory.Delete(recursive: true);
         }
     }
 

@@ -21,6 +21,14 @@ public readonly struct MessageHeader : IEquatable<MessageHeader>
     /// <summary>Bytes on the wire: six big-endian u64.</summary>
     public const int Size = 6 * sizeof(ulong);
 
+    /// <summary>A header for <paramref name="length"/> payload bytes on <paramref name="channel"/> from worker <paramref name="source"/> to workers <paramref name="targetLower"/> up to (not including) <paramref name="targetUpper"/>.</summary>
+    /// <param name="channel">Channel index, in allocation order.</param>
+    /// <param name="source">Index of the sending worker.</param>
+    /// <param name="targetLower">First receiving worker.</param>
+    /// <param name="targetUpper">One past the last receiving worker; at least <paramref name="targetLower"/>.</param>
+    /// <param name="length">Payload bytes that follow the header; 0 marks the end of the stream.</param>
+    /// <param name="seqno">Per-channel sequence number of the message, from 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A field is negative, <paramref name="targetUpper"/> is below <paramref name="targetLower"/>, or <paramref name="length"/> plus <see cref="Size"/> would exceed <see cref="int.MaxValue"/>.</exception>
     public MessageHeader(int channel, int source, int targetLower, int targetUpper, int length, long seqno)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(channel);
@@ -107,18 +115,24 @@ public readonly struct MessageHeader : IEquatable<MessageHeader>
         BinaryPrimitives.WriteUInt64BigEndian(destination[40..], (ulong)Seqno);
     }
 
+    /// <summary>Whether all six fields are equal.</summary>
     public bool Equals(MessageHeader other) =>
         Channel == other.Channel && Source == other.Source && TargetLower == other.TargetLower &&
         TargetUpper == other.TargetUpper && Length == other.Length && Seqno == other.Seqno;
 
+    /// <summary>Whether <paramref name="obj"/> is a <see cref="MessageHeader"/> with the same six fields.</summary>
     public override bool Equals(object? obj) => obj is MessageHeader other && Equals(other);
 
+    /// <summary>A hash of the six fields.</summary>
     public override int GetHashCode() => HashCode.Combine(Channel, Source, TargetLower, TargetUpper, Length, Seqno);
 
+    /// <summary>Whether all six fields of <paramref name="left"/> and <paramref name="right"/> are equal.</summary>
     public static bool operator ==(MessageHeader left, MessageHeader right) => left.Equals(right);
 
+    /// <summary>Whether some field of <paramref name="left"/> and <paramref name="right"/> differs.</summary>
     public static bool operator !=(MessageHeader left, MessageHeader right) => !left.Equals(right);
 
+    /// <summary>The fields as Rust's <c>{:?}</c> prints timely's header, for logs and error messages.</summary>
     public override string ToString() =>
         $"MessageHeader {{ channel: {Channel}, source: {Source}, target_lower: {TargetLower}, target_upper: {TargetUpper}, length: {Length}, seqno: {Seqno} }}";
 

@@ -13,6 +13,7 @@ public ref struct SpanReader
     private readonly ReadOnlySpan<byte> _buffer;
     private int _position;
 
+    /// <summary>A reader positioned at the first byte of <paramref name="buffer"/>; it never reads past its end.</summary>
     public SpanReader(ReadOnlySpan<byte> buffer)
     {
         _buffer = buffer;
@@ -28,8 +29,12 @@ public ref struct SpanReader
     /// <summary>The bytes not yet consumed.</summary>
     public readonly ReadOnlySpan<byte> Rest => _buffer[_position..];
 
+    /// <summary>Reads one byte.</summary>
+    /// <exception cref="WireFormatException">No byte remains.</exception>
     public byte ReadU8() => Take(1, "u8")[0];
 
+    /// <summary>Reads a bincode bool: one byte, 0 or 1.</summary>
+    /// <exception cref="WireFormatException">No byte remains, or the byte is neither 0 nor 1.</exception>
     public bool ReadBool()
     {
         byte b = Take(1, "bool")[0];
@@ -41,16 +46,28 @@ public ref struct SpanReader
         return b != 0;
     }
 
+    /// <summary>Reads a little-endian 16-bit unsigned integer (2 bytes).</summary>
+    /// <exception cref="WireFormatException">Fewer than 2 bytes remain.</exception>
     public ushort ReadU16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2, "u16"));
 
+    /// <summary>Reads a little-endian 32-bit unsigned integer (4 bytes), e.g. bincode's enum variant tag.</summary>
+    /// <exception cref="WireFormatException">Fewer than 4 bytes remain.</exception>
     public uint ReadU32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4, "u32"));
 
+    /// <summary>Reads a little-endian 32-bit signed integer (4 bytes).</summary>
+    /// <exception cref="WireFormatException">Fewer than 4 bytes remain.</exception>
     public int ReadI32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4, "i32"));
 
+    /// <summary>Reads a little-endian 64-bit unsigned integer (8 bytes), e.g. bincode's sequence length.</summary>
+    /// <exception cref="WireFormatException">Fewer than 8 bytes remain.</exception>
     public ulong ReadU64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8, "u64"));
 
+    /// <summary>Reads a little-endian 64-bit signed integer (8 bytes).</summary>
+    /// <exception cref="WireFormatException">Fewer than 8 bytes remain.</exception>
     public long ReadI64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8, "i64"));
 
+    /// <summary>Reads a little-endian IEEE 754 double (8 bytes).</summary>
+    /// <exception cref="WireFormatException">Fewer than 8 bytes remain.</exception>
     public double ReadF64() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8, "f64"));
 
     /// <summary>The next <paramref name="count"/> bytes, without copying.</summary>

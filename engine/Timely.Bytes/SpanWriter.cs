@@ -13,6 +13,7 @@ public ref struct SpanWriter
     private readonly Span<byte> _buffer;
     private int _position;
 
+    /// <summary>A writer positioned at the first byte of <paramref name="buffer"/>, which the caller owns and has sized (codecs' <c>Measure</c>).</summary>
     public SpanWriter(Span<byte> buffer)
     {
         _buffer = buffer;
@@ -28,22 +29,40 @@ public ref struct SpanWriter
     /// <summary>The bytes written so far.</summary>
     public readonly ReadOnlySpan<byte> Written => _buffer[.._position];
 
+    /// <summary>Writes one byte.</summary>
+    /// <exception cref="ArgumentException">No byte is free.</exception>
     public void WriteU8(byte value) => Take(1, "u8")[0] = value;
 
+    /// <summary>Writes a bincode bool: one byte, 1 for true, 0 for false.</summary>
+    /// <exception cref="ArgumentException">No byte is free.</exception>
     public void WriteBool(bool value) => Take(1, "bool")[0] = value ? (byte)1 : (byte)0;
 
+    /// <summary>Writes <paramref name="value"/> little-endian in 2 bytes.</summary>
+    /// <exception cref="ArgumentException">Fewer than 2 bytes are free.</exception>
     public void WriteU16(ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(Take(2, "u16"), value);
 
+    /// <summary>Writes <paramref name="value"/> little-endian in 4 bytes.</summary>
+    /// <exception cref="ArgumentException">Fewer than 4 bytes are free.</exception>
     public void WriteU32(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(Take(4, "u32"), value);
 
+    /// <summary>Writes <paramref name="value"/> little-endian in 4 bytes.</summary>
+    /// <exception cref="ArgumentException">Fewer than 4 bytes are free.</exception>
     public void WriteI32(int value) => BinaryPrimitives.WriteInt32LittleEndian(Take(4, "i32"), value);
 
+    /// <summary>Writes <paramref name="value"/> little-endian in 8 bytes.</summary>
+    /// <exception cref="ArgumentException">Fewer than 8 bytes are free.</exception>
     public void WriteU64(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(Take(8, "u64"), value);
 
+    /// <summary>Writes <paramref name="value"/> little-endian in 8 bytes.</summary>
+    /// <exception cref="ArgumentException">Fewer than 8 bytes are free.</exception>
     public void WriteI64(long value) => BinaryPrimitives.WriteInt64LittleEndian(Take(8, "i64"), value);
 
+    /// <summary>Writes <paramref name="value"/> as a little-endian IEEE 754 double in 8 bytes.</summary>
+    /// <exception cref="ArgumentException">Fewer than 8 bytes are free.</exception>
     public void WriteF64(double value) => BinaryPrimitives.WriteDoubleLittleEndian(Take(8, "f64"), value);
 
+    /// <summary>Copies <paramref name="bytes"/> as they are, with no length prefix (write one first if the reader needs it).</summary>
+    /// <exception cref="ArgumentException">Fewer than <c>bytes.Length</c> bytes are free.</exception>
     public void WriteBytes(scoped ReadOnlySpan<byte> bytes) => bytes.CopyTo(Take(bytes.Length, "raw bytes"));
 
     /// <summary>Writes <paramref name="value"/> with <paramref name="codec"/>.</summary>

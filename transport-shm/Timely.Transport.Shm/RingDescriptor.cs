@@ -33,7 +33,7 @@ namespace Timely.Transport.Shm;
 ///   +---------------------------------------------------------------+
 ///   |              length i32 (payload bytes, no padding)           |
 ///   +---------------------------------------------------------------+
-///   |              type i32 (>= 0 user; < 0 reserved)               |
+///   |              type i32 (>= 0 user; else ring)                  |
 ///   +---------------------------------------------------------------+
 ///   |              payload ...  then zero to 7 bytes of slack       |
 ///   +---------------------------------------------------------------+
@@ -76,20 +76,30 @@ public static class RingDescriptor
     /// <summary>Bumped on any change to this file's layout.</summary>
     public const int LayoutVersion = 1;
 
+    /// <summary>Byte offset of <see cref="Magic"/> (u64) in the region header.</summary>
     public const int MagicOffset = 0;
+    /// <summary>Byte offset of <see cref="LayoutVersion"/> (u32) in the region header.</summary>
     public const int VersionOffset = 8;
+    /// <summary>Byte offset of the data-area capacity in bytes (u32, a power of two) in the region header.</summary>
     public const int CapacityOffset = 12;
+    /// <summary>Byte offset of the creating process's id (i32), which lets a stale ring of a dead job be recognized.</summary>
     public const int CreatorPidOffset = 16;
+    /// <summary>Byte offset of the ring's state word (i32) in the region header.</summary>
     public const int StateOffset = 20;
 
     /// <summary>The header fields share the first line; nobody writes them at message rate.</summary>
     public const int HeaderLength = CacheLine.Size;
 
+    /// <summary>Byte offset of head (u64): the consumer's released position, alone on its cache line.</summary>
     public const int HeadOffset = HeaderLength;
+    /// <summary>Byte offset of tail (u64): the producer's published position, alone on its cache line.</summary>
     public const int TailOffset = HeadOffset + CacheLine.Size;
+    /// <summary>Byte offset of the data area, after the header line and the head and tail lines.</summary>
     public const int DataOffset = TailOffset + CacheLine.Size;
 
+    /// <summary>Bytes of a record header: payload length (i32) then type (i32).</summary>
     public const int RecordHeaderLength = 8;
+    /// <summary>Every record starts on a multiple of this many bytes of the data area.</summary>
     public const int RecordAlignment = 8;
 
     /// <summary>Smallest data area: room for a few small records, useful for wrap-around tests.</summary>
@@ -98,9 +108,13 @@ public static class RingDescriptor
     /// <summary>Largest data area: indexes fit in an <c>int</c>.</summary>
     public const int MaxCapacity = 1 << 30;
 
+    /// <summary>Record type of the filler that the producer writes when a record would straddle the end of the data area; the consumer skips it.</summary>
     public const int PaddingType = -1;
+    /// <summary>Record type of the first fragment of a message longer than <see cref="MaxPayload"/>; its payload starts with the message's type and total length.</summary>
     public const int FirstFragmentType = -2;
+    /// <summary>Record type of a fragment between the first and the last of a split message (data only).</summary>
     public const int MiddleFragmentType = -3;
+    /// <summary>Record type of the last fragment of a split message; the reader hands the reassembled message on after it.</summary>
     public const int LastFragmentType = -4;
 
     /// <summary>Bytes of {type, total length} at the start of a first fragment.</summary>

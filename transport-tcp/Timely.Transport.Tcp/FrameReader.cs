@@ -39,6 +39,7 @@ public sealed class FrameReader : IDisposable
     private long _frames;
     private long _offset;   // stream bytes before the current frame, so an error can say where it is
     private long _lastArrival = Environment.TickCount64;
+    private bool _drained;  // the last read took less than it was offered: the kernel's queue was empty then
 
     /// <summary>
     /// Reads frames from <paramref name="socket"/>, sent by <paramref name="peer"/>, whose
@@ -168,17 +169,23 @@ public sealed class FrameReader : IDisposable
             SocketError error;
             try
             {
+                if (_drained && !_socket.Blocking)
+                {
+                    // The last read emptied the queue, so the next frame has likely not arrived:
+                    // wait first, then read. Reading first would be one more syscall per
+                    // message (a receive that fails with EAGAIN before the poll) on the
+                    // latency path, where every frame finds the queue empty.
+                    WaitReadable();
+                }
+
+                int space = _buffer.Length - _end;
                 n = _socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out error);
+                _drained = n < space;
                 if (error == SocketError.WouldBlock)
                 {
                     // A non-blocking socket with nothing yet: wait for data in slices (a
                     // connection disposed meanwhile, or a silent peer, is noticed at the next one).
-                    if (SilenceBound is { } bound && Environment.TickCount64 - _lastArrival > (long)bound.TotalMilliseconds)
-                    {
-                        throw Fail($"nothing arrived for {bound.TotalSeconds:0.###} s, not even a heartbeat (--peer-timeout): the process is stopped, hung or unreachable");
-                    }
-
-                    _socket.Poll(PollSliceMicroseconds, SelectMode.SelectRead);
+                    _drained = true;
                     continue;
                 }
             }
@@ -208,11 +215,28 @@ public sealed class FrameReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the socket is readable (data, end of stream or an error), in slices, so a
+    /// connection disposed meanwhile, or a silent peer (<see cref="SilenceBound"/>), is noticed
+    /// at the next one.
+    /// </summary>
+    private void WaitReadable()
+    {
+        while (!_socket.Poll(PollSliceMicroseconds, SelectMode.SelectRead))
+        {
+            if (SilenceBound is { } bound && Environment.TickCount64 - _lastArrival > (long)bound.TotalMilliseconds)
+            {
+                throw Fail($"nothing arrived for {bound.TotalSeconds:0.###} s, not even a heartbeat (--peer-timeout): the process is stopped, hung or unreachable");
+            }
+        }
+    }
+
     private TcpTransportException Fail(string why, Exception? inner = null) =>
         inner is null
             ? new TcpTransportException($"{_peer}: {why} (frame at stream byte {_offset}).") { Peer = _peer }
             : new TcpTransportException($"{_peer}: {why} (frame at stream byte {_offset}).", inner) { Peer = _peer };
 
+    /// <summary>Returns the receive buffer to <see cref="BufferPool.Shared"/>; the socket is not closed (its <see cref="PeerConnection"/> owns it). Idempotent.</summary>
     public void Dispose()
     {
         if (_buffer.Length > 0)

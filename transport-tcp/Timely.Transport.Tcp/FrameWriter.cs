@@ -36,6 +36,10 @@ public sealed class FrameWriter : IDisposable
     private int _used;
     private long _sends;
 
+    /// <summary>A writer that batches frames for <paramref name="socket"/> in a pooled buffer of <see cref="BatchBytes"/> bytes.</summary>
+    /// <param name="socket">A connected socket; the writer sends on it but does not own it.</param>
+    /// <param name="peer">How errors name the peer, e.g. <c>process 1 at 127.0.0.1:2102</c>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="socket"/> or <paramref name="peer"/> is null.</exception>
     public FrameWriter(Socket socket, string peer)
     {
         ArgumentNullException.ThrowIfNull(socket);
@@ -197,6 +201,7 @@ public sealed class FrameWriter : IDisposable
         }
     }
 
+    /// <summary>Returns the batch buffer to <see cref="BufferPool.Shared"/> without sending what it holds (call <see cref="Flush"/> or <see cref="End"/> first); the socket is not closed. Idempotent.</summary>
     public void Dispose()
     {
         if (_batch.Length > 0)

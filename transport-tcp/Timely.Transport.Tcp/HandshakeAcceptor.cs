@@ -14,7 +14,7 @@ namespace Timely.Transport.Tcp;
 /// - One thread (<c>timely:tcp-accept</c>) owns the listener, every pending socket and the
 ///   result array; nothing else touches them until <see cref="Join"/> has seen the thread
 ///   end (Thread.Join orders its writes before the caller's reads).
-/// - The sockets are non-blocking and the thread waits in <see cref="Socket.Select"/> on the
+/// - The sockets are non-blocking and the thread waits in <see cref="Socket.Select(System.Collections.IList, System.Collections.IList, System.Collections.IList, int)"/> on the
 ///   listener and all pending sockets together, for at most the nearest deadline (and
 ///   <see cref="CancelSlice"/>), so a client that sends part of its handshake and holds the
 ///   socket, or trickles bytes, costs one slot until its deadline and never delays another.

@@ -47,5 +47,6 @@ public sealed class PeerConnection : IDisposable
         Socket.Dispose();
     }
 
+    /// <summary>Closes the socket with a normal close (no reset); <see cref="Abort"/> resets it instead, so the peer sees a failure.</summary>
     public void Dispose() => Socket.Dispose();
 }

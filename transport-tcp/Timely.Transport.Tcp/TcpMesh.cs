@@ -168,7 +168,11 @@ public static class TcpMesh
                 var end = clock.Elapsed + Min(options.HandshakeTimeout, options.ConnectTimeout - clock.Elapsed);
                 if (Greet(socket, process, name, self, options, clock, end) is { } remote)
                 {
-                    socket.ReceiveTimeout = 0;
+                    // Blocking for the caller, as the acceptor's connections are. The descriptor
+                    // itself stays non-blocking: a sync call on it from here on would run through
+                    // .NET's epoll emulation (see ConnectWithin); the fabric sets it non-blocking
+                    // before its first send or receive.
+                    socket.Blocking = true;
                     return new PeerConnection(process, address, socket, remote);
                 }
 
@@ -204,7 +208,11 @@ public static class TcpMesh
     {
         Span<byte> hello = stackalloc byte[Handshake.Size];
         (self with { Nonce = ClusterSecret.NewNonce() }).WriteTo(hello);
-        socket.Send(hello);
+        if (!SendExactly(socket, hello, clock, end))
+        {
+            return null;
+        }
+
         var secret = options.Secret;
         Span<byte> proof = stackalloc byte[ClusterSecret.ProofSize];
         UInt128 challenge = default;
@@ -224,7 +232,10 @@ public static class TcpMesh
 
             challenge = BinaryPrimitives.ReadUInt128BigEndian(received[8..]);
             secret.ConnectorProof(hello, challenge, process, proof);
-            socket.Send(proof);
+            if (!SendExactly(socket, proof, clock, end))
+            {
+                return null;
+            }
         }
 
         Span<byte> reply = stackalloc byte[Handshake.Size + (secret is null ? 0 : ClusterSecret.ProofSize)];
@@ -251,7 +262,12 @@ public static class TcpMesh
         return remote;
     }
 
-    /// <summary>Reads all of <paramref name="buffer"/> by <paramref name="end"/> on <paramref name="clock"/> (one deadline for every read); false when it passed.</summary>
+    /// <summary>
+    /// Reads all of <paramref name="buffer"/> by <paramref name="end"/> on <paramref name="clock"/>
+    /// (one deadline for every read); false when it passed. The socket is non-blocking here
+    /// (<see cref="ConnectWithin"/>): each wait is a poll, never a blocking receive, which .NET
+    /// would emulate on its epoll engine and so register the socket there for good.
+    /// </summary>
     private static bool ReadExactly(Socket socket, Span<byte> buffer, string peer, Stopwatch clock, TimeSpan end)
     {
         int have = 0;
@@ -263,19 +279,21 @@ public static class TcpMesh
                 return false;
             }
 
-            socket.ReceiveTimeout = Math.Max(1, (int)Math.Ceiling(left.TotalMilliseconds));
-            int n;
-            try
+            int n = socket.Receive(buffer[have..], SocketFlags.None, out SocketError error);
+            if (error == SocketError.WouldBlock)
             {
-                n = socket.Receive(buffer[have..]);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
-            {
+                socket.Poll(ToMicros(Min(left, ConnectPollSlice)), SelectMode.SelectRead);
                 continue;   // the deadline check above ends it
             }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+
+            if (error == SocketError.ConnectionReset)
             {
-                throw new TcpTransportException($"{peer} refused this process (reset during the handshake): its log names the reason (another process may already claim index, or the job, counts or secret differ).", e) { Peer = peer };
+                throw new TcpTransportException($"{peer} refused this process (reset during the handshake): its log names the reason (another process may already claim index, or the job, counts or secret differ).", new SocketException((int)error)) { Peer = peer };
+            }
+
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
             }
 
             if (n == 0)
@@ -289,14 +307,46 @@ public static class TcpMesh
         return true;
     }
 
+    /// <summary>Sends all of <paramref name="data"/> on the non-blocking socket by <paramref name="end"/>; false when it passed.</summary>
+    private static bool SendExactly(Socket socket, ReadOnlySpan<byte> data, Stopwatch clock, TimeSpan end)
+    {
+        int sent = 0;
+        while (sent < data.Length)
+        {
+            var left = end - clock.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            int n = socket.Send(data[sent..], SocketFlags.None, out SocketError error);
+            if (error == SocketError.WouldBlock)
+            {
+                socket.Poll(ToMicros(Min(left, ConnectPollSlice)), SelectMode.SelectWrite);
+                continue;
+            }
+
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
+            }
+
+            sent += n;
+        }
+
+        return true;
+    }
+
     private static readonly TimeSpan ConnectPollSlice = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
-    /// Connects within <paramref name="bound"/> without the socket's async API: an async
-    /// connect registers the socket with .NET's epoll engine for good, and that engine's
-    /// thread then wakes for every packet that arrives on it, one more thread wake-up per
-    /// message beside the receive thread (seen with strace: one epoll_wait per round trip on
-    /// the connecting side). A non-blocking connect and a poll for writability bound it instead.
+    /// Connects within <paramref name="bound"/> and leaves the socket non-blocking. Neither the
+    /// async API nor a blocking call may touch it: on Linux, .NET runs a blocking call on a
+    /// descriptor that is non-blocking underneath (as it is after a bounded connect) through its
+    /// epoll engine, which registers the socket there for good, and that engine's thread then
+    /// wakes for every packet that arrives on it: one more thread wake-up per message beside the
+    /// receive thread (strace: one epoll_wait per round trip on the connecting side, from the
+    /// handshake's blocking receive with a timeout; gone with the handshake done by polls).
     /// </summary>
     /// <exception cref="SocketException">Refused, unreachable, or not connected within the bound (TimedOut).</exception>
     private static void ConnectWithin(Socket socket, IPEndPoint endpoint, TimeSpan bound)
@@ -324,8 +374,6 @@ public static class TcpMesh
                 throw new SocketException(error);
             }
         }
-
-        socket.Blocking = true;
     }
 
     internal static void Configure(Socket socket, TcpOptions options)

@@ -8,15 +8,18 @@ namespace Timely.Transport.Tcp;
 /// </summary>
 public sealed class TcpTransportException : Exception
 {
+    /// <summary>An error with no message and <see cref="Peer"/> unknown; the transport itself always says which peer and why.</summary>
     public TcpTransportException()
     {
     }
 
+    /// <summary>An error whose <paramref name="message"/> names the peer and what went wrong.</summary>
     public TcpTransportException(string message)
         : base(message)
     {
     }
 
+    /// <summary>An error whose <paramref name="message"/> names the peer, caused by <paramref name="innerException"/> (usually a <see cref="System.Net.Sockets.SocketException"/>).</summary>
     public TcpTransportException(string message, Exception innerException)
         : base(message, innerException)
     {

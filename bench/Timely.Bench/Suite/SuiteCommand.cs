@@ -32,13 +32,14 @@ public static class SuiteCommand
         var baseline = new Option<string?>("--baseline") { Description = "Compare against a file written by --save; exit 1 on a regression (refused on an overloaded host)." };
         var threshold = new Option<double>("--threshold") { Description = $"Relative slow-down that counts as a regression, in percent (above 0, at most {MaxThresholdPercent:0}), when also beyond the noise band.", DefaultValueFactory = _ => Comparison.DefaultThreshold * 100 };
         var vs = new Option<string?>("--vs") { Description = "Another build's timely.dll or timely executable: run both interleaved and print this/vs ratios." };
+        var rust = new Option<string?>("--rust") { Description = "Folder of Rust timely's built examples (cargo build --release --examples in timely-dataflow: target/release/examples): runs pingpong, exchange and barrier beside ours in the same schedule and adds a 'vs Rust' column (both sides: wall minus a trivial-size run)." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the host block, commands and tables as markdown, and an SVG chart beside it (the folder must exist)." };
         var noCounters = new Option<bool>("--no-counters") { Description = "Do not attach EventPipe to the children (figures come from --json only)." };
         var dumps = new Option<string?>("--dump-dir") { Description = "Where dumps of hung runs go; must exist (default: a folder the suite makes under the temp directory)." };
         var trace = new Option<string?>("--trace") { Description = "Trace every run of this build's dataflow rows (pingpong, exchange, barrier) and keep, per row, the fastest and the slowest run's Chrome trace in DIR (must exist) as <row>.fastest.json / <row>.slowest.json (see `timely trace-report`). Tracing slows the runs: compare traced suites only with traced suites.", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "stdout: one JSON object per line, one per row result and a summary last; the progress and the table go to stderr." };
         var command = new Command("suite", "The perf regression suite: workloads x configurations, interleaved repeats, hardware floors, baselines and A/B of two builds.");
-        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, vs, markdown, noCounters, dumps, json, trace })
+        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, vs, rust, markdown, noCounters, dumps, json, trace })
         {
             command.Options.Add(o);
         }
@@ -67,6 +68,7 @@ public static class SuiteCommand
 
                 baselineReport = result.GetValue(baseline) is { } path ? SuiteReport.Load(path) : null;
                 var other = result.GetValue(vs) is { } vsPath ? TimelyExecutable.FromPath(vsPath) : null;
+                var rustExamples = result.GetValue(rust) is { } rustPath ? RustExamples.Open(rustPath) : null;
                 rows = SuiteMatrix.Filter(SuiteMatrix.Rows(size), filters);
                 if (rows.Count == 0)
                 {
@@ -88,6 +90,7 @@ public static class SuiteCommand
                     DumpDirectory = result.GetValue(dumps) ?? Path.Combine(Path.GetTempPath(), "timely-suite-dumps"),
                     Vs = other,
                     Traces = result.GetValue(trace) is { } traces ? new Tracing.SuiteTraces(traces) : null,
+                    Rust = rustExamples,
                     RefuseOverloadedHost = savePath is not null || baselineReport is not null,
                     Progress = Console.Error,
                 };
@@ -149,6 +152,12 @@ public static class SuiteCommand
         {
             var table = TextReport.Table(report, againstBaseline, againstVs);
             output.WriteLine(TextReport.Plain(table));
+            if (TextReport.RustTable(report) is { Count: > 0 } rustTable)
+            {
+                output.WriteLine($"beside Rust timely ({report.Rust}; both sides: wall minus a trivial-size run of the same repeat):");
+                output.WriteLine(TextReport.Plain(rustTable));
+            }
+
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floors: cache line {TextReport.F(report.Calibration.CacheLineRoundTripNs)} ns, socket {TextReport.F(report.Calibration.SocketRoundTripNs)} ns per round trip{(report.Calibration.Overloaded is null ? "" : " (host overloaded: no ratios to them)")}; regression = median ratio > {1 + threshold:0.###} and noise band (bootstrap 95%) above 1."));
             if (markdown is not null)
             {
@@ -171,6 +180,12 @@ public static class SuiteCommand
             if (report.Rows.Any(r => r.Status is RowStatus.Failed or RowStatus.Hung))
             {
                 errors.WriteLine("timely suite: some rows failed or hung (see the notes above).");
+                exit = 1;
+            }
+
+            if (report.RustRows.Any(r => r.Status is RowStatus.Failed or RowStatus.Hung))
+            {
+                errors.WriteLine("timely suite: some runs beside Rust failed or hung (see the notes); those rows have no 'vs Rust' figure.");
                 exit = 1;
             }
 

@@ -29,6 +29,12 @@ public sealed class SuiteReport
 
     public List<RowResult> Rows { get; init; } = [];
 
+    /// <summary>The folder of Rust timely's examples of a <c>--rust</c> run, else empty.</summary>
+    public string Rust { get; init; } = "";
+
+    /// <summary>The rows compared with Rust (<c>--rust</c>), else none.</summary>
+    public List<RustRowResult> RustRows { get; init; } = [];
+
     /// <summary>Writes the report as indented JSON; refuses (<see cref="OverloadedHostException"/>) a run whose floors show an overloaded host.</summary>
     public void Save(string path)
     {

@@ -43,8 +43,9 @@ public static class SuiteRunner
         }
 
         var results = rows.SelectMany(r => builds.Select(b => new RowResult { Id = r.Id, Label = r.Label, Configuration = r.Configuration, Build = b.Name })).ToArray();
+        var rust = settings.Rust is null ? [] : RustComparison.Plan(rows, settings.Rust);
         int repeat = settings.Size == SuiteSize.Smoke ? 1 : Math.Max(1, settings.Repeat);
-        int total = rows.Count * builds.Count * repeat;
+        int total = (rows.Count * builds.Count * repeat) + (rust.Count * repeat);
         int index = 0;
         for (int rep = 0; rep < repeat; rep++)
         {
@@ -65,6 +66,17 @@ public static class SuiteRunner
                     var last = result.Samples.Count > 0 && result.Status == RowStatus.Ok ? $"{result.Samples[^1].Milliseconds:0.###} ms" : $"{result.Status}: {result.Message}";
                     settings.Progress.WriteLine(last);
                 }
+
+                if (rust.Find(x => x.Id == rows[r].Id) is { } pair)
+                {
+                    index++;
+                    if (pair.Status == RowStatus.Ok)
+                    {
+                        settings.Progress.Write($"[{index}/{total} {clock.Elapsed:mm\\:ss}] rust timely {rows[r].Id} vs {pair.RustConfiguration} (4 starts) ... ");
+                        RustComparison.RunOnce(rows[r], rep, builds[0].Exe, settings.Rust!, settings.Deadline, pair);
+                        settings.Progress.WriteLine(pair.Status == RowStatus.Ok ? $"net {pair.Samples[^1].OursNetMs:0.#} ms vs Rust {pair.Samples[^1].RustNetMs:0.#} ms" : $"{pair.Status}: {pair.Message}");
+                    }
+                }
             }
         }
 
@@ -76,7 +88,9 @@ public static class SuiteRunner
             Host = HostInfo.Current(settings.Vs?.Directory),
             Calibration = calibration,
             Vs = settings.Vs?.ToString() ?? "",
+            Rust = settings.Rust?.Directory ?? "",
             Rows = results.ToList(),
+            RustRows = rust,
         };
     }
 

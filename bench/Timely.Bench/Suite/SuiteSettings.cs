@@ -32,6 +32,9 @@ public sealed class SuiteSettings
     /// <summary>The other build of an A/B run.</summary>
     public TimelyExecutable? Vs { get; init; }
 
+    /// <summary>Rust timely's built examples (<c>--rust DIR</c>): each paired row also runs beside Rust's.</summary>
+    public RustExamples? Rust { get; init; }
+
     /// <summary>Opens a child's counter session; null: its real EventPipe session. A test seam (fault injection).</summary>
     internal Func<int, ICounterPipe>? OpenCounters { get; init; }
 

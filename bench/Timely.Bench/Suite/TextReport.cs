@@ -8,6 +8,8 @@ public static class TextReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    private static readonly string[] RustHeader = ["row", "config", "Rust config", "n", "timely net ms", "Rust net ms", "timely/Rust", "band", "timely cpu ms", "Rust cpu ms"];
+
     /// <summary>Rows of the main table: one per row and build, with the comparisons where there are any.</summary>
     public static IReadOnlyList<string[]> Table(SuiteReport report, IReadOnlyList<RowComparison>? baseline, IReadOnlyList<RowComparison>? vs)
     {
@@ -21,6 +23,12 @@ public static class TextReport
         if (baseline is not null)
         {
             header.AddRange(["vs baseline", "band", "verdict"]);
+        }
+
+        bool rust = report.RustRows.Count > 0;
+        if (rust)
+        {
+            header.AddRange(["vs Rust", "band"]);
         }
 
         var table = new List<string[]> { header.ToArray() };
@@ -61,10 +69,63 @@ public static class TextReport
                 cells.AddRange(Verdict(c));
             }
 
+            if (rust)
+            {
+                var pair = r.Build == "this" ? report.RustRows.Find(x => x.Id == r.Id) : null;
+                cells.AddRange(pair is null ? ["", ""] : RustCells(pair));
+            }
+
             table.Add(cells.ToArray());
         }
 
         return table;
+    }
+
+    /// <summary>
+    /// The comparison with Rust timely (<c>--rust</c>): per paired row, both sides' work (wall minus
+    /// the trivial-size run of the same repeat) and CPU, the ratio and its bootstrap band. Empty
+    /// when the run had no --rust.
+    /// </summary>
+    public static IReadOnlyList<string[]> RustTable(SuiteReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (report.RustRows.Count == 0)
+        {
+            return [];
+        }
+
+        var table = new List<string[]> { RustHeader };
+        foreach (var pair in report.RustRows)
+        {
+            var row = report.Rows.Find(r => r.Id == pair.Id && r.Build == "this");
+            var cells = new List<string> { row is null ? pair.Id : Workload(row), row?.Configuration ?? "", pair.RustConfiguration };
+            if (pair.Status != RowStatus.Ok || pair.Samples.Count == 0)
+            {
+                cells.AddRange([pair.Status.ToString().ToLowerInvariant(), "", "", "", "", "", ""]);
+            }
+            else
+            {
+                var (ours, theirs) = pair.CpuMedians();
+                var ratio = RustCells(pair);
+                cells.AddRange([pair.Samples.Count.ToString(Inv), F(pair.OursNetMedian), F(pair.RustNetMedian), ratio[0], ratio[1], F(ours), F(theirs)]);
+            }
+
+            table.Add(cells.ToArray());
+        }
+
+        return table;
+    }
+
+    /// <summary>The "vs Rust" ratio and band cells; "too small" when a side's median work is not positive.</summary>
+    private static string[] RustCells(RustRowResult pair)
+    {
+        if (pair.Status != RowStatus.Ok)
+        {
+            return [pair.Status.ToString().ToLowerInvariant(), ""];
+        }
+
+        var (ratio, low, high) = pair.Ratio();
+        return double.IsNaN(ratio) ? ["too small", ""] : [F(ratio), $"{F(low)}..{F(high)}"];
     }
 
     /// <summary>
@@ -101,7 +162,13 @@ public static class TextReport
     public static IEnumerable<string> Notes(SuiteReport report) =>
         (report ?? throw new ArgumentNullException(nameof(report))).Rows
             .Where(r => r.Status != RowStatus.Ok)
-            .Select(r => $"{r.Status.ToString().ToLowerInvariant()}: {r.Build} `timely {r.Id}`: {r.Message}");
+            .Select(r => $"{r.Status.ToString().ToLowerInvariant()}: {r.Build} `timely {r.Id}`: {r.Message}")
+            .Concat(report.RustRows
+                .Where(r => r.Status != RowStatus.Ok)
+                .Select(r => $"{r.Status.ToString().ToLowerInvariant()}: vs Rust `timely {r.Id}`: {r.Message}"))
+            .Concat(report.RustRows
+                .Where(r => r.Status == RowStatus.Ok && r.Samples.Count > 0 && double.IsNaN(r.Ratio().Ratio))
+                .Select(r => $"too small: vs Rust `timely {r.Id}`: median work timely {F(r.OursNetMedian)} ms, Rust {F(r.RustNetMedian)} ms (wall minus the trivial run), and some repeat's work was not above its trivial run: too small for a ratio; run it at full size (no --quick)"));
 
     /// <summary>The table as aligned plain text.</summary>
     public static string Plain(IReadOnlyList<string[]> table)
@@ -174,6 +241,13 @@ public static class TextReport
         text.AppendLine("```").AppendLine();
         text.AppendLine("## Results").AppendLine();
         text.Append(Markdown(table)).AppendLine();
+        if (RustTable(report) is { Count: > 0 } rust)
+        {
+            text.AppendLine("## Beside Rust timely (same run)").AppendLine();
+            text.AppendLine(Inv, $"Rust timely's examples from `{report.Rust}`, run in the same interleaved schedule. Both sides measured alike: wall time of the command minus the wall time of the same command at a trivial size in the same repeat; CPU likewise (getrusage of the children). Our `shm x2` rows are set beside Rust's `-w 2`, `tcp x2` beside Rust's `-n 2 -p i`.").AppendLine();
+            text.Append(Markdown(rust)).AppendLine();
+        }
+
         foreach (var note in Notes(report))
         {
             text.AppendLine(Inv, $"- {note}");

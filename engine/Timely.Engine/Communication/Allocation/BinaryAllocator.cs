@@ -59,13 +59,16 @@ public sealed class BinaryAllocator : Allocator
         _metrics = CommunicationMetrics.Register(_counters, links.OwnBell);
     }
 
+    /// <inheritdoc />
     public override int Index => _index;
 
+    /// <inheritdoc />
     public override int Peers => _peers;
 
     /// <summary>This worker's communication counters.</summary>
     public WorkerCounters Counters => _counters;
 
+    /// <inheritdoc />
     public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
     {
         CheckChannelId(channelId);
@@ -100,6 +103,7 @@ public sealed class BinaryAllocator : Allocator
         return (senders, inbox);
     }
 
+    /// <inheritdoc />
     public override void Receive()
     {
         _links.Status.ThrowIfFailed(_index);
@@ -120,6 +124,7 @@ public sealed class BinaryAllocator : Allocator
         }
     }
 
+    /// <inheritdoc />
     public override void Release()
     {
         if (!FlushWriters())
@@ -155,6 +160,7 @@ public sealed class BinaryAllocator : Allocator
         }
     }
 
+    /// <inheritdoc />
     public override void AwaitEvents(TimeSpan? timeout)
     {
         _links.Status.ThrowIfFailed(_index);
@@ -187,6 +193,7 @@ public sealed class BinaryAllocator : Allocator
         _links.Status.ThrowIfFailed(_index);
     }
 
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -36,12 +36,15 @@ public sealed class ProcessAllocator : Allocator
     /// <summary>This worker's communication counters.</summary>
     public WorkerCounters Counters => _counters;
 
+    /// <inheritdoc />
     public override int Index => _index;
 
+    /// <inheritdoc />
     public override int Peers => _fabric.Peers;
 
     internal Doorbell Doorbell => _fabric.Group.Doorbells[_index];
 
+    /// <inheritdoc />
     public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
     {
         CheckChannelId(channelId);
@@ -65,6 +68,7 @@ public sealed class ProcessAllocator : Allocator
         return (senders, puller);
     }
 
+    /// <inheritdoc />
     public override void Receive()
     {
         _fabric.Group.ThrowIfFailed(_index);
@@ -77,6 +81,7 @@ public sealed class ProcessAllocator : Allocator
         }
     }
 
+    /// <inheritdoc />
     public override void Release()
     {
         bool any = false;
@@ -102,6 +107,7 @@ public sealed class ProcessAllocator : Allocator
         }
     }
 
+    /// <inheritdoc />
     public override void AwaitEvents(TimeSpan? timeout)
     {
         _fabric.Group.ThrowIfFailed(_index);
@@ -129,6 +135,7 @@ public sealed class ProcessAllocator : Allocator
         _fabric.Group.ThrowIfFailed(_index);
     }
 
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -8,10 +8,13 @@ public sealed class ThreadAllocator : Allocator
 {
     private readonly Dictionary<int, IChannelInbox> _channels = new();
 
+    /// <inheritdoc />
     public override int Index => 0;
 
+    /// <inheritdoc />
     public override int Peers => 1;
 
+    /// <inheritdoc />
     public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
     {
         CheckChannelId(channelId);
@@ -25,6 +28,7 @@ public sealed class ThreadAllocator : Allocator
         return ([channel.Pusher], channel.Puller);
     }
 
+    /// <inheritdoc />
     public override void Receive()
     {
         foreach (var (id, channel) in _channels)
@@ -36,6 +40,7 @@ public sealed class ThreadAllocator : Allocator
         }
     }
 
+    /// <inheritdoc />
     public override void Release()
     {
     }

@@ -203,7 +203,7 @@ internal sealed class TcpSendPath : IDisposable
         }
     }
 
-    /// <summary>Send thread, at the end: appends <paramref name="frame"/> (a failure notice) or timely's end of stream, and sends.</summary>
+    /// <summary>Send thread, at the end: appends <paramref name="failureNotice"/> (when <paramref name="failed"/>) or timely's end of stream, and sends.</summary>
     public void Finish(ReadOnlySpan<byte> failureNotice, bool failed)
     {
         Acquire();

@@ -7,15 +7,18 @@ namespace Timely.Communication;
 /// </summary>
 public sealed class PeerFailedException : Exception
 {
+    /// <summary>An error with a generic message and <see cref="FailedWorker"/> unknown (-1); the runtime always names the worker.</summary>
     public PeerFailedException()
     {
     }
 
+    /// <summary>An error whose <paramref name="message"/> names the worker (or process) that failed first.</summary>
     public PeerFailedException(string message)
         : base(message)
     {
     }
 
+    /// <summary>An error whose <paramref name="message"/> names the worker that failed first; <paramref name="innerException"/> is that worker's own error.</summary>
     public PeerFailedException(string message, Exception innerException)
         : base(message, innerException)
     {

@@ -24,6 +24,8 @@ public sealed class TimelyEventSource : EventSource
     {
     }
 
+    /// <summary>Creates the polling counters (messages-sent, bytes-sent, ring-full-spills, worker-parks, worker-wakes) the first time a listener enables the source, so an unobserved run pays nothing for them.</summary>
+    /// <param name="command">The listener's command; only <see cref="EventCommand.Enable"/> creates counters.</param>
     protected override void OnEventCommand(EventCommandEventArgs command)
     {
         if (command.Command != EventCommand.Enable)
@@ -38,6 +40,8 @@ public sealed class TimelyEventSource : EventSource
         _wakes ??= new IncrementingPollingCounter("worker-wakes", this, static () => CommunicationMetrics.Totals().Wakes) { DisplayName = "Worker wake-ups", DisplayRateTimeScale = TimeSpan.FromSeconds(1) };
     }
 
+    /// <summary>Disposes the counters, then the event source.</summary>
+    /// <param name="disposing">True when called from <see cref="EventSource.Dispose()"/>.</param>
     protected override void Dispose(bool disposing)
     {
         _messages?.Dispose();

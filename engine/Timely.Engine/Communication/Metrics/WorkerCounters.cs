@@ -10,7 +10,7 @@ namespace Timely.Communication;
 /// <remarks>
 /// Design: every field is written by the owning worker thread only, with plain increments
 /// (no Interlocked: these sit on the per-message path). Observers on other threads read
-/// them with <see cref="Volatile.Read(ref long)"/>; a 64-bit aligned long never tears on a
+/// them with <see cref="Volatile.Read(ref readonly long)"/>; a 64-bit aligned long never tears on a
 /// 64-bit runtime, and a count that is a few messages stale is fine for a meter. The block
 /// is padded to its own cache lines so one worker's increments do not invalidate another's.
 /// </remarks>

@@ -35,6 +35,7 @@ public readonly record struct WorkerResult<T>
 
     internal static WorkerResult<T> Err(int worker, Exception error) => new(worker, default, error);
 
+    /// <summary>Rust's <c>{:?}</c> of a <c>Result</c>: <c>Ok(value)</c>, or <c>Err("ExceptionType: message")</c>, as timely's examples print a worker's result.</summary>
     public override string ToString() => Error is null
         ? $"Ok({Value})"
         : $"Err(\"{Error.GetType().Name}: {Error.Message}\")";

@@ -20,12 +20,15 @@ public sealed class CaptureQueue<T, TData> : IEventPusher<T, TData>, IEventItera
     /// <summary>Events pushed and not yet taken.</summary>
     public int Count => _events.Count;
 
+    /// <summary>Appends <paramref name="e"/>; safe from any thread.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="e"/> is null.</exception>
     public void Push(Event<T, TData> e)
     {
         ArgumentNullException.ThrowIfNull(e);
         _events.Enqueue(e);
     }
 
+    /// <summary>Takes the oldest event not yet taken; false (and null) when the queue is empty now. Never blocks.</summary>
     public bool TryNext([NotNullWhen(true)] out Event<T, TData>? e) => _events.TryDequeue(out e);
 
     /// <summary>Takes every event available now, in order.</summary>

@@ -41,6 +41,13 @@ public sealed class EventReader<T, TData> : IEventIterator<T, TData>, IDisposabl
     private int _end;         // one past the last byte read from the stream
     private long _offset;     // stream offset of _buffer[_start], for error messages
 
+    /// <summary>A reader of the events in <paramref name="stream"/>, from its current position.</summary>
+    /// <param name="stream">Any readable stream: a file, a socket's stream, a pipe.</param>
+    /// <param name="maxRecordLength">Largest payload in bytes a record may claim; a larger claim throws <see cref="WireFormatException"/> before any buffer grows.</param>
+    /// <param name="zeroReadIsEnd">True (the default): a read of 0 bytes ends the stream. False: it means "nothing yet" (a file another process is still writing).</param>
+    /// <param name="leaveOpen">True: <see cref="Dispose"/> leaves <paramref name="stream"/> open.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRecordLength"/> is below 4 bytes (a variant tag) or above what an array can hold.</exception>
     public EventReader(Stream stream, int maxRecordLength = DefaultMaxRecordLength, bool zeroReadIsEnd = true, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -59,6 +66,9 @@ public sealed class EventReader<T, TData> : IEventIterator<T, TData>, IDisposabl
     /// <summary>Bytes received that do not yet form a whole record.</summary>
     public int Buffered => _end - _start;
 
+    /// <summary>The next whole event, or false (and null) when none has fully arrived yet or the stream has ended between records. Never blocks on a non-blocking source.</summary>
+    /// <exception cref="WireFormatException">The record is corrupt (length above the maximum, unknown tag, wrong payload length) or the stream ended inside a record; the message gives the stream offset.</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed.</exception>
     public bool TryNext([NotNullWhen(true)] out Event<T, TData>? e)
     {
         byte[] buffer = _buffer ?? throw new ObjectDisposedException(nameof(EventReader<T, TData>));
@@ -111,6 +121,7 @@ public sealed class EventReader<T, TData> : IEventIterator<T, TData>, IDisposabl
         }
     }
 
+    /// <summary>Returns the buffer to the pool and closes the stream unless <c>leaveOpen</c> was set. Idempotent.</summary>
     public void Dispose()
     {
         byte[]? buffer = _buffer;

@@ -50,6 +50,10 @@ public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
     private int _captures;
     private bool _disposeRequested;
 
+    /// <summary>A writer of events to <paramref name="stream"/>, from its current position.</summary>
+    /// <param name="stream">Any writable stream: a file, a socket's stream, a <see cref="MemoryStream"/>.</param>
+    /// <param name="leaveOpen">True: neither the capture's completion nor <see cref="Dispose"/> closes <paramref name="stream"/>; the capture only flushes it.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
     public EventWriter(Stream stream, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -58,6 +62,9 @@ public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
         _buffer = BufferPool.Shared.Rent(InitialBuffer);
     }
 
+    /// <summary>Serializes <paramref name="e"/> and writes it to the stream in one write.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="e"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The writer was closed (its capture completed or it was disposed).</exception>
     public void Push(Event<T, TData> e)
     {
         ArgumentNullException.ThrowIfNull(e);

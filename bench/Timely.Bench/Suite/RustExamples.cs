@@ -1,0 +1,90 @@
+using Timely.Communication;
+
+namespace Timely.Bench.Suite;
+
+/// <summary>
+/// A folder of Rust timely's built examples (<c>cargo build --release --examples</c> of
+/// timely-dataflow leaves them in <c>target/release/examples</c>), for <c>timely suite --rust DIR</c>.
+/// Only workloads whose Rust example takes the same positional arguments as ours are paired
+/// (<see cref="TrivialArguments"/>); a paired example missing from the folder leaves its rows
+/// without a Rust figure, with a note saying so.
+/// </summary>
+public sealed class RustExamples
+{
+    /// <summary>
+    /// Workloads whose Rust example has our argument form, with the trivial-size arguments whose
+    /// wall time is subtracted (start-up, thread spawn, connection set-up, exit): timely's
+    /// <c>pingpong ITERATIONS ELEMENTS</c>, <c>exchange BATCH ROUNDS</c>, <c>barrier ITERATIONS</c>.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> TrivialArguments = new Dictionary<string, string[]>
+    {
+        ["pingpong"] = ["1", "1"],
+        ["exchange"] = ["1", "1"],
+        ["barrier"] = ["1"],
+    };
+
+    private RustExamples(string directory) => Directory = directory;
+
+    /// <summary>The folder, as a full path.</summary>
+    public string Directory { get; }
+
+    /// <summary>Opens <paramref name="path"/>; a <see cref="ConfigException"/> (a usage error) when it is no folder or holds none of the paired examples.</summary>
+    public static RustExamples Open(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string full = Path.GetFullPath(path);
+        if (!System.IO.Directory.Exists(full))
+        {
+            throw new ConfigException($"--rust {path}: no such folder (give the folder of Rust timely's built examples, e.g. timely-dataflow/target/release/examples).");
+        }
+
+        var examples = new RustExamples(full);
+        if (!TrivialArguments.Keys.Any(w => examples.Executable(w) is not null))
+        {
+            throw new ConfigException($"--rust {path}: none of timely's examples {string.Join(", ", TrivialArguments.Keys)} is an executable file there (build them with `cargo build --release --examples` in timely-dataflow).");
+        }
+
+        return examples;
+    }
+
+    /// <summary>The example's executable for <paramref name="workload"/>, or null when the folder has none (or it is not executable).</summary>
+    public string? Executable(string workload)
+    {
+        string file = Path.Combine(Directory, workload);
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        return OperatingSystem.IsWindows() || (File.GetUnixFileMode(file) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0 ? file : null;
+    }
+
+    /// <summary>Whether <paramref name="row"/> has a Rust counterpart at all (this folder may still lack its binary).</summary>
+    public static bool Pairs(SuiteRow row) => TrivialArguments.ContainsKey((row ?? throw new ArgumentNullException(nameof(row))).Workload);
+
+    /// <summary>
+    /// The Rust processes for <paramref name="row"/> at <paramref name="workloadArgs"/>: one per
+    /// process, each its argument list. Threads map to <c>-w N</c>; our two shared-memory processes
+    /// to Rust's <c>-w 2</c> (Rust has no shared-memory transport: one process, two threads, is its
+    /// fastest way to join two workers on one host); two TCP processes to Rust's
+    /// <c>-n 2 -p i -h HOSTFILE</c>.
+    /// </summary>
+    public static IReadOnlyList<string[]> Processes(SuiteRow row, IReadOnlyList<string> workloadArgs, string hostFile)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(workloadArgs);
+        if (row.ConfigArgs.Contains("--transport") && row.ConfigArgs.Contains("tcp"))
+        {
+            return Enumerable.Range(0, row.Peers).Select(i => workloadArgs.Concat(["-n", row.Peers.ToString(System.Globalization.CultureInfo.InvariantCulture), "-p", i.ToString(System.Globalization.CultureInfo.InvariantCulture), "-h", hostFile]).ToArray()).ToArray();
+        }
+
+        return [workloadArgs.Concat(["-w", row.Peers.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ToArray()];
+    }
+
+    /// <summary>The Rust configuration's name for the table (<c>-w 2</c>, <c>-n 2</c>).</summary>
+    public static string ConfigurationName(SuiteRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.ConfigArgs.Contains("tcp") ? $"-n {row.Peers}" : $"-w {row.Peers}";
+    }
+}
