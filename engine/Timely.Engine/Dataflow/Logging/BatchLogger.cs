@@ -39,7 +39,7 @@ public sealed class BatchLogger
     /// <summary>Nanoseconds of <paramref name="time"/>: the capture timestamp of an event at that time.</summary>
     public static ulong TimestampOf(TimeSpan time) => (ulong)Math.Max(0, time.Ticks) * 100;
 
-    /// <summary>The <see cref="LogAction{T}"/>: the batch at the stream's time, then the time advanced to <paramref name="time"/>.</summary>
+    /// <summary>The <see cref="Timely.Logging.LogAction{T}"/>: the batch at the stream's time, then the time advanced to <paramref name="time"/>.</summary>
     public void Publish(TimeSpan time, ReadOnlySpan<(TimeSpan Time, TimelyEvent Event)> batch)
     {
         if (_closed)
