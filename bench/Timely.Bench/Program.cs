@@ -73,6 +73,12 @@ public static class Program
             root.Subcommands.Add(capture);
         }
 
+        foreach (var logging in LoggingCommands.Create())
+        {
+            root.Subcommands.Add(logging);
+        }
+
+        root.Subcommands.Add(Tracing.TraceReport.Create());
         root.Subcommands.Add(Suite.SuiteCommand.Create());
         root.Subcommands.Add(Suite.CountersProbeCommand.Create());
         return root;

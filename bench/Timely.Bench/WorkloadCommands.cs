@@ -89,9 +89,11 @@ public static class WorkloadCommands
         }
 
         options.AddTo(command);
+        var trace = Tracing.TraceOptions.AddTo(command);
         command.SetAction(result =>
         {
             var config = options.ToConfig(result);
+            string? traceFile = Tracing.TraceOptions.Start(result, trace, config);
             ulong[] values = arguments.Select(a => result.GetValue(a)).ToArray();
             bool machine = result.GetValue(json);
             var (_, histOut, plot) = latency ? files.Get(result) : (false, null, null);
@@ -101,6 +103,7 @@ public static class WorkloadCommands
                 var (results, report) = run(config, values, record);
                 Report(name, values, config, results, machine ? Console.Error : Console.Out, machine ? Console.Out : null, report);
                 report?.WriteFiles(histOut, plot);
+                Tracing.TraceOptions.Finish(traceFile, config, machine ? Console.Error : Console.Out);
                 return 0;
             });
         });

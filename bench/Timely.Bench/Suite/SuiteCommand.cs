@@ -36,9 +36,10 @@ public static class SuiteCommand
         var markdown = new Option<string?>("--markdown") { Description = "Write the host block, commands and tables as markdown, and an SVG chart beside it (the folder must exist)." };
         var noCounters = new Option<bool>("--no-counters") { Description = "Do not attach EventPipe to the children (figures come from --json only)." };
         var dumps = new Option<string?>("--dump-dir") { Description = "Where dumps of hung runs go; must exist (default: a folder the suite makes under the temp directory)." };
+        var trace = new Option<string?>("--trace") { Description = "Trace every run of this build's dataflow rows (pingpong, exchange, barrier) and keep, per row, the fastest and the slowest run's Chrome trace in DIR (must exist) as <row>.fastest.json / <row>.slowest.json (see `timely trace-report`). Tracing slows the runs: compare traced suites only with traced suites.", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "stdout: one JSON object per line, one per row result and a summary last; the progress and the table go to stderr." };
         var command = new Command("suite", "The perf regression suite: workloads x configurations, interleaved repeats, hardware floors, baselines and A/B of two builds.");
-        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, vs, rust, markdown, noCounters, dumps, json })
+        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, vs, rust, markdown, noCounters, dumps, json, trace })
         {
             command.Options.Add(o);
         }
@@ -60,6 +61,11 @@ public static class SuiteCommand
                 double seconds = CheckPositive("--timeout", result.GetValue(timeout) ?? size switch { SuiteSize.Full => 900, SuiteSize.Quick => 60, _ => 20 }, MaxTimeoutSeconds);
                 CheckPositive("--threshold", thresholdPercent, MaxThresholdPercent);
                 CheckOutputs(savePath, markdownPath, result.GetValue(dumps));
+                if (result.GetValue(trace) is { } traceDir)
+                {
+                    OutputPaths.CheckDirectory("--trace", traceDir);
+                }
+
                 baselineReport = result.GetValue(baseline) is { } path ? SuiteReport.Load(path) : null;
                 var other = result.GetValue(vs) is { } vsPath ? TimelyExecutable.FromPath(vsPath) : null;
                 var rustExamples = result.GetValue(rust) is { } rustPath ? RustExamples.Open(rustPath) : null;
@@ -83,6 +89,7 @@ public static class SuiteCommand
                     Calibrate = size != SuiteSize.Smoke,
                     DumpDirectory = result.GetValue(dumps) ?? Path.Combine(Path.GetTempPath(), "timely-suite-dumps"),
                     Vs = other,
+                    Traces = result.GetValue(trace) is { } traces ? new Tracing.SuiteTraces(traces) : null,
                     Rust = rustExamples,
                     RefuseOverloadedHost = savePath is not null || baselineReport is not null,
                     Progress = Console.Error,

@@ -120,7 +120,9 @@ public static class SuiteRunner
         ChildRun run;
         try
         {
-            run = ChildRunner.Run(exe, row.Arguments, settings.Deadline, settings.Counters, settings.DumpDirectory, row.Processes, settings.OpenCounters);
+            var traces = settings.Traces is { } t && Tracing.SuiteTraces.Traces(row.Workload) && !Equals(exe, settings.Vs) ? t : null;
+            var arguments = traces is null ? row.Arguments : [.. row.Arguments, "--trace", traces.Pending(row.Id)];
+            run = ChildRunner.Run(exe, arguments, settings.Deadline, settings.Counters, settings.DumpDirectory, row.Processes, settings.OpenCounters);
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
@@ -150,6 +152,18 @@ public static class SuiteRunner
         }
 
         var sample = Parse(row, run, out string? error);
+        if (settings.Traces is { } kept && Tracing.SuiteTraces.Traces(row.Workload) && !Equals(exe, settings.Vs))
+        {
+            if (sample is null)
+            {
+                kept.Discard(row.Id);
+            }
+            else
+            {
+                kept.Keep(row.Id, sample.Milliseconds);
+            }
+        }
+
         if (sample is null)
         {
             result.Status = RowStatus.Failed;

@@ -26,6 +26,9 @@ public sealed class SuiteSettings
     /// <summary>Where dumps of hung children go.</summary>
     public string DumpDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "timely-suite-dumps");
 
+    /// <summary>With <c>--trace DIR</c>: keeps the fastest and slowest run's trace per row of this build.</summary>
+    public Tracing.SuiteTraces? Traces { get; init; }
+
     /// <summary>The other build of an A/B run.</summary>
     public TimelyExecutable? Vs { get; init; }
 

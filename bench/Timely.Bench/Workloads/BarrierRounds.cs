@@ -15,6 +15,7 @@ public static class BarrierRounds
     public static WorkloadResult[] Run(Config config, ulong iterations, ProgressMode mode = ProgressMode.Eager) =>
         Execute.Run(config, worker =>
         {
+            Tracing.TraceRecorder.Attach(worker);
             worker.ProgressMode = mode;
             long notifications = 0;
             var meter = WorkloadResult.Start();

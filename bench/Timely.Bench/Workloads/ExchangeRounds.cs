@@ -15,6 +15,7 @@ public static class ExchangeRounds
     public static WorkloadResult[] Run(Config config, ulong batch, ulong rounds, ProgressMode mode = ProgressMode.Eager) =>
         Execute.Run(config, worker =>
         {
+            Tracing.TraceRecorder.Attach(worker);
             worker.ProgressMode = mode;
             var input = new InputHandle<ulong, ulong>();
             var probe = new ProbeHandle<ulong>();

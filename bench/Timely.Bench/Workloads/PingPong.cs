@@ -16,6 +16,7 @@ public static class PingPong
     public static WorkloadResult[] Run(Config config, ulong iterations, ulong elements, ProgressMode mode = ProgressMode.Eager) =>
         Execute.Run(config, worker =>
         {
+            Tracing.TraceRecorder.Attach(worker);
             worker.ProgressMode = mode;
             int index = worker.Index;
             ulong peers = (ulong)worker.Peers;

@@ -326,7 +326,17 @@ public abstract class AllocatorContract
     }
 
     [Fact]
-    public void Steady_state_exchange_allocates_nothing_per_message()
+    public void Steady_state_exchange_allocates_nothing_per_message() => AssertSteadyStateAllocatesNothing(logging: false);
+
+    /// <summary>
+    /// The same with a communication logger on every worker: logging a message is a struct
+    /// copy into the logger's reused buffer, so it allocates nothing either; the byte allocators
+    /// log every message sent and received, the typed ones none (they carry no header).
+    /// </summary>
+    [Fact]
+    public void Steady_state_exchange_allocates_nothing_per_message_with_communication_logging() => AssertSteadyStateAllocatesNothing(logging: true);
+
+    private void AssertSteadyStateAllocatesNothing(bool logging)
     {
         // Pairs of workers (0<->1, 2<->3, ...; an odd last worker talks to itself) exchange
         // buffers, leaving each received one in the pull slot so it goes back to its sender.
@@ -340,6 +350,28 @@ public abstract class AllocatorContract
             {
                 var (senders, receiver) = allocator.Allocate<List<long>>(0);
                 int partner = (allocator.Index ^ 1) < allocator.Peers ? allocator.Index ^ 1 : allocator.Index;
+                long sendsLogged = 0, receivesLogged = 0;
+                if (logging)
+                {
+                    allocator.CommunicationLogger = new Timely.Logging.Logger<CommunicationEvent>((_, batch) =>
+                    {
+                        foreach (var (_, e) in batch)
+                        {
+                            if (e.Kind == CommunicationEventKind.Message && e.Message.Header.Channel == 0)
+                            {
+                                if (e.Message.IsSend)
+                                {
+                                    sendsLogged++;
+                                }
+                                else
+                                {
+                                    receivesLogged++;
+                                }
+                            }
+                        }
+                    });
+                }
+
                 var spare = new Stack<List<long>>();
                 for (int i = 0; i < 2 * Burst; i++)
                 {
@@ -417,6 +449,15 @@ public abstract class AllocatorContract
                     }
 
                     windows[w] = GC.GetAllocatedBytesForCurrentThread() - start;
+                }
+
+                if (logging)
+                {
+                    allocator.CommunicationLogger!.Flush();
+                    bool binary = allocator is BinaryAllocator;
+                    Assert.True(
+                        binary ? sendsLogged == seq && receivesLogged >= expected : sendsLogged == 0 && receivesLogged == 0,
+                        $"{allocator.GetType().Name} worker {allocator.Index}: logged {sendsLogged} sends and {receivesLogged} receives of {seq} sent, {expected} received");
                 }
 
                 return windows;

@@ -22,6 +22,7 @@ public static class Execute
             {
             }
 
+            worker.Log.Close();
             return result;
         });
     }
@@ -78,6 +79,7 @@ public static class Execute
         {
         }
 
+        worker.Log.Close();
         return result;
     }
 

@@ -26,4 +26,10 @@ public sealed class Message<T, TData>
     /// <summary>The records. Owned by the channel: valid until the receiver pulls again.</summary>
     /// <remarks>Settable inside the engine so that pass-through operators swap lists instead of copying records.</remarks>
     public List<TData> Data { get; internal set; }
+
+    /// <summary>The sending worker and its number for the message on its channel, stamped by the logging pusher (in memory only).</summary>
+    internal int From { get; set; } = -1;
+
+    /// <inheritdoc cref="From"/>
+    internal long Seq { get; set; } = -1;
 }

@@ -20,6 +20,9 @@ internal sealed class OperatorCore<T>
 
     public string Name { get; }
 
+    /// <summary>The worker-unique id the operator's log events carry (timely's operator id).</summary>
+    public int LogId { get; set; } = -1;
+
     public int Inputs => Consumed.Count;
 
     public int Outputs => Internals.Count;

@@ -1,4 +1,5 @@
 using Timely.Communication;
+using Timely.Dataflow.Logging;
 using Timely.Dataflow.Progress;
 
 namespace Timely.Dataflow;
@@ -43,6 +44,8 @@ public sealed partial class Scope<T> : IDataflowRuntime
     private long _sequence;
     private bool _complete;
     private readonly ProgressMode _mode;
+    private readonly Timely.Logging.Logger<TimelyEvent>? _log;
+    private readonly int _logId;
 
     internal Scope(Worker worker, int index)
     {
@@ -51,6 +54,8 @@ public sealed partial class Scope<T> : IDataflowRuntime
         ActivateAction = Activate;
         _mode = worker.ProgressMode;
         int id = _progressChannel = worker.NextChannelId();
+        _log = worker.TimelyLogger;
+        _logId = DataflowLog.Operates(_log, worker, [index], "Dataflow");
         DataflowCodecs.EnsureProgress<T>();
         (_progressOut, _progressIn) = worker.Allocator.Allocate<ProgressMessage<T>>(id);
         _spare = new ProgressMessage<T>?[worker.Peers];
@@ -109,6 +114,9 @@ public sealed partial class Scope<T> : IDataflowRuntime
 
     internal Action<int> ActivateAction { get; }
 
+    /// <summary>The dataflow's <c>"timely"</c> logger, fetched when it was created; null when not logging.</summary>
+    internal Timely.Logging.Logger<TimelyEvent>? Logger => _log;
+
     /// <summary>Progress batches this worker has sent for this dataflow.</summary>
     internal long ProgressBatchesSent => _sequence;
 
@@ -150,6 +158,7 @@ public sealed partial class Scope<T> : IDataflowRuntime
     internal void AddOperator(OperatorCore<T> core)
     {
         ThrowIfSealed();
+        core.LogId = DataflowLog.Operates(_log, Worker, [DataflowIndex, core.Index], core.Name);
         _operators[core.Index] = core;
     }
 
@@ -255,6 +264,7 @@ public sealed partial class Scope<T> : IDataflowRuntime
             {
                 if (_operators[node]!.NotifyOnFrontier)
                 {
+                    _log?.Log(TimelyEvent.PushProgress(_operators[node]!.LogId));
                     Activate(node);
                 }
             }
@@ -271,8 +281,10 @@ public sealed partial class Scope<T> : IDataflowRuntime
                     _active[i] = false;
                     _activeCount--;
                     var op = _operators[i]!;
+                    _log?.Log(TimelyEvent.Schedule(op.LogId, start: true));
                     op.Logic?.Invoke();
                     op.FlushOutputs();
+                    _log?.Log(TimelyEvent.Schedule(op.LogId, start: false));
                 }
             }
         }
@@ -284,6 +296,7 @@ public sealed partial class Scope<T> : IDataflowRuntime
         // A nested scope may hold nothing in this tracker (no outputs) while it still runs.
         if (!tracker.TrackingAnything && _batch.IsEmpty && _liveSubgraphs == 0)
         {
+            DataflowLog.Shutdown(_log, _operators.Select(o => o!.LogId), _logId);
             _complete = true;
         }
     }
@@ -307,6 +320,7 @@ public sealed partial class Scope<T> : IDataflowRuntime
             }
 
             _expectedSequence[source]++;
+            _log?.Log(TimelyEvent.Progress(false, source, _progressChannel, message.Sequence, message.Updates.Count));
             foreach (var (location, time, diff) in message.Updates)
             {
                 if (location.Node == 0 && _subgraph is not null)
@@ -402,6 +416,7 @@ public sealed partial class Scope<T> : IDataflowRuntime
             _spare[w] = message;
         }
 
+        _log?.Log(TimelyEvent.Progress(true, Worker.Index, _progressChannel, _sequence, updates.Length));
         _sequence++;
         _batch.Clear();
     }

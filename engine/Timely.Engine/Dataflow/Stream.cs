@@ -32,6 +32,8 @@ public sealed class Stream<T, TData>
     internal Communication.IPull<Message<T, TData>> ConnectTo(int node, int port, Pact<TData> pact)
     {
         Scope.AddEdge(Source, Location.Target(node, port));
+        var log = Scope.Logger;
+        int logChannel = Logging.DataflowLog.Channel<TData>(log, Scope.Worker, Scope.DataflowIndex, Source.Node, Source.Port, node, port);
         if (pact.Hash is null || Scope.Peers == 1)
         {
             // One worker: an exchange is a pipeline. The channel id is still taken so that ids
@@ -42,15 +44,15 @@ public sealed class Stream<T, TData>
             }
 
             var channel = new PipelineChannel<T, TData>(Scope.ActivateAction, node);
-            _tee.Add(channel);
-            return channel;
+            _tee.Add(Logging.DataflowLog.Push(log, logChannel, Scope.Index, Scope.Index, channel));
+            return Logging.DataflowLog.Pull(log, logChannel, Scope.Index, channel);
         }
 
         int id = Scope.Worker.NextChannelId();
         DataflowCodecs.EnsureMessage<T, TData>();
         var (senders, receiver) = Scope.Worker.Allocator.Allocate<Message<T, TData>>(id);
-        _tee.Add(new ExchangePusher<T, TData>(senders, pact.Hash));
+        _tee.Add(new ExchangePusher<T, TData>(Logging.DataflowLog.Push(log, logChannel, Scope.Index, senders), pact.Hash));
         Scope.Worker.RegisterChannel(id, Scope, node);
-        return receiver;
+        return Logging.DataflowLog.Pull(log, logChannel, Scope.Index, receiver);
     }
 }

@@ -1,4 +1,6 @@
 using Timely.Communication;
+using Timely.Dataflow.Logging;
+using Timely.Logging;
 
 namespace Timely.Dataflow;
 
@@ -23,6 +25,11 @@ public sealed class Worker
     private readonly Dictionary<int, (IDataflowRuntime Dataflow, int Operator)> _channelOwners = new();
     private int _nextChannel;
     private int _dataflowCount;
+    private int _nextOperatorId;
+    private int _nextLogChannel;
+
+    // Log streams are captured and replayed as LogRecords: their codec is in place before any worker runs.
+    static Worker() => LogRecordCodec.EnsureRegistered();
 
     /// <summary>A worker over <paramref name="allocator"/>.</summary>
     public Worker(Allocator allocator)
@@ -30,7 +37,18 @@ public sealed class Worker
         ArgumentNullException.ThrowIfNull(allocator);
         Allocator = allocator;
         Activations = new Activations(allocator);
+        Log.Changed += name => DataflowLog.OnRegistryChanged(this, name);
     }
+
+    /// <summary>
+    /// This worker's loggers (timely's <c>log_register</c>), timed from the worker's start:
+    /// <c>"timely"</c> takes <see cref="TimelyEvent"/>s of the dataflows built after it is registered,
+    /// <c>"timely/communication"</c> the allocator's <see cref="CommunicationEvent"/>s.
+    /// </summary>
+    public LogRegistry Log { get; } = new();
+
+    /// <summary>The <c>"timely"</c> logger, or null (read once per dataflow when it is built).</summary>
+    internal Logger<TimelyEvent>? TimelyLogger { get; set; }
 
     /// <summary>This worker's index in <c>0..Peers</c>.</summary>
     public int Index => Allocator.Index;
@@ -95,7 +113,9 @@ public sealed class Worker
         Activations.Drain();
         if (timeout != TimeSpan.Zero && _dataflows.Count > 0 && !AnyWork())
         {
+            DataflowLog.Park(this, timeout);
             Allocator.AwaitEvents(Activations.Bound(timeout));
+            TimelyLogger?.Log(TimelyEvent.Unpark());
             Allocator.Receive();
             DrainEvents();
             Activations.Drain();
@@ -141,6 +161,10 @@ public sealed class Worker
     }
 
     internal int NextChannelId() => _nextChannel++;
+
+    internal int NextOperatorId() => _nextOperatorId++;
+
+    internal int NextLogChannelId() => _nextLogChannel++;
 
     internal void RegisterChannel(int channelId, IDataflowRuntime dataflow, int operatorIndex) =>
         _channelOwners.Add(channelId, (dataflow, operatorIndex));

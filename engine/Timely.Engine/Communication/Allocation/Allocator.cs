@@ -23,6 +23,13 @@ public abstract class Allocator : IDisposable
     /// </summary>
     public List<int> Events { get; } = new();
 
+    /// <summary>
+    /// Where this worker's allocator logs each message it sends and receives with its header
+    /// (the byte allocators: <c>ProcessBinary</c>, shared memory, TCP; typed in-process channels
+    /// have no header and log nothing, as in timely). Null (the default) costs one null check per message.
+    /// </summary>
+    public Timely.Logging.Logger<CommunicationEvent>? CommunicationLogger { get; set; }
+
     /// <summary>The largest channel id a caller may allocate; the two above it carry the TCP transport's heartbeats and failure notices.</summary>
     public const int MaxChannelId = int.MaxValue - 2;
 

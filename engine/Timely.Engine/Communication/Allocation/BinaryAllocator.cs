@@ -81,7 +81,7 @@ public sealed class BinaryAllocator : Allocator
         var senders = new IPush<T>[_peers];
         for (int target = 0; target < _peers; target++)
         {
-            senders[target] = new BinaryPusher<T>(codec, _links.WriterByTarget[target], _links.BellByTarget[target], _dirty, _counters, channelId, _index, target);
+            senders[target] = new BinaryPusher<T>(codec, _links.WriterByTarget[target], _links.BellByTarget[target], _dirty, _counters, channelId, _index, target, this);
         }
 
         var inbox = new BinaryInbox<T>(codec, channelId, _peers, _counters, _links.SourceName);
@@ -421,6 +421,7 @@ public sealed class BinaryAllocator : Allocator
             throw new WireFormatException($"worker {_index}: received a message for workers {header.TargetLower}..{header.TargetUpper - 1} on channel {header.Channel}.");
         }
 
+        CommunicationLogger?.Log(CommunicationEvent.Of(new MessageEvent(false, header)));
         IBinaryInbox? inbox;
         if (header.Channel == _lastChannel)
         {

@@ -22,10 +22,12 @@ internal sealed class BinaryPusher<T> : IPush<T>
     private readonly int _source;
     private readonly int _target;
     private readonly bool _flushAtRelease;
+    private readonly Allocator _owner;
     private long _seqno;
 
-    public BinaryPusher(IWireCodec<T> codec, RingWriter writer, IWakeTarget bell, bool[] dirty, WorkerCounters counters, int channel, int source, int target)
+    public BinaryPusher(IWireCodec<T> codec, RingWriter writer, IWakeTarget bell, bool[] dirty, WorkerCounters counters, int channel, int source, int target, Allocator owner)
     {
+        _owner = owner;
         _codec = codec;
         _writer = writer;
         _bell = bell;
@@ -48,7 +50,9 @@ internal sealed class BinaryPusher<T> : IPush<T>
 
         int length = _codec.Measure(item);
         Span<byte> record = _writer.Claim(MessageHeader.Size + length);
-        new MessageHeader(_channel, _source, _target, _target + 1, length, _seqno++).WriteTo(record);
+        var header = new MessageHeader(_channel, _source, _target, _target + 1, length, _seqno++);
+        header.WriteTo(record);
+        _owner.CommunicationLogger?.Log(CommunicationEvent.Of(new MessageEvent(true, header)));
         int written = _codec.Write(record[MessageHeader.Size..], item);
         if (written != length)
         {

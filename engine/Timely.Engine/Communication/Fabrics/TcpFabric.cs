@@ -88,6 +88,7 @@ internal sealed class TcpFabric : IDisposable
     private readonly List<Thread> _sendThreads = new();
     private readonly List<Thread> _receiveThreads = new();
     private volatile bool _stopping;
+    private readonly Func<CommunicationSetup, Timely.Logging.Logger<CommunicationEvent>?>? _logFactory;
 
     public TcpFabric(Config config)
         : this(config, TcpMesh.Establish(config.Addresses, config.ProcessIndex, config.Threads, OptionsOf(config)))
@@ -109,6 +110,7 @@ internal sealed class TcpFabric : IDisposable
     public TcpFabric(Config config, PeerConnection?[] connections, WorkerGroup? group, IDoorbell[]? bells)
     {
         _threads = config.Threads;
+        _logFactory = config.CommunicationLogging;
         _first = config.ProcessIndex * config.Threads;
         _spinIterations = config.SpinIterations;
         _shutdownBound = config.ConnectTimeout;
@@ -247,6 +249,7 @@ internal sealed class TcpFabric : IDisposable
         var heartbeat = new byte[Timely.Bytes.MessageHeader.Size + 1];   // length 0 would read as the end of stream
         new Timely.Bytes.MessageHeader(HeartbeatChannel, _first, q * _threads, (q + 1) * _threads, 1, 0).WriteTo(heartbeat);
         var park = IdlePoll < _heartbeatInterval ? IdlePoll : _heartbeatInterval;
+        path.Log = NetworkLog.Open(_logFactory, true, _first / _threads, q);
         try
         {
             int idle = 0;
@@ -293,6 +296,10 @@ internal sealed class TcpFabric : IDisposable
         {
             Group.Fail(q * _threads, new TcpTransportException($"sending to {connection.Name} failed: {e.GetType().Name}: {e.Message}", e) { Peer = connection.Name });
         }
+        finally
+        {
+            NetworkLog.Close(path.Log, true, _first / _threads, q);
+        }
     }
 
     private void ReceiveLoop(int q, PeerConnection connection, int maxMessageBytes)
@@ -304,6 +311,7 @@ internal sealed class TcpFabric : IDisposable
         {
             SilenceBound = _peerTimeout,
         };
+        var log = NetworkLog.Open(_logFactory, false, _first / _threads, q);
         try
         {
             while (true)
@@ -334,6 +342,8 @@ internal sealed class TcpFabric : IDisposable
                 {
                     continue;   // it arrived, which is all it says
                 }
+
+                log?.Log(CommunicationEvent.Of(new MessageEvent(false, header)));
 
                 for (int t = header.TargetLower; t < header.TargetUpper; t++)
                 {
@@ -371,6 +381,7 @@ internal sealed class TcpFabric : IDisposable
         }
         finally
         {
+            NetworkLog.Close(log, false, _first / _threads, q);
             foreach (var writer in writers)
             {
                 writer.Dispose();

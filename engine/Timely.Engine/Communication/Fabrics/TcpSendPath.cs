@@ -50,6 +50,9 @@ internal sealed class TcpSendPath : IDisposable
     /// <summary>The send thread's doorbell.</summary>
     public Doorbell ThreadBell { get; } = new();
 
+    /// <summary>The send thread's communication logger (set by that thread; null: not logging).</summary>
+    internal Timely.Logging.Logger<CommunicationEvent>? Log { get; set; }
+
     public PeerConnection Connection { get; }
 
     /// <summary><see cref="Environment.TickCount64"/> when bytes last went to the socket (worker or send thread).</summary>
@@ -156,6 +159,11 @@ internal sealed class TcpSendPath : IDisposable
             {
                 while (reader.TryRead(out _, out ReadOnlySpan<byte> frame))
                 {
+                    if (Log is { } log)
+                    {
+                        NetworkLog.Frame(log, true, frame);
+                    }
+
                     _writer.Append(frame);
                     any = true;
                 }

@@ -136,6 +136,9 @@ public sealed record Config
     /// </summary>
     public TimeSpan PeerTimeout { get; init; } = DefaultPeerTimeout;
 
+    /// <summary>Makes the logger of each network thread from its set-up (timely's <c>log_fn</c>); null: no communication logging there.</summary>
+    public Func<CommunicationSetup, Timely.Logging.Logger<CommunicationEvent>?>? CommunicationLogging { get; init; }
+
     /// <summary>
     /// <see cref="JobName"/>, or when absent a name derived from the address list (a stable
     /// FNV-1a hash), so processes started with the same hostfile meet without <c>--job</c>.
