@@ -121,7 +121,7 @@ public sealed class RustSuiteTests : IDisposable
 
     [Theory]
     [InlineData("missing", "no such folder")]
-    [InlineData("", "none of timely's examples pingpong, exchange, barrier is an executable file there")]
+    [InlineData("", "none of timely's examples pingpong, exchange, barrier, bfs, pagerank, hashjoin, unionfind is an executable file there")]
     public void An_unusable_folder_is_a_one_line_usage_error_before_any_row(string sub, string why)
     {
         string path = sub.Length == 0 ? RustDir : Path.Combine(_dir, sub);
@@ -139,6 +139,17 @@ public sealed class RustSuiteTests : IDisposable
         var run = ChildRunner.Run(ReportFiles.Timely, ["suite", "--smoke", "--filter", "barrier*-w 1"], TimeSpan.FromSeconds(60), counters: false, _dir);
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.StandardError}");
         Assert.DoesNotContain("Rust", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_rows_with_rusts_argument_form_are_paired()
+    {
+        static SuiteRow Row(string workload, params string[] args) => new(workload, workload, args, "-w 1", ["-w", "1"], 1);
+        Assert.True(RustExamples.Pairs(Row("bfs", "1000", "2000")));
+        Assert.True(RustExamples.Pairs(Row("pagerank", "100000", "400000")));
+        Assert.False(RustExamples.Pairs(Row("pagerank", "1000", "4000", "--rounds", "10")));
+        Assert.False(RustExamples.Pairs(Row("roundtrip", "100")));
+        Assert.False(RustExamples.Pairs(Row("hello")));
     }
 
     [Fact]
