@@ -86,10 +86,14 @@ public sealed class DataflowLoggingTests
         }
     }
 
-    [Fact]
-    public void Every_message_sent_is_received_once_with_its_records_and_progress_is_logged_both_ways()
+    public static TheoryData<string> TwoWorkerConfigs => ["process", "process-binary"];
+
+    /// <summary>On the byte allocator (<c>process-binary</c>) the receive side learns sender and number from the wire header, not from the in-memory stamp.</summary>
+    [Theory]
+    [MemberData(nameof(TwoWorkerConfigs))]
+    public void Every_message_sent_is_received_once_with_its_records_and_progress_is_logged_both_ways(string config)
     {
-        var all = RunLogged(Config.Process(2)).SelectMany(e => e).Select(e => e.Event).ToList();
+        var all = RunLogged(config == "process" ? Config.Process(2) : Config.ProcessBinary(2)).SelectMany(e => e).Select(e => e.Event).ToList();
         var sends = all.Where(e => e.Kind == TimelyEventKind.Messages && e.Flag).ToList();
         var receives = all.Where(e => e.Kind == TimelyEventKind.Messages && !e.Flag).ToList();
         Assert.NotEmpty(sends);

@@ -1,3 +1,5 @@
+using Timely.Communication;
+
 namespace Timely.Dataflow;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Timely.Dataflow;
 /// <see cref="Data"/> and leaves the message in the channel's slot, and the sender gets it
 /// back to refill, so steady-state traffic allocates nothing.
 /// </summary>
-public sealed class Message<T, TData>
+public sealed class Message<T, TData> : ISenderStamped
 {
     /// <summary>A message with an empty buffer of the default batch capacity.</summary>
     public Message()
@@ -27,9 +29,18 @@ public sealed class Message<T, TData>
     /// <remarks>Settable inside the engine so that pass-through operators swap lists instead of copying records.</remarks>
     public List<TData> Data { get; internal set; }
 
-    /// <summary>The sending worker and its number for the message on its channel, stamped by the logging pusher (in memory only).</summary>
+    /// <summary>
+    /// The sending worker and its number for the message on its channel, stamped by the logging
+    /// pusher (in memory only) and, for a message decoded by a byte allocator, from its header.
+    /// </summary>
     internal int From { get; set; } = -1;
 
     /// <inheritdoc cref="From"/>
     internal long Seq { get; set; } = -1;
+
+    void ISenderStamped.StampSender(int source, long seqno)
+    {
+        From = source;
+        Seq = seqno;
+    }
 }

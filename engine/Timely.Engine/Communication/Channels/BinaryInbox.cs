@@ -77,6 +77,13 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
             throw new WireFormatException($"{Describe(header, payload.Length)} does not decode: it ends at byte {read}, {payload.Length - read} bytes early.");
         }
 
+        if (value is ISenderStamped stamped)
+        {
+            // The header names the sender and numbers the message per (channel, sender, target),
+            // as the sending LogPusher does, so a logged receive matches its logged send.
+            stamped.StampSender(source, header.Seqno);
+        }
+
         _messages.Enqueue(value);
         if (_messages.Count > _peakQueued)
         {

@@ -5,8 +5,8 @@ namespace Timely.Dataflow.Logging;
 
 /// <summary>
 /// Logs each message pulled from a dataflow channel (timely's <c>LogPuller</c>) with the sender
-/// and number its <see cref="LogPusher{T, TData}"/> stamped. Messages that crossed a byte transport
-/// lose the stamp (it is not on the wire) and are logged from worker -1.
+/// and number its <see cref="LogPusher{T, TData}"/> stamped; a message that crossed a byte transport
+/// carries the same two from its wire header (stamped by the byte allocator's inbox).
 /// </summary>
 internal sealed class LogPuller<T, TData>(IPull<Message<T, TData>> inner, Logger<TimelyEvent> log, int channel, int target) : IPull<Message<T, TData>>
 {
