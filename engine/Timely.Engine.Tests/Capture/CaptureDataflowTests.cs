@@ -76,12 +76,15 @@ public class CaptureDataflowTests
     }
 
     /// <summary>Replays <paramref name="files"/> on <paramref name="workers"/> workers; checks every replayed stream (complete) and returns what Extract gives, as lines.</summary>
-    internal static List<string> ReplayFiles<TData>(string[] files, int workers)
+    internal static List<string> ReplayFiles<TData>(string[] files, int workers) => ReplayFiles<ulong, TData>(files, workers);
+
+    /// <summary><see cref="ReplayFiles{TData}"/> for captures of any time type (Product times among them).</summary>
+    internal static List<string> ReplayFiles<T, TData>(string[] files, int workers)
     {
         var queues = Execute.Run(Workers(workers), worker =>
         {
-            var readers = files.OwnedBy(worker).Select(f => new EventReader<ulong, TData>(File.OpenRead(f))).ToList();
-            var queue = worker.Dataflow<ulong, CaptureQueue<ulong, TData>>(scope => readers.ReplayInto(scope).Capture());
+            var readers = files.OwnedBy(worker).Select(f => new EventReader<T, TData>(File.OpenRead(f))).ToList();
+            var queue = worker.Dataflow<T, CaptureQueue<T, TData>>(scope => readers.ReplayInto(scope).Capture());
             while (worker.Step())
             {
             }

@@ -134,25 +134,7 @@ public class ProductCaptureGoldenTests
         var expected = File.ReadAllLines(Path.Combine(Directory, $"replay.w{captured}.txt"));
         Assert.NotEmpty(expected);
 
-        var queues = Execute.Run(replay == 1 ? Config.Thread : Config.Process(replay), worker =>
-        {
-            var readers = files.OwnedBy(worker).Select(f => new EventReader<Product<ulong, uint>, ulong>(File.OpenRead(f))).ToList();
-            var queue = worker.Dataflow<Product<ulong, uint>, CaptureQueue<Product<ulong, uint>, ulong>>(scope => readers.ReplayInto(scope).Capture());
-            while (worker.Step())
-            {
-            }
-
-            readers.ForEach(r => r.Dispose());
-            return queue;
-        });
-
-        var streams = queues.Select(q => q.Drain()).ToList();
-        foreach (var events in streams)
-        {
-            Assert.Null(CaptureProtocol.FindViolation(events, complete: true));
-        }
-
-        Assert.Equal(expected, streams.SelectMany(events => events).Extract().ToDebugLines());
+        Assert.Equal(expected, CaptureDataflowTests.ReplayFiles<Product<ulong, uint>, ulong>(files, replay));
     }
 
     private static List<Event<Product<ulong, uint>, ulong>> ReadAll(byte[] bytes)
