@@ -34,6 +34,25 @@ namespace Timely.Transport.Shm;
 // - Batch release. TryRead advances only the private read position;
 //   ReleaseRead publishes it as head once for everything read so far, so a
 //   consumer that drains 100 records does one shared store, not 100.
+// - Cache lines per hop (issue 14 item 1; counted from this code, not measured with a
+//   coherence counter). The floor, a ping-pong on one line, moves 1 line per one-way hop.
+//   A 64 B message through this ring today moves, per one-way hop while the consumer spins:
+//     data    : the record is align8(8 + 64) = 72 B at an 8-aligned start, so exactly 2
+//               lines; the engine's BinaryPusher adds timely's 48 B MessageHeader: 120 B,
+//               2 lines at 2 of 8 start offsets, 3 lines at the other 6.
+//     header  : in those data lines (plain store before the tail store), +0.
+//     tail    : 1 line: the producer release-stores it per Commit and a spinning consumer
+//               re-loads it on every empty poll, so the line moves on every message.
+//     head    : 1 line per ReleaseRead; a round trip releases after each message, so 1 per
+//               hop there, about 1 per drained batch in one-way streaming.
+//     doorbell: 0 in steady state (SharedDoorbell word is read, not written, by the sender;
+//               it stays Shared until the owner parks), 1-2 on each park/wake.
+//     counters: 0 (Messages/BytesSent are per worker, never read by the other core).
+//   Total: 4 lines (raw ring, 64 B, round trip), 4-5 through the engine, against 1.
+//   Removable: the tail line (poll the next record's header in the data line instead,
+//   Aeron/Disruptor style), the head line (lazy/batched release), one data line (compact
+//   record: no 48 B MessageHeader inside a ring). Not done yet: see perf.md, "The
+//   shared-memory hop, cache lines counted".
 public sealed class SpscByteRing : IDisposable
 {
     private const long NoClaim = -1;
