@@ -72,7 +72,7 @@ public static class WireCodec
 
             IWireCodec<T> codec = Registered.TryGetValue(typeof(T), out object? registered)
                 ? (IWireCodec<T>)registered
-                : (IWireCodec<T>)CreateBuiltIn(typeof(T));
+                : (IWireCodec<T>)CreateBuiltIn(typeof(T), RuntimeHelpers.IsReferenceOrContainsReferences<T>(), static () => UnmanagedCodec<T>.Instance);
 
             // Published inside the lock so Register, which checks under the same lock,
             // can never slip in between resolution and publication.
@@ -81,7 +81,10 @@ public static class WireCodec
         }
     }
 
-    private static object CreateBuiltIn(Type type)
+    // containsReferences and unmanagedCodec come from the generic caller: asking RuntimeHelpers
+    // through MakeGenericMethod, or UnmanagedCodec<> through MakeGenericType, has no native code
+    // under Native AOT (both failed there for ulong).
+    private static object CreateBuiltIn(Type type, bool containsReferences, Func<object> unmanagedCodec)
     {
         if (type == typeof(bool))
         {
@@ -127,7 +130,7 @@ public static class WireCodec
             }
         }
 
-        if (type.IsValueType && !IsReferenceOrContainsReferences(type))
+        if (type.IsValueType && !containsReferences)
         {
             // An auto-layout struct (ValueTuple of 5+ fields, for one) lets the runtime reorder
             // its fields, so its memory is no wire format. One field cannot be reordered.
@@ -138,7 +141,7 @@ public static class WireCodec
             }
 
             RequireLittleEndian(type);
-            return typeof(UnmanagedCodec<>).MakeGenericType(type).GetField("Instance")!.GetValue(null)!;
+            return unmanagedCodec();
         }
 
         throw NotSupported(type, "it is not a primitive, enum, unmanaged struct, string, array, List<T>, ValueTuple of 2-4 fields or Nullable<T>");
@@ -166,10 +169,6 @@ public static class WireCodec
     private static object DefaultOf(Type type) =>
         typeof(WireCodec<>).MakeGenericType(type).GetProperty(nameof(WireCodec<int>.Default))!.GetMethod!
             .Invoke(null, BindingFlags.DoNotWrapExceptions, null, null, null)!;
-
-    private static bool IsReferenceOrContainsReferences(Type type) =>
-        (bool)typeof(RuntimeHelpers).GetMethod(nameof(RuntimeHelpers.IsReferenceOrContainsReferences))!
-            .MakeGenericMethod(type).Invoke(null, null)!;
 
     private static void RequireLittleEndian(Type type)
     {

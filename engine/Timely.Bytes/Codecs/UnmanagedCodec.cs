@@ -9,8 +9,10 @@ namespace Timely.Bytes.Codecs;
 /// bincode's fixed-width layout for the primitives; an enum travels as its underlying type.
 /// For a user struct the layout is the CLR layout, padding included (see <see cref="WireCodec"/>).
 /// </summary>
+/// <remarks>No <c>unmanaged</c> constraint, so the generic resolver can name it for its own T
+/// (no MakeGenericType, which Native AOT cannot serve); <see cref="WireCodec"/> builds it only
+/// for a value type without references.</remarks>
 internal sealed class UnmanagedCodec<T> : IWireCodec<T>, ISizedWireCodec
-    where T : unmanaged
 {
     public static readonly UnmanagedCodec<T> Instance = new();
 
@@ -26,7 +28,7 @@ internal sealed class UnmanagedCodec<T> : IWireCodec<T>, ISizedWireCodec
             ThrowHelper.ThrowDestinationTooSmall(typeof(T).Name, 0, size, destination.Length);
         }
 
-        MemoryMarshal.Write(destination, in value);
+        Unsafe.WriteUnaligned(ref MemoryMarshal.GetReference(destination), value);
         return size;
     }
 
@@ -38,7 +40,7 @@ internal sealed class UnmanagedCodec<T> : IWireCodec<T>, ISizedWireCodec
             ThrowHelper.ThrowTruncated(typeof(T).Name, 0, size, source.Length);
         }
 
-        value = MemoryMarshal.Read<T>(source);
+        value = Unsafe.ReadUnaligned<T>(ref MemoryMarshal.GetReference(source));
         return size;
     }
 }
