@@ -66,10 +66,13 @@ public class CaptureFormatGoldenTests
             : ReadAll<ulong>(stream).ConvertAll(e => e.ToString());
     }
 
-    internal static List<Event<ulong, TData>> ReadAll<TData>(Stream stream)
+    internal static List<Event<ulong, TData>> ReadAll<TData>(Stream stream) => ReadAll<ulong, TData>(stream);
+
+    /// <summary>Every event of <paramref name="stream"/>, asserting that no partial record is left over.</summary>
+    internal static List<Event<T, TData>> ReadAll<T, TData>(Stream stream)
     {
-        using var reader = new EventReader<ulong, TData>(stream, leaveOpen: true);
-        var events = new List<Event<ulong, TData>>();
+        using var reader = new EventReader<T, TData>(stream, leaveOpen: true);
+        var events = new List<Event<T, TData>>();
         while (reader.TryNext(out var e))
         {
             events.Add(e);
@@ -79,11 +82,14 @@ public class CaptureFormatGoldenTests
         return events;
     }
 
-    private static byte[] Rewrite<TData>(byte[] bytes)
+    private static byte[] Rewrite<TData>(byte[] bytes) => Rewrite<ulong, TData>(bytes);
+
+    /// <summary>The events of <paramref name="bytes"/> read and written again with our EventWriter.</summary>
+    internal static byte[] Rewrite<T, TData>(byte[] bytes)
     {
-        var events = ReadAll<TData>(new MemoryStream(bytes));
+        var events = ReadAll<T, TData>(new MemoryStream(bytes));
         var output = new MemoryStream();
-        using (var writer = new EventWriter<ulong, TData>(output, leaveOpen: true))
+        using (var writer = new EventWriter<T, TData>(output, leaveOpen: true))
         {
             foreach (var e in events)
             {

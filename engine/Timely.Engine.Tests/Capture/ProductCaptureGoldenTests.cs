@@ -19,16 +19,10 @@ public class ProductCaptureGoldenTests
 {
     private static readonly string Directory = Path.Combine(AppContext.BaseDirectory, "Capture", "Golden", "product");
 
-    public static TheoryData<string> Files()
-    {
-        var data = new TheoryData<string>();
-        foreach (string path in System.IO.Directory.GetFiles(Directory, "*.bin").Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetFileName(path));
-        }
+    public static TheoryData<string> Files() => new(BinFiles());
 
-        return data;
-    }
+    private static IEnumerable<string> BinFiles() =>
+        System.IO.Directory.GetFiles(Directory, "*.bin").Order(StringComparer.Ordinal).Select(p => Path.GetFileName(p));
 
     public static TheoryData<int, int> ReplayCases()
     {
@@ -47,9 +41,7 @@ public class ProductCaptureGoldenTests
     [Fact]
     public void Golden_directory_holds_every_case()
     {
-        Assert.Equal(
-            ["product.w1.0.bin", "product.w2.0.bin", "product.w2.1.bin"],
-            System.IO.Directory.GetFiles(Directory, "*.bin").Order(StringComparer.Ordinal).Select(Path.GetFileName));
+        Assert.Equal(["product.w1.0.bin", "product.w2.0.bin", "product.w2.1.bin"], BinFiles());
     }
 
     [Theory]
@@ -67,16 +59,7 @@ public class ProductCaptureGoldenTests
     public void Rewriting_the_events_gives_identical_bytes(string name)
     {
         byte[] expected = File.ReadAllBytes(Path.Combine(Directory, name));
-        var output = new MemoryStream();
-        using (var writer = new EventWriter<Product<ulong, uint>, ulong>(output, leaveOpen: true))
-        {
-            foreach (var e in ReadAll(expected))
-            {
-                writer.Push(e);
-            }
-        }
-
-        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(output.ToArray()));
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(CaptureFormatGoldenTests.Rewrite<Product<ulong, uint>, ulong>(expected)));
     }
 
     /// <summary>
@@ -137,16 +120,6 @@ public class ProductCaptureGoldenTests
         Assert.Equal(expected, CaptureDataflowTests.ReplayFiles<Product<ulong, uint>, ulong>(files, replay));
     }
 
-    private static List<Event<Product<ulong, uint>, ulong>> ReadAll(byte[] bytes)
-    {
-        using var reader = new EventReader<Product<ulong, uint>, ulong>(new MemoryStream(bytes), leaveOpen: true);
-        var events = new List<Event<Product<ulong, uint>, ulong>>();
-        while (reader.TryNext(out var e))
-        {
-            events.Add(e);
-        }
-
-        Assert.Equal(0, reader.Buffered);
-        return events;
-    }
+    private static List<Event<Product<ulong, uint>, ulong>> ReadAll(byte[] bytes) =>
+        CaptureFormatGoldenTests.ReadAll<Product<ulong, uint>, ulong>(new MemoryStream(bytes));
 }
