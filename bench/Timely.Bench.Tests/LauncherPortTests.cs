@@ -27,4 +27,15 @@ public sealed class LauncherPortTests : IDisposable
 
         Assert.Empty(Directory.GetFileSystemEntries(_tmp, "timely-launch-*"));
     }
+
+    [Theory]
+    [InlineData(new[] { "hello", "-n", "2", "--transport", "shm" }, false)]
+    [InlineData(new[] { "hello", "-n", "2", "--transport=shm" }, false)]
+    [InlineData(new[] { "hello", "--transport", "SHM", "-n", "2" }, false)]
+    [InlineData(new[] { "hello", "-n", "2", "--transport", "tcp" }, true)]
+    [InlineData(new[] { "hello", "-n", "2", "--transport", "auto" }, true)]
+    [InlineData(new[] { "hello", "-n", "2" }, true)]
+    [InlineData(new[] { "hello", "-n", "2", "--transport", "tcp", "--transport", "shm" }, false)]
+    public void Only_a_launch_that_meets_over_tcp_gets_ports(string[] args, bool needs) =>
+        Assert.Equal(needs, Launcher.NeedsAddresses(args));
 }

@@ -64,11 +64,8 @@ public static class Launcher
         ArgumentNullException.ThrowIfNull(args);
         processes = 1;
         bool processGiven = false, hostfile = false;
-        for (int i = 0; i < args.Count; i++)
+        foreach (var (name, value) in Flags(args))
         {
-            string arg = args[i];
-            string name = arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('=', StringComparison.Ordinal) ? arg[..arg.IndexOf('=', StringComparison.Ordinal)] : arg;
-            string? value = name.Length < arg.Length ? arg[(name.Length + 1)..] : (i + 1 < args.Count ? args[i + 1] : null);
             switch (name)
             {
                 case "-n" or "--processes":
@@ -93,6 +90,39 @@ public static class Launcher
     }
 
     /// <summary>
+    /// Whether the children need addresses: every transport but an explicit
+    /// <c>--transport shm</c> meets over TCP (auto meets over TCP first). Finding free ports
+    /// starts the socket stack in this process, about 35 ms of a cold start that lies before
+    /// the first child starts, so a shared-memory launch does not pay it.
+    /// </summary>
+    public static bool NeedsAddresses(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        string? transport = null;
+        foreach (var (name, value) in Flags(args))
+        {
+            if (name == "--transport")
+            {
+                transport = value;
+            }
+        }
+
+        return !string.Equals(transport, "shm", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Each argument as a flag name and the value after it (<c>--name=value</c> or the next argument).</summary>
+    private static IEnumerable<(string Name, string? Value)> Flags(IReadOnlyList<string> args)
+    {
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            string name = arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('=', StringComparison.Ordinal) ? arg[..arg.IndexOf('=', StringComparison.Ordinal)] : arg;
+            string? value = name.Length < arg.Length ? arg[(name.Length + 1)..] : (i + 1 < args.Count ? args[i + 1] : null);
+            yield return (name, value);
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="processes"/> children; relays their JSON lines to
     /// <paramref name="output"/> and every other line to <paramref name="error"/>; returns the
     /// first non-zero exit code.
@@ -109,15 +139,19 @@ public static class Launcher
             extra.Add(string.Create(CultureInfo.InvariantCulture, $"launch-{Environment.ProcessId}-{Environment.TickCount64 & 0xffffff:x}"));
         }
 
-        // The children's addresses: free loopback ports in a hostfile of a folder made here
-        // (mode 0700, removed when the run ends), not timely's fixed 2101 + i, on which two
-        // clusters started at once on one host (two test classes, two suite runs) refuse each
-        // other's handshakes.
-        var hostDirectory = Directory.CreateTempSubdirectory("timely-launch-");
-        string hostfile = Path.Combine(hostDirectory.FullName, "hosts");
-        File.WriteAllLines(hostfile, LoopbackPorts.Free(processes));
-        extra.Add("--hostfile");
-        extra.Add(hostfile);
+        // The children's addresses, when they meet over TCP: free loopback ports in a hostfile
+        // of a folder made here (mode 0700, removed when the run ends), not timely's fixed
+        // 2101 + i, on which two clusters started at once on one host (two test classes, two
+        // suite runs) refuse each other's handshakes.
+        DirectoryInfo? hostDirectory = null;
+        if (NeedsAddresses(args))
+        {
+            hostDirectory = Directory.CreateTempSubdirectory("timely-launch-");
+            string hostfile = Path.Combine(hostDirectory.FullName, "hosts");
+            File.WriteAllLines(hostfile, LoopbackPorts.Free(processes));
+            extra.Add("--hostfile");
+            extra.Add(hostfile);
+        }
 
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this executable is unknown.");
         bool viaDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
@@ -204,7 +238,7 @@ public static class Launcher
                 children.Clear();
             }
 
-            hostDirectory.Delete(recursive: true);
+            hostDirectory?.Delete(recursive: true);
         }
     }
 
