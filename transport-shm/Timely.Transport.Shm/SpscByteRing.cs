@@ -46,7 +46,10 @@ namespace Timely.Transport.Shm;
 //   word is an aligned 8-byte store and load, so none is torn. A record placed at index 0
 //   after a wrap (position S) is reached only through the padding header, which is released
 //   after S's header, so S's header is visible when the consumer gets there: no clear is
-//   needed there. The clear of the next slot costs no extra cache line in steady state: it
+//   needed there. (Index 0 starts a record in every lap, so even the other order would show
+//   the consumer only the previous lap's tag there; the order is kept because it makes the
+//   argument local. RingRaceProperties checks this with a producer and consumer racing: the
+//   clear moved after the header store fails it, padding published first does not.) The clear of the next slot costs no extra cache line in steady state: it
 //   falls in the record's last line unless the record ends on a line boundary, and that
 //   line is where the consumer polls next anyway. Nothing is reserved: the ring still
 //   fills to exactly its capacity (case (b)).
