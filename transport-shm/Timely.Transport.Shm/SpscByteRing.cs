@@ -49,9 +49,10 @@ namespace Timely.Transport.Shm;
 //   needed there. (Index 0 starts a record in every lap, so even the other order would show
 //   the consumer only the previous lap's tag there; the order is kept because it makes the
 //   argument local. RingRaceProperties checks this with a producer and consumer racing: the
-//   clear moved after the header store fails it, padding published first does not.) The clear of the next slot costs no extra cache line in steady state: it
-//   falls in the record's last line unless the record ends on a line boundary, and that
-//   line is where the consumer polls next anyway. Nothing is reserved: the ring still
+//   clear moved after the header store fails it, padding published first does not.) The
+//   clear of the next slot costs no extra cache line in steady state: it falls in the
+//   record's last line unless the record ends on a line boundary, and that line is where
+//   the consumer polls next anyway. Nothing is reserved: the ring still
 //   fills to exactly its capacity (case (b)).
 // - The shared tail is still release-stored per commit, before the header, for the
 //   consumer's HasUnread (the park check of the doorbell protocol: announce sleep, full
