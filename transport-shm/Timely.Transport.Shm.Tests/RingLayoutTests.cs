@@ -55,14 +55,18 @@ public sealed class RingLayoutTests
         Assert.Equal(CacheLine.Size, Offset(ref cursors.Tail));
         Assert.True(Offset(ref cursors.CachedHead) < 2 * CacheLine.Size);
         Assert.True(Offset(ref cursors.ClaimPosition) < 2 * CacheLine.Size);
+        Assert.True(Offset(ref cursors.PaddingPosition) < 2 * CacheLine.Size);
         Assert.Equal(2 * CacheLine.Size, Offset(ref cursors.ReadPosition));
         Assert.True(Offset(ref cursors.Head) is > 2 * CacheLine.Size and < 3 * CacheLine.Size);
-        Assert.True(Offset(ref cursors.CachedTail) is > 2 * CacheLine.Size and < 3 * CacheLine.Size);
     }
 
     private static long OffsetOf(ref RingCursors cursors, ref long field) =>
         (long)Unsafe.ByteOffset(ref Unsafe.As<RingCursors, byte>(ref cursors), ref Unsafe.As<long, byte>(ref field));
 
+    // Changed deliberately for layout version 2 (header polling): the version bytes read 2, and
+    // Initialize now clears the first data word, the header slot the consumer polls first, so
+    // stale bytes there (0xEE here) are not taken for a record. The rest of the data area is
+    // still not touched.
     [Fact]
     public void Header_bytes_are_frozen()
     {
@@ -74,7 +78,7 @@ public sealed class RingLayoutTests
         byte[] header =
         [
             0x54, 0x49, 0x4D, 0x45, 0x4C, 0x59, 0x52, 0x42, // magic "TIMELYRB"
-            0x01, 0x00, 0x00, 0x00,                         // layout version 1
+            0x02, 0x00, 0x00, 0x00,                         // layout version 2
             0x00, 0x04, 0x00, 0x00,                         // capacity 1024
             0x92, 0x10, 0x00, 0x00,                         // creator pid 4242
             0x01, 0x00, 0x00, 0x00,                         // state Active
@@ -82,17 +86,40 @@ public sealed class RingLayoutTests
         header.CopyTo(expected, 0);                         // rest of the header line, head line, tail line: zero
 
         Assert.Equal(expected, region.Slice(0, 384).ToArray());
-        Assert.Equal(0xEE, region.Slice(384, 1)[0]);        // the data area is not touched
+        Assert.Equal(new byte[8], region.Slice(384, 8).ToArray());   // the first header slot: cleared
+        Assert.Equal(0xEE, region.Slice(392, 1)[0]);        // the rest of the data area is not touched
+        Assert.Equal(0xEE, region.Slice(384 + 1023, 1)[0]);
     }
 
+    // Version 2: bits 30-31 of the length word are the lap tag (01 in even laps, 10 in odd),
+    // and the word after the record is cleared for the consumer's next poll.
     [Fact]
-    public void Record_header_is_length_then_type_little_endian()
+    public void Record_header_is_length_with_lap_tag_then_type_little_endian()
     {
         using var ring = SpscByteRing.Allocate(64);
+        ring.Region.Slice(RingDescriptor.DataOffset + 8, 56).Fill(0xEE);
         Assert.True(ring.TryWrite(0x0102_0304, [0xAA, 0xBB, 0xCC]));
-        byte[] expected = [0x03, 0x00, 0x00, 0x00, 0x04, 0x03, 0x02, 0x01, 0xAA, 0xBB, 0xCC];
+        byte[] expected =
+        [
+            0x03, 0x00, 0x00, 0x40, 0x04, 0x03, 0x02, 0x01, 0xAA, 0xBB, 0xCC, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        ];
         Assert.Equal(expected, ring.Region.Slice(RingDescriptor.DataOffset, expected.Length).ToArray());
         Assert.Equal(16, ring.Tail);
+
+        // Second lap: same record at index 0 again, now with tag 10.
+        Assert.True(ring.TryRead(out _, out _));
+        ring.ReleaseRead();
+        for (int i = 0; i < 6; i++)
+        {
+            Assert.True(ring.TryWrite(0, []));
+            Assert.True(ring.TryRead(out _, out _));
+            ring.ReleaseRead();
+        }
+
+        Assert.Equal(64, ring.Tail);
+        Assert.True(ring.TryWrite(0x0102_0304, [0xAA, 0xBB, 0xCC]));
+        Assert.Equal(0x80, ring.Region.Slice(RingDescriptor.DataOffset + 3, 1)[0]);
     }
 
     [Fact]

@@ -168,7 +168,8 @@ public sealed class SpscByteRingTests
                 {
                     long header = ring.Region.Int64At(RingDescriptor.DataOffset + offset);
                     Assert.Equal(RingDescriptor.PaddingType, (int)(header >> 32));
-                    Assert.Equal(toEnd - 8, (int)header);
+                    Assert.Equal(toEnd - 8, (int)header & RingDescriptor.RecordLengthMask);
+                    Assert.Equal(RingDescriptor.LapTag(tail / capacity), (int)((uint)header >> RingDescriptor.RecordLapTagShift));
                 }
 
                 AssertRead(ring, seed, message);
@@ -191,6 +192,57 @@ public sealed class SpscByteRingTests
         Assert.Equal(48, ring.Tail);
         Assert.True(ring.TryWrite(4, Pattern(8, 4)));    // 16 bytes: fits before the end
         Assert.Equal(64, ring.Tail);
+    }
+
+    // Header polling's hazard: a record of a later lap starts where an older lap left payload
+    // bytes. Every payload word here is a forged header, valid (right lap tag, empty record of
+    // type 12345) for the next lap and for the one after, so only the producer's clear of the
+    // next header slot (and the lap tag, when the ring is exactly full) stands between the
+    // consumer and a forged record. Sizes cover every wrap position; the consumer drains and
+    // must then find nothing.
+    [Fact]
+    public void Forged_headers_left_in_old_payload_are_never_read_as_records()
+    {
+        const int capacity = 128;
+        const int forgedType = 12345;
+        using var ring = SpscByteRing.Allocate(capacity);
+        var sizes = new Random(4711);
+        int written = 0;
+        int read = 0;
+        for (int round = 0; round < 3000; round++)
+        {
+            while (true)
+            {
+                int size = sizes.Next(0, (ring.MaxPayload / 8) + 1) * 8;
+                if (!ring.TryClaim(size, out Span<byte> payload))
+                {
+                    break;
+                }
+
+                long lap = ring.Tail / capacity;
+                for (int w = 0; w + 8 <= size; w += 8)
+                {
+                    long forged = RingDescriptor.PackRecordHeader(0, forgedType, lap + 1 + ((w / 8) & 1));
+                    System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(payload[w..], forged);
+                }
+
+                ring.Commit(written++);
+                if (sizes.Next(3) == 0)
+                {
+                    break;                                   // not always full: both (a) and (b) happen
+                }
+            }
+
+            while (ring.TryRead(out int type, out _))
+            {
+                Assert.Equal(read++, type);
+            }
+
+            Assert.Equal(written, read);
+            ring.ReleaseRead();
+        }
+
+        Assert.True(written > 3000, $"only {written} records");
     }
 
     [Fact]
@@ -253,9 +305,24 @@ public sealed class SpscByteRingTests
     {
         using var region = MemoryRegion.Allocate(RingDescriptor.RequiredRegionBytes(64));
         RingDescriptor.Initialize(region, 64, 1);
-        region.Int32At(RingDescriptor.VersionOffset) = 2;
+        region.Int32At(RingDescriptor.VersionOffset) = RingDescriptor.LayoutVersion + 1;
         var error = Assert.Throws<InvalidDataException>(() => new SpscByteRing(region));
-        Assert.Contains("version 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"version {RingDescriptor.LayoutVersion + 1}", error.Message, StringComparison.Ordinal);
+    }
+
+    // Version 1 published records by the tail alone and had no lap tag: a version-1 peer would
+    // take half-written version-2 records and the other way round, so attaching is refused,
+    // with one line that names both versions.
+    [Fact]
+    public void Attach_to_a_version_1_ring_is_refused_with_a_one_line_error()
+    {
+        Assert.Equal(2, RingDescriptor.LayoutVersion);
+        using var region = MemoryRegion.Allocate(RingDescriptor.RequiredRegionBytes(64));
+        RingDescriptor.Initialize(region, 64, 1);
+        region.Int32At(RingDescriptor.VersionOffset) = 1;
+        var error = Assert.Throws<InvalidDataException>(() => new SpscByteRing(region));
+        Assert.Equal("Ring layout version 1 is not supported; this build reads version 2.", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
     }
 
     [Theory]
@@ -316,7 +383,7 @@ public sealed class SpscByteRingTests
     public void Corrupt_record_length_from_a_peer_throws_instead_of_reading_past_the_tail()
     {
         using var ring = SpscByteRing.Allocate(256);
-        ring.Region.Int64At(RingDescriptor.DataOffset) = RingDescriptor.PackRecordHeader(200, 1);
+        ring.Region.Int64At(RingDescriptor.DataOffset) = RingDescriptor.PackRecordHeader(200, 1, lap: 0);
         ring.Region.Int64At(RingDescriptor.TailOffset) = 16;
         var consumer = new SpscByteRing(ring.Region);
         Assert.Throws<InvalidDataException>(() => consumer.TryRead(out _, out _));
@@ -326,7 +393,7 @@ public sealed class SpscByteRingTests
     public void Corrupt_padding_length_throws()
     {
         using var ring = SpscByteRing.Allocate(64);
-        ring.Region.Int64At(RingDescriptor.DataOffset) = RingDescriptor.PackRecordHeader(8, RingDescriptor.PaddingType);
+        ring.Region.Int64At(RingDescriptor.DataOffset) = RingDescriptor.PackRecordHeader(8, RingDescriptor.PaddingType, lap: 0);
         ring.Region.Int64At(RingDescriptor.TailOffset) = 32;
         var consumer = new SpscByteRing(ring.Region);
         var error = Assert.Throws<InvalidDataException>(() => consumer.TryRead(out _, out _));

@@ -33,8 +33,12 @@ internal struct RingCursors
     [FieldOffset(CacheLine.Size + 16)]
     public long ClaimPosition;
 
-    /// <summary>Payload bytes of the outstanding claim.</summary>
+    /// <summary>Start of the padding record the outstanding claim wrapped over, or -1: its header is published by Commit, after the record's.</summary>
     [FieldOffset(CacheLine.Size + 24)]
+    public long PaddingPosition;
+
+    /// <summary>Payload bytes of the outstanding claim.</summary>
+    [FieldOffset(CacheLine.Size + 32)]
     public int ClaimLength;
 
     // Consumer line: written only by the consumer thread.
@@ -46,8 +50,4 @@ internal struct RingCursors
     /// <summary>Last head the consumer release-stored (its own authoritative copy).</summary>
     [FieldOffset((2 * CacheLine.Size) + 8)]
     public long Head;
-
-    /// <summary>Last tail the consumer acquire-loaded: records below it are safe to read.</summary>
-    [FieldOffset((2 * CacheLine.Size) + 16)]
-    public long CachedTail;
 }

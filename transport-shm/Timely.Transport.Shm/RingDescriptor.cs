@@ -30,14 +30,17 @@ namespace Timely.Transport.Shm;
 ///
 ///    0                   1                   2                   3
 ///    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-///   +---------------------------------------------------------------+
-///   |              length i32 (payload bytes, no padding)           |
-///   +---------------------------------------------------------------+
+///   +-----------------------------------------------------------+---+
+///   |        length u30 (payload bytes, no padding)             |lap|
+///   +-----------------------------------------------------------+---+
 ///   |              type i32 (>= 0 user; else ring)                  |
 ///   +---------------------------------------------------------------+
 ///   |              payload ...  then zero to 7 bytes of slack       |
 ///   +---------------------------------------------------------------+
-/// </code>
+///
+///   lap (bits 30-31 of the first u32): 01 in even laps of the data area
+///   (position / capacity even), 10 in odd laps; 00 is a cleared word, never a record.
+/// /// </code>
 /// Head and tail are byte positions that only grow (u64, stored as <c>long</c>: 2^63 bytes is
 /// three centuries at 1 TB/s); a position's index in the data area is
 /// <c>position &amp; (capacity - 1)</c>. <c>tail - head</c> is the number of bytes in use,
@@ -52,12 +55,16 @@ namespace Timely.Transport.Shm;
 /// a multiple of 8 that is at least 8, so a padding header always fits.
 /// </para>
 /// <para>
-/// Publication rule: the producer writes payload and record header (and any padding record)
-/// with plain stores, then release-stores tail (<see cref="Volatile.Write(ref long, long)"/>).
-/// The consumer acquire-loads tail, reads every record below it, and when done with them
-/// release-stores head; the producer acquire-loads head before reusing those bytes. Release
-/// on one side paired with acquire on the other is all the ordering needed: each counter has
-/// exactly one writer, so there is no read-modify-write and no CAS.
+/// Publication rule (version 2, header polling): the producer writes the payload, clears the
+/// word just past the record (the next record's header slot) when that word is free, release-
+/// stores tail, and release-stores the record header last (for a wrap, the record header at
+/// index 0 first and then the padding header). The consumer acquire-loads the header word
+/// at its read position: the record is there when the lap tag is the one expected for that
+/// position; the shared tail is not read on the data path. When done the consumer release-
+/// stores head; the producer acquire-loads head (only when its cached head says no room)
+/// before reusing those bytes. Why a stale word is never taken for a record is argued in
+/// <see cref="SpscByteRing"/>'s design comment. Each counter has exactly one writer, so
+/// there is no read-modify-write and no CAS.
 /// </para>
 /// <para>
 /// Record types: user types are &gt;= 0. <see cref="PaddingType"/> belongs to the ring;
@@ -73,8 +80,13 @@ public static class RingDescriptor
     /// <summary>"TIMELYRB" read as a little-endian u64.</summary>
     public const ulong Magic = 0x4252_594C_454D_4954;
 
-    /// <summary>Bumped on any change to this file's layout.</summary>
-    public const int LayoutVersion = 1;
+    /// <summary>
+    /// Bumped on any change to this file's layout. 2: the record header carries a lap tag and
+    /// is published last, so the consumer polls it instead of the shared tail (1 had no tag and
+    /// published records by the tail alone; a version-1 peer would read version-2 records
+    /// before they are complete and the other way round, hence the refusal).
+    /// </summary>
+    public const int LayoutVersion = 2;
 
     /// <summary>Byte offset of <see cref="Magic"/> (u64) in the region header.</summary>
     public const int MagicOffset = 0;
@@ -141,20 +153,40 @@ public static class RingDescriptor
     public static int RecordLength(int payloadLength) =>
         (RecordHeaderLength + payloadLength + (RecordAlignment - 1)) & ~(RecordAlignment - 1);
 
-    /// <summary>The record header {length, type} as the one 8-byte word written at the record start.</summary>
+    /// <summary>Mask of the payload length in the first u32 of a record header; the two bits above it are the lap tag.</summary>
+    public const int RecordLengthMask = 0x3FFF_FFFF;
+
+    /// <summary>Bit position of the lap tag in a record header.</summary>
+    public const int RecordLapTagShift = 30;
+
+    /// <summary>
+    /// The lap tag of a record in lap <paramref name="lap"/> (position / capacity): 1 in even
+    /// laps, 2 in odd laps. A cleared word has tag 0 and a header left from the previous lap
+    /// has the other tag, so neither is taken for a record; tag 3 is never written.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static long PackRecordHeader(int length, int type) => (long)(((ulong)(uint)type << 32) | (uint)length);
+    public static int LapTag(long lap) => 1 + (int)(lap & 1);
+
+    /// <summary>The record header {length, lap tag, type} as the one 8-byte word written at the record start, last.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static long PackRecordHeader(int length, int type, long lap) =>
+        (long)(((ulong)(uint)type << 32) | (uint)length | ((uint)LapTag(lap) << RecordLapTagShift));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int RecordLengthField(long header) => (int)header;
+    internal static int RecordLengthField(long header) => (int)header & RecordLengthMask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int RecordLapTagField(long header) => (int)((uint)header >> RecordLapTagShift);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int RecordTypeField(long header) => (int)(header >> 32);
 
     /// <summary>
     /// Writes a fresh header (head = tail = 0) for a ring of <paramref name="capacity"/> data
-    /// bytes. The magic is release-stored last, so a process that acquire-loads a valid magic
-    /// sees every other header field.
+    /// bytes and clears the first data word, the header slot the consumer polls first (the
+    /// rest of the data area is never read before the producer writes it). The magic is
+    /// release-stored last, so a process that acquire-loads a valid magic sees every other
+    /// header field.
     /// </summary>
     public static void Initialize(MemoryRegion region, int capacity, int creatorPid)
     {
@@ -168,7 +200,7 @@ public static class RingDescriptor
                 nameof(region));
         }
 
-        region.Slice(0, DataOffset).Clear();
+        region.Slice(0, DataOffset + RecordHeaderLength).Clear();
         Span<byte> header = region.Slice(0, HeaderLength);
         BinaryPrimitives.WriteInt32LittleEndian(header[VersionOffset..], LayoutVersion);
         BinaryPrimitives.WriteInt32LittleEndian(header[CapacityOffset..], capacity);

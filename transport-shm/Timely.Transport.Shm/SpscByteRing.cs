@@ -16,43 +16,85 @@ namespace Timely.Transport.Shm;
 //   same mapped region. The producer is the only writer of the shared tail and of the data
 //   area between head and tail + capacity; the consumer is the only writer of the shared head.
 //   One writer per counter is why no Interlocked/CAS appears anywhere on the data path.
-// - Private cursors (RingCursors, padded per side). The producer keeps its own
-//   tail (authoritative, since it alone writes the shared one) and a cached head; it
-//   acquire-loads the shared head only when the cached head says the record does not fit.
-//   The consumer keeps its read position, its own head and a cached tail; it acquire-loads the
-//   shared tail only when it has read everything below the cached one. In steady state each
-//   side touches the other's line once per batch, not once per message.
-// - Volatility. The private cursors are plain fields: each is read and written by one thread.
-//   The shared head and tail are accessed only with Volatile: release-store by
-//   their owner, acquire-load by the other side. Data bytes and record headers are plain
-//   stores and loads, ordered by those release/acquire pairs.
-// - Publication order. Producer: write payload (in place, through the claimed span), write the
-//   record header (and, before it, any padding record), then release-store tail. Consumer:
-//   acquire-load tail, read headers and payloads below it, then release-store head, after
-//   which the producer may overwrite those bytes. Spans returned by TryRead are
-//   therefore valid only until the next ReleaseRead.
+// - Header polling (layout version 2; Aeron's IPC log and the Disruptor's sequence-in-slot
+//   are the models). The consumer does not read the shared tail to find records: it
+//   acquire-loads the 8-byte header word at its read position, and a header whose lap tag
+//   (RingDescriptor.LapTag: 1 in even laps, 2 in odd laps, 0 in a cleared word) is the one
+//   expected for that position is a complete record. The signal travels in the record's
+//   own first line, which the consumer has to fetch anyway.
+// - Publication order (Commit). Producer: payload (plain stores, through the claimed span);
+//   clear the next header slot, the word at the record's end, if it is free (plain store);
+//   release-store tail; release-store the record header; for a record placed at index 0
+//   after a wrap, release-store the padding header at the old tail after that. Consumer:
+//   acquire-load the header at the read position, read the payload, and when done
+//   release-store head, after which the producer may overwrite those bytes. Spans returned
+//   by TryRead are therefore valid only until the next ReleaseRead.
+// - Why a stale word is never taken for a record. Call R the consumer's read position. It
+//   gets to R only by taking the record (or padding) that ends at R, whose header it
+//   acquire-loaded, so it sees every store the producer made before that header. Among
+//   them, the last store to the word at index(R) is one of:
+//     (a) the clear that the commit of the record ending at R made: tag 0;
+//     (b) when that commit found no free word past the record (the ring exactly full, R =
+//         CachedHead + capacity), no clear was made, and the word is the header that the
+//         producer wrote at R - capacity = CachedHead. That position is a record boundary
+//         (head only ever stops at boundaries) in the previous lap, and nothing is stored at
+//         a position twice, so the word holds that header: the other lap's tag;
+//     (c) the initial clear of RingDescriptor.Initialize (R = 0, tag 0).
+//   Payload bytes of an older lap can be at index(R) only before (a) or (b)'s header was
+//   written, so they are never what the consumer sees. The only later store to the word,
+//   until the consumer releases R, is the header of the record at R, with R's tag. Every
+//   word is an aligned 8-byte store and load, so none is torn. A record placed at index 0
+//   after a wrap (position S) is reached only through the padding header, which is released
+//   after S's header, so S's header is visible when the consumer gets there: no clear is
+//   needed there. (Index 0 starts a record in every lap, so even the other order would show
+//   the consumer only the previous lap's tag there; the order is kept because it makes the
+//   argument local. RingRaceProperties checks this with a producer and consumer racing: the
+//   clear moved after the header store fails it, padding published first does not.) The
+//   clear of the next slot costs no extra cache line in steady state: it falls in the
+//   record's last line unless the record ends on a line boundary, and that line is where
+//   the consumer polls next anyway. Nothing is reserved: the ring still
+//   fills to exactly its capacity (case (b)).
+// - The shared tail is still release-stored per commit, before the header, for the
+//   consumer's HasUnread (the park check of the doorbell protocol: announce sleep, full
+//   fence, check the tail; senders publish, full fence, read the doorbell word), for
+//   UnreadBytes and for tests. Stored before the header, it is never behind a record the
+//   consumer has taken (head <= tail for anyone who sees head). Nobody reads it at message
+//   rate, so its line stays Modified in the producer's cache and the store moves nothing.
+// - Private cursors (RingCursors, padded per side). The producer keeps its own tail
+//   (authoritative, since it alone writes the shared one), a cached head and any padding
+//   pending with the claim; it acquire-loads the shared head only when the cached head says
+//   the record does not fit. The consumer keeps its read position and its own head.
+// - Volatility. The private cursors are plain fields: each is read and written by one
+//   thread. The shared head and tail and the record header words are accessed with Volatile
+//   where they publish (release-store by the producer, acquire-load by the consumer). Data
+//   bytes are plain stores and loads, ordered by those release/acquire pairs.
 // - Batch release. TryRead advances only the private read position;
 //   ReleaseRead publishes it as head once for everything read so far, so a
-//   consumer that drains 100 records does one shared store, not 100.
+//   consumer that drains 100 records does one shared store, not 100. The store is to a line
+//   only the consumer writes and the producer reads only when its cached head says the ring
+//   is full, so it stays in the consumer's cache between those reads.
 // - Cache lines per hop (issue 14 item 1; counted from this code, not measured with a
 //   coherence counter). The floor, a ping-pong on one line, moves 1 line per one-way hop.
-//   A 64 B message through this ring today moves, per one-way hop while the consumer spins:
+//   A 64 B message through this ring moves, per one-way hop while the consumer spins:
 //     data    : the record is align8(8 + 64) = 72 B at an 8-aligned start, so exactly 2
-//               lines; the engine's BinaryPusher adds timely's 48 B MessageHeader: 120 B,
-//               2 lines at 2 of 8 start offsets, 3 lines at the other 6.
-//     header  : in those data lines (plain store before the tail store), +0.
-//     tail    : 1 line: the producer release-stores it per Commit and a spinning consumer
-//               re-loads it on every empty poll, so the line moves on every message.
-//     head    : 1 line per ReleaseRead; a round trip releases after each message, so 1 per
-//               hop there, about 1 per drained batch in one-way streaming.
+//               lines (at 64-byte lines); the engine's BinaryPusher adds timely's 48 B
+//               MessageHeader: 120 B, 2 lines at 2 of 8 start offsets, 3 at the other 6.
+//     header  : the signal, in the first data line: +0. The next-slot clear falls in the
+//               record's last line, or (1 record in 8 at 72 B) in the next record's first
+//               line, which the consumer then polls: +0.
+//     tail    : 0: stored per commit, read by the consumer only when it parks.
+//     head    : about 2 line moves per producer re-read of head, which happens once per
+//               (capacity - in use) bytes: about 1/450 per hop for a 64 KiB ring at 72 B
+//               records (the version-1 count gave it 1 per hop; the producer already read it
+//               lazily, so nothing changed there).
 //     doorbell: 0 in steady state (SharedDoorbell word is read, not written, by the sender;
 //               it stays Shared until the owner parks), 1-2 on each park/wake.
 //     counters: 0 (Messages/BytesSent are per worker, never read by the other core).
-//   Total: 4 lines (raw ring, 64 B, round trip), 4-5 through the engine, against 1.
-//   Removable: the tail line (poll the next record's header in the data line instead,
-//   Aeron/Disruptor style), the head line (lazy/batched release), one data line (compact
-//   record: no 48 B MessageHeader inside a ring). Not done yet: see perf.md, "The
-//   shared-memory hop, cache lines counted".
+//   Total: 2 lines (raw ring, 64 B, each way), 2-3 through the engine, against 1; version 1
+//   moved 3 (the tail line re-loaded on every empty poll was the third). Left: one data
+//   line, which a 64 B payload with any header cannot avoid at 64-byte lines, and the engine's
+//   extra line (compact record: no 48 B MessageHeader inside a ring, issue 14 item 2). See
+//   perf.md, "The shm hop: header polling".
 public sealed class SpscByteRing : IDisposable
 {
     private const long NoClaim = -1;
@@ -61,6 +103,7 @@ public sealed class SpscByteRing : IDisposable
     private readonly bool _ownsRegion;
     private readonly int _capacity;
     private readonly int _mask;
+    private readonly int _lapShift;     // log2(capacity): position >> _lapShift is the lap
     private readonly int _maxPayload;
     private RingCursors _cursors;
 
@@ -80,6 +123,7 @@ public sealed class SpscByteRing : IDisposable
         _region = region;
         _ownsRegion = ownsRegion;
         _mask = _capacity - 1;
+        _lapShift = System.Numerics.BitOperations.Log2((uint)_capacity);
         _maxPayload = RingDescriptor.MaxPayload(_capacity);
 
         long head = Volatile.Read(ref region.Int64At(RingDescriptor.HeadOffset));
@@ -93,9 +137,9 @@ public sealed class SpscByteRing : IDisposable
         _cursors.Tail = tail;
         _cursors.CachedHead = head;
         _cursors.ClaimPosition = NoClaim;
+        _cursors.PaddingPosition = NoClaim;
         _cursors.ReadPosition = head;
         _cursors.Head = head;
-        _cursors.CachedTail = tail;
     }
 
     /// <summary>
@@ -134,7 +178,8 @@ public sealed class SpscByteRing : IDisposable
 
     /// <summary>
     /// Consumer: whether records past the read position have been published (one acquire
-    /// load of the shared tail). A parking worker calls it after announcing sleep.
+    /// load of the shared tail, which the producer stores before each record's header, so a
+    /// record being written already counts). A parking worker calls it after announcing sleep.
     /// </summary>
     public bool HasUnread => Volatile.Read(ref _region.Int64At(RingDescriptor.TailOffset)) != _cursors.ReadPosition;
 
@@ -188,11 +233,23 @@ public sealed class SpscByteRing : IDisposable
             ThrowBadCommit(type, payloadLength);
         }
 
-        _region.Int64At(RingDescriptor.DataOffset + ((int)position & _mask)) = RingDescriptor.PackRecordHeader(payloadLength, type);
         long tail = position + RingDescriptor.RecordLength(payloadLength);
+        if (tail + RingDescriptor.RecordHeaderLength - _cursors.CachedHead <= _capacity)
+        {
+            // The next header slot is free: clear whatever an older lap left there (design, (a)).
+            _region.Int64At(RingDescriptor.DataOffset + ((int)tail & _mask)) = 0;
+        }
+
         _cursors.Tail = tail;
         _cursors.ClaimPosition = NoClaim;
         Volatile.Write(ref _region.Int64At(RingDescriptor.TailOffset), tail);
+        Volatile.Write(
+            ref _region.Int64At(RingDescriptor.DataOffset + ((int)position & _mask)),
+            RingDescriptor.PackRecordHeader(payloadLength, type, position >> _lapShift));
+        if (_cursors.PaddingPosition != NoClaim)
+        {
+            PublishPadding();
+        }
     }
 
     /// <summary>Producer: claims, copies <paramref name="payload"/> and commits; false when the ring lacks room.</summary>
@@ -216,20 +273,21 @@ public sealed class SpscByteRing : IDisposable
     public bool TryRead(out int type, out ReadOnlySpan<byte> payload)
     {
         long position = _cursors.ReadPosition;
-        if (position == _cursors.CachedTail)
+        int index = (int)position & _mask;
+        long header = Volatile.Read(ref _region.Int64At(RingDescriptor.DataOffset + index));
+        if (RingDescriptor.RecordLapTagField(header) != RingDescriptor.LapTag(position >> _lapShift))
         {
-            return TryReadSlow(out type, out payload);
+            return NotReady(header, position, out type, out payload);
         }
 
-        int index = (int)position & _mask;
-        long header = _region.Int64At(RingDescriptor.DataOffset + index);
         int length = RingDescriptor.RecordLengthField(header);
         type = RingDescriptor.RecordTypeField(header);
         int recordLength = RingDescriptor.RecordLength(length);
 
         // Padding, and anything a confused or hostile peer could have written (a length past
-        // the published tail), goes to the slow path, which skips the one and throws on the other.
-        if ((uint)length > (uint)_maxPayload || type == RingDescriptor.PaddingType || position + recordLength > _cursors.CachedTail)
+        // the largest payload or the end of the data area), goes to the slow path, which skips
+        // the one and throws on the other.
+        if ((uint)length > (uint)_maxPayload || type == RingDescriptor.PaddingType || recordLength > _capacity - index)
         {
             return TryReadSlow(out type, out payload);
         }
@@ -283,10 +341,9 @@ public sealed class SpscByteRing : IDisposable
 
         if (padding != 0)
         {
-            // Published together with the record by Commit's tail store; never visible alone,
-            // so the consumer always finds a record after a padding record.
-            _region.Int64At(RingDescriptor.DataOffset + index) =
-                RingDescriptor.PackRecordHeader(padding - RingDescriptor.RecordHeaderLength, RingDescriptor.PaddingType);
+            // Its header is written by Commit after the record's (design: the consumer reaches
+            // index 0 only through it), so an abandoned claim publishes nothing.
+            _cursors.PaddingPosition = tail;
             tail += padding;
             index = 0;
         }
@@ -298,24 +355,44 @@ public sealed class SpscByteRing : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    private void PublishPadding()
+    {
+        long position = _cursors.PaddingPosition;
+        int index = (int)position & _mask;
+        _cursors.PaddingPosition = NoClaim;
+        Volatile.Write(
+            ref _region.Int64At(RingDescriptor.DataOffset + index),
+            RingDescriptor.PackRecordHeader(_capacity - index - RingDescriptor.RecordHeaderLength, RingDescriptor.PaddingType, position >> _lapShift));
+    }
+
+    // The header word at the read position is not a record of this lap: a cleared word (0), a
+    // header of the previous lap (the other tag): nothing yet. Tag 3 is never written.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool NotReady(long header, long position, out int type, out ReadOnlySpan<byte> payload)
+    {
+        if (RingDescriptor.RecordLapTagField(header) == 3)
+        {
+            ThrowHelper.ThrowCorruptRecord(position, RingDescriptor.RecordLengthField(header), RingDescriptor.RecordTypeField(header), "lap tag 3 is never written");
+        }
+
+        type = 0;
+        payload = default;
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool TryReadSlow(out int type, out ReadOnlySpan<byte> payload)
     {
         long position = _cursors.ReadPosition;
         while (true)
         {
-            if (position == _cursors.CachedTail)
+            int index = (int)position & _mask;
+            long header = Volatile.Read(ref _region.Int64At(RingDescriptor.DataOffset + index));
+            if (RingDescriptor.RecordLapTagField(header) != RingDescriptor.LapTag(position >> _lapShift))
             {
-                _cursors.CachedTail = Volatile.Read(ref _region.Int64At(RingDescriptor.TailOffset));
-                if (position == _cursors.CachedTail)
-                {
-                    type = 0;
-                    payload = default;
-                    return false;
-                }
+                return NotReady(header, position, out type, out payload);
             }
 
-            int index = (int)position & _mask;
-            long header = _region.Int64At(RingDescriptor.DataOffset + index);
             int length = RingDescriptor.RecordLengthField(header);
             type = RingDescriptor.RecordTypeField(header);
             if (type == RingDescriptor.PaddingType)
@@ -331,9 +408,9 @@ public sealed class SpscByteRing : IDisposable
             }
 
             int recordLength = RingDescriptor.RecordLength(length);
-            if ((uint)length > (uint)_maxPayload || recordLength > _capacity - index || position + recordLength > _cursors.CachedTail)
+            if ((uint)length > (uint)_maxPayload || recordLength > _capacity - index)
             {
-                ThrowHelper.ThrowCorruptRecord(position, length, type, "record runs past the published tail or the end of the data area");
+                ThrowHelper.ThrowCorruptRecord(position, length, type, $"record longer than the largest payload ({_maxPayload} bytes) or past the end of the data area");
             }
 
             payload = _region.Slice(RingDescriptor.DataOffset + RingDescriptor.RecordHeaderLength + index, length);

@@ -27,7 +27,7 @@ public sealed class RingProperties
         public override string ToString() => Kind == OpKind.Send ? $"Send({Size})" : Kind.ToString();
     }
 
-    private static Config Bounded(int maxTest, ulong seed) =>
+    internal static Config Bounded(int maxTest, ulong seed) =>
         Config.QuickThrowOnFailure.WithQuietOnSuccess(true)
             .WithMaxTest(maxTest)
             .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed), FSharpOption<int>.None)));
@@ -56,7 +56,7 @@ public sealed class RingProperties
 
     // Moves an empty ring's head and tail to `offset` with empty records, as a ring that has
     // been running for a while would be.
-    private static void AdvanceTo(SpscByteRing ring, int offset)
+    internal static void AdvanceTo(SpscByteRing ring, int offset)
     {
         while ((ring.Tail & (ring.Capacity - 1)) != offset)
         {
@@ -79,17 +79,26 @@ public sealed class RingProperties
     /// and tail are after every step, and what each read returns.
     /// </summary>
     [Fact]
-    public void Spsc_ring_matches_an_exact_model_at_every_start_offset()
+    public void Spsc_ring_matches_an_exact_model_at_every_start_offset() =>
+        CheckAtEveryStartOffset(firstSeed: 1, maxTest: 25, capacity => Operations(RingDescriptor.MaxPayload(capacity)), RunRawModel);
+
+    /// <summary>
+    /// Checks <paramref name="run"/>(capacity, start offset, generated value) for every
+    /// capacity in <see cref="Capacities"/> and every 8-aligned start offset, each pair with its
+    /// own replay seed (<paramref name="firstSeed"/>, +1, ...), so each wrap position is covered
+    /// and a failure names the seed to replay.
+    /// </summary>
+    internal static void CheckAtEveryStartOffset<T>(ulong firstSeed, int maxTest, Func<int, Gen<T>> generator, Func<int, int, T, bool> run)
     {
-        ulong seed = 1;
+        ulong seed = firstSeed;
         foreach (int capacity in Capacities)
         {
             for (int start = 0; start < capacity; start += 8)
             {
-                int maxPayload = RingDescriptor.MaxPayload(capacity);
+                int ringCapacity = capacity;
                 int startOffset = start;
-                Prop.ForAll(Operations(maxPayload).ToArbitrary(), ops => RunRawModel(capacity, startOffset, ops))
-                    .Check(Bounded(maxTest: 25, seed++));
+                Prop.ForAll(generator(capacity).ToArbitrary(), value => run(ringCapacity, startOffset, value))
+                    .Check(Bounded(maxTest, seed++));
             }
         }
     }
@@ -163,19 +172,8 @@ public sealed class RingProperties
     /// message, and head/tail stay consistent after every step.
     /// </summary>
     [Fact]
-    public void Writer_and_reader_match_a_queue_model_at_every_start_offset()
-    {
-        ulong seed = 1000;
-        foreach (int capacity in Capacities)
-        {
-            for (int start = 0; start < capacity; start += 8)
-            {
-                int startOffset = start;
-                Prop.ForAll(Operations(3 * capacity).ToArbitrary(), ops => RunMessageModel(capacity, startOffset, ops))
-                    .Check(Bounded(maxTest: 25, seed++));
-            }
-        }
-    }
+    public void Writer_and_reader_match_a_queue_model_at_every_start_offset() =>
+        CheckAtEveryStartOffset(firstSeed: 1000, maxTest: 25, capacity => Operations(3 * capacity), RunMessageModel);
 
     private static bool RunMessageModel(int capacity, int start, Op[] ops)
     {
