@@ -9,6 +9,10 @@ namespace Timely.Bench.Workloads;
 /// advances the input to the round, and steps until the probe after an
 /// <c>exchange(x)</c> passes it.
 /// </summary>
+/// <remarks>
+/// The exchange hashes with <see cref="Identity"/>, a struct the routing loop is compiled for,
+/// as Rust compiles timely's <c>exchange(|x| *x)</c> closure into it; any user can write the same.
+/// </remarks>
 public static class ExchangeRounds
 {
     /// <summary>Runs the workload with progress sent as <paramref name="mode"/> says; one result per local worker, records = records this worker sent.</summary>
@@ -19,7 +23,7 @@ public static class ExchangeRounds
             worker.ProgressMode = mode;
             var input = new InputHandle<ulong, ulong>();
             var probe = new ProbeHandle<ulong>();
-            worker.Dataflow<ulong>(scope => scope.InputFrom(input).Exchange(x => x).ProbeWith(probe));
+            worker.Dataflow<ulong>(scope => scope.InputFrom(input).Exchange(default(Identity)).ProbeWith(probe));
 
             var meter = WorkloadResult.Start();
             for (ulong round = 0; round < rounds; round++)

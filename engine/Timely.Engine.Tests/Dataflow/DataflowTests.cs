@@ -267,6 +267,46 @@ public sealed class DataflowTests
     }
 
     [Fact]
+    public void Input_records_leave_at_every_step_in_order_and_in_batches_of_the_batch_size()
+    {
+        // Send stages records in the handle: a step must still send them (no AdvanceTo, no
+        // Flush), Send and SendBatch keep their order, and full batches are BatchSize long.
+        const int Batch = Message<ulong, int>.BatchSize;
+        var batches = new List<(ulong Time, int[] Data)>();
+        Execute.Directly(worker =>
+        {
+            var input = new InputHandle<ulong, int>();
+            Assert.Throws<InvalidOperationException>(() => input.Send(0));
+            worker.Dataflow<ulong>(scope => scope.InputFrom(input).InspectBatch((t, data) => batches.Add((t, data.ToArray()))));
+            input.Send(0);
+            input.Send(1);
+            worker.Step();
+            var first = Assert.Single(batches);
+            Assert.Equal(0UL, first.Time);
+            Assert.Equal([0, 1], first.Data);
+
+            batches.Clear();
+            input.Send(2);
+            input.SendBatch(Enumerable.Range(3, (2 * Batch) - 3).ToArray());
+            for (int x = 2 * Batch; x < (3 * Batch) + 5; x++)
+            {
+                input.Send(x);
+            }
+
+            input.AdvanceTo(1);
+            input.Send(-1);
+            input.Close();
+            Assert.Throws<InvalidOperationException>(() => input.Send(1));
+            Assert.Throws<InvalidOperationException>(() => input.SendBatch([1]));
+        });
+        Assert.Equal([Batch, Batch, Batch, 3, 1], batches.Select(b => b.Data.Length));
+        Assert.Equal(Enumerable.Range(2, (3 * Batch) + 3), batches.Take(4).SelectMany(b => b.Data));
+        Assert.All(batches.Take(4), b => Assert.Equal(0UL, b.Time));
+        Assert.Equal(1UL, batches[4].Time);
+        Assert.Equal([-1], batches[4].Data);
+    }
+
+    [Fact]
     public void Inputs_left_open_are_closed_when_the_worker_logic_returns()
     {
         var seen = new List<int>();

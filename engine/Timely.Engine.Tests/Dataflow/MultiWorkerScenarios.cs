@@ -64,6 +64,70 @@ public sealed class MultiWorkerScenarios
 
     [Theory]
     [MemberData(nameof(Configs))]
+    public void Exchange_by_a_struct_hash_keeps_order_time_and_batch_size_per_source_and_target(string config)
+    {
+        // Each worker sends seq = 0..Records-1 as (its index << 32 | seq), at time seq / PerTime,
+        // routed by seq: every receiver must see each source's records in sending order, each
+        // batch at the time its records were sent, no batch above the batch size, none lost.
+        // PerTime / 4 > BatchSize: every target fills a whole batch at every time on up to 4 workers.
+        const int Records = 10000;
+        const int PerTime = 4500;
+        var received = new List<(ulong Time, ulong[] Data)>[4];
+        int peersSeen = RunBounded(config, worker =>
+        {
+            int index = worker.Index;
+            int peers = worker.Peers;
+            var batches = received[index] = new();
+            var input = new InputHandle<ulong, ulong>();
+            var probe = new ProbeHandle<ulong>();
+            worker.Dataflow<ulong>(scope =>
+                scope.InputFrom(input)
+                    .Exchange(default(LowWord))
+                    .InspectBatch((t, data) => batches.Add((t, data.ToArray())))
+                    .ProbeWith(probe));
+            for (ulong seq = 0; seq < Records; seq++)
+            {
+                if (seq / PerTime != input.Time)
+                {
+                    input.AdvanceTo(seq / PerTime);
+                }
+
+                input.Send(((ulong)index << 32) | seq);
+            }
+
+            input.Close();
+            while (!probe.Done)
+            {
+                worker.StepOrPark(TimeSpan.FromMilliseconds(100));
+            }
+
+            return peers;
+        })[0];
+
+        for (int target = 0; target < peersSeen; target++)
+        {
+            var batches = received[target];
+            Assert.All(batches, b => Assert.InRange(b.Data.Length, 1, Message<ulong, ulong>.BatchSize));
+            Assert.All(batches, b => Assert.All(b.Data, x => Assert.Equal((x & 0xFFFF_FFFF) / PerTime, b.Time)));
+            Assert.Contains(batches, b => b.Data.Length == Message<ulong, ulong>.BatchSize);
+            var arrived = batches.SelectMany(b => b.Data).ToArray();
+            for (ulong source = 0; source < (ulong)peersSeen; source++)
+            {
+                var seqs = arrived.Where(x => x >> 32 == source).Select(x => x & 0xFFFF_FFFF).ToArray();
+                var expected = Enumerable.Range(0, Records).Where(x => x % peersSeen == target).Select(x => (ulong)x);
+                Assert.Equal(expected, seqs);
+            }
+        }
+    }
+
+    /// <summary>A struct exchange hash: the record's low 32 bits.</summary>
+    private readonly struct LowWord : IExchangeHash<ulong>
+    {
+        public ulong Hash(ulong item) => item & 0xFFFF_FFFF;
+    }
+
+    [Theory]
+    [MemberData(nameof(Configs))]
     public void Pingpong_loop_exits_every_record_at_iter(string config)
     {
         const ulong Iterations = 20;

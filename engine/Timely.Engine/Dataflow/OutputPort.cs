@@ -71,9 +71,16 @@ public sealed class OutputPort<T, TData>
         _buffer.Data.Clear();
     }
 
+    /// <summary>
+    /// Runs first in every <see cref="FlushAndDone"/>: an input handle that stages records of its
+    /// own gives them here, so they leave at every step as records given to this port do.
+    /// </summary>
+    internal Action? BeforeFlush { get; set; }
+
     /// <summary>Sends what is buffered and flushes the channels (exchange batches per worker) downstream.</summary>
     internal void FlushAndDone()
     {
+        BeforeFlush?.Invoke();
         Flush();
         _tee.Done();
     }
@@ -82,18 +89,7 @@ public sealed class OutputPort<T, TData>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Give(T time, TData item)
     {
-        var buffer = _buffer!;
-        var data = buffer.Data;
-        if (data.Count == 0)
-        {
-            buffer.Time = time;
-        }
-        else if (!EqualityComparer<T>.Default.Equals(buffer.Time, time))
-        {
-            FlushAndRestart(time);
-            data = _buffer!.Data;
-        }
-
+        var data = BufferAt(time);
         data.Add(item);
         if (data.Count >= Message<T, TData>.BatchSize)
         {
@@ -126,13 +122,47 @@ public sealed class OutputPort<T, TData>
         Flush();
     }
 
-    /// <summary>Buffers records at <paramref name="time"/>; the caller has checked the capability.</summary>
+    /// <summary>
+    /// Buffers records at <paramref name="time"/> in blocks (the batches are the ones
+    /// <see cref="Give"/> per record would make); the caller has checked the capability.
+    /// </summary>
     internal void GiveSpan(T time, ReadOnlySpan<TData> items)
     {
-        foreach (var item in items)
+        while (!items.IsEmpty)
         {
-            Give(time, item);
+            var data = BufferAt(time);
+
+            int take = Math.Min(items.Length, Message<T, TData>.BatchSize - data.Count);
+            if (take > 0)
+            {
+                data.AddRange(items[..take]);
+                items = items[take..];
+            }
+
+            if (data.Count >= Message<T, TData>.BatchSize)
+            {
+                Flush();
+            }
         }
+    }
+
+    /// <summary>The buffer's records, ready to take records at <paramref name="time"/> (sent first if they are at another).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private List<TData> BufferAt(T time)
+    {
+        var buffer = _buffer!;
+        var data = buffer.Data;
+        if (data.Count == 0)
+        {
+            buffer.Time = time;
+        }
+        else if (!EqualityComparer<T>.Default.Equals(buffer.Time, time))
+        {
+            FlushAndRestart(time);
+            data = _buffer!.Data;
+        }
+
+        return data;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

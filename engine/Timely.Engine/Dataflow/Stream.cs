@@ -51,7 +51,7 @@ public sealed class Stream<T, TData>
         int id = Scope.Worker.NextChannelId();
         DataflowCodecs.EnsureMessage<T, TData>();
         var (senders, receiver) = Scope.Worker.Allocator.Allocate<Message<T, TData>>(id);
-        _tee.Add(new ExchangePusher<T, TData>(Logging.DataflowLog.Push(log, logChannel, Scope.Index, senders), pact.Hash));
+        _tee.Add(pact.Route!.CreatePusher(Logging.DataflowLog.Push(log, logChannel, Scope.Index, senders)));
         Scope.Worker.RegisterChannel(id, Scope, node);
         return Logging.DataflowLog.Pull(log, logChannel, Scope.Index, receiver);
     }

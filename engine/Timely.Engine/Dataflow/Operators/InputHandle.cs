@@ -9,12 +9,24 @@ namespace Timely.Dataflow.Operators;
 /// current time, advance the time (which lets frontiers pass the old one), close when done.
 /// Records are buffered and sent in batches; they also go out at every worker step.
 /// </summary>
+/// <remarks>
+/// Design: <see cref="Send(TData)"/> stores into a staging array of
+/// <see cref="Message{T, TData}.BatchSize"/> with a count, one bound check and one store per
+/// record (not a <c>List.Add</c> behind three loads); a full array goes to the output in one
+/// block, so the batches are the ones the output made per record. The array is empty while the
+/// handle is not attached or is closed: the same bound check then fails into the throw, so the
+/// fast path tests nothing else. Staged records leave at <see cref="AdvanceTo"/>,
+/// <see cref="Flush"/>, <see cref="Close"/> and every worker step (the output's
+/// <see cref="OutputPort{T, TData}.BeforeFlush"/>).
+/// </remarks>
 public sealed class InputHandle<T, TData> : IDisposable
 {
     private OutputPort<T, TData>? _output;
     private Capability<T>? _capability;
     private T _time = TimestampTraits<T>.Default.Minimum;
     private bool _closed;
+    private TData[] _staged = [];
+    private int _count;
 
     /// <summary>The time records are sent at.</summary>
     public T Time => _time;
@@ -26,22 +38,36 @@ public sealed class InputHandle<T, TData> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Send(TData item)
     {
-        var output = _output;
-        if (output is null || _closed)
+        var staged = _staged;
+        int count = _count;
+        if ((uint)count >= (uint)staged.Length)
         {
             ThrowNotOpen();
         }
 
-        output.Give(_time, item);
+        staged[count] = item;
+        _count = ++count;
+        if (count == staged.Length)
+        {
+            GiveStaged();
+        }
     }
 
-    /// <summary>Sends every record of <paramref name="items"/> at <see cref="Time"/>.</summary>
+    /// <summary>Sends every record of <paramref name="items"/> at <see cref="Time"/>, in blocks.</summary>
     public void SendBatch(ReadOnlySpan<TData> items)
     {
-        foreach (var item in items)
+        if (items.IsEmpty)
         {
-            Send(item);
+            return;
         }
+
+        if (_output is null || _closed)
+        {
+            ThrowNotOpen();
+        }
+
+        GiveStaged();
+        _output.GiveSpan(_time, items);
     }
 
     /// <summary>Moves the input to <paramref name="time"/>, which must not be earlier than <see cref="Time"/>.</summary>
@@ -77,6 +103,7 @@ public sealed class InputHandle<T, TData> : IDisposable
         _output.FlushAndDone();
         _capability!.Dispose();
         _closed = true;
+        _staged = [];
     }
 
     /// <summary>Closes the input.</summary>
@@ -92,6 +119,27 @@ public sealed class InputHandle<T, TData> : IDisposable
         _output = output;
         _capability = capability;
         _time = capability.Time;
+        _staged = new TData[Message<T, TData>.BatchSize];
+        output.BeforeFlush = GiveStaged;
+    }
+
+    /// <summary>Gives the staged records to the output (at <see cref="Time"/>: a time change gives them first).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GiveStaged()
+    {
+        int count = _count;
+        if (count == 0)
+        {
+            return;
+        }
+
+        _count = 0;
+        var staged = _staged.AsSpan(0, count);
+        _output!.GiveSpan(_time, staged);
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<TData>())
+        {
+            staged.Clear();
+        }
     }
 
     [DoesNotReturn]

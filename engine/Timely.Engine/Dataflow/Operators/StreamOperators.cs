@@ -4,7 +4,7 @@ namespace Timely.Dataflow.Operators;
 
 /// <summary>
 /// The record-at-a-time operators: map, filter, inspect, concat, exchange, branch, probe.
-/// Each keeps records on their worker (pipeline) except <see cref="Exchange"/>.
+/// Each keeps records on their worker (pipeline) except <see cref="Exchange{T, TData}(Stream{T, TData}, Func{TData, ulong})"/>.
 /// </summary>
 public static class StreamOperators
 {
@@ -106,6 +106,14 @@ public static class StreamOperators
         ArgumentNullException.ThrowIfNull(hash);
         return Forwarding(stream, "Exchange", Pact<TData>.Exchange(hash), onBatch: null);
     }
+
+    /// <summary>
+    /// As <see cref="Exchange{T, TData}(Stream{T, TData}, Func{TData, ulong})"/>, by a struct hash
+    /// the routing loop is compiled for (no delegate call per record; a small hash is inlined).
+    /// </summary>
+    public static Stream<T, TData> Exchange<T, TData, THash>(this Stream<T, TData> stream, THash hash)
+        where THash : struct, IExchangeHash<TData> =>
+        Forwarding(stream, "Exchange", Pact<TData>.Exchange(hash), onBatch: null);
 
     /// <summary>
     /// Splits by time: records at times where <paramref name="condition"/> is false go to the
