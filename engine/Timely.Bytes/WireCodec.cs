@@ -172,7 +172,7 @@ public static class WireCodec
             return StringCodec.Instance;
         }
 
-        if (CompositeKind(type) is { } kind)
+        if (CompositeKind(type) is not null)
         {
             if (type.IsArray && !type.IsSZArray)
             {
@@ -182,7 +182,7 @@ public static class WireCodec
             if (!RuntimeFeature.IsDynamicCodeSupported)
             {
                 throw new NotSupportedException(
-                    $"No wire codec for {Name(type)} in this build: without a JIT (Native AOT) a {kind} codec is built only for types prepared ahead; call {PrepareCall(type)} before first use, or WireCodec.Register a codec.");
+                    $"No wire codec for {Name(type)} in this build: without a JIT (Native AOT) array, list, tuple and nullable codecs are built only for types prepared ahead; call {PrepareCall(type)} before first use, or WireCodec.Register a codec.");
             }
 
             PrepareByReflection(type);
