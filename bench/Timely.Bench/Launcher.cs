@@ -181,7 +181,7 @@ public static class Launcher
                 start.Environment[LauncherPidVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
                 if (viaDotnet)
                 {
-                    start.ArgumentList.Add(typeof(Launcher).Assembly.Location);
+                    start.ArgumentList.Add(Suite.TimelyExecutable.OwnDll);
                 }
 
                 foreach (string a in args)

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Timely.Bytes;
 using Timely.Communication;
 
 namespace Timely.Bench;
@@ -114,7 +115,7 @@ public static class NetBenchCommand
                 }
 
                 latency.AddTo(summary);
-                json.WriteLine(JsonSerializer.Serialize(summary));
+                json.WriteLine(JsonSerializer.Serialize(summary, SummaryJson.Default.DictionaryStringObject));
             }
         }
         else
@@ -310,6 +311,7 @@ public static class NetBenchCommand
         {
             int me = allocator.Index;
             int peer = 1 - me;
+            WireCodec.PrepareArray<byte>();   // the payload's codec, without reflection (Native AOT)
             var (pingOut, pingIn) = allocator.Allocate<byte[]>(Ping);
             var (streamOut, streamIn) = allocator.Allocate<byte[]>(Stream);
             var (ackOut, ackIn) = allocator.Allocate<byte[]>(Ack);

@@ -151,7 +151,7 @@ public static class ShmBenchCommand
             latency.WriteTable(output);
             latency.AddTo(summary);
             summary["partner"] = partnerOutput.Trim();
-            json?.WriteLine(JsonSerializer.Serialize(summary));
+            json?.WriteLine(JsonSerializer.Serialize(summary, SummaryJson.Default.DictionaryStringObject));
             return 0;
         }
         finally
@@ -394,7 +394,7 @@ public static class ShmBenchCommand
         var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
         {
-            start.ArgumentList.Add(typeof(ShmBenchCommand).Assembly.Location);
+            start.ArgumentList.Add(Suite.TimelyExecutable.OwnDll);
         }
 
         foreach (string a in new[]

@@ -150,7 +150,7 @@ public static class WorkloadCommands
             ["allocated_bytes"] = results.Sum(r => r.AllocatedBytes),
         };
         latency?.AddTo(summary);
-        return JsonSerializer.Serialize(summary);
+        return JsonSerializer.Serialize(summary, SummaryJson.Default.DictionaryStringObject);
     }
 
     /// <summary>A duration as Rust's <c>{:?}</c> prints it (<c>279.123456ms</c>, <c>1.661234567s</c>), as timely's examples do.</summary>

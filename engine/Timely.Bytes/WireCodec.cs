@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Timely.Bytes.Codecs;
@@ -26,8 +27,13 @@ namespace Timely.Bytes;
 /// </list>
 /// Memory copies assume a little-endian host; resolution checks
 /// <see cref="BitConverter.IsLittleEndian"/> once and refuses otherwise.
-/// Reflection is used only here, once per type; the codec found is cached in a static
-/// field, so the per-message path is a static load and an interface call.
+/// Resolution runs once per type; the codec found is cached in a static field, so the
+/// per-message path is a static load and an interface call. A composite type (array, list,
+/// tuple, nullable) is built by the <c>Prepare*</c> method of its parts, with no reflection:
+/// the engine prepares what its own channels and capture files carry, and a Native AOT app
+/// prepares the composite record types it sends (<c>WireCodec.PrepareTuple&lt;ulong, string&gt;()</c>);
+/// an unprepared one names the call to add. Under the JIT an unprepared composite is still
+/// built, through reflection.
 /// </remarks>
 public static class WireCodec
 {
@@ -37,6 +43,22 @@ public static class WireCodec
     // resolution needs: resolving List<(ulong, string)> resolves its parts under the same lock.
     private static readonly object Gate = new();
     private static readonly Dictionary<Type, object> Registered = [];
+
+    // Builders of composite built-in codecs, added by the Prepare* methods (which know the parts
+    // statically) and read under Gate.
+    private static readonly Dictionary<Type, Func<object>> Prepared = [];
+
+    // Composites built through PrepareByReflection, for tests that check the engine prepares its own.
+    private static readonly List<Type> BuiltByReflection = [];
+
+    // C# keywords for the types error messages name.
+    private static readonly Dictionary<Type, string> Keywords = new()
+    {
+        [typeof(bool)] = "bool", [typeof(byte)] = "byte", [typeof(sbyte)] = "sbyte", [typeof(short)] = "short",
+        [typeof(ushort)] = "ushort", [typeof(int)] = "int", [typeof(uint)] = "uint", [typeof(long)] = "long",
+        [typeof(ulong)] = "ulong", [typeof(float)] = "float", [typeof(double)] = "double", [typeof(decimal)] = "decimal",
+        [typeof(char)] = "char", [typeof(string)] = "string", [typeof(nint)] = "nint", [typeof(nuint)] = "nuint",
+    };
 
     /// <summary>
     /// Makes <paramref name="codec"/> the codec of <typeparamref name="T"/>. Must be called
@@ -61,6 +83,34 @@ public static class WireCodec
         }
     }
 
+    /// <summary>
+    /// Lets resolution build the built-in codec of <c>List&lt;T&gt;</c> without reflection, as a
+    /// Native AOT build needs (see the remarks of <see cref="WireCodec"/>). Idempotent, callable
+    /// at any time before first use; it never changes which codec is used (a registered one wins).
+    /// </summary>
+    public static void PrepareList<T>() => Prepare(typeof(List<T>), static () => BuildList<T>());
+
+    /// <summary>As <see cref="PrepareList{T}"/>, for <typeparamref name="T"/><c>[]</c>.</summary>
+    public static void PrepareArray<T>() => Prepare(typeof(T[]), static () => BuildArray<T>());
+
+    /// <summary>As <see cref="PrepareList{T}"/>, for <c>(T1, T2)</c>.</summary>
+    public static void PrepareTuple<T1, T2>() =>
+        Prepare(typeof(ValueTuple<T1, T2>), static () => new TupleCodec<T1, T2>(WireCodec<T1>.Default, WireCodec<T2>.Default));
+
+    /// <summary>As <see cref="PrepareList{T}"/>, for <c>(T1, T2, T3)</c>.</summary>
+    public static void PrepareTuple<T1, T2, T3>() =>
+        Prepare(typeof(ValueTuple<T1, T2, T3>), static () => new TupleCodec<T1, T2, T3>(WireCodec<T1>.Default, WireCodec<T2>.Default, WireCodec<T3>.Default));
+
+    /// <summary>As <see cref="PrepareList{T}"/>, for <c>(T1, T2, T3, T4)</c>.</summary>
+    public static void PrepareTuple<T1, T2, T3, T4>() =>
+        Prepare(
+            typeof(ValueTuple<T1, T2, T3, T4>),
+            static () => new TupleCodec<T1, T2, T3, T4>(WireCodec<T1>.Default, WireCodec<T2>.Default, WireCodec<T3>.Default, WireCodec<T4>.Default));
+
+    /// <summary>As <see cref="PrepareList{T}"/>, for <typeparamref name="T"/><c>?</c>.</summary>
+    public static void PrepareNullable<T>()
+        where T : struct => Prepare(typeof(T?), static () => new NullableCodec<T>(WireCodec<T>.Default));
+
     internal static IWireCodec<T> Resolve<T>()
     {
         lock (Gate)
@@ -72,7 +122,7 @@ public static class WireCodec
 
             IWireCodec<T> codec = Registered.TryGetValue(typeof(T), out object? registered)
                 ? (IWireCodec<T>)registered
-                : (IWireCodec<T>)CreateBuiltIn(typeof(T), RuntimeHelpers.IsReferenceOrContainsReferences<T>(), static () => UnmanagedCodec<T>.Instance);
+                : (IWireCodec<T>)CreateBuiltIn<T>();
 
             // Published inside the lock so Register, which checks under the same lock,
             // can never slip in between resolution and publication.
@@ -81,11 +131,37 @@ public static class WireCodec
         }
     }
 
-    // containsReferences and unmanagedCodec come from the generic caller: asking RuntimeHelpers
-    // through MakeGenericMethod, or UnmanagedCodec<> through MakeGenericType, has no native code
-    // under Native AOT (both failed there for ulong).
-    private static object CreateBuiltIn(Type type, bool containsReferences, Func<object> unmanagedCodec)
+    /// <summary>The composite types whose codec was built through reflection so far (JIT only).</summary>
+    internal static Type[] ReflectionBuilt()
     {
+        lock (Gate)
+        {
+            return [.. BuiltByReflection];
+        }
+    }
+
+    private static void Prepare(Type type, Func<object> build)
+    {
+        lock (Gate)
+        {
+            Prepared.TryAdd(type, build);
+        }
+    }
+
+    // Design: no MakeGenericType/MakeGenericMethod on the way of a prepared or plain type, since
+    // Native AOT has no code for an instantiation it did not see. IsReferenceOrContainsReferences<T>
+    // and UnmanagedCodec<T> are named for the generic T; composites (arrays, lists, tuples,
+    // nullables) are built by the Prepare* method of their parts, which the engine calls where it
+    // knows them statically (MessageCodec, capture). Only an unprepared composite takes reflection,
+    // and only where the runtime can make code (the JIT); under Native AOT it is a clear error.
+    private static object CreateBuiltIn<T>()
+    {
+        Type type = typeof(T);
+        if (Prepared.TryGetValue(type, out Func<object>? build))
+        {
+            return build();
+        }
+
         if (type == typeof(bool))
         {
             return BoolCodec.Instance;
@@ -96,79 +172,149 @@ public static class WireCodec
             return StringCodec.Instance;
         }
 
-        if (type.IsArray)
+        if (CompositeKind(type) is not null)
         {
-            if (type.GetArrayRank() != 1 || type != type.GetElementType()!.MakeArrayType())
+            if (type.IsArray && !type.IsSZArray)
             {
                 throw NotSupported(type, "only single-dimension, zero-based arrays are built in");
             }
 
-            return CreateSequence(typeof(ArrayCodec<>), typeof(UnmanagedArrayCodec<>), type.GetElementType()!);
+            if (!RuntimeFeature.IsDynamicCodeSupported)
+            {
+                throw new NotSupportedException(
+                    $"No wire codec for {Name(type)} in this build: without a JIT (Native AOT) array, list, tuple and nullable codecs are built only for types prepared ahead; call {PrepareCall(type)} before first use, or WireCodec.Register a codec.");
+            }
+
+            PrepareByReflection(type);
+            BuiltByReflection.Add(type);
+            return Prepared[type]();
         }
 
-        if (type.IsGenericType)
-        {
-            Type definition = type.GetGenericTypeDefinition();
-            Type[] args = type.GetGenericArguments();
-            if (definition == typeof(List<>))
-            {
-                return CreateSequence(typeof(ListCodec<>), typeof(UnmanagedListCodec<>), args[0]);
-            }
-
-            Type? tuple = definition == typeof(ValueTuple<,>) ? typeof(TupleCodec<,>)
-                : definition == typeof(ValueTuple<,,>) ? typeof(TupleCodec<,,>)
-                : definition == typeof(ValueTuple<,,,>) ? typeof(TupleCodec<,,,>)
-                : null;
-            if (tuple is not null)
-            {
-                return Create(tuple.MakeGenericType(args), Array.ConvertAll(args, DefaultOf));
-            }
-
-            if (definition == typeof(Nullable<>))
-            {
-                return Create(typeof(NullableCodec<>).MakeGenericType(args), DefaultOf(args[0]));
-            }
-        }
-
-        if (type.IsValueType && !containsReferences)
+        if (type.IsValueType && !RuntimeHelpers.IsReferenceOrContainsReferences<T>())
         {
             // An auto-layout struct (ValueTuple of 5+ fields, for one) lets the runtime reorder
             // its fields, so its memory is no wire format. One field cannot be reordered.
-            if (type.IsAutoLayout && !type.IsPrimitive && !type.IsEnum &&
-                type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Length > 1)
+            if (type.IsAutoLayout && !type.IsPrimitive && !type.IsEnum && InstanceFieldCount(type) != 1)
             {
                 throw NotSupported(type, "its layout is LayoutKind.Auto, so its in-memory bytes are not a stable wire format");
             }
 
             RequireLittleEndian(type);
-            return unmanagedCodec();
+            return UnmanagedCodec<T>.Instance;
         }
 
         throw NotSupported(type, "it is not a primitive, enum, unmanaged struct, string, array, List<T>, ValueTuple of 2-4 fields or Nullable<T>");
     }
 
-    private static object CreateSequence(Type general, Type unmanaged, Type element)
+    // A trimmed or AOT build may drop the field metadata of a struct nobody reflects on; the
+    // count is then 0 and the struct is refused (the safe side), never accepted on a guess.
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Only counts fields; missing metadata yields 0, which refuses the type.")]
+    private static int InstanceFieldCount(Type type) =>
+        type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Length;
+
+    private static string? CompositeKind(Type type)
     {
-        object elementCodec = DefaultOf(element);
-        if (IsMemoryCopy(elementCodec))
+        if (type.IsArray)
         {
-            return Create(unmanaged.MakeGenericType(element));
+            return "array";
         }
 
-        return Create(general.MakeGenericType(element), elementCodec);
+        if (!type.IsGenericType)
+        {
+            return null;
+        }
+
+        Type definition = type.GetGenericTypeDefinition();
+        return definition == typeof(List<>) ? "List<T>"
+            : definition == typeof(ValueTuple<,>) || definition == typeof(ValueTuple<,,>) || definition == typeof(ValueTuple<,,,>) ? "tuple"
+            : definition == typeof(Nullable<>) ? "Nullable<T>"
+            : null;
     }
 
-    private static bool IsMemoryCopy(object codec) =>
-        codec.GetType().IsGenericType && codec.GetType().GetGenericTypeDefinition() == typeof(UnmanagedCodec<>);
+    // The JIT-only way to the same codec: call the Prepare* method for the parts of the type.
+    [RequiresDynamicCode("Builds the codec of a composite type nobody prepared through MakeGenericMethod; Native AOT takes the Prepare* path or reports the missing call.")]
+    private static void PrepareByReflection(Type type)
+    {
+        Type[] args = type.IsArray ? [type.GetElementType()!] : type.GetGenericArguments();
+        const BindingFlags Flags = BindingFlags.Public | BindingFlags.Static;
+        MethodInfo prepare = PrepareMethod(type) switch
+        {
+            nameof(PrepareArray) => typeof(WireCodec).GetMethod(nameof(PrepareArray), Flags)!.MakeGenericMethod(args),
+            nameof(PrepareList) => typeof(WireCodec).GetMethod(nameof(PrepareList), Flags)!.MakeGenericMethod(args),
+            nameof(PrepareNullable) => NullablePrepare(args),
+            _ => typeof(WireCodec).GetMethod(nameof(PrepareTuple), args.Length, Flags, null, Type.EmptyTypes, null)!.MakeGenericMethod(args),
+        };
 
-    // DoNotWrapExceptions: a NotSupportedException from a nested part reaches the caller as
-    // itself, not inside a TargetInvocationException.
-    private static object Create(Type codecType, params object[] parts) =>
-        Activator.CreateInstance(codecType, BindingFlags.DoNotWrapExceptions | BindingFlags.Public | BindingFlags.Instance, null, parts, null)!;
+        // DoNotWrapExceptions: a NotSupportedException from a nested part reaches the caller as
+        // itself, not inside a TargetInvocationException.
+        prepare.Invoke(null, BindingFlags.DoNotWrapExceptions, null, null, null);
+    }
 
-    private static object DefaultOf(Type type) =>
-        typeof(WireCodec<>).MakeGenericType(type).GetProperty(nameof(WireCodec<int>.Default))!.GetMethod!
-            .Invoke(null, BindingFlags.DoNotWrapExceptions, null, null, null)!;
+    // IL2060 stands for PrepareNullable's `T : struct`, which the argument of an existing
+    // Nullable<T> meets by definition.
+    [RequiresDynamicCode("MakeGenericMethod")]
+    [UnconditionalSuppressMessage("Trimming", "IL2060", Justification = "The only requirement is T : struct, met by the argument of a Nullable<T>.")]
+    private static MethodInfo NullablePrepare(Type[] args) =>
+        typeof(WireCodec).GetMethod(nameof(PrepareNullable), BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(args);
+
+    private static string PrepareMethod(Type type) =>
+        type.IsArray ? nameof(PrepareArray)
+        : type.GetGenericTypeDefinition() == typeof(List<>) ? nameof(PrepareList)
+        : type.GetGenericTypeDefinition() == typeof(Nullable<>) ? nameof(PrepareNullable)
+        : nameof(PrepareTuple);
+
+    private static string PrepareCall(Type type)
+    {
+        Type[] args = type.IsArray ? [type.GetElementType()!] : type.GetGenericArguments();
+        return $"WireCodec.{PrepareMethod(type)}<{string.Join(", ", args.Select(Name))}>()";
+    }
+
+    private static object BuildList<T>()
+    {
+        IWireCodec<T> element = WireCodec<T>.Default;
+        return element is UnmanagedCodec<T> ? new UnmanagedListCodec<T>() : new ListCodec<T>(element);
+    }
+
+    private static object BuildArray<T>()
+    {
+        IWireCodec<T> element = WireCodec<T>.Default;
+        return element is UnmanagedCodec<T> ? new UnmanagedArrayCodec<T>() : new ArrayCodec<T>(element);
+    }
+
+    // C# spelling of a type for messages that show the call to write: List<(ulong, string)>.
+    private static string Name(Type type)
+    {
+        if (type.IsArray)
+        {
+            return Name(type.GetElementType()!) + "[]";
+        }
+
+        if (Keywords.TryGetValue(type, out string? keyword))
+        {
+            return keyword;
+        }
+
+        if (!type.IsGenericType)
+        {
+            return type.Name;
+        }
+
+        Type definition = type.GetGenericTypeDefinition();
+        string[] args = Array.ConvertAll(type.GetGenericArguments(), Name);
+        if (definition == typeof(Nullable<>))
+        {
+            return args[0] + "?";
+        }
+
+        if (CompositeKind(type) == "tuple")
+        {
+            return "(" + string.Join(", ", args) + ")";
+        }
+
+        string plain = type.Name;
+        int tick = plain.IndexOf('`', StringComparison.Ordinal);
+        return (tick < 0 ? plain : plain[..tick]) + "<" + string.Join(", ", args) + ">";
+    }
 
     private static void RequireLittleEndian(Type type)
     {

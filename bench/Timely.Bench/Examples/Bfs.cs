@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Timely.Bench.Workloads;
+using Timely.Bytes;
 using Timely.Communication;
 using Timely.Dataflow;
 using Timely.Dataflow.Operators;
@@ -42,6 +43,8 @@ internal static class Bfs
     public static ExampleResult[] Run(Config config, ulong nodes, ulong edges, TextWriter log) =>
         Execute.Run(config, worker =>
         {
+            // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
+            WireCodec.PrepareTuple<uint, uint>();
             int index = worker.Index;
             int peers = worker.Peers;
             var timer = Stopwatch.StartNew();

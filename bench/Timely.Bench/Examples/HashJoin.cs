@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Timely.Bench.Workloads;
+using Timely.Bytes;
 using Timely.Communication;
 using Timely.Dataflow;
 using Timely.Dataflow.Operators;
@@ -38,6 +39,8 @@ internal static class HashJoin
     public static ExampleResult[] Run(Config config, ulong keys, ulong vals, ulong batch, TextWriter log) =>
         Execute.Run(config, worker =>
         {
+            // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
+            WireCodec.PrepareTuple<ulong, ulong>();
             int index = worker.Index;
             var timer = Stopwatch.StartNew();
             var meter = WorkloadResult.Start();

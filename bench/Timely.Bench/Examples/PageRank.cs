@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Timely.Bench.Workloads;
+using Timely.Bytes;
 using Timely.Communication;
 using Timely.Dataflow;
 using Timely.Dataflow.Operators;
@@ -44,6 +45,10 @@ internal static class PageRank
     public static ExampleResult[] Run(Config config, ulong nodes, ulong edges, ulong rounds, TextWriter log) =>
         Execute.Run(config, worker =>
         {
+            // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
+            WireCodec.PrepareTuple<int, int>();
+            WireCodec.PrepareTuple<(int, int), long>();
+            WireCodec.PrepareTuple<int, long>();
             int index = worker.Index;
             ulong peers = (ulong)worker.Peers;
             var timer = Stopwatch.StartNew();

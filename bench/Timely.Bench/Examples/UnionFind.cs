@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Timely.Bench.Workloads;
+using Timely.Bytes;
 using Timely.Communication;
 using Timely.Dataflow;
 using Timely.Dataflow.Operators;
@@ -33,6 +34,8 @@ internal static class UnionFind
     public static ExampleResult[] Run(Config config, ulong nodes, ulong edges, ulong batch) =>
         Execute.Run(config, worker =>
         {
+            // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
+            WireCodec.PrepareTuple<int, int>();
             int index = worker.Index;
             var meter = WorkloadResult.Start();
             var first = new Forest();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Timely.Bench.Workloads;
+using Timely.Bytes;
 using Timely.Communication;
 using Timely.Dataflow;
 using Timely.Dataflow.Operators;
@@ -53,6 +54,8 @@ internal static class WordCount
     public static ExampleResult[] Run(Config config, ulong rounds, ulong words, TextWriter log) =>
         Execute.Run(config, worker =>
         {
+            // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
+            WireCodec.PrepareTuple<string, long>();
             int index = worker.Index;
             var meter = WorkloadResult.Start();
             long seen = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Diagnostics.Tracing;
 
 namespace Timely.Bench.Suite;
@@ -169,11 +170,18 @@ public sealed class CounterSession : IDisposable
 
     private void Read()
     {
+        // TraceEvent (netstandard2.0, not trim- or AOT-annotated) parses the stream through
+        // reflection-heavy code; a Native AOT build leaves it out (the branch is a constant there,
+        // so none of it is compiled) and says so instead of measuring.
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            _error = "counters are parsed by TraceEvent, which a Native AOT build of timely leaves out; pass --no-counters, or run the JIT build (timely.dll) to measure them";
+            return;
+        }
+
         try
         {
-            using var source = new EventPipeEventSource(_pipe.EventStream);
-            source.Dynamic.All += OnEvent;
-            source.Process();
+            ParseEventStream();
         }
         catch (Exception e)
         {
@@ -186,6 +194,13 @@ public sealed class CounterSession : IDisposable
                 _error = $"event stream failed ({Describe(e)})";
             }
         }
+    }
+
+    private void ParseEventStream()
+    {
+        using var source = new EventPipeEventSource(_pipe.EventStream);
+        source.Dynamic.All += OnEvent;
+        source.Process();
     }
 
     private void OnEvent(TraceEvent e)

@@ -9,9 +9,6 @@ public sealed class SuiteReport
     /// <summary>The format tag; a file without it is not a suite result.</summary>
     public const string CurrentFormat = "timely-suite/1";
 
-    // NaN floors (smoke runs do not calibrate) and an infinite one (no batch completed) are written as "NaN"/"Infinity".
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     public string Format { get; init; } = CurrentFormat;
 
     /// <summary>The suite's own command line (after <c>timely</c>).</summary>
@@ -43,7 +40,7 @@ public sealed class SuiteReport
             throw new OverloadedHostException($"not saving {path}: {overloaded}; a baseline from this run would be noise.");
         }
 
-        File.WriteAllText(path, JsonSerializer.Serialize(this, Options));
+        File.WriteAllText(path, JsonSerializer.Serialize(this, SuiteReportJson.Default.SuiteReport));
     }
 
     /// <summary>Reads a saved report; every way it can be unusable is a <see cref="BaselineException"/> naming the file.</summary>
@@ -70,7 +67,7 @@ public sealed class SuiteReport
                 }
             }
 
-            report = JsonSerializer.Deserialize<SuiteReport>(text, Options);
+            report = JsonSerializer.Deserialize(text, SuiteReportJson.Default.SuiteReport);
         }
         catch (JsonException e)
         {

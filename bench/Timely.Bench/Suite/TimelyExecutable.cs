@@ -8,10 +8,17 @@ namespace Timely.Bench.Suite;
 /// <param name="Directory">The build's folder (for its git commit).</param>
 public sealed record TimelyExecutable(string FileName, IReadOnlyList<string> PrefixArguments, string Directory)
 {
+    /// <summary>
+    /// This build's <c>timely.dll</c>, for starting it again through <c>dotnet</c>. From the app's
+    /// folder, not <c>Assembly.Location</c>, which is empty in a single-file or Native AOT build
+    /// (which is never started through <c>dotnet</c>).
+    /// </summary>
+    public static string OwnDll => Path.Combine(AppContext.BaseDirectory, typeof(TimelyExecutable).Assembly.GetName().Name + ".dll");
+
     /// <summary>This build: its own apphost when it was started through it, else <c>dotnet</c> with its dll.</summary>
     public static TimelyExecutable Current()
     {
-        string dll = typeof(TimelyExecutable).Assembly.Location;
+        string dll = OwnDll;
         string? process = Environment.ProcessPath;
         if (process is not null && Path.GetFileNameWithoutExtension(process) == Path.GetFileNameWithoutExtension(dll) && Assembly.GetEntryAssembly() == typeof(TimelyExecutable).Assembly)
         {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Timely.Bytes.Codecs;
 
@@ -16,6 +17,14 @@ internal static class CodecSupport
     /// </summary>
     public static int MinimumSizeOf<T>(IWireCodec<T> codec) =>
         codec is ISizedWireCodec sized ? Math.Max(1, sized.MinimumSize) : 1;
+
+    /// <summary>
+    /// The bytes of <paramref name="span"/>, for an element type with no references (which the
+    /// callers check once, at resolution); MemoryMarshal.AsBytes would need an unmanaged constraint.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Span<byte> AsBytes<T>(Span<T> span) =>
+        MemoryMarshal.CreateSpan(ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(span)), checked(span.Length * Unsafe.SizeOf<T>()));
 
     /// <summary>
     /// Reads a u64 count at the start of <paramref name="source"/> and checks that

@@ -7,8 +7,10 @@ namespace Timely.Bytes.Codecs;
 /// <c>T[]</c> of an unmanaged element whose codec is the in-memory copy: u64 count, then
 /// all elements in one block copy. Read reuses the array passed in when its length matches.
 /// </summary>
+/// <remarks>No <c>unmanaged</c> constraint, so the generic resolver can name it for its own T
+/// (see <see cref="UnmanagedCodec{T}"/>); <see cref="WireCodec"/> builds it only when the
+/// element's codec is <see cref="UnmanagedCodec{T}"/>.</remarks>
 internal sealed class UnmanagedArrayCodec<T> : IWireCodec<T[]>, ISizedWireCodec
-    where T : unmanaged
 {
     // Names the type in error messages; built once, not per call.
     private static readonly string What = typeof(T).Name + "[]";
@@ -19,7 +21,7 @@ internal sealed class UnmanagedArrayCodec<T> : IWireCodec<T[]>, ISizedWireCodec
 
     public int Write(Span<byte> destination, in T[] value)
     {
-        ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(value.AsSpan());
+        ReadOnlySpan<byte> bytes = CodecSupport.AsBytes(value.AsSpan());
         if (destination.Length - CodecSupport.LengthPrefix < bytes.Length)
         {
             ThrowHelper.ThrowDestinationTooSmall(What, 0, CodecSupport.LengthPrefix + bytes.Length, destination.Length);
@@ -39,7 +41,7 @@ internal sealed class UnmanagedArrayCodec<T> : IWireCodec<T[]>, ISizedWireCodec
         }
 
         int byteCount = count * Unsafe.SizeOf<T>();
-        source.Slice(CodecSupport.LengthPrefix, byteCount).CopyTo(MemoryMarshal.AsBytes(value.AsSpan()));
+        source.Slice(CodecSupport.LengthPrefix, byteCount).CopyTo(CodecSupport.AsBytes(value.AsSpan()));
         return CodecSupport.LengthPrefix + byteCount;
     }
 }

@@ -9,8 +9,10 @@ namespace Timely.Bytes.Codecs;
 /// (<see cref="CollectionsMarshal.SetCount"/> then a copy), so a recycled list with enough
 /// capacity decodes with no allocation.
 /// </summary>
+/// <remarks>No <c>unmanaged</c> constraint, so the generic resolver can name it for its own T
+/// (see <see cref="UnmanagedCodec{T}"/>); <see cref="WireCodec"/> builds it only when the
+/// element's codec is <see cref="UnmanagedCodec{T}"/>.</remarks>
 internal sealed class UnmanagedListCodec<T> : IWireCodec<List<T>>, ISizedWireCodec
-    where T : unmanaged
 {
     // Names the type in error messages; built once, not per call.
     private static readonly string What = "List<" + typeof(T).Name + ">";
@@ -21,7 +23,7 @@ internal sealed class UnmanagedListCodec<T> : IWireCodec<List<T>>, ISizedWireCod
 
     public int Write(Span<byte> destination, in List<T> value)
     {
-        ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(value));
+        ReadOnlySpan<byte> bytes = CodecSupport.AsBytes(CollectionsMarshal.AsSpan(value));
         if (destination.Length - CodecSupport.LengthPrefix < bytes.Length)
         {
             ThrowHelper.ThrowDestinationTooSmall(What, 0, CodecSupport.LengthPrefix + bytes.Length, destination.Length);
@@ -39,7 +41,7 @@ internal sealed class UnmanagedListCodec<T> : IWireCodec<List<T>>, ISizedWireCod
         list.Clear();
         CollectionsMarshal.SetCount(list, count);
         int byteCount = count * Unsafe.SizeOf<T>();
-        source.Slice(CodecSupport.LengthPrefix, byteCount).CopyTo(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(list)));
+        source.Slice(CodecSupport.LengthPrefix, byteCount).CopyTo(CodecSupport.AsBytes(CollectionsMarshal.AsSpan(list)));
         return CodecSupport.LengthPrefix + byteCount;
     }
 }

@@ -10,7 +10,14 @@ namespace Timely.Dataflow;
 internal sealed class MessageCodec<T, TData> : IWireCodec<Message<T, TData>>
 {
     private readonly IWireCodec<T> _time = WireCodec<T>.Default;
-    private readonly IWireCodec<List<TData>> _data = WireCodec<List<TData>>.Default;
+    private readonly IWireCodec<List<TData>> _data;
+
+    public MessageCodec()
+    {
+        // TData is known here, so the list codec is built without reflection (Native AOT).
+        WireCodec.PrepareList<TData>();
+        _data = WireCodec<List<TData>>.Default;
+    }
 
     public int Measure(in Message<T, TData> value) => _time.Measure(value.Time) + _data.Measure(value.Data);
 

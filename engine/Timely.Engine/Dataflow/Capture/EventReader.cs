@@ -51,6 +51,7 @@ public sealed class EventReader<T, TData> : IEventIterator<T, TData>, IDisposabl
     public EventReader(Stream stream, int maxRecordLength = DefaultMaxRecordLength, bool zeroReadIsEnd = true, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        CaptureCodecs.Prepare<T, TData>();
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRecordLength, TagSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxRecordLength, Array.MaxLength - LengthPrefix);
         _stream = stream;

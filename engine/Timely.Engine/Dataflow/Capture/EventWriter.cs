@@ -57,6 +57,7 @@ public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
     public EventWriter(Stream stream, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        CaptureCodecs.Prepare<T, TData>();
         _stream = stream;
         _leaveOpen = leaveOpen;
         _buffer = BufferPool.Shared.Rent(InitialBuffer);

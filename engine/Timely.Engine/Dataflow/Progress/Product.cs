@@ -20,11 +20,15 @@ namespace Timely.Dataflow.Progress;
 /// <typeparam name="TInner">The nested scope's own coordinate.</typeparam>
 [StructLayout(LayoutKind.Auto)]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1036", Justification = "< would read as the partial order, but IComparable is only its lexicographic linear extension; the order is ProductTimestamp.LessEqual")]
-public readonly struct Product<TOuter, TInner> : IEquatable<Product<TOuter, TInner>>, IComparable<Product<TOuter, TInner>>
+public readonly struct Product<TOuter, TInner> : IEquatable<Product<TOuter, TInner>>, IComparable<Product<TOuter, TInner>>, IProductTime
 {
     // Runs before the first value is built with the constructor: the codec must be registered
     // before anything encodes the type (see ProductCodecs).
     static Product() => ProductCodecs.Ensure<TOuter, TInner>();
+
+    object IProductTime.Traits => ProductTimestamp<TOuter, TInner>.Instance;
+
+    void IProductTime.EnsureCodec() => ProductCodecs.Ensure<TOuter, TInner>();
 
     /// <summary>The time <c>(<paramref name="outer"/>, <paramref name="inner"/>)</c>.</summary>
     public Product(TOuter outer, TInner inner)

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Timely.Bytes;
 
 namespace Timely.Dataflow.Progress;
@@ -12,14 +11,12 @@ internal static class ProductCodecs
 {
     public static void Ensure<TOuter, TInner>() => Registration<TOuter, TInner>.Touch();
 
-    /// <summary>Registers the codec of <paramref name="type"/> if it is a Product; no-op otherwise.</summary>
-    public static void EnsureIfProduct(Type type)
+    /// <summary>Registers the codec of <typeparamref name="T"/> if it is a Product; no-op otherwise.</summary>
+    public static void EnsureIfProduct<T>()
     {
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Product<,>))
+        if (default(T) is IProductTime product)
         {
-            typeof(ProductCodecs).GetMethod(nameof(Ensure), BindingFlags.Public | BindingFlags.Static)!
-                .MakeGenericMethod(type.GetGenericArguments())
-                .Invoke(null, null);
+            product.EnsureCodec();
         }
     }
 
@@ -28,8 +25,8 @@ internal static class ProductCodecs
     {
         static Registration()
         {
-            EnsureIfProduct(typeof(TOuter));
-            EnsureIfProduct(typeof(TInner));
+            EnsureIfProduct<TOuter>();
+            EnsureIfProduct<TInner>();
             WireCodec.Register<Product<TOuter, TInner>>(new ProductCodec<TOuter, TInner>());
         }
 

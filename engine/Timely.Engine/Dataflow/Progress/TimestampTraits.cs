@@ -26,13 +26,11 @@ public static class TimestampTraits<T>
             return (ITimestampTraits<T>)(object)UInt32Timestamp.Instance;
         }
 
-        if (typeof(T).IsGenericType && typeof(T).GetGenericTypeDefinition() == typeof(Product<,>))
+        // Boxed once per type: a Product answers with its own statically typed traits.
+        if (default(T) is IProductTime product)
         {
-            // Once per closed type: reflection here only, never on a progress path.
-            ProductCodecs.EnsureIfProduct(typeof(T));
-            var traits = typeof(ProductTimestamp<,>).MakeGenericType(typeof(T).GetGenericArguments())
-                .GetField("Instance")!.GetValue(null)!;
-            return (ITimestampTraits<T>)traits;
+            product.EnsureCodec();
+            return (ITimestampTraits<T>)product.Traits;
         }
 
         throw new NotSupportedException(
