@@ -172,7 +172,7 @@ public static class WireCodec
             return StringCodec.Instance;
         }
 
-        if (CompositeKind(type) is not null)
+        if (PrepareMethod(type) is not null)
         {
             if (type.IsArray && !type.IsSZArray)
             {
@@ -212,11 +212,13 @@ public static class WireCodec
     private static int InstanceFieldCount(Type type) =>
         type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Length;
 
-    private static string? CompositeKind(Type type)
+    // The Prepare* method that builds the codec of a composite type (array, List<T>, tuple of
+    // 2-4, Nullable<T>), or null for any other type: the one classification of composites.
+    private static string? PrepareMethod(Type type)
     {
         if (type.IsArray)
         {
-            return "array";
+            return nameof(PrepareArray);
         }
 
         if (!type.IsGenericType)
@@ -225,17 +227,20 @@ public static class WireCodec
         }
 
         Type definition = type.GetGenericTypeDefinition();
-        return definition == typeof(List<>) ? "List<T>"
-            : definition == typeof(ValueTuple<,>) || definition == typeof(ValueTuple<,,>) || definition == typeof(ValueTuple<,,,>) ? "tuple"
-            : definition == typeof(Nullable<>) ? "Nullable<T>"
+        return definition == typeof(List<>) ? nameof(PrepareList)
+            : definition == typeof(ValueTuple<,>) || definition == typeof(ValueTuple<,,>) || definition == typeof(ValueTuple<,,,>) ? nameof(PrepareTuple)
+            : definition == typeof(Nullable<>) ? nameof(PrepareNullable)
             : null;
     }
+
+    // The parts a composite's Prepare* method takes as type arguments.
+    private static Type[] Parts(Type type) => type.IsArray ? [type.GetElementType()!] : type.GetGenericArguments();
 
     // The JIT-only way to the same codec: call the Prepare* method for the parts of the type.
     [RequiresDynamicCode("Builds the codec of a composite type nobody prepared through MakeGenericMethod; Native AOT takes the Prepare* path or reports the missing call.")]
     private static void PrepareByReflection(Type type)
     {
-        Type[] args = type.IsArray ? [type.GetElementType()!] : type.GetGenericArguments();
+        Type[] args = Parts(type);
         const BindingFlags Flags = BindingFlags.Public | BindingFlags.Static;
         MethodInfo prepare = PrepareMethod(type) switch
         {
@@ -257,17 +262,8 @@ public static class WireCodec
     private static MethodInfo NullablePrepare(Type[] args) =>
         typeof(WireCodec).GetMethod(nameof(PrepareNullable), BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(args);
 
-    private static string PrepareMethod(Type type) =>
-        type.IsArray ? nameof(PrepareArray)
-        : type.GetGenericTypeDefinition() == typeof(List<>) ? nameof(PrepareList)
-        : type.GetGenericTypeDefinition() == typeof(Nullable<>) ? nameof(PrepareNullable)
-        : nameof(PrepareTuple);
-
-    private static string PrepareCall(Type type)
-    {
-        Type[] args = type.IsArray ? [type.GetElementType()!] : type.GetGenericArguments();
-        return $"WireCodec.{PrepareMethod(type)}<{string.Join(", ", args.Select(Name))}>()";
-    }
+    private static string PrepareCall(Type type) =>
+        $"WireCodec.{PrepareMethod(type)}<{string.Join(", ", Parts(type).Select(Name))}>()";
 
     private static object BuildList<T>()
     {
@@ -306,7 +302,7 @@ public static class WireCodec
             return args[0] + "?";
         }
 
-        if (CompositeKind(type) == "tuple")
+        if (PrepareMethod(type) == nameof(PrepareTuple))
         {
             return "(" + string.Join(", ", args) + ")";
         }

@@ -11,12 +11,15 @@ namespace Timely.Dataflow;
 /// <remarks>
 /// Design: the pusher is compiled per hash type (<typeparamref name="THash"/> is a struct, so
 /// the JIT calls its <c>Hash</c> directly and inlines a small one; a delegate hash comes
-/// wrapped in <see cref="DelegateHash{TData}"/>). Records are staged per target in an array of
-/// <see cref="Message{T, TData}.BatchSize"/> with a count, not added to the message's list, so
-/// the per-record loop is a hash, a route, one store and one compare; a full array (or
-/// <see cref="Done"/>) copies into the target's message in one block and pushes it. Every
-/// staged record carries <see cref="_time"/>: a message at another time first sends what is
-/// staged, so the time is checked once per message, not per record. Per (source, target) the
+/// wrapped in <see cref="DelegateHash{TData}"/>). Records are written straight into the
+/// backing array of each target's next message (<see cref="ListStorage{T}"/>) with a count, not
+/// added to its list, so a record is written once and the per-record loop is a hash, a route
+/// and one store; a full batch (or <see cref="Done"/>) commits the count to the list and pushes
+/// it. The routing loop runs in chunks no target can fill (<see cref="Message{T, TData}.BatchSize"/>
+/// less the fullest target's count), so it has no compare and no call per record; the route (a
+/// mask or a modulus, <see cref="IRoute"/>) is a struct so each loop is compiled with its own.
+/// Every staged record carries <see cref="_time"/>: a message at another time first sends what
+/// is staged, so the time is checked once per message, not per record. Per (source, target) the
 /// records keep their order, and each message holds the same records as one filled by
 /// <c>List.Add</c> would.
 /// </remarks>
@@ -45,7 +48,7 @@ internal sealed class ExchangePusher<T, TData, THash> : IPush<Message<T, TData>>
         for (int i = 0; i < _buffers.Length; i++)
         {
             _buffers[i] = new Message<T, TData>();
-            _staging[i].Items = new TData[Message<T, TData>.BatchSize];
+            _staging[i].Items = ListStorage<TData>.Reserve(_buffers[i]!.Data, Message<T, TData>.BatchSize);
         }
     }
 
@@ -68,26 +71,53 @@ internal sealed class ExchangePusher<T, TData, THash> : IPush<Message<T, TData>>
         }
 
         _time = time;
-        var hash = _hash; // a local: no defensive copy of a readonly field per call
-        var staging = _staging;
         var data = CollectionsMarshal.AsSpan(message.Data);
-        foreach (var item in data)
+        if (_mask != ulong.MaxValue)
         {
-            int target = Route(hash.Hash(item));
-            ref var stage = ref staging[target];
-            int count = stage.Count;
-            stage.Items[count] = item;
-            stage.Count = ++count;
-            if (count == Message<T, TData>.BatchSize)
-            {
-                Send(target);
-            }
+            Stage(data, new MaskRoute(_mask));
+        }
+        else
+        {
+            Stage(data, new ModRoute(_peers));
         }
 
         _staged |= data.Length != 0;
 
         // The caller keeps the (now consumed) message to refill.
         message.Data.Clear();
+    }
+
+    /// <summary>Stages every record of <paramref name="data"/> at its target, sending the batches that fill.</summary>
+    private void Stage<TRoute>(ReadOnlySpan<TData> data, TRoute route)
+        where TRoute : struct, IRoute
+    {
+        var hash = _hash; // a local: no defensive copy of a readonly field per call
+        var staging = _staging;
+        while (!data.IsEmpty)
+        {
+            // No target fills within `room` records: route them without a compare or a call.
+            int fullest = 0;
+            foreach (ref readonly var stage in staging.AsSpan())
+            {
+                fullest = Math.Max(fullest, stage.Count);
+            }
+
+            int room = Math.Min(data.Length, Message<T, TData>.BatchSize - fullest);
+            foreach (var item in data[..room])
+            {
+                ref var stage = ref staging[route.Of(hash.Hash(item))];
+                stage.Items[stage.Count++] = item;
+            }
+
+            data = data[room..];
+            for (int target = 0; target < staging.Length; target++)
+            {
+                if (staging[target].Count == Message<T, TData>.BatchSize)
+                {
+                    Send(target);
+                }
+            }
+        }
     }
 
     public void Done()
@@ -124,26 +154,42 @@ internal sealed class ExchangePusher<T, TData, THash> : IPush<Message<T, TData>>
     private void Send(int target)
     {
         ref var stage = ref _staging[target];
-        var staged = stage.Items.AsSpan(0, stage.Count);
         var buffer = _buffers[target]!;
         buffer.Time = _time;
-        buffer.Data.AddRange((ReadOnlySpan<TData>)staged);
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<TData>())
-        {
-            staged.Clear();
-        }
-
+        ListStorage<TData>.Commit(buffer.Data, stage.Count);
         stage.Count = 0;
         _targets[target].Push(ref _buffers[target]);
         _pushed[target] = true;
         var back = _buffers[target] ??= new Message<T, TData>();
         back.Data.Clear();
+        stage.Items = ListStorage<TData>.Reserve(back.Data, Message<T, TData>.BatchSize);
     }
 
-    /// <summary>One target's records not yet sent: <c>Items[..Count]</c>, all at <see cref="_time"/>.</summary>
+    /// <summary>
+    /// One target's records not yet sent: <c>Items[..Count]</c>, all at <see cref="_time"/>;
+    /// <c>Items</c> is the backing array of that target's next message.
+    /// </summary>
     private struct Staging
     {
         public TData[] Items;
         public int Count;
+    }
+
+    /// <summary>The worker of a hash: a struct so each routing loop is compiled with its own.</summary>
+    private interface IRoute
+    {
+        int Of(ulong hash);
+    }
+
+    private readonly struct MaskRoute(ulong mask) : IRoute
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Of(ulong hash) => (int)(hash & mask);
+    }
+
+    private readonly struct ModRoute(ulong peers) : IRoute
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Of(ulong hash) => (int)(hash % peers);
     }
 }

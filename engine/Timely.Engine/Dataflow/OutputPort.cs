@@ -77,6 +77,9 @@ public sealed class OutputPort<T, TData>
     /// </summary>
     internal Action? BeforeFlush { get; set; }
 
+    /// <summary>Whether no record is buffered (a <see cref="Forward"/> then sends no partial batch first).</summary>
+    internal bool IsEmpty => _buffer!.Data.Count == 0;
+
     /// <summary>Sends what is buffered and flushes the channels (exchange batches per worker) downstream.</summary>
     internal void FlushAndDone()
     {

@@ -29,7 +29,7 @@ public sealed class Pact<TData>
     public static Pact<TData> Exchange(Func<TData, ulong> hash)
     {
         ArgumentNullException.ThrowIfNull(hash);
-        return new Pact<TData>(hash, new DelegateExchangeRoute<TData>(hash));
+        return new Pact<TData>(hash, new StructExchangeRoute<TData, DelegateHash<TData>>(new DelegateHash<TData>(hash)));
     }
 
     /// <summary>

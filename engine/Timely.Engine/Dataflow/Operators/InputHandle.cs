@@ -10,13 +10,15 @@ namespace Timely.Dataflow.Operators;
 /// Records are buffered and sent in batches; they also go out at every worker step.
 /// </summary>
 /// <remarks>
-/// Design: <see cref="Send(TData)"/> stores into a staging array of
-/// <see cref="Message{T, TData}.BatchSize"/> with a count, one bound check and one store per
-/// record (not a <c>List.Add</c> behind three loads); a full array goes to the output in one
-/// block, so the batches are the ones the output made per record. The array is empty while the
-/// handle is not attached or is closed: the same bound check then fails into the throw, so the
-/// fast path tests nothing else. Staged records leave at <see cref="AdvanceTo"/>,
-/// <see cref="Flush"/>, <see cref="Close"/> and every worker step (the output's
+/// Design: <see cref="Send(TData)"/> stores straight into the backing array of a message the
+/// handle owns (<see cref="ListStorage{T}"/>), one bound check and one store per record (not a
+/// <c>List.Add</c> behind three loads); a full batch is committed to the list and handed to the
+/// output by swapping lists (<see cref="OutputPort{T, TData}.Forward"/>), so a record is written
+/// once between <c>Send</c> and the next operator (a partial batch already in the output, left
+/// by <see cref="SendBatch"/>, is topped up by a copy instead, so full batches stay full). The array is empty while the handle is not
+/// attached or is closed: the same bound check then fails into the throw, so the fast path
+/// tests nothing else. Staged records leave at <see cref="AdvanceTo"/>, <see cref="Flush"/>,
+/// <see cref="Close"/> and every worker step (the output's
 /// <see cref="OutputPort{T, TData}.BeforeFlush"/>).
 /// </remarks>
 public sealed class InputHandle<T, TData> : IDisposable
@@ -25,6 +27,7 @@ public sealed class InputHandle<T, TData> : IDisposable
     private Capability<T>? _capability;
     private T _time = TimestampTraits<T>.Default.Minimum;
     private bool _closed;
+    private Message<T, TData>? _message;
     private TData[] _staged = [];
     private int _count;
 
@@ -47,7 +50,7 @@ public sealed class InputHandle<T, TData> : IDisposable
 
         staged[count] = item;
         _count = ++count;
-        if (count == staged.Length)
+        if (count == Message<T, TData>.BatchSize)
         {
             GiveStaged();
         }
@@ -66,7 +69,7 @@ public sealed class InputHandle<T, TData> : IDisposable
             ThrowNotOpen();
         }
 
-        GiveStaged();
+        GiveStaged(forward: false);
         _output.GiveSpan(_time, items);
     }
 
@@ -119,13 +122,22 @@ public sealed class InputHandle<T, TData> : IDisposable
         _output = output;
         _capability = capability;
         _time = capability.Time;
-        _staged = new TData[Message<T, TData>.BatchSize];
+        _message = new Message<T, TData>();
+        _staged = ListStorage<TData>.Reserve(_message.Data, Message<T, TData>.BatchSize);
         output.BeforeFlush = GiveStaged;
     }
 
     /// <summary>Gives the staged records to the output (at <see cref="Time"/>: a time change gives them first).</summary>
+    private void GiveStaged() => GiveStaged(forward: true);
+
+    /// <summary>
+    /// Gives the staged records to the output: by swapping lists when the output holds nothing
+    /// and <paramref name="forward"/> (no copy), else appended to the output's partial batch (a
+    /// copy, so batches stay <see cref="Message{T, TData}.BatchSize"/> long when
+    /// <see cref="SendBatch"/> or a partial batch came first).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void GiveStaged()
+    private void GiveStaged(bool forward)
     {
         int count = _count;
         if (count == 0)
@@ -134,8 +146,21 @@ public sealed class InputHandle<T, TData> : IDisposable
         }
 
         _count = 0;
+        var output = _output!;
+        if (forward && output.IsEmpty)
+        {
+            var message = _message!;
+            ListStorage<TData>.Commit(message.Data, count);
+            output.Forward(_time, message);
+
+            // Forward swapped in the output's empty list: stage into that one next (Close, which
+            // gets here through FlushAndDone, empties the array afterwards).
+            _staged = ListStorage<TData>.Reserve(message.Data, Message<T, TData>.BatchSize);
+            return;
+        }
+
         var staged = _staged.AsSpan(0, count);
-        _output!.GiveSpan(_time, staged);
+        output.GiveSpan(_time, staged);
         if (RuntimeHelpers.IsReferenceOrContainsReferences<TData>())
         {
             staged.Clear();
