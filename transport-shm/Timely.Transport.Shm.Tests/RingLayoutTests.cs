@@ -63,10 +63,12 @@ public sealed class RingLayoutTests
     private static long OffsetOf(ref RingCursors cursors, ref long field) =>
         (long)Unsafe.ByteOffset(ref Unsafe.As<RingCursors, byte>(ref cursors), ref Unsafe.As<long, byte>(ref field));
 
-    // Changed deliberately for layout version 2 (header polling): the version bytes read 2, and
-    // Initialize now clears the first data word, the header slot the consumer polls first, so
-    // stale bytes there (0xEE here) are not taken for a record. The rest of the data area is
-    // still not touched.
+    // Changed deliberately for layout version 2 (header polling): Initialize clears the first
+    // data word, the header slot the consumer polls first, so stale bytes there (0xEE here) are
+    // not taken for a record; the rest of the data area is still not touched. Changed
+    // deliberately again for version 3 (the compact record between two workers): only the
+    // version bytes, now 3; the region header and the record framing are version 2's, what
+    // changed is what a worker-to-worker record's type and payload mean.
     [Fact]
     public void Header_bytes_are_frozen()
     {
@@ -78,7 +80,7 @@ public sealed class RingLayoutTests
         byte[] header =
         [
             0x54, 0x49, 0x4D, 0x45, 0x4C, 0x59, 0x52, 0x42, // magic "TIMELYRB"
-            0x02, 0x00, 0x00, 0x00,                         // layout version 2
+            0x03, 0x00, 0x00, 0x00,                         // layout version 3
             0x00, 0x04, 0x00, 0x00,                         // capacity 1024
             0x92, 0x10, 0x00, 0x00,                         // creator pid 4242
             0x01, 0x00, 0x00, 0x00,                         // state Active

@@ -311,17 +311,22 @@ public sealed class SpscByteRingTests
     }
 
     // Version 1 published records by the tail alone and had no lap tag: a version-1 peer would
-    // take half-written version-2 records and the other way round, so attaching is refused,
-    // with one line that names both versions.
-    [Fact]
-    public void Attach_to_a_version_1_ring_is_refused_with_a_one_line_error()
+    // take half-written records of a later version and the other way round. Version 2 has
+    // version 3's framing but puts timely's 48-byte MessageHeader where a version-3 ring
+    // between two workers has a compact record (channel and sequence tag in the type word): a
+    // version-2 peer would misread every message. Either attach is refused with one line that
+    // names both versions.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Attach_to_an_older_layout_version_is_refused_with_a_one_line_error(int version)
     {
-        Assert.Equal(2, RingDescriptor.LayoutVersion);
+        Assert.Equal(3, RingDescriptor.LayoutVersion);
         using var region = MemoryRegion.Allocate(RingDescriptor.RequiredRegionBytes(64));
         RingDescriptor.Initialize(region, 64, 1);
-        region.Int32At(RingDescriptor.VersionOffset) = 1;
+        region.Int32At(RingDescriptor.VersionOffset) = version;
         var error = Assert.Throws<InvalidDataException>(() => new SpscByteRing(region));
-        Assert.Equal("Ring layout version 1 is not supported; this build reads version 2.", error.Message);
+        Assert.Equal($"Ring layout version {version} is not supported; this build reads version 3.", error.Message);
         Assert.DoesNotContain('\n', error.Message);
     }
 

@@ -40,7 +40,12 @@ namespace Timely.Transport.Shm;
 ///
 ///   lap (bits 30-31 of the first u32): 01 in even laps of the data area
 ///   (position / capacity even), 10 in odd laps; 00 is a cleared word, never a record.
-/// /// </code>
+///
+///   type >= 0 is the user's. Version 3: between two workers of the engine it is the compact
+///   record's {0, seq tag u7, channel u24} and the payload is the codec's bytes alone
+///   (Timely.Communication.CompactRecord has the diagram); rings to and from a TCP network
+///   thread keep type 0 and timely's 48-byte MessageHeader before the codec's bytes.
+/// </code>
 /// Head and tail are byte positions that only grow (u64, stored as <c>long</c>: 2^63 bytes is
 /// three centuries at 1 TB/s); a position's index in the data area is
 /// <c>position &amp; (capacity - 1)</c>. <c>tail - head</c> is the number of bytes in use,
@@ -81,12 +86,18 @@ public static class RingDescriptor
     public const ulong Magic = 0x4252_594C_454D_4954;
 
     /// <summary>
-    /// Bumped on any change to this file's layout. 2: the record header carries a lap tag and
-    /// is published last, so the consumer polls it instead of the shared tail (1 had no tag and
-    /// published records by the tail alone; a version-1 peer would read version-2 records
-    /// before they are complete and the other way round, hence the refusal).
+    /// Bumped on any change to this file's layout or to what its records mean. 2: the record
+    /// header carries a lap tag and is published last, so the consumer polls it instead of the
+    /// shared tail (1 had no tag and published records by the tail alone; a version-1 peer
+    /// would read version-2 records before they are complete and the other way round, hence
+    /// the refusal). 3: a ring that joins one sender worker and one receiver worker carries
+    /// the engine's compact record (<c>Timely.Communication.CompactRecord</c>: channel and a
+    /// sequence tag in the type word, no 48-byte MessageHeader in the payload); the framing
+    /// is version 2's, but a version-2 peer would read a compact record as a malformed
+    /// header and a version-3 peer would take a version-2 record's header for payload,
+    /// hence the refusal.
     /// </summary>
-    public const int LayoutVersion = 2;
+    public const int LayoutVersion = 3;
 
     /// <summary>Byte offset of <see cref="Magic"/> (u64) in the region header.</summary>
     public const int MagicOffset = 0;

@@ -77,8 +77,10 @@ namespace Timely.Transport.Shm;
 //   coherence counter). The floor, a ping-pong on one line, moves 1 line per one-way hop.
 //   A 64 B message through this ring moves, per one-way hop while the consumer spins:
 //     data    : the record is align8(8 + 64) = 72 B at an 8-aligned start, so exactly 2
-//               lines (at 64-byte lines); the engine's BinaryPusher adds timely's 48 B
-//               MessageHeader: 120 B, 2 lines at 2 of 8 start offsets, 3 at the other 6.
+//               lines (at 64-byte lines). Through the engine it is the same 72 B since
+//               layout version 3 (the compact record between two workers: channel and
+//               sequence tag in the type word); version 2 put timely's 48 B MessageHeader
+//               in the payload: 120 B, 2 lines at 2 of 8 start offsets, 3 at the other 6.
 //     header  : the signal, in the first data line: +0. The next-slot clear falls in the
 //               record's last line, or (1 record in 8 at 72 B) in the next record's first
 //               line, which the consumer then polls: +0.
@@ -90,11 +92,11 @@ namespace Timely.Transport.Shm;
 //     doorbell: 0 in steady state (SharedDoorbell word is read, not written, by the sender;
 //               it stays Shared until the owner parks), 1-2 on each park/wake.
 //     counters: 0 (Messages/BytesSent are per worker, never read by the other core).
-//   Total: 2 lines (raw ring, 64 B, each way), 2-3 through the engine, against 1; version 1
-//   moved 3 (the tail line re-loaded on every empty poll was the third). Left: one data
-//   line, which a 64 B payload with any header cannot avoid at 64-byte lines, and the engine's
-//   extra line (compact record: no 48 B MessageHeader inside a ring, issue 14 item 2). See
-//   perf.md, "The shm hop: header polling".
+//   Total: 2 lines (64 B, each way), raw ring and engine alike, against 1; version 2 moved
+//   2-3 through the engine (2.75 on average over the start offsets), version 1 one more (the
+//   tail line re-loaded on every empty poll). Left: one data line, which a 64 B payload with
+//   any header cannot avoid at 64-byte lines. See perf.md, "The shm hop: header polling"
+//   and "A compact record inside a ring".
 public sealed class SpscByteRing : IDisposable
 {
     private const long NoClaim = -1;

@@ -78,6 +78,94 @@ public abstract class AllocatorContract
         }
     }
 
+    /// <summary>
+    /// Every message reaches the channel it was pushed on, whatever the id: small ids, the
+    /// ids on both sides of 0xFF_FFFF (where a ring between two workers escapes the id into the
+    /// payload instead of its record's type word) and the largest, with more than 128 messages
+    /// per channel and sender (the compact record's sequence tag wraps), interleaved across
+    /// channels, plus the largest id allocated only after its messages arrived.
+    /// </summary>
+    [Fact]
+    public void Every_message_reaches_its_channel_whatever_the_id()
+    {
+        int[] channels = [0, 1, 0xFF_FFFE, 0xFF_FFFF, 0x100_0000];
+        const int perChannel = 300;
+        const int late = 200;
+        foreach (int n in WorkerCounts)
+        {
+            RunOk(MakeConfig(n), allocator =>
+            {
+                int me = allocator.Index;
+                var links = channels.Select(c => allocator.Allocate<string>(c)).ToArray();
+                if (me == 0)
+                {
+                    // Only worker 0 allocates the largest id before sending on it.
+                    var (lateOut, lateIn) = allocator.Allocate<string>(Allocator.MaxChannelId);
+                    for (int t = 0; t < allocator.Peers; t++)
+                    {
+                        for (int i = 0; i < late; i++)
+                        {
+                            string? m = $"0/{Allocator.MaxChannelId}/{i}";
+                            lateOut[t].Push(ref m);
+                        }
+
+                        lateOut[t].Done();
+                    }
+
+                    links = [.. links, (lateOut, lateIn)];
+                }
+
+                for (int i = 0; i < perChannel; i++)
+                {
+                    for (int k = 0; k < channels.Length; k++)
+                    {
+                        for (int t = 0; t < allocator.Peers; t++)
+                        {
+                            string? m = $"{me}/{channels[k]}/{i}";
+                            links[k].Senders[t].Push(ref m);
+                        }
+                    }
+
+                    if (i % 64 == 0)
+                    {
+                        allocator.Release();
+                    }
+                }
+
+                foreach (var (senders, _) in links)
+                {
+                    foreach (var s in senders)
+                    {
+                        s.Done();
+                    }
+                }
+
+                for (int k = 0; k < channels.Length; k++)
+                {
+                    ExpectOnChannel(allocator, links[k].Receiver, channels[k], Enumerable.Range(0, allocator.Peers), perChannel);
+                }
+
+                var largest = me == 0 ? links[^1].Receiver : allocator.Allocate<string>(Allocator.MaxChannelId).Receiver;
+                ExpectOnChannel(allocator, largest, Allocator.MaxChannelId, [0], late);
+                return 0;
+            });
+        }
+    }
+
+    // Receives count messages from each of senders on receiver, each naming channel and its
+    // sender, FIFO per sender.
+    private static void ExpectOnChannel(Allocator allocator, IPull<string> receiver, int channel, IEnumerable<int> senders, int count)
+    {
+        var next = senders.ToDictionary(s => s, _ => 0);
+        WorkerRun.ReceiveExactly(allocator, receiver, count * next.Count, m =>
+        {
+            string[] parts = m.Split('/');
+            int from = int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal($"{from}/{channel}/{next[from]}", m);
+            next[from]++;
+        });
+    }
+
     [Fact]
     public void Channels_are_independent_and_typed()
     {

@@ -9,6 +9,9 @@ namespace Timely.Communication;
 /// allocators): <c>ProcessBinary</c> in one process, and the shared-memory and TCP
 /// transports between processes. Pushers serialize in place into SPSC byte rings; a
 /// receive drains the rings, checks each header and decodes into the channel's inbox.
+/// A ring that joins this worker and one other carries <see cref="CompactRecord"/>s (no
+/// 48-byte <see cref="MessageHeader"/>: source and target are the ring's ends); a ring to or
+/// from a TCP network thread carries timely's header, which is the wire format.
 /// </summary>
 /// <remarks>
 /// Owned by one worker thread. A push claims ring space and serializes into it; when the
@@ -81,7 +84,7 @@ public sealed class BinaryAllocator : Allocator
         var senders = new IPush<T>[_peers];
         for (int target = 0; target < _peers; target++)
         {
-            senders[target] = new BinaryPusher<T>(codec, _links.WriterByTarget[target], _links.BellByTarget[target], _dirty, _counters, channelId, _index, target, this);
+            senders[target] = new BinaryPusher<T>(codec, _links.WriterByTarget[target], _links.BellByTarget[target], _dirty, _counters, channelId, _index, target, this, _links.CompactByTarget[target]);
         }
 
         var inbox = new BinaryInbox<T>(codec, channelId, _peers, _counters, _links.SourceName);
@@ -94,8 +97,16 @@ public sealed class BinaryAllocator : Allocator
             foreach (var message in early)
             {
                 var bytes = message.Buffer.AsSpan(0, message.Length);
-                MessageHeader.TryRead(bytes, out var header);
-                inbox.Deliver(header, bytes[MessageHeader.Size..]);
+                if (message.Source == InboundRing.Relayed)
+                {
+                    MessageHeader.TryRead(bytes, out var header);
+                    inbox.Deliver(header, bytes[MessageHeader.Size..]);
+                }
+                else
+                {
+                    DeliverCompact(inbox, channelId, message.Source, message.SeqTag, bytes, message.RecordBytes);
+                }
+
                 BufferPool.Shared.Return(message.Buffer);
             }
         }
@@ -205,7 +216,7 @@ public sealed class BinaryAllocator : Allocator
                 writer.Dispose();
             }
 
-            foreach (var reader in _links.Readers)
+            foreach (var (reader, _) in _links.Readers)
             {
                 reader.Dispose();
             }
@@ -305,11 +316,21 @@ public sealed class BinaryAllocator : Allocator
 
     private void DrainOwnRings()
     {
-        foreach (var reader in _links.Readers)
+        foreach (var (reader, source) in _links.Readers)
         {
-            while (reader.TryRead(out int type, out ReadOnlySpan<byte> message))
+            if (source != InboundRing.Relayed)
             {
-                Dispatch(type, message);
+                while (reader.TryRead(out int type, out ReadOnlySpan<byte> message))
+                {
+                    DispatchCompact(source, type, message);
+                }
+            }
+            else
+            {
+                while (reader.TryRead(out int type, out ReadOnlySpan<byte> message))
+                {
+                    Dispatch(type, message);
+                }
             }
 
             reader.ReleaseRead();
@@ -382,7 +403,7 @@ public sealed class BinaryAllocator : Allocator
 
     private bool HasWorkOrFailure()
     {
-        foreach (var reader in _links.Readers)
+        foreach (var (reader, _) in _links.Readers)
         {
             if (reader.HasUnread)
             {
@@ -422,34 +443,82 @@ public sealed class BinaryAllocator : Allocator
         }
 
         CommunicationLogger?.Log(CommunicationEvent.Of(new MessageEvent(false, header)));
-        IBinaryInbox? inbox;
-        if (header.Channel == _lastChannel)
-        {
-            inbox = _lastInbox;
-        }
-        else if (_inboxes.TryGetValue(header.Channel, out inbox))
-        {
-            _lastChannel = header.Channel;
-            _lastInbox = inbox;
-        }
-
-        if (inbox is not null)
+        if (FindInbox(header.Channel) is { } inbox)
         {
             inbox.Deliver(header, message[MessageHeader.Size..]);
             return;
         }
 
-        // Not allocated here yet: keep a copy until it is.
-        byte[] copy = BufferPool.Shared.Rent(message.Length);
-        message.CopyTo(copy);
-        if (!_pending.TryGetValue(header.Channel, out var list))
-        {
-            list = new List<PendingMessage>();
-            _pending.Add(header.Channel, list);
-        }
-
-        list.Add(new PendingMessage(copy, message.Length));
+        KeepPending(header.Channel, new PendingMessage(Copy(message), message.Length, InboundRing.Relayed, 0, 0));
     }
 
-    private readonly record struct PendingMessage(byte[] Buffer, int Length);
+    /// <summary>
+    /// A <see cref="CompactRecord"/> from <paramref name="source"/>, the only worker that writes
+    /// the ring it came from. The receive is logged after the inbox checked the sequence tag, so
+    /// the logged header carries the true seqno (for a message that waits for its channel to be
+    /// allocated, when it is delivered).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void DispatchCompact(int source, int type, ReadOnlySpan<byte> message)
+    {
+        int recordBytes = message.Length;
+        int channel = CompactRecord.ReadChannel(type, ref message, _index, source);
+        if (FindInbox(channel) is { } inbox)
+        {
+            DeliverCompact(inbox, channel, source, CompactRecord.SeqTagOf(type), message, recordBytes);
+            return;
+        }
+
+        KeepPending(channel, new PendingMessage(Copy(message), message.Length, source, CompactRecord.SeqTagOf(type), recordBytes));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void DeliverCompact(IBinaryInbox inbox, int channel, int source, int seqTag, ReadOnlySpan<byte> payload, int recordBytes)
+    {
+        long seqno = inbox.DeliverCompact(source, seqTag, payload, recordBytes);
+        if (CommunicationLogger is { } logger)
+        {
+            logger.Log(CommunicationEvent.Of(new MessageEvent(false, new MessageHeader(channel, source, _index, _index + 1, payload.Length, seqno))));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private IBinaryInbox? FindInbox(int channel)
+    {
+        if (channel == _lastChannel)
+        {
+            return _lastInbox;
+        }
+
+        if (_inboxes.TryGetValue(channel, out var inbox))
+        {
+            _lastChannel = channel;
+            _lastInbox = inbox;
+        }
+
+        return inbox;
+    }
+
+    private static byte[] Copy(ReadOnlySpan<byte> message)
+    {
+        byte[] copy = BufferPool.Shared.Rent(message.Length);
+        message.CopyTo(copy);
+        return copy;
+    }
+
+    // Not allocated here yet: keep a copy until it is.
+    private void KeepPending(int channel, PendingMessage message)
+    {
+        if (!_pending.TryGetValue(channel, out var list))
+        {
+            list = new List<PendingMessage>();
+            _pending.Add(channel, list);
+        }
+
+        list.Add(message);
+    }
+
+    // Source is InboundRing.Relayed for a copy of a whole record with timely's header; else the
+    // compact record's sender, its sequence tag and the bytes the record held (escape included).
+    private readonly record struct PendingMessage(byte[] Buffer, int Length, int Source, int SeqTag, int RecordBytes);
 }

@@ -11,7 +11,8 @@ namespace Timely.Communication;
 /// <remarks>
 /// Decoding happens in <c>Receive</c>, before the worker pulls, so a burst of k messages needs k
 /// instances at once; the free list therefore keeps up to the deepest burst seen.
-/// Each message's sequence number is checked against the next one expected from its
+/// Each message's sequence number (from timely's header, or its low 7 bits from a
+/// <see cref="CompactRecord"/>'s tag) is checked against the next one expected from its
 /// sender: a gap or a repeat means a lost or duplicated message, and is reported instead
 /// of silently delivered out of order. Every decode error names the channel, the sending
 /// worker (with its process and address when the transport says, <see cref="BinaryLinks.SourceName"/>),
@@ -58,6 +59,24 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
             throw new WireFormatException($"channel {_channel}: message {header.Seqno} from {SourceName(source)} arrived where {_expected[source]} was expected (a message was lost, repeated or reordered).");
         }
 
+        Decode(source, header.Seqno, payload, MessageHeader.Size + payload.Length);
+    }
+
+    public long DeliverCompact(int source, int seqTag, ReadOnlySpan<byte> payload, int recordBytes)
+    {
+        long seqno = _expected[source];
+        if (CompactRecord.SeqTag(seqno) != seqTag)
+        {
+            ThrowSeqTagMismatch(source, seqTag, seqno);
+        }
+
+        Decode(source, seqno, payload, recordBytes);
+        return seqno;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Decode(int source, long seqno, ReadOnlySpan<byte> payload, int recordBytes)
+    {
         _expected[source]++;
         T value = _free.TryPop(out var recycled) ? recycled : null!;
         int read;
@@ -69,19 +88,19 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
         {
             // Codecs report the offset in their own message ("at byte 8"); a bare overflow or
             // range error from a codec that does not is still pinned to this message.
-            throw new WireFormatException($"{Describe(header, payload.Length)} does not decode: {e.Message}", e);
+            throw new WireFormatException($"{Describe(source, seqno, payload.Length)} does not decode: {e.Message}", e);
         }
 
         if (read != payload.Length)
         {
-            throw new WireFormatException($"{Describe(header, payload.Length)} does not decode: it ends at byte {read}, {payload.Length - read} bytes early.");
+            throw new WireFormatException($"{Describe(source, seqno, payload.Length)} does not decode: it ends at byte {read}, {payload.Length - read} bytes early.");
         }
 
         if (value is ISenderStamped stamped)
         {
             // The header names the sender and numbers the message per (channel, sender, target),
             // as the sending LogPusher does, so a logged receive matches its logged send.
-            stamped.StampSender(source, header.Seqno);
+            stamped.StampSender(source, seqno);
         }
 
         _messages.Enqueue(value);
@@ -90,14 +109,19 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
             _peakQueued = _messages.Count;
         }
 
-        _counters.BytesReceivedRef += MessageHeader.Size + payload.Length;
+        _counters.BytesReceivedRef += recordBytes;
         Touched = true;
     }
 
-    private string Describe(in MessageHeader header, int length)
+    private string Describe(int source, long seqno, int length)
     {
-        return $"channel {_channel}: the {length}-byte {TypeName} (message {header.Seqno}) from {SourceName(header.Source)}";
+        return $"channel {_channel}: the {length}-byte {TypeName} (message {seqno}) from {SourceName(source)}";
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowSeqTagMismatch(int source, int seqTag, long seqno) =>
+        throw new WireFormatException($"channel {_channel}: a compact record with sequence tag {seqTag} from {SourceName(source)} arrived where message {seqno} (tag {CompactRecord.SeqTag(seqno)}) was expected (a message was lost, repeated or reordered, or the record's type word is garbled).");
 
     private string SourceName(int worker) => _sourceName?.Invoke(worker) ?? $"worker {worker}";
 

@@ -15,8 +15,15 @@ internal sealed class BinaryLinks
     /// <summary>Doorbell to ring after writing for each target (the target worker, or the thread that carries its bytes).</summary>
     public required IWakeTarget[] BellByTarget { get; init; }
 
-    /// <summary>Rings whose messages are for this worker.</summary>
-    public required RingReader[] Readers { get; init; }
+    /// <summary>
+    /// For each target: whether its writer's ring ends at that target worker alone, so it
+    /// carries <see cref="CompactRecord"/>s; false for a ring to a thread that carries the bytes
+    /// on (a TCP send thread: timely's <c>MessageHeader</c>, the wire format).
+    /// </summary>
+    public required bool[] CompactByTarget { get; init; }
+
+    /// <summary>Rings whose messages are for this worker, each with who writes it.</summary>
+    public required InboundRing[] Readers { get; init; }
 
     /// <summary>This worker's own doorbell.</summary>
     public required IDoorbell OwnBell { get; init; }

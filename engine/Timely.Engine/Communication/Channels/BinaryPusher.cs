@@ -5,8 +5,11 @@ using Timely.Transport.Shm;
 namespace Timely.Communication;
 
 /// <summary>
-/// Sends typed messages to one target as bytes: timely's <c>MessageHeader</c> and the
-/// codec's encoding, serialized in place into the ring the writer claims. The item stays in
+/// Sends typed messages to one target as bytes, serialized in place into the ring the writer
+/// claims: a <see cref="CompactRecord"/> (channel and sequence tag in the record's type word,
+/// then the codec's encoding) when the ring joins this worker and the target alone, timely's
+/// <c>MessageHeader</c> and the codec's encoding otherwise (a ring to a TCP send thread,
+/// whose bytes go to the socket as they are). The item stays in
 /// the caller's slot after the push (its bytes are sent, the object is free to reuse), which
 /// is how timely's binary pushers hand buffers back.
 /// </summary>
@@ -22,11 +25,17 @@ internal sealed class BinaryPusher<T> : IPush<T>
     private readonly int _source;
     private readonly int _target;
     private readonly bool _flushAtRelease;
+    private readonly bool _compact;
+    private readonly int _prefix;         // bytes before the codec's: MessageHeader.Size, or the compact record's escape (0 or 4)
+    private readonly int _channelField;   // the compact record's channel field
     private readonly Allocator _owner;
     private long _seqno;
 
-    public BinaryPusher(IWireCodec<T> codec, RingWriter writer, IWakeTarget bell, bool[] dirty, WorkerCounters counters, int channel, int source, int target, Allocator owner)
+    public BinaryPusher(IWireCodec<T> codec, RingWriter writer, IWakeTarget bell, bool[] dirty, WorkerCounters counters, int channel, int source, int target, Allocator owner, bool compact)
     {
+        _compact = compact;
+        _prefix = compact ? CompactRecord.PrefixLength(channel) : MessageHeader.Size;
+        _channelField = CompactRecord.ChannelField(channel);
         _owner = owner;
         _codec = codec;
         _writer = writer;
@@ -49,19 +58,27 @@ internal sealed class BinaryPusher<T> : IPush<T>
         }
 
         int length = _codec.Measure(item);
-        Span<byte> record = _writer.Claim(MessageHeader.Size + length);
-        var header = new MessageHeader(_channel, _source, _target, _target + 1, length, _seqno++);
-        header.WriteTo(record);
-        _owner.CommunicationLogger?.Log(CommunicationEvent.Of(new MessageEvent(true, header)));
-        int written = _codec.Write(record[MessageHeader.Size..], item);
+        Span<byte> record = _writer.Claim(_prefix + length);
+        long seqno = _seqno++;
+        if (_prefix != 0)
+        {
+            WritePrefix(record, length, seqno);
+        }
+
+        if (_owner.CommunicationLogger is { } logger)
+        {
+            logger.Log(CommunicationEvent.Of(new MessageEvent(true, new MessageHeader(_channel, _source, _target, _target + 1, length, seqno))));
+        }
+
+        int written = _codec.Write(record[_prefix..], item);
         if (written != length)
         {
             ThrowCodecMismatch(length, written);
         }
 
-        _writer.Commit(0);
+        _writer.Commit(_compact ? CompactRecord.Type(_channelField, seqno) : 0);
         _counters.MessagesSentRef++;
-        _counters.BytesSentRef += MessageHeader.Size + length;
+        _counters.BytesSentRef += _prefix + length;
         _dirty[_target] = true;
         _bell.RingIfSleeping();
     }
@@ -86,6 +103,18 @@ internal sealed class BinaryPusher<T> : IPush<T>
         _dirty[_target] = false;
         Interlocked.MemoryBarrier();
         _bell.RingAfterFence();
+    }
+
+    private void WritePrefix(Span<byte> record, int length, long seqno)
+    {
+        if (_compact)
+        {
+            CompactRecord.WriteEscapedChannel(record, _channel);
+        }
+        else
+        {
+            new MessageHeader(_channel, _source, _target, _target + 1, length, seqno).WriteTo(record);
+        }
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -138,13 +138,15 @@ internal sealed class AutoFabric : IDisposable
         for (int l = 0; l < w; l++)
         {
             var writers = new RingWriter[peers];
+            var compact = new bool[peers];   // set for the host group's workers; TCP targets keep timely's header
             var bells = new IWakeTarget[peers];
-            var readers = new List<RingReader>(peers);
-            _shm.LinkPeers(l, writers, bells, readers);
+            var readers = new List<InboundRing>(peers);
+            _shm.LinkPeers(l, writers, compact, bells, readers);
             _tcp.LinkPeers(l, writers, bells, readers);
             var links = new BinaryLinks
             {
                 WriterByTarget = writers,
+                CompactByTarget = compact,
                 BellByTarget = bells,
                 Readers = readers.ToArray(),
                 OwnBell = _shm.Bell(first + l),

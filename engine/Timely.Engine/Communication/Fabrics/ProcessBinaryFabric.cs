@@ -29,6 +29,9 @@ internal sealed class ProcessBinaryFabric : IDisposable
     /// <summary>Data-area bytes of all rings (what the workers' messages can occupy).</summary>
     public long RingCapacityBytes => _rings.Sum(r => (long)r.Capacity);
 
+    /// <summary>The ring from worker <paramref name="source"/> to worker <paramref name="target"/> (tests write raw records into it).</summary>
+    internal SpscByteRing RingOf(int source, int target) => _rings[(source * Group.Peers) + target];
+
     /// <summary>Native bytes the rings hold, their counters included.</summary>
     public long RingRegionBytes => _rings.Sum(r => r.Region.Length);
 
@@ -41,8 +44,9 @@ internal sealed class ProcessBinaryFabric : IDisposable
             var links = new BinaryLinks
             {
                 WriterByTarget = Enumerable.Range(0, peers).Select(t => new RingWriter(_rings[(w * peers) + t])).ToArray(),
+                CompactByTarget = Enumerable.Repeat(true, peers).ToArray(),   // every ring joins two workers
                 BellByTarget = Group.Doorbells,
-                Readers = Enumerable.Range(0, peers).Select(s => new RingReader(_rings[(s * peers) + w])).ToArray(),
+                Readers = Enumerable.Range(0, peers).Select(s => new InboundRing(new RingReader(_rings[(s * peers) + w]), s)).ToArray(),
                 OwnBell = Group.Doorbells[w],
                 Status = Group,
             };

@@ -273,11 +273,13 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         {
             int worker = _firstLocal + local;
             var writers = new RingWriter[peers];
-            var readers = new List<RingReader>(peers);
-            LinkPeers(local, writers, bells, readers);
+            var compact = new bool[peers];
+            var readers = new List<InboundRing>(peers);
+            LinkPeers(local, writers, compact, bells, readers);
             var links = new BinaryLinks
             {
                 WriterByTarget = writers,
+                CompactByTarget = compact,
                 BellByTarget = bells,
                 Readers = readers.ToArray(),
                 OwnBell = _bells[worker]!,
@@ -291,9 +293,10 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
     /// <summary>
     /// Local worker <paramref name="local"/>'s links to every worker of this host group, its own
-    /// process's included (in-process rings); each target's bell is the target's own.
+    /// process's included (in-process rings); each target's bell is the target's own. Every
+    /// one of these rings joins two workers, so all carry compact records.
     /// </summary>
-    public void LinkPeers(int local, RingWriter[] writers, IWakeTarget[] bells, List<RingReader> readers)
+    public void LinkPeers(int local, RingWriter[] writers, bool[] compact, IWakeTarget[] bells, List<InboundRing> readers)
     {
         int self = _memberOf[_config.ProcessIndex];
         int worker = (self * _threads) + local;   // in the job's (group-local) numbering
@@ -303,16 +306,17 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             {
                 int target = (_members[i] * _threads) + l;
                 bells[target] = _bells[target]!;
+                compact[target] = true;
                 if (i == self)
                 {
                     writers[target] = new RingWriter(_localRings[(local * _threads) + l]);
-                    readers.Add(new RingReader(_localRings[(l * _threads) + local]));
+                    readers.Add(new InboundRing(new RingReader(_localRings[(l * _threads) + local]), target));
                 }
                 else
                 {
                     int other = (i * _threads) + l;
                     writers[target] = new RingWriter(new SpscByteRing(_job.Ring(worker, other)));
-                    readers.Add(new RingReader(new SpscByteRing(_job.Ring(other, worker))));
+                    readers.Add(new InboundRing(new RingReader(new SpscByteRing(_job.Ring(other, worker))), target));
                 }
             }
         }

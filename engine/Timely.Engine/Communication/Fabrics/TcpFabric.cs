@@ -184,19 +184,23 @@ internal sealed class TcpFabric : IDisposable
         for (int l = 0; l < w; l++)
         {
             var writers = new RingWriter[peers];
+            var compact = new bool[peers];
             var bells = new IWakeTarget[peers];
-            var readers = new List<RingReader>();
+            var readers = new List<InboundRing>();
             for (int t = 0; t < w; t++)
             {
+                // In-process rings join two workers: compact records.
                 writers[_first + t] = new RingWriter(_local[(l * w) + t]);
+                compact[_first + t] = true;
                 bells[_first + t] = Group.Doorbells[_first + t];
-                readers.Add(new RingReader(_local[(t * w) + l]));
+                readers.Add(new InboundRing(new RingReader(_local[(t * w) + l]), _first + t));
             }
 
             LinkPeers(l, writers, bells, readers);
             var links = new BinaryLinks
             {
                 WriterByTarget = writers,
+                CompactByTarget = compact,
                 BellByTarget = bells,
                 Readers = readers.ToArray(),
                 OwnBell = Group.Doorbells[_first + l],
@@ -217,9 +221,10 @@ internal sealed class TcpFabric : IDisposable
     /// Local worker <paramref name="l"/>'s links to the workers of every process this fabric
     /// carries: the ring to that process's send thread (shared by its workers as targets, so
     /// the worker's messages to it stay in one FIFO) with the send thread's bell, and the ring
-    /// from its receive thread.
+    /// from its receive thread. Both carry timely's MessageHeader per message (the wire
+    /// format), never compact records: the caller's compact flags stay false for these targets.
     /// </summary>
-    public void LinkPeers(int l, RingWriter[] writers, IWakeTarget[] bells, List<RingReader> readers)
+    public void LinkPeers(int l, RingWriter[] writers, IWakeTarget[] bells, List<InboundRing> readers)
     {
         int w = _threads;
         for (int q = 0; q < _connections.Length; q++)
@@ -237,7 +242,7 @@ internal sealed class TcpFabric : IDisposable
                 bells[t] = bell;
             }
 
-            readers.Add(new RingReader(fromNet[l]));
+            readers.Add(new InboundRing(new RingReader(fromNet[l]), InboundRing.Relayed));
         }
     }
 
