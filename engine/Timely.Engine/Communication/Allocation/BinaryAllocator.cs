@@ -316,13 +316,14 @@ public sealed class BinaryAllocator : Allocator
 
     private void DrainOwnRings()
     {
-        foreach (var (reader, source) in _links.Readers)
+        foreach (var ring in _links.Readers)
         {
-            if (source != InboundRing.Relayed)
+            var reader = ring.Reader;
+            if (ring.IsCompact)
             {
                 while (reader.TryRead(out int type, out ReadOnlySpan<byte> message))
                 {
-                    DispatchCompact(source, type, message);
+                    DispatchCompact(ring.Source, type, message);
                 }
             }
             else
