@@ -96,6 +96,47 @@ public sealed class JobDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void A_peer_that_dies_while_connecting_is_named_at_once_not_after_the_connect_timeout()
+    {
+        // Process 1 wrote its control file after process 0 joined and was SIGKILLed before
+        // process 0 looked at it (it had no chance to remove it): a Starting file whose pid is
+        // gone. Process 0 used to take it for an earlier run's leftover and wait out the whole
+        // connect timeout, then say "process 1 never appeared".
+        string directory = JobDirectory.PathFor(_root, "died");
+        var joining = Task.Run(() => JobDirectory.Join(_root, "died", 0, 2, 1, 4096, TimeSpan.FromSeconds(60)));
+        var deadline = Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(directory, "proc-0")))
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30) && !joining.IsCompleted, "process 0 never published its control file");
+            Thread.Sleep(5);
+        }
+
+        int deadPid = TestJobs.DeadPid();
+        ControlBlock.Create(Path.Combine(directory, "proc-1"), 1, 1, deadPid).Dispose();
+
+        // Within the 60 s connect timeout, or Wait throws instead of returning false.
+        var error = Assert.Throws<AggregateException>(() => joining.Wait(TimeSpan.FromSeconds(60))).InnerException;
+        var died = Assert.IsType<IOException>(error);
+        Assert.Contains($"process 1 (pid {deadPid}) died while connecting", died.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(directory), "the failed join left files: " + string.Join(", ", Directory.Exists(directory) ? Directory.GetFileSystemEntries(directory) : []));
+    }
+
+    [Fact]
+    public void A_dead_peer_file_from_an_earlier_run_is_cleared_at_join_and_not_taken_for_a_peer_that_died()
+    {
+        // The premise of the rule above: a control file whose owner was already dead when we
+        // joined is removed by the clear at join, so a dead owner seen later joined after us.
+        string directory = JobDirectory.PathFor(_root, "leftover");
+        Directory.CreateDirectory(directory, (UnixFileMode)0x1C0);
+        ControlBlock.Create(Path.Combine(directory, "proc-1"), 1, 1, TestJobs.DeadPid()).Dispose();
+
+        var error = Assert.Throws<TimeoutException>(() => JobDirectory.Join(_root, "leftover", 0, 2, 1, 4096, TimeSpan.FromMilliseconds(300)));
+
+        Assert.Contains("process 1 never appeared", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(directory), "the leftover was not removed");
+    }
+
+    [Fact]
     public void A_peer_that_fails_right_after_publishing_Running_does_not_fail_the_set_up_of_the_others()
     {
         // Process 1 publishes Running, then fails (a worker threw) before process 0 looked:

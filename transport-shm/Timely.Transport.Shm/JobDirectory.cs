@@ -913,7 +913,20 @@ public sealed class JobDirectory : IDisposable
                     throw new IOException($"shm job '{Job}': process {process} runs {workers} workers, this one {WorkersPerProcess}; every process needs the same -w.");
                 }
 
-                control.Dispose();   // a dead incarnation's file: wait for the live one
+                // A connecting owner that is dead. The clear at join removed every file whose
+                // owner was already dead, so this one was alive then: a peer of this job that
+                // died while connecting (SIGKILL, OOM kill: no chance to remove its file).
+                // Waiting out the connect timeout would only end in a misleading "never
+                // appeared"; the peer is named now, as WaitForRing's CheckPeer does.
+                if (control.ProcessIndex == process && control.State is ProcessState.Starting or ProcessState.Running
+                    && !ProcessLiveness.IsAlive(control.Pid))
+                {
+                    int pid = control.Pid;
+                    control.Dispose();
+                    throw new IOException($"shm job '{Job}': process {process} (pid {pid}) died while connecting.");
+                }
+
+                control.Dispose();   // Finished or Failed and on its way out: wait for the live one
             }
 
             if (clock.Elapsed > timeout)
