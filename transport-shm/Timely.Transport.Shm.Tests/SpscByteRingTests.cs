@@ -245,6 +245,42 @@ public sealed class SpscByteRingTests
         Assert.True(written > 3000, $"only {written} records");
     }
 
+    // HasUnread is the spinning and parking consumer's check: it polls the header word at the
+    // read position (the line the record comes in), not the shared tail, whose line would then
+    // bounce to the consumer's core on every spin and back on every commit. A tail moved with
+    // no record behind it says nothing; a record says yes, at every wrap and across padding;
+    // a header word no producer writes (lap tag 3) says yes, so that the read throws on it.
+    [Fact]
+    public void HasUnread_polls_the_header_word_not_the_tail_at_every_offset()
+    {
+        const int capacity = 128;
+        using var region = MemoryRegion.Allocate(RingDescriptor.RequiredRegionBytes(capacity));
+        RingDescriptor.Initialize(region, capacity, Environment.ProcessId);
+        using var ring = new SpscByteRing(region);
+        for (int size = 0; size <= 3 * capacity; size += 8)
+        {
+            int payload = size % (ring.MaxPayload + 1);
+            Assert.False(ring.HasUnread);
+            long tail = ring.Tail;
+            Volatile.Write(ref region.Int64At(RingDescriptor.TailOffset), tail + 64);   // a tail that ran ahead of any record
+            Assert.False(ring.HasUnread);
+            Assert.False(ring.TryRead(out _, out _));
+            Volatile.Write(ref region.Int64At(RingDescriptor.TailOffset), tail);
+
+            Assert.True(ring.TryClaim(payload, out _));
+            ring.Commit(size);
+            Assert.True(ring.HasUnread);
+            Assert.Equal(size, ReadOne(ring).Type);
+            Assert.False(ring.HasUnread);
+            ring.ReleaseRead();
+        }
+
+        long position = ring.Tail;
+        region.Int64At(RingDescriptor.DataOffset + (int)(position % capacity)) = (long)(3UL << RingDescriptor.RecordLapTagShift) | 8;
+        Assert.True(ring.HasUnread);
+        Assert.Throws<InvalidDataException>(() => ring.TryRead(out _, out _));
+    }
+
     [Fact]
     public void Producer_rereads_head_only_when_full_and_sees_releases()
     {

@@ -54,12 +54,16 @@ namespace Timely.Transport.Shm;
 //   record's last line unless the record ends on a line boundary, and that line is where
 //   the consumer polls next anyway. Nothing is reserved: the ring still
 //   fills to exactly its capacity (case (b)).
-// - The shared tail is still release-stored per commit, before the header, for the
-//   consumer's HasUnread (the park check of the doorbell protocol: announce sleep, full
-//   fence, check the tail; senders publish, full fence, read the doorbell word), for
-//   UnreadBytes and for tests. Stored before the header, it is never behind a record the
-//   consumer has taken (head <= tail for anyone who sees head). Nobody reads it at message
-//   rate, so its line stays Modified in the producer's cache and the store moves nothing.
+// - The shared tail is still release-stored per commit, before the header, for
+//   UnreadBytes, the producer's own restart and tests. Stored before the header, it is never
+//   behind a record the consumer has taken (head <= tail for anyone who sees head). Nobody
+//   reads it at message rate, so its line stays Modified in the producer's cache and the
+//   store moves nothing. HasUnread, the park check of the doorbell protocol (announce sleep,
+//   full fence, check; senders publish, full fence, read the doorbell word) and the check a
+//   spinning worker makes between polls, polls the header word too. It used to read the
+//   tail, so an engine worker spinning in AwaitEvents pulled the tail line to its core
+//   and every commit had to take it back before the header store could become visible (a
+//   third line per hop on the engine's path, which shm-bench's raw loop never showed).
 // - Private cursors (RingCursors, padded per side). The producer keeps its own tail
 //   (authoritative, since it alone writes the shared one), a cached head and any padding
 //   pending with the claim; it acquire-loads the shared head only when the cached head says
@@ -84,7 +88,8 @@ namespace Timely.Transport.Shm;
 //     header  : the signal, in the first data line: +0. The next-slot clear falls in the
 //               record's last line, or (1 record in 8 at 72 B) in the next record's first
 //               line, which the consumer then polls: +0.
-//     tail    : 0: stored per commit, read by the consumer only when it parks.
+//     tail    : 0: stored per commit, read by nobody on the message path (HasUnread
+//               polls the header word; see above).
 //     head    : about 2 line moves per producer re-read of head, which happens once per
 //               (capacity - in use) bytes: about 1/450 per hop for a 64 KiB ring at 72 B
 //               records (the version-1 count gave it 1 per hop; the producer already read it
@@ -179,11 +184,25 @@ public sealed class SpscByteRing : IDisposable
     public long Tail => Volatile.Read(ref _region.Int64At(RingDescriptor.TailOffset));
 
     /// <summary>
-    /// Consumer: whether records past the read position have been published (one acquire
-    /// load of the shared tail, which the producer stores before each record's header, so a
-    /// record being written already counts). A parking worker calls it after announcing sleep.
+    /// Consumer: whether a record past the read position has been published: one acquire load
+    /// of the header word at the read position, the word <see cref="TryRead"/> polls, so a
+    /// spinning consumer reads only the line it has to fetch for the record anyway (the shared
+    /// tail stays in the producer's cache). True as well for a word no producer writes (lap
+    /// tag 3), so that the read which follows throws on it instead of the consumer waiting. A
+    /// parking worker calls it after announcing sleep: the producer stores the header before
+    /// its fence and doorbell check, so one of the two sees the other.
     /// </summary>
-    public bool HasUnread => Volatile.Read(ref _region.Int64At(RingDescriptor.TailOffset)) != _cursors.ReadPosition;
+    public bool HasUnread
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            long position = _cursors.ReadPosition;
+            long header = Volatile.Read(ref _region.Int64At(RingDescriptor.DataOffset + ((int)position & _mask)));
+            int tag = RingDescriptor.RecordLapTagField(header);
+            return tag == RingDescriptor.LapTag(position >> _lapShift) || tag == 3;
+        }
+    }
 
     /// <summary>
     /// Consumer: bytes published past the read position, record headers and padding included,
