@@ -29,6 +29,10 @@ public static class NetBenchCommand
     private const int Stream = 1;
     private const int Ack = 2;
 
+    // First byte of a warm-up ping: another round follows, or this is the last untimed one.
+    private const byte WarmUpMore = 1;
+    private const byte WarmUpLast = 0;
+
     // Largest --sizes entry: 64 MiB, well inside the default --max-message-bytes.
     private const int MaxSize = 64 << 20;
 
@@ -37,12 +41,14 @@ public static class NetBenchCommand
         var options = new CommunicationOptions();
         var sizes = new Option<string>("--sizes") { Description = "Comma-separated message sizes in bytes.", DefaultValueFactory = _ => "64,65536" };
         var rounds = new Option<int>("--rounds") { Description = "Round trips per size, 1 or more.", DefaultValueFactory = _ => 20000, CustomParser = Cli.IntegerIn("--rounds", 1, int.MaxValue) };
+        var warmup = new Option<int>("--warmup-ms") { Description = "Untimed round trips before each path's timed ones, for this many milliseconds (process 0 decides; 0 for one round). The JIT's tiered compilation promotes the hot methods about 100 ms after they are first called, so without it the first tens of thousands of timed round trips run unoptimized code.", DefaultValueFactory = _ => 500, CustomParser = Cli.IntegerIn("--warmup-ms", 0, 600_000) };
         var streamBytes = new Option<long>("--stream-bytes") { Description = "Bytes streamed per size (at least 1000 messages), 1 or more.", DefaultValueFactory = _ => 256L << 20, CustomParser = Cli.IntegerIn("--stream-bytes", 1L, long.MaxValue) };
         var command = new Command("netbench", "Two processes: round trip and streaming for raw sockets and the cluster transport, in one run (-n 2 -p 0|1 --transport tcp).");
         options.AddTo(command);
         command.Options.Add(sizes);
         command.Options.Add(rounds);
         command.Options.Add(streamBytes);
+        command.Options.Add(warmup);
         var latency = new LatencyOptions();
         latency.AddTo(command);
         command.SetAction(result =>
@@ -54,7 +60,7 @@ public static class NetBenchCommand
             return Cli.Run(() =>
             {
                 var report = new LatencyReport($"netbench, {config.Transport}, 2 processes");
-                int code = Run(config, sizeList, result.GetValue(rounds), result.GetValue(streamBytes), json ? Console.Error : Console.Out, report, json ? Console.Out : null);
+                int code = Run(config, sizeList, result.GetValue(rounds), result.GetValue(streamBytes), json ? Console.Error : Console.Out, report, json ? Console.Out : null, TimeSpan.FromMilliseconds(result.GetValue(warmup)));
                 if (config.ProcessIndex == 0)
                 {
                     report.WriteFiles(histOut, plot);
@@ -69,8 +75,10 @@ public static class NetBenchCommand
     /// <summary>
     /// Runs both processes' part; process 0 prints the table and <paramref name="latency"/>'s
     /// percentiles to <paramref name="output"/> and, given <paramref name="json"/>, one JSON line there.
+    /// Each path's timed round trips follow untimed ones for <paramref name="warmup"/> (default none:
+    /// one untimed round).
     /// </summary>
-    public static int Run(Config config, int[] sizes, int rounds, long streamBytes, TextWriter output, LatencyReport? latency = null, TextWriter? json = null)
+    public static int Run(Config config, int[] sizes, int rounds, long streamBytes, TextWriter output, LatencyReport? latency = null, TextWriter? json = null, TimeSpan warmup = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(sizes);
@@ -86,11 +94,11 @@ public static class NetBenchCommand
             trips[size] = (floor, latency.Add($"raw_async_{size}", $"raw async socket, {size} B, round trip", floor), latency.Add($"timely_{size}", $"timely {config.Transport}, {size} B, round trip", floor));
         }
 
-        var (raw, rawAsync) = RawBaseline(config, sizes, rounds, streamBytes, trips);
-        var transport = TransportRun(config, sizes, rounds, streamBytes, trips);
+        var (raw, rawAsync) = RawBaseline(config, sizes, rounds, streamBytes, trips, warmup);
+        var transport = TransportRun(config, sizes, rounds, streamBytes, trips, warmup);
         if (leader)
         {
-            output.WriteLine($"netbench: {config.Transport}, 2 processes on {string.Join(" ", config.Addresses)}, {rounds} round trips and {streamBytes >> 20} MiB streamed per size");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"netbench: {config.Transport}, 2 processes on {string.Join(" ", config.Addresses)}, {rounds} round trips (after {warmup.TotalMilliseconds:0} ms of untimed ones) and {streamBytes >> 20} MiB streamed per size"));
             output.WriteLine("size      | rtt raw µs | rtt raw async µs | rtt timely µs | ratio | stream raw MB/s | stream raw async MB/s | stream timely MB/s | ratio | timely msgs/s | alloc B/msg stream | alloc B/round trip");
             foreach (int size in sizes)
             {
@@ -104,7 +112,7 @@ public static class NetBenchCommand
             latency.WriteTable(output);
             if (json is not null)
             {
-                var summary = new Dictionary<string, object> { ["bench"] = "netbench", ["transport"] = config.Transport.ToString(), ["rounds"] = rounds, ["stream_bytes"] = streamBytes };
+                var summary = new Dictionary<string, object> { ["bench"] = "netbench", ["transport"] = config.Transport.ToString(), ["rounds"] = rounds, ["warmup_ms"] = warmup.TotalMilliseconds, ["stream_bytes"] = streamBytes };
                 foreach (int size in sizes)
                 {
                     summary[$"raw_{size}_rtt_median_us"] = raw[size].RttMedianUs;
@@ -164,7 +172,7 @@ public static class NetBenchCommand
     /// continuations on the thread pool): the measurement behind keeping threads. The async
     /// runs come last because the first async call ties the socket to .NET's epoll engine.
     /// </summary>
-    private static (Dictionary<int, Figures> Sync, Dictionary<int, Figures> Async) RawBaseline(Config config, int[] sizes, int rounds, long streamBytes, Dictionary<int, (LatencyHistogram Raw, LatencyHistogram RawAsync, LatencyHistogram Timely)> trips)
+    private static (Dictionary<int, Figures> Sync, Dictionary<int, Figures> Async) RawBaseline(Config config, int[] sizes, int rounds, long streamBytes, Dictionary<int, (LatencyHistogram Raw, LatencyHistogram RawAsync, LatencyHistogram Timely)> trips, TimeSpan warmup)
     {
         var own = Timely.Transport.Tcp.TcpMesh.ParseAddress(config.Addresses[config.ProcessIndex]);
         var other = Timely.Transport.Tcp.TcpMesh.ParseAddress(config.Addresses[1 - config.ProcessIndex]);
@@ -176,6 +184,7 @@ public static class NetBenchCommand
             var buffer = new byte[size];
             var rtts = new double[rounds];
             var record = trips[size].Raw;
+            WarmUpRaw(socket, config.ProcessIndex == 0, buffer, warmup);
             for (int i = 0; i < rounds; i++)
             {
                 long start = Stopwatch.GetTimestamp();
@@ -223,16 +232,40 @@ public static class NetBenchCommand
         var asyncFigures = new Dictionary<int, Figures>();
         foreach (int size in sizes)
         {
-            asyncFigures[size] = RawAsync(socket, config.ProcessIndex == 0, size, rounds, MessagesFor(streamBytes, size), trips[size].RawAsync).GetAwaiter().GetResult();
+            asyncFigures[size] = RawAsync(socket, config.ProcessIndex == 0, size, rounds, MessagesFor(streamBytes, size), trips[size].RawAsync, warmup).GetAwaiter().GetResult();
         }
 
         return (figures, asyncFigures);
     }
 
-    private static async Task<Figures> RawAsync(Socket socket, bool leader, int size, int rounds, int messages, LatencyHistogram record)
+    private static async Task<Figures> RawAsync(Socket socket, bool leader, int size, int rounds, int messages, LatencyHistogram record, TimeSpan warmup)
     {
         var buffer = new byte[size];
         var rtts = new double[rounds];
+        var warming = Stopwatch.StartNew();
+        while (true)
+        {
+            bool more;
+            if (leader)
+            {
+                more = warming.Elapsed < warmup;
+                buffer[0] = more ? WarmUpMore : WarmUpLast;
+                await SendAllAsync(socket, buffer).ConfigureAwait(false);
+                await ReceiveExactlyAsync(socket, buffer).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReceiveExactlyAsync(socket, buffer).ConfigureAwait(false);
+                more = buffer[0] == WarmUpMore;
+                await SendAllAsync(socket, buffer).ConfigureAwait(false);
+            }
+
+            if (!more)
+            {
+                break;
+            }
+        }
+
         for (int i = 0; i < rounds; i++)
         {
             long start = Stopwatch.GetTimestamp();
@@ -304,7 +337,72 @@ public static class NetBenchCommand
         }
     }
 
-    private static Dictionary<int, Figures> TransportRun(Config config, int[] sizes, int rounds, long streamBytes, Dictionary<int, (LatencyHistogram Raw, LatencyHistogram RawAsync, LatencyHistogram Timely)> trips)
+    /// <summary>
+    /// Untimed round trips on the raw socket for <paramref name="warmup"/>: the leader marks
+    /// each ping's first byte <see cref="WarmUpMore"/> or, for the last one, <see cref="WarmUpLast"/>,
+    /// so both sides stop after the same round.
+    /// </summary>
+    private static void WarmUpRaw(Socket socket, bool leader, byte[] buffer, TimeSpan warmup)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            bool more;
+            if (leader)
+            {
+                more = clock.Elapsed < warmup;
+                buffer[0] = more ? WarmUpMore : WarmUpLast;
+                socket.Send(buffer);
+                ReceiveExactly(socket, buffer);
+            }
+            else
+            {
+                ReceiveExactly(socket, buffer);
+                more = buffer[0] == WarmUpMore;
+                socket.Send(buffer);
+            }
+
+            if (!more)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The transport's untimed round trips, as <see cref="WarmUpRaw"/> does them.</summary>
+    private static void WarmUpTransport(Allocator allocator, IPush<byte[]> pingOut, IPull<byte[]> pingIn, byte[] payload, bool leader, TimeSpan warmup)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            bool more;
+            byte[]? message;
+            if (leader)
+            {
+                more = clock.Elapsed < warmup;
+                payload[0] = more ? WarmUpMore : WarmUpLast;
+                message = payload;
+                pingOut.Push(ref message);
+                pingOut.Done();
+                _ = Await(allocator, pingIn);
+            }
+            else
+            {
+                message = Await(allocator, pingIn);
+                more = message![0] == WarmUpMore;
+                pingOut.Push(ref message);
+                pingOut.Done();
+            }
+
+            if (!more)
+            {
+                payload[0] = WarmUpLast;
+                return;
+            }
+        }
+    }
+
+    private static Dictionary<int, Figures> TransportRun(Config config, int[] sizes, int rounds, long streamBytes, Dictionary<int, (LatencyHistogram Raw, LatencyHistogram RawAsync, LatencyHistogram Timely)> trips, TimeSpan warmup)
     {
         var figures = new Dictionary<int, Figures>();
         using var guards = Workers.Initialize(config, allocator =>
@@ -320,6 +418,7 @@ public static class NetBenchCommand
                 var rtts = new double[rounds];
                 var record = trips[size].Timely;
                 var payload = new byte[size];
+                WarmUpTransport(allocator, pingOut[peer], pingIn, payload, me == 0, warmup);
                 byte[]? message = payload;
                 long rttAllocated = 0;
                 for (int i = 0; i < rounds; i++)
