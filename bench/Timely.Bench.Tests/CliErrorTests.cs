@@ -57,6 +57,7 @@ public sealed partial class CliErrorTests : IDisposable
     [InlineData(new[] { "shm-bench", "--batches", "x" }, "--batches: 'x' is not an integer")]
     [InlineData(new[] { "netbench", "-n", "2", "-p", "0", "--sizes", "64,x" }, "--sizes: 'x' is not a message size")]
     [InlineData(new[] { "netbench", "-w", "2" }, "netbench: run two processes of one worker")]
+    [InlineData(new[] { "netbench", "-n", "2", "-p", "0", "--warmup-ms", "-1" }, "--warmup-ms: -1 is outside 0..600000")]
     [InlineData(new[] { "suite", "--timeout", "soon" }, "--timeout: 'soon' is not a number")]
     public void A_usage_error_is_one_line_and_exit_2(string[] args, string expected)
     {
