@@ -93,10 +93,14 @@ public sealed class RingStressTests
                 }
 
                 reader.ReleaseRead();
-                if (!any)
+                if (any)
+                {
+                    clock.Restart();   // the deadline is on a stall, not on the whole run: a loaded host is slow, not lossy
+                }
+                else
                 {
                     Assert.True(producerError is null, $"producer failed: {producerError}");
-                    Assert.True(clock.Elapsed < Deadline, $"only {next} of {messages} messages arrived within {Deadline}");
+                    Assert.True(clock.Elapsed < Deadline, $"no message arrived for {Deadline} after {next} of {messages} (one was lost, or the producer stopped)");
                     spin.SpinOnce(sleep1Threshold: -1);
                 }
             }
@@ -185,10 +189,14 @@ public sealed class RingStressTests
                 long tail = ring.Tail;
                 Assert.True(head <= tail && tail - head <= ring.Capacity, $"head {head} tail {tail}");
                 ring.ReleaseRead();
-                if (read == 0)
+                if (read > 0)
+                {
+                    clock.Restart();   // the deadline is on a stall, not on the whole run: a loaded host is slow, not lossy
+                }
+                else
                 {
                     Assert.True(producerError is null, $"producer failed: {producerError}");
-                    Assert.True(clock.Elapsed < Deadline, $"only {next} of {messages} records arrived within {Deadline}");
+                    Assert.True(clock.Elapsed < Deadline, $"no record arrived for {Deadline} after {next} of {messages} (one was lost, or the producer stopped)");
                     spin.SpinOnce(sleep1Threshold: -1);
                 }
             }

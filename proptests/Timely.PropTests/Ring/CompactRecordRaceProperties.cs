@@ -140,10 +140,14 @@ public sealed class CompactRecordRaceProperties
                 }
 
                 workers[1].Release();
-                if (!any)
+                if (any)
+                {
+                    clock.Restart();   // the deadline is on a stall, not on the whole case: a loaded host is slow, not lossy
+                }
+                else
                 {
                     Assert.True(Volatile.Read(ref producerError) is null, $"producer failed: {producerError}");
-                    Assert.True(clock.Elapsed < Deadline, $"only {received} of {payloads.Length} messages arrived within {Deadline} (a message was lost)");
+                    Assert.True(clock.Elapsed < Deadline, $"no message arrived for {Deadline} after {received} of {payloads.Length} (a message was lost)");
                     Thread.SpinWait(20);
                 }
             }

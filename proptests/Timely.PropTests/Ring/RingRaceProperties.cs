@@ -180,10 +180,14 @@ public sealed class RingRaceProperties
                 }
 
                 release();
-                if (got == 0)
+                if (got > 0)
+                {
+                    clock.Restart();   // the deadline is on a stall, not on the whole case: a loaded host is slow, not lossy
+                }
+                else
                 {
                     Assert.True(producer.Error() is null, $"producer failed: {producer.Error()}");
-                    Assert.True(clock.Elapsed < Deadline, $"only {next} of {count} records arrived within {Deadline} (a record was lost)");
+                    Assert.True(clock.Elapsed < Deadline, $"no record arrived for {Deadline} after {next} of {count} (a record was lost)");
                     spin.SpinOnce(sleep1Threshold: -1);
                 }
             }
