@@ -21,6 +21,13 @@ public sealed class NetnsContractTests : IDisposable
 
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// For a workload that must run to its end after the partition heals (about 20 s here, over
+    /// 60 s with two busy-looping processes beside the suite): long enough for a loaded host,
+    /// and still a failure, not a hang, if the job never ends.
+    /// </summary>
+    private static readonly TimeSpan CompletionDeadline = TimeSpan.FromSeconds(180);
+
     private readonly ITestOutputHelper _output;
     private readonly NetnsHosts? _hosts;
     private readonly string _dir;
@@ -130,7 +137,7 @@ public sealed class NetnsContractTests : IDisposable
         long records = 0;
         for (int p = 0; p < 4; p++)
         {
-            var (code, stdout, stderr) = children[p].Finish(Deadline);
+            var (code, stdout, stderr) = children[p].Finish(CompletionDeadline);
             Assert.True(code == 0, $"process {p} exited {code} after a partition of {down.TotalSeconds:0.000} s: {stderr}");
             string json = stdout.Split('\n').Single(l => l.StartsWith('{'));
             using var summary = JsonDocument.Parse(json);
