@@ -926,7 +926,7 @@ public sealed class JobDirectory : IDisposable
                     throw new IOException($"shm job '{Job}': process {process} (pid {pid}) died while connecting.");
                 }
 
-                control.Dispose();   // Finished or Failed and on its way out: wait for the live one
+                control.Dispose();   // Finished or Failed (on its way out), or not this index's: wait for the live one
             }
 
             if (clock.Elapsed > timeout)
