@@ -104,12 +104,9 @@ public sealed class JobDirectoryTests : IDisposable
         // connect timeout, then say "process 1 never appeared".
         string directory = JobDirectory.PathFor(_root, "died");
         var joining = Task.Run(() => JobDirectory.Join(_root, "died", 0, 2, 1, 4096, TimeSpan.FromSeconds(60)));
-        var deadline = Stopwatch.StartNew();
-        while (!File.Exists(Path.Combine(directory, "proc-0")))
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30) && !joining.IsCompleted, "process 0 never published its control file");
-            Thread.Sleep(5);
-        }
+        Assert.True(
+            SpinWait.SpinUntil(() => File.Exists(Path.Combine(directory, "proc-0")) || joining.IsCompleted, TimeSpan.FromSeconds(30)) && !joining.IsCompleted,
+            "process 0 never published its control file");
 
         int deadPid = TestJobs.DeadPid();
         ControlBlock.Create(Path.Combine(directory, "proc-1"), 1, 1, deadPid).Dispose();
