@@ -917,13 +917,19 @@ public sealed class JobDirectory : IDisposable
                 // owner was already dead, so this one was alive then: a peer of this job that
                 // died while connecting (SIGKILL, OOM kill: no chance to remove its file).
                 // Waiting out the connect timeout would only end in a misleading "never
-                // appeared"; the peer is named now, as WaitForRing's CheckPeer does.
+                // appeared"; CheckPeer names the peer now, as it does in WaitForRing.
                 if (control.ProcessIndex == process && control.State is ProcessState.Starting or ProcessState.Running
                     && !ProcessLiveness.IsAlive(control.Pid))
                 {
-                    int pid = control.Pid;
-                    control.Dispose();
-                    throw new IOException($"shm job '{Job}': process {process} (pid {pid}) died while connecting.");
+                    try
+                    {
+                        CheckPeer(control);
+                    }
+                    catch
+                    {
+                        control.Dispose();
+                        throw;
+                    }
                 }
 
                 control.Dispose();   // Finished or Failed (on its way out), or not this index's: wait for the live one
