@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Timely.Engine.Tests.Communication;
+using Timely.Testing;
 using Timely.Transport.Shm;
 
 namespace Timely.Bench.Tests;

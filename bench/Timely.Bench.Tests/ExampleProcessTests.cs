@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Timely.Bench.Examples;
-using Timely.Engine.Tests.Communication;
+using Timely.Testing;
 
 namespace Timely.Bench.Tests;
 

@@ -3,6 +3,8 @@ using System.Threading.Channels;
 using BenchmarkDotNet.Attributes;
 using Timely.Bytes;
 using Timely.Communication;
+using Timely.Communication.Fabrics;
+using Timely.Communication.Startup;
 
 namespace Timely.Benchmarks;
 

@@ -1,5 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Timely.Communication;
+using Timely.Communication.Fabrics;
+using Timely.Communication.Startup;
 
 namespace Timely.Benchmarks;
 

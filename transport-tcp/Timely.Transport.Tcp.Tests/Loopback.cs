@@ -9,7 +9,7 @@ internal static class Loopback
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     /// <summary><paramref name="count"/> distinct <c>127.0.0.1:port</c> addresses, free a moment ago.</summary>
-    public static string[] FreeAddresses(int count) => Timely.Engine.Tests.Communication.FreePorts.Loopback(count);
+    public static string[] FreeAddresses(int count) => Timely.Testing.FreePorts.Loopback(count);
 
     /// <summary>A connected pair of sockets (client, server side).</summary>
     public static (Socket Client, Socket Server) Pair()

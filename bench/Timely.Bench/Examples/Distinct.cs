@@ -2,6 +2,7 @@ using System.CommandLine;
 using Timely.Bench.Workloads;
 using Timely.Communication;
 using Timely.Dataflow;
+using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
 
 namespace Timely.Bench.Examples;

@@ -4,7 +4,9 @@ using Timely.Bench.Workloads;
 using Timely.Bytes;
 using Timely.Communication;
 using Timely.Dataflow;
+using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
+using Timely.Dataflow.Operators.Generic;
 
 namespace Timely.Bench.Examples;
 

@@ -4,6 +4,7 @@ using Timely.Bench.Workloads;
 using Timely.Bytes;
 using Timely.Communication;
 using Timely.Dataflow;
+using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
 
 namespace Timely.Bench.Examples;

@@ -1,4 +1,5 @@
 using Timely.Dataflow;
+using Timely.Dataflow.Operators;
 using Timely.Dataflow.Progress;
 
 namespace Timely.Bench.Examples;

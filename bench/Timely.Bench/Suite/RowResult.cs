@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Timely.Dataflow.Channels;
 
 namespace Timely.Bench.Suite;
 

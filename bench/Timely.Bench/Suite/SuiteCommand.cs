@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Timely.Communication;
+using Timely.Dataflow.Channels;
 
 namespace Timely.Bench.Suite;
 

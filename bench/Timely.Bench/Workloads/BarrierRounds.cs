@@ -1,5 +1,6 @@
 using Timely.Communication;
 using Timely.Dataflow;
+using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
 
 namespace Timely.Bench.Workloads;

@@ -1,4 +1,5 @@
 using Timely.Dataflow;
+using Timely.Dataflow.Channels;
 
 namespace Timely.Bench.Workloads;
 

@@ -2,7 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Timely.Communication;
-using Timely.Engine.Tests.Communication;
+using Timely.Testing;
 using TimelyConfig = Timely.Communication.Config;
 
 namespace Timely.PropTests.Communication;

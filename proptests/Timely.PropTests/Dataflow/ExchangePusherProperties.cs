@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Timely.Communication;
 using Timely.Dataflow;
+using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
 
 namespace Timely.PropTests.Dataflow;

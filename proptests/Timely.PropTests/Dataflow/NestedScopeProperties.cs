@@ -5,6 +5,7 @@ using FsCheck.Xunit;
 using Timely.Dataflow;
 using Timely.Dataflow.Operators;
 using Timely.Dataflow.Progress;
+using Timely.Dataflow.Timestamps;
 
 namespace Timely.PropTests.Dataflow;
 

@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Timely.Bytes;
 using Timely.Dataflow.Progress;
+using Timely.Dataflow.Timestamps;
 
 namespace Timely.PropTests.Dataflow;
 

@@ -3,6 +3,9 @@ using System.Diagnostics;
 using FsCheck;
 using FsCheck.Fluent;
 using Timely.Communication;
+using Timely.Communication.Binary;
+using Timely.Communication.Fabrics;
+using Timely.Dataflow.Channels;
 
 namespace Timely.PropTests.Ring;
 

@@ -1,0 +1,10 @@
+using Timely.Communication;
+
+namespace Timely.Communication.Tests;
+
+public sealed class ThreadAllocatorContractTests : AllocatorContract
+{
+    protected override Config MakeConfig(int workers) => Config.Thread;
+
+    protected override int[] WorkerCounts => [1];
+}

@@ -1,0 +1,140 @@
+using Timely.Communication.Logging;
+
+namespace Timely.Communication;
+
+/// <summary>
+/// A worker's handle on the communication layer: timely's <c>Allocate</c> trait and its
+/// <c>Generic</c> allocator in one abstract type. One instance belongs to one worker thread
+/// and is not thread-safe; the channels it hands out are the only cross-thread paths.
+/// </summary>
+/// <remarks>
+/// Channel ids must be allocated in the same order on every worker. Data that arrives for a
+/// channel id this worker has not allocated yet is kept and delivered once it is.
+/// </remarks>
+public abstract class Allocator : IDisposable
+{
+    /// <summary>This worker's index, in <c>0..Peers</c>.</summary>
+    public abstract int Index { get; }
+
+    /// <summary>Number of workers in the computation (all processes).</summary>
+    public abstract int Peers { get; }
+
+    /// <summary>
+    /// Channel ids that saw activity since the list was last cleared. <see cref="Receive"/>
+    /// appends to it; the worker drains it (timely's <c>events()</c>).
+    /// </summary>
+    public List<int> Events { get; } = new();
+
+    /// <summary>
+    /// Where this worker's allocator logs each message it sends and receives with its header
+    /// (the byte allocators: <c>ProcessBinary</c>, shared memory, TCP; typed in-process channels
+    /// have no header and log nothing, as in timely). Null (the default) costs one null check per message.
+    /// </summary>
+    public Timely.Logging.Logger<CommunicationEvent>? CommunicationLogger { get; set; }
+
+    /// <summary>The largest channel id a caller may allocate; the two above it carry the TCP transport's heartbeats and failure notices.</summary>
+    public const int MaxChannelId = int.MaxValue - 2;
+
+    /// <summary>
+    /// Allocates channel <paramref name="channelId"/> (0 to <see cref="MaxChannelId"/>): one
+    /// pusher per worker (index = target worker) and one puller for what the others send here.
+    /// FIFO per sender, no fairness.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The id is negative or above <see cref="MaxChannelId"/>.</exception>
+    /// <exception cref="InvalidOperationException">The id is already allocated on this worker.</exception>
+    public abstract (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
+        where T : class;
+
+    /// <summary>
+    /// Allocates a broadcast channel: one pusher that delivers to every worker (this one
+    /// included), and one puller. <paramref name="clone"/> copies a value per target; when it
+    /// is null the same instance goes to every worker, which is right for immutable values
+    /// (numbers, strings, records) and wrong for buffers that a receiver mutates.
+    /// </summary>
+    public virtual (IPush<T> Sender, IPull<T> Receiver) Broadcast<T>(int channelId, Func<T, T>? clone = null)
+        where T : class
+    {
+        var (senders, receiver) = Allocate<T>(channelId);
+        return (new BroadcastPusher<T>(senders, clone), receiver);
+    }
+
+    /// <summary>Brings in whatever has arrived from other workers and records channel events.</summary>
+    public abstract void Receive();
+
+    /// <summary>
+    /// Pushes out whatever this worker has buffered (flushes overflow, wakes peers). In the
+    /// binary allocators this is also where backpressure happens: while a queue towards a slow
+    /// reader holds more than its ring (or 32 messages), it waits, bringing in what arrives
+    /// meanwhile (reported as events at the next <see cref="Receive"/>), so it cannot deadlock.
+    /// </summary>
+    public abstract void Release();
+
+    /// <summary>
+    /// Parks this worker until data may have arrived for it or <paramref name="timeout"/>
+    /// passes (<c>null</c>: no limit; <see cref="TimeSpan.Zero"/>: do not park). Never
+    /// sleeps past data that is already there.
+    /// </summary>
+    public abstract void AwaitEvents(TimeSpan? timeout);
+
+    // Design: written by any thread (Unpark, with a full fence before the doorbell is read) and
+    // cleared by the owner (ClearUnpark, before it looks for the work the unpark announced).
+    // The owner's park re-checks it after announcing sleep, so an unpark either finds the owner
+    // asleep and rings it, or the owner's re-check finds the flag: the doorbells' Dekker pair.
+    private int _unparkRequested;
+
+    /// <summary>
+    /// Thread-safe: wakes this worker if it is parked in <see cref="AwaitEvents"/>, or makes its
+    /// next park return at once (timely's <c>Thread::unpark</c>, as a <c>SyncActivator</c> uses it).
+    /// Post the work first (a queue the worker drains), then call this.
+    /// </summary>
+    public void Unpark()
+    {
+        Interlocked.Exchange(ref _unparkRequested, 1);
+        RingOwnDoorbell();
+    }
+
+    /// <summary>For implementations that park: whether <see cref="Unpark"/> was called since the owner last cleared it.</summary>
+    protected bool UnparkRequested => Volatile.Read(ref _unparkRequested) != 0;
+
+    /// <summary>For implementations that park: wake the owner if it sleeps (any thread, after a full fence).</summary>
+    protected virtual void RingOwnDoorbell()
+    {
+    }
+
+    /// <summary>
+    /// Owner thread: forgets a pending <see cref="Unpark"/> before draining the work it announced
+    /// (clear first, then drain: an unpark that lands after the clear makes the next park return).
+    /// </summary>
+    public void ClearUnpark()
+    {
+        if (Volatile.Read(ref _unparkRequested) != 0)
+        {
+            Interlocked.Exchange(ref _unparkRequested, 0);
+        }
+    }
+
+    /// <summary>Releases what the allocator holds (rings, mappings, sockets).</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Override to release resources.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
+    /// <summary>For implementations: rejects ids outside 0..<see cref="MaxChannelId"/>.</summary>
+    protected static void CheckChannelId(int channelId)
+    {
+        if ((uint)channelId > MaxChannelId)
+        {
+            ThrowBadChannelId(channelId);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowBadChannelId(int channelId) =>
+        throw new ArgumentOutOfRangeException(nameof(channelId), channelId, $"channel ids run from 0 to {MaxChannelId}; the ids above are reserved for the transports' heartbeats and failure notices.");
+}

@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+using Timely.Bytes;
+using Timely.Communication.Diagnostics;
+using Timely.Communication.Fabrics;
+using Timely.Communication.Logging;
+using Timely.Communication.Wakeup;
+using Timely.Transport.Shm;
+
+namespace Timely.Communication.Binary;
+
+/// <summary>
+/// Sends typed messages to one target as bytes, serialized in place into the ring the writer
+/// claims: a <see cref="CompactRecord"/> (channel and sequence tag in the record's type word,
+/// then the codec's encoding) when the ring joins this worker and the target alone, timely's
+/// <c>MessageHeader</c> and the codec's encoding otherwise (a ring to a TCP send thread,
+/// whose bytes go to the socket as they are). The item stays in
+/// the caller's slot after the push (its bytes are sent, the object is free to reuse), which
+/// is how timely's binary pushers hand buffers back.
+/// </summary>
+internal sealed class BinaryPusher<T> : IPush<T>
+    where T : class
+{
+    private readonly IWireCodec<T> _codec;
+    private readonly RingWriter _writer;
+    private readonly IWakeTarget _bell;
+    private readonly bool[] _dirty;
+    private readonly WorkerCounters _counters;
+    private readonly int _channel;
+    private readonly int _source;
+    private readonly int _target;
+    private readonly bool _flushAtRelease;
+    private readonly bool _compact;
+    private readonly int _prefix;         // bytes before the codec's: MessageHeader.Size, or the compact record's escape (0 or 4)
+    private readonly int _channelField;   // the compact record's channel field
+    private readonly Allocator _owner;
+    private long _seqno;
+
+    public BinaryPusher(IWireCodec<T> codec, RingWriter writer, IWakeTarget bell, bool[] dirty, WorkerCounters counters, int channel, int source, int target, Allocator owner, bool compact)
+    {
+        _compact = compact;
+        _prefix = compact ? CompactRecord.PrefixLength(channel) : MessageHeader.Size;
+        _channelField = CompactRecord.ChannelField(channel);
+        _owner = owner;
+        _codec = codec;
+        _writer = writer;
+        _bell = bell;
+        _dirty = dirty;
+        _counters = counters;
+        _channel = channel;
+        _source = source;
+        _target = target;
+        _flushAtRelease = bell is TcpSendBell;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Push(ref T? item)
+    {
+        if (item is null)
+        {
+            Done();
+            return;
+        }
+
+        int length = _codec.Measure(item);
+        Span<byte> record = _writer.Claim(_prefix + length);
+        long seqno = _seqno++;
+        if (_prefix != 0)
+        {
+            WritePrefix(record, length, seqno);
+        }
+
+        if (_owner.CommunicationLogger is { } logger)
+        {
+            logger.Log(CommunicationEvent.Of(new MessageEvent(true, new MessageHeader(_channel, _source, _target, _target + 1, length, seqno))));
+        }
+
+        int written = _codec.Write(record[_prefix..], item);
+        if (written != length)
+        {
+            ThrowCodecMismatch(length, written);
+        }
+
+        _writer.Commit(_compact ? CompactRecord.Type(_channelField, seqno) : 0);
+        _counters.MessagesSentRef++;
+        _counters.BytesSentRef += _prefix + length;
+        _dirty[_target] = true;
+        _bell.RingIfSleeping();
+    }
+
+    /// <summary>
+    /// Flushes. Towards a TCP path the socket write waits for the worker's next
+    /// <see cref="Allocator.Receive"/>, <see cref="Allocator.Release"/> or
+    /// <see cref="Allocator.AwaitEvents"/> (a dataflow step ends in one), so what a step sends
+    /// to a process (data, then progress) leaves in one write instead of one per channel
+    /// (pingpong 30000 over TCP: median 1.69 s against 1.98 s, 6 interleaved runs each).
+    /// Never later than the send thread's idle poll (100 ms) even if the worker calls none.
+    /// </summary>
+    public void Done()
+    {
+        _writer.Flush();
+        if (_flushAtRelease)
+        {
+            _dirty[_target] = true;
+            return;
+        }
+
+        _dirty[_target] = false;
+        Interlocked.MemoryBarrier();
+        _bell.RingAfterFence();
+    }
+
+    private void WritePrefix(Span<byte> record, int length, long seqno)
+    {
+        if (_compact)
+        {
+            CompactRecord.WriteEscapedChannel(record, _channel);
+        }
+        else
+        {
+            new MessageHeader(_channel, _source, _target, _target + 1, length, seqno).WriteTo(record);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowCodecMismatch(int measured, int written) =>
+        throw new InvalidOperationException($"the codec for {typeof(T).Name} measured {measured} bytes but wrote {written} (channel {_channel}); Measure must be exact.");
+}

@@ -1,0 +1,529 @@
+using System.Runtime.CompilerServices;
+using Timely.Bytes;
+using Timely.Communication.Binary;
+using Timely.Communication.Diagnostics;
+using Timely.Communication.Logging;
+using Timely.Communication.Wakeup;
+using Timely.Transport.Shm;
+
+namespace Timely.Communication;
+
+/// <summary>
+/// The allocator of one worker whose messages travel as bytes (timely's zero-copy
+/// allocators): <c>ProcessBinary</c> in one process, and the shared-memory and TCP
+/// transports between processes. Pushers serialize in place into SPSC byte rings; a
+/// receive drains the rings, checks each header and decodes into the channel's inbox.
+/// A ring that joins this worker and one other carries <see cref="CompactRecord"/>s (no
+/// 48-byte <see cref="MessageHeader"/>: source and target are the ring's ends); a ring to or
+/// from a TCP network thread carries timely's header, which is the wire format.
+/// </summary>
+/// <remarks>
+/// Owned by one worker thread. A push claims ring space and serializes into it; when the
+/// ring is full the message goes to the writer's overflow queue (never blocking: two
+/// workers sending to each other must not deadlock) and drains on <see cref="Release"/>,
+/// <see cref="Receive"/> or a push; <see cref="Release"/> bounds it (WaitWhileOverflowing).
+/// Messages for channels this worker has not allocated are copied aside and delivered when it
+/// does.
+/// </remarks>
+public sealed class BinaryAllocator : Allocator
+{
+    /// <summary>
+    /// Spilled messages a writer may hold before <see cref="Release"/> waits for its reader:
+    /// each holds a buffer from <see cref="BufferPool.Shared"/>, which keeps
+    /// <see cref="BufferPool.DefaultMaxArraysPerBucket"/> per size, so a deeper queue allocates
+    /// a fresh array per message.
+    /// </summary>
+    internal const int OverflowMessagesBound = BufferPool.DefaultMaxArraysPerBucket / 2;
+
+    private readonly int _index;
+    private readonly int _peers;
+    private readonly int _spinIterations;
+    private readonly BinaryLinks _links;
+    private readonly RingWriter[] _distinctWriters;
+    private readonly bool[] _dirty;
+    private readonly IWakeTarget[] _writerBells;
+    private readonly bool[] _movedWriters;
+    private readonly Dictionary<int, IBinaryInbox> _inboxes = new();
+    private readonly List<(int Id, IBinaryInbox Inbox)> _inboxList = new();
+    private readonly Dictionary<int, List<PendingMessage>> _pending = new();
+    private readonly WorkerCounters _counters;
+    private readonly IDisposable _metrics;
+    private readonly Func<BinaryAllocator, bool> _hasWork = static a => a.HasWorkOrFailure();
+    private int _lastChannel = -1;
+    private IBinaryInbox? _lastInbox;
+
+    internal BinaryAllocator(int index, int peers, BinaryLinks links, int spinIterations)
+    {
+        _index = index;
+        _peers = peers;
+        _links = links;
+        _spinIterations = spinIterations;
+        _distinctWriters = links.WriterByTarget.Distinct().ToArray();
+        _writerBells = _distinctWriters.Select(w => links.BellByTarget[Array.IndexOf(links.WriterByTarget, w)]).ToArray();
+        _movedWriters = new bool[_distinctWriters.Length];
+        _dirty = new bool[peers];
+        _counters = new WorkerCounters(index);
+        _metrics = CommunicationMetrics.Register(_counters, links.OwnBell);
+    }
+
+    /// <inheritdoc />
+    public override int Index => _index;
+
+    /// <inheritdoc />
+    public override int Peers => _peers;
+
+    /// <summary>This worker's communication counters.</summary>
+    public WorkerCounters Counters => _counters;
+
+    /// <inheritdoc />
+    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
+    {
+        CheckChannelId(channelId);
+        if (_inboxes.ContainsKey(channelId))
+        {
+            throw new InvalidOperationException($"channel {channelId} is already allocated on worker {_index}; each id is allocated once.");
+        }
+
+        var codec = WireCodec<T>.Default;
+        var senders = new IPush<T>[_peers];
+        for (int target = 0; target < _peers; target++)
+        {
+            senders[target] = new BinaryPusher<T>(codec, _links.WriterByTarget[target], _links.BellByTarget[target], _dirty, _counters, channelId, _index, target, this, _links.CompactByTarget[target]);
+        }
+
+        var inbox = new BinaryInbox<T>(codec, channelId, _peers, _counters, _links.SourceName);
+        _inboxes.Add(channelId, inbox);
+        _inboxList.Add((channelId, inbox));
+        _lastChannel = -1;
+
+        if (_pending.Remove(channelId, out var early))
+        {
+            foreach (var message in early)
+            {
+                var bytes = message.Buffer.AsSpan(0, message.Length);
+                if (message.Source == InboundRing.Relayed)
+                {
+                    MessageHeader.TryRead(bytes, out var header);
+                    inbox.Deliver(header, bytes[MessageHeader.Size..]);
+                }
+                else
+                {
+                    DeliverCompact(inbox, channelId, message.Source, message.SeqTag, bytes, message.RecordBytes);
+                }
+
+                BufferPool.Shared.Return(message.Buffer);
+            }
+        }
+
+        return (senders, inbox);
+    }
+
+    /// <inheritdoc />
+    public override void Receive()
+    {
+        _links.Status.ThrowIfFailed(_index);
+        FlushWriters();
+        RingDirtyTargets();   // what Done() left for a TCP path goes out now, before we look for replies
+        DrainOwnRings();
+
+        foreach (var (id, inbox) in _inboxList)
+        {
+            if (inbox.Touched)
+            {
+                inbox.Touched = false;
+                if (!Events.Contains(id))
+                {
+                    Events.Add(id);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Release()
+    {
+        if (!FlushWriters())
+        {
+            WaitWhileOverflowing();
+        }
+
+        RingDirtyTargets();
+    }
+
+    /// <summary>Wakes (or, for a TCP path, sends to) every target pushed to since its last flush.</summary>
+    private void RingDirtyTargets()
+    {
+        bool any = false;
+        for (int t = 0; t < _dirty.Length; t++)
+        {
+            any |= _dirty[t];
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        Interlocked.MemoryBarrier();
+        for (int t = 0; t < _dirty.Length; t++)
+        {
+            if (_dirty[t])
+            {
+                _dirty[t] = false;
+                _links.BellByTarget[t].RingAfterFence();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override void AwaitEvents(TimeSpan? timeout)
+    {
+        _links.Status.ThrowIfFailed(_index);
+        if (timeout == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        Release();
+        var spinner = default(SpinWait);
+        for (int i = 0; i < _spinIterations; i++)
+        {
+            if (HasWorkOrFailure())
+            {
+                return;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        // With messages still in an overflow queue, the reader making room does not ring us:
+        // poll for room at least every millisecond rather than sleeping past it.
+        if (!FlushWriters())
+        {
+            var poll = TimeSpan.FromMilliseconds(1);
+            timeout = timeout is { } t && t < poll ? t : poll;
+        }
+
+        _links.OwnBell.Park(timeout, _hasWork, this);
+        _links.Status.ThrowIfFailed(_index);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            DeliverQueuedOnExit();
+            _metrics.Dispose();
+            foreach (var writer in _distinctWriters)
+            {
+                writer.Dispose();
+            }
+
+            foreach (var (reader, _) in _links.Readers)
+            {
+                reader.Dispose();
+            }
+
+            foreach (var list in _pending.Values)
+            {
+                foreach (var message in list)
+                {
+                    BufferPool.Shared.Return(message.Buffer);
+                }
+            }
+
+            _pending.Clear();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// A worker that returns may still have messages in overflow queues (its rings were
+    /// full). They are delivered before the worker lets go, as the receivers make room; what
+    /// is queued for a worker that has itself finished, or after a failure, is dropped,
+    /// since nobody will read it.
+    /// </summary>
+    private void DeliverQueuedOnExit()
+    {
+        while (true)
+        {
+            Release();
+            bool waiting = false;
+            foreach (var writer in _distinctWriters)
+            {
+                if (writer.OverflowCount > 0 && !AllTargetsFinished(writer))
+                {
+                    waiting = true;
+                }
+            }
+
+            if (!waiting || _links.Status.HasFailed)
+            {
+                return;
+            }
+
+            _links.OwnBell.Park(TimeSpan.FromMilliseconds(1), static _ => false, 0);
+        }
+    }
+
+    /// <summary>
+    /// Backpressure: while some writer's overflow queue holds more than its ring's capacity or
+    /// more than <see cref="OverflowMessagesBound"/> messages (and someone still reads it),
+    /// flush, ring the readers and keep draining this worker's own rings, then wait. Without it a sender that outruns its reader (a socket, say) grows the
+    /// queue without bound. Draining our own rings while we wait is what keeps this from
+    /// deadlocking: a peer that waits on us the same way gets its ring emptied, and a network
+    /// thread that waits for room in a ring to us gets it. What is drained lands in the
+    /// channels' inboxes and shows up as events at the next <see cref="Receive"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WaitWhileOverflowing()
+    {
+        var spinner = default(SpinWait);
+        while (OverflowingWriter() is { } writer)
+        {
+            _links.Status.ThrowIfFailed(_index);
+            DrainOwnRings();
+            int index = Array.IndexOf(_distinctWriters, writer);
+            Interlocked.MemoryBarrier();
+            _writerBells[index].RingAfterFence();
+            if (spinner.Count < _spinIterations)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            else
+            {
+                // Readers do not ring writers when they make room: poll every millisecond.
+                _links.OwnBell.Park(TimeSpan.FromMilliseconds(1), _hasWork, this);
+            }
+
+            FlushWriters();
+        }
+    }
+
+    /// <summary>Whether every writer's overflow is within the bound <see cref="Release"/> keeps (or its readers are gone).</summary>
+    internal bool IsOverflowBounded => OverflowingWriter() is null;
+
+    private RingWriter? OverflowingWriter()
+    {
+        foreach (var writer in _distinctWriters)
+        {
+            if ((writer.OverflowBytes > writer.Ring.Capacity || writer.OverflowCount > OverflowMessagesBound) && !AllTargetsFinished(writer))
+            {
+                return writer;
+            }
+        }
+
+        return null;
+    }
+
+    private void DrainOwnRings()
+    {
+        foreach (var ring in _links.Readers)
+        {
+            var reader = ring.Reader;
+            if (ring.IsCompact)
+            {
+                while (reader.TryRead(out int type, out ReadOnlySpan<byte> message))
+                {
+                    DispatchCompact(ring.Source, type, message);
+                }
+            }
+            else
+            {
+                while (reader.TryRead(out int type, out ReadOnlySpan<byte> message))
+                {
+                    Dispatch(type, message);
+                }
+            }
+
+            reader.ReleaseRead();
+        }
+    }
+
+    private bool AllTargetsFinished(RingWriter writer)
+    {
+        for (int t = 0; t < _peers; t++)
+        {
+            if (ReferenceEquals(_links.WriterByTarget[t], writer) && !_links.Status.HasFinished(t))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Moves overflow into the rings; true when nothing is left queued. A reader that parked
+    /// while the ring was full would not otherwise hear of what moved (the push that rang its
+    /// bell happened while the message went to the queue), so every writer that made progress
+    /// rings its reader, after one fence.
+    /// </summary>
+    private bool FlushWriters()
+    {
+        bool empty = true;
+        bool moved = false;
+        long spills = 0;
+        for (int i = 0; i < _distinctWriters.Length; i++)
+        {
+            var writer = _distinctWriters[i];
+            long before = writer.OverflowBytes;
+            if (before != 0)
+            {
+                empty &= writer.Flush();
+                if (writer.OverflowBytes != before)
+                {
+                    _movedWriters[i] = true;
+                    moved = true;
+                }
+            }
+
+            spills += writer.OverflowedMessages;
+        }
+
+        _counters.SpillsRef = spills;
+        if (moved)
+        {
+            RingMovedWriters();
+        }
+
+        return empty;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RingMovedWriters()
+    {
+        Interlocked.MemoryBarrier();
+        for (int i = 0; i < _movedWriters.Length; i++)
+        {
+            if (_movedWriters[i])
+            {
+                _movedWriters[i] = false;
+                _writerBells[i].RingAfterFence();
+            }
+        }
+    }
+
+    private bool HasWorkOrFailure()
+    {
+        foreach (var (reader, _) in _links.Readers)
+        {
+            if (reader.HasUnread)
+            {
+                return true;
+            }
+        }
+
+        foreach (var (_, inbox) in _inboxList)
+        {
+            if (inbox.HasData)
+            {
+                return true;
+            }
+        }
+
+        return _links.Status.HasFailed || UnparkRequested;
+    }
+
+    /// <inheritdoc />
+    protected override void RingOwnDoorbell() => _links.OwnBell.RingFenced();
+
+    private void Dispatch(int type, ReadOnlySpan<byte> message)
+    {
+        if (type != 0 || !MessageHeader.TryRead(message, out var header))
+        {
+            throw new WireFormatException($"worker {_index}: a ring record of type {type} and {message.Length} bytes is not a message (expected type 0 and a {MessageHeader.Size}-byte header).");
+        }
+
+        if (header.RequiredBytes != message.Length)
+        {
+            throw new WireFormatException($"worker {_index}: header says {header.Length} payload bytes for channel {header.Channel}, the record holds {message.Length - MessageHeader.Size}.");
+        }
+
+        if (_index < header.TargetLower || _index >= header.TargetUpper)
+        {
+            throw new WireFormatException($"worker {_index}: received a message for workers {header.TargetLower}..{header.TargetUpper - 1} on channel {header.Channel}.");
+        }
+
+        CommunicationLogger?.Log(CommunicationEvent.Of(new MessageEvent(false, header)));
+        if (FindInbox(header.Channel) is { } inbox)
+        {
+            inbox.Deliver(header, message[MessageHeader.Size..]);
+            return;
+        }
+
+        KeepPending(header.Channel, new PendingMessage(Copy(message), message.Length, InboundRing.Relayed, 0, 0));
+    }
+
+    /// <summary>
+    /// A <see cref="CompactRecord"/> from <paramref name="source"/>, the only worker that writes
+    /// the ring it came from. The receive is logged after the inbox checked the sequence tag, so
+    /// the logged header carries the true seqno (for a message that waits for its channel to be
+    /// allocated, when it is delivered).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void DispatchCompact(int source, int type, ReadOnlySpan<byte> message)
+    {
+        int recordBytes = message.Length;
+        int channel = CompactRecord.ReadChannel(type, ref message, _index, source);
+        if (FindInbox(channel) is { } inbox)
+        {
+            DeliverCompact(inbox, channel, source, CompactRecord.SeqTagOf(type), message, recordBytes);
+            return;
+        }
+
+        KeepPending(channel, new PendingMessage(Copy(message), message.Length, source, CompactRecord.SeqTagOf(type), recordBytes));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void DeliverCompact(IBinaryInbox inbox, int channel, int source, int seqTag, ReadOnlySpan<byte> payload, int recordBytes)
+    {
+        long seqno = inbox.DeliverCompact(source, seqTag, payload, recordBytes);
+        if (CommunicationLogger is { } logger)
+        {
+            logger.Log(CommunicationEvent.Of(new MessageEvent(false, new MessageHeader(channel, source, _index, _index + 1, payload.Length, seqno))));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private IBinaryInbox? FindInbox(int channel)
+    {
+        if (channel == _lastChannel)
+        {
+            return _lastInbox;
+        }
+
+        if (_inboxes.TryGetValue(channel, out var inbox))
+        {
+            _lastChannel = channel;
+            _lastInbox = inbox;
+        }
+
+        return inbox;
+    }
+
+    private static byte[] Copy(ReadOnlySpan<byte> message)
+    {
+        byte[] copy = BufferPool.Shared.Rent(message.Length);
+        message.CopyTo(copy);
+        return copy;
+    }
+
+    // Not allocated here yet: keep a copy until it is.
+    private void KeepPending(int channel, PendingMessage message)
+    {
+        if (!_pending.TryGetValue(channel, out var list))
+        {
+            list = new List<PendingMessage>();
+            _pending.Add(channel, list);
+        }
+
+        list.Add(message);
+    }
+
+    // Source is InboundRing.Relayed for a copy of a whole record with timely's header; else the
+    // compact record's sender, its sequence tag and the bytes the record held (escape included).
+    private readonly record struct PendingMessage(byte[] Buffer, int Length, int Source, int SeqTag, int RecordBytes);
+}

@@ -1,0 +1,577 @@
+using System.Diagnostics;
+using Timely.Communication.Binary;
+using Timely.Communication.Logging;
+using Timely.Communication.Startup;
+using Timely.Communication.Wakeup;
+using Timely.Transport.Shm;
+using Timely.Transport.Tcp;
+
+namespace Timely.Communication.Fabrics;
+
+/// <summary>
+/// The byte paths of one process of a TCP cluster (timely's <c>zero_copy</c> allocator over
+/// <c>networking.rs</c>): SPSC rings between the local workers, and per remote process one
+/// send thread and one receive thread that move timely frames between rings and a socket.
+/// </summary>
+/// <remarks>
+/// Design:
+/// - Rings, each with exactly one producer and one consumer thread (no CAS on the data path):
+///   local worker s -> local worker t (<c>_local[s * W + t]</c>); local worker s -> send thread
+///   of process q (<c>_toNet[q][s]</c>, shared by all of q's workers as targets, so a worker's
+///   messages to q stay in one FIFO); receive thread of q -> local worker t (<c>_fromNet[q][t]</c>).
+///   A ring record is already a timely frame (48-byte header + payload, written in place by
+///   <c>BinaryPusher</c>), so the send thread copies records into its batch unchanged and the
+///   receive thread copies frames into rings unchanged.
+/// - Sending (<see cref="TcpSendPath"/>): the sockets are non-blocking after the handshake. A
+///   worker's flush puts its own frames on the wire when that needs no waiting (the path's
+///   lock is free, its frames fit the batch, the kernel takes them); otherwise, and every
+///   <see cref="TcpSendBell.PushesPerWake"/> pushes of a long burst, it rings the send thread,
+///   which drains every ring and waits for room with poll. This took the send thread's wake-up
+///   off the latency path (perf.md §3). The receive thread rings a target worker's doorbell per
+///   frame (unfenced) and once fenced before it blocks on the socket. Both follow
+///   <see cref="Doorbell"/>'s Dekker protocol, so no wake-up is lost.
+///   The workers' bells are <c>_bells</c>: the group's own, or under <c>--transport auto</c>'s
+///   mix the shared-memory bells they park on (<see cref="AutoFabric"/>), which then also owns
+///   the group and the rings between local workers.
+/// - Never blocking a worker on the network: a full ring to the send path spills into the
+///   worker's own overflow queue (<see cref="RingWriter"/>), which <see cref="Allocator.Release"/>
+///   bounds by waiting while it drains its own rings (<see cref="BinaryAllocator"/>). The
+///   receive thread does wait for a full ring to a worker before it reads more from the socket:
+///   TCP then pushes back on the sender, and that cannot deadlock because a worker that waits
+///   keeps draining its own rings.
+/// - Failure: a receive or send thread that fails records a <see cref="TcpTransportException"/>
+///   naming the peer in the <see cref="WorkerGroup"/> as a failure of that peer's first worker,
+///   which wakes every local worker; each then throws <see cref="PeerFailedException"/>.
+///   A process whose own worker failed resets its connections instead of ending them, so its
+///   peers fail too instead of waiting for data that will not come.
+/// - Liveness: a send thread whose connection has been quiet for a quarter of
+///   <see cref="Config.PeerTimeout"/> sends a heartbeat frame (<see cref="HeartbeatChannel"/>);
+///   a receive thread that hears nothing at all for the whole timeout fails the peer by name.
+///   Keep-alive alone could not tell: the kernel answers it for a stopped or hung process.
+/// - Shutdown (<see cref="Dispose"/>, after every local worker returned): send threads drain
+///   their rings, send timely's end of stream and shut down their side; receive threads end
+///   at the peer's end of stream, however long that takes, unless something fails (then the
+///   connections are reset and the threads joined within a bound). After a peer's end of
+///   stream its workers count as finished, and frames
+///   still coming for a finished local worker are dropped, since nobody will read them.
+///   Rings are freed only after every thread that touches them has stopped.
+/// - <c>_stopping</c> is volatile: written once by the disposing thread, polled by the
+///   network threads between batches.
+/// </remarks>
+internal sealed class TcpFabric : IDisposable
+{
+    /// <summary>Channel id of the failure notice (see <see cref="FailureNotice"/>); dataflows allocate ids from 0 upwards.</summary>
+    internal const int FailureChannel = int.MaxValue;
+
+    /// <summary>
+    /// Channel id of a heartbeat: a header with no payload that a send thread writes when it
+    /// has sent nothing for a quarter of <see cref="Config.PeerTimeout"/>, so a peer that hears
+    /// nothing for the whole timeout knows this process is stopped or gone, not just quiet
+    /// (TCP keep-alive cannot tell: the kernel answers it for a stopped process).
+    /// </summary>
+    internal const int HeartbeatChannel = int.MaxValue - 1;
+
+    /// <summary>Bound on the error text a failure notice carries.</summary>
+    private const int FailureTextBytes = 2048;
+
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
+
+    private readonly int _threads;
+    private readonly int _first;
+    private readonly int _spinIterations;
+    private readonly TimeSpan _shutdownBound;
+    private readonly TimeSpan _peerTimeout;
+    private readonly TimeSpan _heartbeatInterval;
+    private readonly PeerConnection?[] _connections;
+    private readonly SpscByteRing[] _local;
+    private readonly SpscByteRing[]?[] _toNet;
+    private readonly SpscByteRing[]?[] _fromNet;
+    private readonly TcpSendPath?[] _paths;
+    private readonly IDoorbell[] _bells;
+    private readonly bool _ownsGroup;
+    private readonly List<Thread> _sendThreads = new();
+    private readonly List<Thread> _receiveThreads = new();
+    private volatile bool _stopping;
+    private readonly Func<CommunicationSetup, Timely.Logging.Logger<CommunicationEvent>?>? _logFactory;
+
+    public TcpFabric(Config config)
+        : this(config, TcpMesh.Establish(config.Addresses, config.ProcessIndex, config.Threads, OptionsOf(config)))
+    {
+    }
+
+    /// <summary>Over connections already established (and handshaken) for <paramref name="config"/>.</summary>
+    public TcpFabric(Config config, PeerConnection?[] connections)
+        : this(config, connections, null, null)
+    {
+    }
+
+    /// <summary>
+    /// Over established <paramref name="connections"/> (null: a process this fabric does not
+    /// carry). With a <paramref name="group"/> (owned by the caller, as are the local workers'
+    /// links between themselves), the receive threads ring <paramref name="bells"/>
+    /// (by global worker) and failures go into that group: <c>--transport auto</c>'s mix.
+    /// </summary>
+    public TcpFabric(Config config, PeerConnection?[] connections, WorkerGroup? group, IDoorbell[]? bells)
+    {
+        _threads = config.Threads;
+        _logFactory = config.CommunicationLogging;
+        _first = config.ProcessIndex * config.Threads;
+        _spinIterations = config.SpinIterations;
+        _shutdownBound = config.ConnectTimeout;
+        _peerTimeout = config.PeerTimeout;
+        _heartbeatInterval = config.PeerTimeout / 4;
+        _ownsGroup = group is null;
+        Group = group ?? new WorkerGroup(config.Peers);
+        _bells = bells ?? Group.Doorbells;
+        _connections = connections;
+
+        int w = _threads;
+        _local = new SpscByteRing[_ownsGroup ? w * w : 0];
+        for (int i = 0; i < _local.Length; i++)
+        {
+            _local[i] = SpscByteRing.Allocate(config.RingBytes);
+        }
+
+        int processes = config.Processes;
+        _toNet = new SpscByteRing[]?[processes];
+        _fromNet = new SpscByteRing[]?[processes];
+        _paths = new TcpSendPath?[processes];
+        for (int q = 0; q < processes; q++)
+        {
+            if (_connections[q] is null)
+            {
+                continue;
+            }
+
+            _toNet[q] = Enumerable.Range(0, w).Select(_ => SpscByteRing.Allocate(config.RingBytes)).ToArray();
+            _fromNet[q] = Enumerable.Range(0, w).Select(_ => SpscByteRing.Allocate(config.RingBytes)).ToArray();
+
+            // Non-blocking from here on (the handshake is done): workers send inline without
+            // ever waiting on the peer, the network threads wait with poll (TcpSendPath).
+            _connections[q]!.Socket.Blocking = false;
+            _paths[q] = new TcpSendPath(_toNet[q]!, _connections[q]!, config.MaxMessageBytes + Timely.Bytes.MessageHeader.Size);
+        }
+
+        for (int q = 0; q < processes; q++)
+        {
+            if (_connections[q] is { } connection)
+            {
+                int peer = q;
+                var send = new Thread(() => SendLoop(peer, connection)) { Name = $"timely:tcp-send-{q}", IsBackground = true };
+                var receive = new Thread(() => ReceiveLoop(peer, connection, config.MaxMessageBytes)) { Name = $"timely:tcp-recv-{q}", IsBackground = true };
+                _sendThreads.Add(send);
+                _receiveThreads.Add(receive);
+                send.Start();
+                receive.Start();
+            }
+        }
+    }
+
+    public WorkerGroup Group { get; }
+
+    /// <summary>The options every process derives the same way from its config.</summary>
+    public static TcpOptions OptionsOf(Config config) => new()
+    {
+        JobId = TcpOptions.JobIdOf(config.EffectiveJobName),
+        HostId = TcpOptions.JobIdOf(config.HostIdentity ?? Environment.MachineName),
+        ConnectTimeout = config.ConnectTimeout,
+        PeerTimeout = config.PeerTimeout,
+        MaxMessageBytes = config.MaxMessageBytes,
+        Secret = config.Secret,
+    };
+
+    public BinaryAllocator[] CreateAllocators(int spinIterations)
+    {
+        int w = _threads;
+        int peers = Group.Peers;
+        var allocators = new BinaryAllocator[w];
+        for (int l = 0; l < w; l++)
+        {
+            var writers = new RingWriter[peers];
+            var compact = new bool[peers];
+            var bells = new IWakeTarget[peers];
+            var readers = new List<InboundRing>();
+            for (int t = 0; t < w; t++)
+            {
+                // In-process rings join two workers: compact records.
+                writers[_first + t] = new RingWriter(_local[(l * w) + t]);
+                compact[_first + t] = true;
+                bells[_first + t] = Group.Doorbells[_first + t];
+                readers.Add(new InboundRing(new RingReader(_local[(t * w) + l]), _first + t));
+            }
+
+            LinkPeers(l, writers, bells, readers);
+            var links = new BinaryLinks
+            {
+                WriterByTarget = writers,
+                CompactByTarget = compact,
+                BellByTarget = bells,
+                Readers = readers.ToArray(),
+                OwnBell = Group.Doorbells[_first + l],
+                Status = Group,
+                SourceName = SourceName,
+            };
+            allocators[l] = new BinaryAllocator(_first + l, peers, links, spinIterations);
+        }
+
+        return allocators;
+    }
+
+    /// <summary>How a decode error names worker <paramref name="worker"/>: with its process and address when it is remote.</summary>
+    private string SourceName(int worker) =>
+        _connections[worker / _threads] is { } c ? $"worker {worker} of {c.Name}" : $"worker {worker} (this process)";
+
+    /// <summary>
+    /// Local worker <paramref name="l"/>'s links to the workers of every process this fabric
+    /// carries: the ring to that process's send thread (shared by its workers as targets, so
+    /// the worker's messages to it stay in one FIFO) with the send thread's bell, and the ring
+    /// from its receive thread. Both carry timely's MessageHeader per message (the wire
+    /// format), never compact records: the caller's compact flags stay false for these targets.
+    /// </summary>
+    public void LinkPeers(int l, RingWriter[] writers, IWakeTarget[] bells, List<InboundRing> readers)
+    {
+        int w = _threads;
+        for (int q = 0; q < _connections.Length; q++)
+        {
+            if (_toNet[q] is not { } toNet || _fromNet[q] is not { } fromNet || _paths[q] is not { } path)
+            {
+                continue;
+            }
+
+            var toProcess = new RingWriter(toNet[l]);
+            var bell = new TcpSendBell(path, l);
+            for (int t = q * w; t < (q + 1) * w; t++)
+            {
+                writers[t] = toProcess;
+                bells[t] = bell;
+            }
+
+            readers.Add(new InboundRing(new RingReader(fromNet[l]), InboundRing.Relayed));
+        }
+    }
+
+    private void SendLoop(int q, PeerConnection connection)
+    {
+        var path = _paths[q]!;
+        var bell = path.ThreadBell;
+        Func<TcpSendPath, bool> hasWork = p => _stopping || p.HasWork;
+        var heartbeat = new byte[Timely.Bytes.MessageHeader.Size + 1];   // length 0 would read as the end of stream
+        new Timely.Bytes.MessageHeader(HeartbeatChannel, _first, q * _threads, (q + 1) * _threads, 1, 0).WriteTo(heartbeat);
+        var park = IdlePoll < _heartbeatInterval ? IdlePoll : _heartbeatInterval;
+        path.Log = NetworkLog.Open(_logFactory, true, _first / _threads, q);
+        try
+        {
+            int idle = 0;
+            while (true)
+            {
+                if (path.Drain())
+                {
+                    idle = 0;
+                    continue;
+                }
+
+                if (Environment.TickCount64 - path.LastSendTicks >= (long)_heartbeatInterval.TotalMilliseconds && !_stopping)
+                {
+                    path.Send(heartbeat);
+                }
+
+                if (_stopping)
+                {
+                    bool failed = Group.HasFailed;
+                    path.Finish(failed ? FailureNotice(q) : default, failed);
+                    return;
+                }
+
+                if (++idle <= _spinIterations)
+                {
+                    Thread.SpinWait(20);
+                    continue;
+                }
+
+                bell.Park(park, hasWork, path);
+                idle = 0;
+            }
+        }
+        catch (TcpTransportException e)
+        {
+            if (!(_stopping && Group.HasFailed))
+            {
+                Group.Fail(q * _threads, e);
+            }
+        }
+#pragma warning disable CA1031 // anything else (a local message above the cap, say) fails the job by name instead of crashing the process
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Group.Fail(q * _threads, new TcpTransportException($"sending to {connection.Name} failed: {e.GetType().Name}: {e.Message}", e) { Peer = connection.Name });
+        }
+        finally
+        {
+            NetworkLog.Close(path.Log, true, _first / _threads, q);
+        }
+    }
+
+    private void ReceiveLoop(int q, PeerConnection connection, int maxMessageBytes)
+    {
+        int w = _threads;
+        var writers = _fromNet[q]!.Select(r => new RingWriter(r)).ToArray();
+        var touched = new bool[w];
+        using var reader = new FrameReader(connection.Socket, connection.Name, maxMessageBytes, q * w, (q + 1) * w, _first, _first + w)
+        {
+            SilenceBound = _peerTimeout,
+        };
+        var log = NetworkLog.Open(_logFactory, false, _first / _threads, q);
+        try
+        {
+            while (true)
+            {
+                if (!reader.HasBufferedFrame)
+                {
+                    Publish(writers, touched);
+                }
+
+                if (!reader.Read(out var header, out ReadOnlySpan<byte> frame))
+                {
+                    Publish(writers, touched);
+                    for (int t = q * w; t < (q + 1) * w; t++)
+                    {
+                        Group.MarkFinished(t);
+                    }
+
+                    return;
+                }
+
+                if (header.Channel == FailureChannel)
+                {
+                    ReportPeerFailure(connection, frame);
+                    return;
+                }
+
+                if (header.Channel == HeartbeatChannel)
+                {
+                    continue;   // it arrived, which is all it says
+                }
+
+                log?.Log(CommunicationEvent.Of(new MessageEvent(false, header)));
+
+                for (int t = header.TargetLower; t < header.TargetUpper; t++)
+                {
+                    if (Group.HasFinished(t))
+                    {
+                        continue;   // the worker has returned: nobody will read it
+                    }
+
+                    int l = t - _first;
+                    writers[l].Send(0, frame);
+                    touched[l] = true;
+                    _bells[t].RingIfSleeping();
+                    if (writers[l].OverflowCount > 0)
+                    {
+                        // The worker is behind: wait for room now rather than spill the rest of
+                        // the read buffer (thousands of small frames, each a pooled copy, most
+                        // beyond what the pool keeps: measured 14.8 B allocated per 64 B message).
+                        Publish(writers, touched);
+                    }
+                }
+            }
+        }
+        catch (TcpTransportException e)
+        {
+            if (!(_stopping && Group.HasFailed))
+            {
+                Group.Fail(q * w, e);
+            }
+        }
+#pragma warning disable CA1031 // a failure of the receive path fails the job by name instead of crashing the process
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Group.Fail(q * w, new TcpTransportException($"receiving from {connection.Name} failed: {e.GetType().Name}: {e.Message}", e) { Peer = connection.Name });
+        }
+        finally
+        {
+            NetworkLog.Close(log, false, _first / _threads, q);
+            foreach (var writer in writers)
+            {
+                writer.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The frame a failing process sends each peer before it resets the connection, so the
+    /// peer's workers fail with the original cause rather than just "connection reset":
+    /// a header on <see cref="FailureChannel"/> (a channel id no allocator hands out, see <see cref="Allocator.MaxChannelId"/>) from this
+    /// process's first worker to all of the peer's workers; payload: the failed worker's index
+    /// (u32, big-endian) and the error's text in UTF-8, at most <see cref="FailureTextBytes"/>.
+    /// </summary>
+    private byte[] FailureNotice(int q)
+    {
+        string text;
+        int worker;
+        try
+        {
+            Group.ThrowIfFailed(-1);
+            return [];
+        }
+        catch (PeerFailedException e)
+        {
+            worker = e.FailedWorker;
+            text = e.InnerException is { } inner ? $"{inner.GetType().Name}: {inner.Message}" : e.Message;
+        }
+
+        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(text);
+        int length = sizeof(uint) + Math.Min(utf8.Length, FailureTextBytes);
+        var frame = new byte[Timely.Bytes.MessageHeader.Size + length];
+        new Timely.Bytes.MessageHeader(FailureChannel, _first, q * _threads, (q + 1) * _threads, length, 0).WriteTo(frame);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(Timely.Bytes.MessageHeader.Size), (uint)worker);
+        utf8.AsSpan(0, length - sizeof(uint)).CopyTo(frame.AsSpan(Timely.Bytes.MessageHeader.Size + sizeof(uint)));
+        return frame;
+    }
+
+    private void ReportPeerFailure(PeerConnection connection, ReadOnlySpan<byte> frame)
+    {
+        var payload = frame[Timely.Bytes.MessageHeader.Size..];
+        if (payload.Length < sizeof(uint))
+        {
+            Group.Fail(connection.Process * _threads, new TcpTransportException($"{connection.Name} reported a failure without details.") { Peer = connection.Name });
+            return;
+        }
+
+        uint worker = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload);
+        // The reporter's first failure may be one it blamed on us (this connection broke on its
+        // side, say); recorded as a local worker's, that worker would not see it as a peer's.
+        bool foreign = worker < (uint)Group.Peers && (worker < (uint)_first || worker >= (uint)(_first + _threads));
+        int failed = foreign ? (int)worker : connection.Process * _threads;
+        string text = System.Text.Encoding.UTF8.GetString(payload[sizeof(uint)..]);
+        Group.Fail(failed, new TcpTransportException($"{connection.Name} reports that worker {worker} failed: {text}") { Peer = connection.Name });
+    }
+
+    /// <summary>Before blocking on the socket: move spilled frames into the rings (waiting for room), then wake the workers that got any.</summary>
+    private void Publish(RingWriter[] writers, bool[] touched)
+    {
+        bool any = false;
+        for (int l = 0; l < writers.Length; l++)
+        {
+            if (!touched[l])
+            {
+                continue;
+            }
+
+            any = true;
+            var spinner = default(SpinWait);
+            while (!writers[l].Flush() && !Group.HasFinished(_first + l) && !Group.HasFailed)
+            {
+                // The worker is behind: wake it and wait for room (TCP pushes back on the peer).
+                _bells[_first + l].RingFenced();
+                spinner.SpinOnce();
+            }
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        Interlocked.MemoryBarrier();
+        for (int l = 0; l < writers.Length; l++)
+        {
+            if (touched[l])
+            {
+                touched[l] = false;
+                _bells[_first + l].RingAfterFence();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        foreach (var path in _paths)
+        {
+            path?.ThreadBell.RingFenced();
+        }
+
+        var clock = Stopwatch.StartNew();
+        bool stopped = JoinAll(_sendThreads, clock);
+        if (Group.HasFailed)
+        {
+            // The notices are out (or the bound passed): reset, so peers stop at once.
+            AbortAll();
+        }
+
+        // As in timely, a process that is done still waits for every peer to end its stream
+        // (a peer may be computing for a long time yet, and a reset would fail it); only a
+        // failure, here or on a connection, cuts the wait short.
+        foreach (var receiver in _receiveThreads)
+        {
+            while (!receiver.Join(IdlePoll))
+            {
+                if (Group.HasFailed)
+                {
+                    AbortAll();
+                    clock.Restart();
+                    stopped &= JoinAll(_receiveThreads, clock);
+                    break;
+                }
+            }
+        }
+
+        if (!stopped)
+        {
+            // A peer never ended its stream within the bound: reset, which unblocks the threads.
+            AbortAll();
+            clock.Restart();
+            stopped = JoinAll(_sendThreads, clock) & JoinAll(_receiveThreads, clock);
+        }
+
+        foreach (var c in _connections)
+        {
+            c?.Dispose();
+        }
+
+        // Freeing a ring a thread still touches would be a use-after-free of native memory:
+        // if a thread did not stop, the rings are left to the process's exit instead.
+        if (stopped)
+        {
+            foreach (var ring in _local.Concat(_toNet.Where(r => r is not null).SelectMany(r => r!)).Concat(_fromNet.Where(r => r is not null).SelectMany(r => r!)))
+            {
+                ring.Dispose();
+            }
+        }
+
+        if (stopped)
+        {
+            foreach (var path in _paths)
+            {
+                path?.Dispose();
+            }
+        }
+
+        if (_ownsGroup)
+        {
+            Group.Dispose();
+        }
+    }
+
+    /// <summary>Joins <paramref name="threads"/> within <c>_shutdownBound</c> of <paramref name="clock"/>'s start.</summary>
+    private bool JoinAll(List<Thread> threads, Stopwatch clock)
+    {
+        bool all = true;
+        foreach (var t in threads)
+        {
+            var left = _shutdownBound - clock.Elapsed;
+            all &= t.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+
+        return all;
+    }
+
+    private void AbortAll()
+    {
+        foreach (var c in _connections)
+        {
+            c?.Abort();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Runtime.CompilerServices;
+using Timely.Communication.Diagnostics;
+using Timely.Communication.Wakeup;
+
+namespace Timely.Communication.InProcess;
+
+/// <summary>
+/// Sends from one worker to one target worker of the process. Owned by the sending
+/// worker's thread: it is the producer of the forward queue and the consumer of the
+/// return queue.
+/// </summary>
+internal sealed class ProcessPusher<T> : IPush<T>
+    where T : class
+{
+    private readonly SpscQueue<T> _forward;
+    private readonly SpscQueue<T> _returns;
+    private readonly Doorbell _target;
+    private readonly bool[] _pushedTo;
+    private readonly int _targetIndex;
+    private readonly WorkerCounters _counters;
+
+    public ProcessPusher(SpscQueue<T> forward, SpscQueue<T> returns, Doorbell target, bool[] pushedTo, int targetIndex, WorkerCounters counters)
+    {
+        _forward = forward;
+        _returns = returns;
+        _target = target;
+        _pushedTo = pushedTo;
+        _targetIndex = targetIndex;
+        _counters = counters;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Push(ref T? item)
+    {
+        if (item is null)
+        {
+            Done();
+            return;
+        }
+
+        _forward.Enqueue(item);
+        _counters.MessagesSentRef++;
+        _pushedTo[_targetIndex] = true;
+        _target.RingIfSleeping();
+        item = _returns.TryDequeue(out var back) ? back : null;
+    }
+
+    public void Done()
+    {
+        _pushedTo[_targetIndex] = false;
+        _target.RingFenced();
+    }
+}

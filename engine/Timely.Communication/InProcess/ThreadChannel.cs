@@ -1,0 +1,59 @@
+namespace Timely.Communication.InProcess;
+
+/// <summary>
+/// A worker's channel to itself: a FIFO of messages and a stack of buffers handed back.
+/// Single-threaded by construction (one worker owns both ends).
+/// </summary>
+internal sealed class ThreadChannel<T> : IChannelInbox
+    where T : class
+{
+    private readonly Queue<T> _messages = new();
+    private readonly Stack<T> _recycled = new();
+
+    public ThreadChannel(int id)
+    {
+        Id = id;
+        Pusher = new ThreadPusher(this);
+        Puller = new ThreadPuller(this);
+    }
+
+    public int Id { get; }
+
+    public IPush<T> Pusher { get; }
+
+    public IPull<T> Puller { get; }
+
+    public bool HasData => _messages.Count > 0;
+
+    private sealed class ThreadPusher(ThreadChannel<T> channel) : IPush<T>
+    {
+        public void Push(ref T? item)
+        {
+            if (item is not null)
+            {
+                channel._messages.Enqueue(item);
+                item = channel._recycled.TryPop(out var back) ? back : null;
+            }
+        }
+
+        public void Done()
+        {
+        }
+    }
+
+    private sealed class ThreadPuller(ThreadChannel<T> channel) : IPull<T>
+    {
+        private T? _current;
+
+        public ref T? Pull()
+        {
+            if (_current is not null)
+            {
+                channel._recycled.Push(_current);
+            }
+
+            _current = channel._messages.TryDequeue(out var next) ? next : null;
+            return ref _current;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using Timely.Communication.Diagnostics;
+using Timely.Communication.Fabrics;
+using Timely.Communication.InProcess;
+using Timely.Communication.Wakeup;
+
+namespace Timely.Communication;
+
+/// <summary>
+/// The allocator of one worker among <c>n</c> in this process (timely's <c>Process</c>):
+/// typed messages move through one lock-free SPSC queue per ordered pair of workers and
+/// channel; buffers come back through a twin queue; an idle worker parks on its doorbell.
+/// </summary>
+/// <remarks>
+/// The data path has no lock and no interlocked instruction: a push is a store and a
+/// release-store in <see cref="SpscQueue{T}"/> plus an unfenced look at the target's
+/// doorbell. The one full fence per target is paid at <see cref="Release"/> or
+/// <see cref="IPush{T}.Done"/> (see <see cref="Doorbell"/> for why that is enough).
+/// </remarks>
+public sealed class ProcessAllocator : Allocator
+{
+    private readonly ProcessFabric _fabric;
+    private readonly int _index;
+    private readonly int _spinIterations;
+    private readonly List<IChannelInbox> _inboxes = new();
+    private readonly List<int> _inboxIds = new();
+    private readonly bool[] _pushedTo;
+    private readonly Func<ProcessAllocator, bool> _hasWork = static a => a.AnyInboxHasData() || a.UnparkRequested;
+    private readonly WorkerCounters _counters;
+    private readonly IDisposable _metrics;
+
+    internal ProcessAllocator(ProcessFabric fabric, int index, int spinIterations)
+    {
+        _fabric = fabric;
+        _index = index;
+        _spinIterations = spinIterations;
+        _pushedTo = new bool[fabric.Peers];
+        _counters = new WorkerCounters(index);
+        _metrics = CommunicationMetrics.Register(_counters, fabric.Group.Doorbells[index]);
+    }
+
+    /// <summary>This worker's communication counters.</summary>
+    public WorkerCounters Counters => _counters;
+
+    /// <inheritdoc />
+    public override int Index => _index;
+
+    /// <inheritdoc />
+    public override int Peers => _fabric.Peers;
+
+    internal Doorbell Doorbell => _fabric.Group.Doorbells[_index];
+
+    /// <inheritdoc />
+    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
+    {
+        CheckChannelId(channelId);
+        if (_inboxIds.Contains(channelId))
+        {
+            throw new InvalidOperationException($"channel {channelId} is already allocated on worker {_index}; each id is allocated once.");
+        }
+
+        var channel = _fabric.GetOrCreate<T>(channelId);
+        int peers = Peers;
+        var senders = new IPush<T>[peers];
+        for (int target = 0; target < peers; target++)
+        {
+            int pair = (_index * peers) + target;
+            senders[target] = new ProcessPusher<T>(channel.Forward[pair], channel.Returns[pair], _fabric.Group.Doorbells[target], _pushedTo, target, _counters);
+        }
+
+        var puller = new ProcessPuller<T>(channel, _index, _counters);
+        _inboxes.Add(puller);
+        _inboxIds.Add(channelId);
+        return (senders, puller);
+    }
+
+    /// <inheritdoc />
+    public override void Receive()
+    {
+        _fabric.Group.ThrowIfFailed(_index);
+        for (int i = 0; i < _inboxes.Count; i++)
+        {
+            if (_inboxes[i].HasData && !Events.Contains(_inboxIds[i]))
+            {
+                Events.Add(_inboxIds[i]);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Release()
+    {
+        bool any = false;
+        for (int t = 0; t < _pushedTo.Length; t++)
+        {
+            any |= _pushedTo[t];
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        Interlocked.MemoryBarrier();
+        var bells = _fabric.Group.Doorbells;
+        for (int t = 0; t < _pushedTo.Length; t++)
+        {
+            if (_pushedTo[t])
+            {
+                _pushedTo[t] = false;
+                bells[t].RingAfterFence();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override void AwaitEvents(TimeSpan? timeout)
+    {
+        _fabric.Group.ThrowIfFailed(_index);
+        if (timeout == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        // Our own unflushed pushes must be visible before we sleep, or two workers that
+        // each wait for the other's reply could both sleep on data neither announced.
+        Release();
+
+        var spinner = default(SpinWait);
+        for (int i = 0; i < _spinIterations; i++)
+        {
+            if (AnyInboxHasData() || UnparkRequested)
+            {
+                return;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        Doorbell.Park(timeout, _hasWork, this);
+        _fabric.Group.ThrowIfFailed(_index);
+    }
+
+    /// <inheritdoc />
+    protected override void RingOwnDoorbell() => Doorbell.RingFenced();
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _metrics.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private bool AnyInboxHasData()
+    {
+        for (int i = 0; i < _inboxes.Count; i++)
+        {
+            if (_inboxes[i].HasData)
+            {
+                return true;
+            }
+        }
+
+        return _fabric.Group.HasFailed;
+    }
+}

@@ -1,0 +1,123 @@
+using Timely.Dataflow.Progress;
+
+namespace Timely.Dataflow.Tests.Progress;
+
+public sealed class TrackerTests
+{
+    private static Antichain<ulong>[][] Summaries(int inputs, int outputs, ulong summary)
+    {
+        var rows = new Antichain<ulong>[inputs][];
+        for (int i = 0; i < inputs; i++)
+        {
+            rows[i] = new Antichain<ulong>[outputs];
+            for (int o = 0; o < outputs; o++)
+            {
+                rows[i][o] = new Antichain<ulong>(summary);
+            }
+        }
+
+        return rows;
+    }
+
+    // 0: source (0 in, 1 out) -> 1: concat (2 in, 1 out) -> 2: map (1 in, 1 out) ->
+    // 3: feedback (1 in, 1 out, summary 1) -> back into concat input 1.
+    private static Tracker<ulong> Loop()
+    {
+        var b = new ReachabilityBuilder<ulong>();
+        b.AddNode(0, 0, 1, Summaries(0, 1, 0));
+        b.AddNode(1, 2, 1, Summaries(2, 1, 0));
+        b.AddNode(2, 1, 1, Summaries(1, 1, 0));
+        b.AddNode(3, 1, 1, Summaries(1, 1, 1));
+        b.AddEdge(Location.Source(0, 0), Location.Target(1, 0));
+        b.AddEdge(Location.Source(1, 0), Location.Target(2, 0));
+        b.AddEdge(Location.Source(2, 0), Location.Target(3, 0));
+        b.AddEdge(Location.Source(3, 0), Location.Target(1, 1));
+        return b.Build();
+    }
+
+    [Fact]
+    public void Loop_with_summary_one_converges_and_implies_source_time()
+    {
+        var t = Loop();
+        t.UpdateSource(0, 0, 0, 1);
+        t.PropagateAll();
+        Assert.Equal(new ulong[] { 0 }, t.TargetImplications(1, 0).Frontier.ToArray());
+        Assert.Equal(new ulong[] { 0 }, t.TargetImplications(2, 0).Frontier.ToArray());
+        Assert.Equal(new ulong[] { 0 }, t.TargetImplications(3, 0).Frontier.ToArray());
+        Assert.Equal(new ulong[] { 1 }, t.TargetImplications(1, 1).Frontier.ToArray());
+
+        // Advance the source capability to 5: everything downstream follows.
+        t.UpdateSource(0, 0, 5, 1);
+        t.UpdateSource(0, 0, 0, -1);
+        t.PropagateAll();
+        Assert.Equal(new ulong[] { 5 }, t.TargetImplications(2, 0).Frontier.ToArray());
+        Assert.Equal(new ulong[] { 6 }, t.TargetImplications(1, 1).Frontier.ToArray());
+    }
+
+    [Fact]
+    public void Message_in_the_loop_holds_frontier_until_consumed()
+    {
+        var t = Loop();
+        t.UpdateSource(0, 0, 0, 1);
+        t.PropagateAll();
+        t.UpdateTarget(3, 0, 2, 1); // a message at time 2 waits at the feedback input
+        t.UpdateSource(0, 0, 0, -1); // the source is done
+        t.PropagateAll();
+        Assert.Equal(new ulong[] { 2 }, t.TargetImplications(3, 0).Frontier.ToArray());
+        Assert.Equal(new ulong[] { 3 }, t.TargetImplications(1, 1).Frontier.ToArray());
+        Assert.Equal(new ulong[] { 3 }, t.TargetImplications(2, 0).Frontier.ToArray());
+        Assert.True(t.TrackingAnything);
+
+        t.UpdateTarget(3, 0, 2, -1);
+        t.PropagateAll();
+        Assert.False(t.TrackingAnything);
+        for (int node = 1; node < 4; node++)
+        {
+            Assert.True(t.TargetImplications(node, 0).IsEmpty);
+        }
+
+        Assert.True(t.TargetImplications(1, 1).IsEmpty);
+    }
+
+    [Fact]
+    public void Pushed_changes_report_each_implication_change()
+    {
+        var t = Loop();
+        t.UpdateSource(0, 0, 0, 1);
+        t.PropagateAll();
+        var pushed = t.PushedChanges.Compacted().ToArray();
+        Assert.Contains(((Location.Target(1, 1), 1UL), 1L), pushed);
+        Assert.Contains(((Location.Target(2, 0), 0UL), 1L), pushed);
+        t.PushedChanges.Clear();
+        t.UpdateSource(0, 0, 0, -1);
+        t.PropagateAll();
+        Assert.Contains(((Location.Target(2, 0), 0UL), -1L), t.PushedChanges.Compacted().ToArray());
+    }
+
+    [Fact]
+    public void Cycle_without_advancing_summary_is_refused()
+    {
+        var b = new ReachabilityBuilder<ulong>();
+        b.AddNode(0, 1, 1, Summaries(1, 1, 0));
+        b.AddNode(1, 1, 1, Summaries(1, 1, 0));
+        b.AddEdge(Location.Source(0, 0), Location.Target(1, 0));
+        b.AddEdge(Location.Source(1, 0), Location.Target(0, 0));
+        Assert.Throws<InvalidOperationException>(() => b.Build());
+    }
+
+    [Fact]
+    public void Summary_overflow_stops_propagation()
+    {
+        var b = new ReachabilityBuilder<ulong>();
+        b.AddNode(0, 0, 1, Summaries(0, 1, 0));
+        b.AddNode(1, 1, 1, Summaries(1, 1, ulong.MaxValue));
+        b.AddNode(2, 1, 0, Summaries(1, 0, 0));
+        b.AddEdge(Location.Source(0, 0), Location.Target(1, 0));
+        b.AddEdge(Location.Source(1, 0), Location.Target(2, 0));
+        var t = b.Build();
+        t.UpdateSource(0, 0, 1, 1);
+        t.PropagateAll();
+        Assert.Equal(new ulong[] { 1 }, t.TargetImplications(1, 0).Frontier.ToArray());
+        Assert.True(t.TargetImplications(2, 0).IsEmpty);
+    }
+}

@@ -1,0 +1,46 @@
+using Timely.Communication;
+
+namespace Timely.Dataflow.Channels;
+
+/// <summary>
+/// A batch of records at one time: what travels along a dataflow edge (timely's
+/// <c>Message</c> with its container). Instances are recycled: a receiver reads
+/// <see cref="Data"/> and leaves the message in the channel's slot, and the sender gets it
+/// back to refill, so steady-state traffic allocates nothing.
+/// </summary>
+public sealed class Message<T, TData> : ISenderStamped
+{
+    /// <summary>A message with an empty buffer of the default batch capacity.</summary>
+    public Message()
+    {
+        Data = new List<TData>(BatchSize);
+    }
+
+    /// <summary>
+    /// Records per batch before an output flushes: timely's default buffer (8 KiB) holds
+    /// 1024 eight-byte records, and the same number here keeps batches comparable.
+    /// </summary>
+    public const int BatchSize = 1024;
+
+    /// <summary>The time every record in <see cref="Data"/> carries.</summary>
+    public T Time { get; set; } = default!;
+
+    /// <summary>The records. Owned by the channel: valid until the receiver pulls again.</summary>
+    /// <remarks>Settable inside the engine so that pass-through operators swap lists instead of copying records.</remarks>
+    public List<TData> Data { get; internal set; }
+
+    /// <summary>
+    /// The sending worker and its number for the message on its channel, stamped by the logging
+    /// pusher (in memory only) and, for a message decoded by a byte allocator, from its header.
+    /// </summary>
+    internal int From { get; set; } = -1;
+
+    /// <inheritdoc cref="From"/>
+    internal long Seq { get; set; } = -1;
+
+    void ISenderStamped.StampSender(int source, long seqno)
+    {
+        From = source;
+        Seq = seqno;
+    }
+}

@@ -1,0 +1,55 @@
+using Timely.Communication;
+
+namespace Timely.Dataflow.Channels;
+
+/// <summary>
+/// Fans an output's messages out to every consumer of its stream (timely's <c>Tee</c>).
+/// The last consumer gets the message itself; the others get copies from a small pool that
+/// the consumers' hand-backs refill, so fan-out allocates only while the pool warms up.
+/// </summary>
+internal sealed class OutputTee<T, TData> : IPush<Message<T, TData>>
+{
+    private readonly List<IPush<Message<T, TData>>> _consumers = new();
+    private readonly Stack<Message<T, TData>> _spare = new();
+
+    public void Add(IPush<Message<T, TData>> consumer) => _consumers.Add(consumer);
+
+    public void Push(ref Message<T, TData>? message)
+    {
+        if (message is null)
+        {
+            Done();
+            return;
+        }
+
+        int last = _consumers.Count - 1;
+        if (last < 0)
+        {
+            message.Data.Clear();
+            return;
+        }
+
+        for (int i = 0; i < last; i++)
+        {
+            var copy = _spare.TryPop(out var s) ? s : new Message<T, TData>();
+            copy.Data.Clear();
+            copy.Time = message.Time;
+            copy.Data.AddRange(message.Data);
+            _consumers[i].Push(ref copy);
+            if (copy is not null)
+            {
+                _spare.Push(copy);
+            }
+        }
+
+        _consumers[last].Push(ref message);
+    }
+
+    public void Done()
+    {
+        foreach (var consumer in _consumers)
+        {
+            consumer.Done();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Timely.Communication;
+using Timely.Dataflow.Channels;
+using Timely.Dataflow.Progress;
+
+namespace Timely.Dataflow.Operators.Generic;
+
+/// <summary>
+/// An operator's handle on one of its inputs: read messages with their capabilities, and
+/// see the input frontier (the times that may still arrive).
+/// </summary>
+public sealed class InputPort<T, TData>
+{
+    private readonly OperatorCore<T> _operator;
+    private readonly ChangeBatch<T> _consumed;
+    private readonly int _port;
+    private IPull<Message<T, TData>>? _puller;
+    private Message<T, TData>? _current;
+    private InputStaging<T, TData>? _staging;
+
+    internal InputPort(OperatorCore<T> op, int port)
+    {
+        _operator = op;
+        _port = port;
+        _consumed = op.Consumed[port];
+    }
+
+    /// <summary>The input's index on its operator.</summary>
+    public int Port => _port;
+
+    /// <summary>
+    /// The input frontier: no message at a time that no element is less than or equal to
+    /// will arrive any more. Valid once the dataflow is built.
+    /// </summary>
+    public MutableAntichain<T> Frontier => (uint)_port < (uint)_operator.Frontiers.Length
+        ? _operator.Frontiers[_port]
+        : throw new InvalidOperationException("the input frontier exists once the dataflow is built");
+
+    /// <summary>
+    /// The next message, if any: its capability and its records. The records stay owned by
+    /// the channel and are valid until the next call; copy what must outlive it.
+    /// </summary>
+    public bool TryNext(out InputCapability<T> capability, out List<TData> data)
+    {
+        if (_puller is not null)
+        {
+            ref var slot = ref _puller.Pull();
+            var message = slot;
+            _current = message;
+            if (message is not null)
+            {
+                _consumed.Update(message.Time, message.Data.Count);
+                capability = new InputCapability<T>(_operator, message.Time);
+                data = message.Data;
+                return true;
+            }
+        }
+
+        capability = default;
+        data = null!;
+        return false;
+    }
+
+    /// <summary>Calls <paramref name="action"/> for every message available now.</summary>
+    public void ForEach(Action<InputCapability<T>, List<TData>> action)
+    {
+        while (TryNext(out var capability, out var data))
+        {
+            action(capability, data);
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="logic"/> once per distinct time among the messages available now,
+    /// in time order, with that time's capability and all of its batches (timely's
+    /// <c>for_each_time</c>). The batches are valid only during the call.
+    /// </summary>
+    public void ForEachTime(ForEachTimeLogic<T, TData> logic)
+    {
+        ArgumentNullException.ThrowIfNull(logic);
+        (_staging ??= new InputStaging<T, TData>()).Run(this, _operator, logic);
+    }
+
+    /// <summary>The message <see cref="TryNext"/> returned last (still in the channel's slot).</summary>
+    internal Message<T, TData>? Current => _current;
+
+    internal void Connect(IPull<Message<T, TData>> puller)
+    {
+        if (_puller is not null)
+        {
+            throw new InvalidOperationException($"input {_port} of {_operator.Name} is already connected");
+        }
+
+        _puller = puller;
+    }
+}

@@ -1,0 +1,149 @@
+using Timely.Dataflow.Channels;
+using Timely.Dataflow.Progress;
+using Timely.Dataflow.Timestamps;
+
+namespace Timely.Dataflow.Operators.Generic;
+
+/// <summary>
+/// Builds one operator (timely's <c>OperatorBuilder</c> from <c>builder_rc</c>): declare inputs
+/// and outputs, then <see cref="Build"/> with a constructor that receives the initial
+/// capabilities and returns the logic to run whenever the operator is scheduled.
+/// </summary>
+/// <remarks>
+/// <para>Inputs: <see cref="NewInput{TData}(Stream{T, TData}, Pact{TData})"/> connects a stream
+/// with a <see cref="Pact{TData}"/>; the returned <see cref="InputPort{T, TData}"/> yields
+/// messages with their <see cref="InputCapability{T}"/> and exposes the input frontier.</para>
+/// <para>Outputs: <see cref="NewOutput{TData}"/> gives an <see cref="OutputPort{T, TData}"/> and
+/// the stream it produces. Records are sent in a session opened with a capability for that
+/// output; buffered records are flushed when the logic returns.</para>
+/// <para>Capabilities: the constructor gets one capability per output at the minimum time.
+/// Keep them (and <see cref="Capability{T}.Downgrade"/>/<see cref="Capability{T}.Dispose"/>
+/// them later) or dispose them at once; while a capability is held the output's frontier
+/// cannot pass its time on any worker.</para>
+/// <para>Scheduling: the logic runs once at the start, then when an input has messages, when
+/// an input frontier changes (unless <see cref="NotifyOnFrontier"/> is off), and when someone
+/// calls <see cref="Scope{T}.Activate"/> with <see cref="Index"/>.</para>
+/// </remarks>
+public sealed class OperatorBuilder<T>
+{
+    private readonly Scope<T> _scope;
+    private readonly OperatorCore<T> _core;
+
+    // Per input: summaries to each output, or null for "identity to every output".
+    private readonly List<Antichain<T>[]?> _connections = new();
+    private bool _built;
+
+    /// <summary>Starts an operator named <paramref name="name"/> in <paramref name="scope"/>.</summary>
+    public OperatorBuilder(Scope<T> scope, string name)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        _scope = scope;
+        _core = new OperatorCore<T>(scope.ReserveOperator(), name);
+    }
+
+    /// <summary>The operator's index in its dataflow (the node in progress tracking).</summary>
+    public int Index => _core.Index;
+
+    /// <summary>The operator's name.</summary>
+    public string Name => _core.Name;
+
+    /// <summary>Whether input frontier changes schedule the operator (default true).</summary>
+    public bool NotifyOnFrontier { get; set; } = true;
+
+    internal OperatorCore<T> Core => _core;
+
+    /// <summary>Adds an input reading <paramref name="stream"/>; it reaches every output with the identity summary.</summary>
+    public InputPort<T, TData> NewInput<TData>(Stream<T, TData> stream, Pact<TData> pact) =>
+        AddInput(stream, pact, null);
+
+    /// <summary>
+    /// Adds an input reading <paramref name="stream"/> with explicit path summaries to each
+    /// output (<paramref name="summaries"/>[output]; an empty antichain means no path). Outputs
+    /// beyond the array are unreachable from this input.
+    /// </summary>
+    public InputPort<T, TData> NewInput<TData>(Stream<T, TData> stream, Pact<TData> pact, Antichain<T>[] summaries)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        return AddInput(stream, pact, summaries);
+    }
+
+    /// <summary>Adds an output; returns its port and the stream it produces.</summary>
+    public (OutputPort<T, TData> Port, Stream<T, TData> Stream) NewOutput<TData>()
+    {
+        ThrowIfBuilt();
+        int port = _core.AddOutput();
+        var tee = new OutputTee<T, TData>();
+        var stream = new Stream<T, TData>(_scope, Location.Source(Index, port), tee);
+        return (new OutputPort<T, TData>(_core, port, tee), stream);
+    }
+
+    /// <summary>
+    /// Finishes the operator. <paramref name="constructor"/> gets one capability per output at
+    /// the minimum time and returns the logic run at each scheduling (or null for an operator
+    /// that is driven from outside, like an input).
+    /// </summary>
+    public void Build(Func<Capability<T>[], Action?> constructor)
+    {
+        ArgumentNullException.ThrowIfNull(constructor);
+        ThrowIfBuilt();
+        _built = true;
+        var traits = TimestampTraits<T>.Default;
+        var summaries = new Antichain<T>[_connections.Count][];
+        for (int i = 0; i < summaries.Length; i++)
+        {
+            var given = _connections[i];
+            summaries[i] = new Antichain<T>[_core.Outputs];
+            for (int o = 0; o < _core.Outputs; o++)
+            {
+                summaries[i][o] = given is null
+                    ? new Antichain<T>(traits.IdentitySummary)
+                    : o < given.Length ? given[o] : new Antichain<T>();
+            }
+        }
+
+        _core.Summaries = summaries;
+        _core.NotifyOnFrontier = NotifyOnFrontier;
+        var caps = new Capability<T>[_core.Outputs];
+        for (int o = 0; o < caps.Length; o++)
+        {
+            // Not counted here: the scope starts every output at `peers`, one per worker.
+            caps[o] = new Capability<T>(_core, o, _core.Internals[o], traits.Minimum);
+        }
+
+        _core.Logic = constructor(caps);
+        _scope.AddOperator(_core);
+    }
+
+    /// <summary>Adds an input whose stream is connected later (a loop's feedback edge).</summary>
+    internal InputPort<T, TData> NewUnconnectedInput<TData>(Antichain<T>[] summaries)
+    {
+        ThrowIfBuilt();
+        _connections.Add(summaries);
+        return new InputPort<T, TData>(_core, _core.AddInput());
+    }
+
+    private InputPort<T, TData> AddInput<TData>(Stream<T, TData> stream, Pact<TData> pact, Antichain<T>[]? summaries)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(pact);
+        ThrowIfBuilt();
+        if (!ReferenceEquals(stream.Scope, _scope))
+        {
+            throw new InvalidOperationException($"operator {Name}: the stream belongs to another dataflow");
+        }
+
+        _connections.Add(summaries);
+        int port = _core.AddInput();
+        var input = new InputPort<T, TData>(_core, port);
+        input.Connect(stream.ConnectTo(Index, port, pact));
+        return input;
+    }
+
+    private void ThrowIfBuilt()
+    {
+        if (_built)
+        {
+            throw new InvalidOperationException($"operator {Name} is already built");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using Timely.Dataflow.Progress;
+
+namespace Timely.Dataflow.Operators.Generic;
+
+/// <summary>
+/// What a scope knows about one operator: its ports, path summaries, the progress it
+/// accumulates between steps (timely's <c>SharedProgress</c>), and the logic to run.
+/// </summary>
+internal sealed class OperatorCore<T>
+{
+    private readonly List<Action> _flushes = new();
+
+    public OperatorCore(int index, string name)
+    {
+        Index = index;
+        Name = name;
+    }
+
+    public int Index { get; }
+
+    public string Name { get; }
+
+    /// <summary>The worker-unique id the operator's log events carry (timely's operator id).</summary>
+    public int LogId { get; set; } = -1;
+
+    public int Inputs => Consumed.Count;
+
+    public int Outputs => Internals.Count;
+
+    /// <summary>Records consumed per input per time since the last harvest.</summary>
+    public List<ChangeBatch<T>> Consumed { get; } = new();
+
+    /// <summary>Capability changes per output since the last harvest.</summary>
+    public List<ChangeBatch<T>> Internals { get; } = new();
+
+    /// <summary>Records produced per output per time since the last harvest.</summary>
+    public List<ChangeBatch<T>> Produced { get; } = new();
+
+    /// <summary>[input][output] path summaries (set when built).</summary>
+    public Antichain<T>[][] Summaries { get; set; } = [];
+
+    /// <summary>Input frontiers: the tracker's implications at this operator's inputs (set when the scope is sealed).</summary>
+    public MutableAntichain<T>[] Frontiers { get; set; } = [];
+
+    /// <summary>Whether a change in an input frontier schedules the operator.</summary>
+    public bool NotifyOnFrontier { get; set; } = true;
+
+    /// <summary>The operator's logic, run when it is scheduled; null for operators driven from outside (inputs).</summary>
+    public Action? Logic { get; set; }
+
+    public int AddInput()
+    {
+        Consumed.Add(new ChangeBatch<T>());
+        return Consumed.Count - 1;
+    }
+
+    public int AddOutput()
+    {
+        Internals.Add(new ChangeBatch<T>());
+        Produced.Add(new ChangeBatch<T>());
+        return Internals.Count - 1;
+    }
+
+    public void AddFlush(Action flush) => _flushes.Add(flush);
+
+    public void FlushOutputs()
+    {
+        foreach (var flush in _flushes)
+        {
+            flush();
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using Timely.Dataflow.Channels;
+using Timely.Dataflow.Operators.Generic;
+using Timely.Dataflow.Progress;
+using Timely.Dataflow.Timestamps;
+
+namespace Timely.Dataflow.Operators;
+
+/// <summary>
+/// Feeds records into a dataflow from outside (timely's <c>InputHandle</c>): send at the
+/// current time, advance the time (which lets frontiers pass the old one), close when done.
+/// Records are buffered and sent in batches; they also go out at every worker step.
+/// </summary>
+/// <remarks>
+/// Design: <see cref="Send(TData)"/> stores straight into the backing array of a message the
+/// handle owns (<see cref="ListStorage{T}"/>), one bound check and one store per record (not a
+/// <c>List.Add</c> behind three loads); a full batch is committed to the list and handed to the
+/// output by swapping lists (<see cref="OutputPort{T, TData}.Forward"/>), so a record is written
+/// once between <c>Send</c> and the next operator (a partial batch already in the output, left
+/// by <see cref="SendBatch"/>, is topped up by a copy instead, so full batches stay full). The array is empty while the handle is not
+/// attached or is closed: the same bound check then fails into the throw, so the fast path
+/// tests nothing else. Staged records leave at <see cref="AdvanceTo"/>, <see cref="Flush"/>,
+/// <see cref="Close"/> and every worker step (the output's
+/// <see cref="OutputPort{T, TData}.BeforeFlush"/>).
+/// </remarks>
+public sealed class InputHandle<T, TData> : IDisposable
+{
+    private OutputPort<T, TData>? _output;
+    private Capability<T>? _capability;
+    private T _time = TimestampTraits<T>.Default.Minimum;
+    private bool _closed;
+    private Message<T, TData>? _message;
+    private TData[] _staged = [];
+    private int _count;
+
+    /// <summary>The time records are sent at.</summary>
+    public T Time => _time;
+
+    /// <summary>Whether <see cref="Close"/> has been called.</summary>
+    public bool IsClosed => _closed;
+
+    /// <summary>Sends one record at <see cref="Time"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Send(TData item)
+    {
+        var staged = _staged;
+        int count = _count;
+        if ((uint)count >= (uint)staged.Length)
+        {
+            ThrowNotOpen();
+        }
+
+        staged[count] = item;
+        _count = ++count;
+        if (count == Message<T, TData>.BatchSize)
+        {
+            GiveStaged();
+        }
+    }
+
+    /// <summary>Sends every record of <paramref name="items"/> at <see cref="Time"/>, in blocks.</summary>
+    public void SendBatch(ReadOnlySpan<TData> items)
+    {
+        if (items.IsEmpty)
+        {
+            return;
+        }
+
+        if (_output is null || _closed)
+        {
+            ThrowNotOpen();
+        }
+
+        GiveStaged(forward: false);
+        _output.GiveSpan(_time, items);
+    }
+
+    /// <summary>Moves the input to <paramref name="time"/>, which must not be earlier than <see cref="Time"/>.</summary>
+    public void AdvanceTo(T time)
+    {
+        if (_output is null || _closed)
+        {
+            ThrowNotOpen();
+        }
+
+        if (!TimestampTraits<T>.Default.LessEqual(_time, time))
+        {
+            throw new InvalidOperationException($"input cannot go back from {_time} to {time}");
+        }
+
+        _output.FlushAndDone();
+        _capability!.Downgrade(time);
+        _time = time;
+    }
+
+    /// <summary>Sends whatever is buffered now.</summary>
+    public void Flush() => _output?.FlushAndDone();
+
+    /// <summary>Sends what is buffered and gives up the input's capability: no more records will come.</summary>
+    public void Close()
+    {
+        if (_closed || _output is null)
+        {
+            _closed = true;
+            return;
+        }
+
+        _output.FlushAndDone();
+        _capability!.Dispose();
+        _closed = true;
+        _staged = [];
+    }
+
+    /// <summary>Closes the input.</summary>
+    public void Dispose() => Close();
+
+    internal void Attach(OutputPort<T, TData> output, Capability<T> capability)
+    {
+        if (_output is not null)
+        {
+            throw new InvalidOperationException("the input handle already feeds a dataflow");
+        }
+
+        _output = output;
+        _capability = capability;
+        _time = capability.Time;
+        _message = new Message<T, TData>();
+        _staged = ListStorage<TData>.Reserve(_message.Data, Message<T, TData>.BatchSize);
+        output.BeforeFlush = GiveStaged;
+    }
+
+    /// <summary>Gives the staged records to the output (at <see cref="Time"/>: a time change gives them first).</summary>
+    private void GiveStaged() => GiveStaged(forward: true);
+
+    /// <summary>
+    /// Gives the staged records to the output: by swapping lists when the output holds nothing
+    /// and <paramref name="forward"/> (no copy), else appended to the output's partial batch (a
+    /// copy, so batches stay <see cref="Message{T, TData}.BatchSize"/> long when
+    /// <see cref="SendBatch"/> or a partial batch came first).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GiveStaged(bool forward)
+    {
+        int count = _count;
+        if (count == 0)
+        {
+            return;
+        }
+
+        _count = 0;
+        var output = _output!;
+        if (forward && output.IsEmpty)
+        {
+            var message = _message!;
+            ListStorage<TData>.Commit(message.Data, count);
+            output.Forward(_time, message);
+
+            // Forward swapped in the output's empty list: stage into that one next (Close, which
+            // gets here through FlushAndDone, empties the array afterwards).
+            _staged = ListStorage<TData>.Reserve(message.Data, Message<T, TData>.BatchSize);
+            return;
+        }
+
+        var staged = _staged.AsSpan(0, count);
+        output.GiveSpan(_time, staged);
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<TData>())
+        {
+            staged.Clear();
+        }
+    }
+
+    [DoesNotReturn]
+    private void ThrowNotOpen() => throw new InvalidOperationException(
+        _closed ? "the input is closed" : "the input handle is not attached to a dataflow (use scope.InputFrom)");
+}

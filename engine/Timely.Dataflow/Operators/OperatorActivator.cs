@@ -1,0 +1,35 @@
+using Timely.Dataflow.Scheduling;
+
+namespace Timely.Dataflow.Operators;
+
+/// <summary>
+/// Schedules one operator from its worker's own thread (timely's <c>Activator</c>; renamed
+/// because <c>System.Activator</c> is in every C# file's scope): an operator that wants to run
+/// again without new input, or after a while, keeps one. Get it with
+/// <see cref="ActivatorOperators.ActivatorFor{T}"/>. Not thread-safe; from other threads use a
+/// <see cref="SyncActivator"/>.
+/// </summary>
+public sealed class OperatorActivator
+{
+    private readonly IDataflowRuntime _dataflow;
+    private readonly Activations _activations;
+
+    internal OperatorActivator(IDataflowRuntime dataflow, int operatorIndex, Activations activations)
+    {
+        _dataflow = dataflow;
+        _activations = activations;
+        Operator = operatorIndex;
+    }
+
+    /// <summary>The index of the operator this activator schedules.</summary>
+    public int Operator { get; }
+
+    /// <summary>Schedules the operator at the worker's next step.</summary>
+    public void Activate() => _dataflow.Activate(Operator);
+
+    /// <summary>
+    /// Schedules the operator once <paramref name="delay"/> has passed (timely's
+    /// <c>activate_after</c>; zero or less is <see cref="Activate"/>). A parked worker wakes for it.
+    /// </summary>
+    public void ActivateAfter(TimeSpan delay) => _activations.ActivateAfter(_dataflow, Operator, delay);
+}

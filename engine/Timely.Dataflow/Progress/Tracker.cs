@@ -1,0 +1,291 @@
+using Timely.Dataflow.Timestamps;
+
+namespace Timely.Dataflow.Progress;
+
+/// <summary>
+/// Eager reachability: timely's <c>reachability::Tracker</c>. Holds pointstamp counts at every
+/// port (capabilities at outputs, messages in flight at inputs) and, for every port, the
+/// frontier of times that could still arrive there ("implications"), updated by propagating
+/// frontier changes along edges and internal path summaries in time order.
+/// </summary>
+/// <remarks>
+/// Only frontier changes propagate, so a loop whose summary advances time stops as soon as
+/// the advanced time is already implied: the worklist is processed in increasing time,
+/// which makes each port's implication frontier change at most once per distinct time.
+/// Not thread-safe: one tracker per dataflow per worker.
+/// </remarks>
+public sealed class Tracker<T>
+{
+    private readonly Antichain<T>[][][] _summaries;
+    private readonly List<Location>[][] _edges;
+    private readonly MutableAntichain<T>[][] _targetPointstamps;
+    private readonly MutableAntichain<T>[][] _targetImplications;
+    private readonly MutableAntichain<T>[][] _sourcePointstamps;
+    private readonly MutableAntichain<T>[][] _sourceImplications;
+
+    private readonly ChangeBatch<(Location Location, T Time)> _pending = new();
+    private readonly ChangeBatch<(Location Location, T Time)> _pushed = new();
+    private readonly ChangeBatch<(Location Location, T Time)> _pointstampChanges = new();
+    // The priority is a struct compared through Comparer<WorkKey>.Default, which the JIT
+    // devirtualizes, rather than through a class IComparer (an interface call per comparison).
+    private readonly PriorityQueue<(Location Location, long Diff), WorkKey> _worklist = new();
+    private readonly List<(T Time, long Diff)> _scratch = new();
+    private readonly bool[] _nodeChanged;
+
+    internal Tracker(Antichain<T>[][][] summaries, List<Location>[][] edges, int[] inputs)
+    {
+        _summaries = summaries;
+        _edges = edges;
+        int n = summaries.Length;
+        _nodeChanged = new bool[n];
+        _targetPointstamps = new MutableAntichain<T>[n][];
+        _targetImplications = new MutableAntichain<T>[n][];
+        _sourcePointstamps = new MutableAntichain<T>[n][];
+        _sourceImplications = new MutableAntichain<T>[n][];
+        for (int i = 0; i < n; i++)
+        {
+            _targetPointstamps[i] = NewPorts(inputs[i]);
+            _targetImplications[i] = NewPorts(inputs[i]);
+            _sourcePointstamps[i] = NewPorts(edges[i].Length);
+            _sourceImplications[i] = NewPorts(edges[i].Length);
+        }
+    }
+
+    /// <summary>Number of nodes.</summary>
+    public int NodeCount => _summaries.Length;
+
+    /// <summary>
+    /// Implication changes produced by <see cref="PropagateAll"/> since the caller last cleared
+    /// them, for inputs and outputs alike. The caller drains it.
+    /// </summary>
+    public ChangeBatch<(Location Location, T Time)> PushedChanges => _pushed;
+
+    /// <summary>
+    /// Whether <see cref="PushedChanges"/> is filled (default true). A root scope only needs to
+    /// know which operators' input frontiers moved (<see cref="ChangedTargetNodes"/>) and turns
+    /// this off: sorting the pushed changes took ~1.3 µs of each ~6 µs step in <c>pingpong 100000 1 -w1</c>.
+    /// </summary>
+    public bool RecordPushedChanges { get; set; } = true;
+
+    /// <summary>
+    /// Whether <see cref="PointstampChanges"/> is filled (default false). A nested scope turns it on:
+    /// its capabilities as seen by its parent are derived from these changes (timely's
+    /// <c>output_changes</c>), never from the parent's own frontier fed back through the scope.
+    /// </summary>
+    public bool RecordPointstampChanges { get; set; }
+
+    /// <summary>
+    /// Changes of the pointstamp frontiers (not the implications) at every port made by
+    /// <see cref="PropagateAll"/> since the caller last cleared them, when
+    /// <see cref="RecordPointstampChanges"/> is on. The caller drains it.
+    /// </summary>
+    public ChangeBatch<(Location Location, T Time)> PointstampChanges => _pointstampChanges;
+
+    /// <summary>
+    /// Nodes whose input implications changed in <see cref="PropagateAll"/> since the caller
+    /// last cleared the list (each node at most once until cleared).
+    /// </summary>
+    public List<int> ChangedTargetNodes { get; } = new();
+
+    /// <summary>Whether any pointstamp anywhere has a positive count (some capability or message is live).</summary>
+    public bool TrackingAnything
+    {
+        get
+        {
+            foreach (var node in _sourcePointstamps)
+            {
+                foreach (var port in node)
+                {
+                    if (!port.IsEmpty)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            foreach (var node in _targetPointstamps)
+            {
+                foreach (var port in node)
+                {
+                    if (!port.IsEmpty)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>The frontier of times that may still arrive at input <paramref name="port"/> of <paramref name="node"/>.</summary>
+    public MutableAntichain<T> TargetImplications(int node, int port) => _targetImplications[node][port];
+
+    /// <summary>The frontier of times that may still be produced at output <paramref name="port"/> of <paramref name="node"/>.</summary>
+    public MutableAntichain<T> SourceImplications(int node, int port) => _sourceImplications[node][port];
+
+    /// <summary>Pointstamp counts (messages in flight) at input <paramref name="port"/> of <paramref name="node"/>.</summary>
+    public MutableAntichain<T> TargetPointstamps(int node, int port) => _targetPointstamps[node][port];
+
+    /// <summary>Pointstamp counts (capabilities held) at output <paramref name="port"/> of <paramref name="node"/>.</summary>
+    public MutableAntichain<T> SourcePointstamps(int node, int port) => _sourcePointstamps[node][port];
+
+    /// <summary>
+    /// Whether a decrement at <paramref name="time"/> on <paramref name="location"/> could change
+    /// what other workers see (timely's <c>is_global</c>): no implication there is strictly
+    /// earlier, and the time is implied there only once.
+    /// </summary>
+    public bool IsGlobal(Location location, T time)
+    {
+        var implications = location.IsSource
+            ? _sourceImplications[location.Node][location.Port]
+            : _targetImplications[location.Node][location.Port];
+        return !implications.LessThan(time) && implications.CountFor(time) <= 1;
+    }
+
+    /// <summary>Records a change in messages in flight to an input; applied by <see cref="PropagateAll"/>.</summary>
+    public void UpdateTarget(int node, int port, T time, long diff) => _pending.Update((Location.Target(node, port), time), diff);
+
+    /// <summary>Records a change in capabilities held at an output; applied by <see cref="PropagateAll"/>.</summary>
+    public void UpdateSource(int node, int port, T time, long diff) => _pending.Update((Location.Source(node, port), time), diff);
+
+    /// <summary>Records a pointstamp change at <paramref name="location"/>.</summary>
+    public void Update(Location location, T time, long diff) => _pending.Update((location, time), diff);
+
+    /// <summary>
+    /// Applies the recorded pointstamp changes and propagates their consequences to every
+    /// port's implications; the frontier changes are added to <see cref="PushedChanges"/>.
+    /// </summary>
+    public void PropagateAll()
+    {
+        var pending = _pending.Compacted();
+        int i = 0;
+        while (i < pending.Length)
+        {
+            // Entries are sorted by location first, so each port's updates are contiguous and
+            // its antichain is rebuilt at most once.
+            var location = pending[i].Item.Location;
+            _scratch.Clear();
+            while (i < pending.Length && pending[i].Item.Location == location)
+            {
+                _scratch.Add((pending[i].Item.Time, pending[i].Diff));
+                i++;
+            }
+
+            var port = location.IsSource
+                ? _sourcePointstamps[location.Node][location.Port]
+                : _targetPointstamps[location.Node][location.Port];
+            foreach (var (time, diff) in port.UpdateIter(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_scratch)))
+            {
+                _worklist.Enqueue((location, diff), new WorkKey(time, location));
+                if (RecordPointstampChanges)
+                {
+                    _pointstampChanges.Update((location, time), diff);
+                }
+            }
+        }
+
+        _pending.Clear();
+        var traits = TimestampTraits<T>.Default;
+        var timeEq = EqualityComparer<T>.Default;
+        while (_worklist.TryDequeue(out var work, out var priority))
+        {
+            var (location, diff) = work;
+            var time = priority.Time;
+            while (_worklist.TryPeek(out var next, out var nextPriority)
+                && next.Location == location
+                && timeEq.Equals(nextPriority.Time, time))
+            {
+                diff += next.Diff;
+                _worklist.Dequeue();
+            }
+
+            if (diff == 0)
+            {
+                continue;
+            }
+
+            if (location.IsSource)
+            {
+                var changes = _sourceImplications[location.Node][location.Port].Update(time, diff);
+                foreach (var (t, d) in changes)
+                {
+                    if (RecordPushedChanges)
+                    {
+                        _pushed.Update((location, t), d);
+                    }
+
+                    foreach (var target in _edges[location.Node][location.Port])
+                    {
+                        _worklist.Enqueue((target, d), new WorkKey(t, target));
+                    }
+                }
+            }
+            else
+            {
+                var changes = _targetImplications[location.Node][location.Port].Update(time, diff);
+                var row = _summaries[location.Node][location.Port];
+                if (!changes.IsEmpty && !_nodeChanged[location.Node])
+                {
+                    _nodeChanged[location.Node] = true;
+                    ChangedTargetNodes.Add(location.Node);
+                }
+
+                foreach (var (t, d) in changes)
+                {
+                    if (RecordPushedChanges)
+                    {
+                        _pushed.Update((location, t), d);
+                    }
+
+                    for (int output = 0; output < row.Length; output++)
+                    {
+                        foreach (var summary in row[output].Elements)
+                        {
+                            if (traits.TryResultsIn(t, summary, out var result))
+                            {
+                                var source = Location.Source(location.Node, output);
+                                _worklist.Enqueue((source, d), new WorkKey(result, source));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Empties <see cref="ChangedTargetNodes"/>.</summary>
+    public void ClearChangedTargetNodes()
+    {
+        foreach (var node in ChangedTargetNodes)
+        {
+            _nodeChanged[node] = false;
+        }
+
+        ChangedTargetNodes.Clear();
+    }
+
+    private static MutableAntichain<T>[] NewPorts(int count)
+    {
+        var ports = new MutableAntichain<T>[count];
+        for (int i = 0; i < count; i++)
+        {
+            ports[i] = new MutableAntichain<T>();
+        }
+
+        return ports;
+    }
+
+    private readonly struct WorkKey(T time, Location location) : IComparable<WorkKey>
+    {
+        public T Time { get; } = time;
+
+        public Location Location { get; } = location;
+
+        public int CompareTo(WorkKey other)
+        {
+            int c = Comparer<T>.Default.Compare(Time, other.Time);
+            return c != 0 ? c : Location.CompareTo(other.Location);
+        }
+    }
+}

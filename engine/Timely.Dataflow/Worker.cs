@@ -1,0 +1,205 @@
+using Timely.Communication;
+using Timely.Communication.Logging;
+using Timely.Dataflow.Logging;
+using Timely.Dataflow.Scheduling;
+using Timely.Logging;
+
+namespace Timely.Dataflow;
+
+/// <summary>
+/// A worker: builds dataflows and steps them (timely's <c>Worker</c>). One per thread; all
+/// workers must build the same dataflows in the same order, because channel ids are handed
+/// out in construction order and must agree across workers.
+/// </summary>
+public sealed class Worker
+{
+    // Design: a worker and everything it builds (scopes, operators, trackers, pipeline
+    // queues) belong to the worker's thread; nothing here is shared, so no field is volatile
+    // and nothing is locked. The only cross-thread paths are the allocator's channels, whose
+    // own design comments give their publication order. Parking cannot strand work: a step
+    // first flushes input handles (pipeline pushes mark operators active, exchange pushes are
+    // in the channels), then asks every dataflow whether it has work, and only then calls
+    // AwaitEvents, which re-checks every inbox (our own progress, sent to ourselves, is one)
+    // before it sleeps and is woken by any later push to us. The one other cross-thread path is
+    // Activations (a SyncActivator's queue and Allocator.Unpark; its design comment says why no
+    // activation is lost), and a pending ActivateAfter bounds the park.
+    private readonly List<IDataflowRuntime> _dataflows = new();
+    private readonly Dictionary<int, (IDataflowRuntime Dataflow, int Operator)> _channelOwners = new();
+    private int _nextChannel;
+    private int _dataflowCount;
+    private int _nextOperatorId;
+    private int _nextLogChannel;
+
+    // Log streams are captured and replayed as LogRecords: their codec is in place before any worker runs.
+    static Worker() => LogRecordCodec.EnsureRegistered();
+
+    /// <summary>A worker over <paramref name="allocator"/>.</summary>
+    public Worker(Allocator allocator)
+    {
+        ArgumentNullException.ThrowIfNull(allocator);
+        Allocator = allocator;
+        Activations = new Activations(allocator);
+        Log.Changed += name => DataflowLog.OnRegistryChanged(this, name);
+    }
+
+    /// <summary>
+    /// This worker's loggers (timely's <c>log_register</c>), timed from the worker's start:
+    /// <c>"timely"</c> takes <see cref="TimelyEvent"/>s of the dataflows built after it is registered,
+    /// <c>"timely/communication"</c> the allocator's <see cref="CommunicationEvent"/>s.
+    /// </summary>
+    public LogRegistry Log { get; } = new();
+
+    /// <summary>The <c>"timely"</c> logger, or null (read once per dataflow when it is built).</summary>
+    internal Logger<TimelyEvent>? TimelyLogger { get; set; }
+
+    /// <summary>This worker's index in <c>0..Peers</c>.</summary>
+    public int Index => Allocator.Index;
+
+    /// <summary>Number of workers in the computation.</summary>
+    public int Peers => Allocator.Peers;
+
+    /// <summary>The communication layer this worker uses.</summary>
+    public Allocator Allocator { get; }
+
+    /// <summary>
+    /// How dataflows built from now on report progress (default <see cref="ProgressMode.Eager"/>).
+    /// The choice is local: each worker's sending rule is safe whatever the others do.
+    /// </summary>
+    public ProgressMode ProgressMode { get; set; } = ProgressMode.Eager;
+
+    /// <summary>Activations from other threads and timers (see <see cref="Scheduling.Activations"/>).</summary>
+    internal Activations Activations { get; }
+
+    /// <summary>Whether some dataflow still has capabilities or messages somewhere.</summary>
+    public bool HasDataflows => _dataflows.Count > 0;
+
+    /// <summary>Builds a dataflow with timestamps <typeparamref name="T"/>.</summary>
+    public void Dataflow<T>(Action<Scope<T>> build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        Dataflow<T, bool>(scope =>
+        {
+            build(scope);
+            return true;
+        });
+    }
+
+    /// <summary>Builds a dataflow with timestamps <typeparamref name="T"/> and returns what <paramref name="build"/> returns.</summary>
+    public TResult Dataflow<T, TResult>(Func<Scope<T>, TResult> build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        var scope = new Scope<T>(this, _dataflowCount++);
+        var result = build(scope);
+        scope.Seal();
+        _dataflows.Add(scope);
+        return result;
+    }
+
+    /// <summary>Runs one round of every dataflow without waiting; returns <see cref="HasDataflows"/>.</summary>
+    public bool Step() => StepOrPark(TimeSpan.Zero);
+
+    /// <summary>
+    /// Runs one round of every dataflow. When no operator is scheduled and nothing has
+    /// arrived, first parks until data arrives or <paramref name="timeout"/> passes
+    /// (<c>null</c>: no limit). Returns <see cref="HasDataflows"/>.
+    /// </summary>
+    public bool StepOrPark(TimeSpan? timeout)
+    {
+        foreach (var dataflow in _dataflows)
+        {
+            dataflow.FlushExternal();
+        }
+
+        Allocator.Receive();
+        DrainEvents();
+        Activations.Drain();
+        if (timeout != TimeSpan.Zero && _dataflows.Count > 0 && !AnyWork())
+        {
+            DataflowLog.Park(this, timeout);
+            Allocator.AwaitEvents(Activations.Bound(timeout));
+            TimelyLogger?.Log(TimelyEvent.Unpark());
+            Allocator.Receive();
+            DrainEvents();
+            Activations.Drain();
+        }
+
+        bool anyComplete = false;
+        foreach (var dataflow in _dataflows)
+        {
+            dataflow.Step();
+            anyComplete |= dataflow.IsComplete;
+        }
+
+        if (anyComplete)
+        {
+            _dataflows.RemoveAll(static d => d.IsComplete);
+        }
+
+        Allocator.Release();
+        return _dataflows.Count > 0;
+    }
+
+    /// <summary>Steps while <paramref name="condition"/> holds (timely's <c>step_while</c>).</summary>
+    public void StepWhile(Func<bool> condition)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        while (condition())
+        {
+            Step();
+        }
+    }
+
+    /// <summary>
+    /// Closes every input handle of every dataflow. <see cref="Execute"/> calls this when the
+    /// worker's logic returns, as Rust drops the handles when the worker closure ends; without
+    /// it a forgotten handle would keep its dataflow, and the run, alive forever.
+    /// </summary>
+    public void CloseInputs()
+    {
+        foreach (var dataflow in _dataflows)
+        {
+            dataflow.CloseInputs();
+        }
+    }
+
+    internal int NextChannelId() => _nextChannel++;
+
+    internal int NextOperatorId() => _nextOperatorId++;
+
+    internal int NextLogChannelId() => _nextLogChannel++;
+
+    internal void RegisterChannel(int channelId, IDataflowRuntime dataflow, int operatorIndex) =>
+        _channelOwners.Add(channelId, (dataflow, operatorIndex));
+
+    private bool AnyWork()
+    {
+        foreach (var dataflow in _dataflows)
+        {
+            if (dataflow.HasWork)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void DrainEvents()
+    {
+        var events = Allocator.Events;
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var id in events)
+        {
+            if (_channelOwners.TryGetValue(id, out var owner))
+            {
+                owner.Dataflow.Activate(owner.Operator);
+            }
+        }
+
+        events.Clear();
+    }
+}

@@ -1,9 +1,0 @@
-namespace Timely.Engine.Tests.Communication;
-
-/// <summary>The contract over shared memory: 3 processes of 1 worker.</summary>
-public sealed class ShmThreeProcessesOneWorkerContractTests : ShmClusterContract
-{
-    protected override int ProcessCount => 3;
-
-    protected override int ThreadsPerProcess => 1;
-}

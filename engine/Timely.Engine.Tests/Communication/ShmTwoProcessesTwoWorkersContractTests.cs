@@ -1,9 +1,0 @@
-namespace Timely.Engine.Tests.Communication;
-
-/// <summary>The contract over shared memory: 2 processes of 2 workers (4 workers).</summary>
-public sealed class ShmTwoProcessesTwoWorkersContractTests : ShmClusterContract
-{
-    protected override int ProcessCount => 2;
-
-    protected override int ThreadsPerProcess => 2;
-}
