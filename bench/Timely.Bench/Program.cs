@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using Timely.Communication;
 
 namespace Timely.Bench;
 

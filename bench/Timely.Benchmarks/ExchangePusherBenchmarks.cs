@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using Timely.Communication;
-using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 
 namespace Timely.Benchmarks;

@@ -1,17 +1,19 @@
 using System.Reflection;
-using System.Text;
 using PublicApiGenerator;
 using Timely.Bytes;
 using Timely.Communication;
+using Timely.Dataflow;
+using Timely.Logging;
+using Timely.Testing;
 using Timely.Transport.Shm;
 using Timely.Transport.Tcp;
 
 namespace Timely.Api.Tests;
 
 /// <summary>
-/// The public API of each package is deliberate (issue 17 item 3): PublicApiGenerator prints an
-/// assembly's public surface as C# declarations, and this test compares it with the snapshot
-/// committed beside it (<c>Api/&lt;Assembly&gt;.api.txt</c>). A change to the API is then a change to
+/// The public API of each package is deliberate: PublicApiGenerator prints an assembly's public
+/// surface as C# declarations, and this test compares it with the snapshot committed beside it
+/// (<c>Snapshots/&lt;Assembly&gt;.api.txt</c>). A change to the API is then a change to
 /// that file, seen in review. To accept a change, run the test with
 /// <c>TIMELY_UPDATE_API_SNAPSHOTS=1</c>, which rewrites the snapshots, and commit them.
 /// </summary>
@@ -25,7 +27,9 @@ public sealed class PublicApiSnapshotTests
         ["Timely.Bytes"] = typeof(MessageHeader).Assembly,
         ["Timely.Transport.Shm"] = typeof(SpscByteRing).Assembly,
         ["Timely.Transport.Tcp"] = typeof(FrameWriter).Assembly,
-        ["Timely.Engine"] = typeof(Config).Assembly,
+        ["Timely.Logging"] = typeof(LogRegistry).Assembly,
+        ["Timely.Communication"] = typeof(Config).Assembly,
+        ["Timely.Dataflow"] = typeof(Worker).Assembly,
     };
 
     public static TheoryData<string> PackageNames() => new(Packages.Keys);
@@ -77,21 +81,8 @@ public sealed class PublicApiSnapshotTests
 
     private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n') + "\n";
 
-    /// <summary>The folder of this file in the repository: walks up from the test's output folder.</summary>
-    private static string SnapshotDirectory()
-    {
-        const string Relative = "engine/Timely.Engine.Tests/Api";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, Relative);
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"no {Relative} above {AppContext.BaseDirectory}");
-    }
+    /// <summary>Where the snapshots are committed.</summary>
+    private static string SnapshotDirectory() => Repository.PathOf("engine/Timely.Api.Tests/Snapshots");
 }
 
 /// <summary>A line diff for failure messages: the lines of a longest common subsequence are kept, the rest shown.</summary>

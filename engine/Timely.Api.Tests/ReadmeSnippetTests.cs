@@ -1,12 +1,13 @@
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Timely.Testing;
 
 namespace Timely.Api.Tests;
 
 /// <summary>
-/// Every <c>```csharp</c> block of README.md and of every README.md under engine/, transport-*/
-/// and bench/ compiles, as shown, as a top-level program against the built Timely.* assemblies
+/// Every <c>```csharp</c> block of README.md, of every README.md under engine/, transport-*/ and
+/// bench/, and of every document in docs/ compiles, as shown, as a top-level program against the built Timely.* assemblies
 /// (with the implicit usings of <c>dotnet new console</c>). A block that is deliberately a
 /// fragment says so in its info string (<c>```csharp fragment</c>) and is not compiled.
 /// </summary>
@@ -35,8 +36,9 @@ public sealed class ReadmeSnippetTests
     {
         var blocks = Blocks().ToList();
         Assert.Contains(blocks, b => !b.Fragment && b.File == "README.md");
-        Assert.Contains(blocks, b => !b.Fragment && b.File == "engine/Timely.Engine/Dataflow/Capture/README.md");
-        Assert.Contains(blocks, b => !b.Fragment && b.File == "engine/Timely.Engine/Dataflow/README.md");
+        Assert.Contains(blocks, b => !b.Fragment && b.File == "engine/Timely.Dataflow/README.md");
+        Assert.Contains(blocks, b => !b.Fragment && b.File == "docs/capture.md");
+        Assert.Contains(blocks, b => !b.Fragment && b.File == "docs/dataflow.md");
     }
 
     [Theory]
@@ -65,7 +67,7 @@ public sealed class ReadmeSnippetTests
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
             .ToArray());
 
-    private static string RepoRoot { get; } = LocateRoot();
+    private static string RepoRoot => Repository.Root;
 
     /// <summary>Every ```csharp block: its README (relative to the root, '/' separated), the line of its opening fence, its code, whether it is marked a fragment.</summary>
     private static IEnumerable<(string File, int Line, string Code, bool Fragment)> Blocks()
@@ -98,6 +100,11 @@ public sealed class ReadmeSnippetTests
     private static IEnumerable<string> Readmes()
     {
         yield return Path.Combine(RepoRoot, "README.md");
+        foreach (string doc in Directory.EnumerateFiles(Path.Combine(RepoRoot, "docs"), "*.md").Order(StringComparer.Ordinal))
+        {
+            yield return doc;
+        }
+
         var roots = Directory.GetDirectories(RepoRoot, "transport-*").Append(Path.Combine(RepoRoot, "engine")).Append(Path.Combine(RepoRoot, "bench"));
         foreach (string root in roots.Where(Directory.Exists))
         {
@@ -110,18 +117,5 @@ public sealed class ReadmeSnippetTests
                 }
             }
         }
-    }
-
-    private static string LocateRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Timely.Native.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"no Timely.Native.sln above {AppContext.BaseDirectory}");
     }
 }

@@ -1,4 +1,3 @@
-using Timely.Communication;
 using Timely.Communication.Logging;
 
 namespace Timely.Communication.Tests;

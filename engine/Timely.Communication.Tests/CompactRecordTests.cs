@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Timely.Bytes;
-using Timely.Communication;
 using Timely.Communication.Binary;
 using Timely.Communication.Fabrics;
 using Timely.Communication.Logging;

@@ -1,4 +1,3 @@
-using Timely.Communication;
 using Timely.Communication.InProcess;
 using Timely.Communication.Wakeup;
 

@@ -1,5 +1,3 @@
-using Timely.Communication;
-
 namespace Timely.Communication.Tests;
 
 /// <summary>

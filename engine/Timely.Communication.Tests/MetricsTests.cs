@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Timely.Communication;
 using Timely.Communication.Diagnostics;
 
 namespace Timely.Communication.Tests;

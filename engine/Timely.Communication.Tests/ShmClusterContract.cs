@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Timely.Bytes;
-using Timely.Communication;
 using Timely.Testing;
 using Timely.Transport.Shm;
 

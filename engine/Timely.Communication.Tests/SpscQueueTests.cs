@@ -1,4 +1,3 @@
-using Timely.Communication;
 using Timely.Communication.InProcess;
 
 namespace Timely.Communication.Tests;

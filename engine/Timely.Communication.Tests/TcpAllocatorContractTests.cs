@@ -1,4 +1,3 @@
-using Timely.Communication;
 using Timely.Testing;
 
 namespace Timely.Communication.Tests;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Timely.Communication;
 using Timely.Testing;
 
 namespace Timely.Communication.Tests;

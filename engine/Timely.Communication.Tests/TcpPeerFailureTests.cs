@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Timely.Bytes;
-using Timely.Communication;
 using Timely.Communication.Fabrics;
 using Timely.Testing;
 using Timely.Transport.Tcp;

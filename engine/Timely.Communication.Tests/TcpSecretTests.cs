@@ -1,4 +1,3 @@
-using Timely.Communication;
 using Timely.Communication.Fabrics;
 using Timely.Transport.Tcp;
 

@@ -1,5 +1,3 @@
-using Timely.Communication;
-
 namespace Timely.Communication.Tests;
 
 /// <summary>Runs workers and joins them under a deadline, so a broken allocator fails a test instead of hanging it.</summary>

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Timely.Communication;
 using Timely.Communication.Wakeup;
-using Timely.Dataflow;
 using Timely.Dataflow.Operators;
 
 namespace Timely.Dataflow.Tests;

@@ -1,5 +1,4 @@
 using Timely.Bytes;
-using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Progress;
 

@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
 using Timely.Communication;
-using Timely.Dataflow;
 using Timely.Dataflow.Capture;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
 using Timely.Dataflow.Operators.Generic;
-using Timely.Dataflow.Progress;
 using Timely.Dataflow.Timestamps;
 
 namespace Timely.Dataflow.Tests;

@@ -1,5 +1,3 @@
-using Timely.Communication;
-using Timely.Dataflow;
 using Timely.Dataflow.Capture;
 using Timely.Dataflow.Operators;
 

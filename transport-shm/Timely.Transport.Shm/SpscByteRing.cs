@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Timely.Bytes;
 
 namespace Timely.Transport.Shm;
 

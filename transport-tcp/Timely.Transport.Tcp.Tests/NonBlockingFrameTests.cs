@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Timely.Bytes;
 
 namespace Timely.Transport.Tcp.Tests;

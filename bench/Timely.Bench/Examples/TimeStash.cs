@@ -1,4 +1,3 @@
-using Timely.Dataflow;
 using Timely.Dataflow.Operators;
 using Timely.Dataflow.Progress;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Timely.Dataflow.Channels;
 
 namespace Timely.Bench.Suite;
 

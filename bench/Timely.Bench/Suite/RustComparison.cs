@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
-using Timely.Dataflow.Channels;
 
 namespace Timely.Bench.Suite;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Timely.Communication;
-using Timely.Dataflow.Channels;
 
 namespace Timely.Bench.Suite;
 

@@ -1,4 +1,3 @@
-using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 
 namespace Timely.Bench.Workloads;

@@ -1,8 +1,6 @@
 using Timely.Communication;
-using Timely.Dataflow;
 using Timely.Dataflow.Capture;
 using Timely.Dataflow.Operators;
-using Timely.Dataflow.Timestamps;
 
 namespace Timely.Dataflow.Tests.Capture;
 

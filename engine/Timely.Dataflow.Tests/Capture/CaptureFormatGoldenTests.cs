@@ -1,9 +1,8 @@
-using Timely.Bytes;
 using Timely.Dataflow.Capture;
 
 namespace Timely.Dataflow.Tests.Capture;
 
-/// <summary>The Rust timely 0.29 captures in shared/golden/capture, read and rewritten byte for byte.</summary>
+/// <summary>The Rust timely 0.29 captures in Capture/Golden/basic, read and rewritten byte for byte.</summary>
 public class CaptureFormatGoldenTests
 {
     public static TheoryData<string> Files()

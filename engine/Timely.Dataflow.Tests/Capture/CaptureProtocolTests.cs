@@ -1,5 +1,4 @@
 using Timely.Communication;
-using Timely.Dataflow;
 using Timely.Dataflow.Capture;
 
 namespace Timely.Dataflow.Tests.Capture;

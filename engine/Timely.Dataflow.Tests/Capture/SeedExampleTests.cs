@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Timely.Communication;
-using Timely.Dataflow;
 using Timely.Dataflow.Capture;
 using Timely.Dataflow.Operators;
 

@@ -1,6 +1,5 @@
 using Timely.Communication;
 using Timely.Communication.Logging;
-using Timely.Dataflow;
 using Timely.Dataflow.Capture;
 using Timely.Dataflow.Logging;
 using Timely.Dataflow.Operators;

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators.Generic;
-using Timely.Dataflow.Progress;
 using Timely.Dataflow.Timestamps;
 
 namespace Timely.Dataflow.Operators;

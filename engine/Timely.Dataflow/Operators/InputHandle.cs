@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators.Generic;
-using Timely.Dataflow.Progress;
 using Timely.Dataflow.Timestamps;
 
 namespace Timely.Dataflow.Operators;

@@ -1,4 +1,3 @@
-using Timely.Dataflow.Progress;
 using Timely.Dataflow.Timestamps;
 
 namespace Timely.Dataflow.Operators;

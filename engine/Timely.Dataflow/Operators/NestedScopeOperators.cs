@@ -1,4 +1,3 @@
-using Timely.Dataflow.Progress;
 using Timely.Dataflow.Scopes;
 using Timely.Dataflow.Timestamps;
 

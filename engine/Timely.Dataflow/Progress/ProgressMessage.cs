@@ -1,5 +1,3 @@
-using Timely.Dataflow.Progress;
-
 namespace Timely.Dataflow.Progress;
 
 /// <summary>

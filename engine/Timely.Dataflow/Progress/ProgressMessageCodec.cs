@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using Timely.Bytes;
-using Timely.Dataflow.Progress;
 
 namespace Timely.Dataflow.Progress;
 

@@ -1,5 +1,4 @@
 using Timely.Bytes;
-using Timely.Communication.Diagnostics;
 
 namespace Timely.Dataflow.Timestamps;
 

@@ -2,7 +2,6 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Timely.Communication;
-using Timely.Dataflow.Channels;
 using TimelyConfig = Timely.Communication.Config;
 
 namespace Timely.PropTests.Communication;

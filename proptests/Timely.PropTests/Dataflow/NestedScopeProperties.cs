@@ -4,7 +4,6 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Timely.Dataflow;
 using Timely.Dataflow.Operators;
-using Timely.Dataflow.Progress;
 using Timely.Dataflow.Timestamps;
 
 namespace Timely.PropTests.Dataflow;

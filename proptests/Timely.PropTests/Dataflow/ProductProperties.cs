@@ -2,7 +2,6 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Timely.Bytes;
-using Timely.Dataflow.Progress;
 using Timely.Dataflow.Timestamps;
 
 namespace Timely.PropTests.Dataflow;

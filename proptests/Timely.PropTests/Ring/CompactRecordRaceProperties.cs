@@ -5,7 +5,6 @@ using FsCheck.Fluent;
 using Timely.Communication;
 using Timely.Communication.Binary;
 using Timely.Communication.Fabrics;
-using Timely.Dataflow.Channels;
 
 namespace Timely.PropTests.Ring;
 
