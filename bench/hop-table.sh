@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Turns the raw outputs of `bash bench/perf.sh OUTDIR --only hop` into markdown on stdout:
-# issue 14's table (each path beside its floor from the same run), the percentiles of every
+# the hop table (each path beside its floor from the same run), the percentiles of every
 # path, the BenchmarkDotNet round trips and the scaling table. Needs jq.
 #
 #   bash bench/hop-table.sh OUTDIR

@@ -66,7 +66,7 @@ if want tcp; then
 fi
 
 if want hop; then
-  echo "== hop: each path beside its floor, one run (issue 14)" >&2
+  echo "== hop: each path beside its floor, one run" >&2
   B=(dotnet bench/Timely.Benchmarks/bin/Release/net10.0/Timely.Benchmarks.dll)
   "${T[@]}" shm-bench --pin --json --hist-out "$out/hop-shm.hgrm" --plot "$out/hop-shm.svg" >"$out/hop-shm.json" 2>"$out/hop-shm.txt"
   "${T[@]}" netbench -n 2 --transport tcp --sizes 64 --json --hist-out "$out/hop-tcp.hgrm" --plot "$out/hop-tcp.svg" >"$out/hop-tcp.json" 2>"$out/hop-tcp.txt"
@@ -92,7 +92,7 @@ if want hop; then
 fi
 
 if want workloads; then
-  echo "== timely's workloads at the sizes of the Rust figures in issue 5" >&2
+  echo "== timely's workloads at the sizes of the Rust comparison in perf.md" >&2
   "${T[@]}" suite --repeat 3 --no-counters \
     --filter 'pingpong-latency*-w ?' --filter 'pingpong-latency*shm' --filter 'pingpong-latency*tcp' \
     --filter 'exchange*-w ?' --filter 'exchange*shm' --filter 'exchange-large-batch*tcp' \

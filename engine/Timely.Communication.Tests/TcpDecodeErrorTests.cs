@@ -39,7 +39,7 @@ public sealed class TcpDecodeErrorTests
             Assert.IsType<WireFormatException>(error);
             Assert.Contains("channel 3:", error.Message, StringComparison.Ordinal);
             Assert.Contains($"from worker 1 of process 1 at {config.Addresses[1]}", error.Message, StringComparison.Ordinal);
-            Assert.Contains("at offset 0 claims 18446744073709551615 element(s)", error.Message, StringComparison.Ordinal);
+            Assert.Contains("does not decode: Corrupt length: List<UInt64> at offset 8 claims 18446744073709551615 element(s)", error.Message, StringComparison.Ordinal);
         }
 
         guards.Dispose();
