@@ -6,7 +6,7 @@ using System.Runtime.CompilerServices;
 namespace Timely.Bytes;
 
 /// <summary>
-/// The one byte-buffer pool of the project (STYLE 7): serialization scratch space, ring
+/// The one byte-buffer pool of the project (capped, leak-checked in DEBUG): serialization scratch space, ring
 /// overflow queues and reassembly of fragmented messages all rent from here.
 /// </summary>
 /// <remarks>

@@ -1,7 +1,7 @@
 namespace Timely.Bytes;
 
 /// <summary>
-/// The one place that knows the cache-line size used for padding (STYLE 2).
+/// The one place that knows the cache-line size used for padding.
 /// </summary>
 /// <remarks>
 /// 128 bytes rather than the 64 of x86-64: Intel's adjacent-line prefetcher pulls lines

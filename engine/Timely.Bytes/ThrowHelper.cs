@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace Timely.Bytes;
 
 /// <summary>
-/// Throw sites kept out of the hot methods (STYLE 5): a call to a <c>[DoesNotReturn]</c>
+/// Throw sites kept out of the hot methods: a call to a <c>[DoesNotReturn]</c>
 /// method is a few bytes, where an inline <c>throw new ...($"...")</c> drags string
 /// formatting into every caller and stops the JIT from inlining it.
 /// </summary>
