@@ -44,7 +44,7 @@ public sealed class Stream<T, TData>
                 Scope.Worker.NextChannelId();
             }
 
-            var channel = new PipelineChannel<T, TData>(Scope.ActivateAction, node);
+            var channel = new PipelineChannel<T, TData>(Scope.Activations, node);
             _tee.Add(Logging.DataflowLog.Push(log, logChannel, Scope.Index, Scope.Index, channel));
             return Logging.DataflowLog.Pull(log, logChannel, Scope.Index, channel);
         }
@@ -53,7 +53,7 @@ public sealed class Stream<T, TData>
         DataflowCodecs.EnsureMessage<T, TData>();
         var (senders, receiver) = Scope.Worker.Allocator.Allocate<Message<T, TData>>(id);
         _tee.Add(pact.Route!.CreatePusher(Logging.DataflowLog.Push(log, logChannel, Scope.Index, senders)));
-        Scope.Worker.RegisterChannel(id, Scope, node);
+        Scope.Worker.RegisterChannel(id, Scope.Activations, node);
         return Logging.DataflowLog.Pull(log, logChannel, Scope.Index, receiver);
     }
 }

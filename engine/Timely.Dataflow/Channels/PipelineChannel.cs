@@ -1,4 +1,5 @@
 using Timely.Communication;
+using Timely.Dataflow.Scheduling;
 
 namespace Timely.Dataflow.Channels;
 
@@ -11,13 +12,13 @@ internal sealed class PipelineChannel<T, TData> : IPush<Message<T, TData>>, IPul
 {
     private readonly Queue<Message<T, TData>> _queue = new();
     private readonly Stack<Message<T, TData>> _recycled = new();
-    private readonly Action<int> _activate;
+    private readonly ActivationSet _activations;
     private readonly int _target;
     private Message<T, TData>? _current;
 
-    public PipelineChannel(Action<int> activate, int target)
+    public PipelineChannel(ActivationSet activations, int target)
     {
-        _activate = activate;
+        _activations = activations;
         _target = target;
     }
 
@@ -30,7 +31,7 @@ internal sealed class PipelineChannel<T, TData> : IPush<Message<T, TData>>, IPul
 
         _queue.Enqueue(item);
         item = _recycled.TryPop(out var back) ? back : null;
-        _activate(_target);
+        _activations.Activate(_target);
     }
 
     public void Done()

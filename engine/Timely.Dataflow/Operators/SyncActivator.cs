@@ -17,12 +17,12 @@ namespace Timely.Dataflow.Operators;
 /// </remarks>
 public sealed class SyncActivator
 {
-    private readonly IDataflowRuntime _dataflow;
+    private readonly ActivationSet _scope;
     private readonly Activations _activations;
 
-    internal SyncActivator(IDataflowRuntime dataflow, int operatorIndex, Activations activations)
+    internal SyncActivator(ActivationSet scope, int operatorIndex, Activations activations)
     {
-        _dataflow = dataflow;
+        _scope = scope;
         _activations = activations;
         Operator = operatorIndex;
     }
@@ -31,5 +31,5 @@ public sealed class SyncActivator
     public int Operator { get; }
 
     /// <summary>Any thread: schedules the operator at its worker's next step, waking the worker if it is parked.</summary>
-    public void Activate() => _activations.ActivateFromAnyThread(_dataflow, Operator);
+    public void Activate() => _activations.ActivateFromAnyThread(_scope, Operator);
 }

@@ -10,7 +10,7 @@ namespace Timely.Dataflow.Scopes;
 /// </summary>
 /// <remarks>
 /// Entering, <c>count</c> tells the inner scope how many records are now in flight inside it
-/// (<see cref="Scope{T}.RecordIngress"/>). Leaving there is nothing to count here: the records'
+/// (<see cref="ProgressHarvester{T}.RecordIngress"/>). Leaving there is nothing to count here: the records'
 /// counts reach the parent through the inner progress exchange.
 /// </remarks>
 internal sealed class Crossing<TFrom, TTo, TData> : IBoundaryPort
