@@ -10,6 +10,8 @@ namespace Timely.Dataflow;
 /// </summary>
 public sealed class Stream<T, TData>
 {
+    // Design: a handle used on the worker thread that builds the dataflow; connecting it registers
+    // edges and channels in that worker's scope.
     private readonly OutputTee<T, TData> _tee;
 
     internal Stream(Scope<T> scope, Location source, OutputTee<T, TData> tee)

@@ -10,6 +10,9 @@ namespace Timely.Dataflow.Channels;
 /// </summary>
 internal sealed class PipelineChannel<T, TData> : IPush<Message<T, TData>>, IPull<Message<T, TData>>
 {
+    // Design: owned by one worker thread: both ends of a pipeline edge are operators of the same
+    // dataflow on the same worker, so the queue needs no synchronization; pushing activates the
+    // receiver in that worker's ActivationSet.
     private readonly Queue<Message<T, TData>> _queue = new();
     private readonly Stack<Message<T, TData>> _recycled = new();
     private readonly ActivationSet _activations;

@@ -11,6 +11,8 @@ namespace Timely.Dataflow.Operators;
 /// </summary>
 public sealed class OperatorActivator
 {
+    // Design: for the worker thread that owns the operator only: it sets a flag in that scope's
+    // ActivationSet directly. Other threads use a SyncActivator.
     private readonly ActivationSet _scope;
     private readonly Activations _activations;
 

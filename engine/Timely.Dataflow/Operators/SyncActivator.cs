@@ -17,6 +17,8 @@ namespace Timely.Dataflow.Operators;
 /// </remarks>
 public sealed class SyncActivator
 {
+    // Design: any thread may call Activate: it only enqueues into the worker's Activations (a
+    // concurrent queue) and unparks the worker; the worker applies the activation on its own thread.
     private readonly ActivationSet _scope;
     private readonly Activations _activations;
 

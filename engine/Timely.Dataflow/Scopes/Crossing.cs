@@ -15,6 +15,9 @@ namespace Timely.Dataflow.Scopes;
 /// </remarks>
 internal sealed class Crossing<TFrom, TTo, TData> : IBoundaryPort
 {
+    // Design: owned by the worker thread of the subgraph that moves it: it pulls from a pipeline
+    // channel of the parent and pushes to the inner scope's readers, both on that thread inside the
+    // parent's step.
     private readonly IPull<Message<TFrom, TData>> _from;
     private readonly OutputTee<TTo, TData> _to;
     private readonly Func<TFrom, TTo> _retime;

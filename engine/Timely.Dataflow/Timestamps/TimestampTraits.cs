@@ -3,6 +3,9 @@ namespace Timely.Dataflow.Timestamps;
 /// <summary>Finds the <see cref="ITimestampTraits{T}"/> of a timestamp type once per type.</summary>
 public static class TimestampTraits<T>
 {
+    // Design: Default is resolved once per type in the static constructor, under the runtime's type-
+    // initialization lock, and never changes; every thread reads the same immutable traits.
+
     /// <summary>
     /// The traits of <typeparamref name="T"/>. Built in: <see cref="ulong"/> and <see cref="uint"/>
     /// (total orders, summaries add and fail on overflow), and
