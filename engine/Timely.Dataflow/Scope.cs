@@ -13,11 +13,11 @@ namespace Timely.Dataflow;
 /// the extension methods in <c>Timely.Dataflow.Operators</c>.
 /// </summary>
 /// <remarks>
-/// <para>The work is split as timely splits it: a <see cref="SubgraphBuilder{T}"/> holds the graph
+/// <para>The work is split as timely splits it: a <c>SubgraphBuilder</c> holds the graph
 /// while it is built and, once every operator is in place, produces the scope's
-/// <see cref="ScopeRuntime{T}"/>, whose step is made of an <see cref="ActivationSet"/> and a
-/// <see cref="Scheduler{T}"/> (what runs), a <see cref="ProgressHarvester{T}"/> (what the
-/// operators did) and a <see cref="ProgressBroadcaster{T}"/> (telling every worker). The handle
+/// <c>ScopeRuntime</c>, whose step is made of an <c>ActivationSet</c> and a
+/// <c>Scheduler</c> (what runs), a <c>ProgressHarvester</c> (what the
+/// operators did) and a <c>ProgressBroadcaster</c> (telling every worker). The handle
 /// keeps the activation set and the broadcaster from the start, because channels and nested scopes
 /// built before the runtime exists already point at them.</para>
 /// <para>A nested scope differs from a root scope only in what it is given when it is made: its
