@@ -21,7 +21,7 @@ public sealed class NestedScopeTests
     private static readonly int[] SecondWorkerValues = [20];
 
     // 1: Thread; 2: two threads sharing memory; -2: two threads over serialized channels.
-    private static Config Workers(int count) => count switch
+    internal static Config Workers(int count) => count switch
     {
         1 => Config.Thread,
         -2 => Config.ProcessBinary(2),
@@ -32,16 +32,24 @@ public sealed class NestedScopeTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(-2)]
-    public void Iterate_runs_each_record_round_by_round_and_leaves_at_the_outer_time(int workers)
+    public void Iterate_runs_each_record_round_by_round_and_leaves_at_the_outer_time(int workers) =>
+        IterateRoundByRound(Workers(workers), [0UL, 1UL, 2UL, 3UL]);
+
+    /// <summary>
+    /// Value i is sent at <paramref name="times"/>[i] (on worker 0, for all but the last time) and
+    /// goes round an Iterate loop as i + r in round r while i + r &lt; 6; what leaves is seen at
+    /// its outer time, never after the probe has passed it.
+    /// </summary>
+    internal static void IterateRoundByRound<T>(Config config, T[] times)
     {
-        var inside = new ConcurrentBag<(ulong Outer, ulong Round, int Value)>();
-        var outside = new ConcurrentBag<(ulong Time, int Value)>();
+        var inside = new ConcurrentBag<(T Outer, ulong Round, int Value)>();
+        var outside = new ConcurrentBag<(T Time, int Value)>();
         int violations = 0;
-        Execute.Run(Workers(workers), worker =>
+        Execute.Run(config, worker =>
         {
-            var input = new InputHandle<ulong, int>();
-            var probe = new ProbeHandle<ulong>();
-            worker.Dataflow<ulong>(scope =>
+            var input = new InputHandle<T, int>();
+            var probe = new ProbeHandle<T>();
+            worker.Dataflow<T>(scope =>
                 scope.InputFrom(input)
                     .Iterate(s => s
                         .Exchange(x => (ulong)x)
@@ -59,30 +67,30 @@ public sealed class NestedScopeTests
                     })
                     .ProbeWith(probe));
 
-            for (ulong round = 0; round < 3; round++)
+            for (int i = 0; i + 1 < times.Length; i++)
             {
                 if (worker.Index == 0)
                 {
-                    input.Send((int)round);
+                    input.Send(i);
                 }
 
-                input.AdvanceTo(round + 1);
+                input.AdvanceTo(times[i + 1]);
                 worker.StepWhile(() => probe.LessThan(input.Time));
-                Assert.False(probe.LessThan(round + 1));
+                Assert.False(probe.LessThan(times[i + 1]));
             }
         });
 
-        // Value v sent at time t is at round r as v + r, while v + r < 6 lets it go round again.
-        var expectedInside = new List<(ulong, ulong, int)>();
-        var expectedOutside = new List<(ulong, int)>();
-        for (int t = 0; t < 3; t++)
+        // Value i sent at times[i] is at round r as i + r, while i + r < 6 lets it go round again.
+        var expectedInside = new List<(T, ulong, int)>();
+        var expectedOutside = new List<(T, int)>();
+        for (int i = 0; i + 1 < times.Length; i++)
         {
-            for (int r = 0; t + r <= 5; r++)
+            for (int r = 0; i + r <= 5; r++)
             {
-                expectedInside.Add(((ulong)t, (ulong)r, t + r));
-                if (t + r + 1 < 6)
+                expectedInside.Add((times[i], (ulong)r, i + r));
+                if (i + r + 1 < 6)
                 {
-                    expectedOutside.Add(((ulong)t, t + r + 1));
+                    expectedOutside.Add((times[i], i + r + 1));
                 }
             }
         }

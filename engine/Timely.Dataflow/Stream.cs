@@ -10,6 +10,8 @@ namespace Timely.Dataflow;
 /// </summary>
 public sealed class Stream<T, TData>
 {
+    // Design: a handle used on the worker thread that builds the dataflow; connecting it registers
+    // edges and channels in that worker's scope.
     private readonly OutputTee<T, TData> _tee;
 
     internal Stream(Scope<T> scope, Location source, OutputTee<T, TData> tee)
@@ -44,7 +46,7 @@ public sealed class Stream<T, TData>
                 Scope.Worker.NextChannelId();
             }
 
-            var channel = new PipelineChannel<T, TData>(Scope.ActivateAction, node);
+            var channel = new PipelineChannel<T, TData>(Scope.Activations, node);
             _tee.Add(Logging.DataflowLog.Push(log, logChannel, Scope.Index, Scope.Index, channel));
             return Logging.DataflowLog.Pull(log, logChannel, Scope.Index, channel);
         }
@@ -53,7 +55,7 @@ public sealed class Stream<T, TData>
         DataflowCodecs.EnsureMessage<T, TData>();
         var (senders, receiver) = Scope.Worker.Allocator.Allocate<Message<T, TData>>(id);
         _tee.Add(pact.Route!.CreatePusher(Logging.DataflowLog.Push(log, logChannel, Scope.Index, senders)));
-        Scope.Worker.RegisterChannel(id, Scope, node);
+        Scope.Worker.RegisterChannel(id, Scope.Activations, node);
         return Logging.DataflowLog.Pull(log, logChannel, Scope.Index, receiver);
     }
 }

@@ -2,6 +2,7 @@ using Timely.Communication;
 using Timely.Communication.Logging;
 using Timely.Dataflow.Logging;
 using Timely.Dataflow.Scheduling;
+using Timely.Dataflow.Scopes;
 using Timely.Logging;
 
 namespace Timely.Dataflow;
@@ -24,7 +25,7 @@ public sealed class Worker
     // Activations (a SyncActivator's queue and Allocator.Unpark; its design comment says why no
     // activation is lost), and a pending ActivateAfter bounds the park.
     private readonly List<IDataflowRuntime> _dataflows = new();
-    private readonly Dictionary<int, (IDataflowRuntime Dataflow, int Operator)> _channelOwners = new();
+    private readonly Dictionary<int, (ActivationSet Scope, int Operator)> _channelOwners = new();
     private int _nextChannel;
     private int _dataflowCount;
     private int _nextOperatorId;
@@ -90,8 +91,7 @@ public sealed class Worker
         ArgumentNullException.ThrowIfNull(build);
         var scope = new Scope<T>(this, _dataflowCount++);
         var result = build(scope);
-        scope.Seal();
-        _dataflows.Add(scope);
+        _dataflows.Add(scope.Seal(default(NoChildZero<T>)));
         return result;
     }
 
@@ -168,8 +168,8 @@ public sealed class Worker
 
     internal int NextLogChannelId() => _nextLogChannel++;
 
-    internal void RegisterChannel(int channelId, IDataflowRuntime dataflow, int operatorIndex) =>
-        _channelOwners.Add(channelId, (dataflow, operatorIndex));
+    internal void RegisterChannel(int channelId, ActivationSet scope, int operatorIndex) =>
+        _channelOwners.Add(channelId, (scope, operatorIndex));
 
     private bool AnyWork()
     {
@@ -196,7 +196,7 @@ public sealed class Worker
         {
             if (_channelOwners.TryGetValue(id, out var owner))
             {
-                owner.Dataflow.Activate(owner.Operator);
+                owner.Scope.Activate(owner.Operator);
             }
         }
 

@@ -10,6 +10,9 @@ namespace Timely.Dataflow.Channels;
 /// </summary>
 internal static class DataflowCodecs
 {
+    // Design: registrations run once per closed type inside static constructors, under the runtime's
+    // type-initialization lock, so any worker thread may ask first.
+
     public static void EnsureMessage<T, TData>() => MessageRegistration<T, TData>.Touch();
 
     public static void EnsureProgress<T>() => ProgressRegistration<T>.Touch();

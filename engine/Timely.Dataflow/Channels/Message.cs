@@ -10,6 +10,12 @@ namespace Timely.Dataflow.Channels;
 /// </summary>
 public sealed class Message<T, TData> : ISenderStamped
 {
+    // Design: owned by whichever side holds it. The sender fills it and pushes; from then on the
+    // receiver owns it (within a process the allocator's queue publishes it, so its fields are
+    // visible before it can be pulled; a serializing allocator hands the receiver a decoded copy)
+    // until a slot hands it back for reuse. Nobody touches a message the other side holds, so
+    // nothing here is volatile.
+
     /// <summary>A message with an empty buffer of the default batch capacity.</summary>
     public Message()
     {

@@ -9,6 +9,8 @@ namespace Timely.Dataflow.Channels;
 /// </summary>
 internal sealed class MessageCodec<T, TData> : IWireCodec<Message<T, TData>>
 {
+    // Design: stateless after construction (the time and record codecs it holds are themselves
+    // stateless), so one instance serves every thread that encodes or decodes.
     private readonly IWireCodec<T> _time = WireCodec<T>.Default;
     private readonly IWireCodec<List<TData>> _data;
 

@@ -9,6 +9,9 @@ namespace Timely.Dataflow.Channels;
 /// </summary>
 internal sealed class OutputTee<T, TData> : IPush<Message<T, TData>>
 {
+    // Design: owned by the worker thread of the operator whose output it is: built while the
+    // dataflow is built, pushed to only by that operator's logic. Messages leave through consumers
+    // that handle any crossing of threads themselves.
     private readonly List<IPush<Message<T, TData>>> _consumers = new();
     private readonly Stack<Message<T, TData>> _spare = new();
 

@@ -7,6 +7,8 @@ namespace Timely.Dataflow.Channels;
 /// </summary>
 public sealed class Pact<TData>
 {
+    // Design: immutable once made; a pact describes an edge and is read on the worker thread that
+    // connects the stream.
     private Pact(Func<TData, ulong>? hash, ExchangeRoute<TData>? route)
     {
         Hash = hash;

@@ -1,4 +1,5 @@
 using Timely.Communication;
+using Timely.Dataflow.Scheduling;
 
 namespace Timely.Dataflow.Channels;
 
@@ -9,15 +10,18 @@ namespace Timely.Dataflow.Channels;
 /// </summary>
 internal sealed class PipelineChannel<T, TData> : IPush<Message<T, TData>>, IPull<Message<T, TData>>
 {
+    // Design: owned by one worker thread: both ends of a pipeline edge are operators of the same
+    // dataflow on the same worker, so the queue needs no synchronization; pushing activates the
+    // receiver in that worker's ActivationSet.
     private readonly Queue<Message<T, TData>> _queue = new();
     private readonly Stack<Message<T, TData>> _recycled = new();
-    private readonly Action<int> _activate;
+    private readonly ActivationSet _activations;
     private readonly int _target;
     private Message<T, TData>? _current;
 
-    public PipelineChannel(Action<int> activate, int target)
+    public PipelineChannel(ActivationSet activations, int target)
     {
-        _activate = activate;
+        _activations = activations;
         _target = target;
     }
 
@@ -30,7 +34,7 @@ internal sealed class PipelineChannel<T, TData> : IPush<Message<T, TData>>, IPul
 
         _queue.Enqueue(item);
         item = _recycled.TryPop(out var back) ? back : null;
-        _activate(_target);
+        _activations.Activate(_target);
     }
 
     public void Done()

@@ -19,6 +19,9 @@ namespace Timely.Dataflow.Logging;
 /// </example>
 public sealed class BatchLogger
 {
+    // Design: owned by the worker thread whose log registry flushes into it (a registry is per
+    // worker and flushes on that thread); the pusher it writes to decides how events cross threads.
+
     /// <summary>The name of a worker's dataflow event log (timely's <c>"timely"</c>).</summary>
     public const string TimelyLogName = "timely";
 

@@ -11,6 +11,9 @@ namespace Timely.Dataflow.Logging;
 /// </summary>
 internal sealed class LogPuller<T, TData>(IPull<Message<T, TData>> inner, Logger<TimelyEvent> log, int channel, int target) : IPull<Message<T, TData>>
 {
+    // Design: owned by the worker thread that pulls from the channel it wraps; logs to that worker's
+    // logger, which is the worker's own.
+
     public ref Message<T, TData>? Pull()
     {
         ref var slot = ref inner.Pull();

@@ -12,6 +12,8 @@ namespace Timely.Dataflow.Logging;
 /// </summary>
 internal sealed class LogPusher<T, TData>(IPush<Message<T, TData>> inner, Logger<TimelyEvent> log, int channel, int source, int target) : IPush<Message<T, TData>>
 {
+    // Design: owned by the worker thread that pushes on the channel it wraps; logs to that worker's
+    // logger, which is the worker's own.
     private long _seq;
 
     public void Push(ref Message<T, TData>? item)

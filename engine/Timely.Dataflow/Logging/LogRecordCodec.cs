@@ -14,6 +14,8 @@ namespace Timely.Dataflow.Logging;
 /// </summary>
 internal sealed class LogRecordCodec : IWireCodec<LogRecord>
 {
+    // Design: stateless apart from the once-per-process registration, which takes Gate; encoding and
+    // decoding share nothing, so any thread may use the one instance.
     public static readonly LogRecordCodec Instance = new();
 
     private static readonly UTF8Encoding Utf8 = new(false, true);

@@ -13,14 +13,14 @@ public static class ActivatorOperators
     public static OperatorActivator ActivatorFor<T>(this Scope<T> scope, int operatorIndex)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        return new OperatorActivator(scope, operatorIndex, scope.Worker.Activations);
+        return new OperatorActivator(scope.Activations, operatorIndex, scope.Worker.Activations);
     }
 
     /// <summary>An activator for operator <paramref name="operatorIndex"/> of this dataflow that any thread may use.</summary>
     public static SyncActivator SyncActivatorFor<T>(this Scope<T> scope, int operatorIndex)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        return new SyncActivator(scope, operatorIndex, scope.Worker.Activations);
+        return new SyncActivator(scope.Activations, operatorIndex, scope.Worker.Activations);
     }
 
     /// <summary>

@@ -16,6 +16,9 @@ namespace Timely.Dataflow.Operators;
 /// </remarks>
 public sealed class Capability<T> : IDisposable
 {
+    // Design: owned by the worker thread of the operator that minted it: its changes go to that
+    // operator's change batch, which the same thread harvests at its next step. Not for other
+    // threads.
     private readonly ChangeBatch<T> _internal;
     private T _time;
     private bool _dropped;

@@ -9,6 +9,7 @@ namespace Timely.Dataflow.Operators;
 /// </summary>
 public sealed class FeedbackHandle<T, TData>
 {
+    // Design: used once, on the worker thread that builds the loop, to connect the feedback edge.
     private readonly Scope<T> _scope;
     private readonly InputPort<T, TData> _input;
     private readonly int _operator;

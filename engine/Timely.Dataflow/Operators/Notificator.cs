@@ -16,6 +16,8 @@ namespace Timely.Dataflow.Operators;
 /// </remarks>
 public sealed class Notificator<T>
 {
+    // Design: owned by the worker thread that runs its operator; reads the operator's input
+    // frontiers and writes its change batch, both that thread's.
     private readonly OperatorCore<T> _operator;
     private readonly ChangeBatch<T> _internals;
     private readonly List<T> _pending = new();

@@ -11,12 +11,14 @@ namespace Timely.Dataflow.Operators;
 /// </summary>
 public sealed class OperatorActivator
 {
-    private readonly IDataflowRuntime _dataflow;
+    // Design: for the worker thread that owns the operator only: it sets a flag in that scope's
+    // ActivationSet directly. Other threads use a SyncActivator.
+    private readonly ActivationSet _scope;
     private readonly Activations _activations;
 
-    internal OperatorActivator(IDataflowRuntime dataflow, int operatorIndex, Activations activations)
+    internal OperatorActivator(ActivationSet scope, int operatorIndex, Activations activations)
     {
-        _dataflow = dataflow;
+        _scope = scope;
         _activations = activations;
         Operator = operatorIndex;
     }
@@ -25,11 +27,11 @@ public sealed class OperatorActivator
     public int Operator { get; }
 
     /// <summary>Schedules the operator at the worker's next step.</summary>
-    public void Activate() => _dataflow.Activate(Operator);
+    public void Activate() => _scope.Activate(Operator);
 
     /// <summary>
     /// Schedules the operator once <paramref name="delay"/> has passed (timely's
     /// <c>activate_after</c>; zero or less is <see cref="Activate"/>). A parked worker wakes for it.
     /// </summary>
-    public void ActivateAfter(TimeSpan delay) => _activations.ActivateAfter(_dataflow, Operator, delay);
+    public void ActivateAfter(TimeSpan delay) => _activations.ActivateAfter(_scope, Operator, delay);
 }

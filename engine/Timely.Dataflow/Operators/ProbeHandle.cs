@@ -8,6 +8,8 @@ namespace Timely.Dataflow.Operators;
 /// </summary>
 public sealed class ProbeHandle<T>
 {
+    // Design: owned by the worker thread whose dataflow it observes: it reads that worker's tracker
+    // frontiers, which only that thread changes, so reading them from another thread would race.
     private readonly List<(Scope<T> Scope, int Operator)> _probes = new();
     private MutableAntichain<T>[] _frontiers = [];
 

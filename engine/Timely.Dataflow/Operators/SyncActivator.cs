@@ -17,12 +17,14 @@ namespace Timely.Dataflow.Operators;
 /// </remarks>
 public sealed class SyncActivator
 {
-    private readonly IDataflowRuntime _dataflow;
+    // Design: any thread may call Activate: it only enqueues into the worker's Activations (a
+    // concurrent queue) and unparks the worker; the worker applies the activation on its own thread.
+    private readonly ActivationSet _scope;
     private readonly Activations _activations;
 
-    internal SyncActivator(IDataflowRuntime dataflow, int operatorIndex, Activations activations)
+    internal SyncActivator(ActivationSet scope, int operatorIndex, Activations activations)
     {
-        _dataflow = dataflow;
+        _scope = scope;
         _activations = activations;
         Operator = operatorIndex;
     }
@@ -31,5 +33,5 @@ public sealed class SyncActivator
     public int Operator { get; }
 
     /// <summary>Any thread: schedules the operator at its worker's next step, waking the worker if it is parked.</summary>
-    public void Activate() => _activations.ActivateFromAnyThread(_dataflow, Operator);
+    public void Activate() => _activations.ActivateFromAnyThread(_scope, Operator);
 }

@@ -10,6 +10,7 @@ namespace Timely.Dataflow.Operators;
 internal sealed class TimeStash<T, TData>
     where T : notnull
 {
+    // Design: owned by the worker thread that runs its operator; nothing is shared.
     private readonly Dictionary<T, List<TData>> _byTime = new();
     private readonly Stack<List<TData>> _spare = new();
 

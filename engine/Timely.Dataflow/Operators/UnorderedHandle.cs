@@ -16,6 +16,8 @@ namespace Timely.Dataflow.Operators;
 /// </remarks>
 public sealed class UnorderedHandle<T, TData> : IDisposable
 {
+    // Design: used on the worker thread that owns its dataflow (between steps or inside operator
+    // logic); it writes that worker's output buffers and change batches.
     private readonly OutputPort<T, TData> _output;
     private readonly Capability<T> _initial;
 

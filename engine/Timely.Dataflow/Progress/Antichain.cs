@@ -8,6 +8,8 @@ namespace Timely.Dataflow.Progress;
 /// </summary>
 public sealed class Antichain<T>
 {
+    // Design: not shared: each belongs to whatever owns it (a summary table built once and then only
+    // read, or a worker-owned frontier).
     private readonly List<T> _elements;
 
     /// <summary>The empty antichain (a frontier that has passed every time).</summary>

@@ -14,6 +14,9 @@ namespace Timely.Dataflow.Progress;
 /// </remarks>
 public sealed class ChangeBatch<T>
 {
+    // Design: not thread-safe and not shared: each batch belongs to one worker thread (an operator's
+    // counts, a scope's pending progress, a tracker's work).
+
     // Below this size a batch is never compacted on insert: sorting a handful of entries
     // each time would cost more than the duplicates do (timely uses the same bound).
     private const int CompactThreshold = 32;

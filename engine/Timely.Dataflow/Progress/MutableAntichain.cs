@@ -15,6 +15,8 @@ namespace Timely.Dataflow.Progress;
 /// </remarks>
 public sealed class MutableAntichain<T>
 {
+    // Design: not shared: each belongs to one worker thread's tracker or operator; frontiers handed
+    // out as spans are read on that thread only.
     private readonly ChangeBatch<T> _updates = new();
     private List<T> _frontier = new();
 

@@ -7,6 +7,9 @@ namespace Timely.Dataflow.Progress;
 /// </summary>
 internal sealed class ProgressMessage<T>
 {
+    // Design: owned by whichever side holds it, as a data message is: the broadcaster fills one per
+    // destination and pushes it; the receiving worker reads it in place; whatever the push slot
+    // hands back is refilled for the next batch.
     public int Source { get; set; }
 
     public long Sequence { get; set; }

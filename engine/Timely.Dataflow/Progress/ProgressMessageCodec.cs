@@ -12,6 +12,8 @@ namespace Timely.Dataflow.Progress;
 /// </summary>
 internal sealed class ProgressMessageCodec<T> : IWireCodec<ProgressMessage<T>>
 {
+    // Design: stateless after construction, so one instance serves every thread that encodes or
+    // decodes progress.
     private const int FixedPerUpdate = 8 + 4 + 8 + 8;
 
     private readonly IWireCodec<T> _time = WireCodec<T>.Default;

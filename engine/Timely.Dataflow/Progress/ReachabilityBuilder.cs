@@ -8,6 +8,8 @@ namespace Timely.Dataflow.Progress;
 /// </summary>
 public sealed class ReachabilityBuilder<T>
 {
+    // Design: used on the worker thread that builds the scope, then dropped once Build has made the
+    // tracker.
     private readonly List<Antichain<T>[][]> _summaries = new();
     private readonly List<List<Location>[]> _edges = new();
     private readonly List<int> _inputs = new();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Timely.Dataflow.Timestamps;
 
 namespace Timely.Dataflow.Progress;
@@ -16,6 +17,13 @@ namespace Timely.Dataflow.Progress;
 /// </remarks>
 public sealed class Tracker<T>
 {
+    // Design: owned by the worker thread of its scope (one tracker per scope per worker), so no
+    // field is volatile or locked. Pointstamp counts may be negative for a while (another worker's
+    // consumption can arrive before the production it consumed); implication counts cannot: each
+    // counts the frontier elements (at the port, or upstream and carried along a path) that land
+    // on a time, and an element that leaves a frontier takes back only what it gave on entering.
+    private const string NegativeImplication = "an implication count counts frontier elements: it is never negative";
+
     private readonly Antichain<T>[][][] _summaries;
     private readonly List<Location>[][] _edges;
     private readonly MutableAntichain<T>[][] _targetPointstamps;
@@ -207,7 +215,9 @@ public sealed class Tracker<T>
 
             if (location.IsSource)
             {
-                var changes = _sourceImplications[location.Node][location.Port].Update(time, diff);
+                var implications = _sourceImplications[location.Node][location.Port];
+                var changes = implications.Update(time, diff);
+                Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
                 foreach (var (t, d) in changes)
                 {
                     if (RecordPushedChanges)
@@ -223,7 +233,9 @@ public sealed class Tracker<T>
             }
             else
             {
-                var changes = _targetImplications[location.Node][location.Port].Update(time, diff);
+                var implications = _targetImplications[location.Node][location.Port];
+                var changes = implications.Update(time, diff);
+                Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
                 var row = _summaries[location.Node][location.Port];
                 if (!changes.IsEmpty && !_nodeChanged[location.Node])
                 {

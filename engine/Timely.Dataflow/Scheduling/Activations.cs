@@ -20,8 +20,8 @@ namespace Timely.Dataflow.Scheduling;
 /// </remarks>
 internal sealed class Activations
 {
-    private readonly ConcurrentQueue<(IDataflowRuntime Dataflow, int Operator)> _remote = new();
-    private readonly PriorityQueue<(IDataflowRuntime Dataflow, int Operator), long> _timers = new();
+    private readonly ConcurrentQueue<(ActivationSet Scope, int Operator)> _remote = new();
+    private readonly PriorityQueue<(ActivationSet Scope, int Operator), long> _timers = new();
     private readonly Allocator _allocator;
 
     public Activations(Allocator allocator)
@@ -30,23 +30,23 @@ internal sealed class Activations
     }
 
     /// <summary>Any thread: schedules the operator at the worker's next step and wakes the worker.</summary>
-    public void ActivateFromAnyThread(IDataflowRuntime dataflow, int operatorIndex)
+    public void ActivateFromAnyThread(ActivationSet scope, int operatorIndex)
     {
-        _remote.Enqueue((dataflow, operatorIndex));
+        _remote.Enqueue((scope, operatorIndex));
         _allocator.Unpark();
     }
 
     /// <summary>Worker thread: schedules the operator once <paramref name="delay"/> has passed (at once for zero).</summary>
-    public void ActivateAfter(IDataflowRuntime dataflow, int operatorIndex, TimeSpan delay)
+    public void ActivateAfter(ActivationSet scope, int operatorIndex, TimeSpan delay)
     {
         if (delay <= TimeSpan.Zero)
         {
-            dataflow.Activate(operatorIndex);
+            scope.Activate(operatorIndex);
             return;
         }
 
         long due = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
-        _timers.Enqueue((dataflow, operatorIndex), due);
+        _timers.Enqueue((scope, operatorIndex), due);
     }
 
     /// <summary>Worker thread: applies what other threads posted and the timers that are due.</summary>
@@ -55,7 +55,7 @@ internal sealed class Activations
         _allocator.ClearUnpark();
         while (_remote.TryDequeue(out var remote))
         {
-            remote.Dataflow.Activate(remote.Operator);
+            remote.Scope.Activate(remote.Operator);
         }
 
         if (_timers.Count == 0)
@@ -67,7 +67,7 @@ internal sealed class Activations
         while (_timers.TryPeek(out var timer, out long due) && due <= now)
         {
             _timers.Dequeue();
-            timer.Dataflow.Activate(timer.Operator);
+            timer.Scope.Activate(timer.Operator);
         }
     }
 

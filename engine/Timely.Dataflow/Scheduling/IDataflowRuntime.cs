@@ -1,16 +1,15 @@
 namespace Timely.Dataflow.Scheduling;
 
-/// <summary>What the worker needs from a dataflow of any timestamp type.</summary>
+/// <summary>What the worker needs from a dataflow of any timestamp type: its root scope's runtime.</summary>
 internal interface IDataflowRuntime
 {
+    // Design: called only by the worker's own thread, which owns the dataflow.
+
     /// <summary>Whether every capability and message of the dataflow is gone on all workers.</summary>
     bool IsComplete { get; }
 
     /// <summary>Whether a step would do something now (scheduled operators, progress to report).</summary>
     bool HasWork { get; }
-
-    /// <summary>Schedules operator <paramref name="operatorIndex"/> at the next step.</summary>
-    void Activate(int operatorIndex);
 
     /// <summary>Sends what input handles have buffered, so that parking cannot strand it.</summary>
     void FlushExternal();

@@ -10,11 +10,14 @@ namespace Timely.Dataflow.Scopes;
 /// </summary>
 /// <remarks>
 /// Entering, <c>count</c> tells the inner scope how many records are now in flight inside it
-/// (<see cref="Scope{T}.RecordIngress"/>). Leaving there is nothing to count here: the records'
+/// (<see cref="ProgressHarvester{T}.RecordIngress"/>). Leaving there is nothing to count here: the records'
 /// counts reach the parent through the inner progress exchange.
 /// </remarks>
 internal sealed class Crossing<TFrom, TTo, TData> : IBoundaryPort
 {
+    // Design: owned by the worker thread of the subgraph that moves it: it pulls from a pipeline
+    // channel of the parent and pushes to the inner scope's readers, both on that thread inside the
+    // parent's step.
     private readonly IPull<Message<TFrom, TData>> _from;
     private readonly OutputTee<TTo, TData> _to;
     private readonly Func<TFrom, TTo> _retime;

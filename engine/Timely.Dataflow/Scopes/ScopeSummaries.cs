@@ -12,6 +12,8 @@ namespace Timely.Dataflow.Scopes;
 /// </summary>
 internal sealed class ScopeSummaries<T>
 {
+    // Design: computed once on the worker thread that builds the nested scope, then only read by its
+    // subgraph on that thread.
     private ScopeSummaries(Antichain<T>[][][] targets, Antichain<T>[][][] sources)
     {
         Targets = targets;

@@ -1,8 +1,8 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators.Generic;
 using Timely.Dataflow.Progress;
-using Timely.Dataflow.Scheduling;
 using Timely.Dataflow.Timestamps;
 
 namespace Timely.Dataflow.Scopes;
@@ -34,8 +34,10 @@ namespace Timely.Dataflow.Scopes;
 /// <para>The parent starts every output of every operator at <c>peers</c>; a subgraph's count is
 /// its own view (one per frontier element), so its first run takes back <c>peers</c>.</para>
 /// </remarks>
-internal sealed class Subgraph<TOuter, TInner> : ISubgraphLink<TInner>
+internal sealed class Subgraph<TOuter, TInner>
 {
+    // Design: owned by the worker thread that built the parent scope; it runs only inside the
+    // parent's step on that thread, and drives the inner scope's runtime on it too.
     private readonly IRefines<TOuter, TInner> _refines;
     private readonly List<IBoundaryPort> _entering = new();
     private readonly List<IBoundaryPort> _leaving = new();
@@ -44,6 +46,7 @@ internal sealed class Subgraph<TOuter, TInner> : ISubgraphLink<TInner>
     private MutableAntichain<TOuter>[] _outputCapabilities = [];
     private ChangeBatch<TOuter>[] _outputChanges = [];
     private ScopeSummaries<TInner>? _summaries;
+    private ScopeRuntime<TInner, ChildZero<TOuter, TInner>>? _inner;
     private bool _started;
     private bool _reported;
     private bool _completed;
@@ -53,10 +56,10 @@ internal sealed class Subgraph<TOuter, TInner> : ISubgraphLink<TInner>
         Parent = parent;
         _refines = refines;
         Core = new OperatorCore<TOuter>(parent.ReserveOperator(), name);
-        int index = Core.Index;
-        Inner = new Scope<TInner>(parent.Worker, parent.DataflowIndex, this, () => parent.Activate(index));
-        Boundary = new OperatorCore<TInner>(0, name + " boundary") { NotifyOnFrontier = false };
-        Inner.AddBoundary(Boundary);
+        Inner = new Scope<TInner>(parent.Worker, parent.DataflowIndex, this, parent.Activations, Core.Index);
+        Boundary = new OperatorCore<TInner>(Inner.ReserveOperator(), name + " boundary") { NotifyOnFrontier = false };
+        Debug.Assert(Boundary.Index == 0, "child zero is the first node of a nested scope");
+        Inner.AddChildZero(Boundary);
     }
 
     /// <summary>The scope this subgraph is an operator of.</summary>
@@ -68,7 +71,7 @@ internal sealed class Subgraph<TOuter, TInner> : ISubgraphLink<TInner>
     /// <summary>The subgraph as an operator of <see cref="Parent"/>.</summary>
     public OperatorCore<TOuter> Core { get; }
 
-    /// <summary>Node 0 of <see cref="Inner"/>.</summary>
+    /// <summary>Child zero of <see cref="Inner"/>: node 0, the boundary with the parent.</summary>
     public OperatorCore<TInner> Boundary { get; }
 
     /// <summary>Brings <paramref name="stream"/> of the parent into the scope.</summary>
@@ -83,7 +86,7 @@ internal sealed class Subgraph<TOuter, TInner> : ISubgraphLink<TInner>
         int port = Boundary.AddOutput();
         var channel = stream.ConnectTo(Core.Index, input, Pact<TData>.Pipeline);
         var tee = new OutputTee<TInner, TData>();
-        _entering.Add(new Crossing<TOuter, TInner, TData>(channel, tee, _refines.ToInner, (time, count) => Inner.RecordIngress(port, time, count)));
+        _entering.Add(new Crossing<TOuter, TInner, TData>(channel, tee, _refines.ToInner, (time, count) => _inner!.Harvester.RecordIngress(port, time, count)));
         _acceptedFrontiers.Add(new List<TOuter>());
         return new Stream<TInner, TData>(Inner, Location.Source(0, port), tee);
     }
@@ -123,14 +126,14 @@ internal sealed class Subgraph<TOuter, TInner> : ISubgraphLink<TInner>
         Boundary.Summaries = none;
         try
         {
-            Inner.Seal();
+            _inner = Inner.Seal(new ChildZero<TOuter, TInner>(this));
         }
         catch (InvalidOperationException e) when (e.Message.StartsWith("cycle", StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"scope {Core.Name}: {e.Message}", e);
         }
 
-        var summaries = ScopeSummaries<TInner>.Compute(Inner.Operators, Inner.TargetsOf);
+        var summaries = ScopeSummaries<TInner>.Compute(_inner.Operators, _inner.TargetsOf);
         _summaries = summaries;
         var outer = new Antichain<TOuter>[Core.Inputs][];
         for (int i = 0; i < outer.Length; i++)
@@ -158,16 +161,21 @@ internal sealed class Subgraph<TOuter, TInner> : ISubgraphLink<TInner>
         Core.NotifyOnFrontier = true;
         Core.Logic = Run;
         Parent.AddOperator(Core);
-        Parent.SubgraphStarted();
+        Parent.AddNestedScope();
 
         // Progress from other workers for the inner scope must schedule it, as data does.
-        Parent.Worker.RegisterChannel(Inner.ProgressChannel, Parent, Core.Index);
+        Parent.Worker.RegisterChannel(Inner.ProgressChannel, Parent.Activations, Core.Index);
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// An exchanged update at child zero, applied to the parent's tracker (timely's child-zero
+    /// handling): at a boundary output, records the parent's input consumed; at a boundary input,
+    /// records the parent's output produced.
+    /// </summary>
     public void Intercept(Location location, TInner time, long diff)
     {
-        var tracker = Parent.Tracker;
+        var parent = Parent.Runtime;
+        var tracker = parent.Tracker;
         var outer = _refines.ToOuter(time);
         if (location.IsSource)
         {
@@ -175,7 +183,7 @@ internal sealed class Subgraph<TOuter, TInner> : ISubgraphLink<TInner>
         }
         else
         {
-            foreach (var target in Parent.TargetsOf(Core.Index, location.Port))
+            foreach (var target in parent.TargetsOf(Core.Index, location.Port))
             {
                 tracker.Update(target, outer, diff);
             }
@@ -186,32 +194,33 @@ internal sealed class Subgraph<TOuter, TInner> : ISubgraphLink<TInner>
 
     private void Run()
     {
-        var inner = Inner.Tracker;
+        var runtime = _inner!;
+        var inner = runtime.Tracker;
         AcceptFrontiers(inner);
         foreach (var port in _entering)
         {
             port.Move();
         }
 
-        ((IDataflowRuntime)Inner).Step();
+        runtime.Step();
         foreach (var port in _leaving)
         {
             port.Move();
         }
 
         ReportCapabilities(inner);
-        if (Inner.IsComplete && !_completed)
+        if (runtime.IsComplete && !_completed)
         {
             _completed = true;
-            Parent.SubgraphCompleted();
+            Parent.Runtime.NestedScopeCompleted();
         }
 
         // Reports sit in the parent's tracker until its next propagation, and an inner operator may
         // want to run again: either way the parent must step this subgraph once more.
-        if (_reported || Inner.HasActiveOperators)
+        if (_reported || runtime.HasActiveOperators)
         {
             _reported = false;
-            Parent.Activate(Core.Index);
+            Parent.Activations.Activate(Core.Index);
         }
     }
 
@@ -275,7 +284,7 @@ internal sealed class Subgraph<TOuter, TInner> : ISubgraphLink<TInner>
             changes.Clear();
         }
 
-        var parent = Parent.Tracker;
+        var parent = Parent.Runtime.Tracker;
         var minimum = TimestampTraits<TOuter>.Default.Minimum;
         for (int j = 0; j < _outputChanges.Length; j++)
         {

@@ -3,6 +3,8 @@ namespace Timely.Dataflow.Timestamps;
 /// <summary>A timestamp refines itself (a region): times and summaries cross unchanged.</summary>
 public sealed class IdentityRefines<T> : IRefines<T, T>
 {
+    // Design: immutable, one instance per type, shared by every thread.
+
     /// <summary>The one instance.</summary>
     public static readonly IdentityRefines<T> Instance = new();
 

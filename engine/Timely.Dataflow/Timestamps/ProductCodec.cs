@@ -9,6 +9,8 @@ namespace Timely.Dataflow.Timestamps;
 /// </summary>
 internal sealed class ProductCodec<TOuter, TInner> : IWireCodec<Product<TOuter, TInner>>
 {
+    // Design: stateless after construction (its coordinate codecs are stateless), so one registered
+    // instance serves every thread.
     private readonly IWireCodec<TOuter> _outer = WireCodec<TOuter>.Default;
     private readonly IWireCodec<TInner> _inner = WireCodec<TInner>.Default;
 

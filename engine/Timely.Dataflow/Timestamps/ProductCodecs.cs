@@ -9,6 +9,9 @@ namespace Timely.Dataflow.Timestamps;
 /// </summary>
 internal static class ProductCodecs
 {
+    // Design: each Product type registers its codec once, inside a static constructor, under the
+    // runtime's type-initialization lock; any thread may trigger it.
+
     public static void Ensure<TOuter, TInner>() => Registration<TOuter, TInner>.Touch();
 
     /// <summary>Registers the codec of <typeparamref name="T"/> if it is a Product; no-op otherwise.</summary>

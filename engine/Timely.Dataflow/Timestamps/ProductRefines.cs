@@ -6,6 +6,8 @@ namespace Timely.Dataflow.Timestamps;
 /// </summary>
 public sealed class ProductRefines<TOuter, TInner> : IRefines<TOuter, Product<TOuter, TInner>>
 {
+    // Design: immutable, one instance per Product type, shared by every thread.
+
     /// <summary>The one instance.</summary>
     public static readonly ProductRefines<TOuter, TInner> Instance = new();
 

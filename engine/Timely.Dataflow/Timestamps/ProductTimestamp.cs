@@ -10,6 +10,8 @@ namespace Timely.Dataflow.Timestamps;
 /// from their static fields, which the JIT treats as constants once tiered up.</remarks>
 public sealed class ProductTimestamp<TOuter, TInner> : ITimestampTraits<Product<TOuter, TInner>>
 {
+    // Design: immutable, one instance per Product type, shared by every thread.
+
     /// <summary>The one instance.</summary>
     public static readonly ProductTimestamp<TOuter, TInner> Instance = new();
 

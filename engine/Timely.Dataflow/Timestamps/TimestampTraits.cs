@@ -3,10 +3,14 @@ namespace Timely.Dataflow.Timestamps;
 /// <summary>Finds the <see cref="ITimestampTraits{T}"/> of a timestamp type once per type.</summary>
 public static class TimestampTraits<T>
 {
+    // Design: Default is resolved once per type in the static constructor, under the runtime's type-
+    // initialization lock, and never changes; every thread reads the same immutable traits.
+
     /// <summary>
     /// The traits of <typeparamref name="T"/>. Built in: <see cref="ulong"/> and <see cref="uint"/>
     /// (total orders, summaries add and fail on overflow), and
-    /// <see cref="Product{TOuter, TInner}"/> of timestamp types (the product order).
+    /// <see cref="Product{TOuter, TInner}"/> of timestamp types (the product order). Any struct
+    /// that implements <see cref="ITimestamp{TSelf}"/> brings its own.
     /// </summary>
     /// <remarks>
     /// A static readonly field of a sealed type: once tiered up, the JIT treats it as a constant
@@ -33,7 +37,13 @@ public static class TimestampTraits<T>
             return (ITimestampTraits<T>)product.Traits;
         }
 
+        // Boxed once per type too: ITimestamp<TSelf> supplies its traits, which call TSelf's statics.
+        if (default(T) is ITimestamp timestamp)
+        {
+            return (ITimestampTraits<T>)timestamp.Traits;
+        }
+
         throw new NotSupportedException(
-            $"{typeof(T)} is not a timestamp type: supported are ulong, uint and Product<TOuter, TInner> of those.");
+            $"{typeof(T)} is not a timestamp type: supported are ulong, uint, structs that implement ITimestamp<TSelf>, and Product<TOuter, TInner> of timestamp types.");
     }
 }

@@ -3,6 +3,8 @@ namespace Timely.Dataflow.Timestamps;
 /// <summary><see cref="ulong"/> timestamps: a total order; a summary adds, and overflow means "no result".</summary>
 public sealed class UInt64Timestamp : ITimestampTraits<ulong>
 {
+    // Design: immutable, one instance, shared by every thread.
+
     /// <summary>The one instance.</summary>
     public static readonly UInt64Timestamp Instance = new();
 

@@ -10,6 +10,8 @@ namespace Timely.Dataflow.Operators.Generic;
 /// </summary>
 public sealed class InputPort<T, TData>
 {
+    // Design: owned by the worker thread that runs its operator: it pulls from the channel's
+    // receiving end and counts into the operator's change batches, both that thread's.
     private readonly OperatorCore<T> _operator;
     private readonly ChangeBatch<T> _consumed;
     private readonly int _port;

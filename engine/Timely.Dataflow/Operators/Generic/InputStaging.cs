@@ -15,6 +15,8 @@ namespace Timely.Dataflow.Operators.Generic;
 /// </remarks>
 internal sealed class InputStaging<T, TData>
 {
+    // Design: owned by the worker thread that runs its operator; the lists it stages are recycled on
+    // that thread only.
     private readonly List<Staged> _staged = new();
     private readonly Stack<List<TData>> _spare = new();
     private List<TData>[] _group = new List<TData>[4];

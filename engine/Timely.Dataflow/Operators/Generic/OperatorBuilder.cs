@@ -26,6 +26,7 @@ namespace Timely.Dataflow.Operators.Generic;
 /// </remarks>
 public sealed class OperatorBuilder<T>
 {
+    // Design: used on the worker thread that builds the dataflow, and only until Build.
     private readonly Scope<T> _scope;
     private readonly OperatorCore<T> _core;
 

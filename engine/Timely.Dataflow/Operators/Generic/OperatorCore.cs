@@ -8,6 +8,8 @@ namespace Timely.Dataflow.Operators.Generic;
 /// </summary>
 internal sealed class OperatorCore<T>
 {
+    // Design: owned by the worker thread of its scope: operator logic writes the change batches and
+    // the scope's harvester drains them, both on that thread between and during steps.
     private readonly List<Action> _flushes = new();
 
     public OperatorCore(int index, string name)

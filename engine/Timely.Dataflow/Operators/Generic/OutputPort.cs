@@ -13,6 +13,9 @@ namespace Timely.Dataflow.Operators.Generic;
 /// </summary>
 public sealed class OutputPort<T, TData>
 {
+    // Design: owned by the worker thread that runs its operator (or feeds its input handle): it
+    // buffers records and counts production into the operator's change batch on that thread;
+    // messages cross threads only through the channels behind the tee.
     private readonly OperatorCore<T> _operator;
     private readonly ChangeBatch<T> _produced;
     private readonly OutputTee<T, TData> _tee;

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Timely.Dataflow.Scheduling;
+
+/// <summary>
+/// The operators of one scope that are scheduled for its next step (timely's activations under
+/// one path): one flag per operator and a count of the flags set, so that "is anything due" is a
+/// field read and a step visits the flags only when something is.
+/// </summary>
+/// <remarks>
+/// <para>A scope nested in another is one operator of its parent, so activating an operator
+/// inside it activates that operator of the parent too, and so on up to the root: a parked worker
+/// that a channel or an activator wakes for an inner operator then steps the dataflow, and the
+/// parent's step runs the subgraph that runs the operator. The root's parent is
+/// <see cref="Detached"/>, a set with no operators: activating it is a bound check that fails, so
+/// the upward walk ends without a null test or a branch on the kind of scope.</para>
+/// <para>Activations before the scope is built (<see cref="Open"/> sizes the flags) are ignored:
+/// building activates every operator that has logic anyway.</para>
+/// </remarks>
+internal sealed class ActivationSet
+{
+    // Design: owned by the worker thread that built the scope; nothing here is volatile or
+    // locked. Other threads never touch it: a SyncActivator queues (set, operator) in the
+    // worker's Activations and the worker applies it when it drains that queue. Detached is the
+    // one instance shared by every worker: it has no flags and nothing ever writes to it.
+    private static readonly ActivationSet Detached = new();
+
+    private readonly ActivationSet _parent;
+    private readonly int _indexInParent;
+    private bool[] _active = [];
+    private int _count;
+
+    private ActivationSet()
+    {
+        _parent = this;
+    }
+
+    private ActivationSet(ActivationSet parent, int indexInParent)
+    {
+        _parent = parent;
+        _indexInParent = indexInParent;
+    }
+
+    /// <summary>How many operators are scheduled.</summary>
+    public int Count => _count;
+
+    /// <summary>The set of a dataflow's root scope.</summary>
+    public static ActivationSet ForRoot() => new(Detached, 0);
+
+    /// <summary>The set of a scope that is operator <paramref name="indexInParent"/> of the scope that <paramref name="parent"/> schedules.</summary>
+    public static ActivationSet ForChild(ActivationSet parent, int indexInParent) => new(parent, indexInParent);
+
+    /// <summary>Sizes the set for <paramref name="operators"/> operators, once, when the scope is built.</summary>
+    public void Open(int operators)
+    {
+        Debug.Assert(_active.Length == 0 && !ReferenceEquals(this, Detached), "a scope's activation set is opened once");
+        _active = new bool[operators];
+    }
+
+    /// <summary>Schedules operator <paramref name="index"/> (and, through the parents, the scopes around it) for the next step.</summary>
+    public void Activate(int index)
+    {
+        var active = _active;
+        if ((uint)index < (uint)active.Length && !active[index])
+        {
+            active[index] = true;
+            _count++;
+            _parent.Activate(_indexInParent);
+        }
+    }
+
+    /// <summary>Clears operator <paramref name="index"/>'s flag; true when it was set (the operator is due).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryTake(int index)
+    {
+        var active = _active;
+        if (!active[index])
+        {
+            return false;
+        }
+
+        active[index] = false;
+        _count--;
+        Debug.Assert(_count >= 0, "more flags cleared than set");
+        return true;
+    }
+}
