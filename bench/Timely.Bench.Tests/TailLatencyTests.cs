@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Xml.Linq;
+using Timely.Bench.Measurement;
 
 namespace Timely.Bench.Tests;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Timely.Bench.Launch;
 
 namespace Timely.Bench.Suite;
 
