@@ -178,8 +178,7 @@ public static class ShmBenchCommand
             perOperation[i] = ticks * (1e9 / Stopwatch.Frequency) / operations;
         }
 
-        Array.Sort(perOperation);
-        return new Row(key, name, perOperation[perOperation.Length / 2], unit, allocated, (long)operations * settings.Batches);
+        return new Row(key, name, Stats.Median(perOperation), unit, allocated, (long)operations * settings.Batches);
     }
 
     private static long FloorLeader(MemoryRegion lines, int rounds, LatencyHistogram? record)

@@ -1,4 +1,4 @@
-namespace Timely.Bench.Suite;
+namespace Timely.Bench.Measurement;
 
 /// <summary>Order statistics and the bootstrap the comparison uses.</summary>
 public static class Stats
