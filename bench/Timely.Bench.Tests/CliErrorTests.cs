@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Timely.Bench.Commands;
 using Timely.Testing;
 using Timely.Transport.Shm;
 

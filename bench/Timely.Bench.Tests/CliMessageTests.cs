@@ -1,4 +1,5 @@
 using System.Reflection;
+using Timely.Bench.Commands;
 using Timely.Communication;
 
 namespace Timely.Bench.Tests;

@@ -1,3 +1,4 @@
+using Timely.Bench.Measurement;
 using Timely.Bench.Suite;
 
 namespace Timely.Bench.Tests;

@@ -12,7 +12,7 @@ public sealed class CounterFaultTests : IDisposable
     [Fact]
     public void A_reader_thread_that_throws_leaves_its_row_not_measured_and_the_suite_goes_on_to_the_next_row()
     {
-        // The crash: FormatException "Read past end of stream" from TraceEvent on the reader thread.
+        // The crash this guards against: FormatException "Read past end of stream" from TraceEvent on the reader thread.
         var rows = SuiteMatrix.Filter(SuiteMatrix.Rows(SuiteSize.Smoke), ["barrier*-w 1", "roundtrip*-w 1"]);
         Assert.Equal(2, rows.Count);
         var settings = new SuiteSettings

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Timely.Bench.Examples;
+using Timely.Bench.Commands;
+using Timely.Examples;
 using Timely.Testing;
 
 namespace Timely.Bench.Tests;

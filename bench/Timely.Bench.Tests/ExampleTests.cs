@@ -1,5 +1,6 @@
-using Timely.Bench.Examples;
 using Timely.Communication;
+using Timely.Dataflow;
+using Timely.Examples;
 
 namespace Timely.Bench.Tests;
 
@@ -27,7 +28,8 @@ public class ExampleTests
     public void Bfs_reaches_the_nodes_a_sequential_search_reaches_at_the_same_distances(string flags)
     {
         var log = new StringWriter();
-        var results = Bfs.Run(ConfigOf(flags), 300, 700, TextWriter.Synchronized(log));
+        var synced = TextWriter.Synchronized(log);
+        var results = Execute.Run(ConfigOf(flags), w => Bfs.Run(w, 300, 700, synced));
         var expected = Bfs.Reference(300, 700);
         Assert.True(expected.Records > 100, $"the graph should reach most nodes: {expected.Records}");
         AssertTotal(expected, results, flags);
@@ -38,7 +40,7 @@ public class ExampleTests
     [Fact]
     public void Bfs_of_a_graph_without_edges_reaches_node_0_only()
     {
-        AssertTotal((1, ExampleRandom.Pair(0, 1)), Bfs.Run(Config.Thread, 10, 0, TextWriter.Null), "-w 1");
+        AssertTotal((1, ExampleRandom.Pair(0, 1)), Execute.Run(Config.Thread, w => Bfs.Run(w, 10, 0, TextWriter.Null)), "-w 1");
     }
 
     [Theory]
@@ -48,7 +50,8 @@ public class ExampleTests
     public void Pagerank_ends_with_the_ranks_of_a_sequential_run_time_by_time(string flags)
     {
         var log = new StringWriter();
-        var results = PageRank.Run(ConfigOf(flags), 60, 200, 20, TextWriter.Synchronized(log));
+        var synced = TextWriter.Synchronized(log);
+        var results = Execute.Run(ConfigOf(flags), w => PageRank.Run(w, 60, 200, 20, synced));
         var expected = PageRank.Reference(60, 200, 20);
         Assert.True(expected.Records > 60, $"ranks should change: {expected.Records}");
         AssertTotal(expected, results, flags);
@@ -62,14 +65,15 @@ public class ExampleTests
     [InlineData("-w 2 -z")]
     public void Wordcount_emits_the_running_counts_of_a_sequential_count(string flags)
     {
-        AssertTotal(WordCount.Reference(6, 4, Peers(flags)), WordCount.Run(ConfigOf(flags), 6, 4, TextWriter.Null), flags);
+        AssertTotal(WordCount.Reference(6, 4, Peers(flags)), Execute.Run(ConfigOf(flags), w => WordCount.Run(w, 6, 4, TextWriter.Null)), flags);
     }
 
     [Fact]
     public void Wordcount_with_rusts_input_prints_rusts_lines()
     {
         var log = new StringWriter();
-        var results = WordCount.Run(Config.Process(2), 10, 0, TextWriter.Synchronized(log));
+        var synced = TextWriter.Synchronized(log);
+        var results = Execute.Run(Config.Process(2), w => WordCount.Run(w, 10, 0, synced));
         AssertTotal(WordCount.Reference(10, 0, 2), results, "-w 2");
         var seen = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(Enumerable.Range(1, 20).Select(n => $"seen: (\"round\", {n})"), seen.Order(StringComparer.Ordinal).OrderBy(s => s.Length));
@@ -81,14 +85,15 @@ public class ExampleTests
     [InlineData("-w 2 -z")]
     public void Distinct_emits_each_rounds_distinct_values_once(string flags)
     {
-        AssertTotal(Distinct.Reference(3, 40, Peers(flags)), Distinct.Run(ConfigOf(flags), 3, 40, TextWriter.Null), flags);
+        AssertTotal(Distinct.Reference(3, 40, Peers(flags)), Execute.Run(ConfigOf(flags), w => Distinct.Run(w, 3, 40, TextWriter.Null)), flags);
     }
 
     [Fact]
     public void Distinct_with_rusts_data_on_two_workers_prints_the_seven_values()
     {
         var log = new StringWriter();
-        var results = Distinct.Run(Config.Process(2), 1, 0, TextWriter.Synchronized(log));
+        var synced = TextWriter.Synchronized(log);
+        var results = Execute.Run(Config.Process(2), w => Distinct.Run(w, 1, 0, synced));
         AssertTotal(Distinct.Reference(1, 0, 2), results, "-w 2");
         Assert.Equal(7, ExampleResult.Total(results).Records);
         var values = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => int.Parse(l.Split("value ")[1], System.Globalization.CultureInfo.InvariantCulture));
@@ -102,7 +107,8 @@ public class ExampleTests
     public void Hashjoin_emits_every_matching_pair_once(string flags)
     {
         var log = new StringWriter();
-        var results = HashJoin.Run(ConfigOf(flags), 40, 300, 70, TextWriter.Synchronized(log));
+        var synced = TextWriter.Synchronized(log);
+        var results = Execute.Run(ConfigOf(flags), w => HashJoin.Run(w, 40, 300, 70, synced));
         var expected = HashJoin.Reference(40, 300);
         Assert.True(expected.Records > 300, $"keys should repeat: {expected.Records}");
         AssertTotal(expected, results, flags);
@@ -118,7 +124,7 @@ public class ExampleTests
     {
         var expected = UnionFind.Reference(300, 250, Peers(flags));
         Assert.True(expected.Records > 100, $"{expected.Records}");
-        AssertTotal(expected, UnionFind.Run(ConfigOf(flags), 300, 250, 40), flags);
+        AssertTotal(expected, Execute.Run(ConfigOf(flags), w => UnionFind.Run(w, 300, 250, 40)), flags);
     }
 
     [Theory]
@@ -128,10 +134,11 @@ public class ExampleTests
     public void Event_driven_completes_every_round_and_every_record_leaves_its_chain(string flags)
     {
         var log = new StringWriter();
-        AssertTotal(EventDriven.Reference(25, record: true, Peers(flags)), EventDriven.Run(ConfigOf(flags), 3, 4, record: true, 25, TextWriter.Synchronized(log)), flags);
+        var synced = TextWriter.Synchronized(log);
+        AssertTotal(EventDriven.Reference(25, record: true, Peers(flags)), Execute.Run(ConfigOf(flags), w => EventDriven.Run(w, 3, 4, record: true, 25, synced)), flags);
         Assert.Contains("\tdataflows built (3 x 4)", log.ToString(), StringComparison.Ordinal);
         Assert.Contains("\tround 0 complete in ", log.ToString(), StringComparison.Ordinal);
-        AssertTotal(EventDriven.Reference(7, record: false, Peers(flags)), EventDriven.Run(ConfigOf(flags), 2, 1, record: false, 7, TextWriter.Null), flags);
+        AssertTotal(EventDriven.Reference(7, record: false, Peers(flags)), Execute.Run(ConfigOf(flags), w => EventDriven.Run(w, 2, 1, record: false, 7, TextWriter.Null)), flags);
     }
 
     [Theory]
@@ -144,7 +151,8 @@ public class ExampleTests
     public void Openloop_and_loopdemo_retire_rate_times_seconds_requests_and_print_a_distribution(string flags, bool loop)
     {
         var log = new StringWriter();
-        var results = OpenLoop.Run(ConfigOf(flags), loop, 2000, 0.1, TextWriter.Synchronized(log));
+        var synced = TextWriter.Synchronized(log);
+        var results = Execute.Run(ConfigOf(flags), w => OpenLoop.Run(w, loop, 2000, 0.1, synced));
         AssertTotal((200, 0), results, flags);
         var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var points = lines.Select(l => l.Split('\t')).Select(p => (Latency: ulong.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture), Fraction: double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture))).ToArray();
@@ -181,7 +189,8 @@ public class ExampleTests
     public void Sequence_delivers_every_element_to_every_worker_in_one_order(string flags)
     {
         var log = new StringWriter();
-        AssertTotal(Sequence.Reference(4, Peers(flags)), Sequence.Run(ConfigOf(flags), 4, TextWriter.Synchronized(log)), flags);
+        var synced = TextWriter.Synchronized(log);
+        AssertTotal(Sequence.Reference(4, Peers(flags)), Execute.Run(ConfigOf(flags), w => Sequence.Run(w, 4, synced)), flags);
         Assert.Contains(":\tWorker 0:\t recv'd: \"worker 0, round 3\"", log.ToString(), StringComparison.Ordinal);
     }
 

@@ -1,3 +1,5 @@
+using Timely.Bench.Launch;
+
 namespace Timely.Bench.Tests;
 
 /// <summary>

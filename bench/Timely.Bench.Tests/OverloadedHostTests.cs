@@ -6,7 +6,7 @@ namespace Timely.Bench.Tests;
 /// <summary>A run on an overloaded host is not saved, not compared, and its floor ratios are not printed.</summary>
 public sealed class OverloadedHostTests : IDisposable
 {
-    /// <summary>The figure the issue found in a saved baseline.</summary>
+    /// <summary>A cache-line round trip of 7.5 ms, as found in a baseline saved on an overloaded host.</summary>
     private static readonly CalibrationResult Overloaded = new() { CacheLineRoundTripNs = 7_515_087, SocketRoundTripNs = 90_000 };
 
     private readonly string _dir = ReportFiles.TempDirectory();
@@ -48,7 +48,7 @@ public sealed class OverloadedHostTests : IDisposable
     [Fact]
     public void A_baseline_saved_on_an_overloaded_host_is_refused_when_loaded()
     {
-        // A file as the issue found it (written before the refusal existed): patch a good one.
+        // A file as one was found (written before the refusal existed): patch a good one.
         string path = Path.Combine(_dir, "old.json");
         ReportFiles.Report(ReportFiles.Row("barrier 100 -w 1", 10, 11, 12)).Save(path);
         var doc = JsonDocument.Parse(File.ReadAllText(path));

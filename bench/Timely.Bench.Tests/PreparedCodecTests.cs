@@ -1,7 +1,8 @@
-using Timely.Bench.Examples;
-using Timely.Bench.Workloads;
+using Timely.Bench.TransportBench;
 using Timely.Bytes;
 using Timely.Communication;
+using Timely.Dataflow;
+using Timely.Examples;
 
 namespace Timely.Bench.Tests;
 
@@ -17,20 +18,20 @@ public sealed class PreparedCodecTests
     public void Every_example_and_workload_over_serialized_channels_takes_no_reflection_path()
     {
         var z = Config.FromArgs(["-w", "2", "-z"], out _);
-        PingPong.Run(z, 10, 3);
-        ExchangeRounds.Run(z, 10, 3);
-        BarrierRounds.Run(z, 10);
+        Execute.Run(z, w => PingPong.Run(w, 10, 3));
+        Execute.Run(z, w => ExchangeRounds.Run(w, 10, 3));
+        Execute.Run(z, w => BarrierRounds.Run(w, 10));
         RoundTrip.Run(z, 10);
-        Bfs.Run(z, 30, 70, TextWriter.Null);
-        PageRank.Run(z, 20, 60, 3, TextWriter.Null);
-        WordCount.Run(z, 3, 4, TextWriter.Null);
-        Distinct.Run(z, 3, 40, TextWriter.Null);
-        HashJoin.Run(z, 10, 30, 7, TextWriter.Null);
-        UnionFind.Run(z, 30, 25, 4);
-        EventDriven.Run(z, 2, 1, record: true, 7, TextWriter.Null);
-        OpenLoop.Run(z, false, 200, 0.05, TextWriter.Null);
-        OpenLoop.Run(z, true, 200, 0.05, TextWriter.Null);
-        Sequence.Run(z, 4, TextWriter.Null);
+        Execute.Run(z, w => Bfs.Run(w, 30, 70, TextWriter.Null));
+        Execute.Run(z, w => PageRank.Run(w, 20, 60, 3, TextWriter.Null));
+        Execute.Run(z, w => WordCount.Run(w, 3, 4, TextWriter.Null));
+        Execute.Run(z, w => Distinct.Run(w, 3, 40, TextWriter.Null));
+        Execute.Run(z, w => HashJoin.Run(w, 10, 30, 7, TextWriter.Null));
+        Execute.Run(z, w => UnionFind.Run(w, 30, 25, 4));
+        Execute.Run(z, w => EventDriven.Run(w, 2, 1, record: true, 7, TextWriter.Null));
+        Execute.Run(z, w => OpenLoop.Run(w, false, 200, 0.05, TextWriter.Null));
+        Execute.Run(z, w => OpenLoop.Run(w, true, 200, 0.05, TextWriter.Null));
+        Execute.Run(z, w => Sequence.Run(w, 4, TextWriter.Null));
 
         Type[] reflected = WireCodec.ReflectionBuilt();
         Assert.True(reflected.Length == 0, "built through reflection: " + string.Join("; ", reflected.Select(t => t.ToString())));

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using System.Xml.Linq;
+using Timely.Bench.Measurement;
 
 namespace Timely.Bench.Tests;
 
 /// <summary>
-/// Issue 14 item 3: shm-bench, netbench and roundtrip record every round trip into HdrHistograms
+/// shm-bench, netbench and roundtrip record every round trip into HdrHistograms
 /// (the path and its floor) and put the percentiles in their --json line; the real executable
 /// runs with tiny iteration counts, so no figure here is a timing target.
 /// </summary>

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using Timely.Bench.Commands;
+using Timely.Bench.Launch;
 using Timely.Bench.Suite;
 
 namespace Timely.Bench.Tests;

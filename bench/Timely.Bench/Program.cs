@@ -1,9 +1,12 @@
-using System.CommandLine;
-using System.CommandLine.Help;
+using Timely.Bench.Commands;
+using Timely.Bench.Launch;
 
 namespace Timely.Bench;
 
-/// <summary>The <c>timely</c> command: workloads, examples and tools (see <c>timely --help</c>).</summary>
+/// <summary>
+/// The <c>timely</c> command: launches the processes of a local cluster (<see cref="Launcher"/>),
+/// or runs one of <see cref="TimelyCommands"/> in this process.
+/// </summary>
 public static class Program
 {
     public static int Main(string[] args)
@@ -14,7 +17,7 @@ public static class Program
         }
 
         Launcher.WatchLauncher();
-        return Cli.Invoke(CreateRoot(), args, Console.Error);
+        return Cli.Invoke(TimelyCommands.CreateRoot(), args, Console.Error);
     }
 
     /// <summary>
@@ -27,7 +30,7 @@ public static class Program
     {
         if (args.Any(a => a is "--help" or "-?"))
         {
-            return Cli.Invoke(CreateRoot(), [.. args, "-p", "0"], Console.Error);
+            return Cli.Invoke(TimelyCommands.CreateRoot(), [.. args, "-p", "0"], Console.Error);
         }
 
         try
@@ -38,48 +41,5 @@ public static class Program
         {
             return Cli.Report(e, Cli.IsVerbose(args), Console.Error);
         }
-    }
-
-    private static RootCommand CreateRoot()
-    {
-        var root = new RootCommand($"timely: Timely.Native's workloads, examples and tools. Communication flags follow timely's (-w, -n, -p, -h for the hostfile); help is --help or -?. Errors: a usage error prints 'timely: error: <message>' and exits 2, a failed run prints 'timely: <message>' and exits 1; --verbose or {Cli.VerboseVariable}=1 adds the stack trace.");
-        // timely uses -h for the hostfile, so help answers to --help and -? only.
-        for (int i = root.Options.Count - 1; i >= 0; i--)
-        {
-            if (root.Options[i] is HelpOption)
-            {
-                root.Options.RemoveAt(i);
-            }
-        }
-
-        root.Options.Add(new HelpOption("--help", "-?"));
-        root.Options.Add(Cli.Verbose);
-        root.Subcommands.Add(HelloCommand.Create());
-        root.Subcommands.Add(ShmBenchCommand.Create());
-        root.Subcommands.Add(NetBenchCommand.Create());
-        foreach (var workload in WorkloadCommands.Create())
-        {
-            root.Subcommands.Add(workload);
-        }
-
-        foreach (var example in Examples.ExampleCommands.Create())
-        {
-            root.Subcommands.Add(example);
-        }
-
-        foreach (var capture in CaptureCommands.Create())
-        {
-            root.Subcommands.Add(capture);
-        }
-
-        foreach (var logging in LoggingCommands.Create())
-        {
-            root.Subcommands.Add(logging);
-        }
-
-        root.Subcommands.Add(Tracing.TraceReport.Create());
-        root.Subcommands.Add(Suite.SuiteCommand.Create());
-        root.Subcommands.Add(Suite.CountersProbeCommand.Create());
-        return root;
     }
 }

@@ -7,7 +7,8 @@ using BenchmarkDotNet.Jobs;
 namespace Timely.Benchmarks;
 
 /// <summary>
-/// The one BenchmarkDotNet configuration every class runs under (STYLE 9).
+/// The one BenchmarkDotNet configuration every class runs under, so every figure is measured
+/// the same way; each setting's reason is below.
 /// </summary>
 /// <remarks>
 /// - Workstation, non-concurrent GC: the `timely` workloads run that way, and on a 2-core

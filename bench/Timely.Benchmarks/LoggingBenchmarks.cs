@@ -8,7 +8,7 @@ using Timely.Logging;
 namespace Timely.Benchmarks;
 
 /// <summary>
-/// What dataflow logging costs (issue 16). <c>PingPongStep_LoggingOff</c> is
+/// What dataflow logging costs. <c>PingPongStep_LoggingOff</c> is
 /// <see cref="DataflowStepBenchmarks.PingPongStep"/> on a worker without a logger (its hooks are a
 /// null check per event site and no channel wrappers): compared with the step before logging
 /// existed it says the off cost. <c>PingPongStep_LoggingOn</c> is the same loop on a worker whose

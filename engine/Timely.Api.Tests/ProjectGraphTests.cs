@@ -7,8 +7,8 @@ namespace Timely.Api.Tests;
 /// <summary>
 /// The layers are projects, and this is the one place that says which may use which. The arrows
 /// point down only: Timely.Bytes and Timely.Logging at the bottom, the two transports on bytes,
-/// the communication layer on both transports, the dataflow core on communication, and the
-/// `timely` command and the micro-benchmarks on top. A new project, or a reference not listed
+/// the communication layer on both transports, the dataflow core on communication, timely's
+/// examples and the micro-benchmarks on the dataflow core, and the `timely` command on top. A new project, or a reference not listed
 /// here, fails the test until this table says it is meant.
 /// </summary>
 public sealed class ProjectGraphTests
@@ -22,7 +22,8 @@ public sealed class ProjectGraphTests
         ["Timely.Transport.Tcp"] = ["Timely.Bytes"],
         ["Timely.Communication"] = ["Timely.Bytes", "Timely.Logging", "Timely.Transport.Shm", "Timely.Transport.Tcp"],
         ["Timely.Dataflow"] = ["Timely.Bytes", "Timely.Communication", "Timely.Logging"],
-        ["Timely.Bench"] = ["Timely.Dataflow"],
+        ["Timely.Examples"] = ["Timely.Dataflow"],
+        ["Timely.Bench"] = ["Timely.Dataflow", "Timely.Examples"],
         ["Timely.Benchmarks"] = ["Timely.Dataflow"],
         ["Timely.Testing"] = [],
         ["Timely.Testing.Host"] = [],
@@ -37,7 +38,8 @@ public sealed class ProjectGraphTests
         ["Timely.Transport.Tcp"] = 1,
         ["Timely.Communication"] = 2,
         ["Timely.Dataflow"] = 3,
-        ["Timely.Bench"] = 4,
+        ["Timely.Examples"] = 4,
+        ["Timely.Bench"] = 5,
         ["Timely.Benchmarks"] = 4,
     };
 

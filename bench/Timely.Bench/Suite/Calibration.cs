@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Timely.Bench.Measurement;
 using Timely.Bytes;
 
 namespace Timely.Bench.Suite;

@@ -1,3 +1,5 @@
+using Timely.Bench.Measurement;
+
 namespace Timely.Bench.Suite;
 
 /// <summary>

@@ -19,7 +19,7 @@ namespace Timely.Bench.Suite;
 // Process() loop and is the only writer of the sums (_intervals, _gen0, _allocated, _cpuMs) and of
 // _error; it ends when the child exits (the EventPipe stream closes) or the pipe is stopped or
 // disposed. Its body catches every exception: an exception escaping a thread kills the process
-// (the issue's FormatException from RewindableStream.Read did, and lost the whole suite run).
+// (a FormatException from TraceEvent's RewindableStream.Read once did, and lost the whole suite run).
 // Finish reads the sums only after a successful Join, which publishes them, so no field needs to
 // be volatile; a reader that does not end is "not measured", never read while it runs.
 // _closed and _closeError are touched only by the thread that calls Finish/Dispose.
@@ -87,7 +87,7 @@ public sealed class CounterSession : IDisposable
     /// Counter windows a run needs before its counters are a figure. One window is not enough: it
     /// carries the runtime's first poll of each counter since the session began, with no earlier
     /// poll to difference against, and rows with a single window printed "0.00, 0.00, 0.00" as if
-    /// measured (issue 11). Two windows give at least one whole interval.
+    /// measured. Two windows give at least one whole interval.
     /// </summary>
     public const int MinimumIntervals = 2;
 

@@ -4,7 +4,7 @@ namespace Timely.Bench.Suite;
 
 /// <summary>
 /// Checks the suite's output paths before the run, so a typo costs a second instead of the whole
-/// run (the issue's --markdown into a missing folder crashed after every row had run).
+/// run (a --markdown into a missing folder used to crash after every row had run).
 /// </summary>
 /// <remarks>
 /// Policy: refuse, never create. A file's folder (--save, --markdown and its chart) and a

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Timely.Bench.Measurement;
 
 namespace Timely.Bench.Suite;
 

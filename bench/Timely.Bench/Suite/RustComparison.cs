@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Timely.Bench.Launch;
+using Timely.Bench.Measurement;
 
 namespace Timely.Bench.Suite;
 

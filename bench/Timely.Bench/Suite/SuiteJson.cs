@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Timely.Bench.Measurement;
 
 namespace Timely.Bench.Suite;
 

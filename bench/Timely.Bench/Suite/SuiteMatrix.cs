@@ -6,10 +6,11 @@ namespace Timely.Bench.Suite;
 public static class SuiteMatrix
 {
     /// <summary>
-    /// Workload rows with their full / quick / smoke arguments. Full sizes are the issue's;
-    /// quick sizes are scaled so the whole quick suite (3 repeats, the rows this build can run)
-    /// takes about a minute on a 2-core host; the examples' rows (<see cref="Examples.ExampleCommands.SuiteRows"/>)
-    /// come after, 0.2-3 s a run each at quick size there; smoke sizes only prove each row completes.
+    /// Workload rows with their full / quick / smoke arguments. Full sizes are those the suite
+    /// was specified with (the examples' near Rust's usual runs); quick sizes are scaled so the
+    /// workloads' part of the quick suite (3 repeats, the rows this build can run) takes about a
+    /// minute on a 2-core host, and each example row 0.2-3 s a run there; smoke sizes only prove
+    /// each row completes.
     /// </summary>
     private static readonly (string Label, string Workload, string[] Full, string[] Quick, string[] Smoke)[] Workloads =
     [
@@ -20,7 +21,16 @@ public static class SuiteMatrix
         ("barrier", "barrier", ["1000000"], ["10000"], ["1000"]),
         ("hello", "hello", [], [], []),
         ("roundtrip", "roundtrip", ["100000"], ["10000"], ["100"]),
-        .. Examples.ExampleCommands.SuiteRows,
+        ("bfs", "bfs", ["100000", "200000"], ["10000", "20000"], ["1000", "2000"]),
+        ("pagerank", "pagerank", ["100000", "400000"], ["1000", "4000", "--rounds", "10"], ["100", "400", "--rounds", "5"]),
+        ("wordcount", "wordcount", ["--rounds", "1000", "--words", "100"], ["--rounds", "50", "--words", "10"], []),
+        ("hashjoin", "hashjoin", ["100000", "1000000", "10000"], ["10000", "20000", "1000"], ["100", "200", "50"]),
+        ("distinct", "distinct", ["--rounds", "100", "--values", "10000"], ["--rounds", "20", "--values", "1000"], []),
+        ("unionfind", "unionfind", ["1000000", "2000000", "10000"], ["10000", "20000", "1000"], ["100", "200", "50"]),
+        ("event_driven", "event_driven", ["1000", "10", "--rounds", "10000"], ["20", "10", "--rounds", "200"], ["10", "2", "--rounds", "10"]),
+        ("openloop", "openloop", ["100000", "5"], ["10000", "0.3"], ["1000", "0.05"]),
+        ("loopdemo", "loopdemo", ["100000", "5"], ["10000", "0.3"], ["1000", "0.05"]),
+        ("sequence", "sequence", ["--rounds", "10000"], ["--rounds", "100"], ["--rounds", "5"]),
     ];
 
     /// <summary>The configurations: threads in one process, then two processes per transport.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Timely.Bench.Suite;
 
 /// <summary>
@@ -25,29 +23,8 @@ public sealed record SuiteRow(string Label, string Workload, IReadOnlyList<strin
     /// <summary>The child's arguments.</summary>
     public IReadOnlyList<string> Arguments => new[] { Workload }.Concat(WorkloadArgs).Concat(ConfigArgs).Concat(HasJson ? ["--json"] : Array.Empty<string>()).ToArray();
 
-    /// <summary>
-    /// Records a correct run reports, summed over processes: pingpong ELEMS x (ITER + 1) loop passes,
-    /// exchange BATCH x ROUNDS sent per worker, barrier ITER notifications per worker, roundtrip ITER
-    /// trips, hello one greeting per (sender, receiver) pair (counted from its "received" lines);
-    /// an example's from its sequential computation (<see cref="Examples.ExampleCommands.ExpectedRecords"/>).
-    /// </summary>
-    public long ExpectedRecords
-    {
-        get
-        {
-            ulong Arg(int i) => ulong.Parse(WorkloadArgs[i], CultureInfo.InvariantCulture);
-            return Workload switch
-            {
-                "pingpong" => checked((long)(Arg(1) * (Arg(0) + 1))),
-                "exchange" => checked((long)(Arg(0) * Arg(1)) * Peers),
-                "barrier" => checked((long)Arg(0) * Peers),
-                "roundtrip" => checked((long)Arg(0)),
-                "hello" => (long)Peers * Peers,
-                _ when Examples.ExampleCommands.ExpectedRecords(Workload, WorkloadArgs, Peers) is { } records => records,
-                _ => throw new InvalidOperationException($"no expected record count for workload {Workload}."),
-            };
-        }
-    }
+    /// <summary>Records a correct run reports, summed over processes (<see cref="Suite.ExpectedRecords"/>).</summary>
+    public long ExpectedRecords => Suite.ExpectedRecords.Of(this);
 
     public override string ToString() => Id;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Timely.Bench.Measurement;
 
 namespace Timely.Bench.Suite;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security;
 using System.Text;
+using Timely.Bench.Commands;
 
 namespace Timely.Bench.Tracing;
 

@@ -1,0 +1,421 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Timely.Bench.Commands;
+using Timely.Bench.Measurement;
+using Timely.Communication;
+using Timely.Transport.Shm;
+
+namespace Timely.Bench.TransportBench;
+
+/// <summary>
+/// <c>timely shm-bench</c>: 64-byte messages between two processes (this one and a child it
+/// starts): round trip and one-way throughput through SPSC rings in mapped files, beside
+/// a cache-line ping-pong floor in a shared mapping, loopback TCP and a Unix domain socket,
+/// all in the same run. Prints medians over batches and the allocated bytes per message
+/// measured with <see cref="GC.GetAllocatedBytesForCurrentThread"/> around the timed part
+/// in each process. Every timed round trip is also recorded into a preallocated HdrHistogram per
+/// path (the floor's too), printed as percentiles beside the floor's.
+/// </summary>
+/// <remarks>
+/// Both sides busy-poll (no doorbell): this is the transport's floor, what a worker that
+/// spins sees. Phases run in a fixed order on both sides; each ends with a value that
+/// tells the partner to move on, so no extra synchronization is needed.
+/// </remarks>
+public static class ShmBenchCommand
+{
+    private const int MessageBytes = 64;
+    private const int RingBytes = 1 << 16;
+    private const long Stop = -1;
+
+    public static Command Create()
+    {
+        var rounds = new Option<int>("--rounds") { Description = "Round trips per batch.", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntegerIn("--rounds", 1, int.MaxValue) };
+        var messages = new Option<int>("--messages") { Description = "Messages per one-way throughput batch.", DefaultValueFactory = _ => 2_000_000, CustomParser = Cli.IntegerIn("--messages", 1, int.MaxValue) };
+        var batches = new Option<int>("--batches") { Description = "Batches per measurement (the median is reported).", DefaultValueFactory = _ => 7, CustomParser = Cli.IntegerIn("--batches", 1, int.MaxValue) };
+        var pin = new Option<bool>("--pin") { Description = "Pin this process to core 0 and the partner to core 1 (Linux)." };
+        var partner = new Option<string?>("--partner") { Description = "Internal: run as the partner process over this directory.", Hidden = true };
+        var command = new Command("shm-bench", "Round trip and one-way throughput of 64-byte messages between two processes: shm rings vs a cache-line ping-pong floor, loopback TCP and a Unix domain socket.");
+        foreach (var o in new Option[] { rounds, messages, batches, pin, partner })
+        {
+            command.Options.Add(o);
+        }
+
+        var latency = new LatencyOptions();
+        latency.AddTo(command);
+        command.SetAction(result =>
+        {
+            var settings = new Settings(result.GetValue(rounds), result.GetValue(messages), result.GetValue(batches), result.GetValue(pin));
+            if (result.GetValue(partner) is { } directory)
+            {
+                return Cli.Run(() => RunPartner(directory, settings));
+            }
+
+            var (json, histOut, plot) = latency.Get(result);
+            return Cli.Run(() =>
+            {
+                var report = new LatencyReport("shm-bench, 64-byte messages between two processes");
+                int code = RunLeader(settings, report, json ? Console.Error : Console.Out, json ? Console.Out : null);
+                if (code == 0)
+                {
+                    report.WriteFiles(histOut, plot);
+                }
+
+                return code;
+            });
+        });
+        return command;
+    }
+
+    private static int RunLeader(Settings settings, LatencyReport latency, TextWriter output, TextWriter? json)
+    {
+        string directory = Path.Combine(JobDirectory.DefaultRoot, $"timely-shm-bench-{Environment.ProcessId}");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            using var shared = MappedFile.Create(Path.Combine(directory, "lines"), 4096);
+            using var toPartner = CreateRing(Path.Combine(directory, "ring-ab"));
+            using var fromPartner = CreateRing(Path.Combine(directory, "ring-ba"));
+            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            tcp.Listen(1);
+            string udsPath = Path.Combine(directory, "uds");
+            using var uds = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            uds.Bind(new UnixDomainSocketEndPoint(udsPath));
+            uds.Listen(1);
+            File.WriteAllText(Path.Combine(directory, "tcp-port"), ((IPEndPoint)tcp.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture));
+
+            using var child = StartPartner(directory, settings);
+            if (settings.Pin)
+            {
+                Affinity.PinCurrentThread(0);
+            }
+
+            // Histograms allocated before any timed loop; the warm-up batch records nothing.
+            var floorTrips = latency.AddFloor("floor", "cache-line ping-pong floor, round trip");
+            var ringTrips = latency.Add("shm_ring", "shm ring, round trip");
+            var tcpTrips = latency.Add("tcp", "loopback TCP, round trip");
+            var udsTrips = latency.Add("uds", "Unix domain socket, round trip");
+            var report = new List<Row>();
+            var lines = shared.Region;
+            report.Add(Measure("floor", "cache-line ping-pong floor, round trip", settings, settings.Rounds, "ns", floorTrips, r => FloorLeader(lines, settings.Rounds, r)));
+            using (var a = new SpscByteRing(toPartner.Region))
+            using (var b = new SpscByteRing(fromPartner.Region))
+            {
+                report.Add(Measure("shm_ring", "shm ring, round trip", settings, settings.Rounds, "ns", ringTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r)));
+                report.Add(Measure("shm_ring_one_way", "shm ring, one way", settings, settings.Messages, "ns/msg", null, _ => RingThroughputLeader(a, b, settings.Messages)));
+                Span<byte> stop = stackalloc byte[MessageBytes];
+                while (!a.TryWrite(1, stop))
+                {
+                    Thread.SpinWait(1);
+                }
+            }
+
+            using (var t = tcp.Accept())
+            {
+                t.NoDelay = true;
+                report.Add(Measure("tcp", "loopback TCP, round trip", settings, settings.Rounds / 10, "ns", tcpTrips, r => SocketRoundTripLeader(t, settings.Rounds / 10, r)));
+            }
+
+            using (var u = uds.Accept())
+            {
+                report.Add(Measure("uds", "Unix domain socket, round trip", settings, settings.Rounds / 10, "ns", udsTrips, r => SocketRoundTripLeader(u, settings.Rounds / 10, r)));
+            }
+
+            string partnerOutput = child.StandardOutput.ReadToEnd();
+            child.WaitForExit();
+            if (child.ExitCode != 0)
+            {
+                output.WriteLine(partnerOutput + child.StandardError.ReadToEnd());
+                return child.ExitCode;
+            }
+
+            double floor = report[0].Median;
+            output.WriteLine($"64-byte messages between two processes, {settings.Batches} batches each, median per batch{(settings.Pin ? ", pinned to cores 0 and 1" : ", not pinned")}:");
+            var summary = new Dictionary<string, object> { ["bench"] = "shm-bench", ["rounds"] = settings.Rounds, ["messages"] = settings.Messages, ["batches"] = settings.Batches, ["pinned"] = settings.Pin };
+            foreach (var (key, name, median, unit, allocated, operations) in report)
+            {
+                string ratio = unit == "ns" ? $"  {median / floor:0.00}x floor" : $"  {1e3 / median:0.0} M msg/s";
+                double perMessage = (double)allocated / operations;
+                output.WriteLine($"  {name,-40} {median,10:0.0} {unit,-7}{ratio}  leader alloc {perMessage:0.###} B/msg");
+                summary[$"{key}_median_{(unit == "ns" ? "ns" : "ns_per_msg")}"] = median;
+                summary[$"{key}_leader_alloc_bytes_per_msg"] = perMessage;
+            }
+
+            foreach (string line in partnerOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                output.WriteLine("  partner: " + line);
+            }
+
+            latency.WriteTable(output);
+            latency.AddTo(summary);
+            summary["partner"] = partnerOutput.Trim();
+            json?.WriteLine(JsonSerializer.Serialize(summary, SummaryJson.Default.DictionaryStringObject));
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private readonly record struct Row(string Key, string Name, double Median, string Unit, long Allocated, long Operations);
+
+    /// <summary>The median of the batches; <paramref name="record"/> gets every timed round trip (not the warm-up's).</summary>
+    private static Row Measure(string key, string name, Settings settings, int operations, string unit, LatencyHistogram? record, Func<LatencyHistogram?, long> batch)
+    {
+        batch(null);   // warm-up: JIT tiers, page faults
+        var perOperation = new double[settings.Batches];
+        long allocated = 0;
+        for (int i = 0; i < settings.Batches; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            long ticks = batch(record);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            perOperation[i] = ticks * (1e9 / Stopwatch.Frequency) / operations;
+        }
+
+        return new Row(key, name, Stats.Median(perOperation), unit, allocated, (long)operations * settings.Batches);
+    }
+
+    private static long FloorLeader(MemoryRegion lines, int rounds, LatencyHistogram? record)
+    {
+        ref long ping = ref lines.Int64At(0);
+        ref long pong = ref lines.Int64At(256);
+        long start = Stopwatch.GetTimestamp();
+        long first = Volatile.Read(ref pong) + 1;
+        for (long i = first; i < first + rounds; i++)
+        {
+            long sent = Stopwatch.GetTimestamp();
+            Volatile.Write(ref ping, i);
+            while (Volatile.Read(ref pong) != i)
+            {
+                Thread.SpinWait(1);
+            }
+
+            record?.RecordTicks(Stopwatch.GetTimestamp() - sent);
+        }
+
+        return Stopwatch.GetTimestamp() - start;
+    }
+
+    private static long RingRoundTripLeader(SpscByteRing toPartner, SpscByteRing fromPartner, int rounds, LatencyHistogram? record)
+    {
+        Span<byte> message = stackalloc byte[MessageBytes];
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < rounds; i++)
+        {
+            long sent = Stopwatch.GetTimestamp();
+            while (!toPartner.TryWrite(0, message))
+            {
+                Thread.SpinWait(1);
+            }
+
+            ReadOne(fromPartner);
+            record?.RecordTicks(Stopwatch.GetTimestamp() - sent);
+        }
+
+        return Stopwatch.GetTimestamp() - start;
+    }
+
+    private static long RingThroughputLeader(SpscByteRing toPartner, SpscByteRing fromPartner, int messages)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < messages; i++)
+        {
+            Span<byte> payload;
+            while (!toPartner.TryClaim(MessageBytes, out payload))
+            {
+                Thread.SpinWait(1);
+            }
+
+            payload[0] = (byte)i;
+            toPartner.Commit(2);
+        }
+
+        ReadOne(fromPartner);   // the partner's ack after the last message
+        return Stopwatch.GetTimestamp() - start;
+    }
+
+    private static void ReadOne(SpscByteRing ring)
+    {
+        while (!ring.TryRead(out _, out _))
+        {
+            Thread.SpinWait(1);
+        }
+
+        ring.ReleaseRead();
+    }
+
+    private static long SocketRoundTripLeader(Socket socket, int rounds, LatencyHistogram? record)
+    {
+        Span<byte> message = stackalloc byte[MessageBytes];
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < rounds; i++)
+        {
+            long sent = Stopwatch.GetTimestamp();
+            socket.Send(message);
+            ReceiveExactly(socket, message);
+            record?.RecordTicks(Stopwatch.GetTimestamp() - sent);
+        }
+
+        return Stopwatch.GetTimestamp() - start;
+    }
+
+    private static void ReceiveExactly(Socket socket, Span<byte> buffer)
+    {
+        int got = 0;
+        while (got < buffer.Length)
+        {
+            int n = socket.Receive(buffer[got..]);
+            if (n == 0)
+            {
+                throw new IOException("the partner closed the socket");
+            }
+
+            got += n;
+        }
+    }
+
+    private static int RunPartner(string directory, Settings settings)
+    {
+        if (settings.Pin)
+        {
+            Affinity.PinCurrentThread(1);
+        }
+
+        using var shared = MappedFile.Open(Path.Combine(directory, "lines"));
+        using var fromLeaderFile = MappedFile.Open(Path.Combine(directory, "ring-ab"));
+        using var toLeaderFile = MappedFile.Open(Path.Combine(directory, "ring-ba"));
+        var lines = shared.Region;
+        using var fromLeader = new SpscByteRing(fromLeaderFile.Region);
+        using var toLeader = new SpscByteRing(toLeaderFile.Region);
+        long allocated = 0, operations = 0;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        // Floor: echo ping into pong until the leader sends Stop (the leader runs warm-up + batches).
+        ref long ping = ref lines.Int64At(0);
+        ref long pong = ref lines.Int64At(256);
+        int floorBatches = settings.Batches + 1;
+        for (long i = 1; i <= (long)floorBatches * settings.Rounds; i++)
+        {
+            while (Volatile.Read(ref ping) != i)
+            {
+                Thread.SpinWait(1);
+            }
+
+            Volatile.Write(ref pong, i);
+            operations++;
+        }
+
+        {
+            Span<byte> reply = stackalloc byte[MessageBytes];
+            long received = 0;
+            while (true)
+            {
+                if (!fromLeader.TryRead(out int type, out _))
+                {
+                    Thread.SpinWait(1);
+                    continue;
+                }
+
+                fromLeader.ReleaseRead();
+                operations++;
+                if (type == 1)
+                {
+                    break;
+                }
+
+                if (type == 0)
+                {
+                    while (!toLeader.TryWrite(0, reply))
+                    {
+                        Thread.SpinWait(1);
+                    }
+                }
+                else if (++received == settings.Messages)
+                {
+                    received = 0;
+                    while (!toLeader.TryWrite(0, reply))
+                    {
+                        Thread.SpinWait(1);
+                    }
+                }
+            }
+        }
+
+        allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+        int port = int.Parse(File.ReadAllText(Path.Combine(directory, "tcp-port")), CultureInfo.InvariantCulture);
+        int socketRounds = (settings.Batches + 1) * (settings.Rounds / 10);
+        using (var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true })
+        {
+            tcp.Connect(new IPEndPoint(IPAddress.Loopback, port));
+            before = GC.GetAllocatedBytesForCurrentThread();
+            Echo(tcp, socketRounds);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            operations += socketRounds;
+        }
+
+        using (var uds = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            uds.Connect(new UnixDomainSocketEndPoint(Path.Combine(directory, "uds")));
+            before = GC.GetAllocatedBytesForCurrentThread();
+            Echo(uds, socketRounds);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            operations += socketRounds;
+        }
+
+        Console.WriteLine($"allocated {allocated} B over {operations} messages in its timed loops ({(double)allocated / operations:0.###} B/msg)");
+        return 0;
+    }
+
+    private static void Echo(Socket socket, int rounds)
+    {
+        Span<byte> message = stackalloc byte[MessageBytes];
+        for (int i = 0; i < rounds; i++)
+        {
+            ReceiveExactly(socket, message);
+            socket.Send(message);
+        }
+    }
+
+    private static MappedFile CreateRing(string path)
+    {
+        var file = MappedFile.Create(path, RingDescriptor.RequiredRegionBytes(RingBytes));
+        RingDescriptor.Initialize(file.Region, RingBytes, Environment.ProcessId);
+        return file;
+    }
+
+    private static Process StartPartner(string directory, Settings settings)
+    {
+        string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this executable is unknown.");
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            start.ArgumentList.Add(Suite.TimelyExecutable.OwnDll);
+        }
+
+        foreach (string a in new[]
+        {
+            "shm-bench", "--partner", directory,
+            "--rounds", settings.Rounds.ToString(CultureInfo.InvariantCulture),
+            "--messages", settings.Messages.ToString(CultureInfo.InvariantCulture),
+            "--batches", settings.Batches.ToString(CultureInfo.InvariantCulture),
+        })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        if (settings.Pin)
+        {
+            start.ArgumentList.Add("--pin");
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException("could not start the partner process");
+    }
+
+    private sealed record Settings(int Rounds, int Messages, int Batches, bool Pin);
+}

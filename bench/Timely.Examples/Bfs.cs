@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using Timely.Bytes;
+using Timely.Dataflow;
+using Timely.Dataflow.Channels;
+using Timely.Dataflow.Operators;
+
+namespace Timely.Examples;
+
+/// <summary>
+/// timely's <c>bfs NODES EDGES</c>: a random graph of EDGES edges on NODES nodes, exchanged by
+/// source, and a breadth-first search from node 0 in a <c>feedback(1)</c> loop: a node first
+/// reached at time <c>t</c> is at distance <c>t - 1</c> (the start <c>(0, 0)</c> enters through the
+/// loop, as in Rust), and sends <c>(target, node)</c> along its out-edges to time <c>t + 1</c>.
+/// Worker 0 prints Rust's <c>sorting</c> and <c>time: t</c> lines.
+/// Records = nodes reached; checksum = the sum of <c>Pair(node, time reached)</c>.
+/// </summary>
+/// <remarks>
+/// Rust's operator is <c>binary_notify</c>; main's engine has a notificator for unary operators
+/// only, so this one keeps a capability per pending time and acts on a time once neither
+/// input's frontier can still deliver it, which is what the notificator does.
+/// </remarks>
+public static partial class Bfs
+{
+    /// <summary>Edge <paramref name="i"/> of the graph: (source, target), both below <paramref name="nodes"/>.</summary>
+    public static (uint Source, uint Target) Edge(ulong i, ulong nodes) =>
+        ((uint)(ExampleRandom.At(i, 0) % nodes), (uint)(ExampleRandom.At(i, 1) % nodes));
+
+    /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
+    public static ExampleResult Run(Worker worker, ulong nodes, ulong edges, TextWriter log)
+    {
+        // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
+        WireCodec.PrepareTuple<uint, uint>();
+        int index = worker.Index;
+        int peers = worker.Peers;
+        var timer = Stopwatch.StartNew();
+        var meter = WorkloadResult.Start();
+        long reached = 0;
+        ulong checksum = 0;
+        worker.Dataflow<ulong>(scope =>
+        {
+            var graph = LocalEdges(nodes, edges, index, peers).ToStream(scope);
+            var (handle, cycle) = scope.Feedback<ulong, (uint Node, uint Prev)>(1);
+            graph.Binary<ulong, (uint, uint), (uint, uint), (uint, uint)>(
+                cycle,
+                Pact<(uint, uint)>.Exchange(e => e.Item1),
+                Pact<(uint, uint)>.Exchange(n => n.Item1),
+                "BFS",
+                initial =>
+                {
+                    initial.Dispose();
+                    var edgeList = new List<(uint Source, uint Target)>();
+                    var nodeLists = new Dictionary<ulong, List<(uint Node, uint Prev)>>();
+                    var pending = new SortedDictionary<ulong, Capability<ulong>>();
+                    int local = (int)(nodes / (ulong)peers) + 1;
+                    int[]? offsets = null;
+                    var targets = Array.Empty<uint>();
+                    var done = new bool[local];
+                    var ready = new List<ulong>();
+                    return (edgesIn, nodesIn, output) =>
+                    {
+                        while (edgesIn.TryNext(out var cap, out var data))
+                        {
+                            Hold(pending, cap);
+                            edgeList.AddRange(data);
+                        }
+
+                        while (nodesIn.TryNext(out var cap, out var data))
+                        {
+                            Hold(pending, cap);
+                            if (!nodeLists.TryGetValue(cap.Time, out var list))
+                            {
+                                nodeLists[cap.Time] = list = new List<(uint, uint)>();
+                            }
+
+                            list.AddRange(data);
+                        }
+
+                        ready.Clear();
+                        foreach (var time in pending.Keys)
+                        {
+                            if (edgesIn.Frontier.LessEqual(time) || nodesIn.Frontier.LessEqual(time))
+                            {
+                                break;   // times ascend: no later one is complete either
+                            }
+
+                            ready.Add(time);
+                        }
+
+                        foreach (var time in ready)
+                        {
+                            var capability = pending[time];
+                            pending.Remove(time);
+                            if (offsets is null)
+                            {
+                                // Every edge is in: the edge input's frontier has passed this time, and all edges are at 0.
+                                if (index == 0)
+                                {
+                                    log.WriteLine($"{RustDuration.Format(timer.Elapsed)}:\tsorting");
+                                }
+
+                                (offsets, targets) = Csr(edgeList, local, peers);
+                                edgeList.Clear();
+                            }
+
+                            if (index == 0)
+                            {
+                                log.WriteLine($"{RustDuration.Format(timer.Elapsed)}:\ttime: {time}");
+                            }
+
+                            if (nodeLists.Remove(time, out var todo))
+                            {
+                                var session = output.Session(capability);
+                                foreach (var (node, _) in todo)
+                                {
+                                    int n = (int)(node / (uint)peers);
+                                    if (!done[n])
+                                    {
+                                        done[n] = true;
+                                        reached++;
+                                        checksum = unchecked(checksum + ExampleRandom.Pair(node, time));
+                                        for (int e = offsets![n]; e < offsets[n + 1]; e++)
+                                        {
+                                            session.Give((targets[e], node));
+                                        }
+                                    }
+                                }
+                            }
+
+                            capability.Dispose();
+                        }
+                    };
+                })
+                .Concat(new[] { (0u, 0u) }.ToStream(scope))
+                .ConnectLoop(handle);
+        });
+
+        ExampleSteps.Finish(worker);
+        return new ExampleResult(meter.Stop(index, reached), checksum);
+    }
+
+    private static IEnumerable<(uint, uint)> LocalEdges(ulong nodes, ulong edges, int index, int peers)
+    {
+        for (ulong i = (ulong)index; i < edges; i += (ulong)peers)
+        {
+            yield return Edge(i, nodes);
+        }
+    }
+
+    private static void Hold(SortedDictionary<ulong, Capability<ulong>> pending, InputCapability<ulong> capability)
+    {
+        if (!pending.ContainsKey(capability.Time))
+        {
+            pending[capability.Time] = capability.Retain();
+        }
+    }
+
+    // Compressed sparse rows over this worker's nodes (node / peers): offsets[n]..offsets[n + 1] index targets.
+    private static (int[] Offsets, uint[] Targets) Csr(List<(uint Source, uint Target)> edges, int local, int peers)
+    {
+        var offsets = new int[local + 1];
+        foreach (var (s, _) in edges)
+        {
+            offsets[(s / (uint)peers) + 1]++;
+        }
+
+        for (int n = 0; n < local; n++)
+        {
+            offsets[n + 1] += offsets[n];
+        }
+
+        var targets = new uint[edges.Count];
+        var fill = (int[])offsets.Clone();
+        foreach (var (s, t) in edges)
+        {
+            targets[fill[s / (uint)peers]++] = t;
+        }
+
+        return (offsets, targets);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Timely.Dataflow;
+using Timely.Dataflow.Operators;
+
+namespace Timely.Examples;
+
+/// <summary>
+/// timely's <c>event_driven DATAFLOWS LENGTH [record]</c>: DATAFLOWS dataflows, each an input, a
+/// chain of LENGTH <c>map(x => x)</c> and a probe; round <c>r</c> advances only dataflow
+/// <c>r % DATAFLOWS</c> (sending one record first with <c>record</c>) and steps until its probe
+/// passes, so a step should cost what that one dataflow needs. Prints Rust's
+/// <c>dataflows built</c> line and <c>round r complete in s steps</c> every 1000 rounds.
+/// Rust runs rounds forever; here <c>--rounds</c> (default 10000) ends it. Rust puts the chain
+/// in a region; main has no nested scopes yet, so the maps sit in the root scope (same
+/// records, same progress; one scope level fewer). Records = rounds per worker; checksum =
+/// records that left the chains.
+/// </summary>
+public static partial class EventDriven
+{
+    /// <summary>Rounds when <c>--rounds</c> is not given (Rust's example never stops).</summary>
+    public const ulong DefaultRounds = 10_000;
+
+    /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
+    public static ExampleResult Run(Worker worker, int dataflows, int length, bool record, ulong rounds, TextWriter log)
+    {
+        var timer = Stopwatch.StartNew();
+        var meter = WorkloadResult.Start();
+        long arrived = 0;
+        var inputs = new InputHandle<ulong, byte>[dataflows];
+        var probes = new ProbeHandle<ulong>[dataflows];
+        for (int d = 0; d < dataflows; d++)
+        {
+            var input = inputs[d] = new InputHandle<ulong, byte>();
+            probes[d] = worker.Dataflow<ulong, ProbeHandle<ulong>>(scope =>
+            {
+                var stream = scope.InputFrom(input);
+                for (int step = 0; step < length; step++)
+                {
+                    stream = stream.Map(x => x);
+                }
+
+                return stream.Inspect(_ => arrived++).Probe();
+            });
+        }
+
+        log.WriteLine($"{RustDuration.Format(timer.Elapsed)}\tdataflows built ({dataflows} x {length})");
+        for (ulong round = 0; round < rounds; round++)
+        {
+            int dataflow = (int)(round % (ulong)dataflows);
+            if (record)
+            {
+                inputs[dataflow].Send(0);
+            }
+
+            inputs[dataflow].AdvanceTo(round);
+            long steps = 0;
+            while (probes[dataflow].LessThan(round))
+            {
+                worker.Step();
+                steps++;
+            }
+
+            if (round % 1000 == 0)
+            {
+                log.WriteLine($"{RustDuration.Format(timer.Elapsed)}\tround {round} complete in {steps} steps");
+            }
+        }
+
+        ExampleSteps.Finish(worker, inputs);
+
+        return new ExampleResult(meter.Stop(worker.Index, (long)rounds), (ulong)arrived);
+    }
+}

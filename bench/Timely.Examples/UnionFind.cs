@@ -1,0 +1,113 @@
+using Timely.Bytes;
+using Timely.Dataflow;
+using Timely.Dataflow.Channels;
+using Timely.Dataflow.Operators;
+
+namespace Timely.Examples;
+
+/// <summary>
+/// timely's <c>unionfind NODES EDGES BATCH</c>: random edges on NODES nodes, each worker's share
+/// sent BATCH at a time, through <c>union_find -> exchange(0) -> union_find</c>: each worker
+/// keeps a union-find forest (union by rank) and passes on only the edges that joined two
+/// trees, so worker 0 ends with a spanning forest of the whole graph. Rust prints nothing.
+/// Records = merges by the second union-find (nodes touched minus their components, whatever
+/// the partition); checksum = merges by the first union-finds, summed over workers.
+/// </summary>
+public static partial class UnionFind
+{
+    /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
+    public static ExampleResult Run(Worker worker, ulong nodes, ulong edges, ulong batch)
+    {
+        // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
+        WireCodec.PrepareTuple<int, int>();
+        int index = worker.Index;
+        var meter = WorkloadResult.Start();
+        var first = new Forest();
+        var second = new Forest();
+        var input = new InputHandle<ulong, (int, int)>();
+        var probe = new ProbeHandle<ulong>();
+        worker.Dataflow<ulong>(scope => Apply(Apply(scope.InputFrom(input), first).Exchange(_ => 0), second).ProbeWith(probe));
+
+        ulong sent = 0;
+        for (ulong i = (ulong)index; i < edges; i += (ulong)worker.Peers)
+        {
+            var (s, t) = Bfs.Edge(i, nodes);
+            input.Send(((int)s, (int)t));
+            if (sent++ % batch == batch - 1)
+            {
+                ExampleSteps.AdvanceAndWait(worker, input, probe, input.Time + 1);
+            }
+        }
+
+        ExampleSteps.Finish(worker, input);
+
+        return new ExampleResult(meter.Stop(index, second.Merges), (ulong)first.Merges);
+    }
+
+    private static Stream<ulong, (int, int)> Apply(Stream<ulong, (int, int)> stream, Forest forest) =>
+        stream.Unary<ulong, (int, int), (int, int)>(Pact<(int, int)>.Pipeline, "UnionFind", (data, output) =>
+        {
+            while (data.TryNext(out var cap, out var batch))
+            {
+                var session = output.Session(cap);
+                foreach (var (x, y) in batch)
+                {
+                    if (forest.Union(x, y) is { } joined)
+                    {
+                        session.Give(joined);
+                    }
+                }
+            }
+        });
+
+    /// <summary>A union-find forest by rank without path compression, as Rust's example keeps it.</summary>
+    private sealed class Forest
+    {
+        private readonly List<int> _roots = new();
+        private readonly List<byte> _ranks = new();
+
+        public long Merges { get; private set; }
+
+        /// <summary>Joins the trees of <paramref name="x"/> and <paramref name="y"/>; their roots when they were two trees, else null.</summary>
+        public (int, int)? Union(int x, int y)
+        {
+            for (int i = _roots.Count; i <= Math.Max(x, y); i++)
+            {
+                _roots.Add(i);
+                _ranks.Add(0);
+            }
+
+            while (x != _roots[x])
+            {
+                x = _roots[x];
+            }
+
+            while (y != _roots[y])
+            {
+                y = _roots[y];
+            }
+
+            if (x == y)
+            {
+                return null;
+            }
+
+            Merges++;
+            switch (_ranks[x].CompareTo(_ranks[y]))
+            {
+                case < 0:
+                    _roots[x] = y;
+                    break;
+                case > 0:
+                    _roots[y] = x;
+                    break;
+                default:
+                    _roots[y] = x;
+                    _ranks[x]++;
+                    break;
+            }
+
+            return (x, y);
+        }
+    }
+}
