@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Timely.Testing;
 
 namespace Timely.Bench.Tests;
 
@@ -82,7 +83,7 @@ internal sealed class NetnsHosts : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in new[] { "-t", host.HolderId.ToString(CultureInfo.InvariantCulture), "-m", "-u", "-n", "--", "dotnet", Path.Combine(AppContext.BaseDirectory, "timely.dll") }.Concat(timelyArguments))
+        foreach (string arg in new[] { "-t", host.HolderId.ToString(CultureInfo.InvariantCulture), "-m", "-u", "-n", "--", "dotnet", TimelyDll.Path }.Concat(timelyArguments))
         {
             info.ArgumentList.Add(arg);
         }

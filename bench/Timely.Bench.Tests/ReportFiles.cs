@@ -1,4 +1,5 @@
 using Timely.Bench.Suite;
+using Timely.Testing;
 
 namespace Timely.Bench.Tests;
 
@@ -24,7 +25,7 @@ internal static class ReportFiles
     };
 
     /// <summary>The built <c>timely</c> beside these tests (dotnet timely.dll).</summary>
-    public static TimelyExecutable Timely => TimelyExecutable.FromPath(Path.Combine(AppContext.BaseDirectory, "timely.dll"));
+    public static TimelyExecutable Timely => TimelyExecutable.FromPath(TimelyDll.Path);
 
     public static string TempDirectory()
     {

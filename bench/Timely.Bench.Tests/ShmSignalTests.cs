@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Timely.Testing;
 using Timely.Transport.Shm;
 
 namespace Timely.Bench.Tests;
@@ -29,7 +30,7 @@ public sealed class ShmSignalTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "timely.dll"), "hello", "-p", "0", "-n", "2", "--transport", "shm", "--shm-dir", _root, "--job", "signal", "--connect-timeout", "60" })
+        foreach (string argument in new[] { TimelyDll.Path, "hello", "-p", "0", "-n", "2", "--transport", "shm", "--shm-dir", _root, "--job", "signal", "--connect-timeout", "60" })
         {
             start.ArgumentList.Add(argument);
         }

@@ -4,6 +4,7 @@ using System.Text;
 using Timely.Bench.Commands;
 using Timely.Bench.Launch;
 using Timely.Bench.Suite;
+using Timely.Testing;
 
 namespace Timely.Bench.Tests;
 
@@ -29,7 +30,7 @@ internal sealed class TimelyChild : IDisposable
     /// <summary>Starts <c>timely <paramref name="args"/></c>; <paramref name="environment"/> adds variables (TIMELY_VERBOSE and a launcher's pid are never inherited).</summary>
     public static TimelyChild Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var exe = TimelyExecutable.FromPath(Path.Combine(AppContext.BaseDirectory, "timely.dll"));
+        var exe = TimelyExecutable.FromPath(TimelyDll.Path);
         var start = new ProcessStartInfo(exe.FileName)
         {
             RedirectStandardOutput = true,

@@ -9,7 +9,7 @@ using Timely.Dataflow.Timestamps;
 namespace Timely.Dataflow.Tests;
 
 /// <summary>
-/// Nested scopes (issue 15): iterative scopes with Product times, regions, enter/leave, loop
+/// Nested scopes: iterative scopes with Product times, regions, enter/leave, loop
 /// variables and Iterate, on one worker, two threads, and two workers over the serializing
 /// allocator (which carries Product times through their wire codec).
 /// </summary>

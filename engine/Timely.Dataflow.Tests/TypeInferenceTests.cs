@@ -4,7 +4,7 @@ using Timely.Dataflow.Operators;
 namespace Timely.Dataflow.Tests;
 
 /// <summary>
-/// The overloads and factories that let C# infer what Rust infers (issue 17 item 6): each builds
+/// The overloads and factories that let C# infer what Rust infers: each builds
 /// and runs a dataflow written without the type arguments the generic API needs, and checks what
 /// it computed, so a change that breaks the inference (an ambiguous overload, a lost factory)
 /// fails to compile here and a change that binds to the wrong method fails an assertion.

@@ -6,7 +6,7 @@ using Timely.Dataflow.Timestamps;
 namespace Timely.Dataflow.Tests.Capture;
 
 /// <summary>
-/// Captures with <c>Product&lt;u64, u32&gt;</c> times written by Rust timely 0.29 (issue 15): in a root
+/// Captures with <c>Product&lt;u64, u32&gt;</c> times written by Rust timely 0.29: in a root
 /// scope of u64 times, each worker's <c>(0..3) + 10 * index</c> entered into an iterative scope of
 /// u32 rounds, concatenated with a feedback of summary (0, 1), mapped by +1, filtered to
 /// <c>x % 10 &lt; 5</c>, captured inside the iterative scope into a file per worker, and connected
