@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Rendezvous;
 
 namespace Timely.Bench.Tests;
 

@@ -5,7 +5,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Timely.Communication;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Rendezvous;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Bench;
 

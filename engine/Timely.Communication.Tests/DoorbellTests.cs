@@ -104,7 +104,7 @@ public sealed class DoorbellTests
     private static TheoryData<bool> SharedDoorbellPaths()
     {
         var paths = new TheoryData<bool> { false };
-        if (Timely.Transport.Shm.SharedDoorbell.SleepsInKernel)
+        if (Timely.Transport.Shm.Wakeup.SharedDoorbell.SleepsInKernel)
         {
             paths.Add(true);
         }

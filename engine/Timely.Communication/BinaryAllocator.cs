@@ -4,7 +4,7 @@ using Timely.Communication.Binary;
 using Timely.Communication.Diagnostics;
 using Timely.Communication.Logging;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Communication;
 

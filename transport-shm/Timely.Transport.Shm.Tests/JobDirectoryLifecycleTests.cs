@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Rendezvous;
 
 namespace Timely.Transport.Shm.Tests;
 

@@ -1,6 +1,6 @@
 using Timely.Communication.Failure;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Communication.Binary;
 

@@ -4,7 +4,7 @@ using Timely.Communication.Diagnostics;
 using Timely.Communication.Fabrics;
 using Timely.Communication.Logging;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Communication.Binary;
 

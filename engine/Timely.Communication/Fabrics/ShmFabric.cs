@@ -2,7 +2,10 @@ using Timely.Communication.Binary;
 using Timely.Communication.Failure;
 using Timely.Communication.Startup;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Rendezvous;
+using Timely.Transport.Shm.Ring;
+using Timely.Transport.Shm.Wakeup;
 
 namespace Timely.Communication.Fabrics;
 

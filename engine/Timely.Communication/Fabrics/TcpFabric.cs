@@ -3,7 +3,7 @@ using Timely.Communication.Binary;
 using Timely.Communication.Logging;
 using Timely.Communication.Startup;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 using Timely.Transport.Tcp;
 
 namespace Timely.Communication.Fabrics;

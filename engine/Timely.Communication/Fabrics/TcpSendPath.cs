@@ -1,6 +1,6 @@
 using Timely.Communication.Logging;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 using Timely.Transport.Tcp;
 
 namespace Timely.Communication.Fabrics;

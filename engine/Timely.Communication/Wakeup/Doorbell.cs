@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Wakeup;
 
 namespace Timely.Communication.Wakeup;
 

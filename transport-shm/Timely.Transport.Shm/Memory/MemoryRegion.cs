@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Timely.Bytes;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Memory;
 
 /// <summary>
 /// A range of unmanaged memory given by address and length: the only type in this project

@@ -1,7 +1,7 @@
 using System.IO.MemoryMappedFiles;
 using Microsoft.Win32.SafeHandles;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Memory;
 
 /// <summary>
 /// A file mapped read-write into this process, shared with every other process that maps

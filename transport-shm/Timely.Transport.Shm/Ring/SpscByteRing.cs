@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Ring;
 
 /// <summary>
 /// A lock-free single-producer single-consumer ring of variable-length byte records over a

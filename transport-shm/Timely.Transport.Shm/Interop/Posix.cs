@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Interop;
 
 /// <summary>
 /// The few Linux libc calls a job directory needs to trust nothing it did not make:

@@ -3,8 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Timely.Transport.Shm.Interop;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Rendezvous;
 
 /// <summary>
 /// The rendezvous of one process of a shared-memory job: a directory (default

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Wakeup;
 
 /// <summary>
 /// A worker's wake-up word in shared memory (a <see cref="ControlBlock"/> worker line):

@@ -2,8 +2,10 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using Timely.Bytes;
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Ring;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Layout;
 
 /// <summary>
 /// The byte layout of an SPSC ring in a <see cref="MemoryRegion"/>: the one place that knows

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Wakeup;
 
 /// <summary>
 /// Linux futex on a 4-byte word in shared memory, through <c>syscall(SYS_futex, ...)</c>:
