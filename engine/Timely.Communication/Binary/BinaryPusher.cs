@@ -105,8 +105,7 @@ internal sealed class BinaryPusher<T> : IPush<T>
         }
 
         _dirty[_target] = false;
-        Interlocked.MemoryBarrier();
-        _bell.RingAfterFence();
+        FenceThenRing.One(_bell);
     }
 
     private void WritePrefix(Span<byte> record, int length, long seqno)

@@ -90,7 +90,7 @@ internal sealed class AutoFabric : IDisposable
         try
         {
             int first = config.ProcessIndex * config.Threads;
-            var bells = new IDoorbell[config.Peers];
+            var bells = new Doorbell[config.Peers];
             for (int t = 0; t < bells.Length; t++)
             {
                 // The TCP receive threads ring only local workers; the rest are never touched.

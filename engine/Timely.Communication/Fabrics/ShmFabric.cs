@@ -71,7 +71,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     private readonly int _firstLocal;
     private readonly int[] _members;
     private readonly int[] _memberOf;
-    private readonly IDoorbell?[] _bells;
+    private readonly Doorbell?[] _bells;
     private readonly SpscByteRing[] _localRings;
     private readonly long[] _lastBeat;
     private readonly long[] _lastChange;
@@ -96,12 +96,12 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
         int peers = config.Peers;
         _group = new WorkerGroup(peers) { Finished = OnFinished, Failed = OnFailed };
-        _bells = new IDoorbell?[peers];
+        _bells = new Doorbell?[peers];
         for (int i = 0; i < members.Length; i++)
         {
             for (int l = 0; l < _threads; l++)
             {
-                _bells[(members[i] * _threads) + l] = new ShmDoorbell(job.Control(i).Bell(l));
+                _bells[(members[i] * _threads) + l] = new Doorbell(job.Control(i).Bell(l));
             }
         }
 
@@ -189,7 +189,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     public void MarkFailed() => _job.Own.State = ProcessState.Failed;
 
     /// <summary>Global worker <paramref name="worker"/>'s doorbell in shared memory (a worker of this host group).</summary>
-    public IDoorbell Bell(int worker) => _bells[worker] ?? throw new ArgumentOutOfRangeException(nameof(worker), worker, "not a worker of this host group");
+    public Doorbell Bell(int worker) => _bells[worker] ?? throw new ArgumentOutOfRangeException(nameof(worker), worker, "not a worker of this host group");
 
     public void ThrowIfFailed(int self)
     {
@@ -350,18 +350,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         RingEveryone();
     }
 
-    private void RingEveryone()
-    {
-        Interlocked.MemoryBarrier();
-        for (int worker = 0; worker < _bells.Length; worker++)
-        {
-            int member = _memberOf[worker / _threads];
-            if (_bells[worker] is { } bell && !Volatile.Read(ref _corrupt[member]))
-            {
-                bell.RingAfterFence();
-            }
-        }
-    }
+    private void RingEveryone() => FenceThenRing.All(new TrustedBells(this, 0, _bells.Length));
 
     private void Liveness()
     {
@@ -445,13 +434,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             return;
         }
 
-        if (!Volatile.Read(ref _corrupt[_memberOf[_config.ProcessIndex]]))
-        {
-            for (int w = 0; w < _threads; w++)
-            {
-                _job.Own.Bell(w).RingFenced();
-            }
-        }
+        FenceThenRing.All(new TrustedBells(this, _firstLocal, _threads));
 
         // Published in our control file (a peer stopped or declared failed learns it there) and,
         // in a host group, sent to the other hosts by the TCP send threads' failure notice.
@@ -521,4 +504,22 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     }
 
     private sealed record RemoteFailure(string Message, int FirstWorker);
+
+    /// <summary>
+    /// The bells of workers <c>first .. first + count</c> of this host group (global indices)
+    /// whose control file is not known to be corrupt: one is never rung (or read) again.
+    /// </summary>
+    private readonly struct TrustedBells(ShmFabric fabric, int first, int count) : IBellList
+    {
+        public int Count => count;
+
+        public void RingAfterFence(int index)
+        {
+            int worker = first + index;
+            if (fabric._bells[worker] is { } bell && !Volatile.Read(ref fabric._corrupt[fabric._memberOf[worker / fabric._threads]]))
+            {
+                bell.RingAfterFence();
+            }
+        }
+    }
 }

@@ -87,7 +87,7 @@ internal sealed class TcpFabric : IDisposable
     private readonly SpscByteRing[]?[] _toNet;
     private readonly SpscByteRing[]?[] _fromNet;
     private readonly TcpSendPath?[] _paths;
-    private readonly IDoorbell[] _bells;
+    private readonly Doorbell[] _bells;
     private readonly bool _ownsGroup;
     private readonly List<Thread> _sendThreads = new();
     private readonly List<Thread> _receiveThreads = new();
@@ -111,7 +111,7 @@ internal sealed class TcpFabric : IDisposable
     /// links between themselves), the receive threads ring <paramref name="bells"/>
     /// (by global worker) and failures go into that group: <c>--transport auto</c>'s mix.
     /// </summary>
-    public TcpFabric(Config config, PeerConnection?[] connections, WorkerGroup? group, IDoorbell[]? bells)
+    public TcpFabric(Config config, PeerConnection?[] connections, WorkerGroup? group, Doorbell[]? bells)
     {
         _threads = config.Threads;
         _logFactory = config.CommunicationLogging;
@@ -450,38 +450,18 @@ internal sealed class TcpFabric : IDisposable
     /// <summary>Before blocking on the socket: move spilled frames into the rings (waiting for room), then wake the workers that got any.</summary>
     private void Publish(RingWriter[] writers, bool[] touched)
     {
-        bool any = false;
         for (int l = 0; l < writers.Length; l++)
         {
-            if (!touched[l])
-            {
-                continue;
-            }
-
-            any = true;
             var spinner = default(SpinWait);
-            while (!writers[l].Flush() && !Group.HasFinished(_first + l) && !Group.HasFailed)
+            while (touched[l] && !writers[l].Flush() && !Group.HasFinished(_first + l) && !Group.HasFailed)
             {
                 // The worker is behind: wake it and wait for room (TCP pushes back on the peer).
-                _bells[_first + l].RingFenced();
+                FenceThenRing.One(_bells[_first + l]);
                 spinner.SpinOnce();
             }
         }
 
-        if (!any)
-        {
-            return;
-        }
-
-        Interlocked.MemoryBarrier();
-        for (int l = 0; l < writers.Length; l++)
-        {
-            if (touched[l])
-            {
-                touched[l] = false;
-                _bells[_first + l].RingAfterFence();
-            }
-        }
+        FenceThenRing.Flagged(touched, new DoorbellList(_bells, _first));
     }
 
     public void Dispose()
@@ -489,7 +469,10 @@ internal sealed class TcpFabric : IDisposable
         _stopping = true;
         foreach (var path in _paths)
         {
-            path?.ThreadBell.RingFenced();
+            if (path is not null)
+            {
+                FenceThenRing.One(path.ThreadBell);
+            }
         }
 
         var clock = Stopwatch.StartNew();
