@@ -66,7 +66,7 @@ internal sealed class AutoFabric : IDisposable
     /// neither alone nor everyone).
     /// </summary>
     /// <exception cref="ConfigException">The host group's shared-memory job cannot be joined.</exception>
-    public static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) Build(Config config, PeerConnection?[] mesh, int[] members, ulong hostId)
+    public static FabricSetup Build(Config config, PeerConnection?[] mesh, int[] members, ulong hostId)
     {
         var remote = (PeerConnection?[])mesh.Clone();
         foreach (int p in members)
@@ -109,7 +109,7 @@ internal sealed class AutoFabric : IDisposable
 
         try
         {
-            return (fabric.CreateAllocators(), config.ProcessIndex * config.Threads, fabric, shm.Group);
+            return new FabricSetup(fabric.CreateAllocators(), config.ProcessIndex * config.Threads, fabric, shm.Group);
         }
         catch
         {

@@ -135,12 +135,12 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
     /// <summary>Joins the job and builds the local workers' allocators.</summary>
     /// <exception cref="ConfigException">The job cannot be joined (name in use, a peer never appeared).</exception>
-    public static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) Build(Config config)
+    public static FabricSetup Build(Config config)
     {
         var fabric = Join(config, config.EffectiveJobName, [.. Enumerable.Range(0, config.Processes)]);
         try
         {
-            return (fabric.CreateAllocators(), fabric._firstLocal, fabric, fabric._group);
+            return new FabricSetup(fabric.CreateAllocators(), fabric._firstLocal, fabric, fabric._group);
         }
         catch
         {
