@@ -9,7 +9,8 @@ namespace Timely.Transport.Shm.Interop;
 /// <c>statx</c> on a descriptor or without following a link, <c>renameat2</c>,
 /// <c>unlinkat</c>, <c>posix_fallocate</c>, <c>fchmod</c>, <c>fstatvfs</c>, <c>getuid</c>.
 /// Every failure is an <see cref="IOException"/> naming the path and the errno text.
-/// The only P/Invoke surface of the job directory (STYLE 4); nothing here holds a pointer.
+/// The only P/Invoke surface of the job directory; nothing here holds a pointer (only
+/// <c>MemoryRegion</c> does, so unsafe code stays in one small type).
 /// </summary>
 /// <remarks>
 /// <c>O_*</c> values are Linux's generic ones (Arm64) or x86-64's, which differ in

@@ -78,7 +78,7 @@ namespace Timely.Transport.Shm.Ring;
 //   consumer that drains 100 records does one shared store, not 100. The store is to a line
 //   only the consumer writes and the producer reads only when its cached head says the ring
 //   is full, so it stays in the consumer's cache between those reads.
-// - Cache lines per hop (issue 14 item 1; counted from this code, not measured with a
+// - Cache lines per hop (counted from this code, not measured with a
 //   coherence counter). The floor, a ping-pong on one line, moves 1 line per one-way hop.
 //   A 64 B message through this ring moves, per one-way hop while the consumer spins:
 //     data    : the record is align8(8 + 64) = 72 B at an 8-aligned start, so exactly 2
