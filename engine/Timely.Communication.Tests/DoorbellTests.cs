@@ -71,20 +71,14 @@ public sealed class DoorbellTests
         Assert.True(a.Slept + b.Slept > 0, "no park ever slept; the test did not exercise wake-ups");
     }
 
+    /// <summary>With work already there a park does not sleep; with none and nobody ringing, the timeout ends it.</summary>
     [Theory]
     [MemberData(nameof(SleepKinds))]
-    public void Park_returns_at_once_when_work_is_already_there(bool onWord)
+    public void Park_sleeps_only_without_work_and_ends_at_its_timeout(bool onWord)
     {
         using var bell = InProcessBell(onWord);
         Assert.Equal(ParkOutcome.DidNotSleep, bell.Park(TimeSpan.FromSeconds(30), static _ => true, 0));
         Assert.Equal(0, bell.Parks);
-    }
-
-    [Theory]
-    [MemberData(nameof(SleepKinds))]
-    public void Park_times_out_when_nobody_rings(bool onWord)
-    {
-        using var bell = InProcessBell(onWord);
         Assert.Equal(ParkOutcome.TimedOut, bell.Park(TimeSpan.FromMilliseconds(1), static _ => false, 0));
         Assert.Equal(1, bell.Parks);
     }

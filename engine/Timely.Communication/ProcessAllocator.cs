@@ -30,11 +30,11 @@ public sealed class ProcessAllocator : Allocator
 
     internal ProcessAllocator(ProcessFabric fabric, int index, int spinIterations)
     {
+        _bells = fabric.Group.Doorbells;
+        _pushedTo = new bool[fabric.Peers];
         _fabric = fabric;
         _index = index;
         _spinIterations = spinIterations;
-        _pushedTo = new bool[fabric.Peers];
-        _bells = fabric.Group.Doorbells;
         _counters = new WorkerCounters(index);
         _metrics = CommunicationMetrics.Register(_counters, _bells[index]);
     }

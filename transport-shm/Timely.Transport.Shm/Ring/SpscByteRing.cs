@@ -295,9 +295,7 @@ public sealed class SpscByteRing : IDisposable
     public bool TryRead(out int type, out ReadOnlySpan<byte> payload)
     {
         long position = _cursors.ReadPosition;
-        int index = (int)position & _mask;
-        long header = Volatile.Read(ref _region.Int64At(RingDescriptor.DataOffset + index));
-        if (RingDescriptor.RecordLapTagField(header) != RingDescriptor.LapTag(position >> _lapShift))
+        if (!TryAcquireHeader(position, out int index, out long header))
         {
             return NotReady(header, position, out type, out payload);
         }
@@ -314,8 +312,7 @@ public sealed class SpscByteRing : IDisposable
             return TryReadSlow(out type, out payload);
         }
 
-        payload = _region.Slice(RingDescriptor.DataOffset + RingDescriptor.RecordHeaderLength + index, length);
-        _cursors.ReadPosition = position + recordLength;
+        payload = Take(position, index, length, recordLength);
         return true;
     }
 
@@ -408,9 +405,7 @@ public sealed class SpscByteRing : IDisposable
         long position = _cursors.ReadPosition;
         while (true)
         {
-            int index = (int)position & _mask;
-            long header = Volatile.Read(ref _region.Int64At(RingDescriptor.DataOffset + index));
-            if (RingDescriptor.RecordLapTagField(header) != RingDescriptor.LapTag(position >> _lapShift))
+            if (!TryAcquireHeader(position, out int index, out long header))
             {
                 return NotReady(header, position, out type, out payload);
             }
@@ -435,10 +430,32 @@ public sealed class SpscByteRing : IDisposable
                 ThrowHelper.ThrowCorruptRecord(position, length, type, $"record longer than the largest payload ({_maxPayload} bytes) or past the end of the data area");
             }
 
-            payload = _region.Slice(RingDescriptor.DataOffset + RingDescriptor.RecordHeaderLength + index, length);
-            _cursors.ReadPosition = position + recordLength;
+            payload = Take(position, index, length, recordLength);
             return true;
         }
+    }
+
+    /// <summary>
+    /// Consumer: acquire-loads the header word at <paramref name="position"/> (at data-area
+    /// <paramref name="index"/>); true when its lap tag is the one for that position, so it is
+    /// a whole record whose payload this load made visible (Design: why a stale word is never
+    /// taken for a record). The one acquire of the consumer's side, fast path and slow alike.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryAcquireHeader(long position, out int index, out long header)
+    {
+        index = (int)position & _mask;
+        header = Volatile.Read(ref _region.Int64At(RingDescriptor.DataOffset + index));
+        return RingDescriptor.RecordLapTagField(header) == RingDescriptor.LapTag(position >> _lapShift);
+    }
+
+    /// <summary>Consumer: the payload of the record at <paramref name="position"/>, and the read position moved past it (head moves only at <see cref="ReleaseRead"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<byte> Take(long position, int index, int length, int recordLength)
+    {
+        var payload = _region.Slice(RingDescriptor.DataOffset + RingDescriptor.RecordHeaderLength + index, length);
+        _cursors.ReadPosition = position + recordLength;
+        return payload;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -55,13 +55,20 @@ namespace Timely.Transport.Shm.Wakeup;
 // - One owner thread parks; any number of threads, in any process, ring.
 public sealed class SharedDoorbell
 {
+    /// <summary>The longest one sleep of <see cref="Park"/> on the word lasts before the owner re-checks its file and its work.</summary>
+    public static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(100);
+
     private const int Awake = 0;
     private const int Sleeping = 1;
     private const int Notified = 2;
 
-    private const int DidNotSleep = 0;
-    private const int Woken = 1;
-    private const int TimedOut = 2;
+    /// <summary>What <see cref="Park"/> returns, as the engine's <c>ParkOutcome</c> reads it.</summary>
+    private enum ParkResult
+    {
+        DidNotSleep = 0,
+        Woken = 1,
+        TimedOut = 2,
+    }
 
     private readonly MemoryRegion _region;
     private readonly long _wordOffset;
@@ -100,9 +107,6 @@ public sealed class SharedDoorbell
         _gate = sleepOnWord ? null : new object();
         _slice = slice;
     }
-
-    /// <summary>The longest one sleep of <see cref="Park"/> on the word lasts before the owner re-checks its file and its work.</summary>
-    public static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
     /// Checks the memory this doorbell lives in (for a control file: its length, header and
@@ -185,13 +189,13 @@ public sealed class SharedDoorbell
         if (hasWork(state))
         {
             Volatile.Write(ref word, Awake);
-            return DidNotSleep;
+            return (int)ParkResult.DidNotSleep;
         }
 
         ref long parks = ref _region.Int64At(_parksOffset);
         Volatile.Write(ref parks, parks + 1);
         long start = Environment.TickCount64;
-        int result = Woken;
+        var result = ParkResult.Woken;
         while (true)
         {
             int now = Volatile.Read(ref word);
@@ -211,7 +215,7 @@ public sealed class SharedDoorbell
                 var left = t - TimeSpan.FromMilliseconds(Environment.TickCount64 - start);
                 if (left <= TimeSpan.Zero)
                 {
-                    result = TimedOut;
+                    result = ParkResult.TimedOut;
                     break;
                 }
 
@@ -231,7 +235,7 @@ public sealed class SharedDoorbell
         }
 
         Volatile.Write(ref word, Awake);
-        return result;
+        return (int)result;
     }
 
     /// <summary>Sender, on the monitor path, after winning the CAS.</summary>
