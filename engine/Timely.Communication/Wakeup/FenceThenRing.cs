@@ -57,6 +57,7 @@ internal static class FenceThenRing
         bell.RingAfterFence();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool AnySet(bool[] flagged)
     {
         bool any = false;
@@ -68,6 +69,7 @@ internal static class FenceThenRing
         return any;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RingFlagged<TBells>(bool[] flagged, TBells bells)
         where TBells : struct, IBellList
     {

@@ -23,6 +23,7 @@ internal static class SpinThenPark
     /// <paramref name="spins"/> looks; otherwise parks on <paramref name="bell"/> until rung or
     /// the timeout <see cref="IWorkProbe.BeforePark"/> gives passes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Await<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
         where TProbe : struct, IWorkProbe
     {
