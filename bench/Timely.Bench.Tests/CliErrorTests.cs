@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Timely.Bench.Commands;
 using Timely.Testing;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Rendezvous;
 
 namespace Timely.Bench.Tests;
 
@@ -101,7 +101,7 @@ public sealed partial class CliErrorTests : IDisposable
         using var p0 = TimelyChild.Start(Args(0));
         using var p1 = TimelyChild.Start(Args(1));
 
-        string jobDirectory = Timely.Transport.Shm.JobDirectory.PathFor(shm, job);
+        string jobDirectory = JobDirectory.PathFor(shm, job);
         WaitUntil(() => JoinedFiles.All(f => File.Exists(Path.Combine(jobDirectory, f))), "both processes joined the shm job");
         Assert.False(p0.HasExited);
         Assert.False(p1.HasExited);

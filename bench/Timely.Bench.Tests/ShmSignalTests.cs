@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Timely.Testing;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Rendezvous;
 
 namespace Timely.Bench.Tests;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using BenchmarkDotNet.Attributes;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Benchmarks;
 

@@ -93,7 +93,7 @@ public sealed class ProjectGraphTests
     {
         // What the compiler linked, not only what the project files say.
         Assembly[] shipped = [typeof(Timely.Bytes.MessageHeader).Assembly, typeof(Timely.Logging.LogRegistry).Assembly,
-            typeof(Timely.Transport.Shm.SpscByteRing).Assembly, typeof(Timely.Transport.Tcp.FrameWriter).Assembly,
+            typeof(Timely.Transport.Shm.Ring.SpscByteRing).Assembly, typeof(Timely.Transport.Tcp.FrameWriter).Assembly,
             typeof(Timely.Communication.Config).Assembly, typeof(Timely.Dataflow.Worker).Assembly];
         foreach (var assembly in shipped)
         {

@@ -5,7 +5,7 @@ using Timely.Communication;
 using Timely.Dataflow;
 using Timely.Logging;
 using Timely.Testing;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 using Timely.Transport.Tcp;
 
 namespace Timely.Api.Tests;

@@ -3,7 +3,8 @@ using Timely.Communication.Logging;
 namespace Timely.Communication.Tests;
 
 /// <summary>
-/// The contract every allocator keeps (STYLE 10): FIFO per (sender, receiver, channel);
+/// The contract every allocator keeps, stated once so that no allocator is held to less than
+/// another: FIFO per (sender, receiver, channel);
 /// nothing lost, nothing duplicated; channels independent; data for a channel not yet
 /// allocated is kept; buffers come back through the push slot; broadcast reaches every
 /// worker once; one worker's exception surfaces from Join without hanging the others.

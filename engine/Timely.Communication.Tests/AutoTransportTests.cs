@@ -1,6 +1,6 @@
 using Timely.Communication.Fabrics;
 using Timely.Testing;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Rendezvous;
 
 namespace Timely.Communication.Tests;
 

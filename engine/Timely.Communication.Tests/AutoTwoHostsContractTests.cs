@@ -1,5 +1,5 @@
 using Timely.Communication.Fabrics;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Rendezvous;
 using Timely.Transport.Tcp;
 
 namespace Timely.Communication.Tests;

@@ -3,7 +3,7 @@ using Timely.Bytes;
 using Timely.Communication.Binary;
 using Timely.Communication.Fabrics;
 using Timely.Communication.Logging;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Communication.Tests;
 

@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Text;
 using Timely.Bytes;
 using Timely.Testing;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Rendezvous;
 
 namespace Timely.Communication.Tests;
 

@@ -4,7 +4,7 @@ using Timely.Communication.Binary;
 using Timely.Communication.Diagnostics;
 using Timely.Communication.Logging;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Communication;
 
@@ -35,6 +35,9 @@ public sealed class BinaryAllocator : Allocator
     /// </summary>
     internal const int OverflowMessagesBound = BufferPool.DefaultMaxArraysPerBucket / 2;
 
+    /// <summary>How often a worker with messages in an overflow queue looks for room (readers do not ring writers).</summary>
+    private static readonly TimeSpan RoomPoll = TimeSpan.FromMilliseconds(1);
+
     private readonly int _index;
     private readonly int _peers;
     private readonly int _spinIterations;
@@ -48,7 +51,6 @@ public sealed class BinaryAllocator : Allocator
     private readonly Dictionary<int, List<PendingMessage>> _pending = new();
     private readonly WorkerCounters _counters;
     private readonly IDisposable _metrics;
-    private readonly Func<BinaryAllocator, bool> _hasWork = static a => a.HasWorkOrFailure();
     private int _lastChannel = -1;
     private IBinaryInbox? _lastInbox;
 
@@ -151,29 +153,7 @@ public sealed class BinaryAllocator : Allocator
     }
 
     /// <summary>Wakes (or, for a TCP path, sends to) every target pushed to since its last flush.</summary>
-    private void RingDirtyTargets()
-    {
-        bool any = false;
-        for (int t = 0; t < _dirty.Length; t++)
-        {
-            any |= _dirty[t];
-        }
-
-        if (!any)
-        {
-            return;
-        }
-
-        Interlocked.MemoryBarrier();
-        for (int t = 0; t < _dirty.Length; t++)
-        {
-            if (_dirty[t])
-            {
-                _dirty[t] = false;
-                _links.BellByTarget[t].RingAfterFence();
-            }
-        }
-    }
+    private void RingDirtyTargets() => FenceThenRing.Flagged(_dirty, new WakeTargetList(_links.BellByTarget));
 
     /// <inheritdoc />
     public override void AwaitEvents(TimeSpan? timeout)
@@ -185,26 +165,7 @@ public sealed class BinaryAllocator : Allocator
         }
 
         Release();
-        var spinner = default(SpinWait);
-        for (int i = 0; i < _spinIterations; i++)
-        {
-            if (HasWorkOrFailure())
-            {
-                return;
-            }
-
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
-
-        // With messages still in an overflow queue, the reader making room does not ring us:
-        // poll for room at least every millisecond rather than sleeping past it.
-        if (!FlushWriters())
-        {
-            var poll = TimeSpan.FromMilliseconds(1);
-            timeout = timeout is { } t && t < poll ? t : poll;
-        }
-
-        _links.OwnBell.Park(timeout, _hasWork, this);
+        SpinThenPark.Await(_links.OwnBell, _spinIterations, timeout, new WorkProbe(this));
         _links.Status.ThrowIfFailed(_index);
     }
 
@@ -264,7 +225,7 @@ public sealed class BinaryAllocator : Allocator
                 return;
             }
 
-            _links.OwnBell.Park(TimeSpan.FromMilliseconds(1), static _ => false, 0);
+            _links.OwnBell.Park(RoomPoll, static _ => false, 0);
         }
     }
 
@@ -285,18 +246,10 @@ public sealed class BinaryAllocator : Allocator
         {
             _links.Status.ThrowIfFailed(_index);
             DrainOwnRings();
-            int index = Array.IndexOf(_distinctWriters, writer);
-            Interlocked.MemoryBarrier();
-            _writerBells[index].RingAfterFence();
-            if (spinner.Count < _spinIterations)
-            {
-                spinner.SpinOnce(sleep1Threshold: -1);
-            }
-            else
-            {
-                // Readers do not ring writers when they make room: poll every millisecond.
-                _links.OwnBell.Park(TimeSpan.FromMilliseconds(1), _hasWork, this);
-            }
+            FenceThenRing.One(_writerBells[Array.IndexOf(_distinctWriters, writer)]);
+
+            // Readers do not ring writers when they make room: once the spin is spent, poll every millisecond.
+            SpinThenPark.SpinOrPark(ref spinner, _links.OwnBell, _spinIterations, RoomPoll, new WorkProbe(this));
 
             FlushWriters();
         }
@@ -393,18 +346,7 @@ public sealed class BinaryAllocator : Allocator
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void RingMovedWriters()
-    {
-        Interlocked.MemoryBarrier();
-        for (int i = 0; i < _movedWriters.Length; i++)
-        {
-            if (_movedWriters[i])
-            {
-                _movedWriters[i] = false;
-                _writerBells[i].RingAfterFence();
-            }
-        }
-    }
+    private void RingMovedWriters() => FenceThenRing.Flagged(_movedWriters, new WakeTargetList(_writerBells));
 
     private bool HasWorkOrFailure()
     {
@@ -428,7 +370,7 @@ public sealed class BinaryAllocator : Allocator
     }
 
     /// <inheritdoc />
-    protected override void RingOwnDoorbell() => _links.OwnBell.RingFenced();
+    protected override void RingOwnDoorbell() => FenceThenRing.One(_links.OwnBell);
 
     private void Dispatch(int type, ReadOnlySpan<byte> message)
     {
@@ -526,4 +468,17 @@ public sealed class BinaryAllocator : Allocator
     // Source is InboundRing.Relayed for a copy of a whole record with timely's header; else the
     // compact record's sender, its sequence tag and the bytes the record held (escape included).
     private readonly record struct PendingMessage(byte[] Buffer, int Length, int Source, int SeqTag, int RecordBytes);
+
+    /// <summary>What this worker waits for: records in its rings, data in an inbox, a failure, an unpark.</summary>
+    private readonly struct WorkProbe(BinaryAllocator owner) : IWorkProbe
+    {
+        public bool HasWork() => owner.HasWorkOrFailure();
+
+        /// <summary>
+        /// With messages still in an overflow queue, the reader making room does not ring us:
+        /// poll for room at least every <see cref="RoomPoll"/> rather than sleeping past it.
+        /// </summary>
+        public TimeSpan? BeforePark(TimeSpan? timeout) =>
+            owner.FlushWriters() || timeout < RoomPoll ? timeout : RoomPoll;
+    }
 }

@@ -13,8 +13,8 @@ namespace Timely.Communication;
 /// <remarks>
 /// The data path has no lock and no interlocked instruction: a push is a store and a
 /// release-store in <see cref="SpscQueue{T}"/> plus an unfenced look at the target's
-/// doorbell. The one full fence per target is paid at <see cref="Release"/> or
-/// <see cref="IPush{T}.Done"/> (see <see cref="Doorbell"/> for why that is enough).
+/// doorbell. The one full fence is paid at <see cref="Release"/> (for every target pushed to)
+/// or <see cref="IPush{T}.Done"/> (see <see cref="FenceThenRing"/> for why that is enough).
 /// </remarks>
 public sealed class ProcessAllocator : Allocator
 {
@@ -24,18 +24,19 @@ public sealed class ProcessAllocator : Allocator
     private readonly List<IChannelInbox> _inboxes = new();
     private readonly List<int> _inboxIds = new();
     private readonly bool[] _pushedTo;
-    private readonly Func<ProcessAllocator, bool> _hasWork = static a => a.AnyInboxHasData() || a.UnparkRequested;
+    private readonly Doorbell[] _bells;
     private readonly WorkerCounters _counters;
     private readonly IDisposable _metrics;
 
     internal ProcessAllocator(ProcessFabric fabric, int index, int spinIterations)
     {
+        _bells = fabric.Group.Doorbells;
+        _pushedTo = new bool[fabric.Peers];
         _fabric = fabric;
         _index = index;
         _spinIterations = spinIterations;
-        _pushedTo = new bool[fabric.Peers];
         _counters = new WorkerCounters(index);
-        _metrics = CommunicationMetrics.Register(_counters, fabric.Group.Doorbells[index]);
+        _metrics = CommunicationMetrics.Register(_counters, _bells[index]);
     }
 
     /// <summary>This worker's communication counters.</summary>
@@ -47,7 +48,7 @@ public sealed class ProcessAllocator : Allocator
     /// <inheritdoc />
     public override int Peers => _fabric.Peers;
 
-    internal Doorbell Doorbell => _fabric.Group.Doorbells[_index];
+    internal Doorbell Doorbell => _bells[_index];
 
     /// <inheritdoc />
     public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
@@ -64,7 +65,7 @@ public sealed class ProcessAllocator : Allocator
         for (int target = 0; target < peers; target++)
         {
             int pair = (_index * peers) + target;
-            senders[target] = new ProcessPusher<T>(channel.Forward[pair], channel.Returns[pair], _fabric.Group.Doorbells[target], _pushedTo, target, _counters);
+            senders[target] = new ProcessPusher<T>(channel.Forward[pair], channel.Returns[pair], _bells[target], _pushedTo, target, _counters);
         }
 
         var puller = new ProcessPuller<T>(channel, _index, _counters);
@@ -87,30 +88,7 @@ public sealed class ProcessAllocator : Allocator
     }
 
     /// <inheritdoc />
-    public override void Release()
-    {
-        bool any = false;
-        for (int t = 0; t < _pushedTo.Length; t++)
-        {
-            any |= _pushedTo[t];
-        }
-
-        if (!any)
-        {
-            return;
-        }
-
-        Interlocked.MemoryBarrier();
-        var bells = _fabric.Group.Doorbells;
-        for (int t = 0; t < _pushedTo.Length; t++)
-        {
-            if (_pushedTo[t])
-            {
-                _pushedTo[t] = false;
-                bells[t].RingAfterFence();
-            }
-        }
-    }
+    public override void Release() => FenceThenRing.Flagged(_pushedTo, new DoorbellList(_bells));
 
     /// <inheritdoc />
     public override void AwaitEvents(TimeSpan? timeout)
@@ -124,24 +102,12 @@ public sealed class ProcessAllocator : Allocator
         // Our own unflushed pushes must be visible before we sleep, or two workers that
         // each wait for the other's reply could both sleep on data neither announced.
         Release();
-
-        var spinner = default(SpinWait);
-        for (int i = 0; i < _spinIterations; i++)
-        {
-            if (AnyInboxHasData() || UnparkRequested)
-            {
-                return;
-            }
-
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
-
-        Doorbell.Park(timeout, _hasWork, this);
+        SpinThenPark.Await(Doorbell, _spinIterations, timeout, new WorkProbe(this));
         _fabric.Group.ThrowIfFailed(_index);
     }
 
     /// <inheritdoc />
-    protected override void RingOwnDoorbell() => Doorbell.RingFenced();
+    protected override void RingOwnDoorbell() => FenceThenRing.One(Doorbell);
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
@@ -165,5 +131,13 @@ public sealed class ProcessAllocator : Allocator
         }
 
         return _fabric.Group.HasFailed;
+    }
+
+    /// <summary>What this worker waits for: data in an inbox, a failure, an unpark.</summary>
+    private readonly struct WorkProbe(ProcessAllocator owner) : IWorkProbe
+    {
+        public bool HasWork() => owner.AnyInboxHasData() || owner.UnparkRequested;
+
+        public TimeSpan? BeforePark(TimeSpan? timeout) => timeout;
     }
 }

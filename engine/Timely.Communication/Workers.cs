@@ -5,7 +5,7 @@ namespace Timely.Communication;
 
 /// <summary>
 /// Starts workers: timely's <c>initialize</c>. The one place a <see cref="Config"/> becomes
-/// allocators (STYLE 8).
+/// allocators, as timely's <c>initialize.rs</c> is.
 /// </summary>
 public static class Workers
 {
@@ -171,13 +171,13 @@ public static class Workers
         }
     }
 
-    /// <summary>Allocators for the local workers, the global index of the first, what they share (disposed last) and the group that hears of failures.</summary>
-    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) BuildAllocators(Config config)
+    /// <summary>The local workers' allocators and what goes with them: the one place a config picks its implementation.</summary>
+    private static FabricSetup BuildAllocators(Config config)
     {
         switch (config.Kind)
         {
             case CommunicationKind.Thread:
-                return ([new ThreadAllocator()], 0, null, null);
+                return new FabricSetup([new ThreadAllocator()], 0, null, null);
 
             case CommunicationKind.Process:
             {
@@ -189,7 +189,7 @@ public static class Workers
                     allocators[i] = new ProcessAllocator(fabric, i, config.SpinIterations);
                 }
 
-                return (allocators, 0, group, group);
+                return new FabricSetup(allocators, 0, group, group);
             }
 
             case CommunicationKind.ProcessBinary:
@@ -220,7 +220,7 @@ public static class Workers
     /// the rest, in one job (<see cref="AutoFabric"/>). Every process decides from the same
     /// identities, so the two ends of a pair always pick the same transport.
     /// </summary>
-    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) BuildAuto(Config config)
+    private static FabricSetup BuildAuto(Config config)
     {
         var options = TcpFabric.OptionsOf(config);
         Timely.Transport.Tcp.PeerConnection?[] mesh;
@@ -250,15 +250,15 @@ public static class Workers
         }
 
         var fabric = new TcpFabric(config, mesh);
-        return (fabric.CreateAllocators(config.SpinIterations), config.ProcessIndex * config.Threads, fabric, fabric.Group);
+        return new FabricSetup(fabric.CreateAllocators(config.SpinIterations), config.ProcessIndex * config.Threads, fabric, fabric.Group);
     }
 
-    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) BuildTcp(Config config)
+    private static FabricSetup BuildTcp(Config config)
     {
         try
         {
             var fabric = new TcpFabric(config);
-            return (fabric.CreateAllocators(config.SpinIterations), config.ProcessIndex * config.Threads, fabric, fabric.Group);
+            return new FabricSetup(fabric.CreateAllocators(config.SpinIterations), config.ProcessIndex * config.Threads, fabric, fabric.Group);
         }
         catch (Timely.Transport.Tcp.TcpTransportException e)
         {
@@ -266,9 +266,9 @@ public static class Workers
         }
     }
 
-    private static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) BuildProcessBinary(Config config)
+    private static FabricSetup BuildProcessBinary(Config config)
     {
         var fabric = new ProcessBinaryFabric(config.Threads, config.RingBytes);
-        return (fabric.CreateAllocators(config.SpinIterations), 0, fabric, fabric.Group);
+        return new FabricSetup(fabric.CreateAllocators(config.SpinIterations), 0, fabric, fabric.Group);
     }
 }

@@ -1,4 +1,6 @@
 using Timely.Bytes;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
 
 namespace Timely.Transport.Shm.Tests;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Timely.Transport.Shm.Interop;
 
 namespace Timely.Transport.Shm.Tests;
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Timely.Transport.Shm.Interop;
+using Timely.Transport.Shm.Rendezvous;
 
 namespace Timely.Transport.Shm.Tests;
 

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Rendezvous;
 
 namespace Timely.Transport.Shm.Tests;
 
@@ -24,7 +27,7 @@ public sealed class JobDirectoryLifecycleTests : IDisposable
         CreateRing(ring, deadPid);
         using var peer = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
         int replaced = 0;
-        JobDirectory.BeforeRemove = path =>
+        JobFiles.BeforeRemove = path =>
         {
             // The peer (process 0, restarted) publishes its fresh ring over the stale one just
             // after process 1 judged the stale one dead, as in a restart after SIGKILL.
@@ -44,7 +47,7 @@ public sealed class JobDirectoryLifecycleTests : IDisposable
         }
         finally
         {
-            JobDirectory.BeforeRemove = null;
+            JobFiles.BeforeRemove = null;
             peer.Kill();
             peer.WaitForExit();
         }

@@ -1,3 +1,6 @@
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Rendezvous;
+
 namespace Timely.Transport.Shm.Tests;
 
 /// <summary>

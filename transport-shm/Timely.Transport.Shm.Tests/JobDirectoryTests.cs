@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Rendezvous;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Transport.Shm.Tests;
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Timely.Bytes;
+using Timely.Transport.Shm.Memory;
 
 namespace Timely.Transport.Shm.Tests;
 

@@ -1,5 +1,8 @@
 using System.Runtime.CompilerServices;
 using Timely.Bytes;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Transport.Shm.Tests;
 

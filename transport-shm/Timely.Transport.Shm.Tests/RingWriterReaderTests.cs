@@ -1,4 +1,6 @@
 using Timely.Bytes;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Transport.Shm.Tests;
 

@@ -1,3 +1,6 @@
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Wakeup;
+
 namespace Timely.Transport.Shm.Tests;
 
 /// <summary>

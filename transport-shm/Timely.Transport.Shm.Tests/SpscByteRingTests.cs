@@ -1,3 +1,7 @@
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Ring;
+
 namespace Timely.Transport.Shm.Tests;
 
 public sealed class SpscByteRingTests

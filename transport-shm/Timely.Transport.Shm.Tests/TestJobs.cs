@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Timely.Transport.Shm.Rendezvous;
 
 namespace Timely.Transport.Shm.Tests;
 

@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Timely.Transport.Shm;
 
-/// <summary>Throw sites kept out of the hot methods so they stay small and inlinable (STYLE 5).</summary>
+/// <summary>Throw sites kept out of the hot methods so they stay small and inlinable: a throw with its message built inline would bloat every caller.</summary>
 internal static class ThrowHelper
 {
     [DoesNotReturn]

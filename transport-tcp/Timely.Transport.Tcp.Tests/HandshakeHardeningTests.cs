@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Timely.Transport.Tcp.Tests;
 
 /// <summary>
-/// Issue 12: one TCP client must not be able to stop a job's set-up, learn its job id, or
+/// One TCP client must not be able to stop a job's set-up, learn its job id, or
 /// take a peer's place. Real sockets on 127.0.0.1; the listening side is a real
 /// <see cref="TcpMesh.Establish"/>, the other side real or played by hand.
 /// </summary>

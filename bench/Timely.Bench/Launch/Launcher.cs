@@ -44,7 +44,7 @@ public static class Launcher
 
         var watch = new Thread(() =>
         {
-            while (Timely.Transport.Shm.ProcessLiveness.IsAlive(launcher))
+            while (Timely.Transport.Shm.Rendezvous.ProcessLiveness.IsAlive(launcher))
             {
                 Thread.Sleep(500);
             }

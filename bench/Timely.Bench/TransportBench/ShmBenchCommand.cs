@@ -7,7 +7,10 @@ using System.Text.Json;
 using Timely.Bench.Commands;
 using Timely.Bench.Measurement;
 using Timely.Communication;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Rendezvous;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Bench.TransportBench;
 

@@ -1,6 +1,6 @@
 using Timely.Communication.Failure;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Communication.Binary;
 
@@ -28,7 +28,7 @@ internal sealed class BinaryLinks
     public required InboundRing[] Readers { get; init; }
 
     /// <summary>This worker's own doorbell.</summary>
-    public required IDoorbell OwnBell { get; init; }
+    public required Doorbell OwnBell { get; init; }
 
     /// <summary>Where failures and finished workers elsewhere show up.</summary>
     public required IPeerStatus Status { get; init; }

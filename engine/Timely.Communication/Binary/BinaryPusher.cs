@@ -4,7 +4,7 @@ using Timely.Communication.Diagnostics;
 using Timely.Communication.Fabrics;
 using Timely.Communication.Logging;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Communication.Binary;
 
@@ -105,8 +105,7 @@ internal sealed class BinaryPusher<T> : IPush<T>
         }
 
         _dirty[_target] = false;
-        Interlocked.MemoryBarrier();
-        _bell.RingAfterFence();
+        FenceThenRing.One(_bell);
     }
 
     private void WritePrefix(Span<byte> record, int length, long seqno)

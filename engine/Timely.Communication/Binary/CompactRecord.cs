@@ -2,13 +2,14 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Timely.Bytes;
 using Timely.Communication.Logging;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Communication.Binary;
 
 /// <summary>
 /// The record of a ring that joins exactly one sender worker and one receiver worker (ring
-/// layout version 3, issue 14 item 2): the channel and a sequence tag travel in the ring
+/// layout version 3): the channel and a sequence tag travel in the ring
 /// record's type word, the payload is the codec's bytes alone, without timely's 48-byte
 /// <see cref="MessageHeader"/>. Everything else the header says is implied by the ring.
 /// </summary>

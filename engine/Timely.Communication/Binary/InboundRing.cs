@@ -1,4 +1,4 @@
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Communication.Binary;
 

@@ -58,7 +58,7 @@ public static class CommunicationMetrics
         }
     }
 
-    internal static IDisposable Register(WorkerCounters counters, IDoorbell? doorbell)
+    internal static IDisposable Register(WorkerCounters counters, Doorbell? doorbell)
     {
         var registration = new Registration(counters, doorbell);
         lock (Gate)
@@ -83,11 +83,11 @@ public static class CommunicationMetrics
         }
     }
 
-    private sealed class Registration(WorkerCounters counters, IDoorbell? doorbell) : IDisposable
+    private sealed class Registration(WorkerCounters counters, Doorbell? doorbell) : IDisposable
     {
         public WorkerCounters Counters { get; } = counters;
 
-        public IDoorbell? Doorbell { get; } = doorbell;
+        public Doorbell? Doorbell { get; } = doorbell;
 
         public void Dispose()
         {

@@ -2,7 +2,8 @@ using Timely.Communication.Binary;
 using Timely.Communication.Failure;
 using Timely.Communication.Startup;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Rendezvous;
+using Timely.Transport.Shm.Ring;
 using Timely.Transport.Tcp;
 
 namespace Timely.Communication.Fabrics;
@@ -65,7 +66,7 @@ internal sealed class AutoFabric : IDisposable
     /// neither alone nor everyone).
     /// </summary>
     /// <exception cref="ConfigException">The host group's shared-memory job cannot be joined.</exception>
-    public static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) Build(Config config, PeerConnection?[] mesh, int[] members, ulong hostId)
+    public static FabricSetup Build(Config config, PeerConnection?[] mesh, int[] members, ulong hostId)
     {
         var remote = (PeerConnection?[])mesh.Clone();
         foreach (int p in members)
@@ -89,7 +90,7 @@ internal sealed class AutoFabric : IDisposable
         try
         {
             int first = config.ProcessIndex * config.Threads;
-            var bells = new IDoorbell[config.Peers];
+            var bells = new Doorbell[config.Peers];
             for (int t = 0; t < bells.Length; t++)
             {
                 // The TCP receive threads ring only local workers; the rest are never touched.
@@ -108,7 +109,7 @@ internal sealed class AutoFabric : IDisposable
 
         try
         {
-            return (fabric.CreateAllocators(), config.ProcessIndex * config.Threads, fabric, shm.Group);
+            return new FabricSetup(fabric.CreateAllocators(), config.ProcessIndex * config.Threads, fabric, shm.Group);
         }
         catch
         {

@@ -1,6 +1,6 @@
 using Timely.Communication.Binary;
 using Timely.Communication.Startup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.Communication.Fabrics;
 

@@ -2,7 +2,10 @@ using Timely.Communication.Binary;
 using Timely.Communication.Failure;
 using Timely.Communication.Startup;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Rendezvous;
+using Timely.Transport.Shm.Ring;
+using Timely.Transport.Shm.Wakeup;
 
 namespace Timely.Communication.Fabrics;
 
@@ -21,11 +24,10 @@ namespace Timely.Communication.Fabrics;
 ///   file, so a worker parks the same way whoever will wake it.
 /// - Failures: a local worker's failure goes through <see cref="WorkerGroup"/> (its
 ///   <c>Failed</c> hook publishes state Failed and rings every bell in the job); a remote
-///   one is found by the liveness thread (state Failed, pid gone, or heartbeat still for
-///   <see cref="Config.PeerTimeout"/>) and recorded once in <c>_remote</c> (CAS from null),
-///   after which every local bell is rung so parked workers wake and throw
-///   <see cref="PeerFailedException"/>. <c>_remote</c> is read with a volatile load per
-///   <c>Receive</c>, a line nobody writes in a healthy run.
+///   one is found by the liveness thread (<see cref="ShmPeerWatch"/>: state Failed, pid gone,
+///   or heartbeat still for <see cref="Config.PeerTimeout"/>) and recorded there once, after
+///   which every local bell is rung so parked workers wake and throw
+///   <see cref="PeerFailedException"/>.
 /// - Fail-stop: a remote failure found by the liveness thread is also recorded in the group,
 ///   whose hook publishes it (state Failed, with the reason) in this process's control file;
 ///   so a peer that was only stopped, or falsely timed out, finds on resuming that it was
@@ -35,15 +37,14 @@ namespace Timely.Communication.Fabrics;
 /// - Integrity: each period the liveness thread verifies every control file (length by fstat,
 ///   then header and words, <see cref="ControlBlock.Verify"/>) before it reads any of them
 ///   beyond the header; a corrupt one fails the job naming the file, and is never touched
-///   again (<c>_corrupt</c>, written by the liveness thread before the failure is recorded,
-///   read before ringing or reading a member's words). A parked worker wakes at least every
+///   again (<see cref="ShmPeerWatch.IsCorrupt"/>, checked before ringing or reading a member's
+///   words). A parked worker wakes at least every
 ///   <see cref="SharedDoorbell.MaxSleep"/>, verifies its own file and polls for the failure,
 ///   so neither a scribbled bell word nor a lost ring parks it forever. A truncation between
 ///   two checks can still fault a sender that rings that member's bell in that window.
 /// - Finished: a local worker's return is published in its control line (the <c>Finished</c>
 ///   hook), then every bell is rung, so a sender in another process draining an overflow
 ///   queue towards it stops waiting.
-/// - The liveness thread owns <c>_lastBeat</c>/<c>_lastChange</c>; nothing else reads them.
 /// - Host group (<c>--transport auto</c> with processes on other hosts too, see
 ///   <see cref="AutoFabric"/>): the job holds only <c>_members</c>, the processes on this host
 ///   (global indices, ascending), joined under group-local indices (member i is job process i,
@@ -68,14 +69,9 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     private readonly int _firstLocal;
     private readonly int[] _members;
     private readonly int[] _memberOf;
-    private readonly IDoorbell?[] _bells;
+    private readonly Doorbell?[] _bells;
     private readonly SpscByteRing[] _localRings;
-    private readonly long[] _lastBeat;
-    private readonly long[] _lastChange;
-    private readonly bool[] _corrupt;
-    private readonly ManualResetEventSlim _stop = new(false, 0);
-    private readonly Thread _liveness;
-    private RemoteFailure? _remote;
+    private readonly ShmPeerWatch _watch;
 
     private ShmFabric(Config config, JobDirectory job, int[] members)
     {
@@ -93,12 +89,12 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
         int peers = config.Peers;
         _group = new WorkerGroup(peers) { Finished = OnFinished, Failed = OnFailed };
-        _bells = new IDoorbell?[peers];
+        _bells = new Doorbell?[peers];
         for (int i = 0; i < members.Length; i++)
         {
             for (int l = 0; l < _threads; l++)
             {
-                _bells[(members[i] * _threads) + l] = new ShmDoorbell(job.Control(i).Bell(l));
+                _bells[(members[i] * _threads) + l] = new Doorbell(job.Control(i).Bell(l));
             }
         }
 
@@ -108,36 +104,26 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             _localRings[i] = SpscByteRing.Allocate(config.RingBytes);
         }
 
-        _lastBeat = new long[members.Length];
-        _lastChange = new long[members.Length];
-        _corrupt = new bool[members.Length];
-        long now = Environment.TickCount64;
-        for (int p = 0; p < members.Length; p++)
-        {
-            _lastBeat[p] = job.Control(p).Heartbeat;
-            _lastChange[p] = now;
-        }
-
-        _liveness = new Thread(Liveness) { Name = "timely:shm-liveness", IsBackground = true };
-        _liveness.Start();
+        _watch = new ShmPeerWatch(job, _group, _bells, members, _memberOf, _threads, config.ProcessIndex, config.PeerTimeout);
+        _watch.Start();
     }
 
     /// <summary>The job directory this process joined.</summary>
     public JobDirectory Job => _job;
 
-    public bool HasFailed => _group.HasFailed || Volatile.Read(ref _remote) is not null;
+    public bool HasFailed => _group.HasFailed || _watch.HasFailed;
 
     /// <summary>The group the local workers report to (shared with the TCP fabric in a host group).</summary>
     public WorkerGroup Group => _group;
 
     /// <summary>Joins the job and builds the local workers' allocators.</summary>
     /// <exception cref="ConfigException">The job cannot be joined (name in use, a peer never appeared).</exception>
-    public static (Allocator[] Allocators, int FirstIndex, IDisposable? Shared, WorkerGroup? Group) Build(Config config)
+    public static FabricSetup Build(Config config)
     {
         var fabric = Join(config, config.EffectiveJobName, [.. Enumerable.Range(0, config.Processes)]);
         try
         {
-            return (fabric.CreateAllocators(), fabric._firstLocal, fabric, fabric._group);
+            return new FabricSetup(fabric.CreateAllocators(), fabric._firstLocal, fabric, fabric._group);
         }
         catch
         {
@@ -186,18 +172,13 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     public void MarkFailed() => _job.Own.State = ProcessState.Failed;
 
     /// <summary>Global worker <paramref name="worker"/>'s doorbell in shared memory (a worker of this host group).</summary>
-    public IDoorbell Bell(int worker) => _bells[worker] ?? throw new ArgumentOutOfRangeException(nameof(worker), worker, "not a worker of this host group");
+    public Doorbell Bell(int worker) => _bells[worker] ?? throw new ArgumentOutOfRangeException(nameof(worker), worker, "not a worker of this host group");
 
     public void ThrowIfFailed(int self)
     {
         // The liveness thread's own words first: it also records them in the group, as a
         // failure of the worker it blames, which may be one of ours (we were declared failed).
-        var remote = Volatile.Read(ref _remote);
-        if (remote is not null)
-        {
-            ThrowRemote(remote);
-        }
-
+        _watch.ThrowIfFailed();
         _group.ThrowIfFailed(self);
     }
 
@@ -210,7 +191,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             return _group.HasFinished(worker);   // ours, or a TCP peer's (marked at its end of stream)
         }
 
-        if (Volatile.Read(ref _corrupt[member]))
+        if (_watch.IsCorrupt(member))
         {
             return true;   // its file is not to be read again; nobody there reads what is queued
         }
@@ -221,8 +202,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
     public void Dispose()
     {
-        _stop.Set();
-        _liveness.Join();
+        _watch.Dispose();
         AwaitDyingPeers();
         foreach (var ring in _localRings)
         {
@@ -231,7 +211,6 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
         _job.Dispose();
         _group.Dispose();
-        _stop.Dispose();
     }
 
     /// <summary>
@@ -250,7 +229,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         long deadline = Environment.TickCount64 + (long)DyingPeerBound.TotalMilliseconds;
         for (int m = 0; m < _members.Length; m++)
         {
-            if (_members[m] == _config.ProcessIndex || Volatile.Read(ref _corrupt[m]))
+            if (_members[m] == _config.ProcessIndex || _watch.IsCorrupt(m))
             {
                 continue;
             }
@@ -263,10 +242,6 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             }
         }
     }
-
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void ThrowRemote(RemoteFailure failure) =>
-        throw new PeerFailedException(failure.Message) { FailedWorker = failure.FirstWorker };
 
     private Allocator[] CreateAllocators()
     {
@@ -329,193 +304,21 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     /// <summary>The group's hook: a worker returned (ours, or a TCP peer's at its end of stream).</summary>
     private void OnFinished(int worker)
     {
-        FlagCorruptFiles();
+        _watch.FlagCorruptFiles();
         int local = worker - _firstLocal;
-        if ((uint)local < (uint)_threads && !Volatile.Read(ref _corrupt[_memberOf[_config.ProcessIndex]]))
+        if ((uint)local < (uint)_threads && !_watch.IsCorrupt(_memberOf[_config.ProcessIndex]))
         {
             _job.Own.MarkFinished(local);
         }
 
-        RingEveryone();
+        _watch.RingTrusted(0, _bells.Length);
     }
 
     /// <summary>The group's first failure (ours, or one a TCP peer or the liveness thread reported): published for the host group.</summary>
     private void OnFailed(int worker, Exception error)
     {
-        FlagCorruptFiles();   // the failure may be a worker's park finding one before the liveness thread did
+        _watch.FlagCorruptFiles();   // the failure may be a worker's park finding one before the liveness thread did
         _job.Own.PublishFailure(worker, $"{error.GetType().Name}: {error.Message}");
-        RingEveryone();
+        _watch.RingTrusted(0, _bells.Length);
     }
-
-    private void RingEveryone()
-    {
-        Interlocked.MemoryBarrier();
-        for (int worker = 0; worker < _bells.Length; worker++)
-        {
-            int member = _memberOf[worker / _threads];
-            if (_bells[worker] is { } bell && !Volatile.Read(ref _corrupt[member]))
-            {
-                bell.RingAfterFence();
-            }
-        }
-    }
-
-    private void Liveness()
-    {
-        int self = _memberOf[_config.ProcessIndex];
-        while (!_stop.Wait(LivenessPeriod))
-        {
-            bool checkPeers = Volatile.Read(ref _remote) is null && !_group.HasFailed;
-            if (checkPeers && !VerifyFiles())
-            {
-                continue;
-            }
-
-            if (!Volatile.Read(ref _corrupt[self]))
-            {
-                _job.Own.Beat();
-            }
-
-            if (checkPeers)
-            {
-                CheckPeers();
-            }
-        }
-    }
-
-    /// <summary>Before writing or ringing in the members' files off the liveness thread: flags those that fail verification.</summary>
-    private void FlagCorruptFiles()
-    {
-        for (int m = 0; m < _members.Length; m++)
-        {
-            if (Volatile.Read(ref _corrupt[m]))
-            {
-                continue;
-            }
-
-            try
-            {
-                _job.Control(m).Verify();
-            }
-            catch (InvalidDataException)
-            {
-                Volatile.Write(ref _corrupt[m], true);   // the liveness thread reports it
-            }
-        }
-    }
-
-    /// <summary>Verifies every member's control file; records the first corrupt one as the failure (false then).</summary>
-    private bool VerifyFiles()
-    {
-        for (int m = 0; m < _members.Length; m++)
-        {
-            try
-            {
-                _job.Control(m).Verify();
-            }
-            catch (InvalidDataException e)
-            {
-                Volatile.Write(ref _corrupt[m], true);
-                int p = _members[m];
-                Record(new RemoteFailure($"process {p} (workers {p * _threads}..{((p + 1) * _threads) - 1}) cannot be trusted: {e.Message} (shm job '{_job.Job}')", p * _threads));
-                return false;
-            }
-        }
-
-        // A ring file truncated under the job would raise SIGBUS at the next access to its lost
-        // pages: one fstat per ring here finds it first, when it happens between two accesses.
-        if (_job.FindTruncatedFile() is { } truncated)
-        {
-            int self = _config.ProcessIndex;
-            Record(new RemoteFailure($"shm file '{truncated}' was truncated under the job (shorter than its mapping; shm job '{_job.Job}')", self * _threads));
-            return false;
-        }
-
-        return true;
-    }
-
-    /// <summary>Records the liveness thread's first failure, wakes the local workers, and puts it in the group (which publishes it).</summary>
-    private void Record(RemoteFailure failure)
-    {
-        if (Interlocked.CompareExchange(ref _remote, failure, null) is not null)
-        {
-            return;
-        }
-
-        if (!Volatile.Read(ref _corrupt[_memberOf[_config.ProcessIndex]]))
-        {
-            for (int w = 0; w < _threads; w++)
-            {
-                _job.Own.Bell(w).RingFenced();
-            }
-        }
-
-        // Published in our control file (a peer stopped or declared failed learns it there) and,
-        // in a host group, sent to the other hosts by the TCP send threads' failure notice.
-        _group.Fail(failure.FirstWorker, new IOException(failure.Message));
-    }
-
-    private void CheckPeers()
-    {
-        long now = Environment.TickCount64;
-        for (int m = 0; m < _members.Length; m++)
-        {
-            int p = _members[m];
-            if (p == _config.ProcessIndex)
-            {
-                continue;
-            }
-
-            var control = _job.Control(m);
-            var state = control.State;
-            if (state == ProcessState.Finished)
-            {
-                continue;
-            }
-
-            string? reason = null;
-            int failedWorker = p * _threads;
-            if (state == ProcessState.Failed)
-            {
-                if (control.ReadFailure() is { } record)
-                {
-                    failedWorker = record.Worker;
-                    reason = (uint)(record.Worker - _firstLocal) < (uint)_threads
-                        ? $"declared this process failed: {record.Message}"
-                        : $"failed: worker {record.Worker} threw {record.Message}";
-                }
-                else
-                {
-                    reason = "failed while connecting";
-                }
-            }
-            else if (!ProcessLiveness.IsAlive(control.Pid))
-            {
-                reason = "died: its pid is gone";
-            }
-            else
-            {
-                long beat = control.Heartbeat;
-                if (beat != _lastBeat[m])
-                {
-                    _lastBeat[m] = beat;
-                    _lastChange[m] = now;
-                }
-                else if (now - _lastChange[m] > (long)_config.PeerTimeout.TotalMilliseconds)
-                {
-                    reason = $"stopped: no heartbeat for {_config.PeerTimeout.TotalSeconds:0.#} s (--peer-timeout)";
-                }
-            }
-
-            if (reason is not null)
-            {
-                Record(new RemoteFailure(
-                    $"process {p} (pid {control.Pid}, workers {p * _threads}..{((p + 1) * _threads) - 1}) {reason}; shm job '{_job.Job}'.",
-                    failedWorker));
-                return;
-            }
-        }
-    }
-
-    private sealed record RemoteFailure(string Message, int FirstWorker);
 }

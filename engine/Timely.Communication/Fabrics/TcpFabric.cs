@@ -3,7 +3,7 @@ using Timely.Communication.Binary;
 using Timely.Communication.Logging;
 using Timely.Communication.Startup;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 using Timely.Transport.Tcp;
 
 namespace Timely.Communication.Fabrics;
@@ -27,9 +27,10 @@ namespace Timely.Communication.Fabrics;
 ///   lock is free, its frames fit the batch, the kernel takes them); otherwise, and every
 ///   <see cref="TcpSendBell.PushesPerWake"/> pushes of a long burst, it rings the send thread,
 ///   which drains every ring and waits for room with poll. This took the send thread's wake-up
-///   off the latency path (perf.md §3). The receive thread rings a target worker's doorbell per
-///   frame (unfenced) and once fenced before it blocks on the socket. Both follow
-///   <see cref="Doorbell"/>'s Dekker protocol, so no wake-up is lost.
+///   off the latency path (perf.md §3). The receive thread (<see cref="TcpReceivePath"/>) rings
+///   a target worker's doorbell per frame (unfenced) and, before it blocks on the socket, every
+///   worker it wrote to through <see cref="FenceThenRing"/>. Both follow the doorbell protocol,
+///   so no wake-up is lost.
 ///   The workers' bells are <c>_bells</c>: the group's own, or under <c>--transport auto</c>'s
 ///   mix the shared-memory bells they park on (<see cref="AutoFabric"/>), which then also owns
 ///   the group and the rings between local workers.
@@ -60,7 +61,7 @@ namespace Timely.Communication.Fabrics;
 /// </remarks>
 internal sealed class TcpFabric : IDisposable
 {
-    /// <summary>Channel id of the failure notice (see <see cref="FailureNotice"/>); dataflows allocate ids from 0 upwards.</summary>
+    /// <summary>Channel id of the failure notice (see <see cref="TcpFailureNotice"/>); dataflows allocate ids from 0 upwards.</summary>
     internal const int FailureChannel = int.MaxValue;
 
     /// <summary>
@@ -70,9 +71,6 @@ internal sealed class TcpFabric : IDisposable
     /// (TCP keep-alive cannot tell: the kernel answers it for a stopped process).
     /// </summary>
     internal const int HeartbeatChannel = int.MaxValue - 1;
-
-    /// <summary>Bound on the error text a failure notice carries.</summary>
-    private const int FailureTextBytes = 2048;
 
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
 
@@ -87,7 +85,7 @@ internal sealed class TcpFabric : IDisposable
     private readonly SpscByteRing[]?[] _toNet;
     private readonly SpscByteRing[]?[] _fromNet;
     private readonly TcpSendPath?[] _paths;
-    private readonly IDoorbell[] _bells;
+    private readonly Doorbell[] _bells;
     private readonly bool _ownsGroup;
     private readonly List<Thread> _sendThreads = new();
     private readonly List<Thread> _receiveThreads = new();
@@ -111,7 +109,7 @@ internal sealed class TcpFabric : IDisposable
     /// links between themselves), the receive threads ring <paramref name="bells"/>
     /// (by global worker) and failures go into that group: <c>--transport auto</c>'s mix.
     /// </summary>
-    public TcpFabric(Config config, PeerConnection?[] connections, WorkerGroup? group, IDoorbell[]? bells)
+    public TcpFabric(Config config, PeerConnection?[] connections, WorkerGroup? group, Doorbell[]? bells)
     {
         _threads = config.Threads;
         _logFactory = config.CommunicationLogging;
@@ -158,7 +156,8 @@ internal sealed class TcpFabric : IDisposable
             {
                 int peer = q;
                 var send = new Thread(() => SendLoop(peer, connection)) { Name = $"timely:tcp-send-{q}", IsBackground = true };
-                var receive = new Thread(() => ReceiveLoop(peer, connection, config.MaxMessageBytes)) { Name = $"timely:tcp-recv-{q}", IsBackground = true };
+                var path = new TcpReceivePath(peer, connection, _fromNet[q]!, Group, _bells, _first, _threads);
+                var receive = new Thread(() => path.Run(config.MaxMessageBytes, _peerTimeout, _logFactory, () => _stopping)) { Name = $"timely:tcp-recv-{q}", IsBackground = true };
                 _sendThreads.Add(send);
                 _receiveThreads.Add(receive);
                 send.Start();
@@ -278,7 +277,7 @@ internal sealed class TcpFabric : IDisposable
                 if (_stopping)
                 {
                     bool failed = Group.HasFailed;
-                    path.Finish(failed ? FailureNotice(q) : default, failed);
+                    path.Finish(failed ? TcpFailureNotice.Encode(Group, _first, _threads, q) : default, failed);
                     return;
                 }
 
@@ -311,185 +310,15 @@ internal sealed class TcpFabric : IDisposable
         }
     }
 
-    private void ReceiveLoop(int q, PeerConnection connection, int maxMessageBytes)
-    {
-        int w = _threads;
-        var writers = _fromNet[q]!.Select(r => new RingWriter(r)).ToArray();
-        var touched = new bool[w];
-        using var reader = new FrameReader(connection.Socket, connection.Name, maxMessageBytes, q * w, (q + 1) * w, _first, _first + w)
-        {
-            SilenceBound = _peerTimeout,
-        };
-        var log = NetworkLog.Open(_logFactory, false, _first / _threads, q);
-        try
-        {
-            while (true)
-            {
-                if (!reader.HasBufferedFrame)
-                {
-                    Publish(writers, touched);
-                }
-
-                if (!reader.Read(out var header, out ReadOnlySpan<byte> frame))
-                {
-                    Publish(writers, touched);
-                    for (int t = q * w; t < (q + 1) * w; t++)
-                    {
-                        Group.MarkFinished(t);
-                    }
-
-                    return;
-                }
-
-                if (header.Channel == FailureChannel)
-                {
-                    ReportPeerFailure(connection, frame);
-                    return;
-                }
-
-                if (header.Channel == HeartbeatChannel)
-                {
-                    continue;   // it arrived, which is all it says
-                }
-
-                log?.Log(CommunicationEvent.Of(new MessageEvent(false, header)));
-
-                for (int t = header.TargetLower; t < header.TargetUpper; t++)
-                {
-                    if (Group.HasFinished(t))
-                    {
-                        continue;   // the worker has returned: nobody will read it
-                    }
-
-                    int l = t - _first;
-                    writers[l].Send(0, frame);
-                    touched[l] = true;
-                    _bells[t].RingIfSleeping();
-                    if (writers[l].OverflowCount > 0)
-                    {
-                        // The worker is behind: wait for room now rather than spill the rest of
-                        // the read buffer (thousands of small frames, each a pooled copy, most
-                        // beyond what the pool keeps: measured 14.8 B allocated per 64 B message).
-                        Publish(writers, touched);
-                    }
-                }
-            }
-        }
-        catch (TcpTransportException e)
-        {
-            if (!(_stopping && Group.HasFailed))
-            {
-                Group.Fail(q * w, e);
-            }
-        }
-#pragma warning disable CA1031 // a failure of the receive path fails the job by name instead of crashing the process
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            Group.Fail(q * w, new TcpTransportException($"receiving from {connection.Name} failed: {e.GetType().Name}: {e.Message}", e) { Peer = connection.Name });
-        }
-        finally
-        {
-            NetworkLog.Close(log, false, _first / _threads, q);
-            foreach (var writer in writers)
-            {
-                writer.Dispose();
-            }
-        }
-    }
-
-    /// <summary>
-    /// The frame a failing process sends each peer before it resets the connection, so the
-    /// peer's workers fail with the original cause rather than just "connection reset":
-    /// a header on <see cref="FailureChannel"/> (a channel id no allocator hands out, see <see cref="Allocator.MaxChannelId"/>) from this
-    /// process's first worker to all of the peer's workers; payload: the failed worker's index
-    /// (u32, big-endian) and the error's text in UTF-8, at most <see cref="FailureTextBytes"/>.
-    /// </summary>
-    private byte[] FailureNotice(int q)
-    {
-        string text;
-        int worker;
-        try
-        {
-            Group.ThrowIfFailed(-1);
-            return [];
-        }
-        catch (PeerFailedException e)
-        {
-            worker = e.FailedWorker;
-            text = e.InnerException is { } inner ? $"{inner.GetType().Name}: {inner.Message}" : e.Message;
-        }
-
-        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(text);
-        int length = sizeof(uint) + Math.Min(utf8.Length, FailureTextBytes);
-        var frame = new byte[Timely.Bytes.MessageHeader.Size + length];
-        new Timely.Bytes.MessageHeader(FailureChannel, _first, q * _threads, (q + 1) * _threads, length, 0).WriteTo(frame);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(Timely.Bytes.MessageHeader.Size), (uint)worker);
-        utf8.AsSpan(0, length - sizeof(uint)).CopyTo(frame.AsSpan(Timely.Bytes.MessageHeader.Size + sizeof(uint)));
-        return frame;
-    }
-
-    private void ReportPeerFailure(PeerConnection connection, ReadOnlySpan<byte> frame)
-    {
-        var payload = frame[Timely.Bytes.MessageHeader.Size..];
-        if (payload.Length < sizeof(uint))
-        {
-            Group.Fail(connection.Process * _threads, new TcpTransportException($"{connection.Name} reported a failure without details.") { Peer = connection.Name });
-            return;
-        }
-
-        uint worker = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload);
-        // The reporter's first failure may be one it blamed on us (this connection broke on its
-        // side, say); recorded as a local worker's, that worker would not see it as a peer's.
-        bool foreign = worker < (uint)Group.Peers && (worker < (uint)_first || worker >= (uint)(_first + _threads));
-        int failed = foreign ? (int)worker : connection.Process * _threads;
-        string text = System.Text.Encoding.UTF8.GetString(payload[sizeof(uint)..]);
-        Group.Fail(failed, new TcpTransportException($"{connection.Name} reports that worker {worker} failed: {text}") { Peer = connection.Name });
-    }
-
-    /// <summary>Before blocking on the socket: move spilled frames into the rings (waiting for room), then wake the workers that got any.</summary>
-    private void Publish(RingWriter[] writers, bool[] touched)
-    {
-        bool any = false;
-        for (int l = 0; l < writers.Length; l++)
-        {
-            if (!touched[l])
-            {
-                continue;
-            }
-
-            any = true;
-            var spinner = default(SpinWait);
-            while (!writers[l].Flush() && !Group.HasFinished(_first + l) && !Group.HasFailed)
-            {
-                // The worker is behind: wake it and wait for room (TCP pushes back on the peer).
-                _bells[_first + l].RingFenced();
-                spinner.SpinOnce();
-            }
-        }
-
-        if (!any)
-        {
-            return;
-        }
-
-        Interlocked.MemoryBarrier();
-        for (int l = 0; l < writers.Length; l++)
-        {
-            if (touched[l])
-            {
-                touched[l] = false;
-                _bells[_first + l].RingAfterFence();
-            }
-        }
-    }
-
     public void Dispose()
     {
         _stopping = true;
         foreach (var path in _paths)
         {
-            path?.ThreadBell.RingFenced();
+            if (path is not null)
+            {
+                FenceThenRing.One(path.ThreadBell);
+            }
         }
 
         var clock = Stopwatch.StartNew();

@@ -42,7 +42,7 @@ internal sealed class TcpSendBell : IWakeTarget
         _pushes = 0;
         if (!_path.TryFlushFrom(_local))
         {
-            _path.ThreadBell.RingFenced();
+            FenceThenRing.One(_path.ThreadBell);
         }
     }
 }

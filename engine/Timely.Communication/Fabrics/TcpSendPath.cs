@@ -1,6 +1,6 @@
 using Timely.Communication.Logging;
 using Timely.Communication.Wakeup;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Ring;
 using Timely.Transport.Tcp;
 
 namespace Timely.Communication.Fabrics;
@@ -50,7 +50,7 @@ internal sealed class TcpSendPath : IDisposable
     }
 
     /// <summary>The send thread's doorbell.</summary>
-    public Doorbell ThreadBell { get; } = new();
+    public Doorbell ThreadBell { get; } = Doorbell.InProcess();
 
     /// <summary>The send thread's communication logger (set by that thread; null: not logging).</summary>
     internal Timely.Logging.Logger<CommunicationEvent>? Log { get; set; }

@@ -48,6 +48,6 @@ internal sealed class ProcessPusher<T> : IPush<T>
     public void Done()
     {
         _pushedTo[_targetIndex] = false;
-        _target.RingFenced();
+        FenceThenRing.One(_target);
     }
 }

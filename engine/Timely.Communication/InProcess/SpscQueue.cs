@@ -154,8 +154,8 @@ internal sealed class SpscQueue<T>
 
 /// <summary>
 /// Head and tail of one <see cref="SpscQueue{T}"/> segment, each on its own cache line
-/// (STYLE 2); the leading line keeps them off the line that holds the segment's other
-/// fields.
+/// (<see cref="CacheLine.Size"/>, so the producer's and the consumer's writes never share a
+/// line); the leading line keeps them off the line that holds the segment's other fields.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 3 * CacheLine.Size)]
 internal struct PaddedIndices

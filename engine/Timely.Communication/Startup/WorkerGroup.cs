@@ -26,7 +26,7 @@ internal sealed class WorkerGroup : IPeerStatus, IDisposable
         Doorbells = new Doorbell[peers];
         for (int i = 0; i < peers; i++)
         {
-            Doorbells[i] = new Doorbell();
+            Doorbells[i] = Doorbell.InProcess();
         }
     }
 
@@ -53,11 +53,7 @@ internal sealed class WorkerGroup : IPeerStatus, IDisposable
     public void MarkFinished(int worker)
     {
         Volatile.Write(ref _finished[worker], 1);
-        Interlocked.MemoryBarrier();
-        foreach (var bell in Doorbells)
-        {
-            bell.RingAfterFence();
-        }
+        FenceThenRing.All(new DoorbellList(Doorbells));
 
         Finished?.Invoke(worker);
     }
@@ -72,10 +68,7 @@ internal sealed class WorkerGroup : IPeerStatus, IDisposable
 
         if (Interlocked.CompareExchange(ref _failure, new FailureRecord(worker, error), null) is null)
         {
-            foreach (var bell in Doorbells)
-            {
-                bell.RingFenced();
-            }
+            FenceThenRing.All(new DoorbellList(Doorbells));
 
             Failed?.Invoke(worker, error);
         }

@@ -4,7 +4,7 @@ namespace Timely.Communication.Wakeup;
 
 /// <summary>
 /// The sender's side of a wake-up: what a pusher calls after it publishes into a ring.
-/// A worker's <see cref="IDoorbell"/> is one; so is a TCP send path, which may carry the
+/// A worker's <see cref="Doorbell"/> is one; so is a TCP send path, which may carry the
 /// bytes onto the socket itself instead of waking a thread (<see cref="TcpSendBell"/>).
 /// </summary>
 internal interface IWakeTarget

@@ -1,14 +1,14 @@
 namespace Timely.Communication.Wakeup;
 
-/// <summary>How a <see cref="Doorbell.Park{TState}"/> ended.</summary>
+/// <summary>How a <see cref="Doorbell.Park{TState}"/> ended; the values are the ones <c>SharedDoorbell.Park</c> returns.</summary>
 internal enum ParkOutcome
 {
     /// <summary>Work was found after announcing sleep; no sleep happened.</summary>
-    DidNotSleep,
+    DidNotSleep = 0,
 
-    /// <summary>A sender (or a failure) rang the doorbell.</summary>
-    Woken,
+    /// <summary>A sender (or a failure) rang the doorbell, or work was found at a deadline.</summary>
+    Woken = 1,
 
     /// <summary>The timeout passed with no ring.</summary>
-    TimedOut,
+    TimedOut = 2,
 }

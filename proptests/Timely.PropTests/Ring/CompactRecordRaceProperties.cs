@@ -63,7 +63,7 @@ public sealed class CompactRecordRaceProperties
             {
                 int tag = 1 + ((w / 8) & 1);
                 int type = CompactRecord.Type(ForgedChannel, w / 8);
-                long forged = (long)(((ulong)(uint)type << 32) | ((uint)tag << Timely.Transport.Shm.RingDescriptor.RecordLapTagShift) | 8u);
+                long forged = (long)(((ulong)(uint)type << 32) | ((uint)tag << Timely.Transport.Shm.Layout.RingDescriptor.RecordLapTagShift) | 8u);
                 BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(w), forged);
             }
         }

@@ -1,7 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.FSharp.Core;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.PropTests.Ring;
 

@@ -2,7 +2,8 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using FsCheck;
 using FsCheck.Fluent;
-using Timely.Transport.Shm;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Ring;
 
 namespace Timely.PropTests.Ring;
 

@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Timely.Bytes;
+using Timely.Transport.Shm.Layout;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Ring;
 
 /// <summary>
 /// The receiving side of a ring for whole messages: hands out each message as

@@ -2,13 +2,16 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using Timely.Bytes;
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Ring;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Layout;
 
 /// <summary>
 /// The byte layout of an SPSC ring in a <see cref="MemoryRegion"/>: the one place that knows
-/// offsets, record framing and the publication rule (STYLE 3). Frozen by
-/// <c>RingDescriptorTests.Header_bytes_are_frozen</c>; changing anything here means bumping
+/// offsets, record framing and the publication rule, so that two processes that agree on
+/// <see cref="LayoutVersion"/> agree on every byte. Frozen by
+/// <c>RingLayoutTests.Header_bytes_are_frozen</c>; changing anything here means bumping
 /// <see cref="LayoutVersion"/>.
 /// </summary>
 /// <remarks>

@@ -1,4 +1,4 @@
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Layout;
 
 /// <summary>Lifecycle word in the ring header (<see cref="RingDescriptor.StateOffset"/>).</summary>
 public enum RingState

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Ring;
 
 /// <summary>
 /// A lock-free single-producer single-consumer ring of variable-length byte records over a
@@ -76,7 +78,7 @@ namespace Timely.Transport.Shm;
 //   consumer that drains 100 records does one shared store, not 100. The store is to a line
 //   only the consumer writes and the producer reads only when its cached head says the ring
 //   is full, so it stays in the consumer's cache between those reads.
-// - Cache lines per hop (issue 14 item 1; counted from this code, not measured with a
+// - Cache lines per hop (counted from this code, not measured with a
 //   coherence counter). The floor, a ping-pong on one line, moves 1 line per one-way hop.
 //   A 64 B message through this ring moves, per one-way hop while the consumer spins:
 //     data    : the record is align8(8 + 64) = 72 B at an 8-aligned start, so exactly 2
@@ -293,9 +295,7 @@ public sealed class SpscByteRing : IDisposable
     public bool TryRead(out int type, out ReadOnlySpan<byte> payload)
     {
         long position = _cursors.ReadPosition;
-        int index = (int)position & _mask;
-        long header = Volatile.Read(ref _region.Int64At(RingDescriptor.DataOffset + index));
-        if (RingDescriptor.RecordLapTagField(header) != RingDescriptor.LapTag(position >> _lapShift))
+        if (!TryAcquireHeader(position, out int index, out long header))
         {
             return NotReady(header, position, out type, out payload);
         }
@@ -312,8 +312,7 @@ public sealed class SpscByteRing : IDisposable
             return TryReadSlow(out type, out payload);
         }
 
-        payload = _region.Slice(RingDescriptor.DataOffset + RingDescriptor.RecordHeaderLength + index, length);
-        _cursors.ReadPosition = position + recordLength;
+        payload = Take(position, index, length, recordLength);
         return true;
     }
 
@@ -406,9 +405,7 @@ public sealed class SpscByteRing : IDisposable
         long position = _cursors.ReadPosition;
         while (true)
         {
-            int index = (int)position & _mask;
-            long header = Volatile.Read(ref _region.Int64At(RingDescriptor.DataOffset + index));
-            if (RingDescriptor.RecordLapTagField(header) != RingDescriptor.LapTag(position >> _lapShift))
+            if (!TryAcquireHeader(position, out int index, out long header))
             {
                 return NotReady(header, position, out type, out payload);
             }
@@ -433,10 +430,32 @@ public sealed class SpscByteRing : IDisposable
                 ThrowHelper.ThrowCorruptRecord(position, length, type, $"record longer than the largest payload ({_maxPayload} bytes) or past the end of the data area");
             }
 
-            payload = _region.Slice(RingDescriptor.DataOffset + RingDescriptor.RecordHeaderLength + index, length);
-            _cursors.ReadPosition = position + recordLength;
+            payload = Take(position, index, length, recordLength);
             return true;
         }
+    }
+
+    /// <summary>
+    /// Consumer: acquire-loads the header word at <paramref name="position"/> (at data-area
+    /// <paramref name="index"/>); true when its lap tag is the one for that position, so it is
+    /// a whole record whose payload this load made visible (Design: why a stale word is never
+    /// taken for a record). The one acquire of the consumer's side, fast path and slow alike.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryAcquireHeader(long position, out int index, out long header)
+    {
+        index = (int)position & _mask;
+        header = Volatile.Read(ref _region.Int64At(RingDescriptor.DataOffset + index));
+        return RingDescriptor.RecordLapTagField(header) == RingDescriptor.LapTag(position >> _lapShift);
+    }
+
+    /// <summary>Consumer: the payload of the record at <paramref name="position"/>, and the read position moved past it (head moves only at <see cref="ReleaseRead"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<byte> Take(long position, int index, int length, int recordLength)
+    {
+        var payload = _region.Slice(RingDescriptor.DataOffset + RingDescriptor.RecordHeaderLength + index, length);
+        _cursors.ReadPosition = position + recordLength;
+        return payload;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

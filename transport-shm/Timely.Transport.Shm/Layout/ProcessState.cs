@@ -1,4 +1,4 @@
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Layout;
 
 /// <summary>Where a process of a job is in its life, as published in its <see cref="ControlBlock"/>.</summary>
 public enum ProcessState

@@ -1,6 +1,8 @@
 using Timely.Bytes;
+using Timely.Transport.Shm.Memory;
+using Timely.Transport.Shm.Wakeup;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Layout;
 
 /// <summary>
 /// One process's control file in a job directory: who it is (pid, index), how it is doing

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Wakeup;
 
 /// <summary>
 /// Linux futex on a 4-byte word in shared memory, through <c>syscall(SYS_futex, ...)</c>:
@@ -14,19 +14,20 @@ namespace Timely.Transport.Shm;
 /// </remarks>
 internal static class Futex
 {
-    private const int FutexWaitOp = 0;
-    private const int FutexWakeOp = 1;
-    private const int ETimedOut = 110;
-
-    /// <summary>Sleep slice of the portable fallback.</summary>
-    public static readonly TimeSpan FallbackSlice = TimeSpan.FromMilliseconds(1);
-
+    // Declared first: static initializers run in text order, and IsSupported reads it.
     private static readonly long SysFutex = RuntimeInformation.ProcessArchitecture switch
     {
         Architecture.X64 => 202,
         Architecture.Arm64 => 98,
         _ => -1,
     };
+
+    private const int FutexWaitOp = 0;
+    private const int FutexWakeOp = 1;
+    private const int ETimedOut = 110;
+
+    /// <summary>Sleep slice of the portable fallback.</summary>
+    public static readonly TimeSpan FallbackSlice = TimeSpan.FromMilliseconds(1);
 
     /// <summary>True on Linux x64/Arm64, where the syscall number is known.</summary>
     public static bool IsSupported { get; } = OperatingSystem.IsLinux() && SysFutex > 0;

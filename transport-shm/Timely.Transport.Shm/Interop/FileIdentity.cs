@@ -1,4 +1,4 @@
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Interop;
 
 /// <summary>
 /// What <c>statx</c> says about one file: which file it is (device and inode, the identity a

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Timely.Bytes;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Ring;
 
 /// <summary>
 /// The private (per-process, per-side) cursors of a <see cref="SpscByteRing"/>, padded so the

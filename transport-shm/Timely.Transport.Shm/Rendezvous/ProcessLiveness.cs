@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Rendezvous;
 
 /// <summary>Whether a process id names a running process on this host.</summary>
 public static class ProcessLiveness

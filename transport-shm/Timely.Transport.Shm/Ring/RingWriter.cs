@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using Timely.Bytes;
+using Timely.Transport.Shm.Layout;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Ring;
 
 /// <summary>
 /// The sending side of a ring for whole messages of any length: never blocks, keeps FIFO,

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Interop;
 
 /// <summary>
 /// The few Linux libc calls a job directory needs to trust nothing it did not make:
@@ -9,7 +9,8 @@ namespace Timely.Transport.Shm;
 /// <c>statx</c> on a descriptor or without following a link, <c>renameat2</c>,
 /// <c>unlinkat</c>, <c>posix_fallocate</c>, <c>fchmod</c>, <c>fstatvfs</c>, <c>getuid</c>.
 /// Every failure is an <see cref="IOException"/> naming the path and the errno text.
-/// The only P/Invoke surface of the job directory (STYLE 4); nothing here holds a pointer.
+/// The only P/Invoke surface of the job directory; nothing here holds a pointer (only
+/// <c>MemoryRegion</c> does, so unsafe code stays in one small type).
 /// </summary>
 /// <remarks>
 /// <c>O_*</c> values are Linux's generic ones (Arm64) or x86-64's, which differ in

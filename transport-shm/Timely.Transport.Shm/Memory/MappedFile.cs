@@ -1,12 +1,13 @@
 using System.IO.MemoryMappedFiles;
 using Microsoft.Win32.SafeHandles;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Memory;
 
 /// <summary>
 /// A file mapped read-write into this process, shared with every other process that maps
 /// it: the file stream, the mapping, the view and the <see cref="MemoryRegion"/> over the
-/// view, owned and released together. Holds no pointer itself: the region does (STYLE 4).
+/// view, owned and released together. Holds no pointer itself: the region does, the one
+/// type of this package that holds one.
 /// </summary>
 /// <remarks>
 /// <see cref="MemoryMappedFile.CreateFromFile(FileStream, string?, long, MemoryMappedFileAccess, HandleInheritability, bool)"/>

@@ -3,11 +3,12 @@ using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Timely.Bytes;
 
-namespace Timely.Transport.Shm;
+namespace Timely.Transport.Shm.Memory;
 
 /// <summary>
 /// A range of unmanaged memory given by address and length: the only type in this project
-/// that holds a pointer (STYLE 4). Everything else sees <see cref="Span{T}"/> slices and
+/// that holds a pointer, so that unsafe code is confined to one small type a reviewer can
+/// read whole. Everything else sees <see cref="Span{T}"/> slices and
 /// <c>ref long</c>/<c>ref int</c> cells handed out here, each bounds-checked.
 /// </summary>
 /// <remarks>

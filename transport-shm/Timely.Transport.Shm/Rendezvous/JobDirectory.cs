@@ -1,0 +1,433 @@
+using System.Diagnostics;
+using System.Globalization;
+using Timely.Transport.Shm.Interop;
+using Timely.Transport.Shm.Layout;
+using Timely.Transport.Shm.Memory;
+
+namespace Timely.Transport.Shm.Rendezvous;
+
+/// <summary>
+/// The rendezvous of one process of a shared-memory job: a directory (default
+/// <c>/dev/shm/timely-&lt;uid&gt;-&lt;job&gt;</c>) holding one control file per process
+/// (a <see cref="ControlBlock"/>) and one ring file per ordered pair of workers in different
+/// processes, all mode 0600 (names: <see cref="JobFileNames"/>).
+/// </summary>
+/// <remarks>
+/// Each of the directory's other jobs has its own type: trusting, creating and removing files
+/// (<see cref="JobFiles"/>: no link followed, owner and mode checked on the descriptor, removal
+/// by identity only), clearing what dead jobs left (<see cref="StaleFileSweeper"/>), and
+/// removing this process's files when it exits or is signalled (<see cref="ExitCleanup"/>).
+/// Protocol, in <see cref="Join"/>:
+/// 1. Clear what dead processes left (<see cref="StaleFileSweeper"/>), so a directory from a
+///    dead job is replaced file by file and never reused. A live control file for our own
+///    index means the job name is in use: refused.
+/// 2. Create, as receiver, the rings into our workers, then our control file; each is
+///    written under a temporary name and renamed, so a peer never maps a half-written file.
+/// 3. Connect, as sender: wait (bounded by the connect timeout) for each peer's live
+///    control file, then for each ring into its workers whose creator pid is that peer's
+///    pid (a ring from a dead incarnation has another pid and is not taken).
+/// 4. Publish Running and wait until every peer is Running too: after that, every file any
+///    process needs is mapped, so a process that finishes early may unlink its files.
+/// Teardown (<see cref="Dispose"/>): publish Finished (unless Failed), remove our own files
+/// and those of dead processes, unmap, and remove the directory when it is empty (the last
+/// process out). At process exit and on SIGTERM/SIGINT/SIGQUIT our own files are removed too
+/// (<see cref="ExitCleanup"/>), without unmapping what running threads may still touch.
+/// Join and Dispose run on one thread; the control blocks and rings it hands out are read by
+/// the fabric's workers and liveness thread, each under the protocol of its own type.
+/// </remarks>
+public sealed class JobDirectory : IDisposable
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
+
+    private readonly ControlBlock?[] _controls;
+    private readonly Dictionary<(int Sender, int Receiver), MappedFile> _rings = [];
+    private readonly JobFiles _files;
+    private ExitCleanup? _exit;
+    private bool _disposed;
+
+    private JobDirectory(string job, int processIndex, int processes, int workersPerProcess, JobFiles files)
+    {
+        Job = job;
+        ProcessIndex = processIndex;
+        Processes = processes;
+        WorkersPerProcess = workersPerProcess;
+        _controls = new ControlBlock?[processes];
+        _files = files;
+    }
+
+    /// <summary>Where shared-memory jobs live by default: <c>/dev/shm</c> (memory-backed) when present, else the temp directory.</summary>
+    public static string DefaultRoot => Directory.Exists("/dev/shm") ? "/dev/shm" : System.IO.Path.GetTempPath();
+
+    /// <summary>The job directory.</summary>
+    public string Path => _files.Path;
+
+    /// <summary>The job's name.</summary>
+    public string Job { get; }
+
+    /// <summary>This process's index.</summary>
+    public int ProcessIndex { get; }
+
+    /// <summary>Processes in the job.</summary>
+    public int Processes { get; }
+
+    /// <summary>Workers in each process.</summary>
+    public int WorkersPerProcess { get; }
+
+    /// <summary>This process's control block.</summary>
+    public ControlBlock Own => _controls[ProcessIndex]!;
+
+    /// <summary>
+    /// The directory of job <paramref name="job"/> under <paramref name="root"/>:
+    /// <c>timely-&lt;uid&gt;-&lt;job&gt;</c>, so users on one host never share (or squat) a name.
+    /// </summary>
+    public static string PathFor(string root, string job) =>
+        System.IO.Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"timely-{Posix.UserId}-{job}"));
+
+    /// <summary>The default warning sink: one line on stderr.</summary>
+    public static void WarnOnStandardError(string message) => Console.Error.WriteLine("timely: warning: " + message);
+
+    /// <summary>
+    /// Joins job <paramref name="job"/> as process <paramref name="processIndex"/> of
+    /// <paramref name="processes"/>: returns once every process has mapped every ring it sends
+    /// on. Throws <see cref="IOException"/> when a live job already holds this process index,
+    /// when the directory or a file in it is not one this user's job made (symlink, other
+    /// owner, wrong mode, FIFO), or when the device has no room for the rings;
+    /// <see cref="TimeoutException"/> naming what never appeared within
+    /// <paramref name="connectTimeout"/>. <paramref name="warn"/> (default
+    /// <see cref="WarnOnStandardError"/>) hears one line per foreign file left alone.
+    /// </summary>
+    public static JobDirectory Join(string root, string job, int processIndex, int processes, int workersPerProcess, int ringBytes, TimeSpan connectTimeout, Action<string>? warn = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        ArgumentException.ThrowIfNullOrEmpty(job);
+        if (job.AsSpan().IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || job.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Job name '{job}' is not a valid file name.", nameof(job));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(processIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(processIndex, processes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workersPerProcess);
+        if (!RingDescriptor.IsValidCapacity(ringBytes))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ringBytes), ringBytes, "Ring capacity must be a power of two.");
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("Shared-memory jobs need Linux (openat, statx, futex).");
+        }
+
+        var files = JobFiles.OpenDirectory(PathFor(root, job), job, processIndex, warn ?? WarnOnStandardError);
+        var directory = new JobDirectory(job, processIndex, processes, workersPerProcess, files);
+        directory._exit = new ExitCleanup(files);
+        try
+        {
+            StaleFileSweeper.Sweep(files, refuseLive: true);
+            directory.CreateOwnFiles(root, ringBytes);
+            directory.Connect(Stopwatch.StartNew(), connectTimeout);
+            return directory;
+        }
+        catch
+        {
+            directory._controls[processIndex]?.State = ProcessState.Failed;
+            directory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The control block of process <paramref name="process"/> (ours included).</summary>
+    public ControlBlock Control(int process) => _controls[process] ?? throw new InvalidOperationException($"process {process} is not connected.");
+
+    /// <summary>The ring from global worker <paramref name="sender"/> to global worker <paramref name="receiver"/>, one of them ours and the other in another process.</summary>
+    public MemoryRegion Ring(int sender, int receiver) => _rings[(sender, receiver)].Region;
+
+    /// <summary>
+    /// The path of a mapped file of this job that is now shorter than its mapping (truncated
+    /// under the job: touching it would raise SIGBUS), or null when all are whole. One
+    /// <c>fstat</c> per file: for a deadline check, not the message path.
+    /// </summary>
+    public string? FindTruncatedFile()
+    {
+        foreach (var ring in _rings.Values)
+        {
+            if (!ring.IsIntact)
+            {
+                return ring.Path;
+            }
+        }
+
+        foreach (var control in _controls)
+        {
+            if (control is not null && !control.Mapping.IsIntact)
+            {
+                return control.Path;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Publishes Finished (unless Failed), removes this process's files, unmaps, and removes the directory if it is empty.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _exit?.Dispose();
+        var own = _controls[ProcessIndex];
+        if (own is not null && own.State != ProcessState.Failed)
+        {
+            own.State = ProcessState.Finished;
+        }
+
+        // Rings are not marked Closed: a peer past the Running barrier has mapped them but may
+        // not have attached its SpscByteRing yet (which refuses a Closed ring); unlinking is
+        // enough, since no process maps a ring after the barrier.
+        _files.RemoveOwnFiles();
+        foreach (var ring in _rings.Values)
+        {
+            ring.Dispose();
+        }
+
+        foreach (var control in _controls)
+        {
+            control?.Dispose();
+        }
+
+        // Files of peers that died (SIGKILL leaves them behind) go too, so the last live
+        // process out leaves nothing; files of live peers stay for them to remove.
+        try
+        {
+            StaleFileSweeper.Sweep(_files, refuseLive: false);
+        }
+        catch (IOException e)
+        {
+            _files.WarnOnce("stale", $"shm job '{Job}': left '{Path}' as it is: {e.Message}");
+        }
+
+        _files.TryRemoveEmptyDirectory();
+        _files.Dispose();
+    }
+
+    private IOException NoSpace(string root, long jobBytes) => new(string.Create(
+        CultureInfo.InvariantCulture,
+        $"shm job '{Job}': not enough space in '{root}': process {ProcessIndex}'s rings and control file need {jobBytes} bytes, {_files.AvailableBytes} bytes are free. Free space there (or enlarge the tmpfs), use a smaller --ring-bytes, or another --shm-dir."));
+
+    private void CreateOwnFiles(string root, int ringBytes)
+    {
+        int pid = Environment.ProcessId;
+        int firstLocal = ProcessIndex * WorkersPerProcess;
+        int peers = Processes * WorkersPerProcess;
+        long ringLength = RingDescriptor.RequiredRegionBytes(ringBytes);
+        long controlLength = ControlBlock.RequiredBytes(WorkersPerProcess);
+        long jobBytes = (ringLength * WorkersPerProcess * (peers - WorkersPerProcess)) + controlLength;
+        long free = _files.AvailableBytes;
+        if (free >= 0 && free < jobBytes)
+        {
+            throw NoSpace(root, jobBytes);   // before making anything; fallocate catches a peer's concurrent use
+        }
+
+        for (int receiver = firstLocal; receiver < firstLocal + WorkersPerProcess; receiver++)
+        {
+            for (int sender = 0; sender < peers; sender++)
+            {
+                if (sender / WorkersPerProcess == ProcessIndex)
+                {
+                    continue;
+                }
+
+                string name = JobFileNames.Ring(sender, receiver);
+                string temporary = JobFileNames.Temporary(name, pid);
+                var file = _files.Create(temporary, ringLength, () => NoSpace(root, jobBytes));
+                _rings[(sender, receiver)] = file;
+                RingDescriptor.Initialize(file.Region, ringBytes, pid);
+                _files.Publish(file, temporary, name);
+            }
+        }
+
+        string controlName = JobFileNames.Control(ProcessIndex);
+        string controlTemporary = JobFileNames.Temporary(controlName, pid);
+        var controlFile = _files.Create(controlTemporary, controlLength, () => NoSpace(root, jobBytes));
+        ControlBlock control;
+        try
+        {
+            control = ControlBlock.Initialize(controlFile, ProcessIndex, WorkersPerProcess, pid);
+        }
+        catch
+        {
+            controlFile.Dispose();
+            throw;
+        }
+
+        _controls[ProcessIndex] = control;
+        _files.Publish(controlFile, controlTemporary, controlName);
+    }
+
+    private void Connect(Stopwatch clock, TimeSpan timeout)
+    {
+        int firstLocal = ProcessIndex * WorkersPerProcess;
+        for (int process = 0; process < Processes; process++)
+        {
+            if (process == ProcessIndex)
+            {
+                continue;
+            }
+
+            var control = WaitForControl(process, clock, timeout);
+            _controls[process] = control;
+            for (int sender = firstLocal; sender < firstLocal + WorkersPerProcess; sender++)
+            {
+                for (int receiver = process * WorkersPerProcess; receiver < (process + 1) * WorkersPerProcess; receiver++)
+                {
+                    _rings[(sender, receiver)] = WaitForRing(sender, receiver, control, clock, timeout);
+                }
+            }
+        }
+
+        Own.State = ProcessState.Running;
+        AfterPublishingRunning?.Invoke(this);
+        for (int process = 0; process < Processes; process++)
+        {
+            var control = _controls[process]!;
+            while (control.State is ProcessState.Starting)
+            {
+                CheckPeer(control);
+                if (clock.Elapsed > timeout)
+                {
+                    throw new TimeoutException(
+                        $"shm job '{Job}': process {process} (pid {control.Pid}) did not finish connecting within {timeout.TotalSeconds:0.#} s ('{Path}').");
+                }
+
+                Thread.Sleep(PollInterval);
+            }
+
+            // Past Starting, a peer has mapped every file it needs. Failed here may have replaced
+            // Running (a worker threw right after set-up, before this loop looked): that is no
+            // failed set-up, and every file we send on is mapped, so go on and let the fabric's
+            // liveness report it with the peer's own reason. A dead pid still fails set-up.
+            if (control.State is not ProcessState.Failed)
+            {
+                CheckPeer(control);
+            }
+        }
+    }
+
+    /// <summary>Test hook: runs in <see cref="Connect"/> right after this process published Running, before it waits for the others.</summary>
+    internal static Action<JobDirectory>? AfterPublishingRunning { get; set; }
+
+    private void CheckPeer(ControlBlock control)
+    {
+        if (control.State == ProcessState.Failed)
+        {
+            throw new IOException($"shm job '{Job}': process {control.ProcessIndex} (pid {control.Pid}) failed while connecting.");
+        }
+
+        if (control.State != ProcessState.Finished && !ProcessLiveness.IsAlive(control.Pid))
+        {
+            throw new IOException($"shm job '{Job}': process {control.ProcessIndex} (pid {control.Pid}) died while connecting.");
+        }
+    }
+
+    private ControlBlock WaitForControl(int process, Stopwatch clock, TimeSpan timeout)
+    {
+        string name = JobFileNames.Control(process);
+        while (true)
+        {
+            ControlBlock? control = null;
+            if (_files.Map(name) is { } file)
+            {
+                try
+                {
+                    control = ControlBlock.Attach(file);
+                }
+                catch (InvalidDataException)
+                {
+                    control = null;
+                }
+            }
+
+            if (control is not null)
+            {
+                if (control.ProcessIndex == process && control.Workers == WorkersPerProcess
+                    && control.State is ProcessState.Starting or ProcessState.Running && ProcessLiveness.IsAlive(control.Pid))
+                {
+                    return control;
+                }
+
+                if (control.ProcessIndex == process && control.Workers != WorkersPerProcess && ProcessLiveness.IsAlive(control.Pid))
+                {
+                    int workers = control.Workers;
+                    control.Dispose();
+                    throw new IOException($"shm job '{Job}': process {process} runs {workers} workers, this one {WorkersPerProcess}; every process needs the same -w.");
+                }
+
+                // A connecting owner that is dead. The clear at join removed every file whose
+                // owner was already dead, so this one was alive then: a peer of this job that
+                // died while connecting (SIGKILL, OOM kill: no chance to remove its file).
+                // Waiting out the connect timeout would only end in a misleading "never
+                // appeared"; CheckPeer names the peer now, as it does in WaitForRing.
+                if (control.ProcessIndex == process && control.State is ProcessState.Starting or ProcessState.Running
+                    && !ProcessLiveness.IsAlive(control.Pid))
+                {
+                    try
+                    {
+                        CheckPeer(control);
+                    }
+                    catch
+                    {
+                        control.Dispose();
+                        throw;
+                    }
+                }
+
+                control.Dispose();   // Finished or Failed (on its way out), or not this index's: wait for the live one
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException(
+                    $"shm job '{Job}': process {process} never appeared: no live '{_files.FilePath(name)}' within {timeout.TotalSeconds:0.#} s (--connect-timeout). Is process {process} started with the same --job?");
+            }
+
+            Thread.Sleep(PollInterval);
+        }
+    }
+
+    private MappedFile WaitForRing(int sender, int receiver, ControlBlock owner, Stopwatch clock, TimeSpan timeout)
+    {
+        string name = JobFileNames.Ring(sender, receiver);
+        while (true)
+        {
+            if (_files.Map(name) is { } file)
+            {
+                try
+                {
+                    RingDescriptor.Validate(file.Region);
+                    if (RingDescriptor.CreatorPid(file.Region) == owner.Pid)
+                    {
+                        return file;
+                    }
+                }
+                catch (InvalidDataException)
+                {
+                    // not a valid ring: a stale file; wait for the owner's
+                }
+
+                file.Dispose();   // a ring from another incarnation of the owner's index
+            }
+
+            CheckPeer(owner);
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException(
+                    $"shm job '{Job}': ring '{_files.FilePath(name)}' from process {owner.ProcessIndex} (pid {owner.Pid}) never appeared within {timeout.TotalSeconds:0.#} s (--connect-timeout).");
+            }
+
+            Thread.Sleep(PollInterval);
+        }
+    }
+}
