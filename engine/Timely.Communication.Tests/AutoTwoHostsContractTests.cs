@@ -16,6 +16,8 @@ public sealed class AutoTwoHostsContractTests : ShmClusterContract
     private const string HostA = "host-a";
     private const string HostB = "host-b";
 
+    public static int[] WorkerCounts => [6];
+
     protected override int ProcessCount => 3;
 
     protected override int ThreadsPerProcess => 2;
@@ -34,7 +36,7 @@ public sealed class AutoTwoHostsContractTests : ShmClusterContract
     [Fact]
     public void Processes_of_one_host_meet_in_shared_memory_and_the_other_host_over_tcp()
     {
-        int n = WorkerCounts[0];
+        int n = ClusterWorkers;
         var config = MakeConfig(n);
         string hostA = JobDirectory.PathFor(ShmRoot, AutoFabric.HostJobName(config, TcpOptions.JobIdOf(HostA)));
         string hostB = JobDirectory.PathFor(ShmRoot, AutoFabric.HostJobName(config, TcpOptions.JobIdOf(HostB)));
@@ -125,7 +127,7 @@ public sealed class AutoTwoHostsContractTests : ShmClusterContract
     // notice with host A's words, or a reset), naming a host-A process.
     protected override string ControlFileOf(int process)
     {
-        var config = MakeConfig(WorkerCounts[0]);
+        var config = MakeConfig(ClusterWorkers);
         return Path.Combine(JobDirectory.PathFor(ShmRoot, AutoFabric.HostJobName(config, TcpOptions.JobIdOf(HostA))), "proc-" + process.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 

@@ -6,11 +6,11 @@ namespace Timely.Communication.Tests;
 /// worker's thread and checks it is that thread, forwards failure and finish) started with
 /// <see cref="Workers.InitializeFrom{T}"/>. A small ring (8 KiB) so the traffic wraps and spills.
 /// </summary>
-public sealed class CallerBuiltAllocatorContractTests : AllocatorContract
+public sealed class CallerBuiltAllocatorContractTests : MultiWorkerAllocatorContract
 {
     protected override Config MakeConfig(int workers) => Config.ProcessBinary(workers) with { RingBytes = 8192 };
 
-    protected override int[] WorkerCounts => [1, 2, 3];
+    public static int[] WorkerCounts => [1, 2, 3];
 
     protected override IReadOnlyList<WorkerResult<T>> Run<T>(Config config, Func<Allocator, T> logic)
     {

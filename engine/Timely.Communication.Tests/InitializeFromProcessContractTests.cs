@@ -5,11 +5,11 @@ namespace Timely.Communication.Tests;
 /// <see cref="Workers.InitializeFrom{T}"/>) instead of <see cref="Workers.Initialize{T}"/>:
 /// the split into set-up and start keeps every promise, failure propagation included.
 /// </summary>
-public sealed class InitializeFromProcessContractTests : AllocatorContract
+public sealed class InitializeFromProcessContractTests : MultiWorkerAllocatorContract
 {
     protected override Config MakeConfig(int workers) => Config.Process(workers);
 
-    protected override int[] WorkerCounts => [1, 2, 3, 4];
+    public static int[] WorkerCounts => [1, 2, 3, 4];
 
     protected override IReadOnlyList<WorkerResult<T>> Run<T>(Config config, Func<Allocator, T> logic)
     {

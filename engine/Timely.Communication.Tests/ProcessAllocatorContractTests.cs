@@ -1,8 +1,8 @@
 namespace Timely.Communication.Tests;
 
-public sealed class ProcessAllocatorContractTests : AllocatorContract
+public sealed class ProcessAllocatorContractTests : MultiWorkerAllocatorContract
 {
     protected override Config MakeConfig(int workers) => Config.Process(workers);
 
-    protected override int[] WorkerCounts => [1, 2, 3, 4];
+    public static int[] WorkerCounts => [1, 2, 3, 4];
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using System.Text;
 using Timely.Bytes;
 using Timely.Testing;
@@ -18,7 +19,7 @@ namespace Timely.Communication.Tests;
 /// instead (real loopback ports, host identities per process).
 /// </summary>
 [Collection(ShmCollection.Name)]
-public abstract class ShmClusterContract : AllocatorContract, IDisposable
+public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDisposable
 {
     private const string ProcessVariable = "TIMELY_SHM_TEST_PROCESS";
     private const string JobVariable = "TIMELY_SHM_TEST_JOB";
@@ -43,7 +44,8 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     /// <summary>Workers per process.</summary>
     protected abstract int ThreadsPerProcess { get; }
 
-    protected override int[] WorkerCounts => [ProcessCount * ThreadsPerProcess];
+    /// <summary>Workers in the cluster (a sealed subclass declares the same number as its static <c>WorkerCounts</c>).</summary>
+    protected int ClusterWorkers => ProcessCount * ThreadsPerProcess;
 
     /// <summary>Byte-ring capacity: small, so messages wrap, fragment and spill.</summary>
     protected int RingBytes { get; set; } = 8192;
@@ -95,10 +97,10 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
             _addresses = Transport == TransportKind.Shm
                 ? Enumerable.Range(0, ProcessCount).Select(i => $"127.0.0.1:{2101 + i}").ToArray()   // named, never bound
                 : FreePorts.Loopback(ProcessCount);
-            string method = CallingTestMethod();
+            var method = CallingTestMethod();
             for (int process = 1; process < ProcessCount; process++)
             {
-                StartChild(process, method);
+                StartChild(process, method.Name, method.GetParameters().Length == 1 ? [workers] : []);
             }
         }
         else
@@ -127,7 +129,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         // receiving process can recompute what each sender sent without sharing state.
         const int perPeer = 300;
         const int seed = 20261122;
-        int n = WorkerCounts[0];
+        int n = ClusterWorkers;
         int max = RingBytes * 3;   // beyond MaxPayload (ring/2): fragmented records
         WorkerRun.RunOk(MakeConfig(n), allocator =>
         {
@@ -193,7 +195,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         // and with no timeout a lost wake-up would hang the ring (caught by the deadline).
         const int laps = 300;
         Spin = 0;
-        int n = WorkerCounts[0];
+        int n = ClusterWorkers;
         var counts = WorkerRun.RunOk(MakeConfig(n), allocator =>
         {
             var (senders, receiver) = allocator.Allocate<long[]>(0);
@@ -348,7 +350,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     /// </summary>
     private void EveryProcessFailsWhenAControlFileIsCorrupted(Action<string> corrupt, Func<int, string>? victimFile = null)
     {
-        int n = WorkerCounts[0];
+        int n = ClusterWorkers;
         int victim = StoppedPeer;
         var config = MakeConfig(n);
         string control = ControlFileOf(victim);
@@ -395,7 +397,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
     /// </summary>
     protected void SurvivorsFailWhenThePeerStops(Action<int> stop, int victim, string reason, bool resume = false)
     {
-        int n = WorkerCounts[0];
+        int n = ClusterWorkers;
         var results = WorkerRun.Run<int>(MakeConfig(n), allocator =>
         {
             var (senders, receiver) = allocator.Allocate<long[]>(0);
@@ -555,18 +557,19 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         }
     }
 
-    private static string CallingTestMethod()
+    /// <summary>The test method (a fact, or a theory whose one argument is the worker count) that called MakeConfig.</summary>
+    private static MethodBase CallingTestMethod()
     {
         foreach (var frame in new StackTrace().GetFrames())
         {
             var method = frame.GetMethod();
             if (method is not null && method.IsDefined(typeof(FactAttribute), inherit: true))
             {
-                return method.Name;
+                return method;
             }
         }
 
-        throw new InvalidOperationException("MakeConfig was not called from a [Fact] method.");
+        throw new InvalidOperationException("MakeConfig was not called from a test method.");
     }
 
     protected void KillChild(int process)
@@ -597,7 +600,7 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         Assert.Equal(0, kill.ExitCode);
     }
 
-    private void StartChild(int process, string method)
+    private void StartChild(int process, string method, int[] arguments)
     {
         string host = Path.Combine(AppContext.BaseDirectory, "Timely.Testing.Host.dll");
         var start = new ProcessStartInfo(Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal) ? Environment.ProcessPath : "dotnet")
@@ -610,6 +613,10 @@ public abstract class ShmClusterContract : AllocatorContract, IDisposable
         start.ArgumentList.Add(GetType().Assembly.GetName().Name!);
         start.ArgumentList.Add(GetType().FullName!);
         start.ArgumentList.Add(method);
+        foreach (int argument in arguments)
+        {
+            start.ArgumentList.Add(argument.ToString(CultureInfo.InvariantCulture));
+        }
         start.Environment[ProcessVariable] = process.ToString(CultureInfo.InvariantCulture);
         start.Environment[JobVariable] = _job;
         start.Environment[RootVariable] = _root;

@@ -6,7 +6,7 @@ namespace Timely.Communication.Tests;
 /// The allocator contract over real TCP connections on 127.0.0.1: 2 and 3 processes of one
 /// worker, and 2 processes of 2 workers (local and remote targets mixed).
 /// </summary>
-public sealed class TcpAllocatorContractTests : AllocatorContract
+public sealed class TcpAllocatorContractTests : MultiWorkerAllocatorContract
 {
     // Small rings (8 KiB) so the suite's traffic wraps, spills to overflow and fragments on
     // both sides of the network threads.
@@ -21,5 +21,5 @@ public sealed class TcpAllocatorContractTests : AllocatorContract
         };
     }
 
-    protected override int[] WorkerCounts => [2, 3, 4];
+    public static int[] WorkerCounts => [2, 3, 4];
 }

@@ -4,5 +4,5 @@ public sealed class ThreadAllocatorContractTests : AllocatorContract
 {
     protected override Config MakeConfig(int workers) => Config.Thread;
 
-    protected override int[] WorkerCounts => [1];
+    public static int[] WorkerCounts => [1];
 }

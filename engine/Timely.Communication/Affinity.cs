@@ -70,7 +70,7 @@ public static class Affinity
     }
 
     // DllImport rather than LibraryImport: the generated stubs need unsafe code, and this
-    // project keeps unsafe code out (it lives in Timely.Bytes and Timely.Transport.Shm).
+    // project keeps unsafe code out (it lives in one type, the shared-memory transport's MemoryRegion).
     [DllImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int SchedSetAffinity(int pid, nuint cpusetsize, [In] ulong[] mask);

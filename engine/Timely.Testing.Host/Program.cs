@@ -1,11 +1,13 @@
+using System.Globalization;
 using System.Reflection;
 using System.Runtime.Loader;
 
 namespace Timely.Testing.Host;
 
 /// <summary>
-/// <c>Timely.Testing.Host &lt;test assembly&gt; &lt;type&gt; &lt;method&gt;</c>: creates the test class
-/// and runs the test method, in a process the test started as one process of a cluster (the
+/// <c>Timely.Testing.Host &lt;test assembly&gt; &lt;type&gt; &lt;method&gt; [argument ...]</c>: creates the
+/// test class and runs the test method (with the arguments, converted to its parameters' types, for
+/// a theory case), in a process the test started as one process of a cluster (the
 /// environment tells the test which one). Exit 0 when the method returns, 1 with the
 /// exception on stderr when it throws. Loads the test assembly from its own directory (a test
 /// project references this one, so both land in the test output).
@@ -14,9 +16,9 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args.Length != 3)
+        if (args.Length < 3)
         {
-            Console.Error.WriteLine("usage: Timely.Testing.Host <test assembly> <test type> <test method>");
+            Console.Error.WriteLine("usage: Timely.Testing.Host <test assembly> <test type> <test method> [argument ...]");
             return 2;
         }
 
@@ -30,10 +32,18 @@ public static class Program
         var type = tests.GetType(args[1], throwOnError: true)!;
         var method = type.GetMethod(args[2], BindingFlags.Public | BindingFlags.Instance)
             ?? throw new MissingMethodException(args[1], args[2]);
+        var parameters = method.GetParameters();
+        if (parameters.Length != args.Length - 3)
+        {
+            Console.Error.WriteLine($"{args[1]}.{args[2]} takes {parameters.Length} argument(s), given {args.Length - 3}");
+            return 2;
+        }
+
+        object?[] arguments = [.. parameters.Select((p, i) => Convert.ChangeType(args[3 + i], p.ParameterType, CultureInfo.InvariantCulture))];
         object instance = Activator.CreateInstance(type)!;
         try
         {
-            method.Invoke(instance, null);
+            method.Invoke(instance, arguments);
             return 0;
         }
         catch (TargetInvocationException e) when (e.InnerException is not null)

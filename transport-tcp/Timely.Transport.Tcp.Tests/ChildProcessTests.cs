@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Timely.Testing;
 
 namespace Timely.Transport.Tcp.Tests;
 
@@ -225,7 +226,7 @@ public sealed class ChildProcessTests
 
     private static Child Start(string arguments)
     {
-        string dll = TimelyDll();
+        string dll = TimelyDll.Path;
         var info = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
         {
             RedirectStandardOutput = true,
@@ -289,25 +290,5 @@ public sealed class ChildProcessTests
         string path = Path.Combine(Path.GetTempPath(), $"timely-hosts-{Guid.NewGuid():N}.txt");
         File.WriteAllLines(path, addresses);
         return path;
-    }
-
-    /// <summary>The <c>timely</c> CLI built beside this test assembly's configuration (bench/Timely.Bench/bin/&lt;config&gt;/net10.0).</summary>
-    private static string TimelyDll()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Timely.Native.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        Assert.NotNull(dir);
-#if DEBUG
-        const string configuration = "Debug";
-#else
-        const string configuration = "Release";
-#endif
-        string dll = Path.Combine(dir.FullName, "bench", "Timely.Bench", "bin", configuration, "net10.0", "timely.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: the test project builds it first (ProjectReference)");
-        return dll;
     }
 }
