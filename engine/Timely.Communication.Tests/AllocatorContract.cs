@@ -12,6 +12,11 @@ namespace Timely.Communication.Tests;
 /// static <c>WorkerCounts</c>, and every test runs once per count (<see cref="WorkerCountsAttribute"/>),
 /// so a failure names the count.
 /// </summary>
+/// <remarks>
+/// One file on purpose (over 500 lines): the contract is read as a whole, and every allocator is
+/// held to exactly what is written here; only the cases that need two workers live apart
+/// (<see cref="MultiWorkerAllocatorContract"/>), because one allocator cannot run them.
+/// </remarks>
 public abstract class AllocatorContract
 {
     /// <summary>The config for <paramref name="workers"/> workers of the allocator under test.</summary>

@@ -18,6 +18,12 @@ namespace Timely.Communication.Tests;
 /// the job directory to be gone. Subclasses may run the cluster over <c>--transport auto</c>
 /// instead (real loopback ports, host identities per process).
 /// </summary>
+/// <remarks>
+/// One file on purpose (over 500 lines): each test here is also the body a child process runs, so
+/// the cluster's set-up (<see cref="MakeConfig"/>), its failure cases and the checks
+/// <see cref="Dispose"/> makes must be read together; the child processes themselves are
+/// <see cref="ClusterChildren"/>.
+/// </remarks>
 [Collection(ShmCollection.Name)]
 public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDisposable
 {
@@ -28,11 +34,7 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
     private static readonly TimeSpan ChildDeadline = TimeSpan.FromSeconds(40);
 
     private readonly int? _childIndex = int.TryParse(Environment.GetEnvironmentVariable(ProcessVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : null;
-    private readonly List<(Process Process, StringBuilder Output)> _children = [];
-    private readonly HashSet<int> _killed = [];
-    private readonly HashSet<int> _stopped = [];
-    private readonly HashSet<int> _sigStopped = [];
-    private readonly HashSet<int> _resumed = [];
+    private readonly ClusterChildren _children = new();
     private string? _job;
     private Config? _config;
     private string? _root;
@@ -417,7 +419,7 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
                 if (slot is { } token)
                 {
                     slot = null;
-                    if (IsParent && allocator.Index == 0 && token[0] >= 50L * allocator.Peers && _stopped.Count == 0)
+                    if (IsParent && allocator.Index == 0 && token[0] >= 50L * allocator.Peers && _children.Stopped.Count == 0)
                     {
                         stop(victim);   // mid-run, while the token circulates
                     }
@@ -448,19 +450,19 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
             }
         }
 
-        if (IsParent && _sigStopped.Count > 0)
+        if (IsParent && _children.SigStopped.Count > 0)
         {
             // The other survivors must notice the silence themselves before the stopped child
             // is killed (after that they would see a dead pid instead); Dispose checks them.
             for (int process = 1; process < ProcessCount; process++)
             {
-                if (!_sigStopped.Contains(process))
+                if (!_children.SigStopped.Contains(process))
                 {
-                    Assert.True(_children[process - 1].Process.WaitForExit(ChildDeadline), $"process {process} did not stop");
+                    Assert.True(_children.WaitForExit(process, ChildDeadline), $"process {process} did not stop");
                 }
             }
 
-            foreach (int process in _sigStopped)
+            foreach (int process in _children.SigStopped)
             {
                 if (resume)
                 {
@@ -482,38 +484,7 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
             return;
         }
 
-        foreach (int process in _sigStopped)
-        {
-            if (!_resumed.Contains(process) && !_killed.Contains(process))
-            {
-                KillChild(process);   // the test failed before it ended the stopped child
-            }
-        }
-
-        var failures = new List<string>();
-        var deadline = Stopwatch.StartNew();
-        for (int i = 0; i < _children.Count; i++)
-        {
-            var (child, output) = _children[i];
-            int process = i + 1;
-            var left = ChildDeadline - deadline.Elapsed;
-            if (!child.WaitForExit(left > TimeSpan.Zero ? left : TimeSpan.Zero))
-            {
-                child.Kill();
-                child.WaitForExit();
-                failures.Add($"process {process} did not finish within {ChildDeadline.TotalSeconds} s; output:\n{Snapshot(output)}");
-            }
-            else
-            {
-                child.WaitForExit();   // drains the redirected output
-                if (!_killed.Contains(process) && child.ExitCode != 0)
-                {
-                    failures.Add($"process {process} exited {child.ExitCode}; output:\n{Snapshot(output)}");
-                }
-            }
-
-            child.Dispose();
-        }
+        var failures = _children.JoinAll(ChildDeadline);
 
         // Every job directory (one per host group under auto) lives under the per-test root.
         string[] files = Directory.GetFileSystemEntries(_root!, "*", SearchOption.AllDirectories);
@@ -524,7 +495,7 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
         // Even after a SIGKILL: the survivors remove the dead process's files on their way out.
         // (A process stopped with SIGSTOP was still alive when they left: its files stay,
         // unless it was resumed and removed them itself.)
-        if (_sigStopped.All(_resumed.Contains))
+        if (_children.SigStopped.All(_children.Resumed.Contains))
         {
             Assert.False(leftBehind, $"left behind: {string.Join(", ", files.Select(f => Path.GetRelativePath(_root!, f)))}");
         }
@@ -549,14 +520,6 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
         return bytes;
     }
 
-    private static string Snapshot(StringBuilder output)
-    {
-        lock (output)
-        {
-            return output.ToString();
-        }
-    }
-
     /// <summary>The test method (a fact, or a theory whose one argument is the worker count) that called MakeConfig.</summary>
     private static MethodBase CallingTestMethod()
     {
@@ -572,73 +535,18 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
         throw new InvalidOperationException("MakeConfig was not called from a test method.");
     }
 
-    protected void KillChild(int process)
-    {
-        _stopped.Add(process);
-        _killed.Add(process);
-        _children[process - 1].Process.Kill();   // SIGKILL on Unix
-    }
+    protected void KillChild(int process) => _children.Kill(process);
 
-    private void StopChild(int process)
-    {
-        _stopped.Add(process);
-        _sigStopped.Add(process);
-        Signal(process, "-STOP");
-    }
+    private void StopChild(int process) => _children.Stop(process);
 
-    private void ResumeChild(int process)
-    {
-        _resumed.Add(process);
-        Signal(process, "-CONT");
-    }
+    private void ResumeChild(int process) => _children.Resume(process);
 
-    /// <summary>Sends <paramref name="signal"/> to child <paramref name="process"/>, by the pid this test started.</summary>
-    private void Signal(int process, string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, _children[process - 1].Process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
-    }
-
-    private void StartChild(int process, string method, int[] arguments)
-    {
-        string host = Path.Combine(AppContext.BaseDirectory, "Timely.Testing.Host.dll");
-        var start = new ProcessStartInfo(Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal) ? Environment.ProcessPath : "dotnet")
+    private void StartChild(int process, string method, int[] arguments) =>
+        _children.Start(process, GetType(), method, arguments, new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(host);
-        start.ArgumentList.Add(GetType().Assembly.GetName().Name!);
-        start.ArgumentList.Add(GetType().FullName!);
-        start.ArgumentList.Add(method);
-        foreach (int argument in arguments)
-        {
-            start.ArgumentList.Add(argument.ToString(CultureInfo.InvariantCulture));
-        }
-        start.Environment[ProcessVariable] = process.ToString(CultureInfo.InvariantCulture);
-        start.Environment[JobVariable] = _job;
-        start.Environment[RootVariable] = _root;
-        start.Environment[AddressesVariable] = string.Join(',', _addresses!);
-        var output = new StringBuilder();
-        var child = new Process { StartInfo = start };
-        child.OutputDataReceived += (_, e) => Append(output, e.Data);
-        child.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        child.Start();
-        child.BeginOutputReadLine();
-        child.BeginErrorReadLine();
-        _children.Add((child, output));
-    }
-
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is not null)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
+            [ProcessVariable] = process.ToString(CultureInfo.InvariantCulture),
+            [JobVariable] = _job!,
+            [RootVariable] = _root!,
+            [AddressesVariable] = string.Join(',', _addresses!),
+        });
 }
