@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using System.Text;
 using Timely.Bytes;
 using Timely.Testing;
 using Timely.Transport.Shm.Memory;

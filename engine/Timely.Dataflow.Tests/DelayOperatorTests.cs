@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Timely.Communication;
-using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
 
 using static Timely.Dataflow.Tests.OperatorHarness;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Timely.Communication;
-using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
 
 namespace Timely.Dataflow.Tests;

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Timely.Bytes;
 using Timely.Communication.Logging;
-using Timely.Transport.Shm.Layout;
 using Timely.Transport.Shm.Ring;
 
 namespace Timely.Communication.Binary;

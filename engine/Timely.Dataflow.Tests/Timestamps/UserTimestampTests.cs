@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Timely.Communication;
 using Timely.Dataflow.Capture;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
