@@ -62,7 +62,7 @@ internal sealed class Snippet
             name,
             [CSharpSyntaxTree.ParseText(Usings, parse, path: "Usings.cs"), CSharpSyntaxTree.ParseText(source, parse, path: "Snippet.cs")],
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
         CSharpGeneratorDriver.Create(new WireCodecGenerator())
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         string? generated = output.SyntaxTrees.FirstOrDefault(t => t.FilePath.EndsWith("TimelyWireCodecs.g.cs", StringComparison.Ordinal))?.ToString();

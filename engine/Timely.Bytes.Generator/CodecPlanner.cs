@@ -212,10 +212,14 @@ internal sealed class CodecPlanner
 
                 if (plan.IsValid)
                 {
+                    int errors = _diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error);
                     foreach (var (memberType, memberLocation) in ClosedMemberTypes(closed, plan))
                     {
                         Visit(memberType, memberLocation ?? location, null);
                     }
+
+                    // A member that cannot be encoded leaves no codec of its owner.
+                    plan.IsValid = _diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error) == errors;
                 }
             }
 
