@@ -44,7 +44,9 @@ internal static class CallSites
             }
         }
 
-        if (method.MethodKind is MethodKind.Constructor or MethodKind.Ordinary or MethodKind.ReducedExtension &&
+        // A type's marks cover its constructors and static methods: an instance method works on a
+        // value whose construction was the call that counted.
+        if ((method.MethodKind == MethodKind.Constructor || (method.IsStatic && method.MethodKind == MethodKind.Ordinary)) &&
             method.ContainingType is { IsGenericType: true } type && !method.IsExtensionMethod)
         {
             var parameters = type.OriginalDefinition.TypeParameters;

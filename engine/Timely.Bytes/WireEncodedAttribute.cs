@@ -10,8 +10,8 @@ namespace Timely.Bytes;
 /// <remarks>
 /// A generic method of your own that passes its type parameter on to such an API marks that
 /// parameter too, so that its own callers' type arguments get their codecs; an unmarked one is
-/// a compile-time warning at the call. On a type's parameter, the mark covers the invocations of
-/// the type's constructors and methods (not its properties).
+/// a compile-time warning at the call. On a type's parameter, the mark covers the calls of the
+/// type's constructors and static methods.
 /// </remarks>
 [AttributeUsage(AttributeTargets.GenericParameter, Inherited = false)]
 public sealed class WireEncodedAttribute : Attribute
