@@ -150,7 +150,30 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
-    public void A_hand_registered_type_gets_no_generated_codec()
+    public void A_hand_registered_type_that_could_be_encoded_still_gets_its_generated_codec_which_the_hand_one_overrides()
+    {
+        var snippet = Snippet.Compile("""
+            public sealed record Plain(ulong Id, string Name);
+            public static class Job
+            {
+                public static void Build(Worker worker, IWireCodec<Plain> codec, bool byHand)
+                {
+                    if (byHand)
+                    {
+                        WireCodec.Register(codec);
+                    }
+
+                    worker.Dataflow<ulong>(scope => scope.NewInput<ulong, Plain>().Item2.Exchange(p => p.Id).Probe());
+                }
+            }
+            """);
+
+        Assert.Empty(snippet.Diagnostics);
+        Assert.Contains("RegisterGenerated<global::Plain>", snippet.Code, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_hand_registered_type_that_cannot_be_encoded_gets_no_codec_and_no_diagnostic()
     {
         var snippet = Snippet.Compile("""
             public sealed class Opaque { public object State = new(); }

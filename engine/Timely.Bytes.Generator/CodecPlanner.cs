@@ -25,6 +25,8 @@ internal sealed class CodecPlanner
     private readonly SortedSet<string> _modules = new(StringComparer.Ordinal);
     private readonly List<Diagnostic> _diagnostics = [];
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+    private int _errors;
+    private int _quiet;
 
     public CodecPlanner(Compilation compilation) => _compilation = compilation;
 
@@ -152,9 +154,20 @@ internal sealed class CodecPlanner
 
         if (_handWritten.Contains(type))
         {
+            // A codec registered by hand takes the place of a generated one at run time; the
+            // generated one is still written where it can be (a registration may be conditional),
+            // and nothing is reported: the hand-written codec may encode anything.
+            _quiet++;
+            VisitType(type, location, site);
+            _quiet--;
             return;
         }
 
+        VisitType(type, location, site);
+    }
+
+    private void VisitType(ITypeSymbol type, Location? location, CallSite? site)
+    {
         if (Refusal(type) is { } why)
         {
             Report(WireDiagnostics.NotEncodable, location, Name(type), why);
@@ -212,14 +225,14 @@ internal sealed class CodecPlanner
 
                 if (plan.IsValid)
                 {
-                    int errors = _diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error);
+                    int errors = _errors;
                     foreach (var (memberType, memberLocation) in ClosedMemberTypes(closed, plan))
                     {
                         Visit(memberType, memberLocation ?? location, null);
                     }
 
                     // A member that cannot be encoded leaves no codec of its owner.
-                    plan.IsValid = _diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error) == errors;
+                    plan.IsValid = _errors == errors;
                 }
             }
 
@@ -671,6 +684,16 @@ internal sealed class CodecPlanner
 
     private void Report(DiagnosticDescriptor descriptor, Location? location, params object[] args)
     {
+        if (descriptor.DefaultSeverity == DiagnosticSeverity.Error)
+        {
+            _errors++;
+        }
+
+        if (_quiet > 0)
+        {
+            return;   // under a hand-registered type: counted (its codec is not written), not reported
+        }
+
         var diagnostic = Diagnostic.Create(descriptor, location ?? Location.None, args);
         if (_reported.Add(descriptor.Id + "|" + diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture) + "|" + location?.GetLineSpan()))
         {
