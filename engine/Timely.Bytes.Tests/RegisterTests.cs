@@ -148,6 +148,8 @@ public class RegisterTests
     {
         var e = Assert.Throws<NotSupportedException>(() => WireCodec<NoCodec>.Default);
         Assert.Contains("WireCodec.Register", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[GenerateWireCodec]", e.Message, StringComparison.Ordinal);   // the way with no codec by hand
+        Assert.DoesNotContain('\n', e.Message);
         Assert.Throws<NotSupportedException>(() => WireCodec<List<NoCodec>>.Default);
     }
 

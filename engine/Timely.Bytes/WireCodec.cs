@@ -209,7 +209,7 @@ public static class WireCodec
             if (!RuntimeFeature.IsDynamicCodeSupported)
             {
                 throw new NotSupportedException(
-                    $"No wire codec for {Name(type)} in this build: without a JIT (Native AOT) array, list, tuple and nullable codecs are built only for types prepared ahead; call {PrepareCall(type)} before first use, or WireCodec.Register a codec.");
+                    $"No wire codec for {Name(type)} in this build: without a JIT (Native AOT) array, list, tuple and nullable codecs are built only for types prepared ahead; pass it to a [WireEncoded] type parameter where the codec generator sees it (it then prepares it), call {PrepareCall(type)} before first use, or WireCodec.Register a codec.");
             }
 
             PrepareByReflection(type);
@@ -230,7 +230,9 @@ public static class WireCodec
             return UnmanagedCodec<T>.Instance;
         }
 
-        throw NotSupported(type, "it is not a primitive, enum, unmanaged struct, string, array, List<T>, ValueTuple of 2-4 fields or Nullable<T>");
+        throw NotSupported(type, "it is not a primitive, enum, unmanaged struct, string, array, List<T>, ValueTuple of 2-4 fields or Nullable<T>, "
+            + "and no generated codec of it was registered (the codec generator writes one for a type of yours that it sees "
+            + "reach a [WireEncoded] type parameter, or that is marked [GenerateWireCodec])");
     }
 
     // A trimmed or AOT build may drop the field metadata of a struct nobody reflects on; the
