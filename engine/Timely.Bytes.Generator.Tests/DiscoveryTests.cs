@@ -192,6 +192,26 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
+    public void The_engines_own_types_with_codecs_written_by_hand_need_none_and_report_nothing()
+    {
+        var snippet = Snippet.Compile("""
+            public static class Job
+            {
+                public static void Replay(System.IO.Stream stream)
+                {
+                    _ = new EventReader<ulong, Timely.Dataflow.Logging.LogRecord>(stream);
+                    _ = new EventReader<Timely.Dataflow.Timestamps.Product<ulong, uint>, string>(stream);
+                }
+            }
+            """);
+
+        Assert.Empty(snippet.Diagnostics);
+        Assert.DoesNotContain("LogRecord", snippet.Generated ?? "", StringComparison.Ordinal);
+        Assert.DoesNotContain("Product", snippet.Generated ?? "", StringComparison.Ordinal);
+        Assert.Empty(snippet.CompileErrors);
+    }
+
+    [Fact]
     public void An_opted_in_type_gets_a_codec_with_no_crossing_call()
     {
         var snippet = Snippet.Compile("""

@@ -245,6 +245,18 @@ internal sealed class CodecPlanner
             return;
         }
 
+        if (IsEngineCodec(named))
+        {
+            // The engine registers its codec (Rust timely's layout) before the type can cross;
+            // what it holds of the caller's types still needs theirs.
+            foreach (var argument in named.TypeArguments)
+            {
+                Visit(argument, location, site);
+            }
+
+            return;
+        }
+
         if (!named.IsUnmanagedType)
         {
             Report(WireDiagnostics.NoKnownCodec, location, Name(named), named.ContainingAssembly?.Name ?? "another assembly");
@@ -615,6 +627,15 @@ internal sealed class CodecPlanner
     /// <summary>A reference type declared <c>T?</c> in a nullable context: bincode's Option.</summary>
     public static bool IsOption(ITypeSymbol type) =>
         type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.Annotated;
+
+    /// <summary>
+    /// The engine's own public types that carry a codec written by hand in Timely.Dataflow and
+    /// registered there before any can cross: log records (captured and replayed as Rust timely
+    /// writes them) and product timestamps (of nested scopes).
+    /// </summary>
+    private static bool IsEngineCodec(INamedTypeSymbol named) =>
+        named.ContainingAssembly?.Name == "Timely.Dataflow"
+        && (named.ContainingNamespace.ToDisplayString() + "." + named.MetadataName) is "Timely.Dataflow.Logging.LogRecord" or "Timely.Dataflow.Timestamps.Product`2";
 
     private static bool HasAttribute(ISymbol symbol, string name) =>
         symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
