@@ -8,8 +8,10 @@ namespace Timely.Bench.Tests;
 
 /// <summary>
 /// Every workload and example of <c>timely</c>, over serialized channels (-z), resolves its
-/// composite record codecs (tuples, arrays) through the Prepare* path, not the reflection
-/// fallback a Native AOT build lacks: otherwise the native <c>timely</c> fails on that row. Nothing
+/// composite record codecs (tuples, arrays) from codecs prepared ahead (by the codec generator,
+/// which the examples and the tool build with and which leaves them no Prepare call, or by the
+/// engine itself), not the reflection fallback a Native AOT build lacks: otherwise the native
+/// <c>timely</c> fails on that row. Nothing
 /// else in this test process builds a composite codec, so the reflection list must stay empty.
 /// </summary>
 public sealed class PreparedCodecTests

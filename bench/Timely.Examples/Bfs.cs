@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Timely.Bytes;
 using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
@@ -28,8 +27,6 @@ public static partial class Bfs
     /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
     public static ExampleResult Run(Worker worker, ulong nodes, ulong edges, TextWriter log)
     {
-        // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
-        WireCodec.PrepareTuple<uint, uint>();
         int index = worker.Index;
         int peers = worker.Peers;
         var timer = Stopwatch.StartNew();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Timely.Bytes;
 using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
@@ -24,8 +23,6 @@ public static partial class HashJoin
     /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
     public static ExampleResult Run(Worker worker, ulong keys, ulong vals, ulong batch, TextWriter log)
     {
-        // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
-        WireCodec.PrepareTuple<ulong, ulong>();
         int index = worker.Index;
         var timer = Stopwatch.StartNew();
         var meter = WorkloadResult.Start();

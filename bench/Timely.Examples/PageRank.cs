@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Timely.Bytes;
 using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
@@ -29,10 +28,6 @@ public static partial class PageRank
     /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
     public static ExampleResult Run(Worker worker, ulong nodes, ulong edges, ulong rounds, TextWriter log)
     {
-        // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
-        WireCodec.PrepareTuple<int, int>();
-        WireCodec.PrepareTuple<(int, int), long>();
-        WireCodec.PrepareTuple<int, long>();
         int index = worker.Index;
         ulong peers = (ulong)worker.Peers;
         var timer = Stopwatch.StartNew();

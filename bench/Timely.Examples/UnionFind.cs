@@ -1,4 +1,3 @@
-using Timely.Bytes;
 using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
@@ -18,8 +17,6 @@ public static partial class UnionFind
     /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
     public static ExampleResult Run(Worker worker, ulong nodes, ulong edges, ulong batch)
     {
-        // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
-        WireCodec.PrepareTuple<int, int>();
         int index = worker.Index;
         var meter = WorkloadResult.Start();
         var first = new Forest();

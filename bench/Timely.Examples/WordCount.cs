@@ -1,5 +1,4 @@
 using System.Text;
-using Timely.Bytes;
 using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
@@ -39,8 +38,6 @@ public static partial class WordCount
     /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
     public static ExampleResult Run(Worker worker, ulong rounds, ulong words, TextWriter log)
     {
-        // The composite record codecs, built without reflection (Native AOT; see WireCodec.PrepareTuple).
-        WireCodec.PrepareTuple<string, long>();
         int index = worker.Index;
         var meter = WorkloadResult.Start();
         long seen = 0;

@@ -62,6 +62,72 @@ public class RegisterTests
         Assert.Equal(21.5, back[0].Item2.Degrees);
     }
 
+    public sealed class Generated1
+    {
+        public int Value { get; set; }
+    }
+
+    public sealed class Generated2
+    {
+        public int Value { get; set; }
+    }
+
+    public sealed class Generated3
+    {
+        public int Value { get; set; }
+    }
+
+    [Fact]
+    public void A_generated_codec_is_used_when_no_codec_is_registered_by_hand()
+    {
+        var generated = new FixedCodec<Generated1>(0x11);
+        WireCodec.RegisterGenerated(generated);
+        WireCodec.RegisterGenerated(new FixedCodec<Generated1>(0x22));   // a second generated one: same layout, ignored
+        Assert.Same(generated, WireCodec<Generated1>.Default);
+        WireCodec.RegisterGenerated(new FixedCodec<Generated1>(0x33));   // after first use: still ignored, no error
+        Assert.Same(generated, WireCodec<Generated1>.Default);
+    }
+
+    [Fact]
+    public void A_hand_written_codec_wins_over_a_generated_one_registered_before_or_after_it()
+    {
+        var hand = new FixedCodec<Generated2>(0x44);
+        WireCodec.RegisterGenerated(new FixedCodec<Generated2>(0x55));
+        WireCodec.Register(hand);
+        Assert.Same(hand, WireCodec<Generated2>.Default);
+
+        var hand3 = new FixedCodec<Generated3>(0x66);
+        WireCodec.Register(hand3);
+        WireCodec.RegisterGenerated(new FixedCodec<Generated3>(0x77));
+        Assert.Same(hand3, WireCodec<Generated3>.Default);
+    }
+
+    [Fact]
+    public void A_generated_codec_after_the_type_resolved_to_another_codec_is_an_error_naming_the_cause()
+    {
+        Assert.Equal(4, WireCodec<UsedBeforeGenerated>.Default.Measure(default));
+        var e = Assert.Throws<InvalidOperationException>(() => WireCodec.RegisterGenerated(new FixedCodec<UsedBeforeGenerated>(0)));
+        Assert.Contains("already resolved to another codec before its generated one was registered", e.Message, StringComparison.Ordinal);
+    }
+
+    public struct UsedBeforeGenerated
+    {
+        public int Value;
+    }
+
+    private sealed class FixedCodec<T>(byte mark) : IWireCodec<T>
+    {
+        public int Measure(in T value) => 1;
+
+        public int Write(Span<byte> destination, in T value)
+        {
+            destination[0] = mark;
+            return 1;
+        }
+
+        public int Read(ReadOnlySpan<byte> source, ref T value) => 1;
+    }
+
     [Fact]
     public void Register_after_first_use_throws()
     {
@@ -82,6 +148,8 @@ public class RegisterTests
     {
         var e = Assert.Throws<NotSupportedException>(() => WireCodec<NoCodec>.Default);
         Assert.Contains("WireCodec.Register", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[GenerateWireCodec]", e.Message, StringComparison.Ordinal);   // the way with no codec by hand
+        Assert.DoesNotContain('\n', e.Message);
         Assert.Throws<NotSupportedException>(() => WireCodec<List<NoCodec>>.Default);
     }
 

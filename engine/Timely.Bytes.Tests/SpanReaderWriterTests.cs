@@ -35,6 +35,39 @@ public class SpanReaderWriterTests
     }
 
     [Fact]
+    public void Writes_the_narrow_signed_integers_single_floats_and_option_tags_generated_codecs_use()
+    {
+        var buffer = new byte[16];
+        var w = new SpanWriter(buffer);
+        w.WriteI8(-2);
+        w.WriteI16(-3);
+        w.WriteF32(1.5f);
+        w.WriteU8(1);
+        w.WriteU8(0);
+        Assert.Equal("fe" + "fdff" + "0000c03f" + "01" + "00", Hex.Of(w.Written));
+
+        var r = new SpanReader(buffer.AsSpan(0, w.Position));
+        Assert.Equal(-2, r.ReadI8());
+        Assert.Equal(-3, r.ReadI16());
+        Assert.Equal(1.5f, r.ReadF32());
+        Assert.True(r.ReadOptionTag());
+        Assert.False(r.ReadOptionTag());
+        Assert.Equal(0, r.Remaining);
+    }
+
+    [Fact]
+    public void Reader_rejects_an_option_tag_other_than_0_or_1_naming_its_offset()
+    {
+        var e = Assert.Throws<WireFormatException>(() =>
+        {
+            var r = new SpanReader([0x01, 0x07]);
+            r.ReadOptionTag();
+            r.ReadOptionTag();
+        });
+        Assert.Equal("Invalid option tag 0x07 at offset 1 (expected 0 = None or 1 = Some).", e.Message);
+    }
+
+    [Fact]
     public void Reader_truncation_throws_wire_format_exception_with_offset()
     {
         var e = Assert.Throws<WireFormatException>(() =>

@@ -33,6 +33,10 @@ public ref struct SpanReader
     /// <exception cref="WireFormatException">No byte remains.</exception>
     public byte ReadU8() => Take(1, "u8")[0];
 
+    /// <summary>Reads one signed byte.</summary>
+    /// <exception cref="WireFormatException">No byte remains.</exception>
+    public sbyte ReadI8() => (sbyte)Take(1, "i8")[0];
+
     /// <summary>Reads a bincode bool: one byte, 0 or 1.</summary>
     /// <exception cref="WireFormatException">No byte remains, or the byte is neither 0 nor 1.</exception>
     public bool ReadBool()
@@ -46,9 +50,26 @@ public ref struct SpanReader
         return b != 0;
     }
 
+    /// <summary>Reads the tag bincode writes before a Rust <c>Option</c>: false for None (0), true for Some (1).</summary>
+    /// <exception cref="WireFormatException">No byte remains, or the byte is neither 0 nor 1.</exception>
+    public bool ReadOptionTag()
+    {
+        byte b = Take(1, "option tag")[0];
+        if (b > 1)
+        {
+            ThrowHelper.ThrowInvalidOptionTag(b, _position - 1);
+        }
+
+        return b != 0;
+    }
+
     /// <summary>Reads a little-endian 16-bit unsigned integer (2 bytes).</summary>
     /// <exception cref="WireFormatException">Fewer than 2 bytes remain.</exception>
     public ushort ReadU16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2, "u16"));
+
+    /// <summary>Reads a little-endian 16-bit signed integer (2 bytes).</summary>
+    /// <exception cref="WireFormatException">Fewer than 2 bytes remain.</exception>
+    public short ReadI16() => BinaryPrimitives.ReadInt16LittleEndian(Take(2, "i16"));
 
     /// <summary>Reads a little-endian 32-bit unsigned integer (4 bytes), e.g. bincode's enum variant tag.</summary>
     /// <exception cref="WireFormatException">Fewer than 4 bytes remain.</exception>
@@ -65,6 +86,10 @@ public ref struct SpanReader
     /// <summary>Reads a little-endian 64-bit signed integer (8 bytes).</summary>
     /// <exception cref="WireFormatException">Fewer than 8 bytes remain.</exception>
     public long ReadI64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8, "i64"));
+
+    /// <summary>Reads a little-endian IEEE 754 single (4 bytes).</summary>
+    /// <exception cref="WireFormatException">Fewer than 4 bytes remain.</exception>
+    public float ReadF32() => BinaryPrimitives.ReadSingleLittleEndian(Take(4, "f32"));
 
     /// <summary>Reads a little-endian IEEE 754 double (8 bytes).</summary>
     /// <exception cref="WireFormatException">Fewer than 8 bytes remain.</exception>

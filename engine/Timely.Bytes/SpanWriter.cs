@@ -33,6 +33,10 @@ public ref struct SpanWriter
     /// <exception cref="ArgumentException">No byte is free.</exception>
     public void WriteU8(byte value) => Take(1, "u8")[0] = value;
 
+    /// <summary>Writes one signed byte.</summary>
+    /// <exception cref="ArgumentException">No byte is free.</exception>
+    public void WriteI8(sbyte value) => Take(1, "i8")[0] = (byte)value;
+
     /// <summary>Writes a bincode bool: one byte, 1 for true, 0 for false.</summary>
     /// <exception cref="ArgumentException">No byte is free.</exception>
     public void WriteBool(bool value) => Take(1, "bool")[0] = value ? (byte)1 : (byte)0;
@@ -40,6 +44,10 @@ public ref struct SpanWriter
     /// <summary>Writes <paramref name="value"/> little-endian in 2 bytes.</summary>
     /// <exception cref="ArgumentException">Fewer than 2 bytes are free.</exception>
     public void WriteU16(ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(Take(2, "u16"), value);
+
+    /// <summary>Writes <paramref name="value"/> little-endian in 2 bytes.</summary>
+    /// <exception cref="ArgumentException">Fewer than 2 bytes are free.</exception>
+    public void WriteI16(short value) => BinaryPrimitives.WriteInt16LittleEndian(Take(2, "i16"), value);
 
     /// <summary>Writes <paramref name="value"/> little-endian in 4 bytes.</summary>
     /// <exception cref="ArgumentException">Fewer than 4 bytes are free.</exception>
@@ -56,6 +64,10 @@ public ref struct SpanWriter
     /// <summary>Writes <paramref name="value"/> little-endian in 8 bytes.</summary>
     /// <exception cref="ArgumentException">Fewer than 8 bytes are free.</exception>
     public void WriteI64(long value) => BinaryPrimitives.WriteInt64LittleEndian(Take(8, "i64"), value);
+
+    /// <summary>Writes <paramref name="value"/> as a little-endian IEEE 754 single in 4 bytes.</summary>
+    /// <exception cref="ArgumentException">Fewer than 4 bytes are free.</exception>
+    public void WriteF32(float value) => BinaryPrimitives.WriteSingleLittleEndian(Take(4, "f32"), value);
 
     /// <summary>Writes <paramref name="value"/> as a little-endian IEEE 754 double in 8 bytes.</summary>
     /// <exception cref="ArgumentException">Fewer than 8 bytes are free.</exception>

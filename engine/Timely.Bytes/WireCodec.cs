@@ -44,6 +44,9 @@ public static class WireCodec
     private static readonly object Gate = new();
     private static readonly Dictionary<Type, object> Registered = [];
 
+    // Codecs the codec generator wrote, registered from module initializers; a Register'ed codec wins.
+    private static readonly Dictionary<Type, object> Generated = [];
+
     // Builders of composite built-in codecs, added by the Prepare* methods (which know the parts
     // statically) and read under Gate.
     private static readonly Dictionary<Type, Func<object>> Prepared = [];
@@ -63,7 +66,8 @@ public static class WireCodec
     /// <summary>
     /// Makes <paramref name="codec"/> the codec of <typeparamref name="T"/>. Must be called
     /// before <typeparamref name="T"/> (or a type containing it) is first encoded or decoded;
-    /// registering afterwards throws, because codecs already resolved would disagree.
+    /// registering afterwards throws, because codecs already resolved would disagree. It takes
+    /// the place of a generated codec of the same type (<see cref="RegisterGenerated{T}"/>).
     /// </summary>
     public static void Register<T>(IWireCodec<T> codec)
     {
@@ -80,6 +84,29 @@ public static class WireCodec
             {
                 throw new InvalidOperationException($"WireCodec.Register<{typeof(T)}>: a codec for {typeof(T)} is already registered.");
             }
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="codec"/>, written by the codec generator, the codec of
+    /// <typeparamref name="T"/> unless one is registered with <see cref="Register{T}"/>, which wins
+    /// whenever it comes before first use. Generated code calls this from a module initializer;
+    /// code of yours calls <see cref="Register{T}"/>. A second generated codec for the same type
+    /// is ignored: the generator writes one layout per type, so both say the same bytes.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The type was already resolved to a codec that is not a generated one.</exception>
+    public static void RegisterGenerated<T>(IWireCodec<T> codec)
+    {
+        ArgumentNullException.ThrowIfNull(codec);
+        lock (Gate)
+        {
+            if (WireCodec<T>.IsResolved && !Generated.ContainsKey(typeof(T)))
+            {
+                throw new InvalidOperationException(
+                    $"WireCodec.RegisterGenerated<{typeof(T)}>: the codec of {typeof(T)} was already resolved to another codec before its generated one was registered; the generated registration runs when its assembly is loaded, so use no value of the type before that.");
+            }
+
+            Generated.TryAdd(typeof(T), codec);
         }
     }
 
@@ -120,8 +147,8 @@ public static class WireCodec
                 return resolved;
             }
 
-            IWireCodec<T> codec = Registered.TryGetValue(typeof(T), out object? registered)
-                ? (IWireCodec<T>)registered
+            IWireCodec<T> codec = Registered.TryGetValue(typeof(T), out object? registered) ? (IWireCodec<T>)registered
+                : Generated.TryGetValue(typeof(T), out object? generated) ? (IWireCodec<T>)generated
                 : (IWireCodec<T>)CreateBuiltIn<T>();
 
             // Published inside the lock so Register, which checks under the same lock,
@@ -182,7 +209,7 @@ public static class WireCodec
             if (!RuntimeFeature.IsDynamicCodeSupported)
             {
                 throw new NotSupportedException(
-                    $"No wire codec for {Name(type)} in this build: without a JIT (Native AOT) array, list, tuple and nullable codecs are built only for types prepared ahead; call {PrepareCall(type)} before first use, or WireCodec.Register a codec.");
+                    $"No wire codec for {Name(type)} in this build: without a JIT (Native AOT) array, list, tuple and nullable codecs are built only for types prepared ahead; pass it to a [WireEncoded] type parameter where the codec generator sees it (it then prepares it), call {PrepareCall(type)} before first use, or WireCodec.Register a codec.");
             }
 
             PrepareByReflection(type);
@@ -203,7 +230,9 @@ public static class WireCodec
             return UnmanagedCodec<T>.Instance;
         }
 
-        throw NotSupported(type, "it is not a primitive, enum, unmanaged struct, string, array, List<T>, ValueTuple of 2-4 fields or Nullable<T>");
+        throw NotSupported(type, "it is not a primitive, enum, unmanaged struct, string, array, List<T>, ValueTuple of 2-4 fields or Nullable<T>, "
+            + "and no generated codec of it was registered (the codec generator writes one for a type of yours that it sees "
+            + "reach a [WireEncoded] type parameter, or that is marked [GenerateWireCodec])");
     }
 
     // A trimmed or AOT build may drop the field metadata of a struct nobody reflects on; the

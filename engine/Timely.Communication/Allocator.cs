@@ -1,3 +1,4 @@
+using Timely.Bytes;
 using Timely.Communication.Logging;
 
 namespace Timely.Communication;
@@ -42,7 +43,7 @@ public abstract class Allocator : IDisposable
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The id is negative or above <see cref="MaxChannelId"/>.</exception>
     /// <exception cref="InvalidOperationException">The id is already allocated on this worker.</exception>
-    public abstract (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
+    public abstract (IPush<T>[] Senders, IPull<T> Receiver) Allocate<[WireEncoded] T>(int channelId)
         where T : class;
 
     /// <summary>
@@ -51,7 +52,7 @@ public abstract class Allocator : IDisposable
     /// is null the same instance goes to every worker, which is right for immutable values
     /// (numbers, strings, records) and wrong for buffers that a receiver mutates.
     /// </summary>
-    public virtual (IPush<T> Sender, IPull<T> Receiver) Broadcast<T>(int channelId, Func<T, T>? clone = null)
+    public virtual (IPush<T> Sender, IPull<T> Receiver) Broadcast<[WireEncoded] T>(int channelId, Func<T, T>? clone = null)
         where T : class
     {
         var (senders, receiver) = Allocate<T>(channelId);

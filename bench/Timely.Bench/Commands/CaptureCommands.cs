@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Timely.Bytes;
 using Timely.Communication;
 using Timely.Dataflow;
 using Timely.Dataflow.Capture;
@@ -155,7 +156,7 @@ public static class CaptureCommands
     /// process's workers. A missing, corrupt or truncated file throws before anything is replayed,
     /// naming the file and the byte offset or event.
     /// </summary>
-    public static List<string> ReplayFiles<TData>(Config config, IReadOnlyList<string> paths)
+    public static List<string> ReplayFiles<[WireEncoded] TData>(Config config, IReadOnlyList<string> paths)
     {
         ArgumentNullException.ThrowIfNull(paths);
         foreach (string path in paths)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Timely.Bench.Measurement;
-using Timely.Bytes;
 using Timely.Communication;
 using Timely.Examples;
 
@@ -21,7 +20,6 @@ public static class RoundTrip
     /// </summary>
     public static WorkloadResult[] Run(Config config, ulong iterations, LatencyHistogram? record = null)
     {
-        WireCodec.PrepareArray<long>();   // the payload's codec, without reflection (Native AOT)
         using var guards = Workers.Initialize(config, allocator => Worker(allocator, (long)iterations, record));
         return guards.Join().Select(r => r.Unwrap()).ToArray();
     }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Timely.Bench.Measurement;
-using Timely.Bytes;
 using Timely.Communication;
 
 namespace Timely.Bench.TransportBench;
@@ -24,7 +23,6 @@ internal static class TransportPath
         {
             int me = allocator.Index;
             int peer = 1 - me;
-            WireCodec.PrepareArray<byte>();   // the payload's codec, without reflection (Native AOT)
             var (pingOut, pingIn) = allocator.Allocate<byte[]>(Ping);
             var (streamOut, streamIn) = allocator.Allocate<byte[]>(Stream);
             var (ackOut, ackIn) = allocator.Allocate<byte[]>(Ack);

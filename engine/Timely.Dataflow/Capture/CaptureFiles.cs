@@ -12,7 +12,7 @@ public static class CaptureFiles
     /// offset) or a stream that breaks the protocol or stops before its counts are retired
     /// (a file cut at a record boundary).
     /// </summary>
-    public static List<Event<T, TData>> ReadChecked<T, TData>(string path)
+    public static List<Event<T, TData>> ReadChecked<[WireEncoded] T, [WireEncoded] TData>(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))

@@ -1,3 +1,5 @@
+using Timely.Bytes;
+
 namespace Timely.Dataflow.Capture;
 
 /// <summary>
@@ -18,7 +20,7 @@ public static class CaptureStreamOperators
     /// <param name="leaveOpen">True: only flush <paramref name="output"/> at the end, never close it.</param>
     /// <returns>The writer, for a caller that wants to <see cref="EventWriter{T, TData}.Flush"/> it while the dataflow runs.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> or <paramref name="output"/> is null.</exception>
-    public static EventWriter<T, TData> CaptureInto<T, TData>(this Stream<T, TData> stream, System.IO.Stream output, bool leaveOpen = false)
+    public static EventWriter<T, TData> CaptureInto<[WireEncoded] T, [WireEncoded] TData>(this Stream<T, TData> stream, System.IO.Stream output, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var writer = new EventWriter<T, TData>(output, leaveOpen);

@@ -23,7 +23,7 @@ namespace Timely.Dataflow.Capture;
 /// naming the stream offset of the record. The claimed length is checked against the maximum
 /// before any buffer grows. Not thread-safe (a replay source belongs to one worker).
 /// </remarks>
-public sealed class EventReader<T, TData> : IEventIterator<T, TData>, IDisposable
+public sealed class EventReader<[WireEncoded] T, [WireEncoded] TData> : IEventIterator<T, TData>, IDisposable
 {
     /// <summary>Largest accepted record payload unless the constructor says otherwise: 256 MiB.</summary>
     public const int DefaultMaxRecordLength = 256 * 1024 * 1024;

@@ -35,7 +35,7 @@ namespace Timely.Dataflow.Capture;
 /// file), and its capture, its pushes and its <see cref="Dispose"/> run on that worker's
 /// thread, or after the run has been joined.</para>
 /// </remarks>
-public sealed class EventWriter<T, TData> : IEventPusher<T, TData>, IDisposable
+public sealed class EventWriter<[WireEncoded] T, [WireEncoded] TData> : IEventPusher<T, TData>, IDisposable
 {
     private const int LengthPrefix = sizeof(ulong);
     private const int TagSize = sizeof(uint);

@@ -1,3 +1,5 @@
+using Timely.Bytes;
+
 namespace Timely.Dataflow.Channels;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Timely.Dataflow.Channels;
 /// same worker (<see cref="Pipeline"/>) or to the worker chosen by a hash of each record
 /// (<see cref="Exchange(Func{TData, ulong})"/>).
 /// </summary>
-public sealed class Pact<TData>
+public sealed class Pact<[WireEncoded] TData>
 {
     // Design: immutable once made; a pact describes an edge and is read on the worker thread that
     // connects the stream.

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Timely.Bytes;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators.Generic;
 
@@ -69,7 +70,7 @@ public static class AggregationOperators
     /// values into a state that starts at <c>default</c>, and once the time is complete sends
     /// <c>emit(key, state)</c> for every key seen at it (timely's <c>aggregate</c>).
     /// </summary>
-    public static Stream<T, TOut> Aggregate<T, TKey, TValue, TState, TOut>(
+    public static Stream<T, TOut> Aggregate<[WireEncoded] T, [WireEncoded] TKey, [WireEncoded] TValue, TState, TOut>(
         this Stream<T, (TKey Key, TValue Value)> stream,
         AggregateFold<TKey, TValue, TState> fold,
         Func<TKey, TState, TOut> emit,
@@ -80,6 +81,7 @@ public static class AggregationOperators
         ArgumentNullException.ThrowIfNull(fold);
         ArgumentNullException.ThrowIfNull(emit);
         ArgumentNullException.ThrowIfNull(hash);
+        WireCodec.PrepareTuple<TKey, TValue>();   // the exchanged pairs' codec, without reflection (Native AOT)
         var pact = Pact<(TKey Key, TValue Value)>.Exchange(pair => hash(pair.Key));
         return NotifyShape.Unary<T, (TKey Key, TValue Value), TOut>(stream, pact, "Aggregate", (input, output, notificator) =>
         {
@@ -131,7 +133,7 @@ public static class AggregationOperators
     /// that earlier times may still precede wait for those; the others are applied at once.
     /// Within one time, pairs are applied in arrival order.
     /// </summary>
-    public static Stream<T, TOut> StateMachine<T, TKey, TValue, TState, TOut>(
+    public static Stream<T, TOut> StateMachine<[WireEncoded] T, [WireEncoded] TKey, [WireEncoded] TValue, TState, TOut>(
         this Stream<T, (TKey Key, TValue Value)> stream,
         StateMachineStep<TKey, TValue, TState, TOut> step,
         Func<TKey, ulong> hash)
@@ -140,6 +142,7 @@ public static class AggregationOperators
     {
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(hash);
+        WireCodec.PrepareTuple<TKey, TValue>();   // the exchanged pairs' codec, without reflection (Native AOT)
         var pact = Pact<(TKey Key, TValue Value)>.Exchange(pair => hash(pair.Key));
         return NotifyShape.Unary<T, (TKey Key, TValue Value), TOut>(stream, pact, "StateMachine", (input, output, notificator) =>
         {

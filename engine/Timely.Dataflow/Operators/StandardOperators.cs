@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Timely.Bytes;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators.Generic;
 
@@ -146,13 +147,14 @@ public static class StandardOperators
     /// Sends every record to every worker (timely's <c>broadcast</c>): each worker receives, at
     /// the record's time, one copy from every worker that had it.
     /// </summary>
-    public static Stream<T, TData> Broadcast<T, TData>(this Stream<T, TData> stream)
+    public static Stream<T, TData> Broadcast<[WireEncoded] T, [WireEncoded] TData>(this Stream<T, TData> stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ulong peers = (ulong)stream.Scope.Peers;
 
         // As timely does it: address one copy per worker, exchange by address, drop the address.
         // The pairs are structs in the batches' lists: no allocation per record.
+        WireCodec.PrepareTuple<ulong, TData>();   // the addressed copies' codec, without reflection (Native AOT)
         var addressed = Splitter<T, TData, (ulong Target, TData Data)>(stream, "Broadcast", 1, (time, data, ports) =>
         {
             var session = ports[0].Session(time);

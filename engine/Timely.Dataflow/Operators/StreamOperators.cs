@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Timely.Bytes;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators.Generic;
 
@@ -103,7 +104,7 @@ public static class StreamOperators
     /// Sends each record to worker <c>hash(record) % peers</c> (a mask when peers is a power
     /// of two). Every record arrives at exactly one worker.
     /// </summary>
-    public static Stream<T, TData> Exchange<T, TData>(this Stream<T, TData> stream, Func<TData, ulong> hash)
+    public static Stream<T, TData> Exchange<[WireEncoded] T, [WireEncoded] TData>(this Stream<T, TData> stream, Func<TData, ulong> hash)
     {
         ArgumentNullException.ThrowIfNull(hash);
         return Forwarding(stream, "Exchange", Pact<TData>.Exchange(hash), onBatch: null);
@@ -113,7 +114,7 @@ public static class StreamOperators
     /// As <see cref="Exchange{T, TData}(Stream{T, TData}, Func{TData, ulong})"/>, by a struct hash
     /// the routing loop is compiled for (no delegate call per record; a small hash is inlined).
     /// </summary>
-    public static Stream<T, TData> Exchange<T, TData, THash>(this Stream<T, TData> stream, THash hash)
+    public static Stream<T, TData> Exchange<[WireEncoded] T, [WireEncoded] TData, THash>(this Stream<T, TData> stream, THash hash)
         where THash : struct, IExchangeHash<TData> =>
         Forwarding(stream, "Exchange", Pact<TData>.Exchange(hash), onBatch: null);
 

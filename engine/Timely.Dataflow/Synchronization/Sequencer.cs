@@ -41,7 +41,7 @@ namespace Timely.Dataflow.Synchronization;
 /// elements to move: a push is sent at the worker's next step.
 /// </para>
 /// </remarks>
-public sealed class Sequencer<T> : IDisposable
+public sealed class Sequencer<[WireEncoded] T> : IDisposable
 {
     private readonly Queue<T> _send = new();
     private readonly Queue<T> _received;

@@ -14,7 +14,7 @@ public class CodecProperties
     private static Property Check<T>(Gen<T> gen, Action<T> property, string label) =>
         Prop.ForAll(gen.ToArbitrary(), property).Label(label);
 
-    private static byte[] Encode<T>(T value)
+    internal static byte[] Encode<T>(T value)
     {
         IWireCodec<T> codec = WireCodec<T>.Default;
         int measured = codec.Measure(value);
@@ -24,7 +24,7 @@ public class CodecProperties
         return buffer[..written];
     }
 
-    private static T Decode<T>(byte[] bytes)
+    internal static T Decode<T>(byte[] bytes)
     {
         T value = default!;
         int read = WireCodec<T>.Default.Read(bytes, ref value);
@@ -39,7 +39,7 @@ public class CodecProperties
     }
 
     /// <summary>Every strict prefix of a valid encoding is rejected with WireFormatException, nothing else.</summary>
-    private static void PrefixesThrow<T>(T value)
+    internal static void PrefixesThrow<T>(T value)
     {
         byte[] bytes = Encode(value);
 

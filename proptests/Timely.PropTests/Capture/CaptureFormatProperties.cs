@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Timely.Bytes;
 using Timely.Dataflow.Capture;
 
 namespace Timely.PropTests.Capture;
@@ -13,7 +14,7 @@ public class CaptureFormatProperties
             Generators.ListOf(Gen.Zip(Generators.U64, Generators.I64)).Select(
                 updates => (Event<ulong, TData>)new Event<ulong, TData>.Progress(updates.ConvertAll(u => (u.Item1, u.Item2)))));
 
-    private static byte[] Write<TData>(List<Event<ulong, TData>> events)
+    private static byte[] Write<[WireEncoded] TData>(List<Event<ulong, TData>> events)
     {
         var stream = new MemoryStream();
         using (var writer = new EventWriter<ulong, TData>(stream, leaveOpen: true))
@@ -28,7 +29,7 @@ public class CaptureFormatProperties
     }
 
     /// <summary>Reads until the source is exhausted and nothing is buffered; "no data now" answers are retried.</summary>
-    private static List<Event<ulong, TData>> ReadAll<TData>(ChunkedStream source)
+    private static List<Event<ulong, TData>> ReadAll<[WireEncoded] TData>(ChunkedStream source)
     {
         using var reader = new EventReader<ulong, TData>(source, zeroReadIsEnd: false);
         var events = new List<Event<ulong, TData>>();
@@ -50,7 +51,7 @@ public class CaptureFormatProperties
         return events;
     }
 
-    private static Property RoundTrips<TData>(Gen<TData> data) =>
+    private static Property RoundTrips<[WireEncoded] TData>(Gen<TData> data) =>
         Prop.ForAll(
             Gen.Zip(Generators.ListOf(EventGen(data)), Gen.Choose(1, 64).ArrayOf().Where(a => a.Length > 0)).ToArbitrary(),
             ((List<Event<ulong, TData>> Events, int[] Chunks) c) =>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Timely.Bytes;
 using Timely.Dataflow;
 using Timely.Dataflow.Operators;
 using Timely.Dataflow.Timestamps;
@@ -113,7 +114,7 @@ public sealed class NestedScopeProperties
 
     private static long Mod(long value, int k) => ((value % k) + k) % k;
 
-    private static Stream<T, long> Steps<T>(Stream<T, long> stream, (int Kind, int K, int B)[] steps)
+    private static Stream<T, long> Steps<[WireEncoded] T>(Stream<T, long> stream, (int Kind, int K, int B)[] steps)
     {
         foreach (var (kind, k, b) in steps)
         {
@@ -129,14 +130,14 @@ public sealed class NestedScopeProperties
         return stream;
     }
 
-    private static Stream<T, long> Region<T>(Stream<T, long> stream, int b)
+    private static Stream<T, long> Region<[WireEncoded] T>(Stream<T, long> stream, int b)
     {
         var outer = stream.Scope;
         return outer.Region(region => stream.Enter(region).Map(v => v + b).Exchange(v => (ulong)v).Leave(outer));
     }
 
     // Builds level `depth` in a scope nested in `stream`'s, with a probe checked at its body.
-    private static Stream<T, long> Build<T>(Stream<T, long> stream, Level[] levels, int depth, Action violation)
+    private static Stream<T, long> Build<[WireEncoded] T>(Stream<T, long> stream, Level[] levels, int depth, Action violation)
     {
         var level = levels[depth];
         return stream.Scope.Iterative<T, ulong, Stream<T, long>>(inner =>
