@@ -122,17 +122,23 @@ public static class WireCodec
 
     /// <summary>As <see cref="PrepareList{T}"/>, for <c>(T1, T2)</c>.</summary>
     public static void PrepareTuple<T1, T2>() =>
-        Prepare(typeof(ValueTuple<T1, T2>), static () => new TupleCodec<T1, T2>(WireCodec<T1>.Default, WireCodec<T2>.Default));
+        Prepare(typeof(ValueTuple<T1, T2>), static () => BuildTuple<T1, T2>());
 
     /// <summary>As <see cref="PrepareList{T}"/>, for <c>(T1, T2, T3)</c>.</summary>
     public static void PrepareTuple<T1, T2, T3>() =>
-        Prepare(typeof(ValueTuple<T1, T2, T3>), static () => new TupleCodec<T1, T2, T3>(WireCodec<T1>.Default, WireCodec<T2>.Default, WireCodec<T3>.Default));
+        Prepare(
+            typeof(ValueTuple<T1, T2, T3>),
+            static () => TupleLayout.IsPacked<T1, T2, T3>()
+                ? UnmanagedCodec<ValueTuple<T1, T2, T3>>.Instance
+                : new TupleCodec<T1, T2, T3>(WireCodec<T1>.Default, WireCodec<T2>.Default, WireCodec<T3>.Default));
 
     /// <summary>As <see cref="PrepareList{T}"/>, for <c>(T1, T2, T3, T4)</c>.</summary>
     public static void PrepareTuple<T1, T2, T3, T4>() =>
         Prepare(
             typeof(ValueTuple<T1, T2, T3, T4>),
-            static () => new TupleCodec<T1, T2, T3, T4>(WireCodec<T1>.Default, WireCodec<T2>.Default, WireCodec<T3>.Default, WireCodec<T4>.Default));
+            static () => TupleLayout.IsPacked<T1, T2, T3, T4>()
+                ? UnmanagedCodec<ValueTuple<T1, T2, T3, T4>>.Instance
+                : new TupleCodec<T1, T2, T3, T4>(WireCodec<T1>.Default, WireCodec<T2>.Default, WireCodec<T3>.Default, WireCodec<T4>.Default));
 
     /// <summary>As <see cref="PrepareList{T}"/>, for <typeparamref name="T"/><c>?</c>.</summary>
     public static void PrepareNullable<T>()
@@ -297,8 +303,21 @@ public static class WireCodec
     private static object BuildList<T>()
     {
         IWireCodec<T> element = WireCodec<T>.Default;
-        return element is UnmanagedCodec<T> ? new UnmanagedListCodec<T>() : new ListCodec<T>(element);
+        return element switch
+        {
+            UnmanagedCodec<T> => new UnmanagedListCodec<T>(),
+            ISequenceCodecSource<T> source => source.CreateListCodec(),
+            _ => new ListCodec<T>(element),
+        };
     }
+
+    // A pair of copied fields: as memory when the tuple is its fields back to back (one block
+    // copy per batch), at fixed offsets when padding lies between them, else field by field.
+    // All three write the same bytes (see TupleLayout).
+    private static object BuildTuple<T1, T2>() =>
+        TupleLayout.IsPacked<T1, T2>() ? UnmanagedCodec<ValueTuple<T1, T2>>.Instance
+        : TupleLayout.IsCopied<T1>() && TupleLayout.IsCopied<T2>() ? new PackedPairCodec<T1, T2>()
+        : new TupleCodec<T1, T2>(WireCodec<T1>.Default, WireCodec<T2>.Default);
 
     private static object BuildArray<T>()
     {

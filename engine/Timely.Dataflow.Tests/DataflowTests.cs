@@ -195,6 +195,53 @@ public sealed class DataflowTests
     }
 
     [Fact]
+    public void BinaryNotify_waits_for_both_inputs()
+    {
+        var events = new List<string>();
+        Execute.Directly(worker =>
+        {
+            var left = new InputHandle<ulong, int>();
+            var right = new InputHandle<ulong, int>();
+            worker.Dataflow<ulong>(scope =>
+            {
+                scope.InputFrom(left).BinaryNotify<ulong, int, int, int>(scope.InputFrom(right), Pact<int>.Pipeline, Pact<int>.Pipeline, "Both", [5UL], (in1, in2, output, notificator) =>
+                {
+                    while (in1.TryNext(out var cap, out var data))
+                    {
+                        events.Add($"left {cap.Time} x{data.Count}");
+                        notificator.NotifyAt(cap.Retain());
+                    }
+
+                    while (in2.TryNext(out var cap, out var data))
+                    {
+                        events.Add($"right {cap.Time} x{data.Count}");
+                        notificator.NotifyAt(cap.Retain());
+                    }
+
+                    while (notificator.TryNext(out var time, out var count))
+                    {
+                        events.Add($"done {time} x{count}");
+                    }
+                });
+            });
+            left.Send(1);
+            right.Send(2);
+            left.AdvanceTo(3);
+            worker.StepWhile(() => events.Count < 2);
+            worker.Step();
+            worker.Step();
+            Assert.Equal(["left 0 x1", "right 0 x1"], events); // the right input still holds time 0
+            right.AdvanceTo(3);
+            worker.StepWhile(() => events.Count < 3);
+            Assert.Equal("done 0 x2", events[2]);
+            left.Close();
+            right.Close();
+        });
+        string[] expected = ["left 0 x1", "right 0 x1", "done 0 x2", "done 5 x1"];
+        Assert.Equal(expected, events);
+    }
+
+    [Fact]
     public void Binary_sees_both_inputs_and_frontiers()
     {
         var sums = new List<(ulong, int)>();

@@ -1,8 +1,10 @@
 namespace Timely.Bytes.Codecs;
 
 /// <summary>
-/// <c>(T1, T2)</c> as bincode writes a Rust tuple: the fields back to back. Never a memory
-/// copy even when both fields are unmanaged: <c>(byte, ulong)</c> has 7 padding bytes in memory.
+/// <c>(T1, T2)</c> as bincode writes a Rust tuple: the fields back to back, each through its own
+/// codec. A pair of copied-as-memory fields takes a faster codec with the same bytes: the
+/// in-memory copy when the tuple is its fields back to back, else <see cref="PackedPairCodec{T1, T2}"/>
+/// (<c>(byte, ulong)</c> has 7 padding bytes in memory; see <see cref="TupleLayout"/>).
 /// </summary>
 internal sealed class TupleCodec<T1, T2> : IWireCodec<ValueTuple<T1, T2>>, ISizedWireCodec
 {

@@ -4,8 +4,8 @@ using Timely.Dataflow.Operators.Generic;
 namespace Timely.Dataflow.Operators;
 
 /// <summary>
-/// Operators with user logic: <c>Unary</c>, <c>Binary</c>, <c>UnaryNotify</c> and <c>Sink</c>
-/// (timely's <c>Operator</c> trait). For anything else, use <see cref="OperatorBuilder{T}"/>.
+/// Operators with user logic: <c>Unary</c>, <c>Binary</c>, <c>UnaryNotify</c>, <c>BinaryNotify</c>
+/// and <c>Sink</c> (timely's <c>Operator</c> trait). For anything else, use <see cref="OperatorBuilder{T}"/>.
 /// </summary>
 /// <remarks>
 /// The logic runs when an input has messages or an input frontier has changed. Overloads
@@ -89,20 +89,35 @@ public static class GenericOperators
         var input = builder.NewInput(stream, pact);
         var (output, result) = builder.NewOutput<TOut>();
         var notificator = new Notificator<T>(builder.Core);
-        builder.Build(caps =>
-        {
-            foreach (var time in notifyAt)
-            {
-                notificator.NotifyAt(caps[0].Delayed(time));
-            }
+        builder.Build(caps => NotifyLogic(caps[0], notifyAt, notificator, () => logic(input, output, notificator)));
+        return result;
+    }
 
-            caps[0].Dispose();
-            return () =>
-            {
-                logic(input, output, notificator);
-                notificator.Release();
-            };
-        });
+    /// <summary>
+    /// Two inputs, one output and a <see cref="Notificator{T}"/> over both inputs (timely's
+    /// <c>binary_notify</c>): <paramref name="logic"/> runs when messages arrive or a frontier
+    /// moves, and a notification is delivered once neither input can still bring records at its
+    /// time. <paramref name="notifyAt"/> requests initial notifications.
+    /// </summary>
+    /// <remarks>
+    /// The operator that keeps records per time until both inputs are complete there (a join of
+    /// two streams by round, bfs's edges and frontier) asks for the time with
+    /// <c>notificator.NotifyAt(capability.Retain())</c> as a message arrives and acts on it in
+    /// <c>while (notificator.TryNext(out var time, out _))</c>; the notificator keeps the output's
+    /// capability at each requested time until it has been delivered, so no capability objects or
+    /// sorted map of them are needed in the operator.
+    /// </remarks>
+    public static Stream<T, TOut> BinaryNotify<T, TData1, TData2, TOut>(this Stream<T, TData1> stream, Stream<T, TData2> other, Pact<TData1> pact1, Pact<TData2> pact2, string name, IEnumerable<T> notifyAt, Action<InputPort<T, TData1>, InputPort<T, TData2>, OutputPort<T, TOut>, Notificator<T>> logic)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(notifyAt);
+        ArgumentNullException.ThrowIfNull(logic);
+        var builder = new OperatorBuilder<T>(stream.Scope, name);
+        var input1 = builder.NewInput(stream, pact1);
+        var input2 = builder.NewInput(other, pact2);
+        var (output, result) = builder.NewOutput<TOut>();
+        var notificator = new Notificator<T>(builder.Core);
+        builder.Build(caps => NotifyLogic(caps[0], notifyAt, notificator, () => logic(input1, input2, output, notificator)));
         return result;
     }
 
@@ -114,5 +129,23 @@ public static class GenericOperators
         var builder = new OperatorBuilder<T>(stream.Scope, name);
         var input = builder.NewInput(stream, pact);
         builder.Build(_ => () => logic(input));
+    }
+
+    // The notifying operators' shared start: the initial requests, backed by delays of the
+    // initial capability, which is then dropped; after each run the delivered notification's
+    // capability is released.
+    private static Action NotifyLogic<T>(Capability<T> initial, IEnumerable<T> notifyAt, Notificator<T> notificator, Action run)
+    {
+        foreach (var time in notifyAt)
+        {
+            notificator.NotifyAt(initial.Delayed(time));
+        }
+
+        initial.Dispose();
+        return () =>
+        {
+            run();
+            notificator.Release();
+        };
     }
 }

@@ -5,8 +5,8 @@ using Timely.Dataflow.Timestamps;
 namespace Timely.Dataflow.Operators;
 
 /// <summary>
-/// Delivers notifications for times the operator's inputs have passed (timely's
-/// <c>FrontierNotificator</c>, as given to <c>unary_notify</c>). Each requested time holds a
+/// Delivers notifications for times all of the operator's inputs have passed (timely's
+/// <c>FrontierNotificator</c>, as given to <c>unary_notify</c> and <c>binary_notify</c>). Each requested time holds a
 /// capability on the operator's output until it is delivered, so the time cannot pass
 /// downstream before the operator has acted on it.
 /// </summary>

@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Timely.Bytes;
+using Timely.Bytes.Codecs;
 
 namespace Timely.PropTests.Bytes;
 
@@ -90,6 +91,39 @@ public class CodecProperties
             .And(Check(Generators.ListOf(Generators.ListOf(Gen.Zip(Generators.U64, Generators.I64))), RoundTrip, "list of list of (u64, i64)"))
             .And(Check(Generators.ArrayOf(Generators.ArrayOf(Generators.Text)), RoundTrip, "array of array of text"));
 
+
+    [Property(MaxTest = 200)]
+    public Property Records_of_copied_fields_write_the_field_by_field_bytes() =>
+        Check(Generators.ListOf(Gen.Zip(Generators.U64, Generators.U64)), SameAsFieldByField, "list of (u64, u64)")
+            .And(Check(Generators.ListOf(Gen.Zip(Generators.I32, Generators.I64)), SameAsFieldByField, "list of (i32, i64), padded"))
+            .And(Check(Generators.ListOf(Gen.Zip(Generators.I32, Generators.I32)).Select(l => l.ConvertAll(p => ((uint)p.Item1, (uint)p.Item2))), SameAsFieldByField, "list of (u32, u32)"))
+            .And(Check(Generators.ListOf(Gen.Zip(Generators.I32, Generators.U64)).Select(l => l.ConvertAll(p => ((byte)p.Item1, p.Item2))), SameAsFieldByField, "list of (u8, u64), padded"))
+            .And(Check(Generators.ListOf(Gen.Zip(Gen.Zip(Generators.I32, Generators.I32), Generators.I64)), NestedSameAsFieldByField, "list of ((i32, i32), i64)"));
+
+    // The reference: the list codec over the tuple codec, one call per field, as bincode lays it out.
+    private static void SameAsFieldByField<T1, T2>(List<(T1, T2)> value)
+    {
+        var reference = new ListCodec<(T1, T2)>(new TupleCodec<T1, T2>(WireCodec<T1>.Default, WireCodec<T2>.Default));
+        SameAs(reference, value);
+    }
+
+    private static void NestedSameAsFieldByField(List<((int, int), long)> value)
+    {
+        var inner = new TupleCodec<int, int>(WireCodec<int>.Default, WireCodec<int>.Default);
+        SameAs(new ListCodec<((int, int), long)>(new TupleCodec<(int, int), long>(inner, WireCodec<long>.Default)), value);
+    }
+
+    private static void SameAs<T>(IWireCodec<List<T>> reference, List<T> value)
+    {
+        var expected = new byte[reference.Measure(value)];
+        Assert.Equal(expected.Length, reference.Write(expected, value));
+        byte[] actual = Encode(value);
+        Assert.Equal(expected, actual);
+        List<T> decoded = [];
+        Assert.Equal(actual.Length, reference.Read(actual, ref decoded));
+        Assert.Equal(value, decoded);
+        Assert.Equal(value, Decode<List<T>>(expected));
+    }
 
     [Property(MaxTest = 200)]
     public Property Decoding_into_a_recycled_instance_gives_the_same_value() =>
