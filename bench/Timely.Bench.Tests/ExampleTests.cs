@@ -52,7 +52,7 @@ public class ExampleTests
         var log = new StringWriter();
         var synced = TextWriter.Synchronized(log);
         var results = Execute.Run(ConfigOf(flags), w => PageRank.Run(w, 60, 200, 20, synced));
-        var expected = PageRank.Reference(60, 200, 20);
+        var expected = PageRank.Reference(60, 200, 20, Peers(flags));
         Assert.True(expected.Records > 60, $"ranks should change: {expected.Records}");
         AssertTotal(expected, results, flags);
         // Rust's line per time of rank changes: elapsed, time, count, sum, max.
