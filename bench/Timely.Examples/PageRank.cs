@@ -277,9 +277,8 @@ public static partial class PageRank
                 Array.Resize(ref _delta, Math.Max(_delta.Length * 2, at + degree));
             }
 
-            long distribute = node.Rank * 5 / 6;
-            long share = distribute / degree;
-            long remainder = distribute % degree;
+            // One division for both (the JIT does not pair a / and % as LLVM does for Rust's).
+            var (share, remainder) = Math.DivRem(node.Rank * 5 / 6, degree);
             for (int i = 0; i < degree; i++)
             {
                 long give = i < remainder ? share + 1 : share;
