@@ -58,8 +58,8 @@ public static partial class Bfs
             var (handle, cycle) = scope.Feedback<ulong, (uint Node, uint Prev)>(1);
             graph.Binary<ulong, (uint, uint), (uint, uint), (uint, uint)>(
                 cycle,
-                Pact<(uint, uint)>.Exchange(e => e.Item1),
-                Pact<(uint, uint)>.Exchange(n => n.Item1),
+                Pact<(uint, uint)>.Exchange(default(BySource)),
+                Pact<(uint, uint)>.Exchange(default(BySource)),
                 "BFS",
                 initial =>
                 {
@@ -152,6 +152,12 @@ public static partial class Bfs
 
         ExampleSteps.Finish(worker);
         return new ExampleResult(meter.Stop(index, reached), checksum);
+    }
+
+    /// <summary>Routes an edge by its source and a (node, previous) pair by its node (Rust's <c>|x| x.0</c>), compiled into the exchange.</summary>
+    private readonly struct BySource : IExchangeHash<(uint, uint)>
+    {
+        public ulong Hash((uint, uint) item) => item.Item1;
     }
 
     private static IEnumerable<(uint, uint)> LocalEdges(ulong nodes, ulong edges, int index, int peers)
