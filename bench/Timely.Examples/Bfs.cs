@@ -16,9 +16,9 @@ namespace Timely.Examples;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Rust's operator is <c>binary_notify</c>; the engine has a notificator for unary operators
-/// only, so this one keeps a capability per pending time and acts on a time once neither
-/// input's frontier can still deliver it, which is what the notificator does.
+/// Rust's operator is <c>binary_notify</c>; this one keeps a capability per pending time and
+/// acts on a time once neither input's frontier can still deliver it, which is what the
+/// notificator does.
 /// </para>
 /// <para>
 /// Not the same work as Rust's example as shipped (timely 0.29), by decision. Rust's operator
