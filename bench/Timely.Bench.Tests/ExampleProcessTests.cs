@@ -33,8 +33,8 @@ public sealed class ExampleProcessTests : IDisposable
     private static (long Records, ulong Checksum) Expected(string[] a) => a[0] switch
     {
         "bfs" => Bfs.Reference(300, 700),
-        "pagerank" => PageRank.Reference(60, 200, 10),
-        "hashjoin" => HashJoin.Reference(40, 300),
+        "pagerank" => PageRank.Reference(60, 200, 10, 2),
+        "hashjoin" => HashJoin.Reference(40, 300, 2),
         "sequence" => Sequence.Reference(3, 2),
         "unionfind" => UnionFind.Reference(300, 250, 2),
         "wordcount" => WordCount.Reference(3, 2, 2),

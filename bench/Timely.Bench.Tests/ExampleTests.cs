@@ -52,7 +52,7 @@ public class ExampleTests
         var log = new StringWriter();
         var synced = TextWriter.Synchronized(log);
         var results = Execute.Run(ConfigOf(flags), w => PageRank.Run(w, 60, 200, 20, synced));
-        var expected = PageRank.Reference(60, 200, 20);
+        var expected = PageRank.Reference(60, 200, 20, Peers(flags));
         Assert.True(expected.Records > 60, $"ranks should change: {expected.Records}");
         AssertTotal(expected, results, flags);
         // Rust's line per time of rank changes: elapsed, time, count, sum, max.
@@ -108,12 +108,32 @@ public class ExampleTests
     {
         var log = new StringWriter();
         var synced = TextWriter.Synchronized(log);
-        var results = Execute.Run(ConfigOf(flags), w => HashJoin.Run(w, 40, 300, 70, synced));
-        var expected = HashJoin.Reference(40, 300);
+        // 301 records: on two workers each sends 150, as Rust's VALS / P.
+        var results = Execute.Run(ConfigOf(flags), w => HashJoin.Run(w, 40, 301, 70, synced));
+        var expected = HashJoin.Reference(40, 301, Peers(flags));
         Assert.True(expected.Records > 300, $"keys should repeat: {expected.Records}");
         AssertTotal(expected, results, flags);
-        Assert.Equal(expected.Records, HashJoin.Reference(40, 300, countOnly: true).Records);
         Assert.Contains("\tworker 0 batch complete", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Hashjoins_reference_sums_the_term_of_every_matching_pair()
+    {
+        // The reference sums per key; here every pair is enumerated.
+        var records = Enumerable.Range(0, 300).Select(i => HashJoin.Record((ulong)i, 40)).ToArray();
+        long pairs = 0;
+        ulong checksum = 0;
+        foreach (var (left, _) in records)
+        {
+            foreach (var (_, right) in records.Where(r => r.Right.Key == left.Key))
+            {
+                pairs++;
+                checksum = unchecked(checksum + HashJoin.PairTerm(left.Value, right.Value));
+            }
+        }
+
+        Assert.Equal((pairs, checksum), HashJoin.Reference(40, 300, 1));
+        Assert.Equal(HashJoin.Reference(40, 300, 1), HashJoin.Reference(40, 301, 2));
     }
 
     [Theory]

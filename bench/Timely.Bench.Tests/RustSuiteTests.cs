@@ -155,13 +155,16 @@ public sealed class RustSuiteTests : IDisposable
     [Fact]
     public void The_ratio_is_of_the_net_medians_and_a_row_with_no_net_work_has_none()
     {
-        static RustPairSample S(double ours, double rust) => new() { OursMs = 100 + ours, OursTrivialMs = 100, RustMs = 50 + rust, RustTrivialMs = 50, OursCpuMs = 10 + (2 * ours), OursTrivialCpuMs = 10, RustCpuMs = 5 + rust, RustTrivialCpuMs = 5 };
+        static RustPairSample S(double ours, double rust) => new() { OursMs = 100 + ours, OursTrivialMs = 100, RustMs = 50 + rust, RustTrivialMs = 50, OursCpuMs = 10 + (2 * ours), OursTrivialCpuMs = 10, RustCpuMs = 5 + rust, RustTrivialCpuMs = 5, OursRssMb = 40 + ours, OursTrivialRssMb = 40, RustRssMb = 3 + (rust / 2), RustTrivialRssMb = 3 };
         var pair = new RustRowResult { Id = "barrier 1000 -w 1", RustConfiguration = "-w 1", Samples = { S(30, 60), S(40, 80), S(50, 100) } };
         var (ratio, low, high) = pair.Ratio();
         Assert.Equal(0.5, ratio, 9);
         Assert.InRange(low, 0.3, 0.5);
         Assert.InRange(high, 0.5, 0.84);
         Assert.Equal((80.0, 80.0), pair.CpuMedians());
+        Assert.Equal((40.0, 40.0), pair.RssMedians());
+        var unmeasured = new RustRowResult { Id = "barrier 1000 -w 1", RustConfiguration = "-w 1", Samples = { S(30, 60), new() { OursMs = 140, OursTrivialMs = 100, RustMs = 130, RustTrivialMs = 50 } } };
+        Assert.True(double.IsNaN(unmeasured.RssMedians().Ours) && double.IsNaN(unmeasured.RssMedians().Rust));
 
         var tiny = new RustRowResult { Id = "barrier 1 -w 1", RustConfiguration = "-w 1", Samples = { S(-1, 5), S(-2, 5), S(3, 5) } };
         Assert.True(double.IsNaN(tiny.Ratio().Ratio));

@@ -3,31 +3,49 @@ namespace Timely.Examples;
 // pagerank's check: the same computation on one graph, time by time. (The example itself is in the other part of this class.)
 public static partial class PageRank
 {
-    /// <summary>The same computation on one graph, time by time: rank changes acted on and the checksum of the final ranks.</summary>
-    public static (long Records, ulong Checksum) Reference(ulong nodes, ulong edges, ulong rounds)
+    /// <summary>
+    /// The same computation on one graph, time by time, for <paramref name="peers"/> workers'
+    /// edges: rank changes acted on and the checksum of the final ranks.
+    /// </summary>
+    public static (long Records, ulong Checksum) Reference(ulong nodes, ulong edges, ulong rounds, int peers)
     {
-        var graph = new Graph();
-        var next = new List<(int Node, long Diff)>();
+        var graph = new Graph(1, 0);
+        var spareEdges = new Stack<((int, int), long)[]>();
+        var spareRanks = new Stack<(int, long)[]>();
+        ulong perWorker = edges / (ulong)peers;
+        var next = new RecordChunks<(int Node, long Diff)>(spareRanks);
         for (ulong time = 0; time <= rounds || next.Count > 0; time++)
         {
-            var changes = new List<((int, int), long)>();
-            if (time == 0)
+            var changes = new RecordChunks<((int, int), long)>(spareEdges);
+            for (int w = 0; w < peers; w++)
             {
-                for (ulong i = 0; i < edges; i++)
+                if (time == 0)
                 {
-                    changes.Add((Edge(i, nodes), 1));
+                    for (ulong j = 0; j < perWorker; j++)
+                    {
+                        changes.Append([(Edge(j, w, peers, nodes), 1)]);
+                    }
                 }
-            }
-            else if (time <= rounds)
-            {
-                changes.Add((Edge(edges + time - 1, nodes), 1));
-                changes.Add((Edge(time - 1, nodes), -1));
+                else if (time <= rounds)
+                {
+                    changes.Append([(Edge(perWorker + time - 1, w, peers, nodes), 1), (Edge(time - 1, w, peers, nodes), -1)]);
+                }
             }
 
             var ranks = next;
-            next = new List<(int, long)>();
-            graph.ApplyEdges(changes, next);
-            graph.ApplyRanks(ranks, next);
+            next = new RecordChunks<(int, long)>(spareRanks);
+            foreach (var ((src, dst), diff) in graph.CompactEdges(changes))
+            {
+                next.Append(graph.ChangeEdge(src, dst, diff));
+            }
+
+            foreach (var (node, diff) in graph.CompactRanks(ranks))
+            {
+                next.Append(graph.ChangeRank(node, diff));
+            }
+
+            ranks.Clear();
+            changes.Clear();
         }
 
         return (graph.RankChanges, graph.Checksum());

@@ -6,19 +6,25 @@ using Timely.Dataflow.Operators;
 namespace Timely.Examples;
 
 /// <summary>
-/// timely's <c>pagerank NODES EDGES</c>: incremental PageRank in integers. EDGES random edges go
-/// in at time 0, then each of 1000 rounds (<c>--rounds</c>) adds one edge and removes the oldest;
-/// a binary operator, fed edge changes and (through a <c>feedback(1)</c> loop) rank changes,
-/// both exchanged by node, keeps each node's out-edges, rank (1000 to start) and pending
-/// change; it sends 5/6 of a rank split over the out-edges, and re-sends the difference when
-/// edges change or a node's pending change reaches 6. Each worker prints Rust's
-/// <c>&lt;elapsed&gt;:\ttime\tcount\tsum\tmax</c> line per time of rank changes.
-/// Records = rank changes acted on; checksum = the sum of <c>Pair(node, rank)</c> at the end.
+/// timely's <c>pagerank NODES EDGES</c>: incremental PageRank in integers. Each worker loads
+/// EDGES / P random edges at time 0, then in each of 1000 rounds (<c>--rounds</c>) adds one edge of
+/// its own and removes its oldest, as Rust's example does; a binary operator, fed edge changes and
+/// (through a <c>feedback(1)</c> loop) rank changes, both exchanged by node, keeps each node's
+/// out-edges, rank (1000 to start) and pending change; it sends 5/6 of a rank split over the
+/// out-edges, and re-sends the difference when edges change or a node's pending change reaches 6.
+/// Each worker prints Rust's <c>&lt;elapsed&gt;:\ttime\tcount\tsum\tmax</c> line per time of rank
+/// changes. Records = rank changes acted on; checksum = the sum of <c>Pair(node, rank)</c> at the end.
 /// </summary>
 /// <remarks>
-/// Rust's example has each worker add and remove one edge of its own per round; here the
-/// changes are the same whatever the number of workers (round k adds edge EDGES + k and
-/// removes edge k, sent by worker k mod P), so one sequential run checks every configuration.
+/// Rust's edges come from a hash of (edge number, worker, field); here worker <c>w</c>'s edge
+/// <c>j</c> is the graph's edge <c>j * P + w</c> of <see cref="ExampleRandom"/>: the same count per
+/// worker from the same uniform distribution, and a sequential run given the worker count
+/// (<see cref="Reference"/>) checks every configuration. The operator does what Rust's does: it
+/// holds every change until its time is complete, compacts the time's changes (sort by key, sum,
+/// drop zeros), and for each change withdraws the node's allocation, updates the node,
+/// allocates again and sends the compacted difference. Its state is kept as Rust keeps it, in
+/// arrays indexed by node (here by the node's index among this worker's nodes, <c>node / P</c>),
+/// each node's out-edges a sorted array.
 /// </remarks>
 public static partial class PageRank
 {
@@ -29,10 +35,10 @@ public static partial class PageRank
     public static ExampleResult Run(Worker worker, ulong nodes, ulong edges, ulong rounds, TextWriter log)
     {
         int index = worker.Index;
-        ulong peers = (ulong)worker.Peers;
+        int peers = worker.Peers;
         var timer = Stopwatch.StartNew();
         var meter = WorkloadResult.Start();
-        var graph = new Graph();
+        var graph = new Graph(peers, index);
         var input = new InputHandle<ulong, ((int Src, int Dst) Edge, long Diff)>();
         var probe = new ProbeHandle<ulong>();
         worker.Dataflow<ulong>(scope =>
@@ -49,7 +55,6 @@ public static partial class PageRank
                         initial.Dispose();
                         var edgeStash = new TimeStash<((int Src, int Dst) Edge, long Diff)>();
                         var rankStash = new TimeStash<(int Node, long Diff)>();
-                        var sent = new List<(int, long)>();
                         return (edgeChanges, rankChanges, output) =>
                         {
                             while (edgeChanges.TryNext(out var cap, out var data))
@@ -71,18 +76,28 @@ public static partial class PageRank
                                 if (edgesReady && (!ranksReady || te <= tr))
                                 {
                                     edgeStash.TryTakeReady(f1, f2, out var capability, out var changes);
-                                    sent.Clear();
-                                    graph.ApplyEdges(changes, sent);
-                                    output.Session(capability).GiveList(sent);
+                                    var session = output.Session(capability);
+                                    foreach (var ((src, dst), diff) in graph.CompactEdges(changes))
+                                    {
+                                        session.GiveSpan(graph.ChangeEdge(src, dst, diff));
+                                    }
+
+                                    edgeStash.Return(changes);
                                     capability.Dispose();
                                 }
                                 else if (ranksReady)
                                 {
                                     rankStash.TryTakeReady(f1, f2, out var capability, out var changes);
-                                    sent.Clear();
-                                    var (count, sum, max) = graph.ApplyRanks(changes, sent);
-                                    output.Session(capability).GiveList(sent);
+                                    var session = output.Session(capability);
+                                    var compacted = graph.CompactRanks(changes);
+                                    foreach (var (node, diff) in compacted)
+                                    {
+                                        session.GiveSpan(graph.ChangeRank(node, diff));
+                                    }
+
+                                    var (count, sum, max) = Graph.Summary(compacted);
                                     log.WriteLine($"{RustDuration.Format(timer.Elapsed)}:\t{capability.Time}\t{count}\t{sum}\t{max}");
+                                    rankStash.Return(changes);
                                     capability.Dispose();
                                 }
                                 else
@@ -96,20 +111,17 @@ public static partial class PageRank
                 .ConnectLoop(handle);
         });
 
-        for (ulong i = (ulong)index; i < edges; i += peers)
+        ulong perWorker = edges / (ulong)peers;
+        for (ulong j = 0; j < perWorker; j++)
         {
-            input.Send((Edge(i, nodes), 1));
+            input.Send((Edge(j, index, peers, nodes), 1));
         }
 
         ExampleSteps.AdvanceAndWait(worker, input, probe, 1);
         for (ulong round = 0; round < rounds; round++)
         {
-            if (round % peers == (ulong)index)
-            {
-                input.Send((Edge(edges + round, nodes), 1));
-                input.Send((Edge(round, nodes), -1));
-            }
-
+            input.Send((Edge(perWorker + round, index, peers, nodes), 1));
+            input.Send((Edge(round, index, peers, nodes), -1));
             ExampleSteps.AdvanceAndWait(worker, input, probe, input.Time + 1);
         }
 
@@ -117,144 +129,179 @@ public static partial class PageRank
         return new ExampleResult(meter.Stop(index, graph.RankChanges), graph.Checksum());
     }
 
-    private static (int, int) Edge(ulong i, ulong nodes)
+    /// <summary>Edge <paramref name="j"/> of worker <paramref name="worker"/> of <paramref name="peers"/>: the graph's edge <c>j * peers + worker</c>.</summary>
+    private static (int, int) Edge(ulong j, int worker, int peers, ulong nodes)
     {
-        var (s, t) = Bfs.Edge(i, nodes);
+        var (s, t) = Bfs.Edge((j * (ulong)peers) + (ulong)worker, nodes);
         return ((int)s, (int)t);
     }
 
-    /// <summary>One worker's part of the graph: per node its out-edges (with multiplicity), rank and pending rank change.</summary>
-    private sealed class Graph
+    /// <summary>
+    /// One worker's part of the graph, as Rust's operator keeps it: per node (indexed by
+    /// <c>node / P</c> on the worker that owns it) its out-edges with multiplicities, sorted by
+    /// target, its rank and its pending rank change.
+    /// </summary>
+    private sealed class Graph(int peers, int index)
     {
-        private readonly Dictionary<int, Node> _nodes = new();
-        private readonly List<(int Node, long Diff)> _delta = new();
+        // A node's state in one struct, so acting on a node touches one line of this array where
+        // Rust's three vectors (edges, ranks, diffs) touch three.
+        private Node[] _nodes = [];
+        private (int Node, long Diff)[] _delta = new (int, long)[16];
+        private (int Node, long Diff)[] _send = new (int, long)[16];
+        private (int Node, long Diff)[] _ranks = [];
+        private ((int Src, int Dst) Edge, long Diff)[] _edges = [];
 
         /// <summary>Rank changes acted on (after compaction), as Rust's <c>cnt</c> summed over times.</summary>
         public long RankChanges { get; private set; }
 
-        public void ApplyEdges(List<((int Src, int Dst) Edge, long Diff)> changes, List<(int Node, long Diff)> give)
-        {
-            Compact(changes);
-            foreach (var ((src, dst), diff) in changes)
-            {
-                var node = Get(src);
-                Redistribute(node, () =>
-                {
-                    node.Edges.Add((dst, diff));
-                    Compact(node.Edges);
-                }, give);
-            }
-        }
+        /// <summary>Rust's <c>compact</c> of one time's edge changes (valid until the next call).</summary>
+        public ReadOnlySpan<((int Src, int Dst) Edge, long Diff)> CompactEdges(RecordChunks<((int Src, int Dst) Edge, long Diff)> changes) =>
+            Compaction.Compact(changes, ref _edges);
 
-        public (long Count, long Sum, long Max) ApplyRanks(List<(int Node, long Diff)> changes, List<(int Node, long Diff)> give)
+        /// <summary>Rust's <c>compact</c> of one time's rank changes (valid until the next call).</summary>
+        public ReadOnlySpan<(int Node, long Diff)> CompactRanks(RecordChunks<(int Node, long Diff)> changes) =>
+            Compaction.CompactByNode(changes, ref _ranks);
+
+        /// <summary>Rust's <c>cnt</c>, <c>sum</c> and <c>max</c> over one time's compacted rank changes.</summary>
+        public static (long Count, long Sum, long Max) Summary(ReadOnlySpan<(int Node, long Diff)> changes)
         {
-            Compact(changes);
-            long sum = 0;
-            long max = 0;
-            foreach (var (src, diff) in changes)
+            long sum = 0, max = 0;
+            foreach (var (_, diff) in changes)
             {
                 sum += Math.Abs(diff);
                 max = Math.Max(max, Math.Abs(diff));
-                var node = Get(src);
-                Redistribute(node, () =>
-                {
-                    node.Pending += diff;
-                    if (Math.Abs(node.Pending) >= 6)
-                    {
-                        node.Rank += node.Pending;
-                        node.Pending = 0;
-                    }
-                }, give);
             }
 
-            RankChanges += changes.Count;
-            return (changes.Count, sum, max);
+            return (changes.Length, sum, max);
         }
 
+        /// <summary>Applies one compacted edge change; the rank changes it sends (valid until the next change).</summary>
+        public ReadOnlySpan<(int Node, long Diff)> ChangeEdge(int src, int dst, long diff)
+        {
+            ref var node = ref Local(src);
+            int split = Allocate(ref node, 0, -1);
+            if (node.Degree == node.Edges.Length)
+            {
+                Array.Resize(ref node.Edges, Math.Max(4, node.Degree * 2));
+            }
+
+            node.Edges[node.Degree] = (dst, diff);
+            node.Degree = Compaction.Compact(node.Edges.AsSpan(0, node.Degree + 1));
+            return Send(split, Allocate(ref node, split, 1));
+        }
+
+        /// <summary>Applies one compacted rank change; the rank changes it sends (valid until the next change).</summary>
+        public ReadOnlySpan<(int Node, long Diff)> ChangeRank(int id, long diff)
+        {
+            RankChanges++;
+            ref var node = ref Local(id);
+            int split = Allocate(ref node, 0, -1);
+            node.Pending += diff;
+            if (Math.Abs(node.Pending) >= 6)
+            {
+                node.Rank += node.Pending;
+                node.Pending = 0;
+            }
+
+            return Send(split, Allocate(ref node, split, 1));
+        }
+
+        /// <summary>The sum of <c>Pair(node, rank)</c> over the nodes any change reached.</summary>
         public ulong Checksum()
         {
             ulong checksum = 0;
-            foreach (var (id, node) in _nodes)
+            for (int n = 0; n < _nodes.Length; n++)
             {
-                checksum = unchecked(checksum + ExampleRandom.Pair((ulong)id, (ulong)node.Rank));
+                if (_nodes[n].Edges is not null)
+                {
+                    checksum = unchecked(checksum + ExampleRandom.Pair((ulong)((n * peers) + index), (ulong)_nodes[n].Rank));
+                }
             }
 
             return checksum;
         }
 
-        private Node Get(int id)
+        // The delta's two runs (the old allocation negated, the new one) are each sorted by target
+        // with no target twice, as the out-edges are: Rust's compact of their concatenation is
+        // their merge.
+        private ReadOnlySpan<(int Node, long Diff)> Send(int split, int end)
         {
-            if (!_nodes.TryGetValue(id, out var node))
+            if (_send.Length < end)
             {
-                _nodes[id] = node = new Node();
+                _send = new (int, long)[_delta.Length];
             }
 
-            return node;
+            return _send.AsSpan(0, Compaction.CompactRuns(_delta.AsSpan(0, end), split, _send));
         }
 
-        // Withdraws the node's current allocation, applies the update, allocates again, and sends the net change.
-        private void Redistribute(Node node, Action update, List<(int Node, long Diff)> give)
+        // The node's state, by its index among this worker's nodes, grown to hold it (Rust grows its
+        // vectors to the node id; here to the index, P times less). Edges is null until a change
+        // reaches the node.
+        private ref Node Local(int id)
         {
-            _delta.Clear();
-            Allocate(node.Rank, node.Edges, _delta, -1);
-            update();
-            Allocate(node.Rank, node.Edges, _delta, 1);
-            Compact(_delta);
-            give.AddRange(_delta);
-        }
-
-        // Rust's allocate: 5/6 of the rank, split over the out-edges, the remainder one each to the first ones.
-        private static void Allocate(long rank, List<(int Node, long Diff)> edges, List<(int Node, long Diff)> send, long sign)
-        {
-            if (edges.Count == 0)
+            int n = id / peers;
+            if (n >= _nodes.Length)
             {
-                return;
-            }
-
-            Debug.Assert(rank >= 0 && edges.TrueForAll(e => e.Diff > 0), "ranks and edge multiplicities stay positive");
-            long distribute = rank * 5 / 6;
-            long degree = edges.Count;
-            long share = distribute / degree;
-            for (int i = 0; i < edges.Count; i++)
-            {
-                long give = i < distribute % degree ? share + 1 : share;
-                send.Add((edges[i].Node, sign * edges[i].Diff * give));
-            }
-        }
-
-        // Rust's compact: sort by key, sum equal keys, drop zeros.
-        private static void Compact<TKey>(List<(TKey Key, long Diff)> list)
-        {
-            if (list.Count == 0)
-            {
-                return;
-            }
-
-            list.Sort((a, b) => Comparer<TKey>.Default.Compare(a.Key, b.Key));
-            int kept = 0;
-            for (int i = 0; i < list.Count; i++)
-            {
-                if (kept > 0 && EqualityComparer<TKey>.Default.Equals(list[kept - 1].Key, list[i].Key))
+                int old = _nodes.Length;
+                Array.Resize(ref _nodes, Math.Max(n + 1, old * 2));
+                foreach (ref var added in _nodes.AsSpan(old))
                 {
-                    list[kept - 1] = (list[i].Key, list[kept - 1].Diff + list[i].Diff);
-                }
-                else
-                {
-                    list[kept++] = list[i];
+                    added.Rank = 1000;
                 }
             }
 
-            list.RemoveRange(kept, list.Count - kept);
-            list.RemoveAll(x => x.Diff == 0);
+            ref var node = ref _nodes[n];
+            node.Edges ??= [];
+            return ref node;
         }
 
-        private sealed class Node
+        // Rust's allocate: 5/6 of the rank, split over the out-edges, the remainder one each to
+        // the first ones; appended to the delta from position `at`, times `sign`.
+        private int Allocate(ref Node node, int at, long sign)
         {
-            public List<(int Node, long Diff)> Edges { get; } = new();
+            int degree = node.Degree;
+            if (degree == 0)
+            {
+                return at;
+            }
 
-            public long Rank { get; set; } = 1000;
+            var edges = node.Edges;
+            Debug.Assert(node.Rank >= 0 && AllPositive(edges.AsSpan(0, degree)), "ranks and edge multiplicities stay positive, as Rust asserts");
+            if (at + degree > _delta.Length)
+            {
+                Array.Resize(ref _delta, Math.Max(_delta.Length * 2, at + degree));
+            }
 
-            public long Pending { get; set; }
+            // One division for both (the JIT does not pair a / and % as LLVM does for Rust's).
+            var (share, remainder) = Math.DivRem(node.Rank * 5 / 6, degree);
+            for (int i = 0; i < degree; i++)
+            {
+                long give = i < remainder ? share + 1 : share;
+                _delta[at + i] = (edges[i].Node, sign * edges[i].Diff * give);
+            }
+
+            return at + degree;
+        }
+
+        private static bool AllPositive(ReadOnlySpan<(int Node, long Diff)> edges)
+        {
+            foreach (var (_, diff) in edges)
+            {
+                if (diff <= 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private struct Node
+        {
+            public (int Node, long Diff)[] Edges;
+            public int Degree;
+            public long Rank;
+            public long Pending;
         }
     }
 }

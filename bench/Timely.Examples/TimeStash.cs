@@ -8,9 +8,18 @@ namespace Timely.Examples;
 /// operator's input frontiers have passed it (timely's <c>binary_frontier</c>/<c>unary_frontier</c>
 /// idiom: "hold on to the data until it is time"). Times come out in ascending order.
 /// </summary>
+/// <remarks>
+/// The examples hold one or two times at once, so the times are a short list kept in order (a
+/// new time almost always goes at the end), where a sorted dictionary paid a tree node per time;
+/// a time's records are <see cref="RecordChunks{T}"/> over one pile of spare chunks, and go back
+/// to it when the caller returns them, so a steady stream of rounds allocates nothing once the
+/// pile holds the largest round.
+/// </remarks>
 internal sealed class TimeStash<TData>
 {
-    private readonly SortedDictionary<ulong, (Capability<ulong> Capability, List<TData> Data)> _times = new();
+    private readonly List<(ulong Time, Capability<ulong> Capability, RecordChunks<TData> Data)> _times = new();
+    private readonly Stack<RecordChunks<TData>> _lists = new();
+    private readonly Stack<TData[]> _chunks = new();
 
     /// <summary>Number of times held.</summary>
     public int Count => _times.Count;
@@ -18,44 +27,59 @@ internal sealed class TimeStash<TData>
     /// <summary>Keeps <paramref name="data"/> (copied) at the message's time, retaining a capability for output 0 the first time that time is seen.</summary>
     public void Add(in InputCapability<ulong> capability, List<TData> data)
     {
-        if (!_times.TryGetValue(capability.Time, out var entry))
+        ulong time = capability.Time;
+        int i = _times.Count;
+        while (i > 0 && _times[i - 1].Time > time)
         {
-            entry = (capability.Retain(), new List<TData>());
-            _times[capability.Time] = entry;
+            i--;
         }
 
-        entry.Data.AddRange(data);
+        if (i == 0 || _times[i - 1].Time != time)
+        {
+            _times.Insert(i, (time, capability.Retain(), _lists.Count > 0 ? _lists.Pop() : new RecordChunks<TData>(_chunks)));
+            i++;
+        }
+
+        _times[i - 1].Data.Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(data));
     }
 
     /// <summary>The earliest held time that neither frontier can still deliver records at, left in place.</summary>
     public bool TryPeekReady(MutableAntichain<ulong> frontier, MutableAntichain<ulong>? other, out ulong time)
     {
-        foreach (var held in _times.Keys)
+        if (_times.Count == 0)
         {
-            time = held;
-            return !frontier.LessEqual(held) && (other is null || !other.LessEqual(held));
+            time = 0;
+            return false;
         }
 
-        time = 0;
-        return false;
+        time = _times[0].Time;
+        return !frontier.LessEqual(time) && (other is null || !other.LessEqual(time));
     }
 
     /// <summary>
     /// The earliest held time that neither <paramref name="frontier"/> nor <paramref name="other"/>
-    /// can still deliver records at, removed with its capability (the caller disposes it) and data.
+    /// can still deliver records at, removed with its capability (the caller disposes it) and
+    /// records (the caller hands them back through <see cref="Return"/> when done with them).
     /// </summary>
-    public bool TryTakeReady(MutableAntichain<ulong> frontier, MutableAntichain<ulong>? other, out Capability<ulong> capability, out List<TData> data)
+    public bool TryTakeReady(MutableAntichain<ulong> frontier, MutableAntichain<ulong>? other, out Capability<ulong> capability, out RecordChunks<TData> data)
     {
         // Times ascend: when the earliest is not complete, no later one is either.
-        if (TryPeekReady(frontier, other, out ulong time))
+        if (TryPeekReady(frontier, other, out _))
         {
-            (capability, data) = _times[time];
-            _times.Remove(time);
+            (_, capability, data) = _times[0];
+            _times.RemoveAt(0);
             return true;
         }
 
         capability = null!;
         data = null!;
         return false;
+    }
+
+    /// <summary>Takes back the records <see cref="TryTakeReady"/> gave out, their chunks for later times' records.</summary>
+    public void Return(RecordChunks<TData> data)
+    {
+        data.Clear();
+        _lists.Push(data);
     }
 }

@@ -23,7 +23,7 @@ public static partial class UnionFind
         var second = new Forest();
         var input = new InputHandle<ulong, (int, int)>();
         var probe = new ProbeHandle<ulong>();
-        worker.Dataflow<ulong>(scope => Apply(Apply(scope.InputFrom(input), first).Exchange(_ => 0), second).ProbeWith(probe));
+        worker.Dataflow<ulong>(scope => Apply(Apply(scope.InputFrom(input), first).Exchange(default(ToWorkerZero)), second).ProbeWith(probe));
 
         ulong sent = 0;
         for (ulong i = (ulong)index; i < edges; i += (ulong)worker.Peers)
@@ -57,31 +57,42 @@ public static partial class UnionFind
             }
         });
 
-    /// <summary>A union-find forest by rank without path compression, as Rust's example keeps it.</summary>
+    /// <summary>Sends every record to worker 0 (Rust's <c>exchange(|_| 0)</c>), compiled into the exchange.</summary>
+    private readonly struct ToWorkerZero : IExchangeHash<(int, int)>
+    {
+        public ulong Hash((int, int) item) => 0;
+    }
+
+    /// <summary>
+    /// A union-find forest by rank without path compression, as Rust's example keeps it: roots and
+    /// ranks in arrays indexed by node, grown to the largest node seen.
+    /// </summary>
     private sealed class Forest
     {
-        private readonly List<int> _roots = new();
-        private readonly List<byte> _ranks = new();
+        private int[] _roots = [];
+        private byte[] _ranks = [];
+        private int _count;
 
         public long Merges { get; private set; }
 
         /// <summary>Joins the trees of <paramref name="x"/> and <paramref name="y"/>; their roots when they were two trees, else null.</summary>
         public (int, int)? Union(int x, int y)
         {
-            for (int i = _roots.Count; i <= Math.Max(x, y); i++)
+            int largest = Math.Max(x, y);
+            if (largest >= _count)
             {
-                _roots.Add(i);
-                _ranks.Add(0);
+                Grow(largest);
             }
 
-            while (x != _roots[x])
+            int[] roots = _roots;
+            while (x != roots[x])
             {
-                x = _roots[x];
+                x = roots[x];
             }
 
-            while (y != _roots[y])
+            while (y != roots[y])
             {
-                y = _roots[y];
+                y = roots[y];
             }
 
             if (x == y)
@@ -90,21 +101,38 @@ public static partial class UnionFind
             }
 
             Merges++;
-            switch (_ranks[x].CompareTo(_ranks[y]))
+            byte[] ranks = _ranks;
+            if (ranks[x] < ranks[y])
             {
-                case < 0:
-                    _roots[x] = y;
-                    break;
-                case > 0:
-                    _roots[y] = x;
-                    break;
-                default:
-                    _roots[y] = x;
-                    _ranks[x]++;
-                    break;
+                roots[x] = y;
+            }
+            else
+            {
+                roots[y] = x;
+                if (ranks[x] == ranks[y])
+                {
+                    ranks[x]++;
+                }
             }
 
             return (x, y);
+        }
+
+        private void Grow(int largest)
+        {
+            if (largest >= _roots.Length)
+            {
+                int length = Math.Max(largest + 1, _roots.Length * 2);
+                Array.Resize(ref _roots, length);
+                Array.Resize(ref _ranks, length);
+            }
+
+            for (int i = _count; i <= largest; i++)
+            {
+                _roots[i] = i;
+            }
+
+            _count = largest + 1;
         }
     }
 }

@@ -74,13 +74,17 @@ public static partial class WordCount
                     while (queues.TryTakeReady(changes.Frontier, null, out var capability, out var ready))
                     {
                         var session = output.Session(capability);
-                        foreach (var (word, diff) in ready)
+                        for (int c = 0; c < ready.Chunks; c++)
                         {
-                            long count = counts.GetValueOrDefault(word) + diff;
-                            counts[word] = count;
-                            session.Give((word, count));
+                            foreach (var (word, diff) in ready.Chunk(c))
+                            {
+                                long count = counts.GetValueOrDefault(word) + diff;
+                                counts[word] = count;
+                                session.Give((word, count));
+                            }
                         }
 
+                        queues.Return(ready);
                         capability.Dispose();
                     }
                 };

@@ -55,9 +55,9 @@ public static class ExpectedRecords
         return workload switch
         {
             "bfs" => Bfs.Reference(P(0), P(1)).Records,
-            "pagerank" => PageRank.Reference(P(0), P(1), O("--rounds", PageRank.DefaultRounds)).Records,
+            "pagerank" => PageRank.Reference(P(0), P(1), O("--rounds", PageRank.DefaultRounds), peers).Records,
             "wordcount" => WordCount.Reference(O("--rounds", WordCount.DefaultRounds), O("--words", 0), peers).Records,
-            "hashjoin" => HashJoin.Reference(P(0), P(1), countOnly: true).Records,
+            "hashjoin" => HashJoin.Reference(P(0), P(1), peers).Records,
             "distinct" => Distinct.Reference(O("--rounds", Distinct.DefaultRounds), O("--values", 0), peers).Records,
             "unionfind" => UnionFind.Reference(P(0), P(1), peers).Records,
             "event_driven" => EventDriven.Reference(O("--rounds", EventDriven.DefaultRounds), positional.Count > 2, peers).Records,

@@ -8,7 +8,8 @@ namespace Timely.Bench.Suite;
 /// <param name="WallMilliseconds">From the first start to the last exit.</param>
 /// <param name="CpuMilliseconds">User + system CPU of all of them and their descendants (<see cref="ChildCpu"/>), NaN where unknown.</param>
 /// <param name="FirstError">The first non-empty stderr line of the first process that failed, or null.</param>
-public sealed record MeasuredRun(IReadOnlyList<int> ExitCodes, bool Hung, double WallMilliseconds, double CpuMilliseconds, string? FirstError)
+/// <param name="PeakRssMegabytes">The sum of each process's (and descendant's) peak resident memory, MB (<see cref="PeakRss"/>), NaN where unknown.</param>
+public sealed record MeasuredRun(IReadOnlyList<int> ExitCodes, bool Hung, double WallMilliseconds, double CpuMilliseconds, string? FirstError, double PeakRssMegabytes = double.NaN)
 {
     /// <summary>Every process exited 0.</summary>
     public bool Succeeded => !Hung && ExitCodes.All(c => c == 0);
@@ -16,8 +17,9 @@ public sealed record MeasuredRun(IReadOnlyList<int> ExitCodes, bool Hung, double
 
 /// <summary>
 /// Starts processes together, waits for all of them up to a deadline (then kills the ones it
-/// started, by their PIDs, with their process trees), and measures wall and CPU time the same way
-/// whatever the program: the instrument of <c>suite --rust</c>, applied alike to timely and to Rust.
+/// started, by their PIDs, with their process trees), and measures wall time, CPU time and peak
+/// resident memory the same way whatever the program: the instrument of <c>suite --rust</c>,
+/// applied alike to timely and to Rust.
 /// </summary>
 public static class MeasuredCommand
 {
@@ -28,6 +30,7 @@ public static class MeasuredCommand
         double cpuBefore = ChildCpu.Milliseconds();
         var clock = Stopwatch.StartNew();
         var processes = new List<(Process Process, Task<string> Out, Task<string> Err)>();
+        using var memory = PeakRss.Start();
         try
         {
             foreach (var (program, arguments) in commands)
@@ -40,6 +43,7 @@ public static class MeasuredCommand
 
                 var p = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}.");
                 processes.Add((p, p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync()));
+                memory.Add(p.Id);
             }
 
             bool hung = false;
@@ -70,6 +74,7 @@ public static class MeasuredCommand
 
             double wall = clock.Elapsed.TotalMilliseconds;
             double cpu = ChildCpu.Milliseconds() - cpuBefore;
+            double peakRss = memory.StopMegabytes();
             var codes = processes.Select(x => x.Process.HasExited ? x.Process.ExitCode : -1).ToArray();
             string? firstError = null;
             for (int i = 0; i < processes.Count && firstError is null; i++)
@@ -82,7 +87,7 @@ public static class MeasuredCommand
                 }
             }
 
-            return new MeasuredRun(codes, hung, wall, cpu, firstError);
+            return new MeasuredRun(codes, hung, wall, cpu, firstError, peakRss);
         }
         catch
         {

@@ -35,6 +35,18 @@ public sealed class RustPairSample
     /// <inheritdoc cref="RustCpuMs"/>
     public double RustTrivialCpuMs { get; init; }
 
+    /// <summary>Our peak resident MB (every process of the run, <see cref="PeakRss"/>) at the row's size and at the trivial size.</summary>
+    public double OursRssMb { get; init; } = double.NaN;
+
+    /// <inheritdoc cref="OursRssMb"/>
+    public double OursTrivialRssMb { get; init; } = double.NaN;
+
+    /// <summary>Rust's peak resident MB at the row's size and at the trivial size.</summary>
+    public double RustRssMb { get; init; } = double.NaN;
+
+    /// <inheritdoc cref="RustRssMb"/>
+    public double RustTrivialRssMb { get; init; } = double.NaN;
+
     /// <summary>Our work: wall at the row's size minus wall at the trivial size, same repeat.</summary>
     [JsonIgnore]
     public double OursNetMs => OursMs - OursTrivialMs;
@@ -91,6 +103,20 @@ public sealed class RustRowResult
     public (double Ours, double Rust) CpuMedians() => (
         Stats.Median(Samples.Select(s => s.OursCpuMs - s.OursTrivialCpuMs).ToArray()),
         Stats.Median(Samples.Select(s => s.RustCpuMs - s.RustTrivialCpuMs).ToArray()));
+
+    /// <summary>
+    /// Median peak resident MB of the work (row minus trivial: what the computation holds beyond
+    /// the runtime's own start-up), ours and Rust's; NaN where a repeat has no figure.
+    /// </summary>
+    public (double Ours, double Rust) RssMedians() => (
+        NetMedian(Samples.Select(s => s.OursRssMb - s.OursTrivialRssMb)),
+        NetMedian(Samples.Select(s => s.RustRssMb - s.RustTrivialRssMb)));
+
+    private static double NetMedian(IEnumerable<double> values)
+    {
+        var all = values.ToArray();
+        return all.Length == 0 || all.Any(double.IsNaN) ? double.NaN : Stats.Median(all);
+    }
 }
 
 /// <summary>
@@ -175,6 +201,10 @@ public static class RustComparison
                 OursTrivialCpuMs = runs[1].CpuMilliseconds,
                 RustCpuMs = runs[2].CpuMilliseconds,
                 RustTrivialCpuMs = runs[3].CpuMilliseconds,
+                OursRssMb = runs[0].PeakRssMegabytes,
+                OursTrivialRssMb = runs[1].PeakRssMegabytes,
+                RustRssMb = runs[2].PeakRssMegabytes,
+                RustTrivialRssMb = runs[3].PeakRssMegabytes,
             });
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)

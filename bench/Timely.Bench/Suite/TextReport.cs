@@ -9,7 +9,7 @@ public static class TextReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    private static readonly string[] RustHeader = ["row", "config", "Rust config", "n", "timely net ms", "Rust net ms", "timely/Rust", "band", "timely cpu ms", "Rust cpu ms"];
+    private static readonly string[] RustHeader = ["row", "config", "Rust config", "n", "timely net ms", "Rust net ms", "timely/Rust", "band", "timely cpu ms", "Rust cpu ms", "timely peak MB", "Rust peak MB"];
 
     /// <summary>Rows of the main table: one per row and build, with the comparisons where there are any.</summary>
     public static IReadOnlyList<string[]> Table(SuiteReport report, IReadOnlyList<RowComparison>? baseline, IReadOnlyList<RowComparison>? vs)
@@ -84,8 +84,8 @@ public static class TextReport
 
     /// <summary>
     /// The comparison with Rust timely (<c>--rust</c>): per paired row, both sides' work (wall minus
-    /// the trivial-size run of the same repeat) and CPU, the ratio and its bootstrap band. Empty
-    /// when the run had no --rust.
+    /// the trivial-size run of the same repeat), CPU and peak resident memory, each net of the
+    /// trivial run, the ratio and its bootstrap band. Empty when the run had no --rust.
     /// </summary>
     public static IReadOnlyList<string[]> RustTable(SuiteReport report)
     {
@@ -102,13 +102,14 @@ public static class TextReport
             var cells = new List<string> { row is null ? pair.Id : Workload(row), row?.Configuration ?? "", pair.RustConfiguration };
             if (pair.Status != RowStatus.Ok || pair.Samples.Count == 0)
             {
-                cells.AddRange([pair.Status.ToString().ToLowerInvariant(), "", "", "", "", "", ""]);
+                cells.AddRange([pair.Status.ToString().ToLowerInvariant(), "", "", "", "", "", "", "", ""]);
             }
             else
             {
                 var (ours, theirs) = pair.CpuMedians();
+                var (oursRss, theirsRss) = pair.RssMedians();
                 var ratio = RustCells(pair);
-                cells.AddRange([pair.Samples.Count.ToString(Inv), F(pair.OursNetMedian), F(pair.RustNetMedian), ratio[0], ratio[1], F(ours), F(theirs)]);
+                cells.AddRange([pair.Samples.Count.ToString(Inv), F(pair.OursNetMedian), F(pair.RustNetMedian), ratio[0], ratio[1], F(ours), F(theirs), F(oursRss), F(theirsRss)]);
             }
 
             table.Add(cells.ToArray());

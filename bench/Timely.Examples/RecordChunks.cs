@@ -1,0 +1,80 @@
+namespace Timely.Examples;
+
+/// <summary>
+/// Records appended in fixed-size chunks: what a <see cref="TimeStash{TData}"/> holds for one
+/// time. A growing list doubles its array, so it holds up to twice its records and leaves each
+/// outgrown array behind as garbage (a round of a million rank changes left 50 MB so); chunks
+/// hold the records and at most one partial chunk, and come from (and go back to) the stash's
+/// pile of spare chunks, so a steady stream of rounds allocates nothing.
+/// </summary>
+internal sealed class RecordChunks<T>
+{
+    /// <summary>
+    /// Records per chunk: at 16 bytes a record, 128 KiB, on the large-object heap from the start
+    /// (no copy at each promotion), and few enough chunks per round to walk.
+    /// </summary>
+    public const int ChunkSize = 8192;
+
+    private readonly List<T[]> _chunks = new();
+    private readonly Stack<T[]> _spare;
+
+    /// <summary>Chunks come from and go back to <paramref name="spare"/>.</summary>
+    public RecordChunks(Stack<T[]> spare) => _spare = spare;
+
+    /// <summary>Records held.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Appends <paramref name="records"/> (copied).</summary>
+    public void Append(ReadOnlySpan<T> records)
+    {
+        while (!records.IsEmpty)
+        {
+            int offset = Count % ChunkSize;
+            if (offset == 0)
+            {
+                _chunks.Add(_spare.Count > 0 ? _spare.Pop() : new T[ChunkSize]);
+            }
+
+            int take = Math.Min(records.Length, ChunkSize - offset);
+            records[..take].CopyTo(_chunks[^1].AsSpan(offset));
+            records = records[take..];
+            Count += take;
+        }
+    }
+
+    /// <summary>Chunk <paramref name="i"/>'s records (every chunk is full but the last).</summary>
+    public Span<T> Chunk(int i) => _chunks[i].AsSpan(0, Math.Min(ChunkSize, Count - (i * ChunkSize)));
+
+    /// <summary>The number of chunks.</summary>
+    public int Chunks => _chunks.Count;
+
+    /// <summary>Record <paramref name="i"/>, by reference.</summary>
+    public ref T this[int i] => ref _chunks[i / ChunkSize][i % ChunkSize];
+
+    /// <summary>Copies every record, in order, to the start of <paramref name="into"/>.</summary>
+    public void CopyTo(Span<T> into)
+    {
+        for (int i = 0; i < Chunks; i++)
+        {
+            var chunk = Chunk(i);
+            chunk.CopyTo(into[(i * ChunkSize)..]);
+        }
+    }
+
+    /// <summary>Empties the list, its chunks back to the spare pile (cleared when they hold references).</summary>
+    public void Clear()
+    {
+        foreach (var chunk in _chunks)
+        {
+            if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+            {
+                Array.Clear(chunk);
+            }
+
+            _spare.Push(chunk);
+        }
+
+        _chunks.Clear();
+        Count = 0;
+    }
+}
