@@ -44,7 +44,7 @@ public sealed class MetricsTests
             {
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == "worker" && (int)tag.Value! == allocator.Index)
+                    if (tag.Key == "timely.worker" && (int)tag.Value! == allocator.Index)
                     {
                         fromMeter = value;
                     }
