@@ -91,17 +91,17 @@ public static class AsyncSourceOperators
     {
         // Design: Run and Close execute on the worker thread only. The one cross-thread path is
         // the wake-up: when the channel is found empty, a continuation on WaitToReadAsync calls the
-        // SyncActivator from whatever thread completes it (the writer's, or the pool's), and at
-        // most one such wait is outstanding (_waiting, worker-thread only; the continuation does
-        // not touch it). A record written between the empty TryRead and the wait's start completes
-        // the wait at once, so no arrival is missed.
+        // SyncActivator from whatever thread completes it (the writer's, or the pool's). At most
+        // one such wait is outstanding: _armed is set by the worker when it arms one and cleared
+        // by the continuation before it activates (Volatile both ways), so the run that the
+        // activation causes can arm the next. A record written between the empty TryRead and the
+        // wait's start completes the wait at once, so no arrival is missed.
         private readonly ChannelReader<TData> _reader;
         private readonly Func<TData, T> _timeOf;
         private readonly SyncActivator _activator;
-        private readonly Action _activate;
         private readonly Diagnostics.LatestInputTime<T> _latest;
         private Capability<T>? _capability;
-        private Task? _waiting;
+        private int _armed;
         private Action? _onFirstRun;
 
         public ChannelSource(Scope<T> scope, ChannelReader<TData> reader, Func<TData, T> timeOf, Capability<T> capability, SyncActivator activator, Action? onFirstRun)
@@ -111,10 +111,15 @@ public static class AsyncSourceOperators
             _timeOf = timeOf;
             _capability = capability;
             _activator = activator;
-            _activate = activator.Activate;
             _latest = scope.LatestInputTime;
             _latest.Advance(capability.Time);
-            scope.Worker.OnCancel(Close);
+            scope.Worker.OnCancel(() =>
+            {
+                // Run once more: the capability given up outside a run reaches progress tracking
+                // with the operator's next run.
+                Close();
+                _activator.Activate();
+            });
         }
 
         public void Run(OutputPort<T, TData> output)
@@ -129,11 +134,6 @@ public static class AsyncSourceOperators
             if (capability is null)
             {
                 return;
-            }
-
-            if (_waiting is { IsCompleted: true })
-            {
-                _waiting = null;
             }
 
             var traits = TimestampTraits<T>.Default;
@@ -174,7 +174,7 @@ public static class AsyncSourceOperators
 
         private void ArmWake()
         {
-            if (_waiting is not null)
+            if (Volatile.Read(ref _armed) != 0)
             {
                 return;
             }
@@ -186,7 +186,15 @@ public static class AsyncSourceOperators
                 return;
             }
 
-            _waiting = wait.AsTask().ContinueWith(static (_, a) => ((Action)a!)(), _activate, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Volatile.Write(ref _armed, 1);
+            _ = wait.AsTask().ContinueWith(static (_, self) => ((ChannelSource<T, TData>)self!).Woken(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        /// <summary>Any thread: the armed wait completed; the next run may arm another.</summary>
+        private void Woken()
+        {
+            Volatile.Write(ref _armed, 0);
+            _activator.Activate();
         }
 
         private void Close()
