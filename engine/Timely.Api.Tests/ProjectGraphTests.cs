@@ -8,7 +8,8 @@ namespace Timely.Api.Tests;
 /// The layers are projects, and this is the one place that says which may use which. The arrows
 /// point down only: Timely.Bytes and Timely.Logging at the bottom, the two transports on bytes,
 /// the communication layer on both transports, the dataflow core on communication, timely's
-/// examples and the micro-benchmarks on the dataflow core, and the `timely` command on top. A new project, or a reference not listed
+/// examples, the hosting package and the micro-benchmarks on the dataflow core, and the `timely`
+/// command and the sample service on top. A new project, or a reference not listed
 /// here, fails the test until this table says it is meant.
 /// </summary>
 public sealed class ProjectGraphTests
@@ -23,6 +24,8 @@ public sealed class ProjectGraphTests
         ["Timely.Communication"] = ["Timely.Bytes", "Timely.Logging", "Timely.Transport.Shm", "Timely.Transport.Tcp"],
         ["Timely.Dataflow"] = ["Timely.Bytes", "Timely.Communication", "Timely.Logging"],
         ["Timely.Examples"] = ["Timely.Dataflow"],
+        ["Timely.Hosting"] = ["Timely.Dataflow"],
+        ["Timely.Hosting.Sample"] = ["Timely.Hosting"],
         ["Timely.Bench"] = ["Timely.Dataflow", "Timely.Examples"],
         ["Timely.Benchmarks"] = ["Timely.Dataflow"],
         ["Timely.Testing"] = [],
@@ -39,6 +42,8 @@ public sealed class ProjectGraphTests
         ["Timely.Communication"] = 2,
         ["Timely.Dataflow"] = 3,
         ["Timely.Examples"] = 4,
+        ["Timely.Hosting"] = 4,
+        ["Timely.Hosting.Sample"] = 5,
         ["Timely.Bench"] = 5,
         ["Timely.Benchmarks"] = 4,
     };
@@ -94,7 +99,7 @@ public sealed class ProjectGraphTests
         // What the compiler linked, not only what the project files say.
         Assembly[] shipped = [typeof(Timely.Bytes.MessageHeader).Assembly, typeof(Timely.Logging.LogRegistry).Assembly,
             typeof(Timely.Transport.Shm.Ring.SpscByteRing).Assembly, typeof(Timely.Transport.Tcp.FrameWriter).Assembly,
-            typeof(Timely.Communication.Config).Assembly, typeof(Timely.Dataflow.Worker).Assembly];
+            typeof(Timely.Communication.Config).Assembly, typeof(Timely.Dataflow.Worker).Assembly, typeof(Timely.Hosting.TimelyOptions).Assembly];
         foreach (var assembly in shipped)
         {
             string name = assembly.GetName().Name!;
