@@ -24,7 +24,7 @@ public sealed class ProjectGraphTests
         ["Timely.Communication"] = ["Timely.Bytes", "Timely.Logging", "Timely.Transport.Shm", "Timely.Transport.Tcp"],
         ["Timely.Dataflow"] = ["Timely.Bytes", "Timely.Communication", "Timely.Logging"],
         ["Timely.Examples"] = ["Timely.Dataflow"],
-        ["Timely.Hosting"] = ["Timely.Dataflow"],
+        ["Timely.Hosting"] = ["Timely.Communication", "Timely.Dataflow"],
         ["Timely.Hosting.Sample"] = ["Timely.Hosting"],
         ["Timely.Bench"] = ["Timely.Dataflow", "Timely.Examples"],
         ["Timely.Benchmarks"] = ["Timely.Dataflow"],
