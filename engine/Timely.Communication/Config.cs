@@ -67,17 +67,6 @@ public sealed record Config
         Threads = threads;
     }
 
-    /// <summary>
-    /// Which allocator this config builds. Unless set (the factories set it), as timely's flags
-    /// decide: more than one process is a <see cref="CommunicationKind.Cluster"/>, else more than
-    /// one thread is <see cref="CommunicationKind.Process"/>, else <see cref="CommunicationKind.Thread"/>.
-    /// </summary>
-    public CommunicationKind Kind
-    {
-        get => _kind ?? (Processes > 1 ? CommunicationKind.Cluster : Threads > 1 ? CommunicationKind.Process : CommunicationKind.Thread);
-        init => _kind = value;
-    }
-
     /// <summary>Workers in this process.</summary>
     public int Threads { get; init; } = 1;
 
@@ -86,6 +75,22 @@ public sealed record Config
 
     /// <summary>Processes in the computation (1 unless a cluster).</summary>
     public int Processes { get; init; } = 1;
+
+    /// <summary>
+    /// Which allocator this config builds. Unless set (the factories set it), as timely's flags
+    /// decide: more than one process is a <see cref="CommunicationKind.Cluster"/>, else more than
+    /// one thread is <see cref="CommunicationKind.Process"/>, else <see cref="CommunicationKind.Thread"/>.
+    /// </summary>
+    /// <remarks>
+    /// Declared after <see cref="Threads"/> and <see cref="Processes"/> on purpose: configuration
+    /// binding sets properties in declaration order and sets this one from its getter when the
+    /// section does not name it, so it must see the bound thread and process counts.
+    /// </remarks>
+    public CommunicationKind Kind
+    {
+        get => _kind ?? (Processes > 1 ? CommunicationKind.Cluster : Threads > 1 ? CommunicationKind.Process : CommunicationKind.Thread);
+        init => _kind = value;
+    }
 
     /// <summary>One <c>host:port</c> per process (cluster only).</summary>
     public IReadOnlyList<string> Addresses { get; init; } = [];

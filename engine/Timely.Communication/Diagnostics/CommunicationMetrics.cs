@@ -77,7 +77,8 @@ public static class CommunicationMetrics
     {
         // The event source exists from the first allocator on, so dotnet-counters and
         // EventListeners see it without the application touching it.
-        _ = TimelyEventSource.Log;
+        // (A discarded read of the field may be dropped with the type's initializer: keep it.)
+        GC.KeepAlive(TimelyEventSource.Log);
         var registration = new Registration(counters, doorbell);
         lock (Gate)
         {
