@@ -63,15 +63,20 @@ public sealed class AsyncBoundaryTests : IDisposable
             worker.Dataflow<ulong>(scope => scope.SourceFrom(input.Reader, r => (ulong)r).WriteTo(output.Writer));
         });
         var doorbell = await bell.Task.WaitAsync(Guard);
+        long parks = 0;   // a new allocator's doorbell: no park yet
         for (int r = 0; r < 3; r++)
         {
-            // Wait until the worker sleeps, so only the record's arrival can wake it.
-            long parks = doorbell.Parks;
-            while (doorbell.Parks == parks)
+            // Wait until the worker has slept since it was last woken, so only the record's
+            // arrival can wake it. (Reading the count first and waiting for it to change would
+            // wait for ever when the worker is already asleep.)
+            var deadline = DateTime.UtcNow + Guard;
+            while (doorbell.Parks <= parks)
             {
+                Assert.True(DateTime.UtcNow < deadline, $"the worker did not park within {Guard} before record {r}");
                 await Task.Delay(1);
             }
 
+            parks = doorbell.Parks;
             await input.Writer.WriteAsync(r);
             var (time, record) = await output.Reader.ReadAsync().AsTask().WaitAsync(Guard);
             Assert.Equal(((ulong)r, r), (time, record));
