@@ -42,4 +42,42 @@ public sealed class CliMessageTests
     [InlineData("Cannot parse argument 'z' for command 'barrier' as expected type 'System.UInt64'.", "barrier: 'z' is not a non-negative integer.")]
     [InlineData("Unrecognized command or argument '--bogus'.", "Unrecognized command or argument '--bogus'.")]
     public void Parse_errors_use_words_not_type_names(string message, string expected) => Assert.Equal(expected, Cli.Humanize(message));
+
+    [Fact]
+    public void An_unknown_command_is_named_with_the_commands_there_are()
+    {
+        var error = new StringWriter();
+        Assert.Equal(Cli.UsageExit, Cli.Invoke(TimelyCommands.CreateRoot(), ["frobnicate"], error));
+        string first = error.ToString().Split(Environment.NewLine)[0];
+        Assert.StartsWith("timely: error: unknown command 'frobnicate' (commands: ", first, StringComparison.Ordinal);
+        Assert.Contains("hello", first, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_library_warnings_reach_stderr_through_the_commands_config()
+    {
+        var config = Config.FromArgs(["-w", "1"], out _);
+        Assert.Null(config.Diagnostics);
+        var root = TimelyCommands.CreateRoot();
+        var result = root.Parse(["hello", "-w", "1"]);
+        Assert.NotNull(CommunicationOptions.ConfigOf(result)?.Diagnostics);
+    }
+
+    [Fact]
+    public void The_tool_carries_no_windows_only_natives()
+    {
+        // The tool's own output (what its package carries), not this test's, which gets the
+        // natives through its own reference to the tracing package.
+#if DEBUG
+        string output = Timely.Testing.Repository.PathOf("bench/Timely.Bench/bin/Debug/net10.0");
+#else
+        string output = Timely.Testing.Repository.PathOf("bench/Timely.Bench/bin/Release/net10.0");
+#endif
+        Assert.True(File.Exists(Path.Combine(output, "timely.dll")), $"{output} holds no built tool");
+        var natives = Directory.EnumerateFiles(output, "*.dll", SearchOption.AllDirectories)
+            .Select(Path.GetFileName)
+            .Where(f => f is "msdia140.dll" or "KernelTraceControl.dll");
+        Assert.Empty(natives);
+    }
 }

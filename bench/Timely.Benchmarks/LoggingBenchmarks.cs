@@ -57,7 +57,8 @@ public class LoggingBenchmarks : IDisposable
         Console.WriteLine($"// LoggingBenchmarks: {EventsPerStep:0.##} events per pingpong step with logging on");
     }
 
-    private static void Build(Worker worker) =>
+    /// <summary>The pingpong dataflow the step benchmarks run: one record around a feedback loop, exchanged each lap.</summary>
+    internal static void Build(Worker worker) =>
         worker.Dataflow<ulong>(scope =>
         {
             var (handle, cycle) = scope.Feedback<ulong, ulong>(1);

@@ -8,9 +8,10 @@ namespace Timely.Api.Tests;
 /// The layers are projects, and this is the one place that says which may use which. The arrows
 /// point down only: Timely.Bytes and Timely.Logging at the bottom, the two transports on bytes,
 /// the communication layer on both transports, the dataflow core on communication, timely's
-/// examples, the micro-benchmarks and the samples on the dataflow core, and the `timely` command on
-/// top. The codec generator runs in the compiler: projects take it as an analyzer, which is no
-/// reference to its assembly. A new project, or a reference not listed
+/// examples, the hosting package, the micro-benchmarks and the records sample on the dataflow
+/// core, and the `timely` command and the sample service on top. The codec generator runs in the
+/// compiler: projects take it as an analyzer, which is no reference to its assembly. A new
+/// project, or a reference not listed
 /// here, fails the test until this table says it is meant.
 /// </summary>
 public sealed class ProjectGraphTests
@@ -26,6 +27,8 @@ public sealed class ProjectGraphTests
         ["Timely.Communication"] = ["Timely.Bytes", "Timely.Logging", "Timely.Transport.Shm", "Timely.Transport.Tcp"],
         ["Timely.Dataflow"] = ["Timely.Bytes", "Timely.Communication", "Timely.Logging"],
         ["Timely.Examples"] = ["Timely.Dataflow"],
+        ["Timely.Hosting"] = ["Timely.Communication", "Timely.Dataflow"],
+        ["Timely.Hosting.Sample"] = ["Timely.Hosting"],
         ["Timely.Bench"] = ["Timely.Dataflow", "Timely.Examples"],
         ["Timely.Benchmarks"] = ["Timely.Dataflow"],
         ["Timely.Samples.Records"] = ["Timely.Dataflow"],
@@ -44,6 +47,8 @@ public sealed class ProjectGraphTests
         ["Timely.Communication"] = 2,
         ["Timely.Dataflow"] = 3,
         ["Timely.Examples"] = 4,
+        ["Timely.Hosting"] = 4,
+        ["Timely.Hosting.Sample"] = 5,
         ["Timely.Bench"] = 5,
         ["Timely.Benchmarks"] = 4,
         ["Timely.Samples.Records"] = 4,
@@ -100,7 +105,7 @@ public sealed class ProjectGraphTests
         // What the compiler linked, not only what the project files say.
         Assembly[] shipped = [typeof(Timely.Bytes.MessageHeader).Assembly, typeof(Timely.Logging.LogRegistry).Assembly,
             typeof(Timely.Transport.Shm.Ring.SpscByteRing).Assembly, typeof(Timely.Transport.Tcp.FrameWriter).Assembly,
-            typeof(Timely.Communication.Config).Assembly, typeof(Timely.Dataflow.Worker).Assembly];
+            typeof(Timely.Communication.Config).Assembly, typeof(Timely.Dataflow.Worker).Assembly, typeof(Timely.Hosting.TimelyOptions).Assembly];
         foreach (var assembly in shipped)
         {
             string name = assembly.GetName().Name!;

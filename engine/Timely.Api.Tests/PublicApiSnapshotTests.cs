@@ -30,6 +30,7 @@ public sealed class PublicApiSnapshotTests
         ["Timely.Logging"] = typeof(LogRegistry).Assembly,
         ["Timely.Communication"] = typeof(Config).Assembly,
         ["Timely.Dataflow"] = typeof(Worker).Assembly,
+        ["Timely.Hosting"] = typeof(Timely.Hosting.TimelyOptions).Assembly,
     };
 
     public static TheoryData<string> PackageNames() => new(Packages.Keys);

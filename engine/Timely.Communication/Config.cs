@@ -48,23 +48,49 @@ public sealed record Config
     /// <summary>Longest <c>--connect-timeout</c> or <c>--peer-timeout</c>, in seconds: one day.</summary>
     public const double MaxTimeoutSeconds = 86400;
 
+    private readonly CommunicationKind? _kind;
+
+    /// <summary>
+    /// One worker and no communication (<see cref="Thread"/>) until its properties say more: the
+    /// constructor configuration binding needs (<c>section.Get&lt;Config&gt;()</c>). Set
+    /// <see cref="Threads"/>, <see cref="Processes"/> and the rest; <see cref="Kind"/> follows
+    /// from them unless set. <see cref="Validate"/> (called by <see cref="Workers.Build"/>) names
+    /// what does not fit together.
+    /// </summary>
+    public Config()
+    {
+    }
+
     private Config(CommunicationKind kind, int threads)
     {
-        Kind = kind;
+        _kind = kind;
         Threads = threads;
     }
 
-    /// <summary>Which allocator this config builds.</summary>
-    public CommunicationKind Kind { get; }
-
     /// <summary>Workers in this process.</summary>
-    public int Threads { get; }
+    public int Threads { get; init; } = 1;
 
     /// <summary>This process's index in a cluster (0 otherwise).</summary>
     public int ProcessIndex { get; init; }
 
     /// <summary>Processes in the computation (1 unless a cluster).</summary>
     public int Processes { get; init; } = 1;
+
+    /// <summary>
+    /// Which allocator this config builds. Unless set (the factories set it), as timely's flags
+    /// decide: more than one process is a <see cref="CommunicationKind.Cluster"/>, else more than
+    /// one thread is <see cref="CommunicationKind.Process"/>, else <see cref="CommunicationKind.Thread"/>.
+    /// </summary>
+    /// <remarks>
+    /// Declared after <see cref="Threads"/> and <see cref="Processes"/> on purpose: configuration
+    /// binding sets properties in declaration order and sets this one from its getter when the
+    /// section does not name it, so it must see the bound thread and process counts.
+    /// </remarks>
+    public CommunicationKind Kind
+    {
+        get => _kind ?? (Processes > 1 ? CommunicationKind.Cluster : Threads > 1 ? CommunicationKind.Process : CommunicationKind.Thread);
+        init => _kind = value;
+    }
 
     /// <summary>One <c>host:port</c> per process (cluster only).</summary>
     public IReadOnlyList<string> Addresses { get; init; } = [];
@@ -139,6 +165,30 @@ public sealed record Config
     /// peers fail; a peer whose pid is gone fails at the next liveness check (~100 ms).
     /// </summary>
     public TimeSpan PeerTimeout { get; init; } = DefaultPeerTimeout;
+
+    /// <summary>
+    /// A file holding the cluster secret (<c>--secret-file</c>), read when the workers start
+    /// unless <see cref="Secret"/> is set; it must be readable by its owner only.
+    /// </summary>
+    public string? SecretFile { get; init; }
+
+    /// <summary>Default <see cref="StopTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// After a cancelled run closed its inputs, how long its workers may take to finish what is
+    /// in flight before each stops with an <see cref="OperationCanceledException"/> (the run's
+    /// stated bound: cancellation, then at most this, then the workers' last step).
+    /// </summary>
+    public TimeSpan StopTimeout { get; init; } = DefaultStopTimeout;
+
+    /// <summary>
+    /// Where the library's own diagnostics go (a shared-memory file left alone, a refused TCP
+    /// connection): a logger or any callback, called on the thread that noticed (a worker, a
+    /// set-up or a liveness thread). Null: they go to <see cref="Diagnostics.TimelyEventSource"/>
+    /// only. The library never writes to the console itself.
+    /// </summary>
+    public Action<Diagnostics.DiagnosticMessage>? Diagnostics { get; init; }
 
     /// <summary>Makes the logger of each network thread from its set-up (timely's <c>log_fn</c>); null: no communication logging there.</summary>
     public Func<CommunicationSetup, Timely.Logging.Logger<CommunicationEvent>?>? CommunicationLogging { get; init; }
@@ -235,6 +285,84 @@ public sealed record Config
     /// <c>i</c> is at <c>127.0.0.1:(2101 + i)</c>.
     /// </remarks>
     public static Config FromArgs(IEnumerable<string> args, out List<string> remaining) => ConfigParser.Parse(args, out remaining);
+
+    /// <summary>
+    /// Checks that the settings fit together (a config built by the factories always does; one
+    /// bound from configuration may not). Throws <see cref="ConfigException"/> naming the first
+    /// setting that does not.
+    /// </summary>
+    public void Validate()
+    {
+        if (Threads < 1 || Threads > MaxThreads)
+        {
+            throw new ConfigException($"threads: {Threads} workers requested; 1 to {MaxThreads} per process are allowed.");
+        }
+
+        if (Processes < 1 || Processes > MaxThreads)
+        {
+            throw new ConfigException($"processes: {Processes} requested; 1 to {MaxThreads} are allowed.");
+        }
+
+        if (ProcessIndex < 0 || ProcessIndex >= Processes)
+        {
+            throw new ConfigException($"process index {ProcessIndex} is outside 0..{Processes - 1} ({Processes} processes).");
+        }
+
+        switch (Kind)
+        {
+            case CommunicationKind.Thread when Threads != 1:
+                throw new ConfigException($"kind Thread runs one worker; {Threads} threads were asked for (use kind Process).");
+            case CommunicationKind.Thread or CommunicationKind.Process or CommunicationKind.ProcessBinary when Processes != 1:
+                throw new ConfigException($"kind {Kind} runs in one process; {Processes} processes were asked for (use kind Cluster).");
+            case CommunicationKind.Cluster when Addresses.Count != 0 && Addresses.Count != Processes:
+                throw new ConfigException($"cluster: {Addresses.Count} addresses for {Processes} processes; give one host:port per process.");
+            case CommunicationKind.Cluster when Addresses.Count == 0 && Transport != TransportKind.Shm:
+                throw new ConfigException($"cluster over {Transport}: no addresses; give one host:port per process (only transport Shm needs none).");
+        }
+
+        CheckTimeout("connect timeout", ConnectTimeout, TimeSpan.FromMilliseconds(1));
+        CheckTimeout("peer timeout", PeerTimeout, MinimumPeerTimeout);
+        CheckTimeout("stop timeout", StopTimeout, TimeSpan.Zero);
+        if (SpinIterations < 0)
+        {
+            throw new ConfigException($"spin: {SpinIterations} is negative.");
+        }
+
+        if (_ringBytes is int ring && (ring < MinRingBytes || ring > MaxRingBytes || !int.IsPow2(ring)))
+        {
+            throw new ConfigException($"ring bytes: {ring} is not a power of two within {MinRingBytes}..{MaxRingBytes}.");
+        }
+
+        if (MaxMessageBytes < MinMaxMessageBytes || MaxMessageBytes > MaxMaxMessageBytes)
+        {
+            throw new ConfigException($"max message bytes: {MaxMessageBytes} is outside {MinMaxMessageBytes}..{MaxMaxMessageBytes}.");
+        }
+
+        if (SecretFile is not null && Secret is null)
+        {
+            _ = SecretSource.Load(SecretFile, null);
+        }
+    }
+
+    /// <summary>The same config with <see cref="Secret"/> read from <see cref="SecretFile"/> when that is given and no secret is.</summary>
+    internal Config WithSecretLoaded() =>
+        SecretFile is not null && Secret is null ? this with { Secret = SecretSource.Load(SecretFile, null) } : this;
+
+    /// <summary>Hands a diagnostic to <see cref="Diagnostics"/>, and always to the event source.</summary>
+    internal void Report(Diagnostics.DiagnosticLevel level, string source, string message)
+    {
+        var diagnostic = new Diagnostics.DiagnosticMessage(level, source, message);
+        Timely.Communication.Diagnostics.TimelyEventSource.Log.Diagnostic(diagnostic);
+        Diagnostics?.Invoke(diagnostic);
+    }
+
+    private static void CheckTimeout(string name, TimeSpan value, TimeSpan least)
+    {
+        if (value < least || value > TimeSpan.FromSeconds(MaxTimeoutSeconds))
+        {
+            throw new ConfigException($"{name}: {value.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s is outside {least.TotalSeconds.ToString(CultureInfo.InvariantCulture)}..{MaxTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} s.");
+        }
+    }
 
     private static int CheckThreads(int threads)
     {

@@ -6,8 +6,13 @@ namespace Timely.Communication;
 /// <c>WorkerGuards</c>). <see cref="Join"/> waits for them and gives each one's result;
 /// disposing joins too, then releases what the allocators shared.
 /// </summary>
-public sealed class WorkerGuards<T> : IDisposable
+public sealed class WorkerGuards<T> : IDisposable, IAsyncDisposable
 {
+    // Design: each worker thread calls WorkerEnded as its last act (Interlocked count down);
+    // the last one completes _ended, which JoinAsync awaits without holding a thread. Join and
+    // JoinAsync then Thread.Join, which returns at once for a thread that has ended or is ending.
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _running;
     private readonly System.Threading.Thread[] _threads;
     private readonly WorkerResult<T>[] _results;
     private readonly int _firstIndex;
@@ -20,6 +25,12 @@ public sealed class WorkerGuards<T> : IDisposable
 
     internal WorkerGuards(System.Threading.Thread[] threads, WorkerResult<T>[] results, int firstIndex, IDisposable? shared)
     {
+        _running = threads.Length;
+        if (threads.Length == 0)
+        {
+            _ended.SetResult();
+        }
+
         _threads = threads;
         _results = results;
         _firstIndex = firstIndex;
@@ -43,6 +54,43 @@ public sealed class WorkerGuards<T> : IDisposable
 
         _joined = true;
         return _results;
+    }
+
+    /// <summary>
+    /// Waits for every local worker without blocking a thread; results are in worker order.
+    /// <paramref name="cancellationToken"/> ends the wait only (the workers run on; cancel the
+    /// run itself through <c>Execute.RunAsync</c>'s token).
+    /// </summary>
+    public async Task<IReadOnlyList<WorkerResult<T>>> JoinAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _ended.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Join();
+    }
+
+    /// <summary>Joins the workers without blocking a thread (if not yet joined), then releases shared resources.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        if (!_joined)
+        {
+            await JoinAsync().ConfigureAwait(false);
+        }
+
+        Dispose();
+    }
+
+    /// <summary>A worker thread's last act: the last one to end completes <see cref="JoinAsync"/>.</summary>
+    internal void WorkerEnded()
+    {
+        if (Interlocked.Decrement(ref _running) == 0)
+        {
+            _ended.TrySetResult();
+        }
     }
 
     /// <summary>Joins the workers (if not yet joined), then releases shared resources.</summary>

@@ -38,6 +38,8 @@ public static class Workers
     public static (AllocatorBuilder[] Builders, IDisposable? Others) Build(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        config = config.WithSecretLoaded();
         if (config.Pin && !Affinity.IsSupported)
         {
             throw new ConfigException($"--pin: pinning is supported on Linux only; this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
@@ -88,11 +90,22 @@ public static class Workers
         int firstIndex = builders.Count == 0 ? 0 : builders[0].Index;
         var results = new WorkerResult<T>[builders.Count];
         var threads = new System.Threading.Thread[builders.Count];
+        var guards = new WorkerGuards<T>(threads, results, firstIndex, others);
         for (int local = 0; local < builders.Count; local++)
         {
             var builder = builders[local];
             int slot = local;
-            threads[local] = new System.Threading.Thread(() => results[slot] = RunWorker(builder, logic))
+            threads[local] = new System.Threading.Thread(() =>
+            {
+                try
+                {
+                    results[slot] = RunWorker(builder, logic);
+                }
+                finally
+                {
+                    guards.WorkerEnded();
+                }
+            })
             {
                 Name = $"timely:worker-{builder.Index}",
                 IsBackground = true,
@@ -104,7 +117,7 @@ public static class Workers
             thread.Start();
         }
 
-        return new WorkerGuards<T>(threads, results, firstIndex, others);
+        return guards;
     }
 
     /// <summary>One worker's life on its own thread, in the order <see cref="AllocatorBuilder"/> states.</summary>
@@ -226,7 +239,7 @@ public static class Workers
         Timely.Transport.Tcp.PeerConnection?[] mesh;
         try
         {
-            mesh = Timely.Transport.Tcp.TcpMesh.Establish(config.Addresses, config.ProcessIndex, config.Threads, options);
+            mesh = Timely.Transport.Tcp.TcpMesh.Establish(config.Addresses, config.ProcessIndex, config.Threads, options, TcpFabric.RefusedSink(config));
         }
         catch (Timely.Transport.Tcp.TcpTransportException e)
         {

@@ -10,21 +10,92 @@ namespace Timely.Dataflow;
 public static class Execute
 {
     /// <summary>Starts the workers of <paramref name="config"/> and returns their guards without waiting.</summary>
-    public static WorkerGuards<TResult> Start<TResult>(Config config, Func<Worker, TResult> logic)
+    public static WorkerGuards<TResult> Start<TResult>(Config config, Func<Worker, TResult> logic) =>
+        Start(config, logic, CancellationToken.None);
+
+    /// <summary>
+    /// Starts the workers of <paramref name="config"/> and returns their guards without waiting;
+    /// <paramref name="cancellationToken"/> stops them as
+    /// <see cref="RunAsync{TResult}(Config, Func{Worker, TResult}, CancellationToken)"/> says.
+    /// </summary>
+    public static WorkerGuards<TResult> Start<TResult>(Config config, Func<Worker, TResult> logic, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(logic);
+        var stopTimeout = config.StopTimeout;
         return Workers.Initialize(config, allocator =>
         {
+            // A parked worker wakes when the token fires, and its next step closes the inputs.
+            using var wake = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static a => ((Allocator)a!).Unpark(), allocator)
+                : default;
             var worker = new Worker(allocator);
-            var result = logic(worker);
-            worker.CloseInputs();
-            while (worker.StepOrPark(null))
+            worker.SetCancellation(stopTimeout, cancellationToken);
+            try
             {
-            }
+                var result = logic(worker);
+                worker.CloseInputs();
+                while (worker.StepOrPark(null))
+                {
+                }
 
-            worker.Log.Close();
-            return result;
+                return result;
+            }
+            finally
+            {
+                worker.Log.Close();
+                Diagnostics.DataflowMetrics.Forget(worker);
+            }
         });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="logic"/> on every worker of <paramref name="config"/> without
+    /// blocking the caller, and returns each local worker's result in worker order.
+    /// </summary>
+    /// <remarks>
+    /// Cancelling <paramref name="cancellationToken"/> stops the run within a stated bound:
+    /// each worker is woken at once and at its next step closes every input handle and async
+    /// source of its dataflows, so what is already in flight drains; a worker whose dataflows
+    /// have not completed <see cref="Config.StopTimeout"/> later (default 5 s) stops with an
+    /// <see cref="OperationCanceledException"/>, which stops its peers as any failure does. The
+    /// returned task ends after every local worker thread has ended and what they shared (a
+    /// shared-memory job's files, sockets) is released; it is then cancelled. Logic that runs a
+    /// long loop of its own should step the worker or watch <see cref="Worker.Cancellation"/>:
+    /// a worker is stopped only at its steps. A cluster's set-up (the rendezvous, bounded by
+    /// <see cref="Config.ConnectTimeout"/>) runs on a thread-pool thread before the workers start.
+    /// </remarks>
+    /// <exception cref="OperationCanceledException">The token was cancelled before the run ended.</exception>
+    /// <exception cref="AggregateException">A worker failed: every failure.</exception>
+    /// <exception cref="ConfigException">The config cannot be run here.</exception>
+    public static async Task<TResult[]> RunAsync<TResult>(Config config, Func<Worker, TResult> logic, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(logic);
+        cancellationToken.ThrowIfCancellationRequested();
+        var guards = await Task.Run(() => Start(config, logic, cancellationToken), CancellationToken.None).ConfigureAwait(false);
+        IReadOnlyList<WorkerResult<TResult>> results;
+        await using (guards.ConfigureAwait(false))
+        {
+            results = await guards.JoinAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return Collect(results);
+    }
+
+    /// <summary>
+    /// As <see cref="RunAsync{TResult}(Config, Func{Worker, TResult}, CancellationToken)"/> for
+    /// logic with no result.
+    /// </summary>
+    public static Task RunAsync(Config config, Action<Worker> logic, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(logic);
+        return RunAsync(config, worker =>
+        {
+            logic(worker);
+            return true;
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -35,7 +106,11 @@ public static class Execute
     public static TResult[] Run<TResult>(Config config, Func<Worker, TResult> logic)
     {
         using var guards = Start(config, logic);
-        var results = guards.Join();
+        return Collect(guards.Join());
+    }
+
+    private static TResult[] Collect<TResult>(IReadOnlyList<WorkerResult<TResult>> results)
+    {
         var errors = results.Where(r => !r.IsOk).Select(r => r.Error!).ToArray();
         if (errors.Length > 0)
         {

@@ -66,6 +66,9 @@ public sealed class Scope<T>
     /// <summary>The worker running this dataflow.</summary>
     public Worker Worker { get; }
 
+    /// <summary>The latest time an input of this scope moved to, for the probe-lag metric.</summary>
+    internal Diagnostics.LatestInputTime<T> LatestInputTime { get; } = new();
+
     /// <summary>This dataflow's index among the worker's dataflows (the same on every worker).</summary>
     public int DataflowIndex { get; }
 
@@ -128,6 +131,7 @@ public sealed class Scope<T>
     {
         var builder = Builder;
         core.LogId = DataflowLog.Operates(Logger, Worker, [DataflowIndex, core.Index], core.Name);
+        core.Place = (Worker.Index, DataflowIndex);
         builder.AddOperator(core);
     }
 

@@ -31,6 +31,13 @@ public sealed class Worker
     private int _nextOperatorId;
     private int _nextLogChannel;
 
+    // Cancellation (Execute.RunAsync): the token is set before the logic runs and read on this
+    // thread only; the registration on it calls Allocator.Unpark, the one cross-thread effect.
+    private CancellationToken _cancellation;
+    private TimeSpan _stopTimeout = Config.DefaultStopTimeout;
+    private long _stopDeadline;
+    private List<Action>? _onCancel;
+
     // Log streams are captured and replayed as LogRecords: their codec is in place before any worker runs.
     static Worker() => LogRecordCodec.EnsureRegistered();
 
@@ -71,6 +78,17 @@ public sealed class Worker
     /// <summary>Activations from other threads and timers (see <see cref="Scheduling.Activations"/>).</summary>
     internal Activations Activations { get; }
 
+    /// <summary>
+    /// The run's cancellation (<see cref="Execute.RunAsync{TResult}(Config, Func{Worker, TResult}, CancellationToken)"/>;
+    /// <see cref="CancellationToken.None"/> otherwise). Once it fires, the worker's next step
+    /// closes every input and async source; a loop in the logic that feeds an input checks it
+    /// (or lets the closed input's <see cref="OperationCanceledException"/> end it).
+    /// </summary>
+    public CancellationToken Cancellation => _cancellation;
+
+    /// <summary>The thread this worker runs on: the one that made it.</summary>
+    internal int OwnerThread { get; } = Environment.CurrentManagedThreadId;
+
     /// <summary>Whether some dataflow still has capabilities or messages somewhere.</summary>
     public bool HasDataflows => _dataflows.Count > 0;
 
@@ -105,6 +123,11 @@ public sealed class Worker
     /// </summary>
     public bool StepOrPark(TimeSpan? timeout)
     {
+        if (_cancellation.IsCancellationRequested)
+        {
+            timeout = StopOnCancel(timeout);
+        }
+
         foreach (var dataflow in _dataflows)
         {
             dataflow.FlushExternal();
@@ -160,6 +183,48 @@ public sealed class Worker
         {
             dataflow.CloseInputs();
         }
+    }
+
+    /// <summary>Runs with <paramref name="cancellation"/>: see <see cref="Cancellation"/>.</summary>
+    internal void SetCancellation(TimeSpan stopTimeout, CancellationToken cancellation)
+    {
+        _cancellation = cancellation;
+        _stopTimeout = stopTimeout;
+    }
+
+    /// <summary>Worker thread: <paramref name="close"/> runs at the first step after the run is cancelled (an async source gives up its capability).</summary>
+    internal void OnCancel(Action close) => (_onCancel ??= new()).Add(close);
+
+    /// <summary>
+    /// The run was cancelled: the first time, closes every input and async source (what is in
+    /// flight still drains); once the stop timeout has passed since, gives up with an
+    /// <see cref="OperationCanceledException"/>. Returns the park bound, cut to the deadline.
+    /// </summary>
+    private TimeSpan? StopOnCancel(TimeSpan? timeout)
+    {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_stopDeadline == 0)
+        {
+            _stopDeadline = now + (long)(_stopTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+            CloseInputs();
+            if (_onCancel is { } actions)
+            {
+                _onCancel = null;
+                foreach (var close in actions)
+                {
+                    close();
+                }
+            }
+        }
+        else if (now >= _stopDeadline)
+        {
+            throw new OperationCanceledException(
+                $"worker {Index}: the run was cancelled and its dataflows did not finish within the stop timeout ({_stopTimeout.TotalSeconds:0.###} s).",
+                _cancellation);
+        }
+
+        var left = System.Diagnostics.Stopwatch.GetElapsedTime(now, _stopDeadline);
+        return timeout is { } t && t < left ? t : left;
     }
 
     internal int NextChannelId() => _nextChannel++;

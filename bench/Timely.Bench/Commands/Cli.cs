@@ -56,6 +56,15 @@ public static partial class Cli
     public static bool IsVerbose(IEnumerable<string> args) =>
         args.Contains(Verbose.Name, StringComparer.Ordinal) || Environment.GetEnvironmentVariable(VerboseVariable) is "1" or "true";
 
+    /// <summary>The command's sink for the library's diagnostics: warnings and errors as one line on stderr.</summary>
+    public static void WarnOnStandardError(Timely.Communication.Diagnostics.DiagnosticMessage diagnostic)
+    {
+        if (diagnostic.Level >= Timely.Communication.Diagnostics.DiagnosticLevel.Warning)
+        {
+            Console.Error.WriteLine($"timely: {(diagnostic.Level == Timely.Communication.Diagnostics.DiagnosticLevel.Error ? "error" : "warning")}: {diagnostic.Message}");
+        }
+    }
+
     /// <summary>Parses <paramref name="args"/> against <paramref name="root"/> and runs the command; every error ends in <see cref="Report"/>.</summary>
     public static int Invoke(RootCommand root, IReadOnlyList<string> args, TextWriter error)
     {
@@ -91,9 +100,25 @@ public static partial class Cli
             return null;
         }
 
-        WriteUsage(error, $"timely: error: {Humanize(result.Errors[0].Message)}");
+        WriteUsage(error, $"timely: error: {FirstError(result)}");
         WriteUsage(error, Hint(result.CommandResult.Command));
         return UsageExit;
+    }
+
+    /// <summary>
+    /// The error to print: a word the parser did not know where a command was expected is named
+    /// as an unknown command (the parser's first error is then only that no command was given).
+    /// </summary>
+    private static string FirstError(ParseResult result)
+    {
+        if (result.CommandResult.Command is RootCommand root && result.UnmatchedTokens.Count > 0 &&
+            !result.UnmatchedTokens[0].StartsWith('-'))
+        {
+            string known = string.Join(", ", root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).Order(StringComparer.Ordinal));
+            return $"unknown command '{result.UnmatchedTokens[0]}' (commands: {known}).";
+        }
+
+        return Humanize(result.Errors[0].Message);
     }
 
     /// <summary>

@@ -84,7 +84,9 @@ public sealed class CommunicationOptions
         Add(args, "--connect-timeout", result.GetValue(ConnectTimeout));
         Add(args, "--peer-timeout", result.GetValue(PeerTimeout));
         Add(args, "--secret-file", result.GetValue(SecretFile));
-        return Config.FromArgs(args, out _);
+
+        // The library writes nothing to the console itself; the command keeps its warnings on stderr.
+        return Config.FromArgs(args, out _) with { Diagnostics = Cli.WarnOnStandardError };
     }
 
     private static void Add(List<string> args, string flag, string? value)

@@ -9,6 +9,8 @@ namespace Timely.Communication.Diagnostics;
 /// <c>dotnet-counters monitor --counters Timely.Communication -p PID</c> or any
 /// MeterListener/OpenTelemetry exporter. Observable instruments: nothing is recorded on
 /// the message path; the meter reads <see cref="WorkerCounters"/> when it is collected.
+/// Each series (one per worker index) and each total counts the allocators that ended too, so
+/// a counter never goes down when workers exit or a new run starts.
 /// </summary>
 public static class CommunicationMetrics
 {
@@ -19,15 +21,19 @@ public static class CommunicationMetrics
     private static readonly List<Registration> Live = new();
     private static readonly Meter Meter = new(MeterName, "1.0");
 
+    // What ended allocators counted, per worker index: added when an allocator's registration is
+    // disposed, under Gate, so a reader sees a worker's counts either live or retired, never both.
+    private static readonly Dictionary<int, Retired> Ended = new();
+
     static CommunicationMetrics()
     {
-        Meter.CreateObservableCounter("timely.messages.sent", () => Observe(static r => r.Counters.MessagesSent), "{message}", "Messages pushed, per worker.");
-        Meter.CreateObservableCounter("timely.messages.received", () => Observe(static r => r.Counters.MessagesReceived), "{message}", "Messages pulled, per worker.");
-        Meter.CreateObservableCounter("timely.bytes.sent", () => Observe(static r => r.Counters.BytesSent), "By", "Serialized bytes pushed, per worker (binary allocators).");
-        Meter.CreateObservableCounter("timely.bytes.received", () => Observe(static r => r.Counters.BytesReceived), "By", "Serialized bytes received, per worker (binary allocators).");
-        Meter.CreateObservableCounter("timely.ring.spills", () => Observe(static r => r.Counters.RingFullSpills), "{message}", "Messages that found the ring full and went to the overflow queue.");
-        Meter.CreateObservableCounter("timely.worker.parks", () => Observe(static r => r.Doorbell?.Parks ?? 0), "{park}", "Times a worker went to sleep for lack of work.");
-        Meter.CreateObservableCounter("timely.worker.wakes", () => Observe(static r => r.Doorbell?.Wakes ?? 0), "{wake}", "Wake-ups sent to a sleeping worker.");
+        Meter.CreateObservableCounter("timely.messages.sent", () => Observe(static r => r.Counters.MessagesSent, static r => r.MessagesSent), "{message}", "Messages pushed, per worker.");
+        Meter.CreateObservableCounter("timely.messages.received", () => Observe(static r => r.Counters.MessagesReceived, static r => r.MessagesReceived), "{message}", "Messages pulled, per worker.");
+        Meter.CreateObservableCounter("timely.bytes.sent", () => Observe(static r => r.Counters.BytesSent, static r => r.BytesSent), "By", "Serialized bytes pushed, per worker (binary allocators).");
+        Meter.CreateObservableCounter("timely.bytes.received", () => Observe(static r => r.Counters.BytesReceived, static r => r.BytesReceived), "By", "Serialized bytes received, per worker (binary allocators).");
+        Meter.CreateObservableCounter("timely.ring.spills", () => Observe(static r => r.Counters.RingFullSpills, static r => r.Spills), "{message}", "Messages that found the ring full and went to the overflow queue.");
+        Meter.CreateObservableCounter("timely.worker.parks", () => Observe(static r => r.Doorbell?.Parks ?? 0, static r => r.Parks), "{park}", "Times a worker went to sleep for lack of work.");
+        Meter.CreateObservableCounter("timely.worker.wakes", () => Observe(static r => r.Doorbell?.Wakes ?? 0, static r => r.Wakes), "{wake}", "Wake-ups sent to a sleeping worker.");
     }
 
     /// <summary>Counters of every allocator alive in this process.</summary>
@@ -45,6 +51,15 @@ public static class CommunicationMetrics
         lock (Gate)
         {
             long m = 0, b = 0, s = 0, p = 0, w = 0;
+            foreach (var r in Ended.Values)
+            {
+                m += r.MessagesSent;
+                b += r.BytesSent;
+                s += r.Spills;
+                p += r.Parks;
+                w += r.Wakes;
+            }
+
             foreach (var r in Live)
             {
                 m += r.Counters.MessagesSent;
@@ -60,6 +75,10 @@ public static class CommunicationMetrics
 
     internal static IDisposable Register(WorkerCounters counters, Doorbell? doorbell)
     {
+        // The event source exists from the first allocator on, so dotnet-counters and
+        // EventListeners see it without the application touching it.
+        // (A discarded read of the field may be dropped with the type's initializer: keep it.)
+        GC.KeepAlive(TimelyEventSource.Log);
         var registration = new Registration(counters, doorbell);
         lock (Gate)
         {
@@ -69,18 +88,38 @@ public static class CommunicationMetrics
         return registration;
     }
 
-    private static IEnumerable<Measurement<long>> Observe(Func<Registration, long> read)
+    private static IEnumerable<Measurement<long>> Observe(Func<Registration, long> read, Func<Retired, long> retired)
     {
-        Registration[] live;
+        var sums = new SortedDictionary<int, long>();
         lock (Gate)
         {
-            live = Live.ToArray();
+            foreach (var (worker, r) in Ended)
+            {
+                sums[worker] = retired(r);
+            }
+
+            foreach (var r in Live)
+            {
+                sums[r.Counters.Worker] = sums.GetValueOrDefault(r.Counters.Worker) + read(r);
+            }
         }
 
-        foreach (var r in live)
+        foreach (var (worker, sum) in sums)
         {
-            yield return new Measurement<long>(read(r), new KeyValuePair<string, object?>("worker", r.Counters.Worker));
+            yield return new Measurement<long>(sum, new KeyValuePair<string, object?>("timely.worker", worker));
         }
+    }
+
+    /// <summary>What the ended allocators of one worker index counted.</summary>
+    private sealed class Retired
+    {
+        public long MessagesSent;
+        public long MessagesReceived;
+        public long BytesSent;
+        public long BytesReceived;
+        public long Spills;
+        public long Parks;
+        public long Wakes;
     }
 
     private sealed class Registration(WorkerCounters counters, Doorbell? doorbell) : IDisposable
@@ -93,7 +132,23 @@ public static class CommunicationMetrics
         {
             lock (Gate)
             {
-                Live.Remove(this);
+                if (!Live.Remove(this))
+                {
+                    return;
+                }
+
+                if (!Ended.TryGetValue(Counters.Worker, out var r))
+                {
+                    Ended[Counters.Worker] = r = new Retired();
+                }
+
+                r.MessagesSent += Counters.MessagesSent;
+                r.MessagesReceived += Counters.MessagesReceived;
+                r.BytesSent += Counters.BytesSent;
+                r.BytesReceived += Counters.BytesReceived;
+                r.Spills += Counters.RingFullSpills;
+                r.Parks += Doorbell?.Parks ?? 0;
+                r.Wakes += Doorbell?.Wakes ?? 0;
             }
         }
     }

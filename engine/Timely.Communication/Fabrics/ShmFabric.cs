@@ -145,7 +145,8 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         string root = config.ShmDirectory ?? JobDirectory.DefaultRoot;
         try
         {
-            directory = JobDirectory.Join(root, job, Array.IndexOf(members, config.ProcessIndex), members.Length, config.Threads, config.RingBytes, config.ConnectTimeout);
+            directory = JobDirectory.Join(root, job, Array.IndexOf(members, config.ProcessIndex), members.Length, config.Threads, config.RingBytes, config.ConnectTimeout,
+                warn: message => config.Report(Diagnostics.DiagnosticLevel.Warning, "shm", message));
         }
         catch (IOException e)
         {

@@ -93,7 +93,7 @@ internal sealed class TcpFabric : IDisposable
     private readonly Func<CommunicationSetup, Timely.Logging.Logger<CommunicationEvent>?>? _logFactory;
 
     public TcpFabric(Config config)
-        : this(config, TcpMesh.Establish(config.Addresses, config.ProcessIndex, config.Threads, OptionsOf(config)))
+        : this(config, TcpMesh.Establish(config.Addresses, config.ProcessIndex, config.Threads, OptionsOf(config), RefusedSink(config)))
     {
     }
 
@@ -178,6 +178,10 @@ internal sealed class TcpFabric : IDisposable
         MaxMessageBytes = config.MaxMessageBytes,
         Secret = config.Secret,
     };
+
+    /// <summary>Where a refused connection attempt is reported: the config's diagnostics.</summary>
+    public static Action<string> RefusedSink(Config config) =>
+        message => config.Report(Diagnostics.DiagnosticLevel.Warning, "tcp", message);
 
     public BinaryAllocator[] CreateAllocators(int spinIterations)
     {

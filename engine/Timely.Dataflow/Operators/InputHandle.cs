@@ -22,6 +22,10 @@ namespace Timely.Dataflow.Operators;
 /// tests nothing else. Staged records leave at <see cref="AdvanceTo"/>, <see cref="Flush"/>,
 /// <see cref="Close"/> and every worker step (the output's
 /// <see cref="OutputPort{T, TData}.BeforeFlush"/>).
+/// A handle belongs to the worker thread of the dataflow it feeds: a call from another thread
+/// throws <see cref="InvalidOperationException"/> naming both threads. <see cref="Send(TData)"/>
+/// keeps its one bound check, so it is checked when its batch fills (every
+/// <see cref="Message{T, TData}.BatchSize"/> records); every other member checks at once.
 /// </remarks>
 public sealed class InputHandle<T, TData> : IDisposable
 {
@@ -32,6 +36,8 @@ public sealed class InputHandle<T, TData> : IDisposable
     private Message<T, TData>? _message;
     private TData[] _staged = [];
     private int _count;
+    private Worker? _worker;
+    private Diagnostics.LatestInputTime<T>? _latest;
 
     /// <summary>The time records are sent at.</summary>
     public T Time => _time;
@@ -71,6 +77,7 @@ public sealed class InputHandle<T, TData> : IDisposable
             ThrowNotOpen();
         }
 
+        CheckThread();
         GiveStaged(forward: false);
         _output.GiveSpan(_time, items);
     }
@@ -83,6 +90,7 @@ public sealed class InputHandle<T, TData> : IDisposable
             ThrowNotOpen();
         }
 
+        CheckThread();
         if (!TimestampTraits<T>.Default.LessEqual(_time, time))
         {
             throw new InvalidOperationException($"input cannot go back from {_time} to {time}");
@@ -91,10 +99,18 @@ public sealed class InputHandle<T, TData> : IDisposable
         _output.FlushAndDone();
         _capability!.Downgrade(time);
         _time = time;
+        _latest!.Advance(time);
     }
 
     /// <summary>Sends whatever is buffered now.</summary>
-    public void Flush() => _output?.FlushAndDone();
+    public void Flush()
+    {
+        if (_output is not null)
+        {
+            CheckThread();
+            _output.FlushAndDone();
+        }
+    }
 
     /// <summary>Sends what is buffered and gives up the input's capability: no more records will come.</summary>
     public void Close()
@@ -105,6 +121,7 @@ public sealed class InputHandle<T, TData> : IDisposable
             return;
         }
 
+        CheckThread();
         _output.FlushAndDone();
         _capability!.Dispose();
         _closed = true;
@@ -114,8 +131,10 @@ public sealed class InputHandle<T, TData> : IDisposable
     /// <summary>Closes the input.</summary>
     public void Dispose() => Close();
 
-    internal void Attach(OutputPort<T, TData> output, Capability<T> capability)
+    internal void Attach(OutputPort<T, TData> output, Capability<T> capability, Scope<T> scope)
     {
+        _worker = scope.Worker;
+        _latest = scope.LatestInputTime;
         if (_output is not null)
         {
             throw new InvalidOperationException("the input handle already feeds a dataflow");
@@ -124,6 +143,7 @@ public sealed class InputHandle<T, TData> : IDisposable
         _output = output;
         _capability = capability;
         _time = capability.Time;
+        _latest.Advance(_time);
         _message = new Message<T, TData>();
         _staged = ListStorage<TData>.Reserve(_message.Data, Message<T, TData>.BatchSize);
         output.BeforeFlush = GiveStaged;
@@ -148,6 +168,7 @@ public sealed class InputHandle<T, TData> : IDisposable
         }
 
         _count = 0;
+        CheckThread();
         var output = _output!;
         if (forward && output.IsEmpty)
         {
@@ -169,7 +190,28 @@ public sealed class InputHandle<T, TData> : IDisposable
         }
     }
 
+    /// <summary>Throws when called from a thread other than the worker's.</summary>
+    private void CheckThread()
+    {
+        if (_worker is { } worker && worker.OwnerThread != Environment.CurrentManagedThreadId)
+        {
+            ThrowWrongThread(worker);
+        }
+    }
+
     [DoesNotReturn]
-    private void ThrowNotOpen() => throw new InvalidOperationException(
-        _closed ? "the input is closed" : "the input handle is not attached to a dataflow (use scope.InputFrom)");
+    private static void ThrowWrongThread(Worker worker) => throw new InvalidOperationException(
+        $"this input handle belongs to worker {worker.Index}, whose thread is {worker.OwnerThread}; it was used from thread {Environment.CurrentManagedThreadId}. " +
+        "Feed a dataflow from another thread through a channel (scope.SourceFrom(channel.Reader, ...)).");
+
+    [DoesNotReturn]
+    private void ThrowNotOpen()
+    {
+        if (_closed && _worker is { Cancellation.IsCancellationRequested: true } worker)
+        {
+            throw new OperationCanceledException($"worker {worker.Index}: the input was closed because the run was cancelled.", worker.Cancellation);
+        }
+
+        throw new InvalidOperationException(_closed ? "the input is closed" : "the input handle is not attached to a dataflow (use scope.InputFrom)");
+    }
 }

@@ -4,7 +4,9 @@ namespace Timely.Dataflow.Operators;
 
 /// <summary>
 /// Observes the frontier of one or more streams from outside the dataflow (timely's
-/// <c>ProbeHandle</c>): whether records at a time may still arrive at the probe.
+/// <c>ProbeHandle</c>): whether records at a time may still arrive at the probe. It belongs to
+/// the worker thread of the dataflow it observes: reading it from another thread throws
+/// <see cref="InvalidOperationException"/>.
 /// </summary>
 public sealed class ProbeHandle<T>
 {
@@ -81,6 +83,13 @@ public sealed class ProbeHandle<T>
 
     private ReadOnlySpan<MutableAntichain<T>> Frontiers()
     {
+        if (_probes.Count > 0 && _probes[0].Scope.Worker is { } worker && worker.OwnerThread != Environment.CurrentManagedThreadId)
+        {
+            throw new InvalidOperationException(
+                $"this probe belongs to worker {worker.Index}, whose thread is {worker.OwnerThread}; it was read from thread {Environment.CurrentManagedThreadId}. " +
+                "Read a dataflow's progress on its worker, or send results out through a channel (stream.WriteTo(channel.Writer)).");
+        }
+
         if (_frontiers.Length != _probes.Count)
         {
             if (_probes.Count == 0)

@@ -20,7 +20,7 @@ public static class SourceOperators
         var (output, stream) = builder.NewOutput<TData>();
         builder.Build(caps =>
         {
-            handle.Attach(output, caps[0]);
+            handle.Attach(output, caps[0], scope);
             return null;
         });
         scope.AddInputHandle(handle);

@@ -157,7 +157,11 @@ public static class StreamOperators
     public static Stream<T, TData> ProbeWith<T, TData>(this Stream<T, TData> stream, ProbeHandle<T> handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        var builder = new OperatorBuilder<T>(stream.Scope, "Probe") { NotifyOnFrontier = false };
+        // For integer times the probe also runs when its frontier moves, to publish it for the
+        // timely.probe.lag gauge: one run per frontier change, nothing per record.
+        var builder = new OperatorBuilder<T>(stream.Scope, "Probe");
+        var lag = Diagnostics.DataflowMetrics.RegisterProbe(stream.Scope, builder.Index);
+        builder.NotifyOnFrontier = lag is not null;
         var input = builder.NewInput(stream, Pact<TData>.Pipeline);
         var (output, result) = builder.NewOutput<TData>();
         builder.Build(caps =>
@@ -169,6 +173,8 @@ public static class StreamOperators
                 {
                     output.Forward(cap.Time, input.Current!);
                 }
+
+                lag?.Publish(input.Frontier);
             };
         });
         handle.Add(stream.Scope, builder.Index);

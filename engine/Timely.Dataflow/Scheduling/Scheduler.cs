@@ -1,3 +1,4 @@
+using Timely.Dataflow.Diagnostics;
 using Timely.Dataflow.Logging;
 using Timely.Dataflow.Operators.Generic;
 using Timely.Dataflow.Progress;
@@ -20,6 +21,9 @@ internal sealed class Scheduler<T>
     private readonly OperatorCore<T>[] _external;
     private readonly ActivationSet _activations;
     private readonly Logger<TimelyEvent>? _log;
+
+    // The metric attributes of each operator, made the first time it is measured.
+    private (KeyValuePair<string, object?>, KeyValuePair<string, object?>, KeyValuePair<string, object?>)?[]? _tags;
 
     public Scheduler(OperatorCore<T>[] operators, ActivationSet activations, Logger<TimelyEvent>? log)
     {
@@ -93,6 +97,19 @@ internal sealed class Scheduler<T>
     /// before it (a pipeline push downstream) runs in this pass; one activated behind the pass
     /// waits for the next step.
     /// </summary>
+    /// <summary>Runs an operator and records its run time (a listener is on the schedule-duration histogram).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void RunMeasured(OperatorCore<T> op)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        op.Logic?.Invoke();
+        op.FlushOutputs();
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        _tags ??= new (KeyValuePair<string, object?>, KeyValuePair<string, object?>, KeyValuePair<string, object?>)?[_operators.Length];
+        var tags = _tags[op.Index] ??= op.MetricTags();
+        DataflowMetrics.ScheduleDuration.Record(elapsed.TotalSeconds, tags.Item1, tags.Item2, tags.Item3);
+    }
+
     public void RunActive()
     {
         if (_activations.Count == 0)
@@ -107,8 +124,16 @@ internal sealed class Scheduler<T>
             {
                 var op = operators[i];
                 _log?.Log(TimelyEvent.Schedule(op.LogId, start: true));
-                op.Logic?.Invoke();
-                op.FlushOutputs();
+                if (DataflowMetrics.ScheduleDuration.Enabled)
+                {
+                    RunMeasured(op);
+                }
+                else
+                {
+                    op.Logic?.Invoke();
+                    op.FlushOutputs();
+                }
+
                 _log?.Log(TimelyEvent.Schedule(op.LogId, start: false));
             }
         }

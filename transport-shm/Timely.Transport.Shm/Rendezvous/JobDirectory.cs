@@ -83,8 +83,12 @@ public sealed class JobDirectory : IDisposable
     public static string PathFor(string root, string job) =>
         System.IO.Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"timely-{Posix.UserId}-{job}"));
 
-    /// <summary>The default warning sink: one line on stderr.</summary>
+    /// <summary>A warning sink that writes one line on stderr, for a program that wants them there (the library writes nothing to the console by itself).</summary>
     public static void WarnOnStandardError(string message) => Console.Error.WriteLine("timely: warning: " + message);
+
+    private static void IgnoreWarning(string message)
+    {
+    }
 
     /// <summary>
     /// Joins job <paramref name="job"/> as process <paramref name="processIndex"/> of
@@ -93,8 +97,8 @@ public sealed class JobDirectory : IDisposable
     /// when the directory or a file in it is not one this user's job made (symlink, other
     /// owner, wrong mode, FIFO), or when the device has no room for the rings;
     /// <see cref="TimeoutException"/> naming what never appeared within
-    /// <paramref name="connectTimeout"/>. <paramref name="warn"/> (default
-    /// <see cref="WarnOnStandardError"/>) hears one line per foreign file left alone.
+    /// <paramref name="connectTimeout"/>. <paramref name="warn"/> hears one line per foreign file
+    /// left alone (null: nobody does; <see cref="WarnOnStandardError"/> writes them on stderr).
     /// </summary>
     public static JobDirectory Join(string root, string job, int processIndex, int processes, int workersPerProcess, int ringBytes, TimeSpan connectTimeout, Action<string>? warn = null)
     {
@@ -118,7 +122,7 @@ public sealed class JobDirectory : IDisposable
             throw new PlatformNotSupportedException("Shared-memory jobs need Linux (openat, statx, futex).");
         }
 
-        var files = JobFiles.OpenDirectory(PathFor(root, job), job, processIndex, warn ?? WarnOnStandardError);
+        var files = JobFiles.OpenDirectory(PathFor(root, job), job, processIndex, warn ?? IgnoreWarning);
         var directory = new JobDirectory(job, processIndex, processes, workersPerProcess, files);
         directory._exit = new ExitCleanup(files);
         try

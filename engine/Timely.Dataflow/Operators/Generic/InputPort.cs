@@ -18,6 +18,7 @@ public sealed class InputPort<T, TData>
     private IPull<Message<T, TData>>? _puller;
     private Message<T, TData>? _current;
     private InputStaging<T, TData>? _staging;
+    private (KeyValuePair<string, object?>, KeyValuePair<string, object?>, KeyValuePair<string, object?>)? _tags;
 
     internal InputPort(OperatorCore<T> op, int port)
     {
@@ -51,6 +52,11 @@ public sealed class InputPort<T, TData>
             if (message is not null)
             {
                 _consumed.Update(message.Time, message.Data.Count);
+                if (Diagnostics.DataflowMetrics.ChannelRecords.Enabled)
+                {
+                    CountReceived(message.Data.Count);
+                }
+
                 capability = new InputCapability<T>(_operator, message.Time);
                 data = message.Data;
                 return true;
@@ -60,6 +66,16 @@ public sealed class InputPort<T, TData>
         capability = default;
         data = null!;
         return false;
+    }
+
+    /// <summary>Counts one received batch on the channel metrics (a listener is on them).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void CountReceived(int records)
+    {
+        var place = _operator.Place;
+        var tags = _tags ??= (new("timely.worker", place.Worker), new("timely.dataflow", place.Dataflow), new("timely.channel", $"{_operator.Name}#{_operator.Index}:{_port}"));
+        Diagnostics.DataflowMetrics.ChannelRecords.Add(records, tags.Item1, tags.Item2, tags.Item3);
+        Diagnostics.DataflowMetrics.ChannelBatches.Add(1, tags.Item1, tags.Item2, tags.Item3);
     }
 
     /// <summary>Calls <paramref name="action"/> for every message available now.</summary>

@@ -25,6 +25,13 @@ internal sealed class OperatorCore<T>
     /// <summary>The worker-unique id the operator's log events carry (timely's operator id).</summary>
     public int LogId { get; set; } = -1;
 
+    /// <summary>The worker and dataflow the operator belongs to, for its metric attributes.</summary>
+    public (int Worker, int Dataflow) Place { get; set; }
+
+    /// <summary>The attributes of the operator's schedule-duration measurements.</summary>
+    public (KeyValuePair<string, object?>, KeyValuePair<string, object?>, KeyValuePair<string, object?>) MetricTags() =>
+        (new("timely.worker", Place.Worker), new("timely.dataflow", Place.Dataflow), new("timely.operator", $"{Name}#{Index}"));
+
     public int Inputs => Consumed.Count;
 
     public int Outputs => Internals.Count;
