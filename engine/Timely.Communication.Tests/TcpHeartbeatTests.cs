@@ -13,7 +13,7 @@ public sealed class TcpHeartbeatTests
     [Fact]
     public void A_peer_quiet_for_five_peer_timeouts_is_still_trusted_and_heard()
     {
-        var peerTimeout = TimeSpan.FromMilliseconds(300);
+        var peerTimeout = Config.MinimumPeerTimeout;
         var config = Config.Cluster(1, 0, FreePorts.Loopback(2), TransportKind.Tcp) with
         {
             ConnectTimeout = TimeSpan.FromSeconds(10),

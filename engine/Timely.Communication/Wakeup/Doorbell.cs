@@ -18,7 +18,8 @@ namespace Timely.Communication.Wakeup;
 //   fields are readonly and set at construction, so any thread may ring.
 // - _owned is the in-process word's cache line (word at 0, parks at 8, wakes at 16), this
 //   process's own memory, freed by Dispose once every thread that rings or parks has stopped;
-//   null for a control file's word, which the job directory owns.
+//   null for a control file's word, which the job directory owns. Dispose keeps the two counts,
+//   so metrics of an allocator that ends after its fabric still read them.
 // - Sealed and called directly by the allocators and the in-process pushers, so a per-push
 //   RingIfSleeping inlines down to one load of the word and a compare.
 internal sealed class Doorbell : IWakeTarget, IDisposable
@@ -29,6 +30,12 @@ internal sealed class Doorbell : IWakeTarget, IDisposable
 
     private readonly SharedDoorbell _bell;
     private readonly MemoryRegion? _owned;
+
+    // The counts as they stood when the owned line was freed: an allocator built or disposed
+    // after its fabric ended still reports them (metrics read them at its end).
+    private long _parksAtEnd;
+    private long _wakesAtEnd;
+    private volatile bool _freed;
 
     /// <summary>A worker's word in its control file (owned by the job).</summary>
     public Doorbell(SharedDoorbell bell)
@@ -43,10 +50,10 @@ internal sealed class Doorbell : IWakeTarget, IDisposable
     }
 
     /// <summary>Times the owner went to sleep.</summary>
-    public long Parks => _bell.Parks;
+    public long Parks => _freed ? _parksAtEnd : _bell.Parks;
 
     /// <summary>Wake-ups sent to the owner.</summary>
-    public long Wakes => _bell.Wakes;
+    public long Wakes => _freed ? _wakesAtEnd : _bell.Wakes;
 
     /// <summary>An in-process word: one cache line of this process's memory, freed by <see cref="Dispose"/>.</summary>
     public static Doorbell InProcess()
@@ -83,5 +90,17 @@ internal sealed class Doorbell : IWakeTarget, IDisposable
     public ParkOutcome Park<TState>(TimeSpan? timeout, Func<TState, bool> hasWork, TState state) =>
         (ParkOutcome)_bell.Park(timeout, hasWork, state);
 
-    public void Dispose() => _owned?.Dispose();
+    /// <summary>Frees the in-process line (a control file's word belongs to its job); the counts stay readable.</summary>
+    public void Dispose()
+    {
+        if (_owned is null || _freed)
+        {
+            return;
+        }
+
+        _parksAtEnd = _bell.Parks;
+        _wakesAtEnd = _bell.Wakes;
+        _freed = true;
+        _owned.Dispose();
+    }
 }
