@@ -236,7 +236,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
             var control = _job.Control(m);
             while (control.State is not (ProcessState.Finished or ProcessState.Failed)
-                && ProcessLiveness.IsAlive(control.Pid) && Environment.TickCount64 < deadline)
+                && (!control.PidIsVisible || ProcessLiveness.IsAlive(control.Pid)) && Environment.TickCount64 < deadline)
             {
                 Thread.Sleep(10);
             }

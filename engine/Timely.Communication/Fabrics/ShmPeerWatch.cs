@@ -233,8 +233,10 @@ internal sealed class ShmPeerWatch : IDisposable
                     reason = "failed while connecting";
                 }
             }
-            else if (!ProcessLiveness.IsAlive(control.Pid))
+            else if (control.PidIsVisible && !ProcessLiveness.IsAlive(control.Pid))
             {
+                // A pid of another pid namespace means nothing here: such a peer (a container
+                // sharing /dev/shm) is judged by its heartbeat alone, below.
                 reason = "died: its pid is gone";
             }
             else
