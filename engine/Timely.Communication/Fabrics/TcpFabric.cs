@@ -118,7 +118,7 @@ internal sealed class TcpFabric : IDisposable
         _shutdownBound = config.ConnectTimeout;
         _peerTimeout = config.PeerTimeout;
         _ownsGroup = group is null;
-        Group = group ?? new WorkerGroup(config.Peers);
+        Group = group ?? new WorkerGroup(config.Peers) { ThreadsPerProcess = config.Threads, ProcessIndex = config.ProcessIndex };
         _bells = bells ?? Group.Doorbells;
         _connections = connections;
 

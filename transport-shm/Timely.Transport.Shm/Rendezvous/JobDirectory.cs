@@ -145,9 +145,22 @@ public sealed class JobDirectory : IDisposable
         }
         catch
         {
-            directory._controls[processIndex]?.State = ProcessState.Failed;
+            directory.MarkFailed();
             directory.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Publishes that this process failed (set-up failed, or a worker did), so peers stop at
+    /// once; not when our control file was truncated (its words are gone, and touching them
+    /// would raise SIGBUS): then peers find the truncation themselves.
+    /// </summary>
+    public void MarkFailed()
+    {
+        if (_controls[ProcessIndex] is { } own && own.Mapping.IsIntact)
+        {
+            own.State = ProcessState.Failed;
         }
     }
 
@@ -194,7 +207,7 @@ public sealed class JobDirectory : IDisposable
         _disposed = true;
         _exit?.Dispose();
         var own = _controls[ProcessIndex];
-        if (own is not null && own.State != ProcessState.Failed)
+        if (own is not null && own.Mapping.IsIntact && own.State != ProcessState.Failed)
         {
             own.State = ProcessState.Finished;
         }
@@ -303,7 +316,7 @@ public sealed class JobDirectory : IDisposable
             }
         }
 
-        Own.State = ProcessState.Running;
+        CheckWhole(Own).State = ProcessState.Running;
         AfterPublishingRunning?.Invoke(this);
 
         // Past Starting, a peer has mapped every file it needs. No peer runs a worker before
@@ -320,7 +333,7 @@ public sealed class JobDirectory : IDisposable
             var control = _controls[process]!;
             while (waiting(CheckWhole(control)))
             {
-                Own.Beat();
+                CheckWhole(Own).Beat();
                 CheckPeer(control);
                 if (clock.Elapsed > timeout)
                 {
@@ -344,7 +357,7 @@ public sealed class JobDirectory : IDisposable
     private void Seal(Stopwatch clock, TimeSpan timeout)
     {
         _files.RemoveOwnFiles();
-        Own.Sealed = true;
+        CheckWhole(Own).Sealed = true;
         AwaitEveryPeer(control => !control.Sealed, clock, timeout);
         if (FindTruncatedFile() is { } truncated)
         {
@@ -499,7 +512,7 @@ public sealed class JobDirectory : IDisposable
                     $"shm job '{Job}': process {process} never appeared: no live '{_files.FilePath(name)}' within {timeout.TotalSeconds:0.#} s (--connect-timeout). Is process {process} started with the same --job?");
             }
 
-            Own.Beat();
+            CheckWhole(Own).Beat();
             Thread.Sleep(PollInterval);
         }
     }
@@ -511,17 +524,20 @@ public sealed class JobDirectory : IDisposable
         {
             if (_files.Map(name) is { } file)
             {
+                // A ring is given its name only once it is whole, so the owner's ring shorter
+                // than a whole one was truncated: named now, not waited for.
+                if (file.Region.Length < RingDescriptor.DataOffset
+                    || (RingDescriptor.CreatorPid(file.Region) == owner.Pid && file.Region.Length < RingDescriptor.DataOffset + (long)RingDescriptor.Capacity(file.Region)))
+                {
+                    file.Dispose();
+                    throw Truncated(name);
+                }
+
                 try
                 {
-                    int capacity = RingDescriptor.Validate(file.Region);
+                    RingDescriptor.Validate(file.Region);
                     if (RingDescriptor.CreatorPid(file.Region) == owner.Pid)
                     {
-                        if (file.Region.Length < RingDescriptor.RequiredRegionBytes(capacity))
-                        {
-                            file.Dispose();
-                            throw Truncated(name);
-                        }
-
                         return file;
                     }
                 }
@@ -544,7 +560,7 @@ public sealed class JobDirectory : IDisposable
                     $"shm job '{Job}': ring '{_files.FilePath(name)}' from process {owner.ProcessIndex} (pid {owner.Pid}) never appeared within {timeout.TotalSeconds:0.#} s (--connect-timeout).");
             }
 
-            Own.Beat();
+            CheckWhole(Own).Beat();
             Thread.Sleep(PollInterval);
         }
     }
