@@ -42,6 +42,7 @@ public sealed class WireTamperingTests
             Assert.Equal(1, zeroExit);
             Assert.Equal(1, oneExit);
             Assert.Contains($"process 1 at {addresses[1]}", zeroErr, StringComparison.Ordinal);
+            Assert.Contains("worker 1 of process 1 (remote) failed", zeroErr, StringComparison.Ordinal);   // not one of process 0's own workers
             Assert.Contains(expected, zeroErr, StringComparison.Ordinal);
             Assert.Matches(@"frame \d+", zeroErr);
             Assert.Contains("stream byte", zeroErr, StringComparison.Ordinal);

@@ -73,7 +73,7 @@ internal static class HandshakeRefusal
         var code = (Code)BinaryPrimitives.ReadUInt32BigEndian(received[8..]);
         string why = code switch
         {
-            Code.Job => "it runs another job (the --job name, or the hostfile it comes from, differs)",
+            Code.Job => "it runs another job (the --job names differ; without --job the job comes from the hostfile and -w, so one of those differs)",
             Code.Processes => "it counts another number of processes (-n, or the hostfile's length, differs)",
             Code.Threads => "it runs another number of workers per process (-w differs)",
             Code.SecretSetting => "one of the two has a cluster secret and the other has none (--secret-file / TIMELY_SECRET)",
