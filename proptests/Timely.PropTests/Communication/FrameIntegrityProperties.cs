@@ -1,9 +1,9 @@
-using System.Net;
 using System.Net.Sockets;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Timely.Bytes;
+using Timely.Testing;
 using Timely.Transport.Tcp;
 
 namespace Timely.PropTests.Communication;
@@ -152,17 +152,7 @@ public sealed class FrameIntegrityProperties
         }
     }
 
-    private static (Socket Client, Socket Server) Pair()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        client.Connect(listener.LocalEndPoint!);
-        var server = listener.Accept();
-        server.ReceiveTimeout = 10_000;   // a broken property fails, never hangs
-        return (client, server);
-    }
+    private static (Socket Client, Socket Server) Pair() => LoopbackPair.Connect(TimeSpan.FromSeconds(10));   // a broken property fails, never hangs
 
     private static byte[] Drain(Socket socket)
     {
