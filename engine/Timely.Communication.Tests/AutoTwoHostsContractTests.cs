@@ -1,4 +1,5 @@
 using Timely.Communication.Fabrics;
+using Timely.Testing;
 using Timely.Transport.Shm.Rendezvous;
 using Timely.Transport.Tcp;
 
@@ -51,7 +52,10 @@ public sealed class AutoTwoHostsContractTests : ShmClusterContract
             if (ThisProcess < 2)
             {
                 // Host A's job: 2 processes of 2 workers, 8 rings between them, none for process 2.
-                var files = Directory.GetFiles(hostA).Select(Path.GetFileName).ToHashSet();
+                // Set up, the files have no names (the directory stays, empty, until the last
+                // process leaves): this process reaches each of them only through its mappings.
+                Assert.Empty(Directory.GetFileSystemEntries(hostA));
+                var files = UnnamedMappings.In(Environment.ProcessId, hostA, JobFileNames.TemporaryMarker).Keys.Select(Path.GetFileName).ToHashSet();
                 Assert.Contains("proc-0", files);
                 Assert.Contains("proc-1", files);
                 Assert.DoesNotContain("proc-2", files);

@@ -65,6 +65,9 @@ internal sealed class ClusterChildren
     /// <summary>Waits up to <paramref name="timeout"/> for child <paramref name="process"/> to exit.</summary>
     public bool WaitForExit(int process, TimeSpan timeout) => _children[process - 1].Process.WaitForExit(timeout);
 
+    /// <summary>The pid of child <paramref name="process"/>.</summary>
+    public int PidOf(int process) => _children[process - 1].Process.Id;
+
     public void Kill(int process)
     {
         Stopped.Add(process);

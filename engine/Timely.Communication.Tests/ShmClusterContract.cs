@@ -265,27 +265,27 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
 
     [Fact]
     public void Garbage_in_a_parked_workers_doorbell_word_fails_every_process_naming_the_file() =>
-        EveryProcessFailsWhenAControlFileIsCorrupted(path =>
+        EveryProcessFailsWhenAControlFileIsCorrupted(mapping =>
         {
             // The word only, while its owner sleeps on it: no futex wake comes with the write.
-            using var file = MappedFile.Open(path);
+            using var file = MappedFile.Open(mapping);
             Volatile.Write(ref file.Region.Int32At(CacheLine.Size), 0x5A5A5A5A);
         });
 
     [Fact]
     public void Garbage_over_a_control_file_fails_every_process_naming_the_file() =>
-        EveryProcessFailsWhenAControlFileIsCorrupted(path =>
+        EveryProcessFailsWhenAControlFileIsCorrupted(mapping =>
         {
-            using var file = MappedFile.Open(path);
+            using var file = MappedFile.Open(mapping);
             new Random(20261202).NextBytes(file.Region.Slice(0, (int)file.Region.Length));
         });
 
     [Fact]
     public void A_control_file_truncated_to_its_header_fails_every_process_naming_the_file() =>
-        EveryProcessFailsWhenAControlFileIsCorrupted(path =>
+        EveryProcessFailsWhenAControlFileIsCorrupted(mapping =>
         {
             // Everything beyond the first line is gone: touching it through a mapping raises SIGBUS.
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            using var stream = new FileStream(mapping, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
             stream.SetLength(CacheLine.Size);
         });
 
@@ -327,10 +327,10 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
     [Fact]
     public void A_ring_file_truncated_under_a_parked_job_fails_every_process_naming_the_file() =>
         EveryProcessFailsWhenAControlFileIsCorrupted(
-            path =>
+            mapping =>
             {
                 // The lost pages would raise SIGBUS at the next access; the liveness check's fstat finds it first.
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                using var stream = new FileStream(mapping, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
                 stream.SetLength(CacheLine.Size);
             },
             victimFile: RingFileInto);
@@ -347,7 +347,9 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
     /// Every worker parks waiting for a message that never comes; once the victim's first
     /// worker sleeps on its doorbell, the parent <paramref name="corrupt"/>s the victim's
     /// control file (or the file <paramref name="victimFile"/> names), and every worker of every process must fail naming that file (the
-    /// children check theirs, and <see cref="Dispose"/> requires them to exit 0).
+    /// children check theirs, and <see cref="Dispose"/> requires them to exit 0). Set up, the
+    /// job's files have no names, so the parent reaches the file the one way left: through the
+    /// victim's own mapping of it (<c>/proc/&lt;pid&gt;/map_files</c>), which also proves the name is gone.
     /// </summary>
     private void EveryProcessFailsWhenAControlFileIsCorrupted(Action<string> corrupt, Func<int, string>? victimFile = null)
     {
@@ -361,8 +363,10 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
             var (_, receiver) = allocator.Allocate<long[]>(0);
             if (IsParent && allocator.Index == 0)
             {
-                WaitUntilSleeping(control);
-                corrupt(path);
+                int pid = _children.PidOf(victim);
+                string controlMapping = UnnamedMappings.WaitFor(pid, control, JobFileNames.TemporaryMarker, WorkerRun.Deadline);
+                WaitUntilSleeping(controlMapping, control);
+                corrupt(path == control ? controlMapping : UnnamedMappings.WaitFor(pid, path, JobFileNames.TemporaryMarker, WorkerRun.Deadline));
             }
 
             while (true)
@@ -380,11 +384,11 @@ public abstract class ShmClusterContract : MultiWorkerAllocatorContract, IDispos
         }
     }
 
-    /// <summary>Waits (bounded) until the first worker of the control file at <paramref name="path"/> sleeps on its doorbell.</summary>
-    private static void WaitUntilSleeping(string path)
+    /// <summary>Waits (bounded) until the first worker of the control file <paramref name="path"/>, opened through <paramref name="mapping"/>, sleeps on its doorbell.</summary>
+    private static void WaitUntilSleeping(string mapping, string path)
     {
         var deadline = Stopwatch.StartNew();
-        using var file = MappedFile.Open(path);
+        using var file = MappedFile.Open(mapping);
         while (Volatile.Read(ref file.Region.Int32At(CacheLine.Size)) != 1)
         {
             Assert.True(deadline.Elapsed < WorkerRun.Deadline, $"the first worker of '{path}' never parked");

@@ -4,7 +4,7 @@ using Timely.Testing;
 namespace Timely.Communication.Tests;
 
 /// <summary>
-/// Bytes from a TCP peer that frame correctly but do not decode: the worker's error says
+/// Bytes from a TCP peer that frame correctly and pass the frame checks but do not decode: the worker's error says
 /// which peer sent them, on which channel, and at which byte the decoding stopped, instead
 /// of a bare "Arithmetic operation resulted in an overflow".
 /// </summary>
@@ -32,7 +32,7 @@ public sealed class TcpDecodeErrorTests
         {
             var garbage = new byte[40];
             garbage.AsSpan().Fill(0xFF);   // the list's length, a u64, is 2^64 - 1
-            socket.Send(TcpPeerFailureTests.Frame(3, 1, 0, 1, garbage));
+            socket.Send(TcpPeerFailureTests.Frame(0, 3, 1, 0, 1, garbage));   // checked: the bytes arrive as sent, and only decoding fails
             var results = await Task.Run(guards.Join).WaitAsync(WorkerRun.Deadline);
             var error = Assert.Single(results).Error;
             Assert.NotNull(error);

@@ -48,7 +48,7 @@ public sealed class TcpPeerFailureTests
 
         using (var socket = peer ?? throw new InvalidOperationException("the fake peer did not connect"))
         {
-            var one = Frame(0, 1, 0, 1, WireBytes("first"));
+            var one = Frame(0, 0, 1, 0, 1, WireBytes("first"));
             socket.Send(one);
             switch (death)
             {
@@ -60,14 +60,14 @@ public sealed class TcpPeerFailureTests
                     socket.Shutdown(SocketShutdown.Send);
                     break;
                 case "die mid-frame":
-                    socket.Send(Frame(0, 1, 0, 1, new byte[100])[..70]);
+                    socket.Send(Frame(1, 0, 1, 0, 1, new byte[100])[..(FrameIntegrity.Prefix + 10)]);   // a whole, checked prefix, then the payload stops
                     socket.Shutdown(SocketShutdown.Send);
                     break;
                 case "oversized frame":
-                    socket.Send(Frame(0, 1, 0, 1, new byte[5000]));
+                    socket.Send(Frame(1, 0, 1, 0, 1, new byte[5000]));
                     break;
                 case "frame for a worker elsewhere":
-                    socket.Send(Frame(0, 1, 5, 6, WireBytes("lost")));
+                    socket.Send(Frame(1, 0, 1, 5, 6, WireBytes("lost")));
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(death), death, "unknown case");
@@ -153,11 +153,18 @@ public sealed class TcpPeerFailureTests
         return bytes;
     }
 
-    internal static byte[] Frame(int channel, int source, int lower, int upper, byte[] payload)
+    /// <summary>
+    /// Frame <paramref name="sequence"/> of the connection as a Timely.Native peer puts it on the
+    /// wire: timely's header, the sequence number and both checksums, then the payload. Every
+    /// check passes, so what the reader reports is the fault the test made, never the checks.
+    /// </summary>
+    internal static byte[] Frame(uint sequence, int channel, int source, int lower, int upper, byte[] payload)
     {
-        var frame = new byte[MessageHeader.Size + payload.Length];
-        new MessageHeader(channel, source, lower, upper, payload.Length, 0).WriteTo(frame);
-        payload.CopyTo(frame, MessageHeader.Size);
+        var header = new byte[MessageHeader.Size];
+        new MessageHeader(channel, source, lower, upper, payload.Length, 0).WriteTo(header);
+        var frame = new byte[FrameIntegrity.Prefix + payload.Length];
+        FrameIntegrity.WritePrefix(header, sequence, payload.Length == 0 ? 0 : FrameIntegrity.Crc(payload), frame);
+        payload.CopyTo(frame, FrameIntegrity.Prefix);
         return frame;
     }
 }

@@ -18,20 +18,44 @@ public sealed class JobDirectoryTests : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("timely-jobdir-").FullName;
 
     [Fact]
-    public void Two_processes_meet_with_0600_files_that_are_removed_after()
+    public void Two_processes_meet_with_0600_files_whose_names_are_gone_once_both_mapped_them()
     {
-        var (meetFirst, meetSecond) = TestJobs.MeetTwo(_root, "meet", 2);
+        string directory = JobDirectory.PathFor(_root, "meet");
+        string[]? named = null;
+        UnixFileMode[]? modes = null;
+        JobDirectory.AfterPublishingRunning = joined =>
+        {
+            if (joined.Job == "meet" && joined.ProcessIndex == 0)
+            {
+                // Process 0's own files keep their names until its seal, which comes after this.
+                var own = new[] { "proc-0", "ring-2-to-0", "ring-2-to-1", "ring-3-to-0", "ring-3-to-1" };
+                named = own.Where(f => File.Exists(Path.Combine(directory, f))).ToArray();
+                modes = own.Select(f => File.GetUnixFileMode(Path.Combine(directory, f))).ToArray();
+            }
+        };
+        JobDirectory meetFirst, meetSecond;
+        try
+        {
+            (meetFirst, meetSecond) = TestJobs.MeetTwo(_root, "meet", 2);
+        }
+        finally
+        {
+            JobDirectory.AfterPublishingRunning = null;
+        }
+
         using var first = meetFirst;
         using var second = meetSecond;
 
-        string directory = JobDirectory.PathFor(_root, "meet");
-        var files = Directory.GetFiles(directory).Select(f => Path.GetFileName(f)).Order().ToArray();
-        // 2 control files; a ring per ordered pair of workers in different processes: 2*2*2.
-        Assert.Equal(
-            ["proc-0", "proc-1", "ring-0-to-2", "ring-0-to-3", "ring-1-to-2", "ring-1-to-3", "ring-2-to-0", "ring-2-to-1", "ring-3-to-0", "ring-3-to-1"],
-            files);
-        Assert.All(Directory.GetFiles(directory), f => Assert.Equal(Mode0600, File.GetUnixFileMode(f)));
+        // Process 0 is the receiver of a ring per ordered pair of workers (2 * 2 into its own),
+        // and has its control file; all 0600 in a 0700 directory.
+        Assert.Equal(5, named!.Length);
+        Assert.All(modes!, m => Assert.Equal(Mode0600, m));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+
+        // Set up: every process mapped every file it needs, and no file has a name any more, so
+        // nothing can shrink one under the job through the directory.
+        Assert.Empty(Directory.GetFileSystemEntries(directory));
+        Assert.True(first.Own.Sealed && second.Own.Sealed);
         Assert.Equal(ProcessState.Running, first.Control(1).State);
         Assert.Equal(Environment.ProcessId, RingDescriptor.CreatorPid(first.Ring(2, 0)));
 
@@ -66,7 +90,7 @@ public sealed class JobDirectoryTests : IDisposable
 
         using var job = JobDirectory.Join(_root, "stale", 0, 1, 1, 4096, TimeSpan.FromSeconds(5));
         Assert.Equal(Environment.ProcessId, job.Own.Pid);
-        Assert.Equal(Environment.ProcessId, ControlBlock.TryReadPid(Path.Combine(directory, "proc-0")));
+        Assert.False(File.Exists(Path.Combine(directory, "proc-0")), "the stale control file is replaced, and ours has no name once set up");
         Assert.False(File.Exists(staleRing), "a ring created by a dead pid must not be reused");
     }
 
@@ -138,11 +162,12 @@ public sealed class JobDirectoryTests : IDisposable
     }
 
     [Fact]
-    public void A_peer_that_fails_right_after_publishing_Running_does_not_fail_the_set_up_of_the_others()
+    public void A_peer_that_fails_right_after_its_own_set_up_does_not_fail_the_set_up_of_the_others()
     {
-        // Process 1 publishes Running, then fails (a worker threw) before process 0 looked:
-        // process 0 must finish its set-up and leave the failure to the fabric's liveness,
-        // which names the peer and its reason, instead of calling it a failed connection.
+        // Process 1 seals (its set-up is done, its workers may run), then fails (a worker threw)
+        // before process 0 looked: process 0 must finish its set-up and leave the failure to the
+        // fabric's liveness, which names the peer and its reason, instead of calling it a
+        // failed connection.
         const string job = "late-fail";
         JobDirectory.AfterPublishingRunning = directory =>
         {
@@ -152,9 +177,9 @@ public sealed class JobDirectoryTests : IDisposable
             }
 
             var deadline = Stopwatch.StartNew();
-            while (directory.Control(1).State != ProcessState.Running)
+            while (!directory.Control(1).Sealed)
             {
-                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "process 1 never published Running");
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "process 1 never sealed");
                 Thread.Yield();
             }
 

@@ -9,7 +9,7 @@ namespace Timely.Transport.Tcp.Tests;
 /// </summary>
 public sealed class ChildProcessTests
 {
-    private static readonly TimeSpan ProcessDeadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ProcessDeadline = TimelyChild.Deadline;
 
     [Fact]
     public void Hello_across_two_processes_prints_the_seeds_lines_for_four_workers()
@@ -189,7 +189,7 @@ public sealed class ChildProcessTests
     {
         var addresses = Loopback.FreeAddresses(2);
         string hostfile = WriteHostfile(addresses);
-        Child? victim = null;
+        TimelyChild? victim = null;
         try
         {
             string args = $"barrier 1000000000 -n 2 --transport tcp --connect-timeout 10 --peer-timeout 1 -h {hostfile}";
@@ -222,35 +222,9 @@ public sealed class ChildProcessTests
         }
     }
 
-    private sealed record Child(Process Process, Task<string> Stdout, Task<string> Stderr);
+    private static TimelyChild Start(string arguments) => TimelyChild.Start(arguments);
 
-    private static Child Start(string arguments)
-    {
-        string dll = TimelyDll.Path;
-        var info = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        return new Child(process, process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
-    }
-
-    private static (int ExitCode, string Stdout, string Stderr) Finish(Child child)
-    {
-        if (!child.Process.WaitForExit(ProcessDeadline))
-        {
-            child.Process.Kill(entireProcessTree: true);
-            child.Process.WaitForExit();
-            Assert.Fail($"timely {child.Process.StartInfo.Arguments} did not exit within {ProcessDeadline.TotalSeconds} s");
-        }
-
-        child.Process.WaitForExit();   // drains the redirected streams
-        var code = child.Process.ExitCode;
-        child.Process.Dispose();
-        return (code, child.Stdout.GetAwaiter().GetResult(), child.Stderr.GetAwaiter().GetResult());
-    }
+    private static (int ExitCode, string Stdout, string Stderr) Finish(TimelyChild child) => child.Finish();
 
     /// <summary>Whether process <paramref name="pid"/> runs a thread whose name starts with <paramref name="prefix"/> (/proc/PID/task/*/comm).</summary>
     private static bool HasThread(int pid, string prefix)

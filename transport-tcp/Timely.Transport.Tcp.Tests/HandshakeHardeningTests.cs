@@ -63,7 +63,7 @@ public sealed class HandshakeHardeningTests
             }
 
             Assert.True(refusal is not null || refusals.TryTake(out refusal, Loopback.Deadline), "the slow client was never cut");
-            Assert.Matches(@"a client at 127\.0\.0\.1:\d+ sent \d+ of 68 bytes of its handshake hello within 1 s", refusal);
+            Assert.Matches(@"a client at 127\.0\.0\.1:\d+ sent \d+ of 72 bytes of its handshake hello within 1 s", refusal);
             AssertNothingComes(loris);
         }
 
@@ -109,7 +109,7 @@ public sealed class HandshakeHardeningTests
         impostor.Send(claim, 20, claim.Length - 20, SocketFlags.None);
         Assert.True(refusals.TryTake(out string? refusal, Loopback.Deadline), "the impostor was not refused");
         Assert.Contains("process 1 is already connected", refusal, StringComparison.Ordinal);
-        AssertNothingComes(impostor);
+        AssertRefusalRecord(impostor, HandshakeRefusal.Code.IndexTaken);   // a code, nothing of the job
 
         var last = Loopback.FakePeer(addresses[0], new Handshake(2, 3, 1, Job, 7));
         var peers = zero.Join();
@@ -160,12 +160,13 @@ public sealed class HandshakeHardeningTests
         var options = new TcpOptions { JobId = Job, ConnectTimeout = Loopback.Deadline, HandshakeTimeout = TimeSpan.FromSeconds(1), Secret = Secret("right") };
         var zero = new Background<PeerConnection?[]>(() => TcpMesh.Establish(addresses, 0, 1, options, refusals.Add));
 
-        // A process without a secret says so in its handshake: refused at once, nothing sent.
+        // A process without a secret says so in its handshake: refused at once with the code
+        // that tells it so, nothing else sent (no nonce, no identifier of the job).
         using (var plain = Loopback.Send(addresses[0], HelloBytes(new Handshake(1, 2, 1, Job, 7))))
         {
             Assert.True(refusals.TryTake(out string? refusal, Loopback.Deadline), "no refusal reported");
             Assert.Contains("it has no cluster secret", refusal, StringComparison.Ordinal);
-            AssertNothingComes(plain);
+            AssertRefusalRecord(plain, HandshakeRefusal.Code.SecretSetting);
         }
 
         // One that claims a secret but cannot answer the challenge gets a nonce and is cut at the deadline.
@@ -209,7 +210,7 @@ public sealed class HandshakeHardeningTests
             replay.Send(proof);
             Assert.True(refusals.TryTake(out string? refusal, Loopback.Deadline), "the replayed proof was not refused");
             Assert.Contains("proof of the cluster secret is wrong", refusal, StringComparison.Ordinal);
-            AssertNothingComes(replay);
+            AssertRefusalRecord(replay, HandshakeRefusal.Code.Proof);
         }
 
         var ones = TcpMesh.Establish(addresses, 1, 1, options);
@@ -288,6 +289,10 @@ public sealed class HandshakeHardeningTests
 
         return [.. all];
     }
+
+    /// <summary>The other side sends one refusal record with <paramref name="code"/> (no value, no identifier), then closes.</summary>
+    private static void AssertRefusalRecord(Socket socket, HandshakeRefusal.Code code) =>
+        Assert.Equal(HandshakeRefusal.Encode(code), ReadUntilClosed(socket));
 
     /// <summary>The other side closes or resets without one byte.</summary>
     private static void AssertNothingComes(Socket socket) => Assert.Empty(ReadUntilClosed(socket));

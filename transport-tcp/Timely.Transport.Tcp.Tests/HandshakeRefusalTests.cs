@@ -6,30 +6,31 @@ namespace Timely.Transport.Tcp.Tests;
 /// <summary>
 /// A listening process (process 0 of a job) meets clients that must be refused: each refusal
 /// names the client's address and the reason, closes only that connection, and set-up goes on
-/// to accept the real peer afterwards.
+/// to accept the real peer afterwards. A client whose hello is well formed but names another
+/// setting of the job gets one refusal record with a code (no value); anything else gets no byte.
 /// </summary>
 public sealed class HandshakeRefusalTests
 {
     private const ulong Job = 0x1234_5678_9ABC_DEF0;
 
-    public static TheoryData<string, int, string> Cases => new()
+    public static TheoryData<string, int, string, int> Cases => new()
     {
-        { "bad magic", 2, "bad magic" },
-        { "version", 2, "layout version 9" },
-        { "job", 2, "job id" },
-        { "process count", 2, "it counts 5 processes" },
-        { "threads", 2, "it runs 3 workers per process" },
-        { "index out of range", 2, "process index 7 is outside" },
-        { "lower index", 2, "accepts only higher indices" },
-        { "truncated", 2, "closed the connection after 10 of 68 handshake bytes" },
-        { "empty", 2, "closed the connection after 0 of 68 handshake bytes" },
-        { "garbage", 2, "bad magic" },
-        { "duplicate index", 3, "process 1 is already connected" },
+        { "bad magic", 2, "bad magic", 0 },
+        { "version", 2, "layout version 9", 0 },
+        { "job", 2, "job id", 1 },
+        { "process count", 2, "it counts 5 processes", 2 },
+        { "threads", 2, "it runs 3 workers per process", 3 },
+        { "index out of range", 2, "process index 7 is outside", 5 },
+        { "lower index", 2, "accepts only higher indices", 5 },
+        { "truncated", 2, "closed the connection after 10 of 72 handshake bytes", 0 },
+        { "empty", 2, "closed the connection after 0 of 72 handshake bytes", 0 },
+        { "garbage", 2, "bad magic", 0 },
+        { "duplicate index", 3, "process 1 is already connected", 6 },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void A_bad_client_is_refused_by_name_and_the_real_peer_still_joins(string kind, int processes, string expected)
+    public void A_bad_client_is_refused_by_name_and_the_real_peer_still_joins(string kind, int processes, string expected, int code)
     {
         var addresses = Loopback.FreeAddresses(processes);
         var refusals = new BlockingCollection<string>();
@@ -53,7 +54,7 @@ public sealed class HandshakeRefusalTests
             Assert.True(refusals.TryTake(out string? refusal, Loopback.Deadline), "no refusal reported");
             Assert.Contains(expected, refusal, StringComparison.Ordinal);
             Assert.Contains("127.0.0.1:", refusal, StringComparison.Ordinal);   // names the client
-            AssertClosed(bad);
+            AssertClosed(bad, code);
         }
 
         var last = new Handshake(processes - 1, processes, 1, Job, 7);
@@ -111,11 +112,31 @@ public sealed class HandshakeRefusalTests
         }
     }
 
-    /// <summary>The listener resets a refused connection without one byte: a prober learns nothing, not even that this is a Timely.Native process.</summary>
-    private static void AssertClosed(System.Net.Sockets.Socket socket)
+    /// <summary>
+    /// The listener resets a refused connection without one byte (a prober learns nothing, not
+    /// even that this is a Timely.Native process), unless its hello was well formed and only a
+    /// setting differs: then one 16-byte refusal record with <paramref name="code"/>, and the close.
+    /// </summary>
+    private static void AssertClosed(System.Net.Sockets.Socket socket, int code)
     {
         socket.ReceiveTimeout = (int)Loopback.Deadline.TotalMilliseconds;
         var buffer = new byte[Handshake.Size];
+        if (code != 0)
+        {
+            int have = 0;
+            while (have < HandshakeRefusal.Size)
+            {
+                int n = socket.Receive(buffer, have, buffer.Length - have, System.Net.Sockets.SocketFlags.None);
+                Assert.True(n > 0, $"the refusal record was cut after {have} bytes");
+                have += n;
+            }
+
+            Assert.Equal(HandshakeRefusal.Size, have);
+            Assert.Equal(HandshakeRefusal.Magic, BinaryPrimitives.ReadUInt64BigEndian(buffer));
+            Assert.Equal((uint)code, BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(8)));
+            Assert.Equal(0u, BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(12)));
+        }
+
         try
         {
             Assert.Equal(0, socket.Receive(buffer));

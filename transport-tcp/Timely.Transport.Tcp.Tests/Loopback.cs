@@ -12,17 +12,7 @@ internal static class Loopback
     public static string[] FreeAddresses(int count) => Timely.Testing.FreePorts.Loopback(count);
 
     /// <summary>A connected pair of sockets (client, server side).</summary>
-    public static (Socket Client, Socket Server) Pair()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        client.Connect(listener.LocalEndPoint!);
-        var server = listener.Accept();
-        server.ReceiveTimeout = (int)Deadline.TotalMilliseconds;   // a broken test fails, never hangs
-        return (client, server);
-    }
+    public static (Socket Client, Socket Server) Pair() => Timely.Testing.LoopbackPair.Connect(Deadline);   // a broken test fails, never hangs
 
     /// <summary>Connects to <paramref name="address"/> (retrying while nothing listens yet, up to the deadline) and sends <paramref name="bytes"/>; the caller closes.</summary>
     public static Socket Send(string address, ReadOnlySpan<byte> bytes)

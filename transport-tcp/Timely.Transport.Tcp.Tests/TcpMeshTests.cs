@@ -84,12 +84,12 @@ public sealed class TcpMeshTests
     public void Handshake_bytes_are_frozen()
     {
         var b = new byte[Handshake.Size];
-        new Handshake(2, 3, 4, 0x0102030405060708, 0x1112131415161718, Secret: true, Nonce: new UInt128(0x2122232425262728, 0x292A2B2C2D2E2F30)).WriteTo(b);
+        new Handshake(2, 3, 4, 0x0102030405060708, 0x1112131415161718, Secret: true, Nonce: new UInt128(0x2122232425262728, 0x292A2B2C2D2E2F30), PeerTimeoutMilliseconds: 0x0A0B0C0D).WriteTo(b);
         Assert.Equal(
-            "54494D454C595443" + "00000002" + "00000001" + "00000002" + "00000003" + "00000004" + "0102030405060708" + "1112131415161718"
-                + "2122232425262728292A2B2C2D2E2F30" + "CE0479717B4CFB50",
+            "54494D454C595443" + "00000003" + "00000001" + "00000002" + "00000003" + "00000004" + "0102030405060708" + "1112131415161718"
+                + "2122232425262728292A2B2C2D2E2F30" + "0A0B0C0D" + "073897E15378E97B",
             Convert.ToHexString(b));
-        Assert.Equal(2u, Handshake.Version);
-        Assert.Equal(Handshake.Version, BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(8)));   // the check (last 8 bytes) is FNV-1a of bytes 0..59
+        Assert.Equal(3u, Handshake.Version);
+        Assert.Equal(Handshake.Version, BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(8)));   // the check (last 8 bytes) is FNV-1a of bytes 0..63
     }
 }

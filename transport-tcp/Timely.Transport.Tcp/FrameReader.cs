@@ -17,6 +17,13 @@ namespace Timely.Transport.Tcp;
 /// header's length passed the <c>maxMessageBytes</c> check: nothing is allocated on a
 /// peer's say-so beyond that bound. Every way a stream can end other than a zero-length
 /// header (timely's end of stream) is a <see cref="TcpTransportException"/> naming the peer.
+/// With <see cref="Integrity"/> on, each frame's extension (<see cref="FrameIntegrity"/>) is
+/// checked before anything else: the header's checksum before its length is believed, the
+/// connection's sequence number (a dropped, repeated or inserted frame, a forged end of stream
+/// included, fails at the next frame that arrives), then the payload's checksum; each failure
+/// names the peer, the frame's number and channel and its offset in the stream. The frame is
+/// then handed out as timely's (header and payload, contiguous: the 48 header bytes are moved
+/// up over the extension in the buffer).
 /// </remarks>
 public sealed class FrameReader : IDisposable
 {
@@ -40,6 +47,7 @@ public sealed class FrameReader : IDisposable
     private long _offset;   // stream bytes before the current frame, so an error can say where it is
     private long _lastArrival = Environment.TickCount64;
     private bool _drained;  // the last read took less than it was offered: the kernel's queue was empty then
+    private uint _sequence; // the sequence number the next frame must carry (Integrity)
 
     /// <summary>
     /// Reads frames from <paramref name="socket"/>, sent by <paramref name="peer"/>, whose
@@ -62,6 +70,9 @@ public sealed class FrameReader : IDisposable
         _buffer = BufferPool.Shared.Rent(InitialBufferBytes);
     }
 
+    /// <summary>Whether frames carry the integrity extension (<see cref="FrameIntegrity"/>); the writer must agree. Default true.</summary>
+    public bool Integrity { get; init; } = true;
+
     /// <summary>Frames read so far.</summary>
     public long Frames => _frames;
 
@@ -77,7 +88,10 @@ public sealed class FrameReader : IDisposable
         get
         {
             int have = _end - _start;
-            return have >= MessageHeader.Size && MessageHeader.TryRead(_buffer.AsSpan(_start, have), out var h) && h.RequiredBytes <= have;
+            int extension = Integrity ? FrameIntegrity.Bytes : 0;
+            return have >= MessageHeader.Size + extension
+                && (!Integrity || FrameIntegrity.HeaderIntact(_buffer.AsSpan(_start, FrameIntegrity.Prefix)))
+                && MessageHeader.TryRead(_buffer.AsSpan(_start, have), out var h) && h.RequiredBytes + extension <= have;
         }
     }
 
@@ -88,6 +102,11 @@ public sealed class FrameReader : IDisposable
     /// <exception cref="TcpTransportException">The stream broke or carried something that is not a valid frame.</exception>
     public bool Read(out MessageHeader header, out ReadOnlySpan<byte> frame)
     {
+        if (Integrity)
+        {
+            return ReadChecked(out header, out frame);
+        }
+
         if (_end - _start < MessageHeader.Size)
         {
             Fill(MessageHeader.Size);
@@ -117,6 +136,74 @@ public sealed class FrameReader : IDisposable
         }
 
         frame = _buffer.AsSpan(_start, required);
+        _start += required;
+        _offset += required;
+        _frames++;
+        return true;
+    }
+
+    private bool ReadChecked(out MessageHeader header, out ReadOnlySpan<byte> frame)
+    {
+        if (_end - _start < FrameIntegrity.Prefix)
+        {
+            Fill(FrameIntegrity.Prefix);
+        }
+
+        var prefix = _buffer.AsSpan(_start, FrameIntegrity.Prefix);
+        if (!FrameIntegrity.HeaderIntact(prefix))
+        {
+            throw Fail($"frame {_frames}: header checksum mismatch (the bytes were changed or forged in transit)");
+        }
+
+        try
+        {
+            MessageHeader.TryRead(prefix, out header);
+        }
+        catch (WireFormatException e)
+        {
+            throw Fail($"frame {_frames}: bad header: {e.Message}", e);
+        }
+
+        uint sequence = FrameIntegrity.Sequence(prefix);
+        if (sequence != _sequence)
+        {
+            throw Fail(sequence > _sequence
+                ? $"frame {_frames} on channel {header.Channel} carries connection sequence {sequence}, expected {_sequence}: {sequence - _sequence} frame(s) were lost in transit"
+                : $"frame {_frames} on channel {header.Channel} carries connection sequence {sequence}, expected {_sequence}: a frame was repeated or inserted in transit");
+        }
+
+        uint payloadCheck = FrameIntegrity.PayloadCheck(prefix);
+        if (header.IsEndOfStream)
+        {
+            if (payloadCheck != 0)
+            {
+                throw Fail($"frame {_frames}: an end of stream with payload check 0x{payloadCheck:X8}, not 0");
+            }
+
+            _sequence++;
+            _start += FrameIntegrity.Prefix;
+            _offset += FrameIntegrity.Prefix;
+            frame = default;
+            return false;
+        }
+
+        Check(header);
+        int required = header.RequiredBytes + FrameIntegrity.Bytes;
+        if (_end - _start < required)
+        {
+            Fill(required);
+        }
+
+        var payload = _buffer.AsSpan(_start + FrameIntegrity.Prefix, header.Length);
+        if (FrameIntegrity.Crc(payload) != payloadCheck)
+        {
+            throw Fail($"frame {_frames} on channel {header.Channel} from worker {header.Source}: payload checksum mismatch over {header.Length} bytes (the bytes were changed in transit)");
+        }
+
+        // timely's frame is header then payload: move the header up over the extension.
+        _buffer.AsSpan(_start, MessageHeader.Size).CopyTo(_buffer.AsSpan(_start + FrameIntegrity.Bytes));
+        frame = _buffer.AsSpan(_start + FrameIntegrity.Bytes, header.RequiredBytes);
+        _sequence++;
         _start += required;
         _offset += required;
         _frames++;

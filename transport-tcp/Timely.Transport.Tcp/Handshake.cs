@@ -8,7 +8,7 @@ namespace Timely.Transport.Tcp;
 /// refuse a stray or mismatched client before any frame is read.
 /// </summary>
 /// <remarks>
-/// Layout (big-endian, like <c>MessageHeader</c>), 68 bytes:
+/// Layout (big-endian, like <c>MessageHeader</c>), 72 bytes:
 /// <code>
 ///  0  u64  magic      "TIMELYTC" (0x54494D454C595443)
 ///  8  u32  version    layout version of handshake + frames (2)
@@ -19,24 +19,29 @@ namespace Timely.Transport.Tcp;
 /// 28  u64  job        job id (TcpOptions.JobIdOf)
 /// 36  u64  host       host identity (for --transport auto)
 /// 44  u128 nonce      fresh random per connection (bound into the secret's proofs)
-/// 60  u64  check      FNV-1a of bytes 0..59
+/// 60  u32  timeout    the sender's peer timeout in milliseconds
+/// 64  u64  check      FNV-1a of bytes 0..63
 /// </code>
+/// Version 3: every frame after the handshake carries the integrity extension
+/// (<see cref="FrameIntegrity"/>: a per-connection sequence number and CRC-32C checks), and
+/// the handshake carries the sender's peer timeout, so each side sends heartbeats often enough
+/// for the smaller of the two timeouts. A process of version 2 is refused by version.
 /// Version 2 (version 1 was the first 44 bytes without flags, nonce and check): the side
 /// that accepts now answers only after it validated the connector's handshake (and, with
 /// a secret, its proof; see <see cref="TcpMesh"/>). The check makes any single corrupted
 /// byte a refusal: FNV-1a's steps (xor a byte, multiply by an odd prime) are bijections of
 /// the state, so a changed byte always changes the result.
 /// </remarks>
-public readonly record struct Handshake(int Process, int Processes, int Threads, ulong Job, ulong Host, bool Secret = false, UInt128 Nonce = default)
+public readonly record struct Handshake(int Process, int Processes, int Threads, ulong Job, ulong Host, bool Secret = false, UInt128 Nonce = default, uint PeerTimeoutMilliseconds = 0)
 {
     /// <summary>Bytes on the wire.</summary>
-    public const int Size = 68;
+    public const int Size = 72;
 
     /// <summary>"TIMELYTC" in ASCII.</summary>
     public const ulong Magic = 0x54494D454C595443UL;
 
     /// <summary>Version of the handshake and frame layout.</summary>
-    public const uint Version = 2;
+    public const uint Version = 3;
 
     private const uint SecretFlag = 1;
     private const int CheckOffset = Size - sizeof(ulong);
@@ -54,6 +59,7 @@ public readonly record struct Handshake(int Process, int Processes, int Threads,
         BinaryPrimitives.WriteUInt64BigEndian(destination[28..], Job);
         BinaryPrimitives.WriteUInt64BigEndian(destination[36..], Host);
         BinaryPrimitives.WriteUInt128BigEndian(destination[44..], Nonce);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[60..], PeerTimeoutMilliseconds);
         BinaryPrimitives.WriteUInt64BigEndian(destination[CheckOffset..], Check(destination[..CheckOffset]));
     }
 
@@ -110,6 +116,7 @@ public readonly record struct Handshake(int Process, int Processes, int Threads,
         ulong job = BinaryPrimitives.ReadUInt64BigEndian(source[28..]);
         ulong host = BinaryPrimitives.ReadUInt64BigEndian(source[36..]);
         UInt128 nonce = BinaryPrimitives.ReadUInt128BigEndian(source[44..]);
+        uint timeout = BinaryPrimitives.ReadUInt32BigEndian(source[60..]);
         if ((flags & ~SecretFlag) != 0)
         {
             throw Refuse(peer, $"unknown flags 0x{flags:X8}");
@@ -118,30 +125,30 @@ public readonly record struct Handshake(int Process, int Processes, int Threads,
         bool secret = (flags & SecretFlag) != 0;
         if (secret != expected.Secret)
         {
-            throw Refuse(peer, secret ? "it proves a cluster secret, this process has none (--secret-file / TIMELY_SECRET)" : "it has no cluster secret, this process requires one (--secret-file / TIMELY_SECRET)");
+            throw Refuse(peer, HandshakeRefusal.Code.SecretSetting, secret ? "it proves a cluster secret, this process has none (--secret-file / TIMELY_SECRET)" : "it has no cluster secret, this process requires one (--secret-file / TIMELY_SECRET)");
         }
 
         if (job != expected.Job)
         {
-            throw Refuse(peer, $"job id 0x{job:X16}, this job is 0x{expected.Job:X16}");
+            throw Refuse(peer, HandshakeRefusal.Code.Job, $"job id 0x{job:X16}, this job is 0x{expected.Job:X16}");
         }
 
         if (processes != (uint)expected.Processes)
         {
-            throw Refuse(peer, $"it counts {processes} processes, this job has {expected.Processes}");
+            throw Refuse(peer, HandshakeRefusal.Code.Processes, $"it counts {processes} processes, this job has {expected.Processes}");
         }
 
         if (threads != (uint)expected.Threads)
         {
-            throw Refuse(peer, $"it runs {threads} workers per process, this job {expected.Threads}");
+            throw Refuse(peer, HandshakeRefusal.Code.Threads, $"it runs {threads} workers per process, this job {expected.Threads}");
         }
 
         if (process >= processes)
         {
-            throw Refuse(peer, $"process index {process} is outside 0..{processes - 1}");
+            throw Refuse(peer, HandshakeRefusal.Code.Index, $"process index {process} is outside 0..{processes - 1}");
         }
 
-        return new Handshake((int)process, (int)processes, (int)threads, job, host, secret, nonce);
+        return new Handshake((int)process, (int)processes, (int)threads, job, host, secret, nonce, timeout);
     }
 
     private static ulong Check(ReadOnlySpan<byte> bytes)
@@ -157,4 +164,7 @@ public readonly record struct Handshake(int Process, int Processes, int Threads,
 
     private static TcpTransportException Refuse(string peer, string why) =>
         new($"handshake from {peer} refused: {why}.") { Peer = peer };
+
+    private static TcpTransportException Refuse(string peer, HandshakeRefusal.Code code, string why) =>
+        new($"handshake from {peer} refused: {why}.") { Peer = peer, Refusal = code };
 }

@@ -19,8 +19,16 @@ namespace Timely.Transport.Tcp;
 ///   <see cref="CancelSlice"/>), so a client that sends part of its handshake and holds the
 ///   socket, or trickles bytes, costs one slot until its deadline and never delays another.
 ///   Each pending connection has one deadline for its whole handshake (not per read).
-/// - At most <see cref="MaxPending"/> handshakes are in progress; beyond that the oldest is
-///   dropped (a real peer finishes in one round trip, a flood of idle clients cannot pin it out).
+/// - Two budgets, so a flood cannot evict a real peer: at most <see cref="MaxPending"/>
+///   connections that have not yet sent a valid hello, and beyond that the oldest of those is
+///   dropped, but only after every one of them with bytes waiting was read (a real peer sends
+///   its hello with its connect, so it has moved on by then); and at most
+///   <see cref="MaxProven"/> that sent a valid hello and owe the secret's proof, which no
+///   newcomer evicts. A real peer dropped anyway (the budgets full of clients that knew the
+///   job) is reset, and its connecting side retries until the connect timeout.
+/// - A well-formed hello refused over a setting of the job gets a <see cref="HandshakeRefusal"/>
+///   record (a code, no value) before the close, and <see cref="TcpOptions.Warn"/> hears the
+///   reason at once; every other refusal is a reset without a byte.
 /// - <c>_cancelled</c> is volatile: set by the connecting thread when set-up failed there,
 ///   polled by this thread at least every <see cref="CancelSlice"/>.
 /// - A refused connection is reset (linger 0) without one byte sent to it.
@@ -28,6 +36,7 @@ namespace Timely.Transport.Tcp;
 internal sealed class HandshakeAcceptor
 {
     private const int MaxPending = 64;
+    private const int MaxProven = 64;
     private const int RefusalsListed = 8;
     private static readonly TimeSpan CancelSlice = TimeSpan.FromMilliseconds(100);
 
@@ -179,9 +188,9 @@ internal sealed class HandshakeAcceptor
                 return;   // none left (or the client already gave up)
             }
 
-            if (_pending.Count >= MaxPending)
+            if (_pending.Count(p => p.Stage == Stage.Hello) >= MaxPending)
             {
-                Refuse(_pending[0], $"{_pending[0].Name} was dropped: more than {MaxPending} handshakes in progress.");
+                MakeRoom();
             }
 
             string from = socket.RemoteEndPoint?.ToString() ?? "unknown address";
@@ -198,6 +207,39 @@ internal sealed class HandshakeAcceptor
             {
                 Refuse(p, $"{p.Name} failed during the handshake ({e.SocketErrorCode}).");
             }
+        }
+    }
+
+    /// <summary>
+    /// The hello budget is full: reads every connection at the hello stage that has bytes
+    /// waiting (a real peer's hello completes or moves it on), then, if none left that stage,
+    /// drops the oldest connection still at it.
+    /// </summary>
+    private void MakeRoom()
+    {
+        foreach (var p in _pending.Where(p => p.Stage == Stage.Hello).ToArray())
+        {
+            int waiting;
+            try
+            {
+                waiting = p.Socket.Available;
+            }
+            catch (SocketException e)
+            {
+                Refuse(p, $"{p.Name} failed during the handshake ({e.SocketErrorCode}).");
+                continue;
+            }
+
+            if (waiting > 0)
+            {
+                Advance(p);
+            }
+        }
+
+        if (_pending.Where(p => p.Stage == Stage.Hello).Skip(MaxPending - 1).Any()
+            && _pending.Find(p => p.Stage == Stage.Hello) is { } oldest)
+        {
+            Refuse(oldest, $"{oldest.Name} was dropped: more than {MaxPending} connections had not sent a valid hello.");
         }
     }
 
@@ -246,7 +288,7 @@ internal sealed class HandshakeAcceptor
         }
         catch (TcpTransportException e)
         {
-            Refuse(p, e.Message);
+            Refuse(p, e.Message, e.Refusal);
         }
         catch (SocketException e)
         {
@@ -269,6 +311,11 @@ internal sealed class HandshakeAcceptor
             return;
         }
 
+        if (_pending.Count(other => other.Stage == Stage.Proof) >= MaxProven)
+        {
+            throw new TcpTransportException($"{p.Name} was dropped: {MaxProven} other clients that sent a valid hello still owe their proof of the secret.") { Peer = p.From };
+        }
+
         var challenge = new byte[TcpMesh.ChallengeSize];
         BinaryPrimitives.WriteUInt64BigEndian(challenge, TcpMesh.ChallengeMagic);
         BinaryPrimitives.WriteUInt128BigEndian(challenge.AsSpan(8), p.Nonce);
@@ -285,7 +332,7 @@ internal sealed class HandshakeAcceptor
         secret.ConnectorProof(p.ConnectorHello, p.Nonce, _self.Process, expected);
         if (!ClusterSecret.Matches(expected, p.Buffer.AsSpan(0, ClusterSecret.ProofSize)))
         {
-            throw new TcpTransportException($"handshake from {p.Name} refused: its proof of the cluster secret is wrong (another secret, or a replayed proof).") { Peer = p.From };
+            throw new TcpTransportException($"handshake from {p.Name} refused: its proof of the cluster secret is wrong (another secret, or a replayed proof).") { Peer = p.From, Refusal = HandshakeRefusal.Code.Proof };
         }
 
         CheckIndex(p.Remote.Process, p);   // another connection may have claimed it meanwhile
@@ -299,12 +346,12 @@ internal sealed class HandshakeAcceptor
     {
         if (process <= _self.Process)
         {
-            throw new TcpTransportException($"handshake from process {process} at {p.From} refused: process {_self.Process} accepts only higher indices.") { Peer = p.From };
+            throw new TcpTransportException($"handshake from process {process} at {p.From} refused: process {_self.Process} accepts only higher indices.") { Peer = p.From, Refusal = HandshakeRefusal.Code.Index };
         }
 
         if (_peers[process] is { } established)
         {
-            throw new TcpTransportException($"handshake from process {process} at {p.From} refused: process {process} is already connected ({established.Address}).") { Peer = p.From };
+            throw new TcpTransportException($"handshake from process {process} at {p.From} refused: process {process} is already connected ({established.Address}).") { Peer = p.From, Refusal = HandshakeRefusal.Code.IndexTaken };
         }
     }
 
@@ -327,7 +374,7 @@ internal sealed class HandshakeAcceptor
         }
     }
 
-    private void Refuse(Pending p, string message)
+    private void Refuse(Pending p, string message, HandshakeRefusal.Code code = HandshakeRefusal.Code.None)
     {
         _pending.Remove(p);
         _refusalCount++;
@@ -337,6 +384,24 @@ internal sealed class HandshakeAcceptor
         }
 
         _onRefused?.Invoke(message);
+        if (code != HandshakeRefusal.Code.None)
+        {
+            _options.Warn?.Invoke(message);
+            try
+            {
+                // A few bytes into an empty send buffer, then a normal close (a reset could
+                // discard them before the client reads them).
+                p.Socket.Send(HandshakeRefusal.Encode(code), SocketFlags.None, out _);
+                p.Socket.Shutdown(SocketShutdown.Send);
+                p.Socket.Dispose();
+                return;
+            }
+            catch (SocketException)
+            {
+                // The client is gone already: reset below.
+            }
+        }
+
         try
         {
             p.Socket.LingerState = new LingerOption(true, 0);   // reset: nothing it sent is read, nothing is answered

@@ -37,8 +37,10 @@ namespace Timely.Transport.Tcp;
 /// slow or half-done client is dropped at its deadline and never delays another. A
 /// refusal (bad handshake, wrong proof, duplicate index) resets that connection only, is
 /// reported through <c>onRefused</c> (called on the accept thread), and set-up keeps
-/// waiting for the real peer; the connecting side retries a handshake that timed out on a
-/// new connection. Connects retry with a short exponential back-off (5 ms doubling to
+/// waiting for the real peer; the connecting side retries, on a new connection, a handshake
+/// that timed out or that the acceptor reset or closed (it may have been dropped to make room
+/// during a flood), and gives up at once only on a <see cref="HandshakeRefusal"/> record,
+/// which names the setting that differs. Connects retry with a short exponential back-off (5 ms doubling to
 /// 200 ms) instead of timely's one second. Everything is bounded by
 /// <see cref="TcpOptions.ConnectTimeout"/>; the timeout error lists what never came and
 /// what was refused.
@@ -64,7 +66,10 @@ public static class TcpMesh
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, addresses.Count);
         var clock = Stopwatch.StartNew();
-        var self = new Handshake(index, addresses.Count, threads, options.JobId, options.HostId, options.Secret is not null);
+        var self = new Handshake(index, addresses.Count, threads, options.JobId, options.HostId, options.Secret is not null)
+        {
+            PeerTimeoutMilliseconds = (uint)Math.Clamp(options.PeerTimeout.TotalMilliseconds, 1, uint.MaxValue),
+        };
         var peers = new PeerConnection?[addresses.Count];
         using var listener = index + 1 < addresses.Count ? Listen(addresses[index]) : null;
         var acceptor = listener is null ? null : HandshakeAcceptor.Start(listener, addresses, self, options, clock, onRefused);
@@ -152,12 +157,13 @@ public static class TcpMesh
         string name = $"process {process} at {address}";
         var backoff = TimeSpan.FromMilliseconds(5);
         string last = "none";
+        int resets = 0;
         while (true)
         {
             var remaining = options.ConnectTimeout - clock.Elapsed;
             if (remaining <= TimeSpan.Zero)
             {
-                throw new TcpTransportException($"{name} never answered within {options.ConnectTimeout.TotalSeconds:0.###} s (last error: {last}).") { Peer = name };
+                throw new TcpTransportException($"{name} {(resets > 0 ? "never completed a handshake" : "never answered")} within {options.ConnectTimeout.TotalSeconds:0.###} s (last error: {last}).") { Peer = name };
             }
 
             var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -186,6 +192,11 @@ public static class TcpMesh
             {
                 socket.Dispose();
                 last = e.SocketErrorCode.ToString();
+                if (e.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    resets++;
+                    last = $"it reset {resets} handshake(s): it was busy with other clients, or it refused this process without saying why (its log names the reason)";
+                }
             }
             catch
             {
@@ -219,7 +230,7 @@ public static class TcpMesh
         if (secret is not null)
         {
             Span<byte> received = stackalloc byte[ChallengeSize];
-            if (!ReadExactly(socket, received, name, clock, end))
+            if (!ReadReply(socket, received, name, clock, end))
             {
                 return null;
             }
@@ -239,7 +250,7 @@ public static class TcpMesh
         }
 
         Span<byte> reply = stackalloc byte[Handshake.Size + (secret is null ? 0 : ClusterSecret.ProofSize)];
-        if (!ReadExactly(socket, reply, name, clock, end))
+        if (!ReadReply(socket, reply, name, clock, end))
         {
             return null;
         }
@@ -260,6 +271,25 @@ public static class TcpMesh
         }
 
         return remote;
+    }
+
+    /// <summary>
+    /// Reads a reply of <paramref name="buffer"/>'s length, or a <see cref="HandshakeRefusal"/>
+    /// record (shorter than any reply), which it throws as the error it names.
+    /// </summary>
+    private static bool ReadReply(Socket socket, Span<byte> buffer, string peer, Stopwatch clock, TimeSpan end)
+    {
+        if (!ReadExactly(socket, buffer[..HandshakeRefusal.Size], peer, clock, end))
+        {
+            return false;
+        }
+
+        if (HandshakeRefusal.IsRefusal(buffer))
+        {
+            throw HandshakeRefusal.Describe(buffer, peer);
+        }
+
+        return ReadExactly(socket, buffer[HandshakeRefusal.Size..], peer, clock, end);
     }
 
     /// <summary>
@@ -286,10 +316,6 @@ public static class TcpMesh
                 continue;   // the deadline check above ends it
             }
 
-            if (error == SocketError.ConnectionReset)
-            {
-                throw new TcpTransportException($"{peer} refused this process (reset during the handshake): its log names the reason (another process may already claim index, or the job, counts or secret differ).", new SocketException((int)error)) { Peer = peer };
-            }
 
             if (error != SocketError.Success)
             {
@@ -298,7 +324,8 @@ public static class TcpMesh
 
             if (n == 0)
             {
-                throw new TcpTransportException($"{peer} closed the connection after {have} of {buffer.Length} handshake bytes.") { Peer = peer };
+                // Dropped by the acceptor (a flood made it make room, say): retried by the caller.
+                throw new SocketException((int)SocketError.ConnectionReset);
             }
 
             have += n;

@@ -39,6 +39,13 @@ public sealed record TcpOptions
     /// </summary>
     public ClusterSecret? Secret { get; init; }
 
+    /// <summary>
+    /// Hears, as it happens, one line per handshake this process refuses over a setting of the
+    /// job (job, process or worker count, secret, index: the connector's configuration differs),
+    /// so a mismatch is named at once rather than at the connect timeout. Null: not told.
+    /// </summary>
+    public Action<string>? Warn { get; init; }
+
     /// <summary>Largest payload a peer may announce; a longer frame fails its connection before anything is allocated.</summary>
     public int MaxMessageBytes { get; init; } = DefaultMaxMessageBytes;
 

@@ -27,4 +27,7 @@ public sealed class TcpTransportException : Exception
 
     /// <summary>The peer as the message names it (e.g. <c>process 1 at 127.0.0.1:2102</c>).</summary>
     public string Peer { get; init; } = "unknown peer";
+
+    /// <summary>For a handshake refused over a setting: which one, so the accepting side can tell the connector (<see cref="HandshakeRefusal"/>).</summary>
+    internal HandshakeRefusal.Code Refusal { get; init; }
 }

@@ -88,7 +88,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         }
 
         int peers = config.Peers;
-        _group = new WorkerGroup(peers) { Finished = OnFinished, Failed = OnFailed };
+        _group = new WorkerGroup(peers) { Finished = OnFinished, Failed = OnFailed, ThreadsPerProcess = _threads, ProcessIndex = config.ProcessIndex };
         _bells = new Doorbell?[peers];
         for (int i = 0; i < members.Length; i++)
         {
@@ -150,11 +150,11 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         }
         catch (IOException e)
         {
-            throw new ConfigException($"shm: {e.Message}", e);
+            throw new ConfigException(ShmMessage(e), e);
         }
         catch (TimeoutException e)
         {
-            throw new ConfigException($"shm: {e.Message}", e);
+            throw new ConfigException(ShmMessage(e), e);
         }
 
         try
@@ -163,14 +163,17 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
         }
         catch
         {
-            directory.Own.State = ProcessState.Failed;
+            directory.MarkFailed();
             directory.Dispose();
             throw;
         }
     }
 
+    /// <summary>The set-up error as one line that says "shm" once (the job directory's own errors already start with it).</summary>
+    private static string ShmMessage(Exception e) => e.Message.StartsWith("shm", StringComparison.Ordinal) ? e.Message : $"shm: {e.Message}";
+
     /// <summary>Marks this process Failed in the job (set-up failed after joining), so its peers stop at once.</summary>
-    public void MarkFailed() => _job.Own.State = ProcessState.Failed;
+    public void MarkFailed() => _job.MarkFailed();
 
     /// <summary>Global worker <paramref name="worker"/>'s doorbell in shared memory (a worker of this host group).</summary>
     public Doorbell Bell(int worker) => _bells[worker] ?? throw new ArgumentOutOfRangeException(nameof(worker), worker, "not a worker of this host group");
@@ -237,7 +240,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
 
             var control = _job.Control(m);
             while (control.State is not (ProcessState.Finished or ProcessState.Failed)
-                && ProcessLiveness.IsAlive(control.Pid) && Environment.TickCount64 < deadline)
+                && (!control.PidIsVisible || ProcessLiveness.IsAlive(control.Pid)) && Environment.TickCount64 < deadline)
             {
                 Thread.Sleep(10);
             }

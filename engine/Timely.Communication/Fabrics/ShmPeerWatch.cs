@@ -233,8 +233,10 @@ internal sealed class ShmPeerWatch : IDisposable
                     reason = "failed while connecting";
                 }
             }
-            else if (!ProcessLiveness.IsAlive(control.Pid))
+            else if (control.PidIsVisible && !ProcessLiveness.IsAlive(control.Pid))
             {
+                // A pid of another pid namespace means nothing here: such a peer (a container
+                // sharing /dev/shm) is judged by its heartbeat alone, below.
                 reason = "died: its pid is gone";
             }
             else
@@ -253,8 +255,11 @@ internal sealed class ShmPeerWatch : IDisposable
 
             if (reason is not null)
             {
+                // A relayed reason may already name the job (it was one of ours): named once.
+                string job = $"shm job '{_job.Job}'";
+                string where = reason.Contains(job, StringComparison.Ordinal) ? string.Empty : $"; {job}.";
                 Record(new RemoteFailure(
-                    $"process {p} (pid {control.Pid}, workers {p * _threads}..{((p + 1) * _threads) - 1}) {reason}; shm job '{_job.Job}'.",
+                    $"process {p} (pid {control.Pid}{(control.PidIsVisible ? string.Empty : " in another pid namespace")}, workers {p * _threads}..{((p + 1) * _threads) - 1}) {reason.TrimEnd('.')}{where}",
                     failedWorker));
                 return;
             }

@@ -45,8 +45,9 @@ namespace Timely.Communication.Fabrics;
 ///   which wakes every local worker; each then throws <see cref="PeerFailedException"/>.
 ///   A process whose own worker failed resets its connections instead of ending them, so its
 ///   peers fail too instead of waiting for data that will not come.
-/// - Liveness: a send thread whose connection has been quiet for a quarter of
-///   <see cref="Config.PeerTimeout"/> sends a heartbeat frame (<see cref="HeartbeatChannel"/>);
+/// - Liveness: a send thread whose connection has been quiet for a quarter of the smaller of
+///   this process's <see cref="Config.PeerTimeout"/> and the peer's (from its handshake) sends
+///   a heartbeat frame (<see cref="HeartbeatChannel"/>);
 ///   a receive thread that hears nothing at all for the whole timeout fails the peer by name.
 ///   Keep-alive alone could not tell: the kernel answers it for a stopped or hung process.
 /// - Shutdown (<see cref="Dispose"/>, after every local worker returned): send threads drain
@@ -79,7 +80,6 @@ internal sealed class TcpFabric : IDisposable
     private readonly int _spinIterations;
     private readonly TimeSpan _shutdownBound;
     private readonly TimeSpan _peerTimeout;
-    private readonly TimeSpan _heartbeatInterval;
     private readonly PeerConnection?[] _connections;
     private readonly SpscByteRing[] _local;
     private readonly SpscByteRing[]?[] _toNet;
@@ -117,9 +117,8 @@ internal sealed class TcpFabric : IDisposable
         _spinIterations = config.SpinIterations;
         _shutdownBound = config.ConnectTimeout;
         _peerTimeout = config.PeerTimeout;
-        _heartbeatInterval = config.PeerTimeout / 4;
         _ownsGroup = group is null;
-        Group = group ?? new WorkerGroup(config.Peers);
+        Group = group ?? new WorkerGroup(config.Peers) { ThreadsPerProcess = config.Threads, ProcessIndex = config.ProcessIndex };
         _bells = bells ?? Group.Doorbells;
         _connections = connections;
 
@@ -177,6 +176,7 @@ internal sealed class TcpFabric : IDisposable
         PeerTimeout = config.PeerTimeout,
         MaxMessageBytes = config.MaxMessageBytes,
         Secret = config.Secret,
+        Warn = static line => Console.Error.WriteLine("timely: warning: " + line),
     };
 
     /// <summary>Where a refused connection attempt is reported: the config's diagnostics.</summary>
@@ -260,7 +260,11 @@ internal sealed class TcpFabric : IDisposable
         Func<TcpSendPath, bool> hasWork = p => _stopping || p.HasWork;
         var heartbeat = new byte[Timely.Bytes.MessageHeader.Size + 1];   // length 0 would read as the end of stream
         new Timely.Bytes.MessageHeader(HeartbeatChannel, _first, q * _threads, (q + 1) * _threads, 1, 0).WriteTo(heartbeat);
-        var park = IdlePoll < _heartbeatInterval ? IdlePoll : _heartbeatInterval;
+        // A quarter of the smaller of the two peer timeouts (each side's is in its handshake), so
+        // a peer with a shorter timeout than ours never takes a quiet connection for a dead one.
+        uint remoteMs = connection.Remote.PeerTimeoutMilliseconds;
+        var heartbeatInterval = (remoteMs > 0 && TimeSpan.FromMilliseconds(remoteMs) < _peerTimeout ? TimeSpan.FromMilliseconds(remoteMs) : _peerTimeout) / 4;
+        var park = IdlePoll < heartbeatInterval ? IdlePoll : heartbeatInterval;
         path.Log = NetworkLog.Open(_logFactory, true, _first / _threads, q);
         try
         {
@@ -273,7 +277,7 @@ internal sealed class TcpFabric : IDisposable
                     continue;
                 }
 
-                if (Environment.TickCount64 - path.LastSendTicks >= (long)_heartbeatInterval.TotalMilliseconds && !_stopping)
+                if (Environment.TickCount64 - path.LastSendTicks >= (long)heartbeatInterval.TotalMilliseconds && !_stopping)
                 {
                     path.Send(heartbeat);
                 }

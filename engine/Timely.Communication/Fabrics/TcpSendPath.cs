@@ -24,9 +24,10 @@ namespace Timely.Communication.Fabrics;
 ///   A worker never waits for the lock: if it is taken, the worker rings the send thread,
 ///   which drains everything before it parks again.
 /// - A worker drains only its own ring, of which it is the producer: nothing is added while it
-///   drains, so <see cref="SpscByteRing.UnreadBytes"/> (which counts record headers and padding,
-///   an upper bound on the frames) tells beforehand whether all of it fits the batch and no
-///   append can fall back to a blocking send.
+///   drains, so <see cref="SpscByteRing.UnreadBytes"/> (which counts record headers and padding)
+///   bounds what its frames take on the wire (with the integrity extension, at most 1/8 more)
+///   and tells beforehand whether all of it fits the batch and no append can fall back to a
+///   blocking send.
 /// - <c>_pending</c> mirrors "the writer holds unsent bytes" for the send thread's park check,
 ///   which runs without the lock; it is written by the holder before the lock's release.
 /// - The send thread may block (waiting for room on the socket) while it holds the lock;
@@ -104,8 +105,12 @@ internal sealed class TcpSendPath : IDisposable
                 return false;
             }
 
+            // On the wire a frame takes 12 bytes more than its frame (the integrity extension)
+            // and a ring record 8 more (its header) plus alignment; records are at least 56
+            // bytes, so the wire takes at most 1 + 4/56 times the ring's bytes, under 1 + 1/8.
             var reader = _readers[local];
-            if (reader.IsAssembling || reader.Ring.UnreadBytes > _writer.Free)
+            long unread = reader.Ring.UnreadBytes;
+            if (reader.IsAssembling || unread + (unread >> 3) > _writer.Free)
             {
                 return false;
             }

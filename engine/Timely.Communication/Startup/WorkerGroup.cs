@@ -43,6 +43,15 @@ internal sealed class WorkerGroup : IPeerStatus, IDisposable
     /// <summary>Told of the first failure (a transport publishes it to other processes). Set before the workers start.</summary>
     public Action<int, Exception>? Failed { get; init; }
 
+    /// <summary>
+    /// Workers per process of a cluster, with <see cref="ProcessIndex"/> this process's index, so
+    /// a failure names the process of a remote worker; 0 (the default): every worker is local.
+    /// </summary>
+    public int ThreadsPerProcess { get; init; }
+
+    /// <summary>This process's index in the cluster (with <see cref="ThreadsPerProcess"/>).</summary>
+    public int ProcessIndex { get; init; }
+
     /// <summary>Whether any worker failed (wakes parked workers so they can throw).</summary>
     public bool HasFailed => Volatile.Read(ref _failure) is not null;
 
@@ -85,11 +94,17 @@ internal sealed class WorkerGroup : IPeerStatus, IDisposable
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void ThrowPeerFailed(FailureRecord failure) =>
-        throw new PeerFailedException($"worker {failure.Worker} failed: {failure.Error.GetType().Name}: {failure.Error.Message}", failure.Error)
+    private void ThrowPeerFailed(FailureRecord failure) =>
+        throw new PeerFailedException($"{Describe(failure.Worker)} failed: {failure.Error.GetType().Name}: {failure.Error.Message}", failure.Error)
         {
             FailedWorker = failure.Worker,
         };
+
+    /// <summary>"worker 3", or "worker 3 of process 1 (remote)" when it runs in another process of the cluster.</summary>
+    private string Describe(int worker) =>
+        ThreadsPerProcess > 0 && worker / ThreadsPerProcess != ProcessIndex
+            ? $"worker {worker} of process {worker / ThreadsPerProcess} (remote)"
+            : $"worker {worker}";
 
     public void Dispose()
     {

@@ -13,7 +13,10 @@ namespace Timely.Dataflow.Progress;
 /// <remarks>
 /// A batch is applied whole and in sender order or the frontiers it guards can pass a record in
 /// flight, so each message carries its sender's sequence number and a gap or repeat fails loudly
-/// instead of letting a frontier advance early.
+/// instead of letting a frontier advance early. A batch from another worker crossed a transport
+/// and is checked before any of it is used: its sender is a worker of the job, and every
+/// location is a port of this dataflow (<see cref="Shape"/>), so a corrupted or hostile batch
+/// is an error naming the sender, not an index out of range inside the tracker.
 /// </remarks>
 internal sealed class ProgressBroadcaster<T>
 {
@@ -44,6 +47,9 @@ internal sealed class ProgressBroadcaster<T>
         _dataflowIndex = dataflowIndex;
         _log = log;
     }
+
+    /// <summary>The dataflow's graph, against which received locations are checked (set once the scope is built).</summary>
+    internal Tracker<T>? Shape { get; set; }
 
     /// <summary>The channel that carries the batches.</summary>
     public int Channel { get; }
@@ -88,6 +94,24 @@ internal sealed class ProgressBroadcaster<T>
         }
 
         int source = message.Source;
+        if ((uint)source >= (uint)_expected.Length)
+        {
+            throw new InvalidDataException(
+                $"dataflow {_dataflowIndex}: a progress batch claims to come from worker {source}; the job has workers 0..{_expected.Length - 1}");
+        }
+
+        if (Shape is { } shape)
+        {
+            foreach (var (location, _, _) in message.Updates)
+            {
+                if (!shape.HasPort(location))
+                {
+                    throw new InvalidDataException(
+                        $"dataflow {_dataflowIndex}: progress from worker {source} (batch {message.Sequence}) names {location}, a port this dataflow does not have ({shape.NodeCount} operators): that worker built another dataflow, or the batch was corrupted");
+                }
+            }
+        }
+
         if (message.Sequence != _expected[source])
         {
             throw new InvalidOperationException(

@@ -59,6 +59,11 @@ public sealed class Tracker<T>
         }
     }
 
+    /// <summary>Whether <paramref name="location"/> is a port of this graph (a node it has, and an input or output that node has).</summary>
+    internal bool HasPort(Location location) =>
+        (uint)location.Node < (uint)_summaries.Length
+        && (uint)location.Port < (uint)(location.IsSource ? _sourcePointstamps[location.Node].Length : _targetPointstamps[location.Node].Length);
+
     /// <summary>Number of nodes.</summary>
     public int NodeCount => _summaries.Length;
 

@@ -45,6 +45,7 @@ internal abstract class ScopeRuntime<T> : IDataflowRuntime
         Tracker = tracker;
         Activations = scope.Activations;
         Broadcaster = scope.Broadcaster;
+        Broadcaster.Shape = tracker;   // updates from other workers are checked against this dataflow's ports
         _targets = targets;
         _inputs = inputs;
         _mode = scope.Mode;

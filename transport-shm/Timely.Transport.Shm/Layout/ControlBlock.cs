@@ -13,8 +13,9 @@ namespace Timely.Transport.Shm.Layout;
 /// <code>
 /// offset 0            +----------------------------------------------------------+
 ///                     | magic u64 "TIMELYPC" | version i32 | workers i32         |
-///                     | pid i32 | process i32 | state i32 | pad i32            |
-///                     | heartbeat i64 | zero ...                          | 1 line
+///                     | pid i32 | process i32 | state i32 | sealed i32         |
+///                     | heartbeat i64 | processes i32 | zero i32             |
+///                     | pid namespace u64 | zero ...                    | 1 line
 /// offset L*(1+w)      +----------------------------------------------------------+
 ///  (L = CacheLine)    | bell word i32 | finished i32 | parks i64 | wakes i64 |  |
 ///                     | zero ...            (worker w's line, w in 0..workers) |
@@ -25,8 +26,13 @@ namespace Timely.Transport.Shm.Layout;
 /// </code>
 /// Design: the header is written once before the file is renamed into place (so a reader
 /// that opens it sees it whole) except <c>state</c> (release-stored by the owner process,
-/// acquire-loaded by peers) and <c>heartbeat</c> (bumped by the owner's liveness thread,
-/// read by peers' monitors; only its change matters, so plain volatile accesses suffice).
+/// acquire-loaded by peers), <c>sealed</c> (set once by the owner when it has removed its
+/// files' names, see <see cref="Rendezvous.JobDirectory"/>) and <c>heartbeat</c> (bumped by
+/// the owner's set-up thread, then by its liveness thread, read by peers' monitors; only its
+/// change matters, so plain volatile accesses suffice). <c>processes</c> lets a peer started
+/// with another <c>-n</c> be named at once; <c>pid namespace</c> tells a peer whether the pid
+/// means anything to it (a process in another container sharing <c>/dev/shm</c> is judged by
+/// its heartbeat alone). Version 2 added sealed, processes and the pid namespace.
 /// The failure record is written once, by the first failing worker, before state is
 /// release-stored as Failed; a peer reads it only after it acquire-loads Failed.
 /// Each worker's line is its own cache line: the bell word is CAS'd by senders and the
@@ -42,14 +48,17 @@ public sealed class ControlBlock : IDisposable
     public const ulong Magic = 0x4350_594C_454D_4954;
 
     /// <summary>Bumped on any change to the layout above.</summary>
-    public const int LayoutVersion = 1;
+    public const int LayoutVersion = 2;
 
     private const int VersionOffset = 8;
     private const int WorkersOffset = 12;
     private const int PidOffset = 16;
     private const int ProcessOffset = 20;
     private const int StateOffset = 24;
+    private const int SealedOffset = 28;
     private const int HeartbeatOffset = 32;
+    private const int ProcessesOffset = 40;
+    private const int PidNamespaceOffset = 48;
     private const int BellOffset = 0;
     private const int FinishedOffset = 4;
     private const int ParksOffset = 8;
@@ -68,6 +77,8 @@ public sealed class ControlBlock : IDisposable
         Workers = region.Int32At(WorkersOffset);
         Pid = region.Int32At(PidOffset);
         ProcessIndex = region.Int32At(ProcessOffset);
+        Processes = region.Int32At(ProcessesOffset);
+        PidNamespace = (ulong)region.Int64At(PidNamespaceOffset);
         _bells = new SharedDoorbell[Workers];
         for (int w = 0; w < Workers; w++)
         {
@@ -88,6 +99,21 @@ public sealed class ControlBlock : IDisposable
     /// <summary>The process's index in the job.</summary>
     public int ProcessIndex { get; }
 
+    /// <summary>Processes in the job, as the owner counts them.</summary>
+    public int Processes { get; }
+
+    /// <summary>The owner's pid namespace (<see cref="Rendezvous.ProcessLiveness.PidNamespace"/>).</summary>
+    public ulong PidNamespace { get; }
+
+    /// <summary>Whether <see cref="Pid"/> names the owner in this process's pid namespace (so its liveness can be read from the pid).</summary>
+    public bool PidIsVisible => PidNamespace == Rendezvous.ProcessLiveness.PidNamespace;
+
+    /// <summary>Set by the owner once its files no longer have names in the job directory (every process has mapped them).</summary>
+    public bool Sealed
+    {
+        get => Volatile.Read(ref _file.Region.Int32At(SealedOffset)) != 0;
+        set => Volatile.Write(ref _file.Region.Int32At(SealedOffset), value ? 1 : 0);
+    }
     /// <summary>The file's current path.</summary>
     public string Path => _file.Path;
 
@@ -109,7 +135,7 @@ public sealed class ControlBlock : IDisposable
     /// <see cref="ProcessState.Starting"/>: written under a temporary name, then renamed, so a
     /// peer never maps a half-written header.
     /// </summary>
-    public static ControlBlock Create(string path, int processIndex, int workers, int pid)
+    public static ControlBlock Create(string path, int processIndex, int workers, int pid, int processes = 1)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
@@ -118,7 +144,7 @@ public sealed class ControlBlock : IDisposable
         var file = MappedFile.Create(temporary, RequiredBytes(workers));
         try
         {
-            var block = Initialize(file, processIndex, workers, pid);
+            var block = Initialize(file, processIndex, workers, pid, processes);
             file.MoveTo(path);
             return block;
         }
@@ -134,7 +160,7 @@ public sealed class ControlBlock : IDisposable
     /// Writes a fresh header (state <see cref="ProcessState.Starting"/>) into <paramref name="file"/>,
     /// not yet at its final name (the caller renames it into place), and takes it over.
     /// </summary>
-    internal static ControlBlock Initialize(MappedFile file, int processIndex, int workers, int pid)
+    internal static ControlBlock Initialize(MappedFile file, int processIndex, int workers, int pid, int processes)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
@@ -149,6 +175,8 @@ public sealed class ControlBlock : IDisposable
         region.Int32At(PidOffset) = pid;
         region.Int32At(ProcessOffset) = processIndex;
         region.Int32At(StateOffset) = (int)ProcessState.Starting;
+        region.Int32At(ProcessesOffset) = processes;
+        region.Int64At(PidNamespaceOffset) = (long)Rendezvous.ProcessLiveness.PidNamespace;
         Volatile.Write(ref region.Int64At(0), (long)Magic);
         return new ControlBlock(file);
     }

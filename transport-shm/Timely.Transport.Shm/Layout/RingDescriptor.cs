@@ -272,6 +272,13 @@ public static class RingDescriptor
         return capacity;
     }
 
+    /// <summary>The capacity the header claims (not validated: see <see cref="Validate"/>); 0 for an invalid one.</summary>
+    public static int Capacity(MemoryRegion region)
+    {
+        int capacity = BinaryPrimitives.ReadInt32LittleEndian(region.Slice(CapacityOffset, sizeof(int)));
+        return IsValidCapacity(capacity) ? capacity : 0;
+    }
+
     /// <summary>Pid of the process that initialized the ring.</summary>
     public static int CreatorPid(MemoryRegion region) =>
         BinaryPrimitives.ReadInt32LittleEndian(region.Slice(CreatorPidOffset, sizeof(int)));

@@ -27,7 +27,17 @@ namespace Timely.Transport.Shm.Rendezvous;
 ///    control file, then for each ring into its workers whose creator pid is that peer's
 ///    pid (a ring from a dead incarnation has another pid and is not taken).
 /// 4. Publish Running and wait until every peer is Running too: after that, every file any
-///    process needs is mapped, so a process that finishes early may unlink its files.
+///    process needs is mapped.
+/// 5. Seal: remove the names of our own files (the mappings stay), publish Sealed, wait until
+///    every peer has sealed too, then check that every file we mapped is still whole (fstat).
+///    From then on no file of the job has a name, so nothing can shrink one under the job
+///    through the directory (touching a lost page of a mapping would kill the process with
+///    SIGBUS), and a SIGKILL leaves nothing behind; a file shrunk before it lost its name is
+///    found by that last check and named. Until then every read of a peer's control file is
+///    preceded by an fstat of it (<see cref="CheckWhole"/>).
+/// Liveness during set-up: a peer whose pid namespace is ours is alive while its pid runs; one
+/// in another namespace (a container sharing /dev/shm) while its heartbeat moves, which every
+/// wait loop here bumps for our own file (<see cref="IsAlive"/>).
 /// Teardown (<see cref="Dispose"/>): publish Finished (unless Failed), remove our own files
 /// and those of dead processes, unmap, and remove the directory when it is empty (the last
 /// process out). At process exit and on SIGTERM/SIGINT/SIGQUIT our own files are removed too
@@ -38,6 +48,11 @@ namespace Timely.Transport.Shm.Rendezvous;
 public sealed class JobDirectory : IDisposable
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>How long the heartbeat of a peer in another pid namespace may stand still during set-up before it counts as dead.</summary>
+    internal static readonly TimeSpan SetupSilence = TimeSpan.FromSeconds(2);
+
+    private readonly Dictionary<(int Process, int Pid, ulong Namespace), (long Beat, long Since)> _beats = [];
 
     private readonly ControlBlock?[] _controls;
     private readonly Dictionary<(int Sender, int Receiver), MappedFile> _rings = [];
@@ -134,9 +149,22 @@ public sealed class JobDirectory : IDisposable
         }
         catch
         {
-            directory._controls[processIndex]?.State = ProcessState.Failed;
+            directory.MarkFailed();
             directory.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Publishes that this process failed (set-up failed, or a worker did), so peers stop at
+    /// once; not when our control file was truncated (its words are gone, and touching them
+    /// would raise SIGBUS): then peers find the truncation themselves.
+    /// </summary>
+    public void MarkFailed()
+    {
+        if (_controls[ProcessIndex] is { } own && own.Mapping.IsIntact)
+        {
+            own.State = ProcessState.Failed;
         }
     }
 
@@ -183,7 +211,7 @@ public sealed class JobDirectory : IDisposable
         _disposed = true;
         _exit?.Dispose();
         var own = _controls[ProcessIndex];
-        if (own is not null && own.State != ProcessState.Failed)
+        if (own is not null && own.Mapping.IsIntact && own.State != ProcessState.Failed)
         {
             own.State = ProcessState.Finished;
         }
@@ -259,7 +287,7 @@ public sealed class JobDirectory : IDisposable
         ControlBlock control;
         try
         {
-            control = ControlBlock.Initialize(controlFile, ProcessIndex, WorkersPerProcess, pid);
+            control = ControlBlock.Initialize(controlFile, ProcessIndex, WorkersPerProcess, pid, Processes);
         }
         catch
         {
@@ -292,13 +320,24 @@ public sealed class JobDirectory : IDisposable
             }
         }
 
-        Own.State = ProcessState.Running;
+        CheckWhole(Own).State = ProcessState.Running;
         AfterPublishingRunning?.Invoke(this);
+
+        // Past Starting, a peer has mapped every file it needs. No peer runs a worker before
+        // the seal below, so a Failed peer here failed its set-up.
+        AwaitEveryPeer(control => control.State is ProcessState.Starting, clock, timeout);
+        Seal(clock, timeout);
+    }
+
+    /// <summary>Waits while <paramref name="waiting"/> holds for some peer, checking each before every look (file whole, alive, not failed).</summary>
+    private void AwaitEveryPeer(Func<ControlBlock, bool> waiting, Stopwatch clock, TimeSpan timeout)
+    {
         for (int process = 0; process < Processes; process++)
         {
             var control = _controls[process]!;
-            while (control.State is ProcessState.Starting)
+            while (waiting(CheckWhole(control)))
             {
+                CheckWhole(Own).Beat();
                 CheckPeer(control);
                 if (clock.Elapsed > timeout)
                 {
@@ -309,10 +348,8 @@ public sealed class JobDirectory : IDisposable
                 Thread.Sleep(PollInterval);
             }
 
-            // Past Starting, a peer has mapped every file it needs. Failed here may have replaced
-            // Running (a worker threw right after set-up, before this loop looked): that is no
-            // failed set-up, and every file we send on is mapped, so go on and let the fabric's
-            // liveness report it with the peer's own reason. A dead pid still fails set-up.
+            // Failed once the wait is over may be a worker that threw right after the peer's own
+            // set-up: the fabric's liveness reports it with the peer's reason. A dead pid still fails set-up.
             if (control.State is not ProcessState.Failed)
             {
                 CheckPeer(control);
@@ -320,19 +357,87 @@ public sealed class JobDirectory : IDisposable
         }
     }
 
+    /// <summary>Step 5 of the protocol (see the remarks): our files lose their names, then every mapped file is checked whole.</summary>
+    private void Seal(Stopwatch clock, TimeSpan timeout)
+    {
+        _files.RemoveOwnFiles();
+        CheckWhole(Own).Sealed = true;
+        AwaitEveryPeer(control => !control.Sealed, clock, timeout);
+        if (FindTruncatedFile() is { } truncated)
+        {
+            throw new IOException($"shm job '{Job}': '{truncated}' was truncated under the job (it is shorter than its mapping), so the job cannot run.");
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="IOException"/> naming <paramref name="control"/>'s file when it is now
+    /// shorter than its mapping (a read of its lost pages would raise SIGBUS); returns it
+    /// otherwise, so a set-up loop checks it before each read of a peer's words.
+    /// </summary>
+    private ControlBlock CheckWhole(ControlBlock control)
+    {
+        if (!control.Mapping.IsIntact)
+        {
+            throw new IOException($"shm job '{Job}': '{control.Path}' was truncated under the job (it is shorter than its mapping), so the job cannot run.");
+        }
+
+        return control;
+    }
+
+    /// <summary>
+    /// A job file is written whole under a temporary name and only then given its name, so one
+    /// of no bytes under its name was truncated: named now rather than waited for.
+    /// </summary>
+    private void ThrowIfEmptied(string name)
+    {
+        if (_files.Stat(name) is { Size: 0 })
+        {
+            throw Truncated(name);
+        }
+    }
+
+    private IOException Truncated(string name) =>
+        new($"shm job '{Job}': '{_files.FilePath(name)}' was truncated under the job (it is shorter than its mapping), so the job cannot run.");
+
+    /// <summary>
+    /// Whether the owner of <paramref name="control"/> runs: by its pid when it shares our pid
+    /// namespace; otherwise by its heartbeat, which must have moved within
+    /// <see cref="SetupSilence"/> of the last time this process looked.
+    /// </summary>
+    private bool IsAlive(ControlBlock control)
+    {
+        if (control.PidIsVisible)
+        {
+            return ProcessLiveness.IsAlive(control.Pid);
+        }
+
+        var key = (control.ProcessIndex, control.Pid, control.PidNamespace);
+        long beat = CheckWhole(control).Heartbeat;
+        long now = Environment.TickCount64;
+        if (!_beats.TryGetValue(key, out var seen) || seen.Beat != beat)
+        {
+            _beats[key] = (beat, now);
+            return true;
+        }
+
+        return now - seen.Since <= (long)SetupSilence.TotalMilliseconds;
+    }
+
     /// <summary>Test hook: runs in <see cref="Connect"/> right after this process published Running, before it waits for the others.</summary>
     internal static Action<JobDirectory>? AfterPublishingRunning { get; set; }
 
     private void CheckPeer(ControlBlock control)
     {
-        if (control.State == ProcessState.Failed)
+        if (CheckWhole(control).State == ProcessState.Failed)
         {
             throw new IOException($"shm job '{Job}': process {control.ProcessIndex} (pid {control.Pid}) failed while connecting.");
         }
 
-        if (control.State != ProcessState.Finished && !ProcessLiveness.IsAlive(control.Pid))
+        if (control.State != ProcessState.Finished && !IsAlive(control))
         {
-            throw new IOException($"shm job '{Job}': process {control.ProcessIndex} (pid {control.Pid}) died while connecting.");
+            throw new IOException(control.PidIsVisible
+                ? $"shm job '{Job}': process {control.ProcessIndex} (pid {control.Pid}) died while connecting."
+                : $"shm job '{Job}': process {control.ProcessIndex} (pid {control.Pid} in another pid namespace) stopped beating for {SetupSilence.TotalSeconds:0.#} s while connecting: it died or hangs.");
         }
     }
 
@@ -342,6 +447,7 @@ public sealed class JobDirectory : IDisposable
         while (true)
         {
             ControlBlock? control = null;
+            ThrowIfEmptied(name);
             if (_files.Map(name) is { } file)
             {
                 try
@@ -354,19 +460,32 @@ public sealed class JobDirectory : IDisposable
                 }
             }
 
+            if (control is not null && !control.Mapping.IsIntact)
+            {
+                control.Dispose();
+                throw Truncated(name);
+            }
+
             if (control is not null)
             {
-                if (control.ProcessIndex == process && control.Workers == WorkersPerProcess
-                    && control.State is ProcessState.Starting or ProcessState.Running && ProcessLiveness.IsAlive(control.Pid))
+                bool live = control.ProcessIndex == process && control.State is ProcessState.Starting or ProcessState.Running && IsAlive(control);
+                if (live && control.Workers == WorkersPerProcess && control.Processes == Processes)
                 {
                     return control;
                 }
 
-                if (control.ProcessIndex == process && control.Workers != WorkersPerProcess && ProcessLiveness.IsAlive(control.Pid))
+                if (live && control.Workers != WorkersPerProcess)
                 {
                     int workers = control.Workers;
                     control.Dispose();
                     throw new IOException($"shm job '{Job}': process {process} runs {workers} workers, this one {WorkersPerProcess}; every process needs the same -w.");
+                }
+
+                if (live && control.Processes != Processes)
+                {
+                    int processes = control.Processes;
+                    control.Dispose();
+                    throw new IOException($"shm job '{Job}': process {process} counts {processes} processes in the job, this one {Processes}; every process needs the same -n.");
                 }
 
                 // A connecting owner that is dead. The clear at join removed every file whose
@@ -375,7 +494,7 @@ public sealed class JobDirectory : IDisposable
                 // Waiting out the connect timeout would only end in a misleading "never
                 // appeared"; CheckPeer names the peer now, as it does in WaitForRing.
                 if (control.ProcessIndex == process && control.State is ProcessState.Starting or ProcessState.Running
-                    && !ProcessLiveness.IsAlive(control.Pid))
+                    && !IsAlive(control))
                 {
                     try
                     {
@@ -397,6 +516,7 @@ public sealed class JobDirectory : IDisposable
                     $"shm job '{Job}': process {process} never appeared: no live '{_files.FilePath(name)}' within {timeout.TotalSeconds:0.#} s (--connect-timeout). Is process {process} started with the same --job?");
             }
 
+            CheckWhole(Own).Beat();
             Thread.Sleep(PollInterval);
         }
     }
@@ -408,6 +528,15 @@ public sealed class JobDirectory : IDisposable
         {
             if (_files.Map(name) is { } file)
             {
+                // A ring is given its name only once it is whole, so the owner's ring shorter
+                // than a whole one was truncated: named now, not waited for.
+                if (file.Region.Length < RingDescriptor.DataOffset
+                    || (RingDescriptor.CreatorPid(file.Region) == owner.Pid && file.Region.Length < RingDescriptor.DataOffset + (long)RingDescriptor.Capacity(file.Region)))
+                {
+                    file.Dispose();
+                    throw Truncated(name);
+                }
+
                 try
                 {
                     RingDescriptor.Validate(file.Region);
@@ -423,6 +552,10 @@ public sealed class JobDirectory : IDisposable
 
                 file.Dispose();   // a ring from another incarnation of the owner's index
             }
+            else
+            {
+                ThrowIfEmptied(name);
+            }
 
             CheckPeer(owner);
             if (clock.Elapsed > timeout)
@@ -431,6 +564,7 @@ public sealed class JobDirectory : IDisposable
                     $"shm job '{Job}': ring '{_files.FilePath(name)}' from process {owner.ProcessIndex} (pid {owner.Pid}) never appeared within {timeout.TotalSeconds:0.#} s (--connect-timeout).");
             }
 
+            CheckWhole(Own).Beat();
             Thread.Sleep(PollInterval);
         }
     }

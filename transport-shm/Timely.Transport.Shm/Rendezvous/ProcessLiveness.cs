@@ -6,6 +6,38 @@ namespace Timely.Transport.Shm.Rendezvous;
 public static class ProcessLiveness
 {
     /// <summary>
+    /// This process's pid namespace: the inode of <c>/proc/self/ns/pid</c> on Linux, 0 where
+    /// there is none to read. A pid means something only to a process of the same namespace:
+    /// two containers that share <c>/dev/shm</c> each number their processes from 1.
+    /// </summary>
+    public static ulong PidNamespace { get; } = ReadPidNamespace();
+
+    private static ulong ReadPidNamespace()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return 0;
+        }
+
+        try
+        {
+            // "pid:[4026531836]"
+            string? target = new FileInfo("/proc/self/ns/pid").LinkTarget;
+            int open = target?.IndexOf('[', StringComparison.Ordinal) ?? -1;
+            int close = target?.IndexOf(']', StringComparison.Ordinal) ?? -1;
+            return open >= 0 && close > open && ulong.TryParse(target.AsSpan(open + 1, close - open - 1), NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode) ? inode : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
     /// True when <paramref name="pid"/> runs. On Linux from <c>/proc/&lt;pid&gt;/stat</c>, where
     /// a zombie (killed, not yet reaped by its parent) counts as gone: it runs no code and
     /// will never write its rings again. Elsewhere through <see cref="System.Diagnostics.Process.GetProcessById(int)"/>.

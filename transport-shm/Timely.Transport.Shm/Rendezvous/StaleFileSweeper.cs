@@ -12,9 +12,21 @@ namespace Timely.Transport.Shm.Rendezvous;
 /// by this process (a dead incarnation had our pid), is removed by identity. Every file is
 /// opened and checked through <see cref="JobFiles"/> first, so a file this user's job did not
 /// make is refused by name, never read or removed.
+/// A pid is judged only in the pid namespace it was recorded in: a control file from another
+/// namespace (a container sharing /dev/shm) counts as live while its heartbeat moves
+/// (<see cref="HeartbeatMoves"/>), a ring whose creator pid is not running here counts as live
+/// while a live control file of its process carries that pid, and a temporary file (whose
+/// name carries only a pid) is left alone for <see cref="TemporaryAge"/> after it was last
+/// written, so a process never removes a file a live peer is still making or using.
 /// </summary>
 internal static class StaleFileSweeper
 {
+    /// <summary>How long the sweep watches the heartbeat of a control file from another pid namespace (a live peer beats every 2 ms while it connects).</summary>
+    internal static readonly TimeSpan HeartbeatWatch = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How old a temporary file must be before a pid that does not run here makes it stale.</summary>
+    internal static readonly TimeSpan TemporaryAge = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Removes the stale files of <paramref name="files"/>'s directory. With
     /// <paramref name="refuseLive"/> (at join), a live control file for our own index means the
@@ -33,7 +45,8 @@ internal static class StaleFileSweeper
             return;   // the last other process out already removed it
         }
 
-        foreach (string name in names)
+        var liveForeign = new HashSet<int>();   // pids of live control files from other pid namespaces (controls are read first)
+        foreach (string name in names.OrderBy(n => JobFileNames.IsControl(n) ? 0 : 1))
         {
             if (!JobFileNames.IsJobFile(name))
             {
@@ -54,6 +67,10 @@ internal static class StaleFileSweeper
                 files.Check(files.FilePath(name), found);
                 identity = found;
                 pid = carried;
+                if (carried is { } maker && maker != self && DateTime.UtcNow - File.GetLastWriteTimeUtc(files.FilePath(name)) < TemporaryAge)
+                {
+                    continue;   // maybe a live process of another pid namespace making it
+                }
             }
             else
             {
@@ -63,11 +80,28 @@ internal static class StaleFileSweeper
                 }
 
                 identity = opened.Identity;
-                pid = ReadOwnerPid(files.FilePath(name), opened.Handle, identity);
-                if (refuseLive && pid is { } live && live != self && ProcessLiveness.IsAlive(live) && name == JobFileNames.Control(files.ProcessIndex))
+                var (ownerPid, foreignLive) = ReadOwner(files.FilePath(name), opened.Handle, identity);
+                pid = ownerPid;
+                bool isControl = JobFileNames.IsControl(name);
+                if (foreignLive && ownerPid is { } foreignPid)
+                {
+                    liveForeign.Add(foreignPid);
+                }
+
+                if (refuseLive && pid is { } live && live != self && (foreignLive || ProcessLiveness.IsAlive(live)) && name == JobFileNames.Control(files.ProcessIndex))
                 {
                     throw new IOException(
-                        $"shm job '{files.Job}' is in use: process {files.ProcessIndex} of it is running as pid {live} ('{files.FilePath(name)}'). Use another --job name, or stop that job.");
+                        $"shm job '{files.Job}' is in use: process {files.ProcessIndex} of it is running as pid {live}{(foreignLive ? " of another pid namespace" : string.Empty)} ('{files.FilePath(name)}'). Use another --job name, or stop that job.");
+                }
+
+                if (foreignLive)
+                {
+                    continue;
+                }
+
+                if (!isControl && pid is { } creator && creator != self && liveForeign.Contains(creator) && !ProcessLiveness.IsAlive(creator))
+                {
+                    continue;   // a ring of a live process of another pid namespace (kept when in doubt)
                 }
             }
 
@@ -84,13 +118,17 @@ internal static class StaleFileSweeper
         }
     }
 
-    /// <summary>The pid recorded in a control file or ring (its creator); null when the file is not a valid one. Takes the handle.</summary>
-    private static int? ReadOwnerPid(string path, SafeFileHandle handle, FileIdentity identity)
+    /// <summary>
+    /// The pid recorded in a control file or ring (its creator), null when the file is not a
+    /// valid one; and whether it is the control file of a live process of another pid namespace.
+    /// Takes the handle.
+    /// </summary>
+    private static (int? Pid, bool ForeignLive) ReadOwner(string path, SafeFileHandle handle, FileIdentity identity)
     {
         if (identity.Size <= 0)
         {
             handle.Dispose();
-            return null;
+            return (null, false);
         }
 
         var mapped = MappedFile.Map(handle, path, identity.Size);
@@ -99,17 +137,44 @@ internal static class StaleFileSweeper
             try
             {
                 using var control = ControlBlock.Attach(mapped);   // disposes the mapping when invalid
-                return control.Pid;
+                return (control.Pid, !control.PidIsVisible && HeartbeatMoves(control));
             }
             catch (InvalidDataException)
             {
-                return null;
+                return (null, false);
             }
         }
 
         using (mapped)
         {
-            return mapped.Region.Length >= RingDescriptor.DataOffset ? RingDescriptor.CreatorPid(mapped.Region) : null;
+            return (mapped.Region.Length >= RingDescriptor.DataOffset ? RingDescriptor.CreatorPid(mapped.Region) : null, false);
         }
+    }
+
+    /// <summary>Whether <paramref name="control"/>'s heartbeat changes within <see cref="HeartbeatWatch"/> (its file checked whole before each read).</summary>
+    private static bool HeartbeatMoves(ControlBlock control)
+    {
+        if (control.State is not (ProcessState.Starting or ProcessState.Running))
+        {
+            return false;
+        }
+
+        long first = control.Heartbeat;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < HeartbeatWatch)
+        {
+            Thread.Sleep(10);
+            if (!control.Mapping.IsIntact)
+            {
+                return false;
+            }
+
+            if (control.Heartbeat != first)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
