@@ -50,10 +50,10 @@ public sealed class TcpHeartbeatTests
     [Fact]
     public void A_quiet_peer_with_a_longer_peer_timeout_heartbeats_for_the_shorter_one()
     {
-        // Process 0 would heartbeat every quarter of its own 20 s; process 1 gives up after
-        // 300 ms of silence. The timeouts travel in the handshake, so process 0 heartbeats for
-        // the smaller one and its quiet is not taken for death.
-        var shortTimeout = TimeSpan.FromMilliseconds(300);
+        // Process 0 would heartbeat every quarter of its own 20 s; process 1 gives up after the
+        // smallest peer timeout a configuration accepts. The timeouts travel in the handshake, so
+        // process 0 heartbeats for the smaller one and its quiet is not taken for death.
+        var shortTimeout = Config.MinimumPeerTimeout;
         var config = Config.Cluster(1, 0, FreePorts.Loopback(2), TransportKind.Tcp) with
         {
             ConnectTimeout = TimeSpan.FromSeconds(10),

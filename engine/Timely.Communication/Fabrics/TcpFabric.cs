@@ -176,12 +176,33 @@ internal sealed class TcpFabric : IDisposable
         PeerTimeout = config.PeerTimeout,
         MaxMessageBytes = config.MaxMessageBytes,
         Secret = config.Secret,
-        Warn = static line => Console.Error.WriteLine("timely: warning: " + line),
     };
 
-    /// <summary>Where a refused connection attempt is reported: the config's diagnostics.</summary>
-    public static Action<string> RefusedSink(Config config) =>
-        message => config.Report(Diagnostics.DiagnosticLevel.Warning, "tcp", message);
+    /// <summary>Refused connection attempts reported one by one before the rest are only counted.</summary>
+    public const int RefusalsReported = 8;
+
+    /// <summary>
+    /// Where a refused connection attempt is reported: the config's diagnostics (the library never
+    /// writes to the console itself), each of the first <see cref="RefusalsReported"/> as it
+    /// happens, then one line saying that further ones are not reported, so that a flood of
+    /// strangers cannot flood the log. A set-up that fails lists refusals in its error too.
+    /// </summary>
+    public static Action<string> RefusedSink(Config config)
+    {
+        int count = 0;
+        return message =>
+        {
+            int n = Interlocked.Increment(ref count);
+            if (n <= RefusalsReported)
+            {
+                config.Report(Diagnostics.DiagnosticLevel.Warning, "tcp", message);
+            }
+            else if (n == RefusalsReported + 1)
+            {
+                config.Report(Diagnostics.DiagnosticLevel.Warning, "tcp", $"more than {RefusalsReported} connection attempts refused; further refusals are not reported one by one.");
+            }
+        };
+    }
 
     public BinaryAllocator[] CreateAllocators(int spinIterations)
     {
