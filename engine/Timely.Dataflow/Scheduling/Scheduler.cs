@@ -97,19 +97,6 @@ internal sealed class Scheduler<T>
     /// before it (a pipeline push downstream) runs in this pass; one activated behind the pass
     /// waits for the next step.
     /// </summary>
-    /// <summary>Runs an operator and records its run time (a listener is on the schedule-duration histogram).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private void RunMeasured(OperatorCore<T> op)
-    {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        op.Logic?.Invoke();
-        op.FlushOutputs();
-        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
-        _tags ??= new (KeyValuePair<string, object?>, KeyValuePair<string, object?>, KeyValuePair<string, object?>)?[_operators.Length];
-        var tags = _tags[op.Index] ??= op.MetricTags();
-        DataflowMetrics.ScheduleDuration.Record(elapsed.TotalSeconds, tags.Item1, tags.Item2, tags.Item3);
-    }
-
     public void RunActive()
     {
         if (_activations.Count == 0)
@@ -137,5 +124,18 @@ internal sealed class Scheduler<T>
                 _log?.Log(TimelyEvent.Schedule(op.LogId, start: false));
             }
         }
+    }
+
+    /// <summary>Runs an operator and records its run time (a listener is on the schedule-duration histogram).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void RunMeasured(OperatorCore<T> op)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        op.Logic?.Invoke();
+        op.FlushOutputs();
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        _tags ??= new (KeyValuePair<string, object?>, KeyValuePair<string, object?>, KeyValuePair<string, object?>)?[_operators.Length];
+        var tags = _tags[op.Index] ??= op.MetricTags();
+        DataflowMetrics.ScheduleDuration.Record(elapsed.TotalSeconds, tags.Item1, tags.Item2, tags.Item3);
     }
 }
