@@ -46,6 +46,63 @@ public sealed class ControlBlockIntegrityTests : IDisposable
     }
 
     [Fact]
+    public void A_probe_reports_pages_a_truncation_took_instead_of_faulting_on_them()
+    {
+        string path = Path.Combine(_directory, "probed");
+        using var file = MappedFile.Create(path, 2 * 4096);
+        var region = file.Region;
+        Span<byte> written = [1, 2, 3, 4, 5, 6, 7, 8];
+        Span<byte> read = stackalloc byte[8];
+        Assert.True(region.TryProbeWrite(4096 + 8, written));
+        Assert.True(region.TryProbeRead(4096 + 8, read));
+        Assert.True(read.SequenceEqual(written));
+        Assert.Equal(0x0807060504030201L, Volatile.Read(ref region.Int64At(4096 + 8)));   // the same bytes a plain read sees
+
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+        {
+            stream.SetLength(4096);   // the second page leaves the mapping; a plain read of it would raise SIGBUS
+        }
+
+        Assert.True(region.TryProbeRead(0, read));
+        Assert.False(region.TryProbeRead(4096 + 8, read));
+        Assert.False(region.TryProbeWrite(4096 + 8, written));
+        Assert.False(region.TryProbeRead(4096 - 4, read));   // straddles the lost page
+    }
+
+    [Fact]
+    public void A_control_file_truncated_to_nothing_is_named_by_every_read_outside_the_message_path()
+    {
+        string path = Path.Combine(_directory, "proc-1");
+        using var control = ControlBlock.Create(path, 1, 2, Environment.ProcessId);
+        control.Beat();
+        Assert.Equal(1, control.Heartbeat);
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+        {
+            stream.SetLength(0);
+        }
+
+        Action[] reads =
+        [
+            () => _ = control.Heartbeat,
+            control.Beat,
+            () => _ = control.ProbeState(),
+            () => control.State = ProcessState.Finished,
+            () => _ = control.Sealed,
+            () => control.Sealed = true,
+            () => _ = control.ReadFailure(),
+        ];
+        foreach (var read in reads)
+        {
+            var error = Assert.Throws<IOException>(read);
+            Assert.Contains($"'{path}' was truncated under the job", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(control.Verify).Message, StringComparison.Ordinal);
+        control.PublishFailure(0, "nothing to write it into");   // writes what it can: nothing, and no fault
+        Assert.Throws<InvalidDataException>(() => ControlBlock.Open(path));
+    }
+
+    [Fact]
     public void Verify_names_the_file_for_each_kind_of_damage_and_accepts_a_whole_one()
     {
         string path = Path.Combine(_directory, "proc-3");

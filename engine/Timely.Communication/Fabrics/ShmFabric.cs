@@ -239,10 +239,17 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             }
 
             var control = _job.Control(m);
-            while (control.State is not (ProcessState.Finished or ProcessState.Failed)
-                && (!control.PidIsVisible || ProcessLiveness.IsAlive(control.Pid)) && Environment.TickCount64 < deadline)
+            try
             {
-                Thread.Sleep(10);
+                while (control.ProbeState() is not (ProcessState.Finished or ProcessState.Failed)
+                    && (!control.PidIsVisible || ProcessLiveness.IsAlive(control.Pid)) && Environment.TickCount64 < deadline)
+                {
+                    Thread.Sleep(10);
+                }
+            }
+            catch (IOException)
+            {
+                // its file was truncated: nothing more to learn from it
             }
         }
     }

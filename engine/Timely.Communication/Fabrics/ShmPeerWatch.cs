@@ -142,14 +142,23 @@ internal sealed class ShmPeerWatch : IDisposable
                 continue;
             }
 
-            if (!Volatile.Read(ref _corrupt[self]))
+            try
             {
-                _job.Own.Beat();
-            }
+                if (!Volatile.Read(ref _corrupt[self]))
+                {
+                    _job.Own.Beat();
+                }
 
-            if (checkPeers)
+                if (checkPeers)
+                {
+                    CheckPeers();
+                }
+            }
+            catch (IOException e)
             {
-                CheckPeers();
+                // A control file truncated between the check above and a read of it: the read
+                // went through a probe, which names the file instead of raising SIGBUS.
+                Record(new RemoteFailure($"shm file {e.Message.TrimEnd('.')} (shm job '{_job.Job}')", _processIndex * _threads));
             }
         }
     }
@@ -211,7 +220,7 @@ internal sealed class ShmPeerWatch : IDisposable
             }
 
             var control = _job.Control(m);
-            var state = control.State;
+            var state = control.ProbeState();
             if (state == ProcessState.Finished)
             {
                 continue;

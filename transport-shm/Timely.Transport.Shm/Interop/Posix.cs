@@ -7,7 +7,9 @@ namespace Timely.Transport.Shm.Interop;
 /// The few Linux libc calls a job directory needs to trust nothing it did not make:
 /// <c>mkdir</c>, <c>open</c>/<c>openat</c> with <c>O_NOFOLLOW</c> (and <c>O_CREAT|O_EXCL</c>),
 /// <c>statx</c> on a descriptor or without following a link, <c>renameat2</c>,
-/// <c>unlinkat</c>, <c>posix_fallocate</c>, <c>fchmod</c>, <c>fstatvfs</c>, <c>getuid</c>.
+/// <c>unlinkat</c>, <c>posix_fallocate</c>, <c>fchmod</c>, <c>fstatvfs</c>, <c>getuid</c>, and
+/// <c>process_vm_readv</c>/<c>process_vm_writev</c> on this process (a copy that reports a lost
+/// page instead of faulting on it).
 /// Every failure is an <see cref="IOException"/> naming the path and the errno text.
 /// The only P/Invoke surface of the job directory; nothing here holds a pointer (only
 /// <c>MemoryRegion</c> does, so unsafe code stays in one small type).
@@ -23,6 +25,7 @@ internal static class Posix
     public const int EEXIST = 17;
     public const int ENOSPC = 28;
     public const int ELOOP = 40;
+    public const int EFAULT = 14;
 
     public const int OpenReadWrite = 2;
     public const int OpenCreate = 0x40;
@@ -164,6 +167,25 @@ internal static class Posix
     /// <summary>The errno text, e.g. "No such file or directory".</summary>
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 
+    /// <summary>
+    /// Copies <paramref name="count"/> bytes from <paramref name="from"/> to <paramref name="to"/>,
+    /// both addresses of this process, through the kernel: the side given by
+    /// <paramref name="mappedIsDestination"/> is read or written the way a system call touches
+    /// user memory, so a page that left its mapping (the file was truncated under it) makes the
+    /// call fail with <see cref="EFAULT"/> instead of raising SIGBUS. Returns 0, or the errno
+    /// (<c>ENOSYS</c>/<c>EPERM</c> where a seccomp profile forbids the call).
+    /// </summary>
+    public static int CopyThroughKernel(nint from, nint to, nint count, bool mappedIsDestination)
+    {
+        var local = new IoVector { Base = mappedIsDestination ? from : to, Length = count };
+        var remote = new IoVector { Base = mappedIsDestination ? to : from, Length = count };
+        int pid = Environment.ProcessId;
+        nint copied = mappedIsDestination
+            ? ProcessVmWritev(pid, ref local, 1, ref remote, 1, 0)
+            : ProcessVmReadv(pid, ref local, 1, ref remote, 1, 0);
+        return copied == count ? 0 : copied < 0 ? Marshal.GetLastPInvokeError() : EFAULT;
+    }
+
     /// <summary>A NUL-terminated UTF-8 copy of <paramref name="text"/>, as libc takes paths.</summary>
     private static byte[] Utf8(string text)
     {
@@ -207,6 +229,14 @@ internal static class Posix
         public ulong Spare0;
         public ulong Spare1;
         public ulong Spare2;
+    }
+
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct IoVector
+    {
+        public nint Base;
+        public nint Length;
     }
 
     // DllImport rather than LibraryImport, as in Futex: the generated stubs need unsafe code.
@@ -253,4 +283,12 @@ internal static class Posix
     [DllImport("libc", EntryPoint = "fstatvfs", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int FStatVfs(SafeFileHandle file, ref StatvfsBuffer buffer);
+
+    [DllImport("libc", EntryPoint = "process_vm_readv", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern nint ProcessVmReadv(int pid, ref IoVector local, nuint localCount, ref IoVector remote, nuint remoteCount, nuint flags);
+
+    [DllImport("libc", EntryPoint = "process_vm_writev", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern nint ProcessVmWritev(int pid, ref IoVector local, nuint localCount, ref IoVector remote, nuint remoteCount, nuint flags);
 }

@@ -41,6 +41,13 @@ namespace Timely.Transport.Shm.Layout;
 /// the file, so the liveness thread and every parked worker's deadline re-check it: the
 /// length first (fstat; the mapping beyond a truncated file's end raises SIGBUS), then the
 /// header fields that are written once, the state and the bell words. A failure names the file.
+/// A check and the read after it are two steps, and a truncation between them would still
+/// raise SIGBUS, so every read or write another process's truncation can reach outside the
+/// message path (the header at attach, state changes, seal, heartbeat, the failure record, the
+/// check itself) goes through <see cref="MemoryRegion.TryProbeRead"/>/<see cref="MemoryRegion.TryProbeWrite"/>,
+/// a copy by the kernel that reports a lost page as an <see cref="IOException"/> naming the file.
+/// Only the <see cref="State"/> getter, the bells and the finished flags (the paths a worker
+/// takes per flush or per wake-up) read the mapping directly, after the liveness thread's checks.
 /// </remarks>
 public sealed class ControlBlock : IDisposable
 {
@@ -70,15 +77,15 @@ public sealed class ControlBlock : IDisposable
     private readonly MappedFile _file;
     private readonly SharedDoorbell[] _bells;
 
-    private ControlBlock(MappedFile file)
+    private ControlBlock(MappedFile file, ReadOnlySpan<byte> header)
     {
         _file = file;
         var region = file.Region;
-        Workers = region.Int32At(WorkersOffset);
-        Pid = region.Int32At(PidOffset);
-        ProcessIndex = region.Int32At(ProcessOffset);
-        Processes = region.Int32At(ProcessesOffset);
-        PidNamespace = (ulong)region.Int64At(PidNamespaceOffset);
+        Workers = Field<int>(header, WorkersOffset);
+        Pid = Field<int>(header, PidOffset);
+        ProcessIndex = Field<int>(header, ProcessOffset);
+        Processes = Field<int>(header, ProcessesOffset);
+        PidNamespace = Field<ulong>(header, PidNamespaceOffset);
         _bells = new SharedDoorbell[Workers];
         for (int w = 0; w < Workers; w++)
         {
@@ -109,23 +116,34 @@ public sealed class ControlBlock : IDisposable
     public bool PidIsVisible => PidNamespace == Rendezvous.ProcessLiveness.PidNamespace;
 
     /// <summary>Set by the owner once its files no longer have names in the job directory (every process has mapped them).</summary>
+    /// <exception cref="IOException">The file was truncated under the job (the word's page is gone).</exception>
     public bool Sealed
     {
-        get => Volatile.Read(ref _file.Region.Int32At(SealedOffset)) != 0;
-        set => Volatile.Write(ref _file.Region.Int32At(SealedOffset), value ? 1 : 0);
+        get => ProbeRead<int>(SealedOffset) != 0;
+        set => ProbeWrite(SealedOffset, value ? 1 : 0);
     }
+
     /// <summary>The file's current path.</summary>
     public string Path => _file.Path;
 
-    /// <summary>The process's published state.</summary>
+    /// <summary>
+    /// The process's published state. The getter reads the mapping directly (a worker's path;
+    /// the file must have passed a check), the setter through a probe.
+    /// </summary>
+    /// <exception cref="IOException">Setting: the file was truncated under the job.</exception>
     public ProcessState State
     {
         get => (ProcessState)Volatile.Read(ref _file.Region.Int32At(StateOffset));
-        set => Volatile.Write(ref _file.Region.Int32At(StateOffset), (int)value);
+        set => ProbeWrite(StateOffset, (int)value);
     }
 
     /// <summary>The liveness counter; changes while the process is alive.</summary>
-    public long Heartbeat => Volatile.Read(ref _file.Region.Int64At(HeartbeatOffset));
+    /// <exception cref="IOException">The file was truncated under the job.</exception>
+    public long Heartbeat => ProbeRead<long>(HeartbeatOffset);
+
+    /// <summary><see cref="State"/> read through a probe: for set-up and liveness loops, which may meet a file truncated under them.</summary>
+    /// <exception cref="IOException">The file was truncated under the job.</exception>
+    public ProcessState ProbeState() => (ProcessState)ProbeRead<int>(StateOffset);
 
     /// <summary>Bytes of a control file for <paramref name="workers"/> workers.</summary>
     public static long RequiredBytes(int workers) => ((long)CacheLine.Size * (1 + workers)) + FailureBytes;
@@ -178,13 +196,18 @@ public sealed class ControlBlock : IDisposable
         region.Int32At(ProcessesOffset) = processes;
         region.Int64At(PidNamespaceOffset) = (long)Rendezvous.ProcessLiveness.PidNamespace;
         Volatile.Write(ref region.Int64At(0), (long)Magic);
-        return new ControlBlock(file);
+        return new ControlBlock(file, region.Slice(0, CacheLine.Size));
     }
 
     /// <summary>Maps an existing control file; throws <see cref="InvalidDataException"/> when it is not one.</summary>
     public static ControlBlock Open(string path) => Attach(MappedFile.Open(path));
 
-    /// <summary>Takes over a mapped control file after checking its header; disposes it and throws <see cref="InvalidDataException"/> when it is not one.</summary>
+    /// <summary>
+    /// Takes over a mapped control file after checking its header (read through a probe: the
+    /// file may be truncated between its mapping and this read); disposes it and throws
+    /// <see cref="InvalidDataException"/> when it is not one, <see cref="IOException"/> when
+    /// its header's page is gone.
+    /// </summary>
     internal static ControlBlock Attach(MappedFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -192,24 +215,36 @@ public sealed class ControlBlock : IDisposable
         try
         {
             var region = file.Region;
-            if (region.Length < CacheLine.Size || (ulong)Volatile.Read(ref region.Int64At(0)) != Magic)
+            Span<byte> header = stackalloc byte[CacheLine.Size];
+            if (region.Length < CacheLine.Size)
             {
                 throw new InvalidDataException($"'{path}' is not a timely control file (bad magic or size).");
             }
 
-            int version = region.Int32At(VersionOffset);
+            if (!region.TryProbeRead(0, header))
+            {
+                throw Truncated(path);
+            }
+
+            Interlocked.MemoryBarrier();   // an acquire load (the header was whole before the file got its name)
+            if (Field<ulong>(header, 0) != Magic)
+            {
+                throw new InvalidDataException($"'{path}' is not a timely control file (bad magic or size).");
+            }
+
+            int version = Field<int>(header, VersionOffset);
             if (version != LayoutVersion)
             {
                 throw new InvalidDataException($"'{path}' has control layout version {version}; this build reads {LayoutVersion}.");
             }
 
-            int workers = region.Int32At(WorkersOffset);
+            int workers = Field<int>(header, WorkersOffset);
             if (workers <= 0 || region.Length < RequiredBytes(workers))
             {
                 throw new InvalidDataException($"'{path}' claims {workers} workers but has {region.Length} bytes.");
             }
 
-            return new ControlBlock(file);
+            return new ControlBlock(file, header);
         }
         catch
         {
@@ -250,26 +285,37 @@ public sealed class ControlBlock : IDisposable
             throw Corrupt($"truncated to {length} bytes; a control file of {Workers} workers has {RequiredBytes(Workers)}");
         }
 
-        var region = _file.Region;
-        ulong magic = (ulong)Volatile.Read(ref region.Int64At(0));
-        int version = Volatile.Read(ref region.Int32At(VersionOffset));
-        int workers = Volatile.Read(ref region.Int32At(WorkersOffset));
-        int pid = Volatile.Read(ref region.Int32At(PidOffset));
-        int process = Volatile.Read(ref region.Int32At(ProcessOffset));
+        Span<byte> header = stackalloc byte[CacheLine.Size];
+        if (!_file.Region.TryProbeRead(0, header))
+        {
+            throw Corrupt("truncated under the job (its header's page is gone)");
+        }
+
+        ulong magic = Field<ulong>(header, 0);
+        int version = Field<int>(header, VersionOffset);
+        int workers = Field<int>(header, WorkersOffset);
+        int pid = Field<int>(header, PidOffset);
+        int process = Field<int>(header, ProcessOffset);
         if (magic != Magic || version != LayoutVersion || workers != Workers || pid != Pid || process != ProcessIndex)
         {
             throw Corrupt($"its header changed (magic 0x{magic:x16}, version {version}, workers {workers}, pid {pid}, process {process}; expected version {LayoutVersion}, workers {Workers}, pid {Pid}, process {ProcessIndex})");
         }
 
-        int state = Volatile.Read(ref region.Int32At(StateOffset));
+        int state = Field<int>(header, StateOffset);
         if (state is < (int)ProcessState.Starting or > (int)ProcessState.Failed)
         {
             throw Corrupt($"its state word holds {state}, not a process state");
         }
 
+        Span<byte> line = stackalloc byte[sizeof(int)];
         for (int w = 0; w < Workers; w++)
         {
-            int word = Volatile.Read(ref region.Int32At(WorkerLine(w) + BellOffset));
+            if (!_file.Region.TryProbeRead(WorkerLine(w) + BellOffset, line))
+            {
+                throw Corrupt($"truncated under the job (worker {w}'s line is gone)");
+            }
+
+            int word = Field<int>(line, 0);
             if (!SharedDoorbell.IsDoorbellState(word))
             {
                 throw Corrupt($"worker {w}'s doorbell word holds 0x{word:x8}, not a doorbell state");
@@ -277,12 +323,9 @@ public sealed class ControlBlock : IDisposable
         }
     }
 
-    /// <summary>Bumps the heartbeat (owner's liveness thread only).</summary>
-    public void Beat()
-    {
-        ref long beat = ref _file.Region.Int64At(HeartbeatOffset);
-        Volatile.Write(ref beat, beat + 1);
-    }
+    /// <summary>Bumps the heartbeat (owner's set-up, then liveness thread only).</summary>
+    /// <exception cref="IOException">The file was truncated under the job.</exception>
+    public void Beat() => ProbeWrite(HeartbeatOffset, ProbeRead<long>(HeartbeatOffset) + 1);
 
     /// <summary>Worker <paramref name="worker"/>'s (local index) doorbell.</summary>
     public SharedDoorbell Bell(int worker) => _bells[worker];
@@ -302,48 +345,77 @@ public sealed class ControlBlock : IDisposable
     public void PublishFailure(int worker, string message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (_file.FileLength < RequiredBytes(Workers))
-        {
-            // Truncated: the record's bytes are gone (touching them raises SIGBUS); the state
-            // word is in the header line, which the peers check the length before trusting.
-            if (_file.FileLength >= StateOffset + sizeof(int))
-            {
-                State = ProcessState.Failed;
-            }
 
-            return;
-        }
-
-        long at = FailureOffset;
-        Span<byte> text = _file.Region.Slice(at + 8, FailureBytes - 8);
+        // Truncated (wholly or in part): what is gone stays unwritten, and the state word is
+        // written if its page is still there (peers check the length before trusting it).
+        Span<byte> record = stackalloc byte[FailureBytes];
+        Span<byte> text = record[8..];
         int length = System.Text.Encoding.UTF8.GetByteCount(message) <= text.Length
             ? System.Text.Encoding.UTF8.GetBytes(message, text)
             : System.Text.Encoding.UTF8.GetBytes(message.AsSpan(0, Math.Min(message.Length, text.Length / 4)), text);
-        _file.Region.Int32At(at) = worker;
-        _file.Region.Int32At(at + 4) = length;
-        State = ProcessState.Failed;
+        System.Runtime.InteropServices.MemoryMarshal.Write(record, in worker);
+        System.Runtime.InteropServices.MemoryMarshal.Write(record[4..], in length);
+        _file.Region.TryProbeWrite(FailureOffset, record[..(8 + length)]);
+        Interlocked.MemoryBarrier();   // the record before the state that announces it
+        int failed = (int)ProcessState.Failed;
+        _file.Region.TryProbeWrite(StateOffset, System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<int>(in failed)));
     }
 
     /// <summary>The failure record (worker, message) when <see cref="State"/> is Failed and one was published; else null.</summary>
+    /// <exception cref="IOException">The file was truncated under the job.</exception>
     public (int Worker, string Message)? ReadFailure()
     {
-        if (State != ProcessState.Failed)
+        if (ProbeState() != ProcessState.Failed)
         {
             return null;
         }
 
-        long at = FailureOffset;
-        int length = _file.Region.Int32At(at + 4);
+        Span<byte> record = stackalloc byte[FailureBytes];
+        if (!_file.Region.TryProbeRead(FailureOffset, record))
+        {
+            throw Truncated(Path);
+        }
+
+        int length = Field<int>(record, 4);
         if (length <= 0 || length > FailureBytes - 8)
         {
             return null;
         }
 
-        return (_file.Region.Int32At(at), System.Text.Encoding.UTF8.GetString(_file.Region.Slice(at + 8, length)));
+        return (Field<int>(record, 0), System.Text.Encoding.UTF8.GetString(record.Slice(8, length)));
     }
 
     /// <summary>The mapped file (for its integrity check).</summary>
     internal MappedFile Mapping => _file;
+
+    private static IOException Truncated(string path) =>
+        new($"'{path}' was truncated under the job (the pages of its mapping are gone), so the job cannot run.");
+
+    private static T Field<T>(ReadOnlySpan<byte> bytes, int offset)
+        where T : unmanaged => System.Runtime.InteropServices.MemoryMarshal.Read<T>(bytes[offset..]);
+
+    private T ProbeRead<T>(int offset)
+        where T : unmanaged
+    {
+        T value = default;
+        if (!_file.Region.TryProbeRead(offset, System.Runtime.InteropServices.MemoryMarshal.AsBytes(new Span<T>(ref value))))
+        {
+            throw Truncated(Path);
+        }
+
+        Interlocked.MemoryBarrier();   // an acquire load, as Volatile.Read was
+        return value;
+    }
+
+    private void ProbeWrite<T>(int offset, T value)
+        where T : unmanaged
+    {
+        Interlocked.MemoryBarrier();   // a release store, as Volatile.Write was
+        if (!_file.Region.TryProbeWrite(offset, System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value))))
+        {
+            throw Truncated(Path);
+        }
+    }
 
     private InvalidDataException Corrupt(string why) =>
         new($"shm control file '{_file.Path}' of process {ProcessIndex} (pid {Pid}) is corrupt: {why}.");

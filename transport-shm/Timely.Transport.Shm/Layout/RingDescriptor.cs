@@ -236,13 +236,20 @@ public static class RingDescriptor
             throw new InvalidDataException($"Region of {region.Length} bytes is smaller than the ring header ({DataOffset} bytes).");
         }
 
-        ulong magic = (ulong)Volatile.Read(ref region.Int64At(MagicOffset));
+        // Read through a probe: another process may truncate the file between its mapping and this read.
+        Span<byte> header = stackalloc byte[HeaderLength];
+        if (!region.TryProbeRead(0, header))
+        {
+            throw new InvalidDataException("The ring's file was truncated under its mapping: its header's page is gone.");
+        }
+
+        Interlocked.MemoryBarrier();   // an acquire load, as Volatile.Read was
+        ulong magic = BinaryPrimitives.ReadUInt64LittleEndian(header[MagicOffset..]);
         if (magic != Magic)
         {
             throw new InvalidDataException($"Not a ring: magic is 0x{magic:x16}, expected 0x{Magic:x16} (\"TIMELYRB\").");
         }
 
-        ReadOnlySpan<byte> header = region.Slice(0, HeaderLength);
         int version = BinaryPrimitives.ReadInt32LittleEndian(header[VersionOffset..]);
         if (version != LayoutVersion)
         {
@@ -275,13 +282,18 @@ public static class RingDescriptor
     /// <summary>The capacity the header claims (not validated: see <see cref="Validate"/>); 0 for an invalid one.</summary>
     public static int Capacity(MemoryRegion region)
     {
-        int capacity = BinaryPrimitives.ReadInt32LittleEndian(region.Slice(CapacityOffset, sizeof(int)));
+        int capacity = ProbeInt32(region, CapacityOffset);
         return IsValidCapacity(capacity) ? capacity : 0;
     }
 
-    /// <summary>Pid of the process that initialized the ring.</summary>
-    public static int CreatorPid(MemoryRegion region) =>
-        BinaryPrimitives.ReadInt32LittleEndian(region.Slice(CreatorPidOffset, sizeof(int)));
+    /// <summary>Pid of the process that initialized the ring; 0 when the header's page is gone (the file was truncated under its mapping).</summary>
+    public static int CreatorPid(MemoryRegion region) => ProbeInt32(region, CreatorPidOffset);
+
+    private static int ProbeInt32(MemoryRegion region, int offset)
+    {
+        Span<byte> word = stackalloc byte[sizeof(int)];
+        return region.TryProbeRead(offset, word) ? BinaryPrimitives.ReadInt32LittleEndian(word) : 0;
+    }
 
     /// <summary>The ring's lifecycle state.</summary>
     public static RingState State(MemoryRegion region) =>

@@ -28,6 +28,7 @@ public sealed unsafe class MemoryRegion : IDisposable
     private long _length;
     private readonly bool _ownsMemory;
     private readonly SafeMemoryMappedViewHandle? _view;
+    private static bool _probeRefused;
 
     private MemoryRegion(byte* pointer, long length, bool ownsMemory, SafeMemoryMappedViewHandle? view = null)
     {
@@ -146,6 +147,69 @@ public sealed unsafe class MemoryRegion : IDisposable
         }
 
         return ref Unsafe.AsRef<int>(_pointer + offset);
+    }
+
+    /// <summary>
+    /// Copies the bytes at <paramref name="offset"/> into <paramref name="destination"/> the way
+    /// a system call reads user memory: false when a page of them has left the mapping (its
+    /// file was truncated under it), where a plain read would raise SIGBUS and kill the process.
+    /// </summary>
+    /// <remarks>
+    /// One system call per use (<c>process_vm_readv</c> on this process, about a microsecond):
+    /// for set-up and liveness checks of a file another process can reach, never the message
+    /// path. Where the kernel refuses the call (a seccomp profile), the copy is a plain one and
+    /// the caller's length check before it is the only protection.
+    /// </remarks>
+    public bool TryProbeRead(long offset, Span<byte> destination)
+    {
+        var source = Slice(offset, destination.Length);
+        fixed (byte* from = source)
+        fixed (byte* to = destination)
+        {
+            return Probe(from, to, destination.Length, mappedIsDestination: false);
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> to the bytes at <paramref name="offset"/> the way a system
+    /// call writes user memory: false when a page of them has left the mapping, where a plain
+    /// write would raise SIGBUS (see <see cref="TryProbeRead"/>).
+    /// </summary>
+    public bool TryProbeWrite(long offset, ReadOnlySpan<byte> source)
+    {
+        var destination = Slice(offset, source.Length);
+        fixed (byte* from = source)
+        fixed (byte* to = destination)
+        {
+            return Probe(from, to, source.Length, mappedIsDestination: true);
+        }
+    }
+
+    private static bool Probe(byte* from, byte* to, int count, bool mappedIsDestination)
+    {
+        if (count == 0)
+        {
+            return true;
+        }
+
+        if (!Volatile.Read(ref _probeRefused))
+        {
+            int errno = Interop.Posix.CopyThroughKernel((nint)from, (nint)to, count, mappedIsDestination);
+            if (errno == 0)
+            {
+                return true;
+            }
+
+            if (errno == Interop.Posix.EFAULT)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _probeRefused, true);   // not allowed here: plain copies from now on
+        }
+
+        Buffer.MemoryCopy(from, to, count, count);
+        return true;
     }
 
     /// <summary>Frees owned memory; borrowed memory stays with its owner. Idempotent.</summary>

@@ -164,7 +164,14 @@ public sealed class JobDirectory : IDisposable
     {
         if (_controls[ProcessIndex] is { } own && own.Mapping.IsIntact)
         {
-            own.State = ProcessState.Failed;
+            try
+            {
+                own.State = ProcessState.Failed;
+            }
+            catch (IOException)
+            {
+                // truncated since the check: peers find the truncation themselves
+            }
         }
     }
 
@@ -211,9 +218,16 @@ public sealed class JobDirectory : IDisposable
         _disposed = true;
         _exit?.Dispose();
         var own = _controls[ProcessIndex];
-        if (own is not null && own.Mapping.IsIntact && own.State != ProcessState.Failed)
+        try
         {
-            own.State = ProcessState.Finished;
+            if (own is not null && own.Mapping.IsIntact && own.ProbeState() != ProcessState.Failed)
+            {
+                own.State = ProcessState.Finished;
+            }
+        }
+        catch (IOException)
+        {
+            // truncated since the check: nothing to publish in it, and peers find the truncation
         }
 
         // Rings are not marked Closed: a peer past the Running barrier has mapped them but may
@@ -325,7 +339,7 @@ public sealed class JobDirectory : IDisposable
 
         // Past Starting, a peer has mapped every file it needs. No peer runs a worker before
         // the seal below, so a Failed peer here failed its set-up.
-        AwaitEveryPeer(control => control.State is ProcessState.Starting, clock, timeout);
+        AwaitEveryPeer(control => control.ProbeState() is ProcessState.Starting, clock, timeout);
         Seal(clock, timeout);
     }
 
@@ -350,7 +364,7 @@ public sealed class JobDirectory : IDisposable
 
             // Failed once the wait is over may be a worker that threw right after the peer's own
             // set-up: the fabric's liveness reports it with the peer's reason. A dead pid still fails set-up.
-            if (control.State is not ProcessState.Failed)
+            if (control.ProbeState() is not ProcessState.Failed)
             {
                 CheckPeer(control);
             }
@@ -428,12 +442,12 @@ public sealed class JobDirectory : IDisposable
 
     private void CheckPeer(ControlBlock control)
     {
-        if (CheckWhole(control).State == ProcessState.Failed)
+        if (CheckWhole(control).ProbeState() == ProcessState.Failed)
         {
             throw new IOException($"shm job '{Job}': process {control.ProcessIndex} (pid {control.Pid}) failed while connecting.");
         }
 
-        if (control.State != ProcessState.Finished && !IsAlive(control))
+        if (control.ProbeState() != ProcessState.Finished && !IsAlive(control))
         {
             throw new IOException(control.PidIsVisible
                 ? $"shm job '{Job}': process {control.ProcessIndex} (pid {control.Pid}) died while connecting."
@@ -468,7 +482,7 @@ public sealed class JobDirectory : IDisposable
 
             if (control is not null)
             {
-                bool live = control.ProcessIndex == process && control.State is ProcessState.Starting or ProcessState.Running && IsAlive(control);
+                bool live = control.ProcessIndex == process && control.ProbeState() is ProcessState.Starting or ProcessState.Running && IsAlive(control);
                 if (live && control.Workers == WorkersPerProcess && control.Processes == Processes)
                 {
                     return control;
@@ -493,7 +507,7 @@ public sealed class JobDirectory : IDisposable
                 // died while connecting (SIGKILL, OOM kill: no chance to remove its file).
                 // Waiting out the connect timeout would only end in a misleading "never
                 // appeared"; CheckPeer names the peer now, as it does in WaitForRing.
-                if (control.ProcessIndex == process && control.State is ProcessState.Starting or ProcessState.Running
+                if (control.ProcessIndex == process && control.ProbeState() is ProcessState.Starting or ProcessState.Running
                     && !IsAlive(control))
                 {
                     try

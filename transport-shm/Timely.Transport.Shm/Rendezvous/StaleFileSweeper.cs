@@ -147,14 +147,15 @@ internal static class StaleFileSweeper
 
         using (mapped)
         {
-            return (mapped.Region.Length >= RingDescriptor.DataOffset ? RingDescriptor.CreatorPid(mapped.Region) : null, false);
+            // 0: the header's page is gone (truncated under the mapping): not provably anyone's.
+            return (mapped.Region.Length >= RingDescriptor.DataOffset && RingDescriptor.CreatorPid(mapped.Region) is > 0 and int pid ? pid : null, false);
         }
     }
 
     /// <summary>Whether <paramref name="control"/>'s heartbeat changes within <see cref="HeartbeatWatch"/> (its file checked whole before each read).</summary>
     private static bool HeartbeatMoves(ControlBlock control)
     {
-        if (control.State is not (ProcessState.Starting or ProcessState.Running))
+        if (control.ProbeState() is not (ProcessState.Starting or ProcessState.Running))
         {
             return false;
         }
