@@ -131,6 +131,7 @@ public static class OverloadCommand
             ["bounded"] = settings.Bound is not null,
             ["produced"] = produced,
             ["consumed"] = consumed,
+            ["dropped"] = results.Sum(x => x.Dropped),
             ["records"] = produced,
             ["capacity_per_s"] = capacity,
             ["throughput_per_s"] = consumes ? throughput : 0,
