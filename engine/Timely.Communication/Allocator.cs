@@ -46,6 +46,9 @@ public abstract class Allocator : IDisposable
     /// </summary>
     public long OverflowBudgetBytes { get; internal set; } = long.MaxValue;
 
+    /// <summary>Bytes all overflow queues of this process hold now (<see cref="Timely.Transport.Shm.Ring.OverflowAccount.Bytes"/>), what <see cref="OverflowBudgetBytes"/> is compared with.</summary>
+    public static long ProcessOverflowBytes => Timely.Transport.Shm.Ring.OverflowAccount.Bytes;
+
     /// <summary>The hard limit on this process's overflow queues (<see cref="Config.OverflowLimitBytes"/>; <see cref="long.MaxValue"/> when none).</summary>
     public long OverflowLimitBytes { get; internal set; } = long.MaxValue;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Timely.Transport.Shm.Ring;
+using Timely.Communication;
 
 namespace Timely.Dataflow.Operators;
 
@@ -60,7 +60,7 @@ internal sealed class SourceGate<T>
         get
         {
             var allocator = _worker.Allocator;
-            if (OverflowAccount.Bytes > allocator.OverflowBudgetBytes)
+            if (Allocator.ProcessOverflowBytes > allocator.OverflowBudgetBytes)
             {
                 return true;
             }
