@@ -31,7 +31,7 @@ public sealed class OverloadCommandTests
         if (OperatingSystem.IsLinux())
         {
             Assert.True(root.GetProperty("peak_rss_mb").GetDouble() > 1);
-            Assert.True(root.GetProperty("samples").GetArrayLength() >= 5);
+            Assert.True(root.GetProperty("samples").GetArrayLength() >= 1);
         }
 
         Assert.True(root.TryGetProperty("overflow_peak_bytes", out _));

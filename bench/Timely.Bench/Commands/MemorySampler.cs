@@ -72,14 +72,21 @@ public sealed class MemorySampler : IDisposable
 
     private void Loop()
     {
+        // One sample at the start, so a run has one however late the thread gets the CPU.
         var clock = Stopwatch.StartNew();
+        Sample(clock);
         while (!_stop.Wait(_interval) && clock.Elapsed <= _duration + (_interval / 2))
         {
-            var (rss, peak) = ReadKb(File.ReadAllText("/proc/self/status"));
-            lock (_samples)
-            {
-                _samples.Add(new MemorySample(clock.Elapsed.TotalSeconds, rss * 1024 / 1e6, peak * 1024 / 1e6, OverflowAccount.Bytes));
-            }
+            Sample(clock);
+        }
+    }
+
+    private void Sample(Stopwatch clock)
+    {
+        var (rss, peak) = ReadKb(File.ReadAllText("/proc/self/status"));
+        lock (_samples)
+        {
+            _samples.Add(new MemorySample(clock.Elapsed.TotalSeconds, rss * 1024 / 1e6, peak * 1024 / 1e6, OverflowAccount.Bytes));
         }
     }
 }
