@@ -154,7 +154,7 @@ public static class SuiteCommand
             output.WriteLine(TextReport.Plain(table));
             if (TextReport.RustTable(report) is { Count: > 0 } rustTable)
             {
-                output.WriteLine($"beside Rust timely ({report.Rust}; both sides: wall minus a trivial-size run of the same repeat):");
+                output.WriteLine($"beside Rust timely ({report.Rust}; both sides: wall minus a trivial-size run of the same repeat, or the whole run for an example of fixed size such as flow_controlled):");
                 output.WriteLine(TextReport.Plain(rustTable));
             }
 
