@@ -37,6 +37,29 @@ public class ExampleTests
         Assert.Contains("\ttime: 1", log.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("-w 1")]
+    [InlineData("-w 2 -z")]
+    public void Flow_controlled_prints_rusts_lines_every_record_on_every_worker(string flags)
+    {
+        var log = new StringWriter();
+        var synced = TextWriter.Synchronized(log);
+        var results = Execute.Run(ConfigOf(flags), w => FlowControlled.Run(w, synced));
+        AssertTotal(FlowControlled.Reference(Peers(flags)), results, flags);
+
+        // What Rust's example prints: "@ time: (x, x)", time x / 100 * 100, in order on each worker.
+        var expected = Enumerable.Range(0, (int)FlowControlled.Values).Select(x => $"@ {x / 100 * 100}: ({x}, {x})");
+        var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (Peers(flags) == 1)
+        {
+            Assert.Equal(expected, lines);
+        }
+        else
+        {
+            Assert.Equal(expected.SelectMany(l => new[] { l, l }).Order(StringComparer.Ordinal), lines.Order(StringComparer.Ordinal));
+        }
+    }
+
     [Fact]
     public void Bfs_of_a_graph_without_edges_reaches_node_0_only()
     {

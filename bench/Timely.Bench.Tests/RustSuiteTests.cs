@@ -121,7 +121,7 @@ public sealed class RustSuiteTests : IDisposable
 
     [Theory]
     [InlineData("missing", "no such folder")]
-    [InlineData("", "none of timely's examples pingpong, exchange, barrier, bfs, pagerank, hashjoin, unionfind is an executable file there")]
+    [InlineData("", "none of timely's examples pingpong, exchange, barrier, bfs, pagerank, hashjoin, unionfind, flow_controlled is an executable file there")]
     public void An_unusable_folder_is_a_one_line_usage_error_before_any_row(string sub, string why)
     {
         string path = sub.Length == 0 ? RustDir : Path.Combine(_dir, sub);
@@ -150,6 +150,9 @@ public sealed class RustSuiteTests : IDisposable
         Assert.False(RustExamples.Pairs(Row("pagerank", "1000", "4000", "--rounds", "10")));
         Assert.False(RustExamples.Pairs(Row("roundtrip", "100")));
         Assert.False(RustExamples.Pairs(Row("hello")));
+        Assert.True(RustExamples.Pairs(Row("flow_controlled")));
+        Assert.False(RustExamples.HasTrivialRun("flow_controlled"));
+        Assert.True(RustExamples.HasTrivialRun("bfs"));
     }
 
     [Fact]

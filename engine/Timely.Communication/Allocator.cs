@@ -33,6 +33,25 @@ public abstract class Allocator : IDisposable
     /// </summary>
     public Timely.Logging.Logger<CommunicationEvent>? CommunicationLogger { get; set; }
 
+    /// <summary>
+    /// Bytes this worker's outbound overflow queues hold now (messages waiting for room in a
+    /// full ring towards a worker that still reads). 0 for allocators without byte rings.
+    /// </summary>
+    public virtual long OverflowBytes => 0;
+
+    /// <summary>
+    /// The job's budget for this process's overflow queues (<see cref="Config.OverflowBudgetBytes"/>;
+    /// <see cref="long.MaxValue"/> when none): sources wait while
+    /// <see cref="Timely.Transport.Shm.Ring.OverflowAccount.Bytes"/> is above it.
+    /// </summary>
+    public long OverflowBudgetBytes { get; internal set; } = long.MaxValue;
+
+    /// <summary>Bytes all overflow queues of this process hold now (<see cref="Timely.Transport.Shm.Ring.OverflowAccount.Bytes"/>), what <see cref="OverflowBudgetBytes"/> is compared with.</summary>
+    public static long ProcessOverflowBytes => Timely.Transport.Shm.Ring.OverflowAccount.Bytes;
+
+    /// <summary>The hard limit on this process's overflow queues (<see cref="Config.OverflowLimitBytes"/>; <see cref="long.MaxValue"/> when none).</summary>
+    public long OverflowLimitBytes { get; internal set; } = long.MaxValue;
+
     /// <summary>The largest channel id a caller may allocate; the two above it carry the TCP transport's heartbeats and failure notices.</summary>
     public const int MaxChannelId = int.MaxValue - 2;
 

@@ -66,6 +66,29 @@ public sealed class BinaryAllocator : Allocator
         _dirty = new bool[peers];
         _counters = new WorkerCounters(index);
         _metrics = CommunicationMetrics.Register(_counters, links.OwnBell);
+        foreach (var writer in _distinctWriters)
+        {
+            int target = Array.IndexOf(links.WriterByTarget, writer);
+            writer.Watch = new LimitWatch(this, target, links.CompactByTarget[target]);
+        }
+    }
+
+    /// <inheritdoc />
+    public override long OverflowBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var writer in _distinctWriters)
+            {
+                if (writer.OverflowBytes != 0 && !AllTargetsFinished(writer))
+                {
+                    bytes += writer.OverflowBytes;
+                }
+            }
+
+            return bytes;
+        }
     }
 
     /// <inheritdoc />
@@ -480,5 +503,36 @@ public sealed class BinaryAllocator : Allocator
         /// </summary>
         public TimeSpan? BeforePark(TimeSpan? timeout) =>
             owner.FlushWriters() || timeout < RoomPoll ? timeout : RoomPoll;
+    }
+
+    /// <summary>
+    /// Enforces <see cref="Allocator.OverflowLimitBytes"/> where a message stays in a writer's
+    /// overflow queue: past the limit the worker fails with the message's channel and target.
+    /// </summary>
+    private sealed class LimitWatch(BinaryAllocator owner, int target, bool compact) : IOverflowWatch
+    {
+        public void Spilled(int type, ReadOnlySpan<byte> message, long processBytes)
+        {
+            long limit = owner.OverflowLimitBytes;
+            if (processBytes <= limit)
+            {
+                return;
+            }
+
+            int channel = -1;
+            int to = target;
+            if (compact)
+            {
+                channel = CompactRecord.ReadChannel(type, ref message, target, owner._index);
+            }
+            else if (MessageHeader.TryRead(message, out var header))
+            {
+                channel = header.Channel;
+                to = header.TargetLower;
+            }
+
+            throw new InvalidOperationException(
+                $"worker {owner._index}: channel {channel} to worker {to}: this process's overflow queues hold {processBytes} bytes, above the hard limit of {limit} bytes (Config.OverflowLimitBytes); an operator sends on this channel faster than worker {to} reads, without bound.");
+        }
     }
 }

@@ -128,6 +128,22 @@ public sealed record Config
         init => _ringBytes = value;
     }
 
+    /// <summary>
+    /// A soft budget for the bytes this process holds in its overflow queues (messages waiting
+    /// for room in a full ring, <see cref="Timely.Transport.Shm.Ring.OverflowAccount"/>): while
+    /// the total is above it, the job's sources (input handles and async sources) wait, stepping
+    /// their worker, instead of sending more. Null (the default): no budget.
+    /// </summary>
+    public long? OverflowBudgetBytes { get; init; }
+
+    /// <summary>
+    /// A hard limit on the bytes this process holds in its overflow queues: a worker whose
+    /// message would take the total above it fails with an error naming the channel (an
+    /// operator that produces without bound), instead of the process running out of memory.
+    /// Null (the default): no limit.
+    /// </summary>
+    public long? OverflowLimitBytes { get; init; }
+
     /// <summary>Default bound on a cluster's rendezvous (<c>--connect-timeout</c>).</summary>
     public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(30);
 
@@ -331,6 +347,11 @@ public sealed record Config
         if (_ringBytes is int ring && (ring < MinRingBytes || ring > MaxRingBytes || !int.IsPow2(ring)))
         {
             throw new ConfigException($"ring bytes: {ring} is not a power of two within {MinRingBytes}..{MaxRingBytes}.");
+        }
+
+        if (OverflowBudgetBytes is <= 0 || OverflowLimitBytes is <= 0)
+        {
+            throw new ConfigException($"overflow budget and limit: {OverflowBudgetBytes}, {OverflowLimitBytes}; each must be a positive number of bytes when given.");
         }
 
         if (MaxMessageBytes < MinMaxMessageBytes || MaxMessageBytes > MaxMaxMessageBytes)

@@ -49,6 +49,8 @@ public static class Workers
         var builders = new AllocatorBuilder[allocators.Length];
         for (int local = 0; local < allocators.Length; local++)
         {
+            allocators[local].OverflowBudgetBytes = config.OverflowBudgetBytes ?? long.MaxValue;
+            allocators[local].OverflowLimitBytes = config.OverflowLimitBytes ?? long.MaxValue;
             int worker = firstIndex + local;
             builders[local] = new FabricAllocatorBuilder(allocators[local], group, config.Pin ? Affinity.CoreFor(config, worker) : null);
         }

@@ -37,6 +37,7 @@ public sealed class Worker
     private TimeSpan _stopTimeout = Config.DefaultStopTimeout;
     private long _stopDeadline;
     private List<Action>? _onCancel;
+    private int _stepping;
 
     // Log streams are captured and replayed as LogRecords: their codec is in place before any worker runs.
     static Worker() => LogRecordCodec.EnsureRegistered();
@@ -89,6 +90,9 @@ public sealed class Worker
     /// <summary>The thread this worker runs on: the one that made it.</summary>
     internal int OwnerThread { get; } = Environment.CurrentManagedThreadId;
 
+    /// <summary>Whether this worker is inside a step (an operator runs, or a source waits by stepping): a bounded source does not wait then.</summary>
+    internal bool IsStepping => _stepping != 0;
+
     /// <summary>Whether some dataflow still has capabilities or messages somewhere.</summary>
     public bool HasDataflows => _dataflows.Count > 0;
 
@@ -122,6 +126,19 @@ public sealed class Worker
     /// (<c>null</c>: no limit). Returns <see cref="HasDataflows"/>.
     /// </summary>
     public bool StepOrPark(TimeSpan? timeout)
+    {
+        _stepping++;
+        try
+        {
+            return StepOrParkOnce(timeout);
+        }
+        finally
+        {
+            _stepping--;
+        }
+    }
+
+    private bool StepOrParkOnce(TimeSpan? timeout)
     {
         if (_cancellation.IsCancellationRequested)
         {

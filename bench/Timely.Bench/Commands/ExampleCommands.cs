@@ -136,6 +136,13 @@ public static class ExampleCommands
             });
     }
 
+    /// <summary><c>timely flow_controlled</c> (no arguments, as Rust's).</summary>
+    public static Command FlowControlled() => ExampleCommand.Make(
+        "flow_controlled",
+        "timely's flow_controlled example: an iterator_source feeds 0..100000 ten records at a time, asking for more only once its probe has caught up; every record printed as '@ time: (x, x)'.",
+        [],
+        (_, log) => worker => Examples.FlowControlled.Run(worker, log));
+
     /// <summary><c>timely openloop RATE SECONDS</c>.</summary>
     public static Command OpenLoop() => OpenLoopCommand(
         "openloop",

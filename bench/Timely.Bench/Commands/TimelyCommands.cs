@@ -48,6 +48,7 @@ public static class TimelyCommands
         WorkloadCommands.Exchange(),
         WorkloadCommands.Barrier(),
         WorkloadCommands.RoundTrip(),
+        OverloadCommand.Create(),
 
         // timely's other examples.
         ExampleCommands.Bfs(),
@@ -60,6 +61,7 @@ public static class TimelyCommands
         ExampleCommands.OpenLoop(),
         ExampleCommands.LoopDemo(),
         ExampleCommands.Sequence(),
+        ExampleCommands.FlowControlled(),
 
         // Capture and replay, and the dataflow log.
         CaptureCommands.CaptureLink(),

@@ -63,6 +63,7 @@ public static class ExpectedRecords
             "event_driven" => EventDriven.Reference(O("--rounds", EventDriven.DefaultRounds), positional.Count > 2, peers).Records,
             "openloop" or "loopdemo" => (long)OpenLoop.Requests(P(0), double.Parse(positional[1], CultureInfo.InvariantCulture)),
             "sequence" => Sequence.Reference(O("--rounds", Sequence.DefaultRounds), peers).Records,
+            "flow_controlled" => FlowControlled.Reference(peers).Records,
             _ => throw new InvalidOperationException($"no expected record count for workload {workload}."),
         };
     }

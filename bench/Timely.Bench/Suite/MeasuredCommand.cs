@@ -11,6 +11,9 @@ namespace Timely.Bench.Suite;
 /// <param name="PeakRssMegabytes">The sum of each process's (and descendant's) peak resident memory, MB (<see cref="PeakRss"/>), NaN where unknown.</param>
 public sealed record MeasuredRun(IReadOnlyList<int> ExitCodes, bool Hung, double WallMilliseconds, double CpuMilliseconds, string? FirstError, double PeakRssMegabytes = double.NaN)
 {
+    /// <summary>A run that did not happen and counts zero (the trivial run of an example whose size is fixed).</summary>
+    public static MeasuredRun Nothing { get; } = new([], false, 0, 0, null, 0);
+
     /// <summary>Every process exited 0.</summary>
     public bool Succeeded => !Hung && ExitCodes.All(c => c == 0);
 }

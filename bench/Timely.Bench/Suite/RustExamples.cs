@@ -17,7 +17,9 @@ public sealed class RustExamples
     /// <c>pingpong ITERATIONS ELEMENTS</c>, <c>exchange BATCH ROUNDS</c>, <c>barrier ITERATIONS</c>,
     /// <c>bfs NODES EDGES</c> (at 10 10: Rust's example panics on 2 workers at 1 1 or 2 1), <c>pagerank NODES EDGES</c>, <c>hashjoin KEYS VALS BATCH</c> and
     /// <c>unionfind NODES EDGES BATCH</c> (the examples compute the same thing from their own
-    /// random inputs of the same sizes).
+    /// random inputs of the same sizes). <c>flow_controlled</c> takes no arguments in either
+    /// (its size is fixed), so it has no trivial run: its rows compare whole wall times
+    /// (<see cref="HasTrivialRun"/>).
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> TrivialArguments = new Dictionary<string, string[]>
     {
@@ -29,7 +31,14 @@ public sealed class RustExamples
         ["pagerank"] = ["1", "1"],
         ["hashjoin"] = ["1", "1", "1"],
         ["unionfind"] = ["1", "1", "1"],
+        ["flow_controlled"] = [],
     };
+
+    /// <summary>
+    /// Whether <paramref name="workload"/>'s trivial-size run is a smaller run than its row's
+    /// (false for an example whose size is fixed: then the trivial runs are skipped and count 0).
+    /// </summary>
+    public static bool HasTrivialRun(string workload) => workload != "flow_controlled";
 
     private RustExamples(string directory) => Directory = directory;
 

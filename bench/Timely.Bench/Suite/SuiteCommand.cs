@@ -32,7 +32,7 @@ public static class SuiteCommand
         var baseline = new Option<string?>("--baseline") { Description = "Compare against a file written by --save; exit 1 on a regression (refused on an overloaded host)." };
         var threshold = new Option<double>("--threshold") { Description = $"Relative slow-down that counts as a regression, in percent (above 0, at most {MaxThresholdPercent:0}), when also beyond the noise band.", DefaultValueFactory = _ => Comparison.DefaultThreshold * 100 };
         var vs = new Option<string?>("--vs") { Description = "Another build's timely.dll or timely executable: run both interleaved and print this/vs ratios." };
-        var rust = new Option<string?>("--rust") { Description = "Folder of Rust timely's built examples (cargo build --release --examples in timely-dataflow: target/release/examples): runs pingpong, exchange, barrier, bfs, pagerank, hashjoin and unionfind beside ours in the same schedule (rows that pass only the example's own arguments) and adds a 'vs Rust' column (both sides: wall minus a trivial-size run)." };
+        var rust = new Option<string?>("--rust") { Description = "Folder of Rust timely's built examples (cargo build --release --examples in timely-dataflow: target/release/examples): runs pingpong, exchange, barrier, bfs, pagerank, hashjoin, unionfind and flow_controlled beside ours in the same schedule (rows that pass only the example's own arguments) and adds a 'vs Rust' column (both sides: wall minus a trivial-size run; flow_controlled, whose size is fixed, whole runs)." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the host block, commands and tables as markdown, and an SVG chart beside it (the folder must exist)." };
         var noCounters = new Option<bool>("--no-counters") { Description = "Do not attach EventPipe to the children (figures come from --json only)." };
         var dumps = new Option<string?>("--dump-dir") { Description = "Where dumps of hung runs go; must exist (default: a folder the suite makes under the temp directory)." };
@@ -154,7 +154,7 @@ public static class SuiteCommand
             output.WriteLine(TextReport.Plain(table));
             if (TextReport.RustTable(report) is { Count: > 0 } rustTable)
             {
-                output.WriteLine($"beside Rust timely ({report.Rust}; both sides: wall minus a trivial-size run of the same repeat):");
+                output.WriteLine($"beside Rust timely ({report.Rust}; both sides: wall minus a trivial-size run of the same repeat, or the whole run for an example of fixed size such as flow_controlled):");
                 output.WriteLine(TextReport.Plain(rustTable));
             }
 

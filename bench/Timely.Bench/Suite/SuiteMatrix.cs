@@ -31,6 +31,7 @@ public static class SuiteMatrix
         ("openloop", "openloop", ["100000", "5"], ["10000", "0.3"], ["1000", "0.05"]),
         ("loopdemo", "loopdemo", ["100000", "5"], ["10000", "0.3"], ["1000", "0.05"]),
         ("sequence", "sequence", ["--rounds", "10000"], ["--rounds", "100"], ["--rounds", "5"]),
+        ("flow_controlled", "flow_controlled", [], [], []),
     ];
 
     /// <summary>The configurations: threads in one process, then two processes per transport.</summary>

@@ -5,7 +5,8 @@ namespace Timely.Communication.Diagnostics;
 
 /// <summary>
 /// The <c>Timely.Communication</c> meter: per-worker messages, bytes, ring-full spills,
-/// parks and wake-ups of the allocators alive in this process, for
+/// parks and wake-ups of the allocators alive in this process, and the bytes its overflow
+/// queues hold now and at most (<c>timely.overflow.bytes</c>, <c>timely.overflow.peak</c>), for
 /// <c>dotnet-counters monitor --counters Timely.Communication -p PID</c> or any
 /// MeterListener/OpenTelemetry exporter. Observable instruments: nothing is recorded on
 /// the message path; the meter reads <see cref="WorkerCounters"/> when it is collected.
@@ -32,6 +33,8 @@ public static class CommunicationMetrics
         Meter.CreateObservableCounter("timely.bytes.sent", () => Observe(static r => r.Counters.BytesSent, static r => r.BytesSent), "By", "Serialized bytes pushed, per worker (binary allocators).");
         Meter.CreateObservableCounter("timely.bytes.received", () => Observe(static r => r.Counters.BytesReceived, static r => r.BytesReceived), "By", "Serialized bytes received, per worker (binary allocators).");
         Meter.CreateObservableCounter("timely.ring.spills", () => Observe(static r => r.Counters.RingFullSpills, static r => r.Spills), "{message}", "Messages that found the ring full and went to the overflow queue.");
+        Meter.CreateObservableGauge("timely.overflow.bytes", static () => Timely.Transport.Shm.Ring.OverflowAccount.Bytes, "By", "Bytes waiting in this process's overflow queues (messages for which a ring had no room).");
+        Meter.CreateObservableGauge("timely.overflow.peak", static () => Timely.Transport.Shm.Ring.OverflowAccount.PeakBytes, "By", "The most bytes this process's overflow queues have held.");
         Meter.CreateObservableCounter("timely.worker.parks", () => Observe(static r => r.Doorbell?.Parks ?? 0, static r => r.Parks), "{park}", "Times a worker went to sleep for lack of work.");
         Meter.CreateObservableCounter("timely.worker.wakes", () => Observe(static r => r.Doorbell?.Wakes ?? 0, static r => r.Wakes), "{wake}", "Wake-ups sent to a sleeping worker.");
     }

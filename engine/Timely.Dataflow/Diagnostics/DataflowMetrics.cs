@@ -9,6 +9,7 @@ namespace Timely.Dataflow.Diagnostics;
 /// <list type="bullet">
 /// <item><c>timely.operator.schedule.duration</c> (histogram, s): one measurement per operator run, so its count is the number of schedules; attributes <c>timely.worker</c>, <c>timely.dataflow</c>, <c>timely.operator</c> (the operator's name and index, <c>Exchange#3</c>).</item>
 /// <item><c>timely.channel.records</c> and <c>timely.channel.batches</c> (counters, <c>{record}</c>, <c>{batch}</c>): what each operator input received; attributes <c>timely.worker</c>, <c>timely.dataflow</c>, <c>timely.channel</c> (the receiving operator and port, <c>Inspect#4:0</c>).</item>
+/// <item><c>timely.source.held_back</c> (counter, s): time a bounded source (<see cref="Operators.SourceBound{T}"/>, or the job's overflow budget) waited instead of sending; attributes <c>timely.worker</c>, <c>timely.dataflow</c>, <c>timely.operator</c> (the source's operator index).</item>
 /// <item><c>timely.probe.lag</c> (gauge, <c>{time}</c>): how far a probe's frontier is behind the latest time an input of its dataflow moved to, for integer times; 0 once the probe is done; attributes <c>timely.worker</c>, <c>timely.dataflow</c>, <c>timely.probe</c>.</item>
 /// </list>
 /// </summary>
@@ -37,6 +38,9 @@ public static class DataflowMetrics
 
     internal static readonly Counter<long> ChannelBatches = Meter.CreateCounter<long>(
         "timely.channel.batches", "{batch}", "Batches (messages) an operator input received.");
+
+    internal static readonly Counter<double> HeldBack = Meter.CreateCounter<double>(
+        "timely.source.held_back", "s", "Time a bounded source waited for its dataflow instead of sending.");
 
     static DataflowMetrics() =>
         Meter.CreateObservableGauge("timely.probe.lag", ObserveLag, "{time}",

@@ -19,7 +19,11 @@ namespace Timely.Dataflow.Operators;
 /// (<see cref="Worker.Cancellation"/>); a reader completed with an exception fails the worker
 /// with it. A record whose time is earlier than one the source has already moved to is a
 /// caller's error: it fails the worker with an <see cref="InvalidOperationException"/> naming
-/// both times.
+/// both times. With a <see cref="SourceBound{T}"/> (or the job's <c>Config.OverflowBudgetBytes</c>)
+/// the source stops reading while the dataflow is behind (the channel's own bound, or the
+/// bounded channel of the <see cref="IAsyncEnumerable{T}"/> form, then holds the writer back)
+/// and looks again a millisecond later; each time it moves to a later time counts as one
+/// outstanding time.
 /// </remarks>
 public static class AsyncSourceOperators
 {
@@ -28,14 +32,15 @@ public static class AsyncSourceOperators
 
     /// <summary>
     /// A stream of the records of <paramref name="reader"/>, each at the time
-    /// <paramref name="timeOf"/> gives it; times must not go back.
+    /// <paramref name="timeOf"/> gives it; times must not go back. With <paramref name="bound"/>
+    /// the source stops reading while the dataflow is that far behind.
     /// </summary>
-    public static Stream<T, TData> SourceFrom<T, TData>(this Scope<T> scope, ChannelReader<TData> reader, Func<TData, T> timeOf)
+    public static Stream<T, TData> SourceFrom<T, TData>(this Scope<T> scope, ChannelReader<TData> reader, Func<TData, T> timeOf, SourceBound<T>? bound = null)
     {
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(timeOf);
-        return Build(scope, "SourceFromChannel", reader, timeOf, onFirstRun: null);
+        return Build(scope, "SourceFromChannel", reader, timeOf, bound, onFirstRun: null);
     }
 
     /// <summary>
@@ -43,8 +48,10 @@ public static class AsyncSourceOperators
     /// gives it; times must not go back. The sequence is enumerated on the thread pool (into a
     /// bounded channel of <paramref name="capacity"/> items, so a slow dataflow slows it down),
     /// starting when the dataflow first runs, with <see cref="Worker.Cancellation"/> as its token.
+    /// With <paramref name="bound"/> the source stops reading while the dataflow is that far
+    /// behind, and the full channel then stops the enumeration.
     /// </summary>
-    public static Stream<T, TData> SourceFrom<T, TData>(this Scope<T> scope, IAsyncEnumerable<TData> items, Func<TData, T> timeOf, int capacity = 1024)
+    public static Stream<T, TData> SourceFrom<T, TData>(this Scope<T> scope, IAsyncEnumerable<TData> items, Func<TData, T> timeOf, int capacity = 1024, SourceBound<T>? bound = null)
     {
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(items);
@@ -52,12 +59,16 @@ public static class AsyncSourceOperators
         var channel = Channel.CreateBounded<TData>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
         var token = scope.Worker.Cancellation;
         scope.Worker.OnCancel(() => channel.Writer.TryComplete());
-        return Build(scope, "SourceFromAsyncEnumerable", channel.Reader, timeOf, onFirstRun: () => _ = Pump(items, channel.Writer, token));
+        return Build(scope, "SourceFromAsyncEnumerable", channel.Reader, timeOf, bound, onFirstRun: () => _ = Pump(items, channel.Writer, token));
     }
 
-    private static Stream<T, TData> Build<T, TData>(Scope<T> scope, string name, ChannelReader<TData> reader, Func<TData, T> timeOf, Action? onFirstRun) =>
+    private static Stream<T, TData> Build<T, TData>(Scope<T> scope, string name, ChannelReader<TData> reader, Func<TData, T> timeOf, SourceBound<T>? bound, Action? onFirstRun) =>
         scope.Source<T, TData>(name, (capability, index) =>
-            new ChannelSource<T, TData>(scope, reader, timeOf, capability, scope.SyncActivatorFor(index), onFirstRun).Run);
+            new ChannelSource<T, TData>(scope, reader, timeOf, capability, scope.SyncActivatorFor(index), onFirstRun)
+            {
+                Gate = new SourceGate<T>(scope.Worker, scope.DataflowIndex, index, bound),
+                Later = scope.ActivatorFor(index),
+            }.Run);
 
     private static async Task Pump<TData>(IAsyncEnumerable<TData> items, ChannelWriter<TData> writer, CancellationToken token)
     {
@@ -101,6 +112,7 @@ public static class AsyncSourceOperators
         private readonly SyncActivator _activator;
         private readonly Diagnostics.LatestInputTime<T> _latest;
         private Capability<T>? _capability;
+        private long _heldSince;
         private int _armed;
         private Action? _onFirstRun;
 
@@ -122,6 +134,12 @@ public static class AsyncSourceOperators
             });
         }
 
+        /// <summary>The source's flow control (inactive without a bound or budget).</summary>
+        public required SourceGate<T> Gate { get; init; }
+
+        /// <summary>Runs the source again after a delay, while it is held back.</summary>
+        public required OperatorActivator Later { get; init; }
+
         public void Run(OutputPort<T, TData> output)
         {
             if (_onFirstRun is { } first)
@@ -132,6 +150,11 @@ public static class AsyncSourceOperators
 
             var capability = _capability;
             if (capability is null)
+            {
+                return;
+            }
+
+            if (Gate.Active && HeldBack(output))
             {
                 return;
             }
@@ -162,14 +185,52 @@ public static class AsyncSourceOperators
                     }
 
                     output.Flush();
+                    var left = capability.Time;
                     capability.Downgrade(time);
                     _latest.Advance(time);
+                    if (Gate.Active)
+                    {
+                        Gate.Left(left);
+                        if (HeldBack(output))
+                        {
+                            output.Session(capability).Give(item);
+                            return;
+                        }
+                    }
                 }
 
                 output.Session(capability).Give(item);
             }
 
             _activator.Activate();   // more may be waiting: run again at the next step, after the others
+        }
+
+        /// <summary>
+        /// Whether the source must stop reading now: then it sends what it has and runs again
+        /// after <see cref="SourceGate{T}.Poll"/>; the time from the first such run to the run
+        /// that reads again is held back.
+        /// </summary>
+        private bool HeldBack(OutputPort<T, TData> output)
+        {
+            if (Gate.MustWait)
+            {
+                if (_heldSince == 0)
+                {
+                    _heldSince = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
+
+                output.Flush();
+                Later.ActivateAfter(SourceGate<T>.Poll);
+                return true;
+            }
+
+            if (_heldSince != 0)
+            {
+                Gate.Held(System.Diagnostics.Stopwatch.GetTimestamp() - _heldSince);
+                _heldSince = 0;
+            }
+
+            return false;
         }
 
         private void ArmWake()

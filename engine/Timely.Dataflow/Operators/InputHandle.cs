@@ -26,6 +26,9 @@ namespace Timely.Dataflow.Operators;
 /// throws <see cref="InvalidOperationException"/> naming both threads. <see cref="Send(TData)"/>
 /// keeps its one bound check, so it is checked when its batch fills (every
 /// <see cref="Message{T, TData}.BatchSize"/> records); every other member checks at once.
+/// Flow control (<see cref="Bound"/>, and the job's <c>Config.OverflowBudgetBytes</c>) is
+/// looked at in the same places: when a batch fills, in <see cref="SendBatch"/> and in
+/// <see cref="AdvanceTo"/>, so an unbounded handle's <see cref="Send(TData)"/> is unchanged.
 /// </remarks>
 public sealed class InputHandle<T, TData> : IDisposable
 {
@@ -38,12 +41,35 @@ public sealed class InputHandle<T, TData> : IDisposable
     private int _count;
     private Worker? _worker;
     private Diagnostics.LatestInputTime<T>? _latest;
+    private SourceBound<T>? _bound;
+    private SourceGate<T>? _gate;
+    private Func<bool>? _isOpen;
 
     /// <summary>The time records are sent at.</summary>
     public T Time => _time;
 
     /// <summary>Whether <see cref="Close"/> has been called.</summary>
     public bool IsClosed => _closed;
+
+    /// <summary>
+    /// How far this input may run ahead of its dataflow (null, the default: no bound). Past it,
+    /// <see cref="AdvanceTo"/>, <see cref="SendBatch"/> and the <see cref="Send(TData)"/> that
+    /// fills a batch step the worker until the dataflow has caught up (see <see cref="SourceBound{T}"/>).
+    /// Set it on the worker's thread, before or after the handle is connected.
+    /// </summary>
+    public SourceBound<T>? Bound
+    {
+        get => _bound;
+        set
+        {
+            CheckThread();
+            _bound = value;
+            _gate?.SetBound(value);
+        }
+    }
+
+    /// <summary>Time this input has spent waiting for its <see cref="Bound"/> (or the job's overflow budget).</summary>
+    public TimeSpan HeldBack => _gate?.HeldBack ?? TimeSpan.Zero;
 
     /// <summary>Sends one record at <see cref="Time"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -60,7 +86,7 @@ public sealed class InputHandle<T, TData> : IDisposable
         _count = ++count;
         if (count == Message<T, TData>.BatchSize)
         {
-            GiveStaged();
+            GiveFullBatch();
         }
     }
 
@@ -80,6 +106,7 @@ public sealed class InputHandle<T, TData> : IDisposable
         CheckThread();
         GiveStaged(forward: false);
         _output.GiveSpan(_time, items);
+        WaitIfBounded();
     }
 
     /// <summary>Moves the input to <paramref name="time"/>, which must not be earlier than <see cref="Time"/>.</summary>
@@ -98,8 +125,14 @@ public sealed class InputHandle<T, TData> : IDisposable
 
         _output.FlushAndDone();
         _capability!.Downgrade(time);
+        var left = _time;
         _time = time;
         _latest!.Advance(time);
+        if (_gate!.Active && !EqualityComparer<T>.Default.Equals(left, time))
+        {
+            _gate.Left(left);
+            WaitIfBounded();
+        }
     }
 
     /// <summary>Sends whatever is buffered now.</summary>
@@ -147,10 +180,29 @@ public sealed class InputHandle<T, TData> : IDisposable
         _message = new Message<T, TData>();
         _staged = ListStorage<TData>.Reserve(_message.Data, Message<T, TData>.BatchSize);
         output.BeforeFlush = GiveStaged;
+        _gate = new SourceGate<T>(scope.Worker, scope.DataflowIndex, output.OperatorIndex, _bound);
+        _isOpen = () => !_closed;
     }
 
     /// <summary>Gives the staged records to the output (at <see cref="Time"/>: a time change gives them first).</summary>
     private void GiveStaged() => GiveStaged(forward: true);
+
+    /// <summary>A full batch from <see cref="Send(TData)"/>: gives it, then waits if the input is bounded and the dataflow behind.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GiveFullBatch()
+    {
+        GiveStaged(forward: true);
+        WaitIfBounded();
+    }
+
+    /// <summary>Waits, stepping the worker, while the bound (or the job's overflow budget) says the dataflow is behind.</summary>
+    private void WaitIfBounded()
+    {
+        if (_gate is { Active: true } gate)
+        {
+            gate.Wait(_isOpen!);
+        }
+    }
 
     /// <summary>
     /// Gives the staged records to the output: by swapping lists when the output holds nothing

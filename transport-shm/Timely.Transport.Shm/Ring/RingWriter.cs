@@ -25,7 +25,9 @@ namespace Timely.Transport.Shm.Ring;
 //   memory instead of waiting (waiting would deadlock two workers that send to each other).
 //   Once anything is queued, every later message goes behind it, so FIFO holds across ring
 //   and queue. The queue drains on Flush and on the next Claim;
-//   buffers go back to the pool as their message leaves.
+//   buffers go back to the pool as their message leaves. Every change of the queue's bytes is
+//   also added to the process's OverflowAccount (there, not per message sent, so a message that
+//   goes straight into the ring pays nothing for the accounting).
 // - Large messages: longer than SpscByteRing.MaxPayload means First, Middle...,
 //   Last fragment records (RingDescriptor), always staged in a rented buffer and
 //   written as the ring makes room; a partly sent message stays at the queue head, so its
@@ -67,6 +69,12 @@ public sealed class RingWriter : IDisposable
 
     /// <summary>Payload bytes waiting in the overflow queue (including fragments already sent of the head message).</summary>
     public long OverflowBytes => _overflowBytes;
+
+    /// <summary>
+    /// Told when a message stays in the overflow queue (null: nobody). Set before the first
+    /// message; a watch that throws fails the sender (the message is queued by then).
+    /// </summary>
+    public IOverflowWatch? Watch { get; set; }
 
     /// <summary>Messages so far that did not go straight into the ring at commit (ring full or queue non-empty): the "ring-full spills" metric.</summary>
     public long OverflowedMessages => _overflowedMessages;
@@ -139,6 +147,11 @@ public sealed class RingWriter : IDisposable
 
         _claimBuffer = null;
         _claim = ClaimKind.None;
+        if (_overflowBytes != 0)
+        {
+            OverflowAccount.Add(-_overflowBytes);
+        }
+
         _overflowBytes = 0;
         _headSent = 0;
     }
@@ -185,8 +198,10 @@ public sealed class RingWriter : IDisposable
             ThrowHelper.ThrowCommitLength(length, _claimLength);
         }
 
-        _overflow.Enqueue(new PendingMessage(_claimBuffer!, length, type));
+        byte[] buffer = _claimBuffer!;
+        _overflow.Enqueue(new PendingMessage(buffer, length, type));
         _overflowBytes += length;
+        long processBytes = OverflowAccount.Add(length);
         if (length > _ring.MaxPayload)
         {
             _fragmentedMessages++;
@@ -197,25 +212,35 @@ public sealed class RingWriter : IDisposable
         if (!FlushSlow())
         {
             _overflowedMessages++;
+            Watch?.Spilled(type, buffer.AsSpan(0, length), processBytes);
         }
     }
 
     private bool FlushSlow()
     {
+        long moved = 0;
+        bool empty = true;
         while (_overflow.TryPeek(out PendingMessage message))
         {
             if (!TryWriteHead(message))
             {
-                return false;
+                empty = false;
+                break;
             }
 
             _overflow.Dequeue();
-            _overflowBytes -= message.Length;
+            moved += message.Length;
             _headSent = 0;
             _pool.Return(message.Buffer);
         }
 
-        return true;
+        if (moved != 0)
+        {
+            _overflowBytes -= moved;
+            OverflowAccount.Add(-moved);
+        }
+
+        return empty;
     }
 
     // Writes what fits of the queue head; _headSent remembers progress through its fragments.

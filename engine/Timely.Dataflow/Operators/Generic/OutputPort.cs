@@ -47,6 +47,9 @@ public sealed class OutputPort<T, TData>
 
     internal object Owner => _operator;
 
+    /// <summary>The index of the operator this output belongs to, in its scope.</summary>
+    internal int OperatorIndex => _operator.Index;
+
     /// <summary>A session that sends at the capability's time. The capability must be for this output.</summary>
     public OutputSession<T, TData> Session(Capability<T> capability)
     {

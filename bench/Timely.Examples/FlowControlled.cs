@@ -1,0 +1,77 @@
+using Timely.Dataflow;
+using Timely.Dataflow.Operators;
+
+namespace Timely.Examples;
+
+/// <summary>
+/// timely's <c>flow_controlled</c>: every worker feeds 0..100000 through an
+/// <see cref="IteratorSourceOperators.IteratorSource{T, TData}"/>, ten records per call, each
+/// record <c>(x, x)</c> at time <c>x / 100 * 100</c>, asking for more only once its probe has
+/// reached the time the previous call was made at; each record is printed as
+/// <c>@ time: (x, x)</c>, as Rust's example prints it (to standard error there). Records =
+/// records printed; checksum = the sum of <c>Pair(time, x)</c>.
+/// </summary>
+public static class FlowControlled
+{
+    /// <summary>The values every worker sends (Rust's <c>0u64..100000</c>).</summary>
+    public const ulong Values = 100_000;
+
+    /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
+    public static ExampleResult Run(Worker worker, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        ArgumentNullException.ThrowIfNull(log);
+        var meter = WorkloadResult.Start();
+        long printed = 0;
+        ulong checksum = 0;
+        ulong next = 0;
+        worker.Dataflow<ulong>(scope =>
+        {
+            var probe = new ProbeHandle<ulong>();
+            scope.IteratorSource<ulong, (ulong, ulong)>(
+                    "Source",
+                    previous =>
+                    {
+                        if (next >= Values)
+                        {
+                            return null;
+                        }
+
+                        ulong time = next / 100 * 100;
+                        var records = new List<(ulong, ulong)>(10);
+                        for (; next < Values && records.Count < 10; next++)
+                        {
+                            records.Add((next, next));
+                        }
+
+                        return new IteratorSourceInput<ulong, (ulong, ulong)>(0, [(time, records)], previous);
+                    },
+                    probe)
+                .InspectTime((time, record) =>
+                {
+                    log.WriteLine($"@ {time}: ({record.Item1}, {record.Item2})");
+                    printed++;
+                    checksum = unchecked(checksum + ExampleRandom.Pair(time, record.Item1));
+                })
+                .ProbeWith(probe);
+        });
+
+        while (worker.StepOrPark(null))
+        {
+        }
+
+        return new ExampleResult(meter.Stop(worker.Index, printed), checksum);
+    }
+
+    /// <summary>The run's result computed sequentially: every worker prints every record once.</summary>
+    public static (long Records, ulong Checksum) Reference(int peers)
+    {
+        ulong checksum = 0;
+        for (ulong x = 0; x < Values; x++)
+        {
+            checksum = unchecked(checksum + ExampleRandom.Pair(x / 100 * 100, x));
+        }
+
+        return (checked((long)Values * peers), unchecked(checksum * (ulong)peers));
+    }
+}
