@@ -5,6 +5,12 @@ namespace Timely.Transport.Shm.Rendezvous;
 /// <summary>Whether a process id names a running process on this host.</summary>
 public static class ProcessLiveness
 {
+    // Enough of /proc/<pid>/stat for "pid (comm) S": a pid of up to 10 digits, comm of up to 15 bytes.
+    private const int StatHeadBytes = 64;
+
+    [ThreadStatic]
+    private static (int Pid, string Path) _statPath;
+
     /// <summary>
     /// This process's pid namespace: the inode of <c>/proc/self/ns/pid</c> on Linux, 0 where
     /// there is none to read. A pid means something only to a process of the same namespace:
@@ -51,19 +57,29 @@ public static class ProcessLiveness
 
         if (OperatingSystem.IsLinux())
         {
-            string stat;
+            // Read into the stack, not a string: the liveness thread asks every period for every
+            // peer, and a string per look (File.ReadAllText: about 8 KB with its builder) was the
+            // whole steady-state allocation of a shared-memory job.
+            Span<byte> head = stackalloc byte[StatHeadBytes];
+            int read;
             try
             {
-                stat = File.ReadAllText("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat");
+                using var stat = File.OpenHandle(StatPath(pid));
+                read = RandomAccess.Read(stat, head, 0);
             }
             catch (IOException)
             {
                 return false;   // no such directory or file: the process is gone
             }
+            catch (UnauthorizedAccessException)
+            {
+                return true;    // there, but not ours to read
+            }
 
-            // "pid (comm) S ...": the state follows the last ')' (comm may hold ')').
-            int close = stat.LastIndexOf(')');
-            char state = close >= 0 && close + 2 < stat.Length ? stat[close + 2] : '?';
+            // "pid (comm) S ...": the state follows the last ')' (comm may hold ')'). pid, comm
+            // (at most 15 bytes) and the state fit the head; the fields after them are numbers.
+            int close = head[..read].LastIndexOf((byte)')');
+            char state = close >= 0 && close + 2 < read ? (char)head[close + 2] : '?';
             return state is not ('Z' or 'X' or 'x');
         }
 
@@ -76,5 +92,15 @@ public static class ProcessLiveness
         {
             return false;   // GetProcessById: no process with this id
         }
+    }
+
+    private static string StatPath(int pid)
+    {
+        if (_statPath.Pid != pid || _statPath.Path is null)
+        {
+            _statPath = (pid, "/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat");
+        }
+
+        return _statPath.Path;
     }
 }
