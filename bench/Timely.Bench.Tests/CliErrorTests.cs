@@ -18,6 +18,7 @@ public sealed partial class CliErrorTests : IDisposable
 {
     private const int SigTerm = 15;
     private const int SigStop = 19;
+    private const int SigCont = 18;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     // What a two-process shm job directory holds once both processes joined: each one's file and both rings.
@@ -113,6 +114,43 @@ public sealed partial class CliErrorTests : IDisposable
         Assert.DoesNotContain("timely: error:", stderr[0], StringComparison.Ordinal);
         Assert.Contains("process 1", stderr[0], StringComparison.Ordinal);
         Assert.Single(stderr);
+    }
+
+    [Fact]
+    public void An_shm_job_stopped_whole_past_the_peer_timeout_and_resumed_runs_to_the_end()
+    {
+        // Every process of the job stopped at once (a host whose CPUs were taken away, a machine
+        // loaded far beyond its cores) for longer than the peer timeout, then resumed one after
+        // the other: the first to run finds the other's heartbeat unmoved for the whole stop, but
+        // it was not running either, so that says nothing about the peer. The job goes on and
+        // ends well.
+        string shm = Path.Combine(_dir, "shm");
+        Directory.CreateDirectory(shm);
+        string job = "cli-stall-" + Guid.NewGuid().ToString("N")[..12];
+        // A peer timeout of 4 s, stopped for 5, the second resumed 1.5 s after the first: room for
+        // the first's liveness thread to look at the stopped peer on a loaded host, and for the
+        // second to beat again well within the timeout after that.
+        string[] Args(int p) => ["barrier", "1000000", "-n", "2", "-p", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "--transport", "shm", "--shm-dir", shm, "--job", job, "--peer-timeout", "4"];
+        using var p0 = TimelyChild.Start(Args(0));
+        using var p1 = TimelyChild.Start(Args(1));
+
+        string jobDirectory = JobDirectory.PathFor(shm, job);
+        WaitUntil(() => JoinedFiles.All(f => File.Exists(Path.Combine(jobDirectory, f))), "both processes joined the shm job");
+        WaitUntil(() => !JoinedFiles.Any(f => File.Exists(Path.Combine(jobDirectory, f))) || p0.HasExited || p1.HasExited, "the job sealed (running)");
+        Thread.Sleep(TimeSpan.FromMilliseconds(500));   // the liveness threads start after the seal
+        Assert.False(p0.HasExited, "barrier 1000000 ended before the stall; the test needs a longer run");
+        p0.Signal(SigStop);
+        p1.Signal(SigStop);
+        Thread.Sleep(TimeSpan.FromSeconds(5));
+        p0.Signal(SigCont);
+        Thread.Sleep(TimeSpan.FromSeconds(1.5));   // p0's liveness thread looks at p1 (still stopped)
+        p1.Signal(SigCont);
+
+        foreach (var process in new[] { p0, p1 })
+        {
+            var (code, _, stderr) = process.WaitForExit(Deadline);
+            Assert.True(code == 0, $"exit {code}; stderr: {string.Join(" | ", stderr)}");
+        }
     }
 
     [Fact]

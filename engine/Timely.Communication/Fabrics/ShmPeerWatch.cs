@@ -24,7 +24,12 @@ namespace Timely.Communication.Fabrics;
 //   writes or rings there; read before ringing or reading that member's words, which are never
 //   touched again. A truncation between two checks can still fault a sender that rings that
 //   member's bell in that window.
-// - _lastBeat/_lastChange are the liveness thread's alone; nothing else reads them.
+// - _lastBeat/_lastChange/_lastCheck are the liveness thread's alone; nothing else reads them.
+// - A stall of this thread is not a peer's: when this thread itself went unscheduled for more
+//   than half the peer timeout (a host whose virtual CPUs were taken away, a machine loaded far
+//   beyond its cores), the peers' heartbeats could not have been seen to move in that time
+//   either, so the look restarts every peer's clock instead of calling them stopped. A peer that
+//   really stopped is named one timeout later; a dead one at once, by its pid.
 // - Once the group holds a failure the peers are no longer checked: their Failed states only
 //   relay it back.
 internal sealed class ShmPeerWatch : IDisposable
@@ -40,6 +45,7 @@ internal sealed class ShmPeerWatch : IDisposable
     private readonly TimeSpan _peerTimeout;
     private readonly long[] _lastBeat;
     private readonly long[] _lastChange;
+    private long _lastCheck;
     private readonly bool[] _corrupt;
     private readonly ManualResetEventSlim _stop = new(false, 0);
     private readonly Thread _thread;
@@ -65,6 +71,7 @@ internal sealed class ShmPeerWatch : IDisposable
         _lastChange = new long[members.Length];
         _corrupt = new bool[members.Length];
         long now = Environment.TickCount64;
+        _lastCheck = now;
         for (int p = 0; p < members.Length; p++)
         {
             _lastBeat[p] = job.Control(p).Heartbeat;
@@ -211,6 +218,8 @@ internal sealed class ShmPeerWatch : IDisposable
     private void CheckPeers()
     {
         long now = Environment.TickCount64;
+        bool stalled = now - _lastCheck > (long)_peerTimeout.TotalMilliseconds / 2;
+        _lastCheck = now;
         for (int m = 0; m < _members.Length; m++)
         {
             int p = _members[m];
@@ -251,7 +260,7 @@ internal sealed class ShmPeerWatch : IDisposable
             else
             {
                 long beat = control.Heartbeat;
-                if (beat != _lastBeat[m])
+                if (beat != _lastBeat[m] || stalled)
                 {
                     _lastBeat[m] = beat;
                     _lastChange[m] = now;
