@@ -21,6 +21,9 @@ public static class SuiteCommand
     private const int MaxRepeat = 1000;
     private const double MaxTimeoutSeconds = 86_400;
 
+    /// <summary>How long a child may take to list the workloads of a user's assembly.</summary>
+    private static readonly TimeSpan ListDeadline = TimeSpan.FromSeconds(60);
+
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "Scaled-down sizes: the micro-workload rows in about a minute, the example rows (bfs .. sequence) 0.2-3 s a run each more." };
@@ -31,7 +34,8 @@ public static class SuiteCommand
         var save = new Option<string?>("--save") { Description = "Write every sample, the host and the calibration as JSON (its folder must exist; refused on an overloaded host)." };
         var baseline = new Option<string?>("--baseline") { Description = "Compare against a file written by --save; exit 1 on a regression (refused on an overloaded host)." };
         var threshold = new Option<double>("--threshold") { Description = $"Relative slow-down that counts as a regression, in percent (above 0, at most {MaxThresholdPercent:0}), when also beyond the noise band.", DefaultValueFactory = _ => Comparison.DefaultThreshold * 100 };
-        var vs = new Option<string?>("--vs") { Description = "Another build's timely.dll or timely executable: run both interleaved and print this/vs ratios." };
+        var vs = new Option<string?>("--vs") { Description = "Another build's timely.dll or timely executable: run both interleaved and print this/vs ratios. With --workloads: another build of your workloads assembly (both run by this timely)." };
+        var workloads = new Option<string?>("--workloads") { Description = "Your own workloads instead of the built-in rows: the .dll your project builds, with [Workload] methods (package Timely.Workloads; see docs/cli.md). Each runs on the configurations it declares (default -w 1, -w 2, shm x2, tcp x2), in child processes, checked by its checksum.", HelpName = "DLL" };
         var rust = new Option<string?>("--rust") { Description = "Folder of Rust timely's built examples (cargo build --release --examples in timely-dataflow: target/release/examples): runs pingpong, exchange, barrier, bfs, pagerank, hashjoin and unionfind beside ours in the same schedule (rows that pass only the example's own arguments) and adds a 'vs Rust' column (both sides: wall minus a trivial-size run)." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the host block, commands and tables as markdown, and an SVG chart beside it (the folder must exist)." };
         var noCounters = new Option<bool>("--no-counters") { Description = "Do not attach EventPipe to the children (figures come from --json only)." };
@@ -39,7 +43,7 @@ public static class SuiteCommand
         var trace = new Option<string?>("--trace") { Description = "Trace every run of this build's dataflow rows (pingpong, exchange, barrier) and keep, per row, the fastest and the slowest run's Chrome trace in DIR (must exist) as <row>.fastest.json / <row>.slowest.json (see `timely trace-report`). Tracing slows the runs: compare traced suites only with traced suites.", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "stdout: one JSON object per line, one per row result and a summary last; the progress and the table go to stderr." };
         var command = new Command("suite", "The perf regression suite: workloads x configurations, interleaved repeats, hardware floors, baselines and A/B of two builds.");
-        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, vs, rust, markdown, noCounters, dumps, json, trace })
+        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, workloads, vs, rust, markdown, noCounters, dumps, json, trace })
         {
             command.Options.Add(o);
         }
@@ -67,12 +71,38 @@ public static class SuiteCommand
                 }
 
                 baselineReport = result.GetValue(baseline) is { } path ? SuiteReport.Load(path) : null;
-                var other = result.GetValue(vs) is { } vsPath ? TimelyExecutable.FromPath(vsPath) : null;
+                string? userAssembly = result.GetValue(workloads);
+                string? vsAssembly = null;
+                IReadOnlyList<SuiteRow> all;
+                if (userAssembly is not null)
+                {
+                    if (result.GetValue(rust) is not null)
+                    {
+                        throw new ConfigException("--rust pairs timely's built-in rows with Rust's examples; it does not apply to --workloads.");
+                    }
+
+                    // Listed by children, before any row runs: an unusable assembly is a usage error now.
+                    var listed = UserWorkloads.Discover(TimelyExecutable.Current(), "--workloads", userAssembly, ListDeadline);
+                    userAssembly = Path.GetFullPath(userAssembly);
+                    if (result.GetValue(vs) is { } otherBuild)
+                    {
+                        UserWorkloads.Discover(TimelyExecutable.Current(), "--vs", otherBuild, ListDeadline);
+                        vsAssembly = Path.GetFullPath(otherBuild);
+                    }
+
+                    all = SuiteMatrix.UserRows(listed, size);
+                }
+                else
+                {
+                    all = SuiteMatrix.Rows(size);
+                }
+
+                var other = result.GetValue(vs) is { } vsPath && userAssembly is null ? TimelyExecutable.FromPath(vsPath) : null;
                 var rustExamples = result.GetValue(rust) is { } rustPath ? RustExamples.Open(rustPath) : null;
-                rows = SuiteMatrix.Filter(SuiteMatrix.Rows(size), filters);
+                rows = SuiteMatrix.Filter(all, filters);
                 if (rows.Count == 0)
                 {
-                    throw new ConfigException($"--filter {string.Join(' ', filters)} matches no row; rows are:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", SuiteMatrix.Rows(size).Select(r => $"{r.Label}: {r.Id}"))}");
+                    throw new ConfigException($"--filter {string.Join(' ', filters)} matches no row; rows are:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", all.Select(r => $"{r.Label}: {r.Id}"))}");
                 }
 
                 if (baselineReport is not null)
@@ -89,6 +119,8 @@ public static class SuiteCommand
                     Calibrate = size != SuiteSize.Smoke,
                     DumpDirectory = result.GetValue(dumps) ?? Path.Combine(Path.GetTempPath(), "timely-suite-dumps"),
                     Vs = other,
+                    Workloads = userAssembly,
+                    VsWorkloads = vsAssembly,
                     Traces = result.GetValue(trace) is { } traces ? new Tracing.SuiteTraces(traces) : null,
                     Rust = rustExamples,
                     RefuseOverloadedHost = savePath is not null || baselineReport is not null,
