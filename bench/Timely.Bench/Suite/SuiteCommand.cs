@@ -38,12 +38,13 @@ public static class SuiteCommand
         var workloads = new Option<string?>("--workloads") { Description = "Your own workloads instead of the built-in rows: the .dll your project builds, with [Workload] methods (package Timely.Workloads; see docs/cli.md). Each runs on the configurations it declares (default -w 1, -w 2, shm x2, tcp x2), in child processes, checked by its checksum.", HelpName = "DLL" };
         var rust = new Option<string?>("--rust") { Description = "Folder of Rust timely's built examples (cargo build --release --examples in timely-dataflow: target/release/examples): runs pingpong, exchange, barrier, bfs, pagerank, hashjoin and unionfind beside ours in the same schedule (rows that pass only the example's own arguments) and adds a 'vs Rust' column (both sides: wall minus a trivial-size run)." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the host block, commands and tables as markdown, and an SVG chart beside it (the folder must exist)." };
+        var html = new Option<string?>("--html") { Description = "Write one self-contained page (no network): the host block, the table with the verdicts in colour, and a chart per row of every run of each build (min..max, median, each sample). Its folder must exist.", HelpName = "OUT" };
         var noCounters = new Option<bool>("--no-counters") { Description = "Do not attach EventPipe to the children (figures come from --json only)." };
         var dumps = new Option<string?>("--dump-dir") { Description = "Where dumps of hung runs go; must exist (default: a folder the suite makes under the temp directory)." };
         var trace = new Option<string?>("--trace") { Description = "Trace every run of this build's dataflow rows (pingpong, exchange, barrier) and keep, per row, the fastest and the slowest run's Chrome trace in DIR (must exist) as <row>.fastest.json / <row>.slowest.json (see `timely trace-report`). Tracing slows the runs: compare traced suites only with traced suites.", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "stdout: one JSON object per line, one per row result and a summary last; the progress and the table go to stderr." };
         var command = new Command("suite", "The perf regression suite: workloads x configurations, interleaved repeats, hardware floors, baselines and A/B of two builds.");
-        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, workloads, vs, rust, markdown, noCounters, dumps, json, trace })
+        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, workloads, vs, rust, markdown, html, noCounters, dumps, json, trace })
         {
             command.Options.Add(o);
         }
@@ -53,6 +54,7 @@ public static class SuiteCommand
             var size = result.GetValue(smoke) ? SuiteSize.Smoke : result.GetValue(quick) ? SuiteSize.Quick : SuiteSize.Full;
             string? savePath = result.GetValue(save);
             string? markdownPath = result.GetValue(markdown);
+            string? htmlPath = result.GetValue(html);
             var filters = result.GetValue(filter) ?? [];
             SuiteReport? baselineReport;
             SuiteSettings settings;
@@ -64,7 +66,7 @@ public static class SuiteCommand
                 int runs = Check("--repeat", result.GetValue(repeat) ?? (size == SuiteSize.Full ? 5 : 3), 1, MaxRepeat);
                 double seconds = CheckPositive("--timeout", result.GetValue(timeout) ?? size switch { SuiteSize.Full => 900, SuiteSize.Quick => 60, _ => 20 }, MaxTimeoutSeconds);
                 CheckPositive("--threshold", thresholdPercent, MaxThresholdPercent);
-                CheckOutputs(savePath, markdownPath, result.GetValue(dumps));
+                CheckOutputs(savePath, markdownPath, result.GetValue(dumps), htmlPath);
                 if (result.GetValue(trace) is { } traceDir)
                 {
                     OutputPaths.CheckDirectory("--trace", traceDir);
@@ -147,13 +149,13 @@ public static class SuiteCommand
             }
 
             bool jsonMode = result.GetValue(json);
-            return Report(report, baselineReport, filters.Length > 0, thresholdPercent / 100, savePath, markdownPath, jsonMode ? Console.Error : Console.Out, Console.Error, jsonMode ? Console.Out : null);
+            return Report(report, baselineReport, filters.Length > 0, thresholdPercent / 100, savePath, markdownPath, jsonMode ? Console.Error : Console.Out, Console.Error, jsonMode ? Console.Out : null, htmlPath);
         });
         return command;
     }
 
     /// <summary>Compares, prints, writes the files, and gives the exit code; with <paramref name="json"/>, also the JSON lines there.</summary>
-    internal static int Report(SuiteReport report, SuiteReport? baseline, bool filtered, double threshold, string? save, string? markdown, TextWriter output, TextWriter errors, TextWriter? json = null)
+    internal static int Report(SuiteReport report, SuiteReport? baseline, bool filtered, double threshold, string? save, string? markdown, TextWriter output, TextWriter errors, TextWriter? json = null, string? html = null)
     {
         IReadOnlyList<RowComparison>? againstBaseline = null;
         int exit = 0;
@@ -202,6 +204,18 @@ public static class SuiteCommand
                 {
                     written = markdown;
                     output.WriteLine($"markdown written to {markdown}, chart to {chart}");
+                }
+                else
+                {
+                    exit = 1;
+                }
+            }
+
+            if (html is not null)
+            {
+                if (Write(html, errors, () => File.WriteAllText(html, HtmlReport.Render(report, table, againstBaseline, againstVs))))
+                {
+                    output.WriteLine($"html written to {html}");
                 }
                 else
                 {
@@ -293,8 +307,20 @@ public static class SuiteCommand
     }
 
     /// <summary>The output paths, checked before the run (<see cref="OutputPaths"/>).</summary>
-    internal static void CheckOutputs(string? save, string? markdown, string? dumpDirectory)
+    internal static void CheckOutputs(string? save, string? markdown, string? dumpDirectory, string? html = null)
     {
+        if (html is not null)
+        {
+            OutputPaths.CheckFile("--html", html);
+            foreach (var (option, other) in new[] { ("--save", save), ("--markdown", markdown), ("--markdown (its chart)", markdown is null ? null : Path.ChangeExtension(markdown, ".svg")) })
+            {
+                if (other is not null && Path.GetFullPath(other) == Path.GetFullPath(html))
+                {
+                    throw new ConfigException($"--html and {option} are the same file {html}; give two paths.");
+                }
+            }
+        }
+
         if (save is not null)
         {
             OutputPaths.CheckFile("--save", save);

@@ -97,7 +97,7 @@ public static class SuiteRunner
             Size = settings.Size.ToString().ToLowerInvariant(),
             Host = HostInfo.Current(settings.Vs?.Directory),
             Calibration = calibration,
-            Vs = settings.Vs?.ToString() ?? "",
+            Vs = settings.Vs?.ToString() ?? settings.VsWorkloads ?? "",
             Rust = settings.Rust?.Directory ?? "",
             Rows = results.ToList(),
             RustRows = rust,
