@@ -164,6 +164,26 @@ public sealed class WorkloadSuiteTests : IDisposable
         Assert.Contains("timely suite: REGRESSION workload dial --size quick -w 1", run.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Suite_power_prints_a_line_per_trial_and_the_table_and_leaves_no_copies_behind()
+    {
+        // Its temporary folder under this test's own (TMPDIR), so what is left there is its alone.
+        string temp = Path.Combine(_dir, "tmp");
+        Directory.CreateDirectory(temp);
+        var (exit, stdout, stderr) = TimelyChild.Run(
+            ["suite-power", "--workloads", Fixture, "--size", "quick", "--trials", "1", "--dials", "0,50", "--repeats", "2"],
+            TimeSpan.FromSeconds(120),
+            new Dictionary<string, string> { ["TMPDIR"] = temp });
+        string output = string.Join('\n', stdout);
+        Assert.True(exit == 0, $"exit {exit}: {string.Join('\n', stderr)}");
+        Assert.Contains("trial 1/1 +0%: ratio ", output, StringComparison.Ordinal);
+        Assert.Contains("trial 1/1 +50%: ratio ", output, StringComparison.Ordinal);
+        Assert.Contains("| dial | measured slowdown | trials | --repeat 2 |", output, StringComparison.Ordinal);
+        Assert.Matches(@"\| \+0% \| [+-]\d+\.\d% \| 1 \| [01]/1 false alarms \|", output);
+        Assert.Matches(@"\| \+50% \| [+-]\d+\.\d% \| 1 \| [01]/1 detected \|", output);
+        Assert.Empty(Directory.GetFileSystemEntries(temp, "timely-suite-power-*"));
+    }
+
     private string Copy(string folder, int? dialPercent)
     {
         string dir = Path.Combine(_dir, folder);

@@ -73,6 +73,7 @@ public static class TimelyCommands
         // The perf regression suite, one run of a user's workload, and the hidden check of the counter reader.
         SuiteCommand.Create(),
         Workloads.WorkloadCommand.Create(),
+        PowerCommand.Create(),
         CountersProbeCommand.Create(),
     ];
 }
