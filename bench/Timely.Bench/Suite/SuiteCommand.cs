@@ -29,7 +29,7 @@ public static class SuiteCommand
         var quick = new Option<bool>("--quick") { Description = "Scaled-down sizes: the micro-workload rows in about a minute, the example rows (bfs .. sequence) 0.2-3 s a run each more." };
         var smoke = new Option<bool>("--smoke") { Description = "Tiny sizes, one run per row, no calibration: checks only that every row completes with the expected records." };
         var filter = new Option<string[]>("--filter") { Description = "Rows whose 'label command' contains this text, or matches it as a glob (* ?); repeatable.", AllowMultipleArgumentsPerToken = true };
-        var repeat = new Option<int?>("--repeat") { Description = $"Runs per row and build, 1..{MaxRepeat} (default 5, quick 3)." };
+        var repeat = new Option<int?>("--repeat") { Description = $"Runs per row and build, 1..{MaxRepeat} (default 5, quick 3). Measured with suite-power on a shared 2-core host (perf.md, 12 trials per cell): a 12% slowdown was flagged in 6 of 12 trials at --repeat 20, 3 at 10, 1 at 3 or 5; a 5% one is below the 10% threshold and never flagged, so no repeat gives 90% power for it; false alarms 1 of 12 at 3 runs, none at 5-20. Use --repeat 20 when a verdict matters." };
         var timeout = new Option<double?>("--timeout") { Description = $"Seconds before a run is declared hung, dumped and killed, above 0 and at most {MaxTimeoutSeconds:0} (default 900, quick 60, smoke 20; full-size pingpong 1000 1000000 is 1e9 record passes)." };
         var save = new Option<string?>("--save") { Description = "Write every sample, the host and the calibration as JSON (its folder must exist; refused on an overloaded host)." };
         var baseline = new Option<string?>("--baseline") { Description = "Compare against a file written by --save; exit 1 on a regression (refused on an overloaded host)." };
@@ -43,7 +43,7 @@ public static class SuiteCommand
         var dumps = new Option<string?>("--dump-dir") { Description = "Where dumps of hung runs go; must exist (default: a folder the suite makes under the temp directory)." };
         var trace = new Option<string?>("--trace") { Description = "Trace every run of this build's dataflow rows (pingpong, exchange, barrier) and keep, per row, the fastest and the slowest run's Chrome trace in DIR (must exist) as <row>.fastest.json / <row>.slowest.json (see `timely trace-report`). Tracing slows the runs: compare traced suites only with traced suites.", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "stdout: one JSON object per line, one per row result and a summary last; the progress and the table go to stderr." };
-        var command = new Command("suite", "The perf regression suite: workloads x configurations, interleaved repeats, hardware floors, baselines and A/B of two builds.");
+        var command = new Command("suite", "The perf regression suite: workloads x configurations, interleaved repeats, hardware floors, baselines and A/B of two builds; --workloads runs your own dataflows (package Timely.Workloads) the same way.");
         foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, workloads, vs, rust, markdown, html, noCounters, dumps, json, trace })
         {
             command.Options.Add(o);
