@@ -42,7 +42,8 @@ public sealed class WorkloadSuiteTests : IDisposable
     [Fact]
     public void A_good_workload_runs_on_all_four_configurations_with_one_checksum()
     {
-        var run = Suite("--smoke", "--workloads", Fixture, "--filter", "good", "--json");
+        // A generous deadline per run: this checks results, and a loaded host must not turn it into a hang.
+        var run = Suite("--smoke", "--timeout", "120", "--workloads", Fixture, "--filter", "good", "--json");
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.StandardError}");
         var rows = JsonLines(run).Where(o => o.GetProperty("type").GetString() == "row").ToArray();
         Assert.Equal(
@@ -158,7 +159,7 @@ public sealed class WorkloadSuiteTests : IDisposable
         // so the verdict cannot flake; how small a slowdown the suite catches is measured in perf.md.
         string fast = Copy("fast", dialPercent: null);
         string slow = Copy("slow", dialPercent: 400);
-        var run = Suite("--quick", "--repeat", "5", "--no-counters", "--workloads", slow, "--vs", fast, "--filter", "dial", "--json");
+        var run = Suite("--quick", "--repeat", "5", "--no-counters", "--timeout", "120", "--workloads", slow, "--vs", fast, "--filter", "dial", "--json");
         Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.StandardError}");
         var row = Assert.Single(JsonLines(run), o => o.GetProperty("type").GetString() == "row" && o.GetProperty("build").GetString() == "this");
         var ab = row.GetProperty("vs");
