@@ -31,6 +31,7 @@ public sealed class SuiteCliTests : IDisposable
     [InlineData("--markdown", "x.md")]
     [InlineData("--save", "x.json")]
     [InlineData("--dump-dir", "dumps")]
+    [InlineData("--html", "x.html")]
     public void An_output_path_in_a_missing_directory_is_refused_before_any_row_runs(string option, string name)
     {
         string path = Path.Combine(_dir, "missing", name);

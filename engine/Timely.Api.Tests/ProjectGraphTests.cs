@@ -8,8 +8,8 @@ namespace Timely.Api.Tests;
 /// The layers are projects, and this is the one place that says which may use which. The arrows
 /// point down only: Timely.Bytes and Timely.Logging at the bottom, the two transports on bytes,
 /// the communication layer on both transports, the dataflow core on communication, timely's
-/// examples, the hosting package, the micro-benchmarks and the records sample on the dataflow
-/// core, and the `timely` command and the sample service on top. The codec generator runs in the
+/// examples, the hosting package, the workload API, the micro-benchmarks and the records sample on
+/// the dataflow core, and the `timely` command, the sample service and the workload template on top. The codec generator runs in the
 /// compiler: projects take it as an analyzer, which is no reference to its assembly. A new
 /// project, or a reference not listed
 /// here, fails the test until this table says it is meant.
@@ -29,7 +29,10 @@ public sealed class ProjectGraphTests
         ["Timely.Examples"] = ["Timely.Dataflow"],
         ["Timely.Hosting"] = ["Timely.Communication", "Timely.Dataflow"],
         ["Timely.Hosting.Sample"] = ["Timely.Hosting"],
-        ["Timely.Bench"] = ["Timely.Dataflow", "Timely.Examples"],
+        ["Timely.Workloads"] = ["Timely.Dataflow"],
+        ["Timely.Bench"] = ["Timely.Dataflow", "Timely.Examples", "Timely.Workloads"],
+        ["MyBenchmarks"] = ["Timely.Dataflow", "Timely.Workloads"],   // the template of a user's benchmarks
+        ["Timely.Bench.TestWorkloads"] = ["Timely.Dataflow", "Timely.Workloads"],   // workloads the suite's tests run
         ["Timely.Benchmarks"] = ["Timely.Dataflow"],
         ["Timely.Samples.Records"] = ["Timely.Dataflow"],
         ["Timely.Testing"] = [],
@@ -48,6 +51,9 @@ public sealed class ProjectGraphTests
         ["Timely.Dataflow"] = 3,
         ["Timely.Examples"] = 4,
         ["Timely.Hosting"] = 4,
+        ["Timely.Workloads"] = 4,
+        ["MyBenchmarks"] = 5,
+        ["Timely.Bench.TestWorkloads"] = 5,
         ["Timely.Hosting.Sample"] = 5,
         ["Timely.Bench"] = 5,
         ["Timely.Benchmarks"] = 4,
@@ -105,7 +111,8 @@ public sealed class ProjectGraphTests
         // What the compiler linked, not only what the project files say.
         Assembly[] shipped = [typeof(Timely.Bytes.MessageHeader).Assembly, typeof(Timely.Logging.LogRegistry).Assembly,
             typeof(Timely.Transport.Shm.Ring.SpscByteRing).Assembly, typeof(Timely.Transport.Tcp.FrameWriter).Assembly,
-            typeof(Timely.Communication.Config).Assembly, typeof(Timely.Dataflow.Worker).Assembly, typeof(Timely.Hosting.TimelyOptions).Assembly];
+            typeof(Timely.Communication.Config).Assembly, typeof(Timely.Dataflow.Worker).Assembly, typeof(Timely.Hosting.TimelyOptions).Assembly,
+            typeof(Timely.Workloads.WorkloadAttribute).Assembly];
         foreach (var assembly in shipped)
         {
             string name = assembly.GetName().Name!;

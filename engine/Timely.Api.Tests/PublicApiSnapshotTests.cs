@@ -31,6 +31,7 @@ public sealed class PublicApiSnapshotTests
         ["Timely.Communication"] = typeof(Config).Assembly,
         ["Timely.Dataflow"] = typeof(Worker).Assembly,
         ["Timely.Hosting"] = typeof(Timely.Hosting.TimelyOptions).Assembly,
+        ["Timely.Workloads"] = typeof(Timely.Workloads.WorkloadAttribute).Assembly,
     };
 
     public static TheoryData<string> PackageNames() => new(Packages.Keys);

@@ -72,8 +72,10 @@ public static class TimelyCommands
         LoggingCommands.Receive(),
         TraceReport.Create(),
 
-        // The perf regression suite, and its hidden check of the counter reader.
+        // The perf regression suite, one run of a user's workload, and the hidden check of the counter reader.
         SuiteCommand.Create(),
+        Workloads.WorkloadCommand.Create(),
+        PowerCommand.Create(),
         CountersProbeCommand.Create(),
     ];
 }

@@ -16,6 +16,9 @@ public sealed class RunSample
     /// <summary>Records the run reported (summed over processes), or for hello its greetings.</summary>
     public long Records { get; init; }
 
+    /// <summary>The checksum the run reported (summed over its processes, wrapping): a user's workload rows only (<see cref="ChecksumCheck"/>).</summary>
+    public ulong? Checksum { get; init; }
+
     /// <summary>Gen0 collections during the timed part, from the workload's <c>--json</c> (max over workers).</summary>
     public long JsonGen0 { get; init; }
 

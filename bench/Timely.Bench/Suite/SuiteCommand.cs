@@ -21,25 +21,30 @@ public static class SuiteCommand
     private const int MaxRepeat = 1000;
     private const double MaxTimeoutSeconds = 86_400;
 
+    /// <summary>How long a child may take to list the workloads of a user's assembly.</summary>
+    private static readonly TimeSpan ListDeadline = TimeSpan.FromSeconds(60);
+
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "Scaled-down sizes: the micro-workload rows in about a minute, the example rows (bfs .. sequence) 0.2-3 s a run each more." };
         var smoke = new Option<bool>("--smoke") { Description = "Tiny sizes, one run per row, no calibration: checks only that every row completes with the expected records." };
         var filter = new Option<string[]>("--filter") { Description = "Rows whose 'label command' contains this text, or matches it as a glob (* ?); repeatable.", AllowMultipleArgumentsPerToken = true };
-        var repeat = new Option<int?>("--repeat") { Description = $"Runs per row and build, 1..{MaxRepeat} (default 5, quick 3)." };
+        var repeat = new Option<int?>("--repeat") { Description = $"Runs per row and build, 1..{MaxRepeat} (default 5, quick 3). Measured with suite-power on a shared 2-core host (perf.md, 12 trials per cell): a 12% slowdown was flagged in 6 of 12 trials at --repeat 20, 3 at 10, 1 at 3 or 5; a 5% one is below the 10% threshold and never flagged, so no repeat gives 90% power for it; false alarms 1 of 12 at 3 runs, none at 5-20. Use --repeat 20 when a verdict matters." };
         var timeout = new Option<double?>("--timeout") { Description = $"Seconds before a run is declared hung, dumped and killed, above 0 and at most {MaxTimeoutSeconds:0} (default 900, quick 60, smoke 20; full-size pingpong 1000 1000000 is 1e9 record passes)." };
         var save = new Option<string?>("--save") { Description = "Write every sample, the host and the calibration as JSON (its folder must exist; refused on an overloaded host)." };
         var baseline = new Option<string?>("--baseline") { Description = "Compare against a file written by --save; exit 1 on a regression (refused on an overloaded host)." };
         var threshold = new Option<double>("--threshold") { Description = $"Relative slow-down that counts as a regression, in percent (above 0, at most {MaxThresholdPercent:0}), when also beyond the noise band.", DefaultValueFactory = _ => Comparison.DefaultThreshold * 100 };
-        var vs = new Option<string?>("--vs") { Description = "Another build's timely.dll or timely executable: run both interleaved and print this/vs ratios." };
+        var vs = new Option<string?>("--vs") { Description = "Another build's timely.dll or timely executable: run both interleaved and print this/vs ratios. With --workloads: another build of your workloads assembly (both run by this timely)." };
+        var workloads = new Option<string?>("--workloads") { Description = "Your own workloads instead of the built-in rows: the .dll your project builds, with [Workload] methods (package Timely.Workloads; see docs/cli.md). Each runs on the configurations it declares (default -w 1, -w 2, shm x2, tcp x2), in child processes, checked by its checksum.", HelpName = "DLL" };
         var rust = new Option<string?>("--rust") { Description = "Folder of Rust timely's built examples (cargo build --release --examples in timely-dataflow: target/release/examples): runs pingpong, exchange, barrier, bfs, pagerank, hashjoin, unionfind and flow_controlled beside ours in the same schedule (rows that pass only the example's own arguments) and adds a 'vs Rust' column (both sides: wall minus a trivial-size run; flow_controlled, whose size is fixed, whole runs)." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the host block, commands and tables as markdown, and an SVG chart beside it (the folder must exist)." };
+        var html = new Option<string?>("--html") { Description = "Write one self-contained page (no network): the host block, the table with the verdicts in colour, and a chart per row of every run of each build (min..max, median, each sample). Its folder must exist.", HelpName = "OUT" };
         var noCounters = new Option<bool>("--no-counters") { Description = "Do not attach EventPipe to the children (figures come from --json only)." };
         var dumps = new Option<string?>("--dump-dir") { Description = "Where dumps of hung runs go; must exist (default: a folder the suite makes under the temp directory)." };
         var trace = new Option<string?>("--trace") { Description = "Trace every run of this build's dataflow rows (pingpong, exchange, barrier) and keep, per row, the fastest and the slowest run's Chrome trace in DIR (must exist) as <row>.fastest.json / <row>.slowest.json (see `timely trace-report`). Tracing slows the runs: compare traced suites only with traced suites.", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "stdout: one JSON object per line, one per row result and a summary last; the progress and the table go to stderr." };
-        var command = new Command("suite", "The perf regression suite: workloads x configurations, interleaved repeats, hardware floors, baselines and A/B of two builds.");
-        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, vs, rust, markdown, noCounters, dumps, json, trace })
+        var command = new Command("suite", "The perf regression suite: workloads x configurations, interleaved repeats, hardware floors, baselines and A/B of two builds; --workloads runs your own dataflows (package Timely.Workloads) the same way.");
+        foreach (var o in new Option[] { quick, smoke, filter, repeat, timeout, save, baseline, threshold, workloads, vs, rust, markdown, html, noCounters, dumps, json, trace })
         {
             command.Options.Add(o);
         }
@@ -49,6 +54,7 @@ public static class SuiteCommand
             var size = result.GetValue(smoke) ? SuiteSize.Smoke : result.GetValue(quick) ? SuiteSize.Quick : SuiteSize.Full;
             string? savePath = result.GetValue(save);
             string? markdownPath = result.GetValue(markdown);
+            string? htmlPath = result.GetValue(html);
             var filters = result.GetValue(filter) ?? [];
             SuiteReport? baselineReport;
             SuiteSettings settings;
@@ -60,19 +66,45 @@ public static class SuiteCommand
                 int runs = Check("--repeat", result.GetValue(repeat) ?? (size == SuiteSize.Full ? 5 : 3), 1, MaxRepeat);
                 double seconds = CheckPositive("--timeout", result.GetValue(timeout) ?? size switch { SuiteSize.Full => 900, SuiteSize.Quick => 60, _ => 20 }, MaxTimeoutSeconds);
                 CheckPositive("--threshold", thresholdPercent, MaxThresholdPercent);
-                CheckOutputs(savePath, markdownPath, result.GetValue(dumps));
+                CheckOutputs(savePath, markdownPath, result.GetValue(dumps), htmlPath);
                 if (result.GetValue(trace) is { } traceDir)
                 {
                     OutputPaths.CheckDirectory("--trace", traceDir);
                 }
 
                 baselineReport = result.GetValue(baseline) is { } path ? SuiteReport.Load(path) : null;
-                var other = result.GetValue(vs) is { } vsPath ? TimelyExecutable.FromPath(vsPath) : null;
+                string? userAssembly = result.GetValue(workloads);
+                string? vsAssembly = null;
+                IReadOnlyList<SuiteRow> all;
+                if (userAssembly is not null)
+                {
+                    if (result.GetValue(rust) is not null)
+                    {
+                        throw new ConfigException("--rust pairs timely's built-in rows with Rust's examples; it does not apply to --workloads.");
+                    }
+
+                    // Listed by children, before any row runs: an unusable assembly is a usage error now.
+                    var listed = UserWorkloads.Discover(TimelyExecutable.Current(), "--workloads", userAssembly, ListDeadline);
+                    userAssembly = Path.GetFullPath(userAssembly);
+                    if (result.GetValue(vs) is { } otherBuild)
+                    {
+                        UserWorkloads.Discover(TimelyExecutable.Current(), "--vs", otherBuild, ListDeadline);
+                        vsAssembly = Path.GetFullPath(otherBuild);
+                    }
+
+                    all = SuiteMatrix.UserRows(listed, size);
+                }
+                else
+                {
+                    all = SuiteMatrix.Rows(size);
+                }
+
+                var other = result.GetValue(vs) is { } vsPath && userAssembly is null ? TimelyExecutable.FromPath(vsPath) : null;
                 var rustExamples = result.GetValue(rust) is { } rustPath ? RustExamples.Open(rustPath) : null;
-                rows = SuiteMatrix.Filter(SuiteMatrix.Rows(size), filters);
+                rows = SuiteMatrix.Filter(all, filters);
                 if (rows.Count == 0)
                 {
-                    throw new ConfigException($"--filter {string.Join(' ', filters)} matches no row; rows are:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", SuiteMatrix.Rows(size).Select(r => $"{r.Label}: {r.Id}"))}");
+                    throw new ConfigException($"--filter {string.Join(' ', filters)} matches no row; rows are:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", all.Select(r => $"{r.Label}: {r.Id}"))}");
                 }
 
                 if (baselineReport is not null)
@@ -89,6 +121,8 @@ public static class SuiteCommand
                     Calibrate = size != SuiteSize.Smoke,
                     DumpDirectory = result.GetValue(dumps) ?? Path.Combine(Path.GetTempPath(), "timely-suite-dumps"),
                     Vs = other,
+                    Workloads = userAssembly,
+                    VsWorkloads = vsAssembly,
                     Traces = result.GetValue(trace) is { } traces ? new Tracing.SuiteTraces(traces) : null,
                     Rust = rustExamples,
                     RefuseOverloadedHost = savePath is not null || baselineReport is not null,
@@ -115,13 +149,13 @@ public static class SuiteCommand
             }
 
             bool jsonMode = result.GetValue(json);
-            return Report(report, baselineReport, filters.Length > 0, thresholdPercent / 100, savePath, markdownPath, jsonMode ? Console.Error : Console.Out, Console.Error, jsonMode ? Console.Out : null);
+            return Report(report, baselineReport, filters.Length > 0, thresholdPercent / 100, savePath, markdownPath, jsonMode ? Console.Error : Console.Out, Console.Error, jsonMode ? Console.Out : null, htmlPath);
         });
         return command;
     }
 
     /// <summary>Compares, prints, writes the files, and gives the exit code; with <paramref name="json"/>, also the JSON lines there.</summary>
-    internal static int Report(SuiteReport report, SuiteReport? baseline, bool filtered, double threshold, string? save, string? markdown, TextWriter output, TextWriter errors, TextWriter? json = null)
+    internal static int Report(SuiteReport report, SuiteReport? baseline, bool filtered, double threshold, string? save, string? markdown, TextWriter output, TextWriter errors, TextWriter? json = null, string? html = null)
     {
         IReadOnlyList<RowComparison>? againstBaseline = null;
         int exit = 0;
@@ -170,6 +204,18 @@ public static class SuiteCommand
                 {
                     written = markdown;
                     output.WriteLine($"markdown written to {markdown}, chart to {chart}");
+                }
+                else
+                {
+                    exit = 1;
+                }
+            }
+
+            if (html is not null)
+            {
+                if (Write(html, errors, () => File.WriteAllText(html, HtmlReport.Render(report, table, againstBaseline, againstVs))))
+                {
+                    output.WriteLine($"html written to {html}");
                 }
                 else
                 {
@@ -261,8 +307,20 @@ public static class SuiteCommand
     }
 
     /// <summary>The output paths, checked before the run (<see cref="OutputPaths"/>).</summary>
-    internal static void CheckOutputs(string? save, string? markdown, string? dumpDirectory)
+    internal static void CheckOutputs(string? save, string? markdown, string? dumpDirectory, string? html = null)
     {
+        if (html is not null)
+        {
+            OutputPaths.CheckFile("--html", html);
+            foreach (var (option, other) in new[] { ("--save", save), ("--markdown", markdown), ("--markdown (its chart)", markdown is null ? null : Path.ChangeExtension(markdown, ".svg")) })
+            {
+                if (other is not null && Path.GetFullPath(other) == Path.GetFullPath(html))
+                {
+                    throw new ConfigException($"--html and {option} are the same file {html}; give two paths.");
+                }
+            }
+        }
+
         if (save is not null)
         {
             OutputPaths.CheckFile("--save", save);

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Timely.Bench.Workloads;
+using Timely.Workloads;
 
 namespace Timely.Bench.Suite;
 
@@ -63,6 +65,35 @@ public static class SuiteMatrix
 
         return rows;
     }
+
+    /// <summary>
+    /// The rows of a user's workloads (<c>--workloads</c>): each on the configurations it declares,
+    /// workload-major, as <c>workload NAME --size SIZE</c> plus the configuration's flags. The
+    /// assembly's path is not part of a row: it is the build, passed to each run (so a baseline
+    /// or the other build of an A/B run has the same rows).
+    /// </summary>
+    public static IReadOnlyList<SuiteRow> UserRows(IEnumerable<(string Name, WorkloadConfigurations Configurations)> workloads, SuiteSize size)
+    {
+        ArgumentNullException.ThrowIfNull(workloads);
+        string sizeName = WorkloadCommand.SizeName(size switch { SuiteSize.Full => WorkloadSize.Full, SuiteSize.Quick => WorkloadSize.Quick, _ => WorkloadSize.Smoke });
+        var rows = new List<SuiteRow>();
+        foreach (var (name, declared) in workloads)
+        {
+            for (int c = 0; c < Configurations.Length; c++)
+            {
+                if (((int)declared & (1 << c)) != 0)
+                {
+                    rows.Add(new SuiteRow(name, WorkloadCommand.Name, [name, "--size", sizeName], Configurations[c].Name, Configurations[c].Args, Configurations[c].Peers));
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>The names of the configurations in <paramref name="configurations"/> (bit i is the i-th of -w 1, -w 2, shm x2, tcp x2).</summary>
+    public static IEnumerable<string> ConfigurationNames(WorkloadConfigurations configurations) =>
+        Configurations.Where((_, i) => ((int)configurations & (1 << i)) != 0).Select(c => c.Name);
 
     /// <summary>
     /// Rows matching any of <paramref name="filters"/> (all rows when there are none). A filter

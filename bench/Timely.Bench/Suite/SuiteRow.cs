@@ -20,10 +20,13 @@ public sealed record SuiteRow(string Label, string Workload, IReadOnlyList<strin
     /// <summary>Whether the child prints the <c>--json</c> summary (every workload but <c>hello</c>).</summary>
     public bool HasJson => Workload != "hello";
 
+    /// <summary>Whether the row runs a workload of the user's assembly (<c>--workloads</c>), checked by its checksum instead of a record count.</summary>
+    public bool IsUserWorkload => Workload == Workloads.WorkloadCommand.Name;
+
     /// <summary>The child's arguments.</summary>
     public IReadOnlyList<string> Arguments => new[] { Workload }.Concat(WorkloadArgs).Concat(ConfigArgs).Concat(HasJson ? ["--json"] : Array.Empty<string>()).ToArray();
 
-    /// <summary>Records a correct run reports, summed over processes (<see cref="Suite.ExpectedRecords"/>).</summary>
+    /// <summary>Records a correct run reports, summed over processes (<see cref="Suite.ExpectedRecords"/>); not for a user's workload (<see cref="IsUserWorkload"/>).</summary>
     public long ExpectedRecords => Suite.ExpectedRecords.Of(this);
 
     public override string ToString() => Id;

@@ -32,6 +32,12 @@ public sealed class SuiteSettings
     /// <summary>The other build of an A/B run.</summary>
     public TimelyExecutable? Vs { get; init; }
 
+    /// <summary>The user's workloads assembly (<c>--workloads</c>), checked; its rows come from <see cref="SuiteMatrix.UserRows"/>.</summary>
+    public string? Workloads { get; init; }
+
+    /// <summary>The other build of the user's workloads assembly in an A/B run (<c>--workloads</c> with <c>--vs</c>), run by this timely.</summary>
+    public string? VsWorkloads { get; init; }
+
     /// <summary>Rust timely's built examples (<c>--rust DIR</c>): each paired row also runs beside Rust's.</summary>
     public RustExamples? Rust { get; init; }
 

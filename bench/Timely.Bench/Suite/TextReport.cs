@@ -207,21 +207,31 @@ public static class TextReport
         return text.ToString();
     }
 
+    /// <summary>The host block of the markdown and HTML reports: cpu, cores, os, runtime, commits, date and the suite's command, one a line.</summary>
+    internal static IEnumerable<string> HostLines(SuiteReport report)
+    {
+        var h = report.Host;
+        yield return $"cpu      {h.Cpu}";
+        yield return string.Create(Inv, $"cores    {h.Cores}");
+        yield return $"os       {h.Os}";
+        yield return $"runtime  {h.Runtime}, GC {h.GcMode}";
+        yield return $"commit   {h.Commit}{(h.VsCommit.Length > 0 ? $" (vs {h.VsCommit}: {report.Vs})" : "")}";
+        yield return string.Create(Inv, $"date     {h.Date:yyyy-MM-dd HH:mm} UTC");
+        yield return $"suite    timely {report.Command} ({report.Size} sizes)";
+    }
+
     /// <summary>The full markdown document: host block, calibration, commands, the table, the chart.</summary>
     public static string MarkdownDocument(SuiteReport report, IReadOnlyList<string[]> table, string? chartFile)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var h = report.Host;
         var text = new StringBuilder();
         text.AppendLine("## Host").AppendLine();
         text.AppendLine("```");
-        text.AppendLine(Inv, $"cpu      {h.Cpu}");
-        text.AppendLine(Inv, $"cores    {h.Cores}");
-        text.AppendLine(Inv, $"os       {h.Os}");
-        text.AppendLine(Inv, $"runtime  {h.Runtime}, GC {h.GcMode}");
-        text.AppendLine(Inv, $"commit   {h.Commit}{(h.VsCommit.Length > 0 ? $" (vs {h.VsCommit}: {report.Vs})" : "")}");
-        text.AppendLine(Inv, $"date     {h.Date:yyyy-MM-dd HH:mm} UTC");
-        text.AppendLine(Inv, $"suite    timely {report.Command} ({report.Size} sizes)");
+        foreach (string line in HostLines(report))
+        {
+            text.AppendLine(line);
+        }
+
         text.AppendLine("```").AppendLine();
         text.AppendLine("## Hardware floors (same run)").AppendLine();
         text.AppendLine(Inv, $"- cache-line ping-pong between two threads: {F(report.Calibration.CacheLineRoundTripNs)} ns per round trip");
