@@ -43,7 +43,13 @@ public sealed class ShmPidNamespaceTests : IDisposable
         var host = TimelyChild.Start($"{args} -p 0");
         var namespaced = TimelyChild.Start($"{args} -p 1", wrapper: Unshare);
         WaitForJobFile(job, "proc-1");
-        WaitUntilSetUp(job);
+        if (!SetUpFinished(job))
+        {
+            namespaced.Process.Kill(entireProcessTree: true);
+            host.Process.Kill(entireProcessTree: true);
+            Assert.Fail($"job {job} never finished its set-up; process 0: {host.Finish().Stderr} | process 1: {namespaced.Finish().Stderr}");
+        }
+
         namespaced.Process.Kill(entireProcessTree: true);   // SIGKILL: unshare and the timely under it
         namespaced.Finish();
         var (exit, _, stderr) = host.Finish();
@@ -63,5 +69,8 @@ public sealed class ShmPidNamespaceTests : IDisposable
 
     /// <summary>Set-up is over once the job's files have no names left (the seal).</summary>
     private void WaitUntilSetUp(string job) =>
-        Assert.True(SpinWait.SpinUntil(() => JobPath(job) is { Length: > 0 } path && Directory.Exists(path) && Directory.GetFileSystemEntries(path).Length == 0, TimelyChild.Deadline), $"job {job} never finished its set-up");
+        Assert.True(SetUpFinished(job), $"job {job} never finished its set-up");
+
+    private bool SetUpFinished(string job) =>
+        SpinWait.SpinUntil(() => JobPath(job) is { Length: > 0 } path && Directory.Exists(path) && Directory.GetFileSystemEntries(path).Length == 0, TimelyChild.Deadline);
 }
