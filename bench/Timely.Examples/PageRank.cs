@@ -47,8 +47,8 @@ public static partial class PageRank
             scope.InputFrom(input)
                 .Binary<ulong, ((int, int), long), (int, long), (int, long)>(
                     cycle,
-                    Pact<((int, int), long)>.Exchange(x => (ulong)x.Item1.Item1),
-                    Pact<(int, long)>.Exchange(x => (ulong)x.Item1),
+                    Pact<((int, int), long)>.Exchange(default(BySourceNode)),
+                    Pact<(int, long)>.Exchange(default(ByNode)),
                     "PageRank",
                     initial =>
                     {
@@ -303,5 +303,17 @@ public static partial class PageRank
             public long Rank;
             public long Pending;
         }
+    }
+
+    /// <summary>Routes an edge change by its source node (Rust's <c>|x| (x.0).0 as u64</c>), compiled into the exchange (no delegate call per record).</summary>
+    private readonly struct BySourceNode : IExchangeHash<((int Src, int Dst) Edge, long Diff)>
+    {
+        public ulong Hash(((int Src, int Dst) Edge, long Diff) item) => (ulong)item.Edge.Src;
+    }
+
+    /// <summary>Routes a rank change by its node (Rust's <c>|x| x.0 as u64</c>), compiled into the exchange.</summary>
+    private readonly struct ByNode : IExchangeHash<(int Node, long Diff)>
+    {
+        public ulong Hash((int Node, long Diff) item) => (ulong)item.Node;
     }
 }
