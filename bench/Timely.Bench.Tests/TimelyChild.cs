@@ -74,6 +74,9 @@ internal sealed class TimelyChild : IDisposable
         return (_process.ExitCode, Lines(_stdout), Lines(_stderr));
     }
 
+    /// <summary>Whether the child's stderr so far holds <paramref name="text"/>.</summary>
+    public bool ErrorContains(string text) => Text(_stderr).Contains(text, StringComparison.Ordinal);
+
     /// <summary>Sends <paramref name="signal"/> (kill(2) numbering) to this child.</summary>
     public void Signal(int signal) => Signal(_process.Id, signal);
 
