@@ -22,7 +22,7 @@ public sealed partial class CliErrorTests : IDisposable
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     // What a two-process shm job directory holds once both processes joined: each one's file and both rings.
-    private static readonly string[] JoinedFiles = ["proc-0", "proc-1", "ring-0-to-1", "ring-1-to-0"];
+    private const string LivenessThread = "timely:shm-live";   // "timely:shm-liveness" as the kernel keeps it (15 bytes)
     private readonly string _dir = ReportFiles.TempDirectory();
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -102,8 +102,9 @@ public sealed partial class CliErrorTests : IDisposable
         using var p0 = TimelyChild.Start(Args(0));
         using var p1 = TimelyChild.Start(Args(1));
 
-        string jobDirectory = JobDirectory.PathFor(shm, job);
-        WaitUntil(() => JoinedFiles.All(f => File.Exists(Path.Combine(jobDirectory, f))), "both processes joined the shm job");
+        // Each process starts its liveness thread once the job is sealed and running; the job's
+        // files exist only during the set-up before, which a loaded host can run between two looks.
+        WaitUntil(() => (p0.HasThread(LivenessThread) && p1.HasThread(LivenessThread)) || p0.HasExited || p1.HasExited, "both processes run their shm liveness thread");
         Assert.False(p0.HasExited);
         Assert.False(p1.HasExited);
         p1.Signal(9);
