@@ -22,7 +22,7 @@ public sealed partial class CliErrorTests : IDisposable
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     // What a two-process shm job directory holds once both processes joined: each one's file and both rings.
-    private static readonly string[] JoinedFiles = ["proc-0", "proc-1", "ring-0-to-1", "ring-1-to-0"];
+    private const string LivenessThread = "timely:shm-live";   // "timely:shm-liveness" as the kernel keeps it (15 bytes)
     private readonly string _dir = ReportFiles.TempDirectory();
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -102,8 +102,9 @@ public sealed partial class CliErrorTests : IDisposable
         using var p0 = TimelyChild.Start(Args(0));
         using var p1 = TimelyChild.Start(Args(1));
 
-        string jobDirectory = JobDirectory.PathFor(shm, job);
-        WaitUntil(() => JoinedFiles.All(f => File.Exists(Path.Combine(jobDirectory, f))), "both processes joined the shm job");
+        // Each process starts its liveness thread once the job is sealed and running; the job's
+        // files exist only during the set-up before, which a loaded host can run between two looks.
+        WaitUntil(() => (p0.HasThread(LivenessThread) && p1.HasThread(LivenessThread)) || p0.HasExited || p1.HasExited, "both processes run their shm liveness thread");
         Assert.False(p0.HasExited);
         Assert.False(p1.HasExited);
         p1.Signal(9);
@@ -130,15 +131,15 @@ public sealed partial class CliErrorTests : IDisposable
         // A peer timeout of 4 s, stopped for 5, the second resumed 1.5 s after the first: room for
         // the first's liveness thread to look at the stopped peer on a loaded host, and for the
         // second to beat again well within the timeout after that.
-        string[] Args(int p) => ["barrier", "1000000", "-n", "2", "-p", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "--transport", "shm", "--shm-dir", shm, "--job", job, "--peer-timeout", "4"];
+        // --verbose: each process prints a line once its liveness thread has made its first look,
+        // so the stop below comes after both threads run, not before they start.
+        string[] Args(int p) => ["barrier", "1000000", "-n", "2", "-p", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "--transport", "shm", "--shm-dir", shm, "--job", job, "--peer-timeout", "4", "--verbose"];
         using var p0 = TimelyChild.Start(Args(0));
         using var p1 = TimelyChild.Start(Args(1));
 
-        string jobDirectory = JobDirectory.PathFor(shm, job);
-        WaitUntil(() => JoinedFiles.All(f => File.Exists(Path.Combine(jobDirectory, f))), "both processes joined the shm job");
-        WaitUntil(() => !JoinedFiles.Any(f => File.Exists(Path.Combine(jobDirectory, f))) || p0.HasExited || p1.HasExited, "the job sealed (running)");
-        Thread.Sleep(TimeSpan.FromMilliseconds(500));   // the liveness threads start after the seal
-        Assert.False(p0.HasExited, "barrier 1000000 ended before the stall; the test needs a longer run");
+        const string Watching = "liveness thread running";
+        WaitUntil(() => (p0.ErrorContains(Watching) && p1.ErrorContains(Watching)) || p0.HasExited || p1.HasExited, $"both processes printed '{Watching}'");
+        Assert.False(p0.HasExited || p1.HasExited, "a process ended before the stall; barrier 1000000 should run for seconds");
         p0.Signal(SigStop);
         p1.Signal(SigStop);
         Thread.Sleep(TimeSpan.FromSeconds(5));

@@ -74,6 +74,45 @@ internal sealed class TimelyChild : IDisposable
         return (_process.ExitCode, Lines(_stdout), Lines(_stderr));
     }
 
+    /// <summary>Whether the child's stderr so far holds <paramref name="text"/>.</summary>
+    public bool ErrorContains(string text) => Text(_stderr).Contains(text, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether one of the child's threads is named <paramref name="name"/> now (Linux:
+    /// <c>/proc/PID/task/*/comm</c>, where a thread's name is cut to its first 15 bytes).
+    /// </summary>
+    public bool HasThread(string name)
+    {
+        try
+        {
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
+            {
+                if (TryReadComm(task) == name)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // the child has exited
+        }
+
+        return false;
+
+        static string? TryReadComm(string task)
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
+            }
+            catch (IOException)
+            {
+                return null;   // the thread ended between the listing and the read
+            }
+        }
+    }
+
     /// <summary>Sends <paramref name="signal"/> (kill(2) numbering) to this child.</summary>
     public void Signal(int signal) => Signal(_process.Id, signal);
 

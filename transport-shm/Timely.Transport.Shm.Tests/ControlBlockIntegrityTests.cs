@@ -57,6 +57,8 @@ public sealed class ControlBlockIntegrityTests : IDisposable
         Assert.True(region.TryProbeRead(4096 + 8, read));
         Assert.True(read.SequenceEqual(written));
         Assert.Equal(0x0807060504030201L, Volatile.Read(ref region.Int64At(4096 + 8)));   // the same bytes a plain read sees
+        Assert.True(region.TryProbeRead(4096 + 8, out long typed));
+        Assert.Equal(0x0807060504030201L, typed);
 
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
         {
@@ -67,6 +69,12 @@ public sealed class ControlBlockIntegrityTests : IDisposable
         Assert.False(region.TryProbeRead(4096 + 8, read));
         Assert.False(region.TryProbeWrite(4096 + 8, written));
         Assert.False(region.TryProbeRead(4096 - 4, read));   // straddles the lost page
+        Assert.False(region.TryProbeRead(4096 + 8, out long lost));
+        Assert.Equal(0, lost);
+        Assert.False(region.TryProbeRead(4096 - 4, out long straddling));
+        Assert.Equal(0, straddling);
+        Assert.True(region.TryProbeRead(4096 - 8, out long kept));   // the page that stayed still reads
+        Assert.Equal(Volatile.Read(ref region.Int64At(4096 - 8)), kept);
     }
 
     [Fact]

@@ -81,6 +81,42 @@ public sealed unsafe class MemoryRegionTests
     }
 
     [Fact]
+    public void A_typed_probe_reads_what_a_read_in_place_sees()
+    {
+        using var region = MemoryRegion.Allocate(64);
+        region.Int64At(8) = 0x0807_0605_0403_0201;
+        region.Int32At(60) = -5;
+
+        Assert.True(region.TryProbeRead(8, out long word));
+        Assert.Equal(Volatile.Read(ref region.Int64At(8)), word);
+        Assert.True(region.TryProbeRead(60, out int last));   // the region's last four bytes
+        Assert.Equal(-5, last);
+        Assert.True(region.TryProbeRead(9, out int unaligned));
+        Assert.Equal(0x0504_0302, unaligned);
+        Assert.True(region.TryProbeRead(8, out Halves halves));   // a struct of several fields
+        Assert.Equal(new Halves(0x0403_0201, 0x0807_0605), halves);
+    }
+
+    [Theory]
+    [InlineData(57, 8)]
+    [InlineData(64, 8)]
+    [InlineData(61, 4)]
+    [InlineData(64, 1)]
+    [InlineData(-1, 4)]
+    [InlineData(long.MaxValue, 8)]
+    public void A_typed_probe_past_the_region_s_end_is_refused(long offset, int size)
+    {
+        using var region = MemoryRegion.Allocate(64);
+        Action probe = size switch
+        {
+            8 => () => region.TryProbeRead(offset, out long _),
+            4 => () => region.TryProbeRead(offset, out int _),
+            _ => () => region.TryProbeRead(offset, out byte _),
+        };
+        Assert.Throws<ArgumentOutOfRangeException>(probe);
+    }
+
+    [Fact]
     public void Access_after_dispose_throws_object_disposed()
     {
         var region = MemoryRegion.Allocate(64);
@@ -124,4 +160,6 @@ public sealed unsafe class MemoryRegionTests
             NativeMemory.AlignedFree(memory);
         }
     }
+
+    private readonly record struct Halves(int Low, int High);
 }

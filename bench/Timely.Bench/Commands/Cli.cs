@@ -26,7 +26,7 @@ public static partial class Cli
     /// <summary>Exit code of a run that failed.</summary>
     public const int FailureExit = 1;
 
-    /// <summary>Environment variable that, set to 1, makes errors print their stack trace.</summary>
+    /// <summary>Environment variable that, set to 1, acts as <see cref="Verbose"/>: set-up steps printed, and errors with their stack trace.</summary>
     public const string VerboseVariable = "TIMELY_VERBOSE";
 
     // Marks an exception (in its Data) as thrown while a command ran, not while its options were read.
@@ -35,7 +35,7 @@ public static partial class Cli
     /// <summary>The global <c>--verbose</c> option (every subcommand accepts it).</summary>
     public static Option<bool> Verbose { get; } = new("--verbose")
     {
-        Description = $"On an error, also print the stack trace (as does {VerboseVariable}=1).",
+        Description = $"Also print the library's set-up steps ('timely: info:' lines on stderr) and, on an error, the stack trace (as does {VerboseVariable}=1).",
         Recursive = true,
     };
 
@@ -61,8 +61,20 @@ public static partial class Cli
     {
         if (diagnostic.Level >= Timely.Communication.Diagnostics.DiagnosticLevel.Warning)
         {
-            Console.Error.WriteLine($"timely: {(diagnostic.Level == Timely.Communication.Diagnostics.DiagnosticLevel.Error ? "error" : "warning")}: {diagnostic.Message}");
+            InformOnStandardError(diagnostic);
         }
+    }
+
+    /// <summary>The sink under <see cref="Verbose"/>: every diagnostic, set-up steps (<c>timely: info:</c>) included, as one line on stderr.</summary>
+    public static void InformOnStandardError(Timely.Communication.Diagnostics.DiagnosticMessage diagnostic)
+    {
+        string level = diagnostic.Level switch
+        {
+            Timely.Communication.Diagnostics.DiagnosticLevel.Error => "error",
+            Timely.Communication.Diagnostics.DiagnosticLevel.Warning => "warning",
+            _ => "info",
+        };
+        Console.Error.WriteLine($"timely: {level}: {diagnostic.Message}");
     }
 
     /// <summary>Parses <paramref name="args"/> against <paramref name="root"/> and runs the command; every error ends in <see cref="Report"/>.</summary>

@@ -85,8 +85,12 @@ public sealed class CommunicationOptions
         Add(args, "--peer-timeout", result.GetValue(PeerTimeout));
         Add(args, "--secret-file", result.GetValue(SecretFile));
 
-        // The library writes nothing to the console itself; the command keeps its warnings on stderr.
-        return Config.FromArgs(args, out _) with { Diagnostics = Cli.WarnOnStandardError };
+        // The library writes nothing to the console itself; the command keeps its warnings on
+        // stderr, and under --verbose its set-up steps too.
+        Action<Timely.Communication.Diagnostics.DiagnosticMessage> sink = Cli.IsVerbose(result.Tokens.Select(t => t.Value))
+            ? Cli.InformOnStandardError
+            : Cli.WarnOnStandardError;
+        return Config.FromArgs(args, out _) with { Diagnostics = sink };
     }
 
     private static void Add(List<string> args, string flag, string? value)

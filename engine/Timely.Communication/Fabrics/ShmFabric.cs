@@ -104,7 +104,8 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
             _localRings[i] = SpscByteRing.Allocate(config.RingBytes);
         }
 
-        _watch = new ShmPeerWatch(job, _group, _bells, members, _memberOf, _threads, config.ProcessIndex, config.PeerTimeout);
+        _watch = new ShmPeerWatch(job, _group, _bells, members, _memberOf, _threads, config.ProcessIndex, config.PeerTimeout,
+            inform: message => config.Report(Diagnostics.DiagnosticLevel.Information, "shm", message));
         _watch.Start();
     }
 

@@ -49,14 +49,16 @@ internal sealed class ShmPeerWatch : IDisposable
     private readonly bool[] _corrupt;
     private readonly ManualResetEventSlim _stop = new(false, 0);
     private readonly Thread _thread;
+    private readonly Action<string> _inform;
     private RemoteFailure? _remote;
 
     /// <summary>
     /// Watches the <paramref name="members"/> of <paramref name="job"/> (global process indices;
     /// <paramref name="memberOf"/> maps back, -1 for a process elsewhere) for process
     /// <paramref name="processIndex"/>; <paramref name="bells"/> by global worker. Call <see cref="Start"/>.
+    /// <paramref name="inform"/> hears, once, that the thread has made its first look (a set-up step).
     /// </summary>
-    public ShmPeerWatch(JobDirectory job, WorkerGroup group, Doorbell?[] bells, int[] members, int[] memberOf, int threads, int processIndex, TimeSpan peerTimeout)
+    public ShmPeerWatch(JobDirectory job, WorkerGroup group, Doorbell?[] bells, int[] members, int[] memberOf, int threads, int processIndex, TimeSpan peerTimeout, Action<string> inform)
     {
         _job = job;
         _group = group;
@@ -67,6 +69,7 @@ internal sealed class ShmPeerWatch : IDisposable
         _processIndex = processIndex;
         _firstLocal = processIndex * threads;
         _peerTimeout = peerTimeout;
+        _inform = inform;
         _lastBeat = new long[members.Length];
         _lastChange = new long[members.Length];
         _corrupt = new bool[members.Length];
@@ -141,6 +144,7 @@ internal sealed class ShmPeerWatch : IDisposable
     private void Run()
     {
         int self = _memberOf[_processIndex];
+        bool announced = false;
         while (!_stop.Wait(ShmFabric.LivenessPeriod))
         {
             bool checkPeers = Volatile.Read(ref _remote) is null && !_group.HasFailed;
@@ -166,6 +170,12 @@ internal sealed class ShmPeerWatch : IDisposable
                 // A control file truncated between the check above and a read of it: the read
                 // went through a probe, which names the file instead of raising SIGBUS.
                 Record(new RemoteFailure($"shm file {e.Message.TrimEnd('.')} (shm job '{_job.Job}')", _processIndex * _threads));
+            }
+
+            if (!announced)
+            {
+                announced = true;
+                _inform($"process {_processIndex}: liveness thread running: looks at {_members.Length - 1} peer process(es) every {ShmFabric.LivenessPeriod.TotalMilliseconds:0} ms, peer timeout {_peerTimeout.TotalSeconds:0.#} s (shm job '{_job.Job}')");
             }
         }
     }

@@ -44,7 +44,7 @@ namespace Timely.Transport.Shm.Layout;
 /// A check and the read after it are two steps, and a truncation between them would still
 /// raise SIGBUS, so every read or write another process's truncation can reach outside the
 /// message path (the header at attach, state changes, seal, heartbeat, the failure record, the
-/// check itself) goes through <see cref="MemoryRegion.TryProbeRead"/>/<see cref="MemoryRegion.TryProbeWrite"/>,
+/// check itself) goes through <see cref="MemoryRegion.TryProbeRead(long, Span{byte})"/>/<see cref="MemoryRegion.TryProbeWrite"/>,
 /// a copy by the kernel that reports a lost page as an <see cref="IOException"/> naming the file.
 /// Only the <see cref="State"/> getter, the bells and the finished flags (the paths a worker
 /// takes per flush or per wake-up) read the mapping directly, after the liveness thread's checks.
@@ -395,17 +395,7 @@ public sealed class ControlBlock : IDisposable
         where T : unmanaged => System.Runtime.InteropServices.MemoryMarshal.Read<T>(bytes[offset..]);
 
     private T ProbeRead<T>(int offset)
-        where T : unmanaged
-    {
-        T value = default;
-        if (!_file.Region.TryProbeRead(offset, System.Runtime.InteropServices.MemoryMarshal.AsBytes(new Span<T>(ref value))))
-        {
-            throw Truncated(Path);
-        }
-
-        Interlocked.MemoryBarrier();   // an acquire load, as Volatile.Read was
-        return value;
-    }
+        where T : unmanaged => _file.Region.TryProbeRead(offset, out T value) ? value : throw Truncated(Path);
 
     private void ProbeWrite<T>(int offset, T value)
         where T : unmanaged

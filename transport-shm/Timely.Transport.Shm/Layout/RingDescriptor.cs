@@ -282,18 +282,12 @@ public static class RingDescriptor
     /// <summary>The capacity the header claims (not validated: see <see cref="Validate"/>); 0 for an invalid one.</summary>
     public static int Capacity(MemoryRegion region)
     {
-        int capacity = ProbeInt32(region, CapacityOffset);
+        int capacity = region.TryProbeRead(CapacityOffset, out int claimed) ? claimed : 0;
         return IsValidCapacity(capacity) ? capacity : 0;
     }
 
     /// <summary>Pid of the process that initialized the ring; 0 when the header's page is gone (the file was truncated under its mapping).</summary>
-    public static int CreatorPid(MemoryRegion region) => ProbeInt32(region, CreatorPidOffset);
-
-    private static int ProbeInt32(MemoryRegion region, int offset)
-    {
-        Span<byte> word = stackalloc byte[sizeof(int)];
-        return region.TryProbeRead(offset, word) ? BinaryPrimitives.ReadInt32LittleEndian(word) : 0;
-    }
+    public static int CreatorPid(MemoryRegion region) => region.TryProbeRead(CreatorPidOffset, out int pid) ? pid : 0;
 
     /// <summary>The ring's lifecycle state.</summary>
     public static RingState State(MemoryRegion region) =>

@@ -171,9 +171,34 @@ public sealed unsafe class MemoryRegion : IDisposable
     }
 
     /// <summary>
+    /// Reads the <typeparamref name="T"/> at <paramref name="offset"/> through
+    /// <see cref="TryProbeRead(long, Span{byte})"/>: false, and <paramref name="value"/> the default,
+    /// when a page of it has left the mapping.
+    /// </summary>
+    /// <remarks>
+    /// The value is in this machine's byte order, as <see cref="Int32At"/> and <see cref="Int64At"/>
+    /// see it, and need not be aligned. A full fence follows the copy, so the read orders like
+    /// a <see cref="Volatile"/> read (an acquire); it is a copy, not one atomic load, so a
+    /// word another process writes meanwhile may be read half old.
+    /// </remarks>
+    public bool TryProbeRead<T>(long offset, out T value)
+        where T : unmanaged
+    {
+        value = default;
+        bool read = TryProbeRead(offset, MemoryMarshal.AsBytes(new Span<T>(ref value)));
+        Interlocked.MemoryBarrier();
+        if (!read)
+        {
+            value = default;   // a copy that failed part way may have written some of it
+        }
+
+        return read;
+    }
+
+    /// <summary>
     /// Copies <paramref name="source"/> to the bytes at <paramref name="offset"/> the way a system
     /// call writes user memory: false when a page of them has left the mapping, where a plain
-    /// write would raise SIGBUS (see <see cref="TryProbeRead"/>).
+    /// write would raise SIGBUS (see <see cref="TryProbeRead(long, Span{byte})"/>).
     /// </summary>
     public bool TryProbeWrite(long offset, ReadOnlySpan<byte> source)
     {
