@@ -114,10 +114,7 @@ public sealed record Config
     /// <summary>Explicit core list for <see cref="Pin"/>.</summary>
     public IReadOnlyList<int>? Cores { get; init; }
 
-    /// <summary>
-    /// Polls of its queues an idle worker makes before it parks on its doorbell (the first ten are
-    /// 40 looks one short pause apart); 0: it parks at once.
-    /// </summary>
+    /// <summary>Polls of its queues an idle worker makes before it parks on its doorbell.</summary>
     public int SpinIterations { get; init; } = DefaultSpinIterations;
 
     /// <summary>
