@@ -29,7 +29,7 @@ namespace Timely.Bench.TransportBench;
 /// spins sees. Two more round trips add, one at a time, what the engine's hop adds around the
 /// ring on each side: ringing the other side's doorbell after each publish (a plain read of the
 /// word, then a full fence and a second read, as a push and its flush do), and then waiting as
-/// the engine's idle worker used to, backing off with <see cref="SpinWait.SpinOnce(int)"/> from
+/// the engine's idle worker does, backing off with <see cref="SpinWait.SpinOnce(int)"/> from
 /// the first look. Phases run in a fixed order on both sides; each ends with a value that
 /// tells the partner to move on, so no extra synchronization is needed.
 /// </remarks>
@@ -232,7 +232,7 @@ public static class ShmBenchCommand
     /// Round trips of records of <paramref name="type"/>: with a <paramref name="bell"/>, each
     /// publish rings the partner's doorbell as the engine's push and flush do; with
     /// <see cref="EchoRingBackOff"/>, each wait for the reply backs off as the engine's idle
-    /// worker did.
+    /// worker does.
     /// </summary>
     private static long RingRoundTripLeader(SpscByteRing toPartner, SpscByteRing fromPartner, int rounds, LatencyHistogram? record, int type, SharedDoorbell? bell)
     {
@@ -304,7 +304,7 @@ public static class ShmBenchCommand
         ring.ReleaseRead();
     }
 
-    /// <summary>Waits as the engine's idle worker did before it parks: looks, backing off with <see cref="SpinWait.SpinOnce(int)"/> from the first look.</summary>
+    /// <summary>Waits as the engine's idle worker does before it parks: looks, backing off with <see cref="SpinWait.SpinOnce(int)"/> from the first look.</summary>
     private static int ReadOneBackingOff(SpscByteRing ring)
     {
         var spinner = default(SpinWait);
