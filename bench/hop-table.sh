@@ -46,6 +46,8 @@ row() { # json key label
 }
 row "$shm" floor "floor: cache-line ping-pong (shm-bench)"
 row "$shm" shm_ring "shm ring (shm-bench)"
+row "$shm" shm_ring_bell "shm ring + doorbell (shm-bench)"
+row "$shm" shm_ring_bell_backoff "shm ring + doorbell + back-off wait (shm-bench)"
 row "$shm" uds "Unix socket (shm-bench)"
 row "$shm" tcp "TCP socket (shm-bench)"
 row "$nsh" timely_64 "engine over shm (netbench)"

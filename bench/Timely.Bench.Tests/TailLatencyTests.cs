@@ -87,9 +87,13 @@ public sealed class TailLatencyTests : IDisposable
         // The 2 timed batches are recorded, not the warm-up; sockets run rounds / 10 per batch.
         AssertOrderedPercentiles(json, "floor", 2 * 200);
         AssertOrderedPercentiles(json, "shm_ring", 2 * 200);
+        AssertOrderedPercentiles(json, "shm_ring_bell", 2 * 200);
+        AssertOrderedPercentiles(json, "shm_ring_bell_backoff", 2 * 200);
         AssertOrderedPercentiles(json, "tcp", 2 * 20);
         AssertOrderedPercentiles(json, "uds", 2 * 20);
         Assert.Equal(0, json.GetProperty("shm_ring_leader_alloc_bytes_per_msg").GetDouble());
+        Assert.Equal(0, json.GetProperty("shm_ring_bell_leader_alloc_bytes_per_msg").GetDouble());
+        Assert.Equal(0, json.GetProperty("shm_ring_bell_backoff_leader_alloc_bytes_per_msg").GetDouble());
         Assert.Equal(0, json.GetProperty("floor_leader_alloc_bytes_per_msg").GetDouble());
     }
 

@@ -11,6 +11,7 @@ using Timely.Transport.Shm.Layout;
 using Timely.Transport.Shm.Memory;
 using Timely.Transport.Shm.Rendezvous;
 using Timely.Transport.Shm.Ring;
+using Timely.Transport.Shm.Wakeup;
 
 namespace Timely.Bench.TransportBench;
 
@@ -25,7 +26,11 @@ namespace Timely.Bench.TransportBench;
 /// </summary>
 /// <remarks>
 /// Both sides busy-poll (no doorbell): this is the transport's floor, what a worker that
-/// spins sees. Phases run in a fixed order on both sides; each ends with a value that
+/// spins sees. Two more round trips add, one at a time, what the engine's hop adds around the
+/// ring on each side: ringing the other side's doorbell after each publish (a plain read of the
+/// word, then a full fence and a second read, as a push and its flush do), and then waiting as
+/// the engine's idle worker does, backing off with <see cref="SpinWait.SpinOnce(int)"/> from
+/// the first look. Phases run in a fixed order on both sides; each ends with a value that
 /// tells the partner to move on, so no extra synchronization is needed.
 /// </remarks>
 public static class ShmBenchCommand
@@ -33,6 +38,19 @@ public static class ShmBenchCommand
     private const int MessageBytes = 64;
     private const int RingBytes = 1 << 16;
     private const long Stop = -1;
+
+    // Record types between the two processes: an echo (plain, or with the doorbell rung after
+    // the reply, or that and the back-off wait for the next), the stop, a one-way message.
+    private const int EchoPlain = 0;
+    private const int StopRing = 1;
+    private const int OneWay = 2;
+    private const int EchoRing = 3;
+    private const int EchoRingBackOff = 4;
+
+    // The doorbell words, in the shared lines file: the leader's (rung by the partner) and the
+    // partner's, each on a line of its own with its park and wake counts beside it.
+    private const long LeaderBellOffset = 1024;
+    private const long PartnerBellOffset = 1536;
 
     public static Command Create()
     {
@@ -100,6 +118,8 @@ public static class ShmBenchCommand
             // Histograms allocated before any timed loop; the warm-up batch records nothing.
             var floorTrips = latency.AddFloor("floor", "cache-line ping-pong floor, round trip");
             var ringTrips = latency.Add("shm_ring", "shm ring, round trip");
+            var bellTrips = latency.Add("shm_ring_bell", "shm ring + doorbell, round trip");
+            var backOffTrips = latency.Add("shm_ring_bell_backoff", "ring + doorbell + back-off, round trip");
             var tcpTrips = latency.Add("tcp", "loopback TCP, round trip");
             var udsTrips = latency.Add("uds", "Unix domain socket, round trip");
             var report = new List<Row>();
@@ -108,10 +128,13 @@ public static class ShmBenchCommand
             using (var a = new SpscByteRing(toPartner.Region))
             using (var b = new SpscByteRing(fromPartner.Region))
             {
-                report.Add(Measure("shm_ring", "shm ring, round trip", settings, settings.Rounds, "ns", ringTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r)));
+                var partnerBell = Bell(lines, PartnerBellOffset);
+                report.Add(Measure("shm_ring", "shm ring, round trip", settings, settings.Rounds, "ns", ringTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r, EchoPlain, null)));
+                report.Add(Measure("shm_ring_bell", "shm ring + doorbell, round trip", settings, settings.Rounds, "ns", bellTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r, EchoRing, partnerBell)));
+                report.Add(Measure("shm_ring_bell_backoff", "ring + doorbell + back-off, round trip", settings, settings.Rounds, "ns", backOffTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r, EchoRingBackOff, partnerBell)));
                 report.Add(Measure("shm_ring_one_way", "shm ring, one way", settings, settings.Messages, "ns/msg", null, _ => RingThroughputLeader(a, b, settings.Messages)));
                 Span<byte> stop = stackalloc byte[MessageBytes];
-                while (!a.TryWrite(1, stop))
+                while (!a.TryWrite(StopRing, stop))
                 {
                     Thread.SpinWait(1);
                 }
@@ -205,24 +228,52 @@ public static class ShmBenchCommand
         return Stopwatch.GetTimestamp() - start;
     }
 
-    private static long RingRoundTripLeader(SpscByteRing toPartner, SpscByteRing fromPartner, int rounds, LatencyHistogram? record)
+    /// <summary>
+    /// Round trips of records of <paramref name="type"/>: with a <paramref name="bell"/>, each
+    /// publish rings the partner's doorbell as the engine's push and flush do; with
+    /// <see cref="EchoRingBackOff"/>, each wait for the reply backs off as the engine's idle
+    /// worker does.
+    /// </summary>
+    private static long RingRoundTripLeader(SpscByteRing toPartner, SpscByteRing fromPartner, int rounds, LatencyHistogram? record, int type, SharedDoorbell? bell)
     {
         Span<byte> message = stackalloc byte[MessageBytes];
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < rounds; i++)
         {
             long sent = Stopwatch.GetTimestamp();
-            while (!toPartner.TryWrite(0, message))
+            while (!toPartner.TryWrite(type, message))
             {
                 Thread.SpinWait(1);
             }
 
-            ReadOne(fromPartner);
+            if (bell is not null)
+            {
+                RingAfterPublish(bell);
+            }
+
+            if (type == EchoRingBackOff)
+            {
+                ReadOneBackingOff(fromPartner);
+            }
+            else
+            {
+                ReadOne(fromPartner);
+            }
+
             record?.RecordTicks(Stopwatch.GetTimestamp() - sent);
         }
 
         return Stopwatch.GetTimestamp() - start;
     }
+
+    /// <summary>What a push and its flush do to the target's doorbell after the publish: a plain read of the word, a full fence, a second read (nobody sleeps here, so neither wakes).</summary>
+    private static void RingAfterPublish(SharedDoorbell bell)
+    {
+        bell.RingIfSleeping();
+        bell.RingFenced();
+    }
+
+    private static SharedDoorbell Bell(MemoryRegion lines, long offset) => new(lines, offset, offset + 8, offset + 16);
 
     private static long RingThroughputLeader(SpscByteRing toPartner, SpscByteRing fromPartner, int messages)
     {
@@ -236,7 +287,7 @@ public static class ShmBenchCommand
             }
 
             payload[0] = (byte)i;
-            toPartner.Commit(2);
+            toPartner.Commit(OneWay);
         }
 
         ReadOne(fromPartner);   // the partner's ack after the last message
@@ -251,6 +302,20 @@ public static class ShmBenchCommand
         }
 
         ring.ReleaseRead();
+    }
+
+    /// <summary>Waits as the engine's idle worker does before it parks: looks, backing off with <see cref="SpinWait.SpinOnce(int)"/> from the first look.</summary>
+    private static int ReadOneBackingOff(SpscByteRing ring)
+    {
+        var spinner = default(SpinWait);
+        int type;
+        while (!ring.TryRead(out type, out _))
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        ring.ReleaseRead();
+        return type;
     }
 
     private static long SocketRoundTripLeader(Socket socket, int rounds, LatencyHistogram? record)
@@ -316,27 +381,44 @@ public static class ShmBenchCommand
 
         {
             Span<byte> reply = stackalloc byte[MessageBytes];
+            var leaderBell = Bell(lines, LeaderBellOffset);
             long received = 0;
+            bool backOff = false;   // the last echo asked for the back-off wait: wait so for the next
             while (true)
             {
-                if (!fromLeader.TryRead(out int type, out _))
+                int type;
+                if (backOff)
                 {
-                    Thread.SpinWait(1);
-                    continue;
+                    type = ReadOneBackingOff(fromLeader);
+                }
+                else
+                {
+                    if (!fromLeader.TryRead(out type, out _))
+                    {
+                        Thread.SpinWait(1);
+                        continue;
+                    }
+
+                    fromLeader.ReleaseRead();
                 }
 
-                fromLeader.ReleaseRead();
                 operations++;
-                if (type == 1)
+                backOff = type == EchoRingBackOff;
+                if (type == StopRing)
                 {
                     break;
                 }
 
-                if (type == 0)
+                if (type is EchoPlain or EchoRing or EchoRingBackOff)
                 {
-                    while (!toLeader.TryWrite(0, reply))
+                    while (!toLeader.TryWrite(type, reply))
                     {
                         Thread.SpinWait(1);
+                    }
+
+                    if (type != EchoPlain)
+                    {
+                        RingAfterPublish(leaderBell);
                     }
                 }
                 else if (++received == settings.Messages)
