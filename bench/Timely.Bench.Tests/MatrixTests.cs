@@ -8,7 +8,9 @@ public class MatrixTests
     public void The_full_matrix_is_every_workload_under_every_configuration()
     {
         var rows = SuiteMatrix.Rows(SuiteSize.Full);
-        Assert.Equal(18 * 4, rows.Count);
+        Assert.Equal(20 * 4, rows.Count);
+        Assert.Contains(rows, r => r.Id == "wordcount -w 2" && r.Label == "wordcount-fixed");
+        Assert.Contains(rows, r => r.Id == "distinct --processes 2 --transport tcp" && r.Label == "distinct-fixed");
         Assert.Contains(rows, r => r.Id == "pingpong 100000 1 -w 1");
         Assert.Contains(rows, r => r.Id == "pingpong 1000 1000000 --processes 2 --transport shm");
         Assert.Contains(rows, r => r.Id == "exchange 100000 1000 --processes 2 --transport tcp");
@@ -19,12 +21,25 @@ public class MatrixTests
     }
 
     [Fact]
+    public void A_row_whose_command_an_earlier_row_runs_is_left_out()
+    {
+        // wordcount's and distinct's smoke sizes are Rust's own computation, which the -fixed rows run at every size.
+        var smoke = SuiteMatrix.Rows(SuiteSize.Smoke);
+        Assert.Equal(smoke.Count, smoke.Select(r => r.Id).Distinct().Count());
+        Assert.Equal(18 * 4, smoke.Count);
+        Assert.Equal(["wordcount"], smoke.Where(r => r.Id == "wordcount -w 1").Select(r => r.Label));
+        var quick = SuiteMatrix.Rows(SuiteSize.Quick);
+        Assert.Equal(20 * 4, quick.Count);
+        Assert.Equal(quick.Count, quick.Select(r => r.Id).Distinct().Count());
+    }
+
+    [Fact]
     public void Filter_takes_substrings_and_globs_case_insensitively()
     {
         var rows = SuiteMatrix.Rows(SuiteSize.Quick);
         Assert.Equal(4, SuiteMatrix.Filter(rows, ["ROUNDTRIP"]).Count);
         Assert.Equal(2, SuiteMatrix.Filter(rows, ["pingpong* -w 2"]).Count);
-        Assert.Equal(18, SuiteMatrix.Filter(rows, ["*--transport tcp"]).Count);
+        Assert.Equal(20, SuiteMatrix.Filter(rows, ["*--transport tcp"]).Count);
         Assert.Empty(SuiteMatrix.Filter(rows, ["no such row"]));
         Assert.Equal(rows.Count, SuiteMatrix.Filter(rows, []).Count);
     }

@@ -121,7 +121,7 @@ public sealed class RustSuiteTests : IDisposable
 
     [Theory]
     [InlineData("missing", "no such folder")]
-    [InlineData("", "none of timely's examples pingpong, exchange, barrier, bfs, pagerank, hashjoin, unionfind, flow_controlled is an executable file there")]
+    [InlineData("", "none of timely's examples pingpong, exchange, barrier, bfs, pagerank, hashjoin, unionfind, flow_controlled, wordcount, distinct, openloop, loopdemo is an executable file there")]
     public void An_unusable_folder_is_a_one_line_usage_error_before_any_row(string sub, string why)
     {
         string path = sub.Length == 0 ? RustDir : Path.Combine(_dir, sub);
@@ -153,6 +153,73 @@ public sealed class RustSuiteTests : IDisposable
         Assert.True(RustExamples.Pairs(Row("flow_controlled")));
         Assert.False(RustExamples.HasTrivialRun("flow_controlled"));
         Assert.True(RustExamples.HasTrivialRun("bfs"));
+
+        // Rust's wordcount and distinct take no arguments: only the row that runs their fixed computation pairs.
+        Assert.True(RustExamples.Pairs(Row("wordcount")));
+        Assert.False(RustExamples.Pairs(Row("wordcount", "--rounds", "1000", "--words", "100")));
+        Assert.True(RustExamples.Pairs(Row("distinct")));
+        Assert.False(RustExamples.Pairs(Row("distinct", "--rounds", "20", "--values", "1000")));
+
+        // Rust's openloop and loopdemo parse SECONDS as an integer.
+        Assert.True(RustExamples.Pairs(Row("openloop", "10000", "1")));
+        Assert.True(RustExamples.Pairs(Row("loopdemo", "100000", "5")));
+        Assert.False(RustExamples.Pairs(Row("openloop", "10000", "0.3")));
+        Assert.False(RustExamples.Pairs(Row("loopdemo", "1000", "-1")));
+
+        // Never-ending in Rust: no pairing.
+        Assert.False(RustExamples.Pairs(Row("event_driven", "1000", "10")));
+        Assert.False(RustExamples.Pairs(Row("sequence")));
+
+        foreach (string w in new[] { "wordcount", "distinct", "openloop", "loopdemo" })
+        {
+            Assert.False(RustExamples.HasTrivialRun(w));
+        }
+
+        Assert.True(RustExamples.ComparesCpu("openloop") && RustExamples.ComparesCpu("loopdemo"));
+        Assert.False(RustExamples.ComparesCpu("wordcount") || RustExamples.ComparesCpu("flow_controlled") || RustExamples.ComparesCpu("bfs"));
+    }
+
+    [Fact]
+    public void Examples_of_fixed_size_run_once_per_side_with_no_arguments_and_compare_whole_wall()
+    {
+        StandIn("wordcount");
+        StandIn("distinct");
+        var run = Suite("--filter", "wordcount*-w 2", "--filter", "distinct*--transport tcp");
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.StandardError}");
+        var calls = Calls();
+        Assert.Equal("wordcount -w 2", calls[0]);
+        Assert.Single(calls, c => c.StartsWith("distinct -n 2 -p 0 -h ", StringComparison.Ordinal));
+        Assert.Single(calls, c => c.StartsWith("distinct -n 2 -p 1 -h ", StringComparison.Ordinal));
+        Assert.Equal(1 + 2 + 2, calls.Length);   // no trivial runs; two hosts lines
+        Assert.Contains("whole wall", run.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("whole cpu", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Examples_of_fixed_duration_pair_at_whole_seconds_once_per_side_and_compare_cpu()
+    {
+        StandIn("openloop");
+        var run = ChildRunner.Run(ReportFiles.Timely, ["suite", "--quick", "--no-counters", "--repeat", "1", "--rust", RustDir, "--filter", "openloop*-w 1", "--filter", "openloop*--transport shm"], TimeSpan.FromSeconds(120), counters: false, _dir);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.StandardError}");
+        Assert.Equal(["openloop 10000 1 -w 1", "openloop 10000 1 -w 2"], Calls());
+        Assert.Contains("whole cpu", run.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("net wall", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_cpu_compared_row_takes_its_ratio_from_cpu_not_from_wall()
+    {
+        // Equal wall on both sides (a fixed duration), CPU 3x on ours.
+        static RustPairSample S(double oursCpu, double rustCpu) => new() { OursMs = 1000, RustMs = 1000, OursCpuMs = oursCpu, RustCpuMs = rustCpu };
+        var pair = new RustRowResult { Id = "openloop 10000 1 -w 1", RustConfiguration = "-w 1", ComparesCpu = true, Samples = { S(300, 100), S(330, 110), S(360, 120) } };
+        var (ratio, low, high) = pair.Ratio();
+        Assert.Equal(3.0, ratio, 9);
+        Assert.InRange(low, 2.5, 3.0);
+        Assert.InRange(high, 3.0, 3.6);
+        var byWall = new RustRowResult { Id = pair.Id, RustConfiguration = "-w 1", Samples = pair.Samples };
+        Assert.Equal(1.0, byWall.Ratio().Ratio, 9);
+        var idle = new RustRowResult { Id = pair.Id, RustConfiguration = "-w 1", ComparesCpu = true, Samples = { S(300, 100), S(330, 0) } };
+        Assert.True(double.IsNaN(idle.Ratio().Ratio));
     }
 
     [Fact]

@@ -65,6 +65,12 @@ public sealed class RustRowResult
     /// <summary>Rust's configuration (<c>-w 2</c>, <c>-n 2</c>).</summary>
     public required string RustConfiguration { get; init; }
 
+    /// <summary>
+    /// Whether the ratio is of CPU time (user + system, row minus trivial) rather than wall time:
+    /// for an example that runs for a fixed time (<see cref="RustExamples.ComparesCpu"/>).
+    /// </summary>
+    public bool ComparesCpu { get; init; }
+
     /// <summary>Ok, or why there is no figure (Skipped: no binary; Failed: a run failed; Hung).</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<RowStatus>))]
     public RowStatus Status { get; set; } = RowStatus.Ok;
@@ -84,19 +90,22 @@ public sealed class RustRowResult
     public double RustNetMedian => Stats.Median(Samples.Select(s => s.RustNetMs).ToArray());
 
     /// <summary>
-    /// ours / Rust of the net medians, with the bootstrap 95% band; NaN when some repeat's work on
-    /// either side is not above its trivial run (the row is too small to tell from start-up, and a
-    /// ratio of differences near zero would be noise of any size or sign).
+    /// ours / Rust of the net medians (of wall time, or of CPU time when <see cref="ComparesCpu"/>),
+    /// with the bootstrap 95% band; NaN when some repeat's work on either side is not above its
+    /// trivial run (the row is too small to tell from start-up, and a ratio of differences near
+    /// zero would be noise of any size or sign).
     /// </summary>
     public (double Ratio, double Low, double High) Ratio()
     {
-        if (Status != RowStatus.Ok || Samples.Count == 0 || !Samples.All(s => s.OursNetMs > 0 && s.RustNetMs > 0))
+        var ours = Samples.Select(s => ComparesCpu ? s.OursCpuMs - s.OursTrivialCpuMs : s.OursNetMs).ToArray();
+        var rust = Samples.Select(s => ComparesCpu ? s.RustCpuMs - s.RustTrivialCpuMs : s.RustNetMs).ToArray();
+        if (Status != RowStatus.Ok || Samples.Count == 0 || !ours.All(x => x > 0) || !rust.All(x => x > 0))
         {
             return (double.NaN, double.NaN, double.NaN);
         }
 
-        var (low, high) = Stats.BootstrapMedianRatio(Samples.Select(s => s.OursNetMs).ToArray(), Samples.Select(s => s.RustNetMs).ToArray());
-        return (OursNetMedian / RustNetMedian, low, high);
+        var (low, high) = Stats.BootstrapMedianRatio(ours, rust);
+        return (Stats.Median(ours) / Stats.Median(rust), low, high);
     }
 
     /// <summary>Median CPU ms of the work (row minus trivial), ours and Rust's.</summary>
@@ -136,7 +145,7 @@ public static class RustComparison
         var plan = new List<RustRowResult>();
         foreach (var row in rows.Where(RustExamples.Pairs))
         {
-            var result = new RustRowResult { Id = row.Id, RustConfiguration = RustExamples.ConfigurationName(row) };
+            var result = new RustRowResult { Id = row.Id, RustConfiguration = RustExamples.ConfigurationName(row), ComparesCpu = RustExamples.ComparesCpu(row.Workload) };
             if (rust.Executable(row.Workload) is null)
             {
                 result.Status = RowStatus.Skipped;

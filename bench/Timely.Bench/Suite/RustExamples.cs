@@ -17,9 +17,11 @@ public sealed class RustExamples
     /// <c>pingpong ITERATIONS ELEMENTS</c>, <c>exchange BATCH ROUNDS</c>, <c>barrier ITERATIONS</c>,
     /// <c>bfs NODES EDGES</c> (at 10 10: Rust's example panics on 2 workers at 1 1 or 2 1), <c>pagerank NODES EDGES</c>, <c>hashjoin KEYS VALS BATCH</c> and
     /// <c>unionfind NODES EDGES BATCH</c> (the examples compute the same thing from their own
-    /// random inputs of the same sizes). <c>flow_controlled</c> takes no arguments in either
-    /// (its size is fixed), so it has no trivial run: its rows compare whole wall times
-    /// (<see cref="HasTrivialRun"/>).
+    /// random inputs of the same sizes). <c>flow_controlled</c>, <c>wordcount</c> and
+    /// <c>distinct</c> take no arguments in either (their computation is fixed), and
+    /// <c>openloop RATE SECONDS</c> and <c>loopdemo RATE SECONDS</c> run for SECONDS whatever the
+    /// engine's speed: these have no trivial run, their rows compare whole runs
+    /// (<see cref="HasTrivialRun"/>), on CPU time for the two of fixed duration (<see cref="ComparesCpu"/>).
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> TrivialArguments = new Dictionary<string, string[]>
     {
@@ -32,13 +34,28 @@ public sealed class RustExamples
         ["hashjoin"] = ["1", "1", "1"],
         ["unionfind"] = ["1", "1", "1"],
         ["flow_controlled"] = [],
+        ["wordcount"] = [],
+        ["distinct"] = [],
+        ["openloop"] = [],
+        ["loopdemo"] = [],
     };
+
+    private static readonly HashSet<string> WholeRuns = ["flow_controlled", "wordcount", "distinct", "openloop", "loopdemo"];
 
     /// <summary>
     /// Whether <paramref name="workload"/>'s trivial-size run is a smaller run than its row's
-    /// (false for an example whose size is fixed: then the trivial runs are skipped and count 0).
+    /// (false for an example whose size is fixed or that runs for a fixed time: then the trivial
+    /// runs are skipped and count 0, and whole runs are compared).
     /// </summary>
-    public static bool HasTrivialRun(string workload) => workload != "flow_controlled";
+    public static bool HasTrivialRun(string workload) => !WholeRuns.Contains(workload);
+
+    /// <summary>
+    /// Whether <paramref name="workload"/>'s rows compare CPU time (user + system of every process)
+    /// rather than wall time: <c>openloop</c> and <c>loopdemo</c> offer requests for a fixed number
+    /// of seconds, so both sides' wall is that duration by construction and what differs is the
+    /// CPU each spends keeping up.
+    /// </summary>
+    public static bool ComparesCpu(string workload) => workload is "openloop" or "loopdemo";
 
     private RustExamples(string directory) => Directory = directory;
 
@@ -78,13 +95,14 @@ public sealed class RustExamples
 
     /// <summary>
     /// Whether <paramref name="row"/> has a Rust counterpart at all (this folder may still lack its
-    /// binary): a paired workload whose row passes only positional arguments (our examples' own
-    /// options, such as pagerank's <c>--rounds</c> in the quick sizes, mean another computation
-    /// than Rust's example, which has none).
+    /// binary): a paired workload whose row passes only unsigned integers, as Rust's examples parse
+    /// their arguments (our examples' own options, such as pagerank's <c>--rounds</c> in the quick
+    /// sizes, mean another computation than Rust's example, which has none; a fraction of a second
+    /// such as openloop's <c>0.3</c> does not parse in Rust's).
     /// </summary>
     public static bool Pairs(SuiteRow row) =>
         TrivialArguments.ContainsKey((row ?? throw new ArgumentNullException(nameof(row))).Workload)
-        && !row.WorkloadArgs.Any(a => a.StartsWith('-'));
+        && row.WorkloadArgs.All(a => a.Length > 0 && a.All(char.IsAsciiDigit));
 
     /// <summary>
     /// The Rust processes for <paramref name="row"/> at <paramref name="workloadArgs"/>: one per

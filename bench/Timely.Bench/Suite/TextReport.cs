@@ -9,7 +9,7 @@ public static class TextReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    private static readonly string[] RustHeader = ["row", "config", "Rust config", "n", "timely net ms", "Rust net ms", "timely/Rust", "band", "timely cpu ms", "Rust cpu ms", "timely peak MB", "Rust peak MB"];
+    private static readonly string[] RustHeader = ["row", "config", "Rust config", "compares", "n", "timely net ms", "Rust net ms", "timely/Rust", "band", "timely cpu ms", "Rust cpu ms", "timely peak MB", "Rust peak MB"];
 
     /// <summary>Rows of the main table: one per row and build, with the comparisons where there are any.</summary>
     public static IReadOnlyList<string[]> Table(SuiteReport report, IReadOnlyList<RowComparison>? baseline, IReadOnlyList<RowComparison>? vs)
@@ -99,7 +99,7 @@ public static class TextReport
         foreach (var pair in report.RustRows)
         {
             var row = report.Rows.Find(r => r.Id == pair.Id && r.Build == "this");
-            var cells = new List<string> { row is null ? pair.Id : Workload(row), row?.Configuration ?? "", pair.RustConfiguration };
+            var cells = new List<string> { row is null ? pair.Id : Workload(row), row?.Configuration ?? "", pair.RustConfiguration, Compares(pair) };
             if (pair.Status != RowStatus.Ok || pair.Samples.Count == 0)
             {
                 cells.AddRange([pair.Status.ToString().ToLowerInvariant(), "", "", "", "", "", "", "", ""]);
@@ -116,6 +116,16 @@ public static class TextReport
         }
 
         return table;
+    }
+
+    /// <summary>
+    /// What the row's ratio is of: <c>net wall</c> (wall minus the trivial run), <c>whole wall</c>
+    /// (an example of fixed size), <c>whole cpu</c> (an example that runs for a fixed time).
+    /// </summary>
+    private static string Compares(RustRowResult pair)
+    {
+        string workload = pair.Id.Split(' ')[0];
+        return pair.ComparesCpu ? "whole cpu" : RustExamples.HasTrivialRun(workload) ? "net wall" : "whole wall";
     }
 
     /// <summary>The "vs Rust" ratio and band cells; "too small" when a side's median work is not positive.</summary>
@@ -256,7 +266,7 @@ public static class TextReport
         if (RustTable(report) is { Count: > 0 } rust)
         {
             text.AppendLine("## Beside Rust timely (same run)").AppendLine();
-            text.AppendLine(Inv, $"Rust timely's examples from `{report.Rust}`, run in the same interleaved schedule. Both sides measured alike: wall time of the command minus the wall time of the same command at a trivial size in the same repeat; CPU likewise (getrusage of the children). Our `shm x2` rows are set beside Rust's `-w 2`, `tcp x2` beside Rust's `-n 2 -p i`.").AppendLine();
+            text.AppendLine(Inv, $"Rust timely's examples from `{report.Rust}`, run in the same interleaved schedule. Both sides measured alike: wall time of the command minus the wall time of the same command at a trivial size in the same repeat; CPU likewise (getrusage of the children). An example of fixed size (flow_controlled, wordcount, distinct) compares whole runs; one that runs for a fixed time (openloop, loopdemo) compares whole runs' CPU, its wall being that time on both sides (the `compares` column). Our `shm x2` rows are set beside Rust's `-w 2`, `tcp x2` beside Rust's `-n 2 -p i`.").AppendLine();
             text.Append(Markdown(rust)).AppendLine();
         }
 

@@ -1,0 +1,69 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Timely.Bench.Suite;
+
+namespace Timely.PropTests.Suite;
+
+/// <summary>
+/// Which rows <c>suite --rust</c> sets beside Rust's examples, and what their ratio is of, against
+/// models: a row pairs exactly when Rust has its example and every argument is a whole number
+/// (as Rust's examples parse theirs); a row of a fixed-duration example takes its ratio from CPU
+/// alone, whatever the wall times.
+/// </summary>
+public sealed class RustPairingProperties
+{
+    private static readonly string[] Workloads = [.. RustExamples.TrivialArguments.Keys, "event_driven", "sequence", "hello", "roundtrip", "workload"];
+
+    private static readonly Gen<string> Arguments = Gen.OneOf(
+        Gen.Choose(0, 1_000_000).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        Gen.Elements("0.3", "0.05", "--rounds", "--words", "--values", "-1", "record", "", "1e3", "١٢"));
+
+    [Property(MaxTest = 1000)]
+    public Property A_row_pairs_exactly_when_rust_has_the_example_and_every_argument_is_a_whole_number()
+    {
+        var gen = Gen.Zip(Gen.Elements(Workloads), Arguments.ArrayOf());
+        return Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var (workload, args) = t;
+            bool model = RustExamples.TrivialArguments.ContainsKey(workload)
+                && args.All(a => a.Length > 0 && a.All(c => c is >= '0' and <= '9'));
+            return RustExamples.Pairs(new SuiteRow(workload, workload, args, "-w 1", ["-w", "1"], 1)) == model;
+        });
+    }
+
+    [Property(MaxTest = 300)]
+    public Property A_cpu_compared_ratio_is_of_the_cpu_medians_whatever_the_walls()
+    {
+        var sample = Gen.Zip(Gen.Zip(Gen.Choose(1, 100_000), Gen.Choose(1, 100_000)), Gen.Zip(Gen.Choose(-1000, 100_000), Gen.Choose(-1000, 100_000)));
+        return Prop.ForAll(sample.NonEmptyListOf().ToArbitrary(), list =>
+        {
+            var samples = list.Select(s => new RustPairSample { OursCpuMs = s.Item1.Item1, RustCpuMs = s.Item1.Item2, OursMs = s.Item2.Item1, RustMs = s.Item2.Item2 }).ToList();
+            var pair = new RustRowResult { Id = "openloop 10000 1 -w 1", RustConfiguration = "-w 1", ComparesCpu = true, Samples = samples };
+            double expected = Median(list.Select(s => (double)s.Item1.Item1)) / Median(list.Select(s => (double)s.Item1.Item2));
+            var (ratio, low, high) = pair.Ratio();
+            return Math.Abs(ratio - expected) <= 1e-9 * expected && low > 0 && low <= high;
+        });
+    }
+
+    [Property(MaxTest = 50)]
+    public Property Every_size_of_the_matrix_has_each_command_once_and_its_rows_pair_as_the_rule_says()
+    {
+        return Prop.ForAll(Gen.Elements(SuiteSize.Full, SuiteSize.Quick, SuiteSize.Smoke).ToArbitrary(), size =>
+        {
+            var rows = SuiteMatrix.Rows(size);
+            var paired = rows.Where(RustExamples.Pairs).Select(r => r.Workload).ToHashSet();
+            bool fixedOnesPair = paired.IsSupersetOf(["wordcount", "distinct", "flow_controlled"]);
+            bool durationOnesPair = size == SuiteSize.Smoke || paired.IsSupersetOf(["openloop", "loopdemo"]);
+            return rows.Select(r => r.Id).Distinct().Count() == rows.Count && fixedOnesPair && durationOnesPair
+                && !paired.Contains("event_driven") && !paired.Contains("sequence");
+        });
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
+    }
+}
