@@ -133,13 +133,16 @@ public sealed partial class CliErrorTests : IDisposable
         // second to beat again well within the timeout after that.
         // --verbose: each process prints a line once its liveness thread has made its first look,
         // so the stop below comes after both threads run, not before they start.
-        string[] Args(int p) => ["barrier", "1000000", "-n", "2", "-p", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "--transport", "shm", "--shm-dir", shm, "--job", job, "--peer-timeout", "4", "--verbose"];
+        // openloop runs for a fixed 20 s of its own clock, so the job outlasts the stall however
+        // slowly a loaded host starts it, and ends in about that time however slowly it runs
+        // (barrier 1000000, a fixed amount of work, took more than a minute on a host at load 19).
+        string[] Args(int p) => ["openloop", "1000", "20", "-n", "2", "-p", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "--transport", "shm", "--shm-dir", shm, "--job", job, "--peer-timeout", "4", "--verbose"];
         using var p0 = TimelyChild.Start(Args(0));
         using var p1 = TimelyChild.Start(Args(1));
 
         const string Watching = "liveness thread running";
         WaitUntil(() => (p0.ErrorContains(Watching) && p1.ErrorContains(Watching)) || p0.HasExited || p1.HasExited, $"both processes printed '{Watching}'");
-        Assert.False(p0.HasExited || p1.HasExited, "a process ended before the stall; barrier 1000000 should run for seconds");
+        Assert.False(p0.HasExited || p1.HasExited, "a process ended before the stall; openloop 1000 20 runs for 20 s");
         p0.Signal(SigStop);
         p1.Signal(SigStop);
         Thread.Sleep(TimeSpan.FromSeconds(5));
