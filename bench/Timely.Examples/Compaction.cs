@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Timely.Examples;
 
 /// <summary>
@@ -13,103 +11,12 @@ internal static class Compaction
 {
     private const int InsertionSortBelow = 16;
 
-    // Below this many pairs the comparison sort is as fast as the radix sort's four counting passes.
-    private const int RadixFrom = 512;
-
     /// <summary>Compacts <paramref name="items"/> in place; the compacted pairs are its first (returned) count, in key order.</summary>
     public static int Compact<TKey>(Span<(TKey Key, long Diff)> items)
         where TKey : struct, IComparable<TKey>, IEquatable<TKey>
     {
         Sort(items);
         return SumSorted(items);
-    }
-
-    /// <summary>
-    /// Compacts pairs keyed by a non-negative int (a node), held in <paramref name="items"/>, into
-    /// the start of <paramref name="scratch"/> (grown as needed) and returns them there. The sort
-    /// is a least-significant-digit radix sort in two passes (four for keys above 2^22) between
-    /// the scratch array and the chunks: linear where a comparison sort is n log n, and these
-    /// lists (a time's rank changes) hold up to millions of pairs. The chunks are left permuted.
-    /// </summary>
-    public static Span<(int Key, long Diff)> CompactByNode(RecordChunks<(int Key, long Diff)> items, ref (int Key, long Diff)[] scratch)
-    {
-        int n = items.Count;
-        if (scratch.Length < n)
-        {
-            scratch = new (int, long)[Math.Max(n, scratch.Length * 2)];
-        }
-
-        var sorted = scratch.AsSpan(0, n);
-        items.CopyTo(sorted);
-        if (n < RadixFrom)
-        {
-            Sort(sorted);
-            return sorted[..SumSorted(sorted)];
-        }
-
-        int max = 0;
-        foreach (var (key, _) in sorted)
-        {
-            Debug.Assert(key >= 0, "node ids are not negative");
-            max |= key;
-        }
-
-        int bits = 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)max);
-        int digit = bits <= 22 ? Math.Max(1, (bits + 1) / 2) : 8;
-        int passes = bits <= 22 ? 2 : 4;
-        int mask = (1 << digit) - 1;
-        Span<int> starts = stackalloc int[1 << digit];
-        for (int pass = 0; pass < passes; pass++)
-        {
-            // Even passes move the pairs from the scratch array to the chunks, odd passes back,
-            // so after an even number of passes the scratch array holds them in key order.
-            int shift = pass * digit;
-            starts.Clear();
-            bool fromScratch = pass % 2 == 0;
-            if (fromScratch)
-            {
-                foreach (var (key, _) in sorted)
-                {
-                    starts[(key >> shift) & mask]++;
-                }
-            }
-            else
-            {
-                for (int c = 0; c < items.Chunks; c++)
-                {
-                    foreach (var (key, _) in items.Chunk(c))
-                    {
-                        starts[(key >> shift) & mask]++;
-                    }
-                }
-            }
-
-            int offset = 0;
-            foreach (ref int start in starts)
-            {
-                (start, offset) = (offset, offset + start);
-            }
-
-            if (fromScratch)
-            {
-                foreach (var item in sorted)
-                {
-                    items[starts[(item.Key >> shift) & mask]++] = item;
-                }
-            }
-            else
-            {
-                for (int c = 0; c < items.Chunks; c++)
-                {
-                    foreach (var item in items.Chunk(c))
-                    {
-                        sorted[starts[(item.Key >> shift) & mask]++] = item;
-                    }
-                }
-            }
-        }
-
-        return sorted[..SumSorted(sorted)];
     }
 
     /// <summary>

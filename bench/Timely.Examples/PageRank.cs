@@ -21,7 +21,8 @@ namespace Timely.Examples;
 /// worker from the same uniform distribution, and a sequential run given the worker count
 /// (<see cref="Reference"/>) checks every configuration. The operator does what Rust's does: it
 /// holds every change until its time is complete, compacts the time's changes (sort by key, sum,
-/// drop zeros), and for each change withdraws the node's allocation, updates the node,
+/// drop zeros: the same pairs in the same order; rank changes are summed per node in an array
+/// indexed by node, <see cref="NodeSums"/>, instead of sorted), and for each change withdraws the node's allocation, updates the node,
 /// allocates again and sends the compacted difference. Its state is kept as Rust keeps it, in
 /// arrays indexed by node (here by the node's index among this worker's nodes, <c>node / P</c>),
 /// each node's out-edges a sorted array.
@@ -148,7 +149,7 @@ public static partial class PageRank
         private Node[] _nodes = [];
         private (int Node, long Diff)[] _delta = new (int, long)[16];
         private (int Node, long Diff)[] _send = new (int, long)[16];
-        private (int Node, long Diff)[] _ranks = [];
+        private readonly NodeSums _rankSums = new(peers, index);
         private ((int Src, int Dst) Edge, long Diff)[] _edges = [];
 
         /// <summary>Rank changes acted on (after compaction), as Rust's <c>cnt</c> summed over times.</summary>
@@ -160,7 +161,7 @@ public static partial class PageRank
 
         /// <summary>Rust's <c>compact</c> of one time's rank changes (valid until the next call).</summary>
         public ReadOnlySpan<(int Node, long Diff)> CompactRanks(RecordChunks<(int Node, long Diff)> changes) =>
-            Compaction.CompactByNode(changes, ref _ranks);
+            _rankSums.Compact(changes);
 
         /// <summary>Rust's <c>cnt</c>, <c>sum</c> and <c>max</c> over one time's compacted rank changes.</summary>
         public static (long Count, long Sum, long Max) Summary(ReadOnlySpan<(int Node, long Diff)> changes)

@@ -48,9 +48,6 @@ internal sealed class RecordChunks<T>
     /// <summary>The number of chunks.</summary>
     public int Chunks => _chunks.Count;
 
-    /// <summary>Record <paramref name="i"/>, by reference.</summary>
-    public ref T this[int i] => ref _chunks[i / ChunkSize][i % ChunkSize];
-
     /// <summary>Copies every record, in order, to the start of <paramref name="into"/>.</summary>
     public void CopyTo(Span<T> into)
     {

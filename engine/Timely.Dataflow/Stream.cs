@@ -46,7 +46,7 @@ public sealed class Stream<T, TData>
                 Scope.Worker.NextChannelId();
             }
 
-            var channel = new PipelineChannel<T, TData>(Scope.Activations, node);
+            var channel = new PipelineChannel<T, TData>(Scope.Activations, node, Scope.Worker.EmptyMessages<T, TData>());
             _tee.Add(Logging.DataflowLog.Push(log, logChannel, Scope.Index, Scope.Index, channel));
             return Logging.DataflowLog.Pull(log, logChannel, Scope.Index, channel);
         }
@@ -54,7 +54,7 @@ public sealed class Stream<T, TData>
         int id = Scope.Worker.NextChannelId();
         DataflowCodecs.EnsureMessage<T, TData>();
         var (senders, receiver) = Scope.Worker.Allocator.Allocate<Message<T, TData>>(id);
-        _tee.Add(pact.Route!.CreatePusher(Logging.DataflowLog.Push(log, logChannel, Scope.Index, senders)));
+        _tee.Add(pact.Route!.CreatePusher(Logging.DataflowLog.Push(log, logChannel, Scope.Index, senders), Scope.Worker.EmptyMessages<T, TData>()));
         Scope.Worker.RegisterChannel(id, Scope.Activations, node);
         return Logging.DataflowLog.Pull(log, logChannel, Scope.Index, receiver);
     }

@@ -1,5 +1,6 @@
 using Timely.Communication;
 using Timely.Communication.Logging;
+using Timely.Dataflow.Channels;
 using Timely.Dataflow.Logging;
 using Timely.Dataflow.Scheduling;
 using Timely.Dataflow.Scopes;
@@ -26,6 +27,7 @@ public sealed class Worker
     // activation is lost), and a pending ActivateAfter bounds the park.
     private readonly List<IDataflowRuntime> _dataflows = new();
     private readonly Dictionary<int, (ActivationSet Scope, int Operator)> _channelOwners = new();
+    private readonly Dictionary<Type, object> _messagePools = new();
     private int _nextChannel;
     private int _dataflowCount;
     private int _nextOperatorId;
@@ -249,6 +251,21 @@ public sealed class Worker
     internal int NextOperatorId() => _nextOperatorId++;
 
     internal int NextLogChannelId() => _nextLogChannel++;
+
+    /// <summary>
+    /// This worker's pool of empty messages at time type <typeparamref name="T"/> and record type
+    /// <typeparamref name="TData"/>, shared by all its dataflows (looked up when a dataflow is built, not per message).
+    /// </summary>
+    internal MessagePool<T, TData> EmptyMessages<T, TData>()
+    {
+        if (!_messagePools.TryGetValue(typeof(MessagePool<T, TData>), out var pool))
+        {
+            pool = new MessagePool<T, TData>();
+            _messagePools.Add(typeof(MessagePool<T, TData>), pool);
+        }
+
+        return (MessagePool<T, TData>)pool;
+    }
 
     internal void RegisterChannel(int channelId, ActivationSet scope, int operatorIndex) =>
         _channelOwners.Add(channelId, (scope, operatorIndex));

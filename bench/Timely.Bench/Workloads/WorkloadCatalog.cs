@@ -20,7 +20,7 @@ public static partial class WorkloadCatalog
     /// <summary>Whether <paramref name="name"/> can name a workload: 1..64 of letters, digits, '-', '_' and '.', starting with a letter or digit.</summary>
     public static bool IsValidName(string? name) => name is { Length: > 0 and <= MaxNameLength } && NamePattern().IsMatch(name);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
     /// <summary>

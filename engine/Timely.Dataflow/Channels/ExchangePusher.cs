@@ -15,7 +15,8 @@ namespace Timely.Dataflow.Channels;
 /// backing array of each target's next message (<see cref="ListStorage{T}"/>) with a count, not
 /// added to its list, so a record is written once and the per-record loop is a hash, a route
 /// and one store; a full batch (or <see cref="Done"/>) commits the count to the list and pushes
-/// it. The routing loop runs in chunks no target can fill (<see cref="Message{T, TData}.BatchSize"/>
+/// it; when the target hands no message back, the next one comes from the worker's
+/// <see cref="MessagePool{T, TData}"/>. The routing loop runs in chunks no target can fill (<see cref="Message{T, TData}.BatchSize"/>
 /// less the fullest target's count), so it has no compare and no call per record; the route (a
 /// mask or a modulus, <see cref="IRoute"/>) is a struct so each loop is compiled with its own.
 /// Every staged record carries <see cref="_time"/>: a message at another time first sends what
@@ -33,13 +34,15 @@ internal sealed class ExchangePusher<T, TData, THash> : IPush<Message<T, TData>>
     private readonly ulong _peers;
     private readonly ulong _mask;
     private readonly THash _hash;
+    private readonly MessagePool<T, TData> _pool;
     private T _time = default!;
     private bool _staged;
 
-    public ExchangePusher(IPush<Message<T, TData>>[] targets, THash hash)
+    public ExchangePusher(IPush<Message<T, TData>>[] targets, THash hash, MessagePool<T, TData> pool)
     {
         _targets = targets;
         _hash = hash;
+        _pool = pool;
         _peers = (ulong)targets.Length;
         _mask = ulong.IsPow2(_peers) ? _peers - 1 : ulong.MaxValue;
         _buffers = new Message<T, TData>?[targets.Length];
@@ -47,7 +50,7 @@ internal sealed class ExchangePusher<T, TData, THash> : IPush<Message<T, TData>>
         _pushed = new bool[targets.Length];
         for (int i = 0; i < _buffers.Length; i++)
         {
-            _buffers[i] = new Message<T, TData>();
+            _buffers[i] = pool.Rent();
             _staging[i].Items = ListStorage<TData>.Reserve(_buffers[i]!.Data, Message<T, TData>.BatchSize);
         }
     }
@@ -160,7 +163,7 @@ internal sealed class ExchangePusher<T, TData, THash> : IPush<Message<T, TData>>
         stage.Count = 0;
         _targets[target].Push(ref _buffers[target]);
         _pushed[target] = true;
-        var back = _buffers[target] ??= new Message<T, TData>();
+        var back = _buffers[target] ??= _pool.Rent();
         back.Data.Clear();
         stage.Items = ListStorage<TData>.Reserve(back.Data, Message<T, TData>.BatchSize);
     }

@@ -9,5 +9,6 @@ namespace Timely.Dataflow.Channels;
 /// </summary>
 internal abstract class ExchangeRoute<TData>
 {
-    public abstract IPush<Message<T, TData>> CreatePusher<T>(IPush<Message<T, TData>>[] targets);
+    /// <summary>The pusher to <paramref name="targets"/>; it takes a new message from <paramref name="pool"/> when a target hands none back.</summary>
+    public abstract IPush<Message<T, TData>> CreatePusher<T>(IPush<Message<T, TData>>[] targets, MessagePool<T, TData>? pool = null);
 }

@@ -44,6 +44,9 @@ public sealed class Message<T, TData> : ISenderStamped
     /// <inheritdoc cref="From"/>
     internal long Seq { get; set; } = -1;
 
+    /// <summary>Whether the message waits in its worker's <see cref="MessagePool{T, TData}"/> (nobody may hold it then).</summary>
+    internal bool Pooled { get; set; }
+
     void ISenderStamped.StampSender(int source, long seqno)
     {
         From = source;

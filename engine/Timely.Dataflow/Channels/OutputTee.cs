@@ -4,8 +4,9 @@ namespace Timely.Dataflow.Channels;
 
 /// <summary>
 /// Fans an output's messages out to every consumer of its stream (timely's <c>Tee</c>).
-/// The last consumer gets the message itself; the others get copies from a small pool that
-/// the consumers' hand-backs refill, so fan-out allocates only while the pool warms up.
+/// The last consumer gets the message itself; the others get copies made in messages from the
+/// worker's <see cref="MessagePool{T, TData}"/>, which the consumers' hand-backs refill, so
+/// fan-out allocates only while the pool warms up.
 /// </summary>
 internal sealed class OutputTee<T, TData> : IPush<Message<T, TData>>
 {
@@ -13,7 +14,13 @@ internal sealed class OutputTee<T, TData> : IPush<Message<T, TData>>
     // dataflow is built, pushed to only by that operator's logic. Messages leave through consumers
     // that handle any crossing of threads themselves.
     private readonly List<IPush<Message<T, TData>>> _consumers = new();
-    private readonly Stack<Message<T, TData>> _spare = new();
+    private readonly MessagePool<T, TData> _pool;
+
+    /// <summary>A tee whose copies come from (and go back to) <paramref name="pool"/>.</summary>
+    public OutputTee(MessagePool<T, TData> pool) => _pool = pool;
+
+    /// <summary>Where the output's empty messages come from.</summary>
+    public MessagePool<T, TData> Pool => _pool;
 
     public void Add(IPush<Message<T, TData>> consumer) => _consumers.Add(consumer);
 
@@ -34,14 +41,13 @@ internal sealed class OutputTee<T, TData> : IPush<Message<T, TData>>
 
         for (int i = 0; i < last; i++)
         {
-            var copy = _spare.TryPop(out var s) ? s : new Message<T, TData>();
-            copy.Data.Clear();
+            var copy = _pool.Rent();
             copy.Time = message.Time;
             copy.Data.AddRange(message.Data);
             _consumers[i].Push(ref copy);
             if (copy is not null)
             {
-                _spare.Push(copy);
+                _pool.Return(copy);
             }
         }
 

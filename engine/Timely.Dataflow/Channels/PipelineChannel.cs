@@ -5,23 +5,25 @@ namespace Timely.Dataflow.Channels;
 
 /// <summary>
 /// A pipeline edge: messages stay on the worker, in a queue owned by that worker's thread.
-/// Pushing schedules the receiving operator; messages the receiver has read come back to
-/// the sender through the push slot.
+/// Pushing schedules the receiving operator; messages the receiver has read go to the worker's
+/// <see cref="MessagePool{T, TData}"/>, and a push hands one back from there through the slot.
 /// </summary>
 internal sealed class PipelineChannel<T, TData> : IPush<Message<T, TData>>, IPull<Message<T, TData>>
 {
     // Design: owned by one worker thread: both ends of a pipeline edge are operators of the same
     // dataflow on the same worker, so the queue needs no synchronization; pushing activates the
-    // receiver in that worker's ActivationSet.
+    // receiver in that worker's ActivationSet. Released messages go to the worker's pool, not to a
+    // stack of this channel's own, so the next hop's sender can fill what this receiver released.
     private readonly Queue<Message<T, TData>> _queue = new();
-    private readonly Stack<Message<T, TData>> _recycled = new();
+    private readonly MessagePool<T, TData> _pool;
     private readonly ActivationSet _activations;
     private readonly int _target;
     private Message<T, TData>? _current;
 
-    public PipelineChannel(ActivationSet activations, int target)
+    public PipelineChannel(ActivationSet activations, int target, MessagePool<T, TData> pool)
     {
         _activations = activations;
+        _pool = pool;
         _target = target;
     }
 
@@ -33,7 +35,7 @@ internal sealed class PipelineChannel<T, TData> : IPush<Message<T, TData>>, IPul
         }
 
         _queue.Enqueue(item);
-        item = _recycled.TryPop(out var back) ? back : null;
+        item = _pool.TryRent();
         _activations.Activate(_target);
     }
 
@@ -45,8 +47,7 @@ internal sealed class PipelineChannel<T, TData> : IPush<Message<T, TData>>, IPul
     {
         if (_current is not null)
         {
-            _current.Data.Clear();
-            _recycled.Push(_current);
+            _pool.Return(_current);
         }
 
         _current = _queue.TryDequeue(out var next) ? next : null;

@@ -11,6 +11,6 @@ internal sealed class StructExchangeRoute<TData, THash>(THash hash) : ExchangeRo
 {
     // Design: immutable; makes one pusher per edge on the worker thread that connects the stream.
 
-    public override IPush<Message<T, TData>> CreatePusher<T>(IPush<Message<T, TData>>[] targets) =>
-        new ExchangePusher<T, TData, THash>(targets, hash);
+    public override IPush<Message<T, TData>> CreatePusher<T>(IPush<Message<T, TData>>[] targets, MessagePool<T, TData>? pool = null) =>
+        new ExchangePusher<T, TData, THash>(targets, hash, pool ?? new MessagePool<T, TData>());
 }

@@ -51,7 +51,7 @@ internal sealed class Crossing<TFrom, TTo, TData> : IBoundaryPort
 
             var time = _retime(message.Time);
             _count?.Invoke(time, message.Data.Count);
-            var moved = _spare ?? new Message<TTo, TData>();
+            var moved = _spare ?? _to.Pool.Rent();
             moved.Time = time;
 
             // The channel's message keeps the empty list and goes back to its sender.

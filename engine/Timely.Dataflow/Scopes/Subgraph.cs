@@ -85,7 +85,7 @@ internal sealed class Subgraph<TOuter, TInner>
         int input = Core.AddInput();
         int port = Boundary.AddOutput();
         var channel = stream.ConnectTo(Core.Index, input, Pact<TData>.Pipeline);
-        var tee = new OutputTee<TInner, TData>();
+        var tee = new OutputTee<TInner, TData>(Inner.Worker.EmptyMessages<TInner, TData>());
         _entering.Add(new Crossing<TOuter, TInner, TData>(channel, tee, _refines.ToInner, (time, count) => _inner!.Harvester.RecordIngress(port, time, count)));
         _acceptedFrontiers.Add(new List<TOuter>());
         return new Stream<TInner, TData>(Inner, Location.Source(0, port), tee);
@@ -102,7 +102,7 @@ internal sealed class Subgraph<TOuter, TInner>
         int port = Boundary.AddInput();
         int output = Core.AddOutput();
         var channel = stream.ConnectTo(0, port, Pact<TData>.Pipeline);
-        var tee = new OutputTee<TOuter, TData>();
+        var tee = new OutputTee<TOuter, TData>(Parent.Worker.EmptyMessages<TOuter, TData>());
         _leaving.Add(new Crossing<TInner, TOuter, TData>(channel, tee, _refines.ToOuter, null));
         return new Stream<TOuter, TData>(Parent, Location.Source(Core.Index, output), tee);
     }

@@ -8,9 +8,9 @@ namespace Timely.PropTests.Examples;
 /// <summary>
 /// The examples' compaction (sort by key, sum equal keys, drop zero sums) against the model
 /// "group by key, sum, keep the non-zero sums in key order", for each of its three forms: the
-/// introsort over a span, the radix sort over chunked records (small and large key ranges, below
-/// and above the size where it switches from the comparison sort, across chunk boundaries), and
-/// the merge of two sorted runs.
+/// introsort over a span, the sums per node of one worker's share of the nodes over chunked
+/// records (small and large node ranges, across chunk boundaries, several times in a row on the
+/// same sums), and the merge of two sorted runs.
 /// </summary>
 public sealed class CompactionProperties
 {
@@ -36,25 +36,49 @@ public sealed class CompactionProperties
     }
 
     [Property(MaxTest = 60)]
-    public Property Compacting_chunked_records_by_node_sums_each_key_in_key_order()
+    public Property Summing_a_workers_nodes_is_compacting_them_time_after_time()
     {
-        // Beyond a chunk (8192) and well past the radix sort's threshold, as a time's rank changes are.
+        // Several times in a row on one NodeSums (its slots carry over), each beyond a chunk (8192)
+        // or small, over few to many nodes, for one worker's share of P: the nodes w, w + P, w + 2P, ...
         var sizes = Gen.OneOf(Gen.Choose(0, 600), Gen.Choose(8000, 20_000));
-        var keys = Gen.Elements(3, 1 << 11, 1 << 17, 1 << 22, 1 << 23, int.MaxValue);
-        return Prop.ForAll(Gen.Zip(Gen.Zip(sizes, keys), Gen.Choose(0, int.MaxValue)).ToArbitrary(), t =>
+        var slots = Gen.Elements(1, 3, 1 << 11, 1 << 17, 1 << 20);
+        var time = Gen.Zip(Gen.Zip(sizes, slots), Gen.Choose(0, int.MaxValue));
+        var run = Gen.Zip(Gen.Zip(Gen.Choose(1, 4), Gen.Choose(0, 3)), time.ArrayOf().Select(a => a.Take(4).ToArray()));
+        return Prop.ForAll(run.ToArbitrary(), t =>
         {
-            var ((count, range), seed) = t;
-            var random = new Random(seed);
-            var pairs = Enumerable.Range(0, count).Select(_ => (random.Next(range), (long)random.Next(-2, 3))).ToArray();
-            var chunks = new RecordChunks<(int Key, long Diff)>(new Stack<(int, long)[]>());
-            for (int i = 0; i < pairs.Length; i += 1000)
+            var ((peers, w), times) = t;
+            int index = w % peers;
+            var sums = new NodeSums(peers, index);
+            var spare = new Stack<(int, long)[]>();
+            foreach (var ((count, range), seed) in times)
             {
-                chunks.Append(pairs.AsSpan(i, Math.Min(1000, pairs.Length - i)));
+                var random = new Random(seed);
+                var pairs = Enumerable.Range(0, count).Select(_ => ((random.Next(range) * peers) + index, (long)random.Next(-2, 3))).ToArray();
+                var chunks = new RecordChunks<(int Key, long Diff)>(spare);
+                for (int i = 0; i < pairs.Length; i += 1000)
+                {
+                    chunks.Append(pairs.AsSpan(i, Math.Min(1000, pairs.Length - i)));
+                }
+
+                var compacted = sums.Compact(chunks).ToArray();
+                chunks.Clear();
+                if (!compacted.SequenceEqual(Model(pairs)))
+                {
+                    return false.Label($"{count} changes over {range} nodes of worker {index} of {peers}");
+                }
             }
 
-            var scratch = Array.Empty<(int Key, long Diff)>();
-            return Compaction.CompactByNode(chunks, ref scratch).ToArray().SequenceEqual(Model(pairs));
+            return true.ToProperty();
         });
+    }
+
+    [Fact]
+    public void Summing_refuses_a_node_of_another_worker()
+    {
+        var chunks = new RecordChunks<(int Key, long Diff)>(new Stack<(int, long)[]>());
+        chunks.Append([(4, 1), (5, 1)]);
+        var error = Assert.Throws<ArgumentException>(() => new NodeSums(2, 0).Compact(chunks));
+        Assert.Contains("node 5", error.Message, StringComparison.Ordinal);
     }
 
     [Property(MaxTest = 300)]

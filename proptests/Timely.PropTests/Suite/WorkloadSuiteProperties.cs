@@ -34,6 +34,14 @@ public sealed class WorkloadSuiteProperties
         });
     }
 
+    [Fact]
+    public void A_name_with_a_line_break_at_its_end_is_not_valid()
+    {
+        // A regex's '$' also matches before a final line break; the name's end is the string's end.
+        Assert.False(WorkloadCatalog.IsValidName("3CP0NP\n"));
+        Assert.True(WorkloadCatalog.IsValidName("3CP0NP"));
+    }
+
     [Property(MaxTest = 300)]
     public Property The_listing_reads_back_what_the_child_printed()
     {

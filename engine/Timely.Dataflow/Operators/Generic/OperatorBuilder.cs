@@ -73,7 +73,7 @@ public sealed class OperatorBuilder<T>
     {
         ThrowIfBuilt();
         int port = _core.AddOutput();
-        var tee = new OutputTee<T, TData>();
+        var tee = new OutputTee<T, TData>(_scope.Worker.EmptyMessages<T, TData>());
         var stream = new Stream<T, TData>(_scope, Location.Source(Index, port), tee);
         return (new OutputPort<T, TData>(_core, port, tee), stream);
     }

@@ -37,7 +37,7 @@ public sealed class OutputPort<T, TData>
         _port = port;
         _tee = tee;
         _produced = op.Produced[port];
-        _buffer = new Message<T, TData>();
+        _buffer = tee.Pool.Rent();
         _items = ListStorage<TData>.Reserve(_buffer.Data, Message<T, TData>.BatchSize);
         op.AddFlush(FlushAndDone);
     }
@@ -179,12 +179,12 @@ public sealed class OutputPort<T, TData>
     }
 
     // Pushes the buffer (its list holding `count` records at its time) and stages into the list
-    // of the message that comes back, or of a new one.
+    // of the message that comes back, or of one from the worker's pool.
     private void Send(int count)
     {
         _produced.Update(_buffer!.Time, count);
         _tee.Push(ref _buffer);
-        var next = _buffer ??= new Message<T, TData>();
+        var next = _buffer ??= _tee.Pool.Rent();
         next.Data.Clear();
         _items = ListStorage<TData>.Reserve(next.Data, Message<T, TData>.BatchSize);
     }

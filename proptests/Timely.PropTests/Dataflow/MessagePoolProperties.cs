@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Timely.Dataflow;
+using Timely.Dataflow.Channels;
+using Timely.Dataflow.Operators;
+
+namespace Timely.PropTests.Dataflow;
+
+/// <summary>
+/// A worker's pool of empty messages, shared by all its channels and outputs of one time and
+/// record type: against a model of who holds which message (a message handed out is never
+/// handed out again until it is released, and comes out empty), and in dataflows whose streams
+/// share one pool (fan-out, pass-through chains, copies, an exchange, two dataflows on one worker,
+/// bursts around the batch size) against the sequence each sink must see: no record ever
+/// lands in another message's batch.
+/// </summary>
+public sealed class MessagePoolProperties
+{
+    private const int Batch = Message<ulong, int>.BatchSize;
+
+    // An op: 0 rents (Rent), 1 tries to rent (TryRent), 2 returns the held message at X (mod the
+    // held count) after writing X records into it, 3 returns a message already in the pool.
+    private static Arbitrary<(int Kind, int X)[]> Ops() =>
+        Gen.Zip(Gen.Frequency((3, Gen.Constant(0)), (2, Gen.Constant(1)), (4, Gen.Constant(2)), (1, Gen.Constant(3))), Gen.Choose(0, 50))
+            .ArrayOf()
+            .ToArbitrary();
+
+    [Property(MaxTest = 300)]
+    public Property A_message_is_handed_out_at_most_once_until_released_and_always_empty()
+    {
+        return Prop.ForAll(Ops(), ops =>
+        {
+            var pool = new MessagePool<int, int>();
+            var held = new List<Message<int, int>>();
+            var inPool = new List<Message<int, int>>();
+            foreach (var (kind, x) in ops)
+            {
+                switch (kind)
+                {
+                    case 0 or 1:
+                        var got = kind == 0 ? pool.Rent() : pool.TryRent();
+                        if (got is null)
+                        {
+                            if (inPool.Count != 0)
+                            {
+                                return false.Label("TryRent gave nothing while the pool held messages");
+                            }
+
+                            break;
+                        }
+
+                        if (held.Contains(got))
+                        {
+                            return false.Label("a message was handed out while someone held it");
+                        }
+
+                        if (got.Data.Count != 0)
+                        {
+                            return false.Label($"a message came out holding {got.Data.Count} records");
+                        }
+
+                        inPool.Remove(got);
+                        held.Add(got);
+                        break;
+                    case 2 when held.Count > 0:
+                        var message = held[x % held.Count];
+                        message.Data.AddRange(Enumerable.Range(0, x));
+                        held.Remove(message);
+                        pool.Return(message);
+                        inPool.Add(message);
+                        break;
+                    case 3 when inPool.Count > 0:
+                        try
+                        {
+                            pool.Return(inPool[x % inPool.Count]);
+                            return false.Label("a message already in the pool was taken back twice");
+                        }
+                        catch (InvalidOperationException)
+                        {
+                        }
+
+                        break;
+                }
+
+                if (pool.Count != inPool.Count)
+                {
+                    return false.Label($"the pool holds {pool.Count}, the model {inPool.Count}");
+                }
+            }
+
+            return (pool.Created == held.Count + inPool.Count).Label($"made {pool.Created}, known {held.Count + inPool.Count}");
+        });
+    }
+
+    // Rounds of (time step, records): each round sends its records at a later time, in one burst
+    // (sizes around and above the batch size) before the worker steps.
+    private static Arbitrary<((int Step, int Count)[] Rounds, int Workers)> Runs() =>
+        Gen.Zip(
+                Gen.Zip(Gen.Choose(1, 3), Gen.OneOf(Gen.Choose(0, 5), Gen.Choose(Batch - 2, Batch + 2), Gen.Choose(0, 4 * Batch))).ArrayOf(),
+                Gen.Choose(1, 2))
+            .Select(t => (t.Item1.Take(8).ToArray(), t.Item2))
+            .ToArbitrary();
+
+    [Property(MaxTest = 40)]
+    public Property Streams_sharing_one_pool_deliver_exactly_their_own_records()
+    {
+        return Prop.ForAll(Runs(), run =>
+        {
+            var (rounds, workers) = run;
+            var sinks = new ConcurrentDictionary<string, ConcurrentQueue<(int Worker, ulong Time, int Value)>>();
+            void Sink(string name, int worker, ulong time, int value) =>
+                sinks.GetOrAdd(name, _ => new()).Enqueue((worker, time, value));
+
+            var config = workers == 1 ? Timely.Communication.Config.Thread : Timely.Communication.Config.Process(workers);
+            var done = Task.Run(() => Execute.Run(config, worker =>
+            {
+                int me = worker.Index;
+                var first = new InputHandle<ulong, int>();
+                var second = new InputHandle<ulong, int>();
+                var probe = new ProbeHandle<ulong>();
+                var probeSecond = new ProbeHandle<ulong>();
+                worker.Dataflow<ulong>(scope =>
+                {
+                    var source = scope.InputFrom(first);
+
+                    // Fan-out: the same stream read by a pass-through chain, a copy and an exchange.
+                    source.InspectBatch((_, _) => { }).InspectTime((t, v) => Sink("forwarded", me, t, v)).ProbeWith(probe);
+                    source.Map(v => v + 1).InspectTime((t, v) => Sink("mapped", me, t, v)).ProbeWith(probe);
+                    source.Exchange(v => (ulong)(uint)v).Filter(v => v % 3 != 0).InspectTime((t, v) => Sink("exchanged", me, t, v)).ProbeWith(probe);
+                });
+                worker.Dataflow<ulong>(scope =>
+                    scope.InputFrom(second).InspectBatch((_, _) => { }).InspectTime((t, v) => Sink("second", me, t, v)).ProbeWith(probeSecond));
+
+                ulong time = 0;
+                foreach (var (step, count) in rounds)
+                {
+                    time += (ulong)step;
+                    first.AdvanceTo(time);
+                    second.AdvanceTo(time);
+                    for (int i = 0; i < count; i++)
+                    {
+                        first.Send(Value(me, time, i));
+                        second.Send(-Value(me, time, i));
+                    }
+
+                    first.AdvanceTo(time + 1);
+                    second.AdvanceTo(time + 1);
+                    while (probe.LessThan(time + 1) || probeSecond.LessThan(time + 1))
+                    {
+                        worker.Step();
+                    }
+                }
+            }));
+            if (!done.Wait(TimeSpan.FromSeconds(60)))
+            {
+                return false.Label("the computation did not finish");
+            }
+
+            // What each worker sent, in order: pipeline sinks see exactly that sequence.
+            var sent = Enumerable.Range(0, workers)
+                .Select(w =>
+                {
+                    var records = new List<(ulong Time, int Value)>();
+                    ulong time = 0;
+                    foreach (var (step, count) in rounds)
+                    {
+                        time += (ulong)step;
+                        records.AddRange(Enumerable.Range(0, count).Select(i => (time, Value(w, time, i))));
+                    }
+
+                    return records;
+                })
+                .ToArray();
+            for (int w = 0; w < workers; w++)
+            {
+                var mine = sent[w];
+                if (!Of("forwarded", w).SequenceEqual(mine))
+                {
+                    return false.Label($"worker {w}: the forwarded stream differs from what was sent");
+                }
+
+                if (!Of("mapped", w).SequenceEqual(mine.Select(r => (r.Time, r.Value + 1))))
+                {
+                    return false.Label($"worker {w}: the mapped stream differs");
+                }
+
+                if (!Of("second", w).SequenceEqual(mine.Select(r => (r.Time, -r.Value))))
+                {
+                    return false.Label($"worker {w}: the second dataflow's stream differs");
+                }
+            }
+
+            var exchanged = sinks.GetValueOrDefault("exchanged")?.ToArray() ?? [];
+            var expected = sent.SelectMany(s => s).Where(r => r.Value % 3 != 0).Order().ToArray();
+            if (!exchanged.Select(r => (r.Time, r.Value)).Order().SequenceEqual(expected))
+            {
+                return false.Label($"the exchange delivered {exchanged.Length} records, expected {expected.Length}");
+            }
+
+            var misrouted = exchanged.Count(r => (ulong)(uint)r.Value % (ulong)workers != (ulong)r.Worker);
+            return (misrouted == 0).Label($"{misrouted} exchanged records at the wrong worker");
+
+            IEnumerable<(ulong Time, int Value)> Of(string name, int worker) =>
+                (sinks.GetValueOrDefault(name)?.ToArray() ?? []).Where(r => r.Worker == worker).Select(r => (r.Time, r.Value));
+        });
+    }
+
+    // Distinct per (worker, time, index), so a record in the wrong batch shows.
+    private static int Value(int worker, ulong time, int i) => (worker * 1_000_000) + ((int)time * 10_000) + i;
+}
