@@ -21,8 +21,16 @@ namespace Timely.Transport.Shm.Rendezvous;
 /// </summary>
 internal static class StaleFileSweeper
 {
-    /// <summary>How long the sweep watches the heartbeat of a control file from another pid namespace (a live peer beats every 2 ms while it connects).</summary>
-    internal static readonly TimeSpan HeartbeatWatch = TimeSpan.FromMilliseconds(300);
+    /// <summary>
+    /// How long the sweep watches the heartbeat of a control file from another pid namespace
+    /// before it takes the file for stale: as long as a connecting peer may be silent before it
+    /// is called dead (<see cref="JobDirectory.SetupSilence"/>). A live peer beats every 2 ms
+    /// while it waits to connect, but not while it creates and maps its files, and not while a
+    /// loaded host runs something else: with a 300 ms watch, a peer in a full test run at load
+    /// above 10 was taken for stale and its live files removed, and the job never formed.
+    /// A live peer's file costs the sweep one beat; only a dead one costs the whole watch.
+    /// </summary>
+    internal static readonly TimeSpan HeartbeatWatch = JobDirectory.SetupSilence;
 
     /// <summary>How old a temporary file must be before a pid that does not run here makes it stale.</summary>
     internal static readonly TimeSpan TemporaryAge = TimeSpan.FromSeconds(2);
