@@ -48,6 +48,7 @@ public sealed class FrameReader : IDisposable
     private long _lastArrival = Environment.TickCount64;
     private bool _drained;  // the last read took less than it was offered: the kernel's queue was empty then
     private uint _sequence; // the sequence number the next frame must carry (Integrity)
+    private long _headerIntactOf = -1; // the frame (by number) whose header checksum was verified at _start: checked once, whether HasBufferedFrame or Read looks first
 
     /// <summary>
     /// Reads frames from <paramref name="socket"/>, sent by <paramref name="peer"/>, whose
@@ -90,7 +91,7 @@ public sealed class FrameReader : IDisposable
             int have = _end - _start;
             int extension = Integrity ? FrameIntegrity.Bytes : 0;
             return have >= MessageHeader.Size + extension
-                && (!Integrity || FrameIntegrity.HeaderIntact(_buffer.AsSpan(_start, FrameIntegrity.Prefix)))
+                && (!Integrity || CurrentHeaderIntact())
                 && MessageHeader.TryRead(_buffer.AsSpan(_start, have), out var h) && h.RequiredBytes + extension <= have;
         }
     }
@@ -150,7 +151,7 @@ public sealed class FrameReader : IDisposable
         }
 
         var prefix = _buffer.AsSpan(_start, FrameIntegrity.Prefix);
-        if (!FrameIntegrity.HeaderIntact(prefix))
+        if (!CurrentHeaderIntact())
         {
             throw Fail($"frame {_frames}: header checksum mismatch (the bytes were changed or forged in transit)");
         }
@@ -183,6 +184,7 @@ public sealed class FrameReader : IDisposable
             _sequence++;
             _start += FrameIntegrity.Prefix;
             _offset += FrameIntegrity.Prefix;
+            _headerIntactOf = -1;   // _frames does not move at an end of stream
             frame = default;
             return false;
         }
@@ -207,6 +209,28 @@ public sealed class FrameReader : IDisposable
         _start += required;
         _offset += required;
         _frames++;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the header of the frame at <c>_start</c> (its prefix buffered) passes its checksum.
+    /// The receive path asks <see cref="HasBufferedFrame"/> before each <see cref="Read"/>; the
+    /// verdict is kept for that frame (its bytes do not change until it is read: a fill appends
+    /// or moves them whole), so each header's checksum is computed once.
+    /// </summary>
+    private bool CurrentHeaderIntact()
+    {
+        if (_headerIntactOf == _frames)
+        {
+            return true;
+        }
+
+        if (!FrameIntegrity.HeaderIntact(_buffer.AsSpan(_start, FrameIntegrity.Prefix)))
+        {
+            return false;
+        }
+
+        _headerIntactOf = _frames;
         return true;
     }
 

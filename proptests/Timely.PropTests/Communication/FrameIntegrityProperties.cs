@@ -14,14 +14,16 @@ namespace Timely.PropTests.Communication;
 /// forged end-of-stream header (timely's 48 zero bytes) inserted, or the stream cut short. The
 /// reader delivers only frames identical to those written, in order, and then fails naming the
 /// peer; it never delivers a changed frame and never ends the stream cleanly. Untouched, every
-/// frame arrives and the stream ends cleanly.
+/// frame arrives and the stream ends cleanly. Both ways of reading hold it: <c>Read</c> alone,
+/// and <c>HasBufferedFrame</c> before each <c>Read</c> (the receive path's way, where the
+/// header's checksum verdict is kept between the two).
 /// </summary>
 public sealed class FrameIntegrityProperties
 {
     private const string Peer = "process 1 at 127.0.0.1:9";
 
-    /// <summary>What happens to the wire: Kind 0 none, 1 flip, 2 drop, 3 repeat, 4 forged end, 5 cut.</summary>
-    public readonly record struct Accident(int Kind, int Where, byte Mask);
+    /// <summary>What happens to the wire: Kind 0 none, 1 flip, 2 drop, 3 repeat, 4 forged end, 5 cut; LooksFirst: the reader is asked HasBufferedFrame before each Read.</summary>
+    public readonly record struct Accident(int Kind, int Where, byte Mask, bool LooksFirst);
 
     private static Gen<(byte[][] Frames, Accident Accident)> Cases() =>
         from count in Gen.Choose(0, 12)
@@ -31,7 +33,8 @@ public sealed class FrameIntegrityProperties
         from kind in Gen.Choose(0, 5)
         from at in Gen.Choose(0, int.MaxValue)
         from mask in Gen.Choose(1, 255)
-        select (Frames(lengths, channels, seed), new Accident(kind == 3 && count == 0 ? 2 : kind, at, (byte)mask));   // a repeated end of stream alone is harmless: nothing follows it
+        from look in Gen.Elements(false, true)
+        select (Frames(lengths, channels, seed), new Accident(kind == 3 && count == 0 ? 2 : kind, at, (byte)mask, look));   // a repeated end of stream alone is harmless: nothing follows it
 
     [Property(MaxTest = 300, QuietOnSuccess = true)]
     public Property An_accident_in_transit_is_a_named_error_after_only_true_frames() =>
@@ -40,7 +43,7 @@ public sealed class FrameIntegrityProperties
             byte[] wire = Written(c.Frames);
             var boundaries = Boundaries(wire, c.Frames);
             byte[] damaged = Damage(wire, boundaries, c.Accident);
-            var (delivered, ended, error) = ReadAll(damaged);
+            var (delivered, ended, error) = ReadAll(damaged, c.Accident.LooksFirst);
 
             bool trueFrames = delivered.Count <= c.Frames.Length && delivered.Select((f, i) => f.AsSpan().SequenceEqual(c.Frames[i])).All(x => x);
             return c.Accident.Kind == 0
@@ -126,7 +129,7 @@ public sealed class FrameIntegrityProperties
         return copy.ToArray();
     }
 
-    private static (List<byte[]> Delivered, bool Ended, string? Error) ReadAll(byte[] wire)
+    private static (List<byte[]> Delivered, bool Ended, string? Error) ReadAll(byte[] wire, bool looksFirst)
     {
         var delivered = new List<byte[]>();
         var (client, server) = Pair();
@@ -138,8 +141,18 @@ public sealed class FrameIntegrityProperties
             client.Shutdown(SocketShutdown.Send);
             try
             {
-                while (reader.Read(out _, out var frame))
+                while (true)
                 {
+                    if (looksFirst)
+                    {
+                        _ = reader.HasBufferedFrame;   // as the receive path asks before each Read
+                    }
+
+                    if (!reader.Read(out _, out var frame))
+                    {
+                        break;
+                    }
+
                     delivered.Add(frame.ToArray());
                 }
 
