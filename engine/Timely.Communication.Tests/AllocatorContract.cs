@@ -216,6 +216,53 @@ public abstract class AllocatorContract
         });
     }
 
+    /// <summary>
+    /// The events a receive records (what wakes a channel's operator) name every channel that
+    /// got messages, each once, and no channel that got none; once everything is pulled, a
+    /// receive with nothing new records none.
+    /// </summary>
+    [Theory]
+    [WorkerCounts]
+    public void Events_name_each_channel_with_messages_once_and_no_other(int n)
+    {
+        const int count = 40;
+        RunOk(MakeConfig(n), allocator =>
+        {
+            var quiet = allocator.Allocate<long[]>(0);
+            var busy = allocator.Allocate<long[]>(1);
+            var alsoQuiet = allocator.Allocate<long[]>(2);
+            var alsoBusy = allocator.Allocate<long[]>(3);
+            allocator.Events.Clear();
+            for (int i = 0; i < count; i++)
+            {
+                for (int t = 0; t < allocator.Peers; t++)
+                {
+                    long[]? a = [allocator.Index, i];
+                    busy.Senders[t].Push(ref a);
+                    long[]? b = [allocator.Index, i];
+                    alsoBusy.Senders[t].Push(ref b);
+                }
+            }
+
+            for (int t = 0; t < allocator.Peers; t++)
+            {
+                busy.Senders[t].Done();
+                alsoBusy.Senders[t].Done();
+            }
+
+            WorkerRun.ReceiveExactly(allocator, busy.Receiver, count * allocator.Peers, _ => { });
+            WorkerRun.ReceiveExactly(allocator, alsoBusy.Receiver, count * allocator.Peers, _ => { });
+            Assert.Equal([1, 3], allocator.Events.Order());
+            Assert.Null(quiet.Receiver.Pull());
+            Assert.Null(alsoQuiet.Receiver.Pull());
+
+            allocator.Events.Clear();
+            allocator.Receive();
+            Assert.Empty(allocator.Events);
+            return 0;
+        });
+    }
+
     [Theory]
     [WorkerCounts]
     public void Ids_allocated_in_different_orders_still_pair_up(int n)

@@ -47,7 +47,7 @@ public sealed class BinaryAllocator : Allocator
     private readonly IWakeTarget[] _writerBells;
     private readonly bool[] _movedWriters;
     private readonly Dictionary<int, IBinaryInbox> _inboxes = new();
-    private readonly List<(int Id, IBinaryInbox Inbox)> _inboxList = new();
+    private readonly InboxActivity _activity = new();
     private readonly Dictionary<int, List<PendingMessage>> _pending = new();
     private readonly WorkerCounters _counters;
     private readonly IDisposable _metrics;
@@ -116,9 +116,8 @@ public sealed class BinaryAllocator : Allocator
             senders[target] = new BinaryPusher<T>(codec, _links.WriterByTarget[target], _links.BellByTarget[target], _dirty, _counters, channelId, _index, target, this, _links.CompactByTarget[target]);
         }
 
-        var inbox = new BinaryInbox<T>(codec, channelId, _peers, _counters, _links.SourceName);
+        var inbox = new BinaryInbox<T>(codec, channelId, _peers, _counters, _activity, _links.SourceName);
         _inboxes.Add(channelId, inbox);
-        _inboxList.Add((channelId, inbox));
         _lastChannel = -1;
 
         if (_pending.Remove(channelId, out var early))
@@ -150,18 +149,28 @@ public sealed class BinaryAllocator : Allocator
         FlushWriters();
         RingDirtyTargets();   // what Done() left for a TCP path goes out now, before we look for replies
         DrainOwnRings();
+        RecordEvents();
+    }
 
-        foreach (var (id, inbox) in _inboxList)
+    /// <summary>One event per channel decoded into since the last receive (not one look per channel allocated).</summary>
+    private void RecordEvents()
+    {
+        var touched = _activity.Touched;
+        if (touched.Count == 0)
         {
-            if (inbox.Touched)
+            return;
+        }
+
+        foreach (var inbox in touched)
+        {
+            inbox.ClearTouched();
+            if (!Events.Contains(inbox.Channel))
             {
-                inbox.Touched = false;
-                if (!Events.Contains(id))
-                {
-                    Events.Add(id);
-                }
+                Events.Add(inbox.Channel);
             }
         }
+
+        touched.Clear();
     }
 
     /// <inheritdoc />
@@ -278,6 +287,9 @@ public sealed class BinaryAllocator : Allocator
         }
     }
 
+    /// <summary>What an idle look of <see cref="AwaitEvents"/> finds now: records in a ring, decoded messages not pulled, a failure or an unpark.</summary>
+    internal bool HasWork => HasWorkOrFailure();
+
     /// <summary>Whether every writer's overflow is within the bound <see cref="Release"/> keeps (or its readers are gone).</summary>
     internal bool IsOverflowBounded => OverflowingWriter() is null;
 
@@ -381,15 +393,7 @@ public sealed class BinaryAllocator : Allocator
             }
         }
 
-        foreach (var (_, inbox) in _inboxList)
-        {
-            if (inbox.HasData)
-            {
-                return true;
-            }
-        }
-
-        return _links.Status.HasFailed || UnparkRequested;
+        return _activity.Queued > 0 || _links.Status.HasFailed || UnparkRequested;
     }
 
     /// <inheritdoc />

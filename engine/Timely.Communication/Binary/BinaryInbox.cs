@@ -7,7 +7,9 @@ namespace Timely.Communication.Binary;
 /// <summary>
 /// One channel's receiving side in a <see cref="BinaryAllocator"/>: messages decoded during
 /// <c>Receive</c> wait here, FIFO per sender, until pulled. Instances handed back through the
-/// pull slot become decode targets, so a steady stream of lists reuses the same lists.
+/// pull slot become decode targets, so a steady stream of lists reuses the same lists. Each
+/// decode and each pull is counted in the allocator's <see cref="InboxActivity"/>, and the
+/// first decode since the channel's last event puts this inbox on its touched list.
 /// </summary>
 /// <remarks>
 /// Decoding happens in <c>Receive</c>, before the worker pulls, so a burst of k messages needs k
@@ -31,21 +33,24 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
     private readonly WorkerCounters _counters;
     private readonly int _channel;
     private readonly Func<int, string>? _sourceName;
+    private readonly InboxActivity _activity;
     private T? _current;
     private int _peakQueued;
+    private bool _touched;
 
-    public BinaryInbox(IWireCodec<T> codec, int channel, int peers, WorkerCounters counters, Func<int, string>? sourceName = null)
+    public BinaryInbox(IWireCodec<T> codec, int channel, int peers, WorkerCounters counters, InboxActivity activity, Func<int, string>? sourceName = null)
     {
         _codec = codec;
+        _activity = activity;
         _sourceName = sourceName;
         _channel = channel;
         _expected = new long[peers];
         _counters = counters;
     }
 
-    public bool HasData => _messages.Count > 0;
+    public int Channel => _channel;
 
-    public bool Touched { get; set; }
+    public void ClearTouched() => _touched = false;
 
     public void Deliver(in MessageHeader header, ReadOnlySpan<byte> payload)
     {
@@ -111,7 +116,12 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
         }
 
         _counters.BytesReceivedRef += recordBytes;
-        Touched = true;
+        _activity.Queued++;
+        if (!_touched)
+        {
+            _touched = true;
+            _activity.Touched.Add(this);
+        }
     }
 
     private string Describe(int source, long seqno, int length)
@@ -143,6 +153,7 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
         if (_messages.TryDequeue(out var next))
         {
             _current = next;
+            _activity.Queued--;
             _counters.MessagesReceivedRef++;
         }
         else

@@ -15,9 +15,12 @@ internal interface IBinaryInbox
     /// </summary>
     long DeliverCompact(int source, int seqTag, ReadOnlySpan<byte> payload, int recordBytes);
 
-    /// <summary>Whether decoded messages wait to be pulled.</summary>
-    bool HasData { get; }
+    /// <summary>The channel this inbox receives for.</summary>
+    int Channel { get; }
 
-    /// <summary>Set by Deliver, cleared when the allocator records the channel's event.</summary>
-    bool Touched { get; set; }
+    /// <summary>
+    /// Called when the allocator has recorded this channel's event: the next message decoded
+    /// here puts the inbox in <see cref="InboxActivity.Touched"/> again.
+    /// </summary>
+    void ClearTouched();
 }

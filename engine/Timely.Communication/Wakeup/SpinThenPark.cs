@@ -11,8 +11,14 @@ namespace Timely.Communication.Wakeup;
 // Design:
 // - Owner thread only: the spinner is a local (or the caller's, for SpinOrPark) and nothing
 //   here is shared. The senders' side is FenceThenRing; Doorbell.Park holds the Dekker pair.
-// - Spinning pauses with SpinWait.SpinOnce(sleep1Threshold: -1): it backs off and yields but
-//   never sleeps 1 ms, so a worker that spins is at most one yield late for a message.
+// - Await looks once per unit of Thread.SpinWait (its normalized pause) for as long as the
+//   pause-only part of SpinWait.SpinOnce would pause (its first ten calls: 1, 2, 4, then 7 units
+//   each, 56 in all), then goes on as SpinOnce(sleep1Threshold: -1) does from its eleventh call:
+//   a yield, then a pause of 7 units, and so on (every fifth yield a Sleep(0)), never sleeping
+//   1 ms, so a worker that spins is at most one yield late for a message. SpinOnce itself looked
+//   1, 2, 4 and then 7 units apart, so a message that landed during a pause waited for its end,
+//   on each side of a round trip; one unit apart, the first yield still comes as late as before.
+//   SpinOrPark, the step of a loop of the caller's own, backs off with SpinOnce as it is.
 // - The owner says what work is through a struct (IWorkProbe), so each allocator gets its own
 //   compiled copy and each look between spins is a direct call. The park's look, after the
 //   doorbell announces sleep, goes through one delegate per probe type (Looks), made once.
@@ -27,18 +33,63 @@ internal static class SpinThenPark
     public static void Await<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
         where TProbe : struct, IWorkProbe
     {
-        var spinner = default(SpinWait);
-        for (int i = 0; i < spins; i++)
+        int units = PauseUnits(Math.Min(spins, PauseOnlySpins));
+        for (int u = 0; u < units; u++)
         {
             if (probe.HasWork())
             {
                 return;
             }
 
-            spinner.SpinOnce(sleep1Threshold: -1);
+            Thread.SpinWait(1);
+        }
+
+        for (int i = PauseOnlySpins; i < spins; i++)
+        {
+            if (probe.HasWork())
+            {
+                return;
+            }
+
+            YieldOrPause(i - PauseOnlySpins);
         }
 
         bell.Park(probe.BeforePark(timeout), Looks<TProbe>.HasWork, probe);
+    }
+
+    /// <summary>How many of <see cref="SpinWait.SpinOnce(int)"/>'s first calls only pause: it yields from the eleventh on.</summary>
+    internal const int PauseOnlySpins = 10;
+
+    /// <summary>The pause, in <see cref="Thread.SpinWait"/> units, of the <paramref name="spins"/> first (pause-only) calls of <see cref="SpinWait.SpinOnce(int)"/> together: 1, 2, 4, then 7 each.</summary>
+    internal static int PauseUnits(int spins)
+    {
+        int units = 0;
+        for (int i = 0; i < spins; i++)
+        {
+            units += Math.Min(1 << i, MaxPauseUnits);
+        }
+
+        return units;
+    }
+
+    // SpinWait's longest pause (what the runtime measured as optimal on this guest; perf.md's hop section).
+    private const int MaxPauseUnits = 7;
+
+    // The (PauseOnlySpins + step)-th call of SpinOnce(sleep1Threshold: -1): even steps yield (every fifth a Sleep(0)), odd ones pause.
+    private static void YieldOrPause(int step)
+    {
+        if ((step & 1) != 0)
+        {
+            Thread.SpinWait(MaxPauseUnits);
+        }
+        else if ((step >> 1) % 5 == 4)
+        {
+            Thread.Sleep(0);
+        }
+        else
+        {
+            Thread.Yield();
+        }
     }
 
     /// <summary>
