@@ -61,7 +61,9 @@ public static partial class Bfs
                 initial =>
                 {
                     initial.Dispose();
-                    var edgeList = new List<(uint Source, uint Target)>();
+                    // The edges as they arrive, in chunks (no doubling copies left behind), until
+                    // the index is built from them; then chunks and spares go to the collector.
+                    var edgeList = new RecordChunks<(uint Source, uint Target)>(new Stack<(uint, uint)[]>());
                     var nodeLists = new Dictionary<ulong, List<(uint Node, uint Prev)>>();
                     var pending = new SortedDictionary<ulong, Capability<ulong>>();
                     int local = (int)(nodes / (ulong)peers) + 1;
@@ -74,7 +76,7 @@ public static partial class Bfs
                         while (edgesIn.TryNext(out var cap, out var data))
                         {
                             Hold(pending, cap);
-                            edgeList.AddRange(data);
+                            edgeList.Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(data));
                         }
 
                         while (nodesIn.TryNext(out var cap, out var data))
@@ -112,7 +114,7 @@ public static partial class Bfs
                                 }
 
                                 (offsets, targets) = Csr(edgeList, local, peers);
-                                edgeList.Clear();
+                                edgeList = null!;   // every edge is in the index; no edge comes after time 0
                             }
 
                             if (index == 0)
@@ -174,12 +176,17 @@ public static partial class Bfs
     }
 
     // Compressed sparse rows over this worker's nodes (node / peers): offsets[n]..offsets[n + 1] index targets.
-    private static (int[] Offsets, uint[] Targets) Csr(List<(uint Source, uint Target)> edges, int local, int peers)
+    // The fill moves each offsets[n] to where node n's run ends, so shifting them one place up
+    // restores the starts (no second array of cursors).
+    private static (int[] Offsets, uint[] Targets) Csr(RecordChunks<(uint Source, uint Target)> edges, int local, int peers)
     {
         var offsets = new int[local + 1];
-        foreach (var (s, _) in edges)
+        for (int c = 0; c < edges.Chunks; c++)
         {
-            offsets[(s / (uint)peers) + 1]++;
+            foreach (var (s, _) in edges.Chunk(c))
+            {
+                offsets[(s / (uint)peers) + 1]++;
+            }
         }
 
         for (int n = 0; n < local; n++)
@@ -188,12 +195,20 @@ public static partial class Bfs
         }
 
         var targets = new uint[edges.Count];
-        var fill = (int[])offsets.Clone();
-        foreach (var (s, t) in edges)
+        for (int c = 0; c < edges.Chunks; c++)
         {
-            targets[fill[s / (uint)peers]++] = t;
+            foreach (var (s, t) in edges.Chunk(c))
+            {
+                targets[offsets[s / (uint)peers]++] = t;
+            }
         }
 
+        for (int n = local; n > 0; n--)
+        {
+            offsets[n] = offsets[n - 1];
+        }
+
+        offsets[0] = 0;
         return (offsets, targets);
     }
 }

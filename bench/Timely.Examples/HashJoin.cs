@@ -20,7 +20,8 @@ namespace Timely.Examples;
 /// <c>j</c> is <see cref="Record"/> <c>j * P + w</c>: the same count per worker from the same
 /// uniform distribution. Rust keeps a hash map per input from key to its values; here one map
 /// from key to both inputs' values, so a record costs one lookup (the other side's values and
-/// its own list are in the same entry) where Rust's costs two. The count and the checksum are
+/// its own list are in the same entry) where Rust's costs two; the values are chains of blocks
+/// (<see cref="ValueBlocks"/>), where Rust's are vectors grown by doubling. The count and the checksum are
 /// taken where the pairs are made (an add per pair), so the dataflow is Rust's: join, then probe.
 /// </remarks>
 public static partial class HashJoin
@@ -42,7 +43,7 @@ public static partial class HashJoin
         int peers = worker.Peers;
         var timer = Stopwatch.StartNew();
         var meter = WorkloadResult.Start();
-        var join = new Join();
+        var join = new Join(keys, vals, peers);
         var input1 = new InputHandle<ulong, (ulong, ulong)>();
         var input2 = new InputHandle<ulong, (ulong, ulong)>();
         var probe = new ProbeHandle<ulong>();
@@ -96,7 +97,19 @@ public static partial class HashJoin
     /// <summary>One worker's join state: per key, the values each input has brought so far.</summary>
     private sealed class Join
     {
-        private readonly Dictionary<ulong, (Values Left, Values Right)> _map = new();
+        private readonly Dictionary<ulong, (ValueBlocks.List Left, ValueBlocks.List Right)> _map;
+        private readonly ValueBlocks _values = new();
+
+        /// <summary>
+        /// The map sized once for the keys this worker can see (a P-th of the keys, and no more than
+        /// the records there are), where growing it by doubling left each outgrown table behind
+        /// (9 MB of 14 at 100,000 keys).
+        /// </summary>
+        public Join(ulong keys, ulong vals, int peers)
+        {
+            ulong expected = Math.Min((keys + (ulong)peers - 1) / (ulong)peers, 2 * vals);
+            _map = new Dictionary<ulong, (ValueBlocks.List Left, ValueBlocks.List Right)>((int)Math.Min(expected, 1UL << 24));
+        }
 
         public long Pairs { get; private set; }
 
@@ -115,42 +128,28 @@ public static partial class HashJoin
                     ref var mine = ref leftSide ? ref sides.Left : ref sides.Right;
                     var other = leftSide ? sides.Right : sides.Left;
                     ulong sum = 0;
-                    foreach (ulong match in other.AsSpan())
+                    for (int block = other.Head, left = other.Count; left > 0;)
                     {
-                        session.Give(leftSide ? (value, match) : (match, value));
-                        sum += match;
+                        var matches = _values.Block(block, left, out block);
+                        foreach (ulong match in matches)
+                        {
+                            session.Give(leftSide ? (value, match) : (match, value));
+                            sum += match;
+                        }
+
+                        left -= matches.Length;
                     }
 
                     pairs += other.Count;
                     checksum += leftSide
                         ? ((ulong)other.Count * PairTerm(value, 0)) + sum
                         : PairTerm(sum, 0) + ((ulong)other.Count * value);
-                    mine.Add(value);
+                    _values.Add(ref mine, value);
                 }
             }
 
             Pairs += pairs;
             Checksum = unchecked(Checksum + checksum);
-        }
-    }
-
-    /// <summary>A key's values from one input: an array grown by doubling, as Rust's <c>Vec</c>.</summary>
-    private struct Values
-    {
-        private ulong[]? _items;
-
-        public int Count { get; private set; }
-
-        public readonly ReadOnlySpan<ulong> AsSpan() => _items.AsSpan(0, Count);
-
-        public void Add(ulong value)
-        {
-            if (_items is null || Count == _items.Length)
-            {
-                Array.Resize(ref _items, Math.Max(4, Count * 2));
-            }
-
-            _items[Count++] = value;
         }
     }
 }

@@ -21,6 +21,15 @@ internal sealed class NodeSums(int peers, int index)
     private (int Node, long Diff)[] _result = [];
     private int _stamp;
 
+    /// <summary>Sums sized for <paramref name="slots"/> of the worker's nodes from the start (grown past them if a node needs it), instead of by doubling to the largest node seen.</summary>
+    public NodeSums(int peers, int index, int slots)
+        : this(peers, index)
+    {
+        _sums = new long[slots];
+        _stamps = new int[slots];
+        _touched = new int[slots];
+    }
+
     /// <summary>The compacted changes, in node order (valid until the next call).</summary>
     /// <exception cref="ArgumentException">A change's node belongs to another worker or is negative.</exception>
     public ReadOnlySpan<(int Node, long Diff)> Compact(RecordChunks<(int Node, long Diff)> changes)

@@ -9,7 +9,7 @@ public static partial class PageRank
     /// </summary>
     public static (long Records, ulong Checksum) Reference(ulong nodes, ulong edges, ulong rounds, int peers)
     {
-        var graph = new Graph(1, 0);
+        var graph = new Graph(nodes, 1, 0);
         var spareEdges = new Stack<((int, int), long)[]>();
         var spareRanks = new Stack<(int, long)[]>();
         ulong perWorker = edges / (ulong)peers;

@@ -20,6 +20,28 @@ internal sealed class TimeStash<TData>
     private readonly List<(ulong Time, Capability<ulong> Capability, RecordChunks<TData> Data)> _times = new();
     private readonly Stack<RecordChunks<TData>> _lists = new();
     private readonly Stack<TData[]> _chunks = new();
+    private readonly int _maxSpareChunks;
+
+    /// <summary>A stash that keeps every chunk its times have used, for the times after them.</summary>
+    public TimeStash()
+        : this(int.MaxValue)
+    {
+    }
+
+    /// <summary>
+    /// A stash that keeps at most <paramref name="maxSpareChunks"/> spare chunks once a time's
+    /// records come back: for an input whose first time is a load far larger than every time
+    /// after it, so the load's chunks do not stay for the rest of the run.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSpareChunks"/> is negative.</exception>
+    public TimeStash(int maxSpareChunks)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSpareChunks);
+        _maxSpareChunks = maxSpareChunks;
+    }
+
+    /// <summary>Spare chunks kept for later times' records.</summary>
+    public int SpareChunks => _chunks.Count;
 
     /// <summary>Number of times held.</summary>
     public int Count => _times.Count;
@@ -76,10 +98,14 @@ internal sealed class TimeStash<TData>
         return false;
     }
 
-    /// <summary>Takes back the records <see cref="TryTakeReady"/> gave out, their chunks for later times' records.</summary>
+    /// <summary>Takes back the records <see cref="TryTakeReady"/> gave out, their chunks for later times' records (beyond the spare cap, for the collector).</summary>
     public void Return(RecordChunks<TData> data)
     {
         data.Clear();
         _lists.Push(data);
+        while (_chunks.Count > _maxSpareChunks)
+        {
+            _chunks.Pop();
+        }
     }
 }
