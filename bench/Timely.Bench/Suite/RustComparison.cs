@@ -80,7 +80,7 @@ public sealed class RustRowResult
     /// <summary>
     /// Whether the ratio is of rounds per second, for an example that runs until stopped
     /// (<see cref="RustExamples.RunsUntilStopped"/>): each sample's "ms" figures are then ms per
-    /// 1000 rounds (1000 over the rate), so the ratio, ours over Rust's, is Rust's rate over ours
+    /// 1000 rounds (1000000 over rounds per second), so the ratio, ours over Rust's, is Rust's rate over ours
     /// and lower is better as in every other row.
     /// </summary>
     public bool ComparesRounds { get; init; }
@@ -182,10 +182,6 @@ public static class RustComparison
         SuiteSize.Quick => TimeSpan.FromSeconds(2),
         _ => TimeSpan.FromSeconds(1),
     };
-
-    /// <summary>One repeat of <paramref name="row"/>: appends a sample to <paramref name="result"/>, or sets its status.</summary>
-    public static void RunOnce(SuiteRow row, int repeat, TimelyExecutable ours, RustExamples rust, TimeSpan deadline, RustRowResult result) =>
-        RunOnce(row, repeat, ours, rust, deadline, CutOff(SuiteSize.Full), result);
 
     /// <summary>
     /// One repeat of <paramref name="row"/>: appends a sample to <paramref name="result"/>, or sets
