@@ -121,7 +121,7 @@ public sealed class RustSuiteTests : IDisposable
 
     [Theory]
     [InlineData("missing", "no such folder")]
-    [InlineData("", "none of timely's examples pingpong, exchange, barrier, bfs, pagerank, hashjoin, unionfind, flow_controlled, wordcount, distinct, openloop, loopdemo is an executable file there")]
+    [InlineData("", "none of timely's examples pingpong, exchange, barrier, bfs, pagerank, hashjoin, unionfind, flow_controlled, wordcount, distinct, openloop, loopdemo, event_driven is an executable file there")]
     public void An_unusable_folder_is_a_one_line_usage_error_before_any_row(string sub, string why)
     {
         string path = sub.Length == 0 ? RustDir : Path.Combine(_dir, sub);
@@ -166,8 +166,15 @@ public sealed class RustSuiteTests : IDisposable
         Assert.False(RustExamples.Pairs(Row("openloop", "10000", "0.3")));
         Assert.False(RustExamples.Pairs(Row("loopdemo", "1000", "-1")));
 
-        // Never-ending in Rust: no pairing.
-        Assert.False(RustExamples.Pairs(Row("event_driven", "1000", "10")));
+        // event_driven never ends in Rust: it pairs in Rust's form, both sides without our --rounds.
+        Assert.Equal(["1000", "10"], RustExamples.Arguments(Row("event_driven", "1000", "10", "--rounds", "10000")));
+        Assert.Equal(["20", "10", "record"], RustExamples.Arguments(Row("event_driven", "20", "10", "record")));
+        Assert.Null(RustExamples.Arguments(Row("event_driven", "20", "10", "recorded")));
+        Assert.Null(RustExamples.Arguments(Row("event_driven", "20", "--rounds", "5")));
+        Assert.Null(RustExamples.Arguments(Row("event_driven", "20", "10", "--rounds", "x")));
+        Assert.True(RustExamples.RunsUntilStopped("event_driven") && !RustExamples.HasTrivialRun("event_driven"));
+
+        // Rust's sequence sleeps 1 + i s per round on a fixed 4 workers: nothing of the engine's to compare.
         Assert.False(RustExamples.Pairs(Row("sequence")));
 
         foreach (string w in new[] { "wordcount", "distinct", "openloop", "loopdemo" })

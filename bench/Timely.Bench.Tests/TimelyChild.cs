@@ -77,6 +77,9 @@ internal sealed class TimelyChild : IDisposable
     /// <summary>Whether the child's stderr so far holds <paramref name="text"/>.</summary>
     public bool ErrorContains(string text) => Text(_stderr).Contains(text, StringComparison.Ordinal);
 
+    /// <summary>Whether the child's stdout or stderr so far holds <paramref name="text"/>.</summary>
+    public bool OutputContains(string text) => Text(_stdout).Contains(text, StringComparison.Ordinal) || ErrorContains(text);
+
     /// <summary>
     /// Whether one of the child's threads is named <paramref name="name"/> now (Linux:
     /// <c>/proc/PID/task/*/comm</c>, where a thread's name is cut to its first 15 bytes).

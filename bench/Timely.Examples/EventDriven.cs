@@ -10,18 +10,26 @@ namespace Timely.Examples;
 /// <c>r % DATAFLOWS</c> (sending one record first with <c>record</c>) and steps until its probe
 /// passes, so a step should cost what that one dataflow needs. Prints Rust's
 /// <c>dataflows built</c> line and <c>round r complete in s steps</c> every 1000 rounds.
-/// Rust runs rounds forever; here <c>--rounds</c> (default 10000) ends it. Rust puts the chain
+/// Rust runs rounds until the process is stopped; so does this one when <paramref name="stop"/>
+/// is given, ending at the first round boundary after it is cancelled (the command passes it when
+/// <c>--rounds</c> is absent and cancels it on SIGINT or SIGTERM). Rust puts the chain
 /// in a region; main has no nested scopes yet, so the maps sit in the root scope (same
-/// records, same progress; one scope level fewer). Records = rounds per worker; checksum =
-/// records that left the chains.
+/// records, same progress; one scope level fewer). Records = rounds this worker completed;
+/// checksum = records that left the chains.
 /// </summary>
 public static partial class EventDriven
 {
-    /// <summary>Rounds when <c>--rounds</c> is not given (Rust's example never stops).</summary>
+    /// <summary>Rounds of the suite's rows, which need a run that ends by itself.</summary>
     public const ulong DefaultRounds = 10_000;
 
-    /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
-    public static ExampleResult Run(Worker worker, int dataflows, int length, bool record, ulong rounds, TextWriter log)
+    /// <summary>
+    /// The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this
+    /// worker's result. It runs <paramref name="rounds"/> rounds, or fewer when
+    /// <paramref name="stop"/> is cancelled: checked before each round, so every worker of the
+    /// process ends at a round boundary and closes its inputs, and a worker still in a round
+    /// completes it once the others' inputs are closed.
+    /// </summary>
+    public static ExampleResult Run(Worker worker, int dataflows, int length, bool record, ulong rounds, TextWriter log, CancellationToken stop = default)
     {
         var timer = Stopwatch.StartNew();
         var meter = WorkloadResult.Start();
@@ -44,7 +52,8 @@ public static partial class EventDriven
         }
 
         log.WriteLine($"{RustDuration.Format(timer.Elapsed)}\tdataflows built ({dataflows} x {length})");
-        for (ulong round = 0; round < rounds; round++)
+        ulong round = 0;
+        for (; round < rounds && !stop.IsCancellationRequested; round++)
         {
             int dataflow = (int)(round % (ulong)dataflows);
             if (record)
@@ -68,6 +77,6 @@ public static partial class EventDriven
 
         ExampleSteps.Finish(worker, inputs);
 
-        return new ExampleResult(meter.Stop(worker.Index, (long)rounds), (ulong)arrived);
+        return new ExampleResult(meter.Stop(worker.Index, (long)round), (ulong)arrived);
     }
 }

@@ -30,7 +30,17 @@ internal static class ExampleCommand
     /// arguments and options from the parse result and, given the writer for the example's own
     /// lines, returns what every worker runs.
     /// </summary>
-    public static Command Make(string name, string description, IReadOnlyList<Symbol> symbols, Func<ParseResult, TextWriter, Func<Worker, ExampleResult>> example)
+    public static Command Make(string name, string description, IReadOnlyList<Symbol> symbols, Func<ParseResult, TextWriter, Func<Worker, ExampleResult>> example) =>
+        Make(name, description, symbols, (result, log, _) => example(result, log), _ => false);
+
+    /// <summary>
+    /// As <see cref="Make(string, string, IReadOnlyList{Symbol}, Func{ParseResult, TextWriter, Func{Worker, ExampleResult}})"/>,
+    /// for an example that can run until it is stopped, as Rust's does: when
+    /// <paramref name="untilStopped"/> says so for the command line, the run's token is cancelled
+    /// by the first SIGINT or SIGTERM (<see cref="StopSignals"/>), the example ends its round and
+    /// the command reports and exits 0; a second signal ends the process at once.
+    /// </summary>
+    public static Command Make(string name, string description, IReadOnlyList<Symbol> symbols, Func<ParseResult, TextWriter, CancellationToken, Func<Worker, ExampleResult>> example, Func<ParseResult, bool> untilStopped)
     {
         var options = new CommunicationOptions();
         var command = new Command(name, description);
@@ -58,7 +68,8 @@ internal static class ExampleCommand
             string[] tokens = result.CommandResult.Children.OfType<ArgumentResult>().SelectMany(a => a.Tokens).Select(t => t.Value).ToArray();
             return Cli.Run(() =>
             {
-                var results = Execute.Run(config, example(result, TextWriter.Synchronized(human)));
+                using var stop = untilStopped(result) ? StopSignals.Register() : null;
+                var results = Execute.Run(config, example(result, TextWriter.Synchronized(human), stop?.Token ?? CancellationToken.None));
                 Report(name, tokens, config, results, human, machine ? Console.Out : null);
                 return 0;
             });

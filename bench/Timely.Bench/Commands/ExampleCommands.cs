@@ -109,7 +109,10 @@ public static class ExampleCommands
             });
     }
 
-    /// <summary><c>timely event_driven DATAFLOWS LENGTH [record] [--rounds N]</c>.</summary>
+    /// <summary>
+    /// <c>timely event_driven DATAFLOWS LENGTH [record] [--rounds N]</c>: without <c>--rounds</c>
+    /// it runs until SIGINT or SIGTERM, as Rust's does, then reports and exits 0.
+    /// </summary>
     public static Command EventDriven()
     {
         var dataflows = ExampleCommand.Integer("DATAFLOWS", "Number of dataflows (at least 1).", 1, 1_000_000);
@@ -122,18 +125,19 @@ public static class ExampleCommands
                 r.AddError($"the third argument may only be 'record', not '{r.Tokens[0].Value}'.");
             }
         });
-        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds to run (Rust's example never stops)", Examples.EventDriven.DefaultRounds, 0, 1_000_000_000);
+        var rounds = new Option<ulong>("--rounds") { Description = "Rounds to run; without it, rounds run until SIGINT or SIGTERM (as Rust's example, which never stops), then the run reports and exits 0.", HelpName = "N", CustomParser = Cli.IntegerIn<ulong>("--rounds", 0, 1_000_000_000) };
         return ExampleCommand.Make(
             "event_driven",
             "timely's event_driven example: many dataflows, one advanced per round; steps per round show whether idle dataflows cost anything.",
             [dataflows, length, record, rounds],
-            (result, log) =>
+            (result, log, stop) =>
             {
                 int d = (int)result.GetValue(dataflows), l = (int)result.GetValue(length);
                 bool records = result.GetValue(record) is not null;
-                ulong r = result.GetValue(rounds);
-                return worker => Examples.EventDriven.Run(worker, d, l, records, r, log);
-            });
+                ulong r = result.GetResult(rounds) is null ? ulong.MaxValue : result.GetValue(rounds);
+                return worker => Examples.EventDriven.Run(worker, d, l, records, r, log, stop);
+            },
+            result => result.GetResult(rounds) is null);
     }
 
     /// <summary><c>timely flow_controlled</c> (no arguments, as Rust's).</summary>

@@ -27,8 +27,8 @@ public static class Launcher
     /// <summary>How long children asked to stop (SIGTERM) get to clean up before they are SIGKILLed.</summary>
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
-    private const int SigInt = 2;
-    private const int SigTerm = 15;
+    private const int SigInt = PosixKill.SigInt;
+    private const int SigTerm = PosixKill.SigTerm;
 
     /// <summary>
     /// In a child: exits the process (code 3) once its launcher is gone, checked every half
@@ -343,7 +343,7 @@ public static class Launcher
             return;
         }
 
-        _ = SendSignal(child.Id, signal);
+        _ = PosixKill.Send(child.Id, signal);
     }
 
     /// <summary>SIGKILLs a child this launcher started; false when it had already exited.</summary>
@@ -399,12 +399,6 @@ public static class Launcher
             writer.WriteLine(prefix + line);
         }
     }
-
-    // DllImport rather than LibraryImport: the generated stub needs unsafe code, which this
-    // project does not allow; kill(2) takes and returns plain ints.
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int SendSignal(int pid, int signal);
 
     /// <summary>Whether the launcher was asked to stop (SIGTERM/SIGINT), and the timer that then SIGKILLs stragglers; used under the launcher's gate.</summary>
     private sealed class StopFlag

@@ -38,13 +38,7 @@ public static class MeasuredCommand
         {
             foreach (var (program, arguments) in commands)
             {
-                var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                foreach (var a in arguments)
-                {
-                    info.ArgumentList.Add(a);
-                }
-
-                var p = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}.");
+                var p = Process.Start(StartInfo(program, arguments)) ?? throw new InvalidOperationException($"could not start {program}.");
                 processes.Add((p, p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync()));
                 memory.Add(p.Id);
             }
@@ -111,7 +105,20 @@ public static class MeasuredCommand
         }
     }
 
-    private static void Kill(Process p)
+    /// <summary>How the suite starts a measured program: its output redirected, no shell.</summary>
+    internal static ProcessStartInfo StartInfo(string program, IReadOnlyList<string> arguments)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        return info;
+    }
+
+    /// <summary>SIGKILLs <paramref name="p"/> and its descendants, unless it has exited.</summary>
+    internal static void Kill(Process p)
     {
         try
         {

@@ -47,6 +47,12 @@ public sealed class RustPairSample
     /// <inheritdoc cref="RustRssMb"/>
     public double RustTrivialRssMb { get; init; } = double.NaN;
 
+    /// <summary>Our rounds per second, for a row of an example that runs until stopped (<see cref="RoundLines"/>); NaN otherwise.</summary>
+    public double OursRoundsPerSecond { get; init; } = double.NaN;
+
+    /// <summary>Rust's rounds per second, likewise.</summary>
+    public double RustRoundsPerSecond { get; init; } = double.NaN;
+
     /// <summary>Our work: wall at the row's size minus wall at the trivial size, same repeat.</summary>
     [JsonIgnore]
     public double OursNetMs => OursMs - OursTrivialMs;
@@ -70,6 +76,14 @@ public sealed class RustRowResult
     /// for an example that runs for a fixed time (<see cref="RustExamples.ComparesCpu"/>).
     /// </summary>
     public bool ComparesCpu { get; init; }
+
+    /// <summary>
+    /// Whether the ratio is of rounds per second, for an example that runs until stopped
+    /// (<see cref="RustExamples.RunsUntilStopped"/>): each sample's "ms" figures are then ms per
+    /// 1000 rounds (1000000 over rounds per second), so the ratio, ours over Rust's, is Rust's rate over ours
+    /// and lower is better as in every other row.
+    /// </summary>
+    public bool ComparesRounds { get; init; }
 
     /// <summary>Ok, or why there is no figure (Skipped: no binary; Failed: a run failed; Hung).</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<RowStatus>))]
@@ -145,7 +159,7 @@ public static class RustComparison
         var plan = new List<RustRowResult>();
         foreach (var row in rows.Where(RustExamples.Pairs))
         {
-            var result = new RustRowResult { Id = row.Id, RustConfiguration = RustExamples.ConfigurationName(row), ComparesCpu = RustExamples.ComparesCpu(row.Workload) };
+            var result = new RustRowResult { Id = row.Id, RustConfiguration = RustExamples.ConfigurationName(row), ComparesCpu = RustExamples.ComparesCpu(row.Workload), ComparesRounds = RustExamples.RunsUntilStopped(row.Workload) };
             if (rust.Executable(row.Workload) is null)
             {
                 result.Status = RowStatus.Skipped;
@@ -158,8 +172,23 @@ public static class RustComparison
         return plan;
     }
 
-    /// <summary>One repeat of <paramref name="row"/>: appends a sample to <paramref name="result"/>, or sets its status.</summary>
-    public static void RunOnce(SuiteRow row, int repeat, TimelyExecutable ours, RustExamples rust, TimeSpan deadline, RustRowResult result)
+    /// <summary>
+    /// How long each side of a row of an example that runs until stopped runs before the suite
+    /// stops it (and on until it has printed two round lines, at most to the run's deadline).
+    /// </summary>
+    public static TimeSpan CutOff(SuiteSize size) => size switch
+    {
+        SuiteSize.Full => TimeSpan.FromSeconds(5),
+        SuiteSize.Quick => TimeSpan.FromSeconds(2),
+        _ => TimeSpan.FromSeconds(1),
+    };
+
+    /// <summary>
+    /// One repeat of <paramref name="row"/>: appends a sample to <paramref name="result"/>, or sets
+    /// its status; a row of an example that runs until stopped runs each side for
+    /// <paramref name="cutOff"/> (<see cref="CutOffCommand"/>).
+    /// </summary>
+    public static void RunOnce(SuiteRow row, int repeat, TimelyExecutable ours, RustExamples rust, TimeSpan deadline, TimeSpan cutOff, RustRowResult result)
     {
         ArgumentNullException.ThrowIfNull(row);
         ArgumentNullException.ThrowIfNull(ours);
@@ -172,16 +201,23 @@ public static class RustComparison
 
         string rustProgram = rust.Executable(row.Workload)!;
         var trivial = RustExamples.TrivialArguments[row.Workload];
+        var arguments = RustExamples.Arguments(row) ?? throw new ArgumentException($"row {row.Id} has no Rust counterpart", nameof(row));
         var hostDirectory = Directory.CreateTempSubdirectory("timely-suite-rust-");
         try
         {
             string hostFile = Path.Combine(hostDirectory.FullName, "hosts");
             File.WriteAllLines(hostFile, LoopbackPorts.Free(row.Peers));
+            if (RustExamples.RunsUntilStopped(row.Workload))
+            {
+                RunUntilStopped(row, repeat, ours, rustProgram, arguments, hostFile, deadline, cutOff, result);
+                return;
+            }
+
             var steps = new (string Name, Func<MeasuredRun> Run)[]
             {
-                ("timely", () => Ours(ours, row, row.WorkloadArgs, deadline)),
+                ("timely", () => Ours(ours, row, arguments, deadline)),
                 ("timely (trivial)", () => Ours(ours, row, trivial, deadline)),
-                ("rust", () => Rust(rustProgram, row, row.WorkloadArgs, hostFile, deadline)),
+                ("rust", () => Rust(rustProgram, row, arguments, hostFile, deadline)),
                 ("rust (trivial)", () => Rust(rustProgram, row, trivial, hostFile, deadline)),
             };
             var order = repeat % 2 == 0 ? [0, 1, 2, 3] : new[] { 2, 3, 0, 1 };
@@ -198,7 +234,7 @@ public static class RustComparison
                 if (!runs[i].Succeeded)
                 {
                     result.Status = runs[i].Hung ? RowStatus.Hung : RowStatus.Failed;
-                    string command = i < 2 ? $"timely {row.Workload} {string.Join(' ', i == 0 ? row.WorkloadArgs : trivial)} {string.Join(' ', row.ConfigArgs)}" : $"{rustProgram} {string.Join(' ', i == 2 ? row.WorkloadArgs : trivial)} ({result.RustConfiguration})";
+                    string command = i < 2 ? $"timely {row.Workload} {string.Join(' ', i == 0 ? arguments : trivial)} {string.Join(' ', row.ConfigArgs)}" : $"{rustProgram} {string.Join(' ', i == 2 ? arguments : trivial)} ({result.RustConfiguration})";
                     result.Message = runs[i].Hung
                         ? $"{steps[i].Name}: `{command}` did not exit within {deadline.TotalSeconds:0} s; killed"
                         : $"{steps[i].Name}: `{command}` exited with {string.Join(",", runs[i].ExitCodes.Select(c => c.ToString(CultureInfo.InvariantCulture)))}: {runs[i].FirstError}";
@@ -233,9 +269,75 @@ public static class RustComparison
         }
     }
 
+    /// <summary>
+    /// A repeat of a row whose example runs until stopped: each side (order alternating between
+    /// repeats) runs for <paramref name="cutOff"/> and until it has printed a rate, then is
+    /// stopped; the sample holds each side's ms per 1000 rounds, whole-run CPU and peak memory.
+    /// </summary>
+    private static void RunUntilStopped(SuiteRow row, int repeat, TimelyExecutable ours, string rustProgram, IReadOnlyList<string> arguments, string hostFile, TimeSpan deadline, TimeSpan cutOff, RustRowResult result)
+    {
+        var sides = new (string Name, string Command, Func<CutOffRun> Run)[]
+        {
+            ("timely", $"timely {row.Workload} {string.Join(' ', arguments.Concat(row.ConfigArgs))}", () => CutOffCommand.Run(OursCommand(ours, row, arguments), cutOff, HasRate, deadline)),
+            ("rust", $"{rustProgram} {string.Join(' ', arguments)} ({result.RustConfiguration})", () => CutOffCommand.Run(RustCommands(rustProgram, row, arguments, hostFile), cutOff, HasRate, deadline)),
+        };
+        var runs = new CutOffRun[2];
+        foreach (int i in repeat % 2 == 0 ? [0, 1] : new[] { 1, 0 })
+        {
+            runs[i] = sides[i].Run();
+            if (CutOffFailure(runs[i], sides[i].Name, sides[i].Command, deadline) is { } failure)
+            {
+                result.Status = RowStatus.Failed;
+                result.Message = failure;
+                return;
+            }
+        }
+
+        double oursRate = RoundLines.RoundsPerSecond(runs[0].Outputs)!.Value, rustRate = RoundLines.RoundsPerSecond(runs[1].Outputs)!.Value;
+        result.Samples.Add(new RustPairSample
+        {
+            OursMs = 1e6 / oursRate,
+            RustMs = 1e6 / rustRate,
+            OursRoundsPerSecond = oursRate,
+            RustRoundsPerSecond = rustRate,
+            OursCpuMs = runs[0].CpuMilliseconds,
+            RustCpuMs = runs[1].CpuMilliseconds,
+            OursRssMb = runs[0].PeakRssMegabytes,
+            OursTrivialRssMb = 0,
+            RustRssMb = runs[1].PeakRssMegabytes,
+            RustTrivialRssMb = 0,
+        });
+    }
+
+    private static bool HasRate(IReadOnlyList<string> outputs) => RoundLines.RoundsPerSecond(outputs) is not null;
+
+    /// <summary>Why a cut-off run gives no figure, or null when it gives one: it exited by itself, or printed no rate.</summary>
+    internal static string? CutOffFailure(CutOffRun run, string side, string command, TimeSpan deadline)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.ExitedEarly)
+        {
+            return $"{side}: `{command}` exited by itself with {string.Join(",", run.ExitCodes.Select(c => c.ToString(CultureInfo.InvariantCulture)))} before the suite stopped it: {run.FirstError ?? "(no error)"}";
+        }
+
+        if (RoundLines.RoundsPerSecond(run.Outputs) is null)
+        {
+            int lines = RoundLines.Count(run.Outputs);
+            return $"{side}: `{command}` printed {lines.ToString(CultureInfo.InvariantCulture)} `round N complete` line{(lines == 1 ? "" : "s")} in {run.WallMilliseconds / 1e3:0.#} s (stopped by {(run.StoppedBy.Length == 0 ? "nothing" : run.StoppedBy)}; at most {deadline.TotalSeconds:0} s): no rate of rounds (it takes two lines, one comes every 1000 rounds)";
+        }
+
+        return null;
+    }
+
+    private static (string, IReadOnlyList<string>)[] OursCommand(TimelyExecutable exe, SuiteRow row, IReadOnlyList<string> workloadArgs) =>
+        [(exe.FileName, exe.PrefixArguments.Concat([row.Workload]).Concat(workloadArgs).Concat(row.ConfigArgs).ToArray())];
+
+    private static (string, IReadOnlyList<string>)[] RustCommands(string program, SuiteRow row, IReadOnlyList<string> workloadArgs, string hostFile) =>
+        RustExamples.Processes(row, workloadArgs, hostFile).Select(a => (program, (IReadOnlyList<string>)a)).ToArray();
+
     private static MeasuredRun Ours(TimelyExecutable exe, SuiteRow row, IReadOnlyList<string> workloadArgs, TimeSpan deadline) =>
-        MeasuredCommand.Run([(exe.FileName, exe.PrefixArguments.Concat([row.Workload]).Concat(workloadArgs).Concat(row.ConfigArgs).ToArray())], deadline);
+        MeasuredCommand.Run(OursCommand(exe, row, workloadArgs), deadline);
 
     private static MeasuredRun Rust(string program, SuiteRow row, IReadOnlyList<string> workloadArgs, string hostFile, TimeSpan deadline) =>
-        MeasuredCommand.Run(RustExamples.Processes(row, workloadArgs, hostFile).Select(a => (program, (IReadOnlyList<string>)a)).ToArray(), deadline);
+        MeasuredCommand.Run(RustCommands(program, row, workloadArgs, hostFile), deadline);
 }

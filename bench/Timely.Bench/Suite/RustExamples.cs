@@ -22,6 +22,8 @@ public sealed class RustExamples
     /// <c>openloop RATE SECONDS</c> and <c>loopdemo RATE SECONDS</c> run for SECONDS whatever the
     /// engine's speed: these have no trivial run, their rows compare whole runs
     /// (<see cref="HasTrivialRun"/>), on CPU time for the two of fixed duration (<see cref="ComparesCpu"/>).
+    /// <c>event_driven DATAFLOWS LENGTH [record]</c> never stops in Rust: both sides run until the
+    /// suite stops them and compare the rate of rounds they print (<see cref="RunsUntilStopped"/>).
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> TrivialArguments = new Dictionary<string, string[]>
     {
@@ -38,9 +40,10 @@ public sealed class RustExamples
         ["distinct"] = [],
         ["openloop"] = [],
         ["loopdemo"] = [],
+        ["event_driven"] = [],
     };
 
-    private static readonly HashSet<string> WholeRuns = ["flow_controlled", "wordcount", "distinct", "openloop", "loopdemo"];
+    private static readonly HashSet<string> WholeRuns = ["flow_controlled", "wordcount", "distinct", "openloop", "loopdemo", "event_driven"];
 
     /// <summary>
     /// Whether <paramref name="workload"/>'s trivial-size run is a smaller run than its row's
@@ -56,6 +59,13 @@ public sealed class RustExamples
     /// CPU each spends keeping up.
     /// </summary>
     public static bool ComparesCpu(string workload) => workload is "openloop" or "loopdemo";
+
+    /// <summary>
+    /// Whether <paramref name="workload"/>'s Rust example runs until it is stopped
+    /// (<c>event_driven</c>): both sides then run for a fixed time under <see cref="CutOffCommand"/>
+    /// and their rows compare rounds per second from the lines both print (<see cref="RoundLines"/>).
+    /// </summary>
+    public static bool RunsUntilStopped(string workload) => workload == "event_driven";
 
     private RustExamples(string directory) => Directory = directory;
 
@@ -95,14 +105,44 @@ public sealed class RustExamples
 
     /// <summary>
     /// Whether <paramref name="row"/> has a Rust counterpart at all (this folder may still lack its
-    /// binary): a paired workload whose row passes only unsigned integers, as Rust's examples parse
-    /// their arguments (our examples' own options, such as pagerank's <c>--rounds</c> in the quick
-    /// sizes, mean another computation than Rust's example, which has none; a fraction of a second
-    /// such as openloop's <c>0.3</c> does not parse in Rust's).
+    /// binary): <see cref="Arguments"/> is not null.
     /// </summary>
-    public static bool Pairs(SuiteRow row) =>
-        TrivialArguments.ContainsKey((row ?? throw new ArgumentNullException(nameof(row))).Workload)
-        && row.WorkloadArgs.All(a => a.Length > 0 && a.All(char.IsAsciiDigit));
+    public static bool Pairs(SuiteRow row) => Arguments(row) is not null;
+
+    /// <summary>
+    /// The example arguments both sides run beside Rust, or null when <paramref name="row"/> has
+    /// no Rust counterpart: a paired workload whose row passes only unsigned integers, as Rust's
+    /// examples parse their arguments (our examples' own options, such as pagerank's
+    /// <c>--rounds</c> in the quick sizes, mean another computation than Rust's example, which has
+    /// none; a fraction of a second such as openloop's <c>0.3</c> does not parse in Rust's). An
+    /// <c>event_driven</c> row pairs without its <c>--rounds N</c> (the suite's own runs need an
+    /// end, the pair's run until stopped, as Rust's) when the rest is Rust's
+    /// <c>DATAFLOWS LENGTH [record]</c>.
+    /// </summary>
+    public static IReadOnlyList<string>? Arguments(SuiteRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        if (!TrivialArguments.ContainsKey(row.Workload))
+        {
+            return null;
+        }
+
+        var args = row.WorkloadArgs.ToList();
+        if (RunsUntilStopped(row.Workload))
+        {
+            int rounds = args.IndexOf("--rounds");
+            if (rounds >= 0 && rounds + 1 < args.Count && IsWhole(args[rounds + 1]))
+            {
+                args.RemoveRange(rounds, 2);
+            }
+
+            return args.Count is 2 or 3 && IsWhole(args[0]) && IsWhole(args[1]) && (args.Count == 2 || args[2] == "record") ? args : null;
+        }
+
+        return args.All(IsWhole) ? args : null;
+    }
+
+    private static bool IsWhole(string argument) => argument.Length > 0 && argument.All(char.IsAsciiDigit);
 
     /// <summary>
     /// The Rust processes for <paramref name="row"/> at <paramref name="workloadArgs"/>: one per

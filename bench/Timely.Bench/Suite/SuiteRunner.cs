@@ -77,9 +77,14 @@ public static class SuiteRunner
                     index++;
                     if (pair.Status == RowStatus.Ok)
                     {
-                        settings.Progress.Write($"[{index}/{total} {clock.Elapsed:mm\\:ss}] rust timely {rows[r].Id} vs {pair.RustConfiguration} (4 starts) ... ");
-                        RustComparison.RunOnce(rows[r], rep, builds[0].Exe, settings.Rust!, settings.Deadline, pair);
-                        settings.Progress.WriteLine(pair.Status == RowStatus.Ok ? $"net {pair.Samples[^1].OursNetMs:0.#} ms vs Rust {pair.Samples[^1].RustNetMs:0.#} ms" : $"{pair.Status}: {pair.Message}");
+                        var cutOff = RustComparison.CutOff(settings.Size);
+                        settings.Progress.Write(pair.ComparesRounds
+                            ? $"[{index}/{total} {clock.Elapsed:mm\\:ss}] rust timely {rows[r].Id} vs {pair.RustConfiguration} (2 starts, each stopped after {cutOff.TotalSeconds:0.#} s) ... "
+                            : $"[{index}/{total} {clock.Elapsed:mm\\:ss}] rust timely {rows[r].Id} vs {pair.RustConfiguration} (4 starts) ... ");
+                        RustComparison.RunOnce(rows[r], rep, builds[0].Exe, settings.Rust!, settings.Deadline, cutOff, pair);
+                        settings.Progress.WriteLine(pair.Status != RowStatus.Ok ? $"{pair.Status}: {pair.Message}"
+                            : pair.ComparesRounds ? $"{pair.Samples[^1].OursRoundsPerSecond:0.#} rounds/s vs Rust {pair.Samples[^1].RustRoundsPerSecond:0.#} rounds/s"
+                            : $"net {pair.Samples[^1].OursNetMs:0.#} ms vs Rust {pair.Samples[^1].RustNetMs:0.#} ms");
                     }
                 }
             }

@@ -120,12 +120,13 @@ public static class TextReport
 
     /// <summary>
     /// What the row's ratio is of: <c>net wall</c> (wall minus the trivial run), <c>whole wall</c>
-    /// (an example of fixed size), <c>whole cpu</c> (an example that runs for a fixed time).
+    /// (an example of fixed size), <c>whole cpu</c> (an example that runs for a fixed time),
+    /// <c>rounds/s</c> (an example that runs until stopped: its ms columns are ms per 1000 rounds).
     /// </summary>
     private static string Compares(RustRowResult pair)
     {
         string workload = pair.Id.Split(' ')[0];
-        return pair.ComparesCpu ? "whole cpu" : RustExamples.HasTrivialRun(workload) ? "net wall" : "whole wall";
+        return pair.ComparesRounds ? "rounds/s" : pair.ComparesCpu ? "whole cpu" : RustExamples.HasTrivialRun(workload) ? "net wall" : "whole wall";
     }
 
     /// <summary>The "vs Rust" ratio and band cells; "too small" when a side's median work is not positive.</summary>
@@ -266,7 +267,7 @@ public static class TextReport
         if (RustTable(report) is { Count: > 0 } rust)
         {
             text.AppendLine("## Beside Rust timely (same run)").AppendLine();
-            text.AppendLine(Inv, $"Rust timely's examples from `{report.Rust}`, run in the same interleaved schedule. Both sides measured alike: wall time of the command minus the wall time of the same command at a trivial size in the same repeat; CPU likewise (getrusage of the children). An example of fixed size (flow_controlled, wordcount, distinct) compares whole runs; one that runs for a fixed time (openloop, loopdemo) compares whole runs' CPU, its wall being that time on both sides (the `compares` column). Our `shm x2` rows are set beside Rust's `-w 2`, `tcp x2` beside Rust's `-n 2 -p i`.").AppendLine();
+            text.AppendLine(Inv, $"Rust timely's examples from `{report.Rust}`, run in the same interleaved schedule. Both sides measured alike: wall time of the command minus the wall time of the same command at a trivial size in the same repeat; CPU likewise (getrusage of the children). An example of fixed size (flow_controlled, wordcount, distinct) compares whole runs; one that runs for a fixed time (openloop, loopdemo) compares whole runs' CPU, its wall being that time on both sides; one that never stops (event_driven, without our `--rounds`) runs for a fixed time on each side, is stopped, and compares the rate of rounds its `round N complete` lines show: its ms columns are ms per 1000 rounds, its ratio Rust's rounds/s over ours, its CPU and memory the whole run's (the `compares` column). Our `shm x2` rows are set beside Rust's `-w 2`, `tcp x2` beside Rust's `-n 2 -p i`.").AppendLine();
             text.Append(Markdown(rust)).AppendLine();
         }
 
