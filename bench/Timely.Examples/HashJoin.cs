@@ -75,10 +75,7 @@ public static partial class HashJoin
             ulong next = input1.Time + 1;
             input1.AdvanceTo(next);
             input2.AdvanceTo(next);
-            while (probe.LessThan(input1.Time))
-            {
-                worker.Step();
-            }
+            ExampleSteps.WaitFor(worker, probe, next);
 
             log.WriteLine($"{RustDuration.Format(timer.Elapsed)}\tworker {index} batch complete");
         }
