@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
 
 namespace Timely.Communication.Wakeup;
@@ -12,12 +13,16 @@ namespace Timely.Communication.Wakeup;
 // - Owner thread only: the spinner is a local (or the caller's, for SpinOrPark) and nothing
 //   here is shared. The senders' side is FenceThenRing; Doorbell.Park holds the Dekker pair.
 // - Await looks once per unit of Thread.SpinWait (its normalized pause) for as long as the
-//   pause-only part of SpinWait.SpinOnce would pause (its first ten calls: 1, 2, 4, then 7 units
-//   each, 56 in all), then goes on as SpinOnce(sleep1Threshold: -1) does from its eleventh call:
-//   a yield, then a pause of 7 units, and so on (every fifth yield a Sleep(0)), never sleeping
-//   1 ms, so a worker that spins is at most one yield late for a message. SpinOnce itself looked
-//   1, 2, 4 and then 7 units apart, so a message that landed during a pause waited for its end,
-//   on each side of a round trip; one unit apart, the first yield still comes as late as before.
+//   pause-only part of SpinWait.SpinOnce would pause (its first ten calls: 1, 2, 4, then the
+//   runtime's longest pause each, 7 units on the guest of perf.md's hop section, 56 in all), then
+//   calls SpinOnce(sleep1Threshold: -1) on a spinner that has made those ten calls, so it goes on
+//   as SpinOnce does from its eleventh: a yield, then a longest pause, and so on (every fifth
+//   yield a Sleep(0)), never sleeping 1 ms, so a worker that spins is at most one yield late for
+//   a message. SpinOnce itself looked 1, 2, 4 and then 7 units apart, so a message that landed
+//   during a pause waited for its end, on each side of a round trip; one unit apart, the first
+//   yield still comes as late as before. The sum of the ten pauses is computed once per process.
+//   A runtime that does not say its longest pause gets SpinOnce's own back-off from the first
+//   look (the wait as it was before the one-unit looks), not a guessed constant.
 //   SpinOrPark, the step of a loop of the caller's own, backs off with SpinOnce as it is.
 // - The owner says what work is through a struct (IWorkProbe), so each allocator gets its own
 //   compiled copy and each look between spins is a direct call. The park's look, after the
@@ -33,7 +38,7 @@ internal static class SpinThenPark
     public static void Await<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
         where TProbe : struct, IWorkProbe
     {
-        int units = PauseUnits(Math.Min(spins, PauseOnlySpins));
+        int units = spins >= PausedSpins ? PausedUnits : PauseUnits(spins);
         for (int u = 0; u < units; u++)
         {
             if (probe.HasWork())
@@ -44,14 +49,15 @@ internal static class SpinThenPark
             Thread.SpinWait(1);
         }
 
-        for (int i = PauseOnlySpins; i < spins; i++)
+        SpinWait spinner = AfterPauses;
+        for (int i = PausedSpins; i < spins; i++)
         {
             if (probe.HasWork())
             {
                 return;
             }
 
-            YieldOrPause(i - PauseOnlySpins);
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
 
         bell.Park(probe.BeforePark(timeout), Looks<TProbe>.HasWork, probe);
@@ -60,7 +66,24 @@ internal static class SpinThenPark
     /// <summary>How many of <see cref="SpinWait.SpinOnce(int)"/>'s first calls only pause: it yields from the eleventh on.</summary>
     internal const int PauseOnlySpins = 10;
 
-    /// <summary>The pause, in <see cref="Thread.SpinWait"/> units, of the <paramref name="spins"/> first (pause-only) calls of <see cref="SpinWait.SpinOnce(int)"/> together: 1, 2, 4, then 7 each.</summary>
+    /// <summary>
+    /// The runtime's longest pause of <see cref="SpinWait.SpinOnce(int)"/>, in
+    /// <see cref="Thread.SpinWait"/> units, read once per process; 0 when this runtime does not
+    /// say, and then the wait backs off with <see cref="SpinWait.SpinOnce(int)"/> from its first look.
+    /// </summary>
+    internal static readonly int MaxPauseUnits = ReadMaxPauseUnits();
+
+    /// <summary>How many of <see cref="SpinWait.SpinOnce(int)"/>'s first calls <see cref="Await{TProbe}"/> replaces by one-unit looks: <see cref="PauseOnlySpins"/>, or 0 when <see cref="MaxPauseUnits"/> is unknown.</summary>
+    internal static readonly int PausedSpins = MaxPauseUnits > 0 ? PauseOnlySpins : 0;
+
+    // The looks of a wait with a budget of at least PausedSpins, before its first yield (56 where the longest pause is 7).
+    private static readonly int PausedUnits = PauseUnits(PausedSpins);
+
+    // A spinner that has made PausedSpins calls, so that its next one is the one SpinOnce makes
+    // after the pauses the looks replaced: the yield phase is the runtime's own. Copied per wait.
+    private static readonly SpinWait AfterPauses = Advanced(PausedSpins);
+
+    /// <summary>The pause, in <see cref="Thread.SpinWait"/> units, of the <paramref name="spins"/> first (pause-only) calls of <see cref="SpinWait.SpinOnce(int)"/> together: 1, 2, 4, ... each, capped at <see cref="MaxPauseUnits"/>.</summary>
     internal static int PauseUnits(int spins)
     {
         int units = 0;
@@ -72,24 +95,25 @@ internal static class SpinThenPark
         return units;
     }
 
-    // SpinWait's longest pause (what the runtime measured as optimal on this guest; perf.md's hop section).
-    private const int MaxPauseUnits = 7;
-
-    // The (PauseOnlySpins + step)-th call of SpinOnce(sleep1Threshold: -1): even steps yield (every fifth a Sleep(0)), odd ones pause.
-    private static void YieldOrPause(int step)
+    /// <summary>A spinner after <paramref name="calls"/> calls of <see cref="SpinWait.SpinOnce(int)"/> (which pause once, here, at start-up).</summary>
+    internal static SpinWait Advanced(int calls)
     {
-        if ((step & 1) != 0)
+        var spinner = default(SpinWait);
+        for (int i = 0; i < calls; i++)
         {
-            Thread.SpinWait(MaxPauseUnits);
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
-        else if ((step >> 1) % 5 == 4)
-        {
-            Thread.Sleep(0);
-        }
-        else
-        {
-            Thread.Yield();
-        }
+
+        return spinner;
+    }
+
+    // SpinOnce pauses 1, 2, 4, ... units up to the runtime's measure of the best pause
+    // (Thread.OptimalMaxSpinWaitsPerSpinIteration, which it measures at start-up and does not
+    // make public). Read here rather than restated: it differs between machines.
+    private static int ReadMaxPauseUnits()
+    {
+        var property = typeof(Thread).GetProperty("OptimalMaxSpinWaitsPerSpinIteration", BindingFlags.NonPublic | BindingFlags.Static);
+        return property?.GetValue(null) is int units && units > 0 ? units : 0;
     }
 
     /// <summary>
