@@ -581,6 +581,86 @@ public abstract class AllocatorContract
         }
     }
 
+    /// <summary>
+    /// A recycler given to <see cref="Allocator.Allocate{T}(int, IRecycler{T})"/>: an allocator
+    /// that decodes received bytes decodes every message into an instance it took from the
+    /// recycler and hands each back to it when the reader pulls again, so a steady stream makes
+    /// about one round's instances in all, not one per message; one that passes the sender's
+    /// instances across never calls it. Either way every message arrives once, FIFO per sender,
+    /// with its contents (lengths vary, so a reused list once held a longer message).
+    /// </summary>
+    [Theory]
+    [WorkerCounts]
+    public void A_recycler_is_where_decoded_messages_come_from_and_go_back_to(int n)
+    {
+        const int rounds = 60;
+        const int perRound = 4;
+        Timely.Bytes.WireCodec.PrepareList<long>();
+        RunOk(MakeConfig(n), allocator =>
+        {
+            int me = allocator.Index;
+            var recycler = new CountingRecycler();
+            var (senders, receiver) = allocator.Allocate<List<long>>(0, recycler);
+            bool decodes = allocator is BinaryAllocator;
+            var next = new long[allocator.Peers];
+            long seq = 0;
+            int received = 0;
+            var deadline = DateTime.UtcNow + WorkerRun.Deadline;
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int i = 0; i < perRound; i++, seq++)
+                {
+                    foreach (var sender in senders)
+                    {
+                        List<long>? message = [me, seq, .. Enumerable.Range(0, (int)(seq % 7) * 3).Select(k => seq + k)];
+                        sender.Push(ref message);
+                    }
+                }
+
+                foreach (var sender in senders)
+                {
+                    sender.Done();
+                }
+
+                allocator.Release();
+
+                // Wait for this round from every worker: no worker gets more than a round ahead.
+                while (received < (round + 1) * perRound * allocator.Peers)
+                {
+                    allocator.Receive();
+                    while (receiver.Pull() is { } message)
+                    {
+                        int from = (int)message[0];
+                        long s = message[1];
+                        Assert.Equal(next[from]++, s);
+                        Assert.Equal(Enumerable.Range(0, (int)(s % 7) * 3).Select(k => s + k), message.Skip(2));
+                        Assert.Equal(decodes, recycler.IsOut(message));
+                        received++;
+                    }
+
+                    allocator.Release();
+                    Assert.True(DateTime.UtcNow < deadline, $"worker {me}: received {received} messages by the deadline");
+                }
+            }
+
+            // The pull that finds nothing hands the last message back.
+            Assert.Null(receiver.Pull());
+            Assert.All(next, c => Assert.Equal(rounds * perRound, c));
+            if (decodes)
+            {
+                Assert.Equal(received, recycler.Rented);
+                Assert.Equal(received, recycler.Returned);
+                Assert.InRange(recycler.Made, 1, 3 * perRound * allocator.Peers);
+            }
+            else
+            {
+                Assert.Equal((0, 0), (recycler.Rented, recycler.Returned));
+            }
+
+            return received;
+        });
+    }
+
     [Theory]
     [WorkerCounts]
     public void Results_come_back_in_worker_order(int n)

@@ -66,6 +66,17 @@ public abstract class Allocator : IDisposable
         where T : class;
 
     /// <summary>
+    /// As <see cref="Allocate{T}(int)"/>, with <paramref name="recycler"/> as where the receiving
+    /// end takes the instances it decodes into and returns those its reader has finished with.
+    /// Only allocators that decode received bytes (<c>ProcessBinary</c>, shared memory, TCP) use
+    /// it; the others hand the sender's own instances across and ignore it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The id is negative or above <see cref="MaxChannelId"/>.</exception>
+    /// <exception cref="InvalidOperationException">The id is already allocated on this worker.</exception>
+    public virtual (IPush<T>[] Senders, IPull<T> Receiver) Allocate<[WireEncoded] T>(int channelId, IRecycler<T>? recycler)
+        where T : class => Allocate<T>(channelId);
+
+    /// <summary>
     /// Allocates a broadcast channel: one pusher that delivers to every worker (this one
     /// included), and one puller. <paramref name="clone"/> copies a value per target; when it
     /// is null the same instance goes to every worker, which is right for immutable values

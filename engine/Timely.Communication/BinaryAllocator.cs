@@ -101,7 +101,10 @@ public sealed class BinaryAllocator : Allocator
     public WorkerCounters Counters => _counters;
 
     /// <inheritdoc />
-    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
+    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId) => Allocate<T>(channelId, null);
+
+    /// <inheritdoc />
+    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId, IRecycler<T>? recycler)
     {
         CheckChannelId(channelId);
         if (_inboxes.ContainsKey(channelId))
@@ -116,7 +119,7 @@ public sealed class BinaryAllocator : Allocator
             senders[target] = new BinaryPusher<T>(codec, _links.WriterByTarget[target], _links.BellByTarget[target], _dirty, _counters, channelId, _index, target, this, _links.CompactByTarget[target]);
         }
 
-        var inbox = new BinaryInbox<T>(codec, channelId, _peers, _counters, _activity, _links.SourceName);
+        var inbox = new BinaryInbox<T>(codec, channelId, _peers, _counters, _activity, _links.SourceName, recycler);
         _inboxes.Add(channelId, inbox);
         _lastChannel = -1;
 

@@ -1,3 +1,4 @@
+using Timely.Communication;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
 
@@ -116,5 +117,70 @@ public sealed class MessagePoolTests
         // a pool per channel made one per batch at every hop (4 x 40 here).
         Assert.InRange(created[0], batches, batches + 6);
         Assert.Equal(created[0], created[1]);
+    }
+
+    [Fact]
+    public void Messages_that_cross_as_bytes_are_decoded_into_the_workers_pool_and_go_back_to_it()
+    {
+        // ProcessBinary: the exchange's messages cross as bytes and are decoded, the path the
+        // shared-memory and TCP transports share. Every message the exchanged input reads must be
+        // one of the worker's pool's, back in the pool once read, and the pool makes about one
+        // round's messages in all (a round is over at every worker before the next is sent), where
+        // a new message per decode would make one per batch per round.
+        const int batches = 24;
+        const int rounds = 4;
+        var results = Execute.Run(Config.ProcessBinary(2), worker =>
+        {
+            var input = new InputHandle<ulong, int>();
+            var probe = new ProbeHandle<ulong>();
+            var read = new HashSet<Message<ulong, int>>(ReferenceEqualityComparer.Instance);
+            long records = 0;
+            worker.Dataflow<ulong>(scope =>
+                scope.InputFrom(input)
+                    .Unary<ulong, int, int>(Pact<int>.Exchange(v => (ulong)v), "Reader", (port, output) =>
+                    {
+                        while (port.TryNext(out _, out var data))
+                        {
+                            read.Add(port.Current!);
+                            records += data.Count;
+                        }
+                    })
+                    .ProbeWith(probe));
+            var pool = worker.EmptyMessages<ulong, int>();
+            var created = new long[rounds];
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int i = 0; i < batches * Message<ulong, int>.BatchSize; i++)
+                {
+                    input.Send(i);
+                }
+
+                input.AdvanceTo((ulong)round + 1);
+                while (probe.LessThan((ulong)round + 1))
+                {
+                    worker.Step();
+                }
+
+                created[round] = pool.Created;
+            }
+
+            var waiting = new HashSet<Message<ulong, int>>(ReferenceEqualityComparer.Instance);
+            while (pool.TryRent() is { } message)
+            {
+                waiting.Add(message);
+            }
+
+            return (Created: created, Read: read.Count, Back: read.Count(waiting.Contains), Records: records);
+        });
+
+        Assert.Equal(2, results.Length);
+        Assert.Equal(2L * rounds * batches * Message<ulong, int>.BatchSize, results.Sum(r => r.Records));
+        foreach (var (created, read, back, _) in results)
+        {
+            // At least one burst's worth of messages were decoded on each worker, and all of them are back.
+            Assert.InRange(read, batches / 2, int.MaxValue);
+            Assert.Equal(read, back);
+            Assert.InRange(created[^1], 1, batches + 8);
+        }
     }
 }

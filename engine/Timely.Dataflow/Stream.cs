@@ -53,8 +53,9 @@ public sealed class Stream<T, TData>
 
         int id = Scope.Worker.NextChannelId();
         DataflowCodecs.EnsureMessage<T, TData>();
-        var (senders, receiver) = Scope.Worker.Allocator.Allocate<Message<T, TData>>(id);
-        _tee.Add(pact.Route!.CreatePusher(Logging.DataflowLog.Push(log, logChannel, Scope.Index, senders), Scope.Worker.EmptyMessages<T, TData>()));
+        var pool = Scope.Worker.EmptyMessages<T, TData>();
+        var (senders, receiver) = Scope.Worker.Allocator.Allocate<Message<T, TData>>(id, pool);
+        _tee.Add(pact.Route!.CreatePusher(Logging.DataflowLog.Push(log, logChannel, Scope.Index, senders), pool));
         Scope.Worker.RegisterChannel(id, Scope.Activations, node);
         return Logging.DataflowLog.Pull(log, logChannel, Scope.Index, receiver);
     }

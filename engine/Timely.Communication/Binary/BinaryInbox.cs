@@ -7,13 +7,18 @@ namespace Timely.Communication.Binary;
 /// <summary>
 /// One channel's receiving side in a <see cref="BinaryAllocator"/>: messages decoded during
 /// <c>Receive</c> wait here, FIFO per sender, until pulled. Instances handed back through the
-/// pull slot become decode targets, so a steady stream of lists reuses the same lists. Each
+/// pull slot become decode targets, so a steady stream of lists reuses the same lists: with an
+/// <see cref="IRecycler{T}"/> (the worker's store of empty messages) decodes take from it and
+/// handed-back instances go to it, otherwise the inbox keeps a free list of its own. Each
 /// decode and each pull is counted in the allocator's <see cref="InboxActivity"/>, and the
 /// first decode since the channel's last event puts this inbox on its touched list.
 /// </summary>
 /// <remarks>
 /// Decoding happens in <c>Receive</c>, before the worker pulls, so a burst of k messages needs k
-/// instances at once; the free list therefore keeps up to the deepest burst seen.
+/// instances at once; the free list therefore keeps up to the deepest burst seen. A recycler
+/// shared with the worker's other channels lets that burst's instances carry the worker's next
+/// burst, whichever channel or output it is on, where a free list of the inbox's own held them
+/// for this channel alone (a second copy of the burst beside the worker's).
 /// Each message's sequence number (from timely's header, or its low 7 bits from a
 /// <see cref="CompactRecord"/>'s tag) is checked against the next one expected from its
 /// sender: a gap or a repeat means a lost or duplicated message, and is reported instead
@@ -44,13 +49,15 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
     private readonly int _channel;
     private readonly Func<int, string>? _sourceName;
     private readonly InboxActivity _activity;
+    private readonly IRecycler<T>? _recycler;
     private T? _current;
     private int _peakQueued;
     private bool _touched;
 
-    public BinaryInbox(IWireCodec<T> codec, int channel, int peers, WorkerCounters counters, InboxActivity activity, Func<int, string>? sourceName = null)
+    public BinaryInbox(IWireCodec<T> codec, int channel, int peers, WorkerCounters counters, InboxActivity activity, Func<int, string>? sourceName = null, IRecycler<T>? recycler = null)
     {
         _codec = codec;
+        _recycler = recycler;
         _activity = activity;
         _sourceName = sourceName;
         _channel = channel;
@@ -94,7 +101,7 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
     private void Decode(int source, long seqno, ReadOnlySpan<byte> payload, int recordBytes)
     {
         _expected[source]++;
-        T value = _free.TryPop(out var recycled) ? recycled : null!;
+        T value = _recycler is not null ? _recycler.Rent() : _free.TryPop(out var recycled) ? recycled : null!;
         int read;
         try
         {
@@ -155,9 +162,16 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
         // burst beyond the cap decodes into fresh allocations (measured: ~2 B per message
         // with a fixed cap of 64 under 32-deep bursts). The memory is what the peak burst
         // already held, so this bounds nothing new.
-        if (_current is not null && _free.Count < Math.Max(MinFree, _peakQueued))
+        if (_current is not null)
         {
-            _free.Push(_current);
+            if (_recycler is not null)
+            {
+                _recycler.Return(_current);
+            }
+            else if (_free.Count < Math.Max(MinFree, _peakQueued))
+            {
+                _free.Push(_current);
+            }
         }
 
         if (_messages.TryDequeue(out var next))

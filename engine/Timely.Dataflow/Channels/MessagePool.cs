@@ -12,13 +12,16 @@ namespace Timely.Dataflow.Channels;
 /// a message per batch, while the operator downstream, forwarding those batches, releases as
 /// many into a stack that only the upstream sender draws from; each hop of a chain made its own
 /// copy of the burst. One pool per worker lets the next hop fill what the previous hop's reader
-/// just released, so a chain holds about one burst of messages instead of one per hop.
+/// just released, so a chain holds about one burst of messages instead of one per hop. The
+/// receiving ends of channels that cross as bytes (shared memory, TCP, <c>ProcessBinary</c>) decode
+/// into messages from here and return them here too, so a burst received from another process
+/// fills the worker's next burst instead of waiting in a store of its channel's own.
 /// Owned by the worker thread (every channel that returns to it is a same-thread one); a
 /// message is in the pool at most once: <see cref="Return"/> refuses a message that is already
 /// there, so a path that released a message twice fails at once instead of handing one list to
 /// two senders.
 /// </remarks>
-internal sealed class MessagePool<T, TData>
+internal sealed class MessagePool<T, TData> : Communication.IRecycler<Message<T, TData>>
 {
     private readonly Stack<Message<T, TData>> _free = new();
 

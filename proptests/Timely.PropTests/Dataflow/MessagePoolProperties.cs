@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Timely.Bytes;
+using Timely.Communication.Binary;
+using Timely.Communication.Diagnostics;
 using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
@@ -14,7 +17,8 @@ namespace Timely.PropTests.Dataflow;
 /// handed out again until it is released, and comes out empty), and in dataflows whose streams
 /// share one pool (fan-out, pass-through chains, copies, an exchange, two dataflows on one worker,
 /// bursts around the batch size) against the sequence each sink must see: no record ever
-/// lands in another message's batch.
+/// lands in another message's batch. Messages that cross as bytes are decoded into the pool's
+/// messages: what the reader sees is what was sent, whatever the reused message held before.
 /// </summary>
 public sealed class MessagePoolProperties
 {
@@ -94,12 +98,87 @@ public sealed class MessagePoolProperties
         });
     }
 
+    // Batches of (time, records), lengths around and across the batch size, and after each
+    // delivery how many messages the reader pulls (so reused messages held longer batches).
+    private static Arbitrary<(ulong Time, (int, long)[] Records, int Pulls)[]> Deliveries() =>
+        Gen.Zip(
+                Gen.Zip(
+                    Gen.Choose(0, 1000).Select(t => (ulong)t),
+                    Gen.Zip(Gen.Choose(int.MinValue, int.MaxValue), Gen.Choose(int.MinValue, int.MaxValue).Select(v => (long)v * 7919)).ArrayOf()
+                        .SelectMany(a => Gen.OneOf(Gen.Constant(a), Gen.Choose(Batch - 2, 2 * Batch).Select(n => Enumerable.Range(0, n).Select(i => (i, (long)i * -3)).ToArray())))),
+                Gen.Choose(0, 3))
+            .Select(t => (t.Item1.Item1, t.Item1.Item2, t.Item2))
+            .ArrayOf()
+            .Select(a => a.Take(40).ToArray())
+            .ToArbitrary();
+
+    [Property(MaxTest = 200)]
+    public Property Decoding_into_the_pools_messages_delivers_exactly_what_was_encoded()
+    {
+        return Prop.ForAll(Deliveries(), deliveries =>
+        {
+            DataflowCodecs.EnsureMessage<ulong, (int, long)>();
+            var codec = WireCodec<Message<ulong, (int, long)>>.Default;
+            var pool = new MessagePool<ulong, (int, long)>();
+            var inbox = new BinaryInbox<Message<ulong, (int, long)>>(codec, 3, 1, new WorkerCounters(0), new InboxActivity(), recycler: pool);
+            var expected = new Queue<(ulong Time, (int, long)[] Records)>();
+            long seqno = 0;
+            int outstanding = 0;
+            int peak = 0;
+            foreach (var (time, records, pulls) in deliveries)
+            {
+                var sent = new Message<ulong, (int, long)> { Time = time };
+                sent.Data.AddRange(records);
+                var bytes = new byte[codec.Measure(sent)];
+                codec.Write(bytes, sent);
+                inbox.Deliver(new MessageHeader(3, 0, 0, 1, bytes.Length, seqno++), bytes);
+                expected.Enqueue((time, records));
+                peak = Math.Max(peak, ++outstanding);
+                for (int p = 0; p < pulls; p++)
+                {
+                    var got = inbox.Pull();
+                    if (got is null)
+                    {
+                        if (expected.Count != 0)
+                        {
+                            return false.Label($"nothing pulled while {expected.Count} messages wait");
+                        }
+
+                        break;
+                    }
+
+                    outstanding--;
+                    var (t, r) = expected.Dequeue();
+                    if (got.Time != t || !got.Data.SequenceEqual(r))
+                    {
+                        return false.Label($"pulled {got.Data.Count} records at {got.Time}, sent {r.Length} at {t}");
+                    }
+                }
+            }
+
+            // Everything pulled goes back to the pool by the pull that finds nothing.
+            while (inbox.Pull() is { } rest)
+            {
+                var (t, r) = expected.Dequeue();
+                if (rest.Time != t || !rest.Data.SequenceEqual(r))
+                {
+                    return false.Label($"pulled {rest.Data.Count} records at {rest.Time}, sent {r.Length} at {t}");
+                }
+            }
+
+            return (pool.Count == pool.Created && pool.Created <= peak + 1)
+                .Label($"made {pool.Created}, {pool.Count} back, at most {peak} waited at once");
+        });
+    }
+
     // Rounds of (time step, records): each round sends its records at a later time, in one burst
     // (sizes around and above the batch size) before the worker steps.
-    private static Arbitrary<((int Step, int Count)[] Rounds, int Workers)> Runs() =>
+    // Mode 1: one worker; 2: two workers passing messages across; 3: two workers whose messages
+    // cross as bytes and are decoded into the pool (ProcessBinary, the shared-memory and TCP path).
+    private static Arbitrary<((int Step, int Count)[] Rounds, int Mode)> Runs() =>
         Gen.Zip(
                 Gen.Zip(Gen.Choose(1, 3), Gen.OneOf(Gen.Choose(0, 5), Gen.Choose(Batch - 2, Batch + 2), Gen.Choose(0, 4 * Batch))).ArrayOf(),
-                Gen.Choose(1, 2))
+                Gen.Choose(1, 3))
             .Select(t => (t.Item1.Take(8).ToArray(), t.Item2))
             .ToArbitrary();
 
@@ -108,12 +187,18 @@ public sealed class MessagePoolProperties
     {
         return Prop.ForAll(Runs(), run =>
         {
-            var (rounds, workers) = run;
+            var (rounds, mode) = run;
+            int workers = mode == 1 ? 1 : 2;
             var sinks = new ConcurrentDictionary<string, ConcurrentQueue<(int Worker, ulong Time, int Value)>>();
             void Sink(string name, int worker, ulong time, int value) =>
                 sinks.GetOrAdd(name, _ => new()).Enqueue((worker, time, value));
 
-            var config = workers == 1 ? Timely.Communication.Config.Thread : Timely.Communication.Config.Process(workers);
+            var config = mode switch
+            {
+                1 => Timely.Communication.Config.Thread,
+                2 => Timely.Communication.Config.Process(2),
+                _ => Timely.Communication.Config.ProcessBinary(2),
+            };
             var done = Task.Run(() => Execute.Run(config, worker =>
             {
                 int me = worker.Index;
