@@ -102,6 +102,23 @@ public sealed class ExampleProcessTests : IDisposable
         Assert.Equal(2, stderr.Length);
     }
 
+    // On this graph (10 nodes, edges 1..10 after the one round) an edge present twice on a cycle
+    // makes the ranks grow without bound: the run stops at a rank no settling graph reaches, with
+    // the cause, where it used to go on forever with wrapped ranks.
+    [Theory]
+    [InlineData("-w 1")]
+    [InlineData("-w 2")]
+    public void Pagerank_whose_ranks_diverge_stops_with_one_line(string workers)
+    {
+        var (exit, stdout, stderr) = TimelyChild.Run(["pagerank", "10", "10", "--rounds", "1", .. workers.Split(' ')], TimeSpan.FromSeconds(60));
+        Assert.Equal(1, exit);
+        string error = Assert.Single(stderr);
+        Assert.StartsWith("timely: ", error, StringComparison.Ordinal);
+        Assert.Contains("pagerank: a rank reached ", error, StringComparison.Ordinal);
+        Assert.Contains("grow without bound", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(stdout, l => l.StartsWith("result:", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Help_names_rusts_arguments()
     {

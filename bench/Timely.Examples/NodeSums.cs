@@ -67,7 +67,7 @@ internal sealed class NodeSums(int peers, int index)
                 }
                 else
                 {
-                    _sums[slot] += diff;
+                    _sums[slot] = checked(_sums[slot] + diff); // a wrapped sum would pass for a small change
                 }
             }
         }

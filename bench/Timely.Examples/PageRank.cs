@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
@@ -292,7 +293,12 @@ public static partial class PageRank
             }
 
             var edges = node.Edges;
-            Debug.Assert(node.Rank >= 0 && AllPositive(edges.AsSpan(0, degree)), "ranks and edge multiplicities stay positive, as Rust asserts");
+            if ((ulong)node.Rank > MaxRank)
+            {
+                ThrowRankOverflow(node.Rank);
+            }
+
+            Debug.Assert(AllPositive(edges.AsSpan(0, degree)), "edge multiplicities stay positive, as Rust asserts: a worker removes only edges it added");
             if (at + degree > _delta.Length)
             {
                 Array.Resize(ref _delta, Math.Max(_delta.Length * 2, at + degree));
@@ -308,6 +314,21 @@ public static partial class PageRank
 
             return at + degree;
         }
+
+        // The largest rank a node may hold: 2^57, far above any rank on a graph whose ranks settle
+        // (their sum stays near 1000 a node) and low enough that no allocation, share times
+        // multiplicity, or sum of a few dozen of them wraps around.
+        private const ulong MaxRank = long.MaxValue / 64;
+
+        // Ranks can grow without bound: an out-edge present twice passes on 2 x 5/6 of its node's
+        // rank, so a cycle through it multiplies every change it carries. Rust's example wraps
+        // around in release builds and stops at its `rank >= 0` assertion if a wrapped rank turns
+        // negative; a wrapped rank can also stay positive, and then changes never die out and the
+        // run goes on forever. Here a rank beyond MaxRank (or negative) stops the run with the cause.
+        [DoesNotReturn]
+        private static void ThrowRankOverflow(long rank) =>
+            throw new InvalidOperationException(
+                $"pagerank: a rank reached {rank}, beyond {MaxRank}: on this graph the ranks grow without bound (an edge present more than once on a cycle passes on more rank than its node holds), so the run stops here");
 
         private static bool AllPositive(ReadOnlySpan<(int Node, long Diff)> edges)
         {

@@ -24,6 +24,36 @@ public sealed class DataflowTests
         Assert.Equal(expected, seen);
     }
 
+    [Theory]
+    [InlineData("array")]
+    [InlineData("list")]
+    [InlineData("iterator")]
+    public void ToStream_sends_every_item_in_order_at_time_zero_in_full_batches(string source)
+    {
+        // Beyond two batches, so the array and list paths split a span where Give would have.
+        int count = (2 * Message<ulong, int>.BatchSize) + 7;
+        var items = Enumerable.Range(0, count).Select(i => (i * 7919) % 10007).ToArray();
+        IEnumerable<int> input = source switch
+        {
+            "array" => items,
+            "list" => items.ToList(),
+            _ => items.Select(x => x),
+        };
+        var batches = new List<(ulong Time, int[] Records)>();
+        Execute.Directly(worker =>
+        {
+            worker.Dataflow<ulong>(scope =>
+            {
+                input.ToStream(scope).InspectBatch((time, data) => batches.Add((time, data.ToArray())));
+            });
+        });
+
+        Assert.Equal(items, batches.SelectMany(b => b.Records));
+        Assert.All(batches, b => Assert.Equal(0UL, b.Time));
+        int[] sizes = [Message<ulong, int>.BatchSize, Message<ulong, int>.BatchSize, 7];
+        Assert.Equal(sizes, batches.Select(b => b.Records.Length));
+    }
+
     [Fact]
     public void Probe_passes_a_time_only_after_its_records_arrived()
     {
