@@ -53,15 +53,20 @@ public sealed class ActiveDataflowTests
         Assert.Fail("the dataflows never went idle");
     }
 
-    /// <summary>Steps until <paramref name="done"/> holds; asserts it does, and that no step ran more than one dataflow.</summary>
-    private static void StepUntil(Worker worker, Func<bool> done, TimeSpan? park = null)
+    /// <summary>
+    /// Steps until <paramref name="done"/> holds; asserts it does within <see cref="MaxSteps"/>
+    /// steps (or, for a timer, <see cref="Guard"/>: a single worker's park returns at once, so the
+    /// steps before the timer is due are not bounded), and that no step ran more than one dataflow.
+    /// </summary>
+    private static void StepUntil(Worker worker, Func<bool> done, bool timer = false)
     {
         long before = worker.DataflowSteps;
-        int steps = 0;
+        long steps = 0;
+        var guard = System.Diagnostics.Stopwatch.StartNew();
         while (!done())
         {
-            Assert.True(steps < MaxSteps, "the dataflow was never stepped: its work was not activated");
-            worker.StepOrPark(park ?? TimeSpan.Zero);
+            Assert.True(timer ? guard.Elapsed < Guard : steps < MaxSteps, "the dataflow was never stepped: its work was not activated");
+            worker.StepOrPark(timer ? Guard : TimeSpan.Zero);
             steps++;
         }
 
@@ -198,7 +203,7 @@ public sealed class ActiveDataflowTests
         // The worker parks on the timer (no other work) and steps the dataflow when it is due.
         before = runs;
         activator.ActivateAfter(TimeSpan.FromMilliseconds(1));
-        StepUntil(worker, () => runs > before, park: Guard);
+        StepUntil(worker, () => runs > before, timer: true);
     }
 
     [Fact]
