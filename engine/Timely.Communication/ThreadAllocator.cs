@@ -8,7 +8,12 @@ namespace Timely.Communication;
 /// </summary>
 public sealed class ThreadAllocator : Allocator
 {
-    private readonly Dictionary<int, IChannelInbox> _channels = new();
+    // Design: one thread owns everything. A push lists its channel in _touched the first time
+    // after the channel was found empty, and Receive looks only at the listed channels (keeping
+    // those that still hold messages), so a step costs the channels that saw traffic, not every
+    // channel allocated, and a channel with messages is still reported at every receive.
+    private readonly Dictionary<int, IThreadInbox> _channels = new();
+    private readonly List<IThreadInbox> _touched = new();
 
     /// <inheritdoc />
     public override int Index => 0;
@@ -25,7 +30,7 @@ public sealed class ThreadAllocator : Allocator
             throw new InvalidOperationException($"channel {channelId} is already allocated on this worker; each id is allocated once.");
         }
 
-        var channel = new ThreadChannel<T>(channelId);
+        var channel = new ThreadChannel<T>(channelId, _touched);
         _channels.Add(channelId, channel);
         return ([channel.Pusher], channel.Puller);
     }
@@ -33,13 +38,25 @@ public sealed class ThreadAllocator : Allocator
     /// <inheritdoc />
     public override void Receive()
     {
-        foreach (var (id, channel) in _channels)
+        var touched = _touched;
+        int kept = 0;
+        for (int i = 0; i < touched.Count; i++)
         {
-            if (channel.HasData && !Events.Contains(id))
+            var channel = touched[i];
+            if (!channel.HasData)
             {
-                Events.Add(id);
+                channel.Touched = false;
+                continue;
+            }
+
+            touched[kept++] = channel;
+            if (!Events.Contains(channel.Id))
+            {
+                Events.Add(channel.Id);
             }
         }
+
+        touched.RemoveRange(kept, touched.Count - kept);
     }
 
     /// <inheritdoc />

@@ -1,5 +1,7 @@
 using Timely.Dataflow.Operators;
+using Timely.Dataflow.Operators.Generic;
 using Timely.Dataflow.Progress;
+using Timely.Dataflow.Scheduling;
 
 namespace Timely.Dataflow.Tests;
 
@@ -9,7 +11,8 @@ public sealed class CapabilityTests
     {
         var counts = new ChangeBatch<ulong>();
         counts.Update(time, 1);
-        return (new Capability<ulong>(new object(), 0, counts, time), counts);
+        var owner = new OperatorCore<ulong>(0, "Minted", ActivationSet.ForRoot(ActivationSet.ForDataflows(), 0));
+        return (new Capability<ulong>(owner, 0, counts, time), counts);
     }
 
     [Fact]

@@ -35,8 +35,11 @@ public sealed class Scope<T>
 
     /// <summary>The root scope of dataflow <paramref name="index"/> of <paramref name="worker"/>.</summary>
     internal Scope(Worker worker, int index)
-        : this(worker, index, ActivationSet.ForRoot(), worker.ProgressMode, subgraph: null)
+        : this(worker, index, ActivationSet.ForRoot(worker.ActiveDataflows, index), worker.ProgressMode, subgraph: null)
     {
+        // Progress from any worker (this one included) is work for the dataflow: it must step it.
+        // A nested scope's progress channel schedules its subgraph instead (Subgraph.Seal).
+        worker.RegisterChannel(ProgressChannel, worker.ActiveDataflows, index);
     }
 
     /// <summary>

@@ -16,20 +16,32 @@ namespace Timely.Dataflow;
 public sealed class Worker
 {
     // Design: a worker and everything it builds (scopes, operators, trackers, pipeline
-    // queues) belong to the worker's thread; nothing here is shared, so no field is volatile
+    // queues) belongs to the worker's thread; nothing here is shared, so no field is volatile
     // and nothing is locked. The only cross-thread paths are the allocator's channels, whose
-    // own design comments give their publication order. Parking cannot strand work: a step
-    // first flushes input handles (pipeline pushes mark operators active, exchange pushes are
-    // in the channels), then asks every dataflow whether it has work, and only then calls
-    // AwaitEvents, which re-checks every inbox (our own progress, sent to ourselves, is one)
-    // before it sleeps and is woken by any later push to us. The one other cross-thread path is
-    // Activations (a SyncActivator's queue and Allocator.Unpark; its design comment says why no
-    // activation is lost), and a pending ActivateAfter bounds the park.
-    private readonly List<IDataflowRuntime> _dataflows = new();
+    // own design comments give their publication order.
+    //
+    // A step runs only the dataflows marked in _active (timely's activations under the dataflow's
+    // index), and parks only when none is marked. Parking cannot strand work, because every way a
+    // dataflow gets work marks it before the step that looks: an operator's activation walks up its
+    // scopes to the dataflow's mark (same-thread activators, pipeline pushes, frontier changes,
+    // nested scopes); a channel event (data, or progress of any scope, our own included, since we
+    // send progress to ourselves) activates the channel's owner through _channelOwners, and
+    // AwaitEvents re-checks every inbox before it sleeps and is woken by any later push to us; an
+    // input handle marks its operator when it first stages a record after a flush, and when it
+    // sends, advances, flushes or closes; a capability moved or dropped outside its scope's step
+    // (before that step's harvest) marks the scope (ActivationSet.ScheduleHarvest); a dataflow that
+    // still has work after its step marks itself, as timely's subgraph does (an operator activated
+    // behind the pass, a nested scope that reported to its parent); a new dataflow is marked when it
+    // is built. The one other cross-thread path is Activations (a SyncActivator's queue and
+    // Allocator.Unpark; its design comment says why no activation is lost), drained before the
+    // park decision, and a pending ActivateAfter bounds the park. Cancellation closes the inputs,
+    // which marks their dataflows.
+    private readonly List<IDataflowRuntime?> _dataflows = new();
+    private readonly ActivationSet _active = ActivationSet.ForDataflows();
     private readonly Dictionary<int, (ActivationSet Scope, int Operator)> _channelOwners = new();
     private readonly Dictionary<Type, object> _messagePools = new();
     private int _nextChannel;
-    private int _dataflowCount;
+    private int _live;
     private int _nextOperatorId;
     private int _nextLogChannel;
 
@@ -96,7 +108,19 @@ public sealed class Worker
     internal bool IsStepping => _stepping != 0;
 
     /// <summary>Whether some dataflow still has capabilities or messages somewhere.</summary>
-    public bool HasDataflows => _dataflows.Count > 0;
+    public bool HasDataflows => _live > 0;
+
+    /// <summary>The worker's set of dataflows with something to do; a root scope's activations end here.</summary>
+    internal ActivationSet ActiveDataflows => _active;
+
+    /// <summary>Dataflow steps taken so far (each step of each dataflow counts one): what tests count to see which dataflows ran.</summary>
+    internal long DataflowSteps { get; private set; }
+
+    /// <summary>
+    /// Test model: when set, every step runs every dataflow, active or not (the rule before the
+    /// worker tracked active dataflows), which must reach the same outputs and completion.
+    /// </summary>
+    internal bool StepEveryDataflow { get; set; }
 
     /// <summary>Builds a dataflow with timestamps <typeparamref name="T"/>.</summary>
     public void Dataflow<T>(Action<Scope<T>> build)
@@ -113,17 +137,26 @@ public sealed class Worker
     public TResult Dataflow<T, TResult>(Func<Scope<T>, TResult> build)
     {
         ArgumentNullException.ThrowIfNull(build);
-        var scope = new Scope<T>(this, _dataflowCount++);
+        int index = _dataflows.Count;
+        _dataflows.Add(null);
+        _active.Grow(index + 1);
+        var scope = new Scope<T>(this, index);
         var result = build(scope);
-        _dataflows.Add(scope.Seal(default(NoChildZero<T>)));
+        _dataflows[index] = scope.Seal(default(NoChildZero<T>));
+        _live++;
+        _active.Activate(index);   // its first step starts its operators and reports its initial progress
         return result;
     }
 
-    /// <summary>Runs one round of every dataflow without waiting; returns <see cref="HasDataflows"/>.</summary>
+    /// <summary>
+    /// Runs one round of every dataflow that has something to do (timely's <c>step</c>: one an
+    /// operator, a channel, an input or a capability change activated) without waiting; returns
+    /// <see cref="HasDataflows"/>.
+    /// </summary>
     public bool Step() => StepOrPark(TimeSpan.Zero);
 
     /// <summary>
-    /// Runs one round of every dataflow. When no operator is scheduled and nothing has
+    /// Runs one round of every dataflow that has something to do. When none has and nothing has
     /// arrived, first parks until data arrives or <paramref name="timeout"/> passes
     /// (<c>null</c>: no limit). Returns <see cref="HasDataflows"/>.
     /// </summary>
@@ -147,15 +180,10 @@ public sealed class Worker
             timeout = StopOnCancel(timeout);
         }
 
-        foreach (var dataflow in _dataflows)
-        {
-            dataflow.FlushExternal();
-        }
-
         Allocator.Receive();
         DrainEvents();
         Activations.Drain();
-        if (timeout != TimeSpan.Zero && _dataflows.Count > 0 && !AnyWork())
+        if (timeout != TimeSpan.Zero && _live > 0 && _active.Count == 0 && !StepEveryDataflow)
         {
             DataflowLog.Park(this, timeout);
             Allocator.AwaitEvents(Activations.Bound(timeout));
@@ -165,20 +193,35 @@ public sealed class Worker
             Activations.Drain();
         }
 
-        bool anyComplete = false;
-        foreach (var dataflow in _dataflows)
+        if (StepEveryDataflow)
         {
-            dataflow.Step();
-            anyComplete |= dataflow.IsComplete;
+            for (int i = 0; i < _dataflows.Count; i++)
+            {
+                _active.Activate(i);
+            }
         }
 
-        if (anyComplete)
+        // In index order, as timely's sorted activations: a dataflow activated during the pass
+        // runs in it when its index is ahead, else at the next step.
+        for (int index = _active.NextActive(0); index >= 0; index = _active.NextActive(index + 1))
         {
-            _dataflows.RemoveAll(static d => d.IsComplete);
+            _active.TryTake(index);
+            if (_dataflows[index] is not { } dataflow)
+            {
+                continue;   // completed: a late event for one of its channels
+            }
+
+            DataflowSteps++;
+            dataflow.Step();
+            if (dataflow.IsComplete)
+            {
+                _dataflows[index] = null;
+                _live--;
+            }
         }
 
         Allocator.Release();
-        return _dataflows.Count > 0;
+        return _live > 0;
     }
 
     /// <summary>Steps while <paramref name="condition"/> holds (timely's <c>step_while</c>).</summary>
@@ -200,7 +243,7 @@ public sealed class Worker
     {
         foreach (var dataflow in _dataflows)
         {
-            dataflow.CloseInputs();
+            dataflow?.CloseInputs();
         }
     }
 
@@ -269,19 +312,6 @@ public sealed class Worker
 
     internal void RegisterChannel(int channelId, ActivationSet scope, int operatorIndex) =>
         _channelOwners.Add(channelId, (scope, operatorIndex));
-
-    private bool AnyWork()
-    {
-        foreach (var dataflow in _dataflows)
-        {
-            if (dataflow.HasWork)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     private void DrainEvents()
     {

@@ -4,18 +4,24 @@ namespace Timely.Communication.InProcess;
 /// A worker's channel to itself: a FIFO of messages and a stack of buffers handed back.
 /// Single-threaded by construction (one worker owns both ends).
 /// </summary>
-internal sealed class ThreadChannel<T> : IChannelInbox
+internal sealed class ThreadChannel<T> : IThreadInbox
     where T : class
 {
     private readonly Queue<T> _messages = new();
     private readonly Stack<T> _recycled = new();
+    private readonly List<IThreadInbox> _touched;
 
-    public ThreadChannel(int id)
+    /// <summary>A channel whose pushes add it to <paramref name="touched"/> (once, until the allocator finds it empty).</summary>
+    public ThreadChannel(int id, List<IThreadInbox> touched)
     {
         Id = id;
+        _touched = touched;
         Pusher = new ThreadPusher(this);
         Puller = new ThreadPuller(this);
     }
+
+    /// <summary>Whether the channel is in the allocator's list of channels to look at.</summary>
+    public bool Touched { get; set; }
 
     public int Id { get; }
 
@@ -33,6 +39,11 @@ internal sealed class ThreadChannel<T> : IChannelInbox
             {
                 channel._messages.Enqueue(item);
                 item = channel._recycled.TryPop(out var back) ? back : null;
+                if (!channel.Touched)
+                {
+                    channel.Touched = true;
+                    channel._touched.Add(channel);
+                }
             }
         }
 

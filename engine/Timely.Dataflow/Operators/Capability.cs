@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using Timely.Dataflow.Operators.Generic;
 using Timely.Dataflow.Progress;
+using Timely.Dataflow.Scheduling;
 using Timely.Dataflow.Timestamps;
 
 namespace Timely.Dataflow.Operators;
@@ -18,16 +20,19 @@ public sealed class Capability<T> : IDisposable
 {
     // Design: owned by the worker thread of the operator that minted it: its changes go to that
     // operator's change batch, which the same thread harvests at its next step. Not for other
-    // threads.
+    // threads. A change made outside a step of the operator's scope (a capability kept by the
+    // caller and dropped between steps) schedules that scope, so its next step reports it.
     private readonly ChangeBatch<T> _internal;
+    private readonly ActivationSet _scope;
     private T _time;
     private bool _dropped;
 
-    internal Capability(object owner, int output, ChangeBatch<T> internalChanges, T time)
+    internal Capability(OperatorCore<T> owner, int output, ChangeBatch<T> internalChanges, T time)
     {
         Owner = owner;
         Output = output;
         _internal = internalChanges;
+        _scope = owner.Scope;
         _time = time;
     }
 
@@ -49,7 +54,7 @@ public sealed class Capability<T> : IDisposable
 
     // The operator that minted the capability; outputs check it so a capability cannot be
     // used to send from another operator.
-    internal object Owner { get; }
+    internal OperatorCore<T> Owner { get; }
 
     /// <summary>A second capability at the same time (counts +1).</summary>
     public Capability<T> Clone() => Delayed(Time);
@@ -64,6 +69,7 @@ public sealed class Capability<T> : IDisposable
         }
 
         _internal.Update(time, 1);
+        _scope.ScheduleHarvest();
         return new Capability<T>(Owner, Output, _internal, time);
     }
 
@@ -79,6 +85,7 @@ public sealed class Capability<T> : IDisposable
         _internal.Update(time, 1);
         _internal.Update(_time, -1);
         _time = time;
+        _scope.ScheduleHarvest();
     }
 
     /// <summary>Drops the capability (counts -1). Dropping twice is a no-op.</summary>
@@ -88,6 +95,7 @@ public sealed class Capability<T> : IDisposable
         {
             _dropped = true;
             _internal.Update(_time, -1);
+            _scope.ScheduleHarvest();
         }
     }
 

@@ -46,6 +46,7 @@ public readonly struct InputCapability<T>
 
         var changes = _operator.Internals[output];
         changes.Update(time, 1);
+        _operator.Scope.ScheduleHarvest();
         return new Capability<T>(_operator, output, changes, time);
     }
 }

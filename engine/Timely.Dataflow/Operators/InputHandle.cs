@@ -18,8 +18,10 @@ namespace Timely.Dataflow.Operators;
 /// output by swapping lists (<see cref="OutputPort{T, TData}.Forward"/>), so a record is written
 /// once between <c>Send</c> and the next operator (a partial batch already in the output, left
 /// by <see cref="SendBatch"/>, is topped up by a copy instead, so full batches stay full). The array is empty while the handle is not
-/// attached or is closed: the same bound check then fails into the throw, so the fast path
-/// tests nothing else. Staged records leave at <see cref="AdvanceTo"/>, <see cref="Flush"/>,
+/// attached or is closed, and also while nothing is staged: the same bound check then fails into
+/// a cold path that throws, or (the first record after a flush) takes the staging array back and
+/// schedules the dataflow's step that sends it, so the fast path tests nothing else and a worker
+/// never parks on staged records. Staged records leave at <see cref="AdvanceTo"/>, <see cref="Flush"/>,
 /// <see cref="Close"/> and every worker step (the output's
 /// <see cref="OutputPort{T, TData}.BeforeFlush"/>).
 /// A handle belongs to the worker thread of the dataflow it feeds: a call from another thread
@@ -38,6 +40,7 @@ public sealed class InputHandle<T, TData> : IDisposable
     private bool _closed;
     private Message<T, TData>? _message;
     private TData[] _staged = [];
+    private TData[] _idle = [];   // the staging array while nothing is staged (_staged is then empty)
     private int _count;
     private Worker? _worker;
     private Diagnostics.LatestInputTime<T>? _latest;
@@ -79,7 +82,8 @@ public sealed class InputHandle<T, TData> : IDisposable
         int count = _count;
         if ((uint)count >= (uint)staged.Length)
         {
-            ThrowNotOpen();
+            SendFirst(item);
+            return;
         }
 
         staged[count] = item;
@@ -106,6 +110,7 @@ public sealed class InputHandle<T, TData> : IDisposable
         CheckThread();
         GiveStaged(forward: false);
         _output.GiveSpan(_time, items);
+        _output.ScheduleScope();
         WaitIfBounded();
     }
 
@@ -124,6 +129,7 @@ public sealed class InputHandle<T, TData> : IDisposable
         }
 
         _output.FlushAndDone();
+        _output.ScheduleScope();
         _capability!.Downgrade(time);
         var left = _time;
         _time = time;
@@ -142,6 +148,7 @@ public sealed class InputHandle<T, TData> : IDisposable
         {
             CheckThread();
             _output.FlushAndDone();
+            _output.ScheduleScope();
         }
     }
 
@@ -156,9 +163,11 @@ public sealed class InputHandle<T, TData> : IDisposable
 
         CheckThread();
         _output.FlushAndDone();
+        _output.ScheduleScope();
         _capability!.Dispose();
         _closed = true;
         _staged = [];
+        _idle = [];
     }
 
     /// <summary>Closes the input.</summary>
@@ -178,7 +187,7 @@ public sealed class InputHandle<T, TData> : IDisposable
         _time = capability.Time;
         _latest.Advance(_time);
         _message = new Message<T, TData>();
-        _staged = ListStorage<TData>.Reserve(_message.Data, Message<T, TData>.BatchSize);
+        _idle = ListStorage<TData>.Reserve(_message.Data, Message<T, TData>.BatchSize);
         output.BeforeFlush = GiveStaged;
         _gate = new SourceGate<T>(scope.Worker, scope.DataflowIndex, output.OperatorIndex, _bound);
         _isOpen = () => !_closed;
@@ -186,6 +195,25 @@ public sealed class InputHandle<T, TData> : IDisposable
 
     /// <summary>Gives the staged records to the output (at <see cref="Time"/>: a time change gives them first).</summary>
     private void GiveStaged() => GiveStaged(forward: true);
+
+    /// <summary>
+    /// A record while nothing is staged (or the handle is not open): the first after a flush takes
+    /// the staging array back and schedules the step that will send it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SendFirst(TData item)
+    {
+        if (_output is null || _closed)
+        {
+            ThrowNotOpen();
+        }
+
+        CheckThread();
+        _staged = _idle;
+        _staged[0] = item;
+        _count = 1;
+        _output.ScheduleScope();
+    }
 
     /// <summary>A full batch from <see cref="Send(TData)"/>: gives it, then waits if the input is bounded and the dataflow behind.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -229,8 +257,9 @@ public sealed class InputHandle<T, TData> : IDisposable
             output.Forward(_time, message);
 
             // Forward swapped in the output's empty list: stage into that one next (Close, which
-            // gets here through FlushAndDone, empties the array afterwards).
-            _staged = ListStorage<TData>.Reserve(message.Data, Message<T, TData>.BatchSize);
+            // gets here through FlushAndDone, empties the arrays afterwards).
+            _idle = ListStorage<TData>.Reserve(message.Data, Message<T, TData>.BatchSize);
+            _staged = [];
             return;
         }
 
@@ -240,6 +269,9 @@ public sealed class InputHandle<T, TData> : IDisposable
         {
             staged.Clear();
         }
+
+        _idle = _staged;
+        _staged = [];
     }
 
     /// <summary>Throws when called from a thread other than the worker's.</summary>

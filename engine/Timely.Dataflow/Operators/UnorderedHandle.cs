@@ -9,7 +9,8 @@ namespace Timely.Dataflow.Operators;
 /// held, on every worker.
 /// </summary>
 /// <remarks>
-/// Records are buffered per time and sent at the worker's next step (or <see cref="Flush"/>).
+/// Records are buffered per time and sent at the worker's next step (or <see cref="Flush"/>):
+/// opening a session schedules the input's scope for that step.
 /// Disposing the handle (which the worker does when its logic returns) drops the initial
 /// capability if it is still held; capabilities made from it must be disposed by their owner,
 /// or the dataflow never completes.
@@ -31,16 +32,23 @@ public sealed class UnorderedHandle<T, TData> : IDisposable
     public OutputSession<T, TData> Session(Capability<T> capability)
     {
         ArgumentNullException.ThrowIfNull(capability);
-        return _output.Session(capability);
+        var session = _output.Session(capability);
+        _output.ScheduleScope();   // what the session buffers leaves at the scope's next step
+        return session;
     }
 
     /// <summary>Sends whatever is buffered now.</summary>
-    public void Flush() => _output.FlushAndDone();
+    public void Flush()
+    {
+        _output.FlushAndDone();
+        _output.ScheduleScope();
+    }
 
     /// <summary>Drops the input's initial capability if it is still held.</summary>
     public void Dispose()
     {
         _output.FlushAndDone();
+        _output.ScheduleScope();
         _initial.Dispose();
     }
 }

@@ -21,7 +21,7 @@ public static class UnorderedInputOperators
         builder.Build(caps =>
         {
             capability = caps[0];
-            return null;   // driven from outside: the scope harvests its capabilities and output at every step
+            return null;   // driven from outside: the handle schedules the scope, whose step flushes and harvests it
         });
         var handle = new UnorderedHandle<T, TData>(output, capability!);
         scope.AddInputHandle(handle);

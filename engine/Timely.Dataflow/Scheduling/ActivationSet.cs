@@ -12,9 +12,15 @@ namespace Timely.Dataflow.Scheduling;
 /// <para>A scope nested in another is one operator of its parent, so activating an operator
 /// inside it activates that operator of the parent too, and so on up to the root: a parked worker
 /// that a channel or an activator wakes for an inner operator then steps the dataflow, and the
-/// parent's step runs the subgraph that runs the operator. The root's parent is
+/// parent's step runs the subgraph that runs the operator. A root scope is entry
+/// <c>DataflowIndex</c> of its worker's set of dataflows (<see cref="ForDataflows"/>), so the walk
+/// ends by marking the dataflow active and the worker steps only the dataflows so marked (timely's
+/// activation paths, which start with the dataflow's index). That set's parent is
 /// <see cref="Detached"/>, a set with no operators: activating it is a bound check that fails, so
 /// the upward walk ends without a null test or a branch on the kind of scope.</para>
+/// <para>A change that only a scope's harvest sees (a capability dropped or moved between steps)
+/// activates no operator: <see cref="ScheduleHarvest"/> schedules the scope itself, unless a step
+/// of the scope is running and has not harvested yet (<see cref="HarvestPending"/>).</para>
 /// <para>Activations before the scope is built (<see cref="Open"/> sizes the flags) are ignored:
 /// building activates every operator that has logic anyway.</para>
 /// </remarks>
@@ -45,8 +51,17 @@ internal sealed class ActivationSet
     /// <summary>How many operators are scheduled.</summary>
     public int Count => _count;
 
-    /// <summary>The set of a dataflow's root scope.</summary>
-    public static ActivationSet ForRoot() => new(Detached, 0);
+    /// <summary>A worker's set of dataflows: entry <c>i</c> is set while dataflow <c>i</c> has something to do.</summary>
+    public static ActivationSet ForDataflows() => new(Detached, 0);
+
+    /// <summary>The set of the root scope of dataflow <paramref name="dataflowIndex"/>, whose activations mark it in <paramref name="dataflows"/>.</summary>
+    public static ActivationSet ForRoot(ActivationSet dataflows, int dataflowIndex) => new(dataflows, dataflowIndex);
+
+    /// <summary>
+    /// Whether a step of the scope is running and has not harvested its operators' progress yet:
+    /// a capability change made meanwhile is harvested by that step. The scope's step sets it.
+    /// </summary>
+    public bool HarvestPending { get; set; }
 
     /// <summary>The set of a scope that is operator <paramref name="indexInParent"/> of the scope that <paramref name="parent"/> schedules.</summary>
     public static ActivationSet ForChild(ActivationSet parent, int indexInParent) => new(parent, indexInParent);
@@ -56,6 +71,44 @@ internal sealed class ActivationSet
     {
         Debug.Assert(_active.Length == 0 && !ReferenceEquals(this, Detached), "a scope's activation set is opened once");
         _active = new bool[operators];
+    }
+
+    /// <summary>Worker's set of dataflows: makes room for entries up to <paramref name="count"/> (a new dataflow's index), keeping the flags set.</summary>
+    public void Grow(int count)
+    {
+        Debug.Assert(ReferenceEquals(_parent, Detached) && !ReferenceEquals(this, Detached), "only a worker's set of dataflows grows");
+        if (count > _active.Length)
+        {
+            Array.Resize(ref _active, Math.Max(count, _active.Length * 2));
+        }
+    }
+
+    /// <summary>The first set flag at or after <paramref name="start"/>, or -1 (the worker's walk over its active dataflows).</summary>
+    public int NextActive(int start)
+    {
+        if (_count == 0 || start >= _active.Length)
+        {
+            return -1;
+        }
+
+        int found = _active.AsSpan(start).IndexOf(true);
+        return found < 0 ? -1 : start + found;
+    }
+
+    /// <summary>Schedules this scope itself for a step (timely's activation of a subgraph's own path): a nested scope is activated in its parent, a root scope in its worker's set of dataflows.</summary>
+    public void ActivateScope() => _parent.Activate(_indexInParent);
+
+    /// <summary>
+    /// Something only the scope's harvest sees changed (a capability moved or dropped): schedules the
+    /// scope, unless its running step will still harvest it (<see cref="HarvestPending"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ScheduleHarvest()
+    {
+        if (!HarvestPending)
+        {
+            _parent.Activate(_indexInParent);
+        }
     }
 
     /// <summary>Schedules operator <paramref name="index"/> (and, through the parents, the scopes around it) for the next step.</summary>

@@ -8,12 +8,6 @@ internal interface IDataflowRuntime
     /// <summary>Whether every capability and message of the dataflow is gone on all workers.</summary>
     bool IsComplete { get; }
 
-    /// <summary>Whether a step would do something now (scheduled operators, progress to report).</summary>
-    bool HasWork { get; }
-
-    /// <summary>Sends what input handles have buffered, so that parking cannot strand it.</summary>
-    void FlushExternal();
-
     /// <summary>Closes the dataflow's input handles.</summary>
     void CloseInputs();
 

@@ -33,34 +33,6 @@ internal sealed class Scheduler<T>
         _log = log;
     }
 
-    /// <summary>Whether an operator driven from outside holds capability changes or records not yet harvested.</summary>
-    public bool ExternalProgressPending
-    {
-        get
-        {
-            foreach (var op in _external)
-            {
-                foreach (var batch in op.Internals)
-                {
-                    if (!batch.IsEmpty)
-                    {
-                        return true;
-                    }
-                }
-
-                foreach (var batch in op.Produced)
-                {
-                    if (!batch.IsEmpty)
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
-    }
-
     /// <summary>Sends what the operators driven from outside (input handles) have buffered.</summary>
     public void FlushExternal()
     {

@@ -74,8 +74,6 @@ internal abstract class ScopeRuntime<T> : IDataflowRuntime
     /// <summary>Progress batches this worker has sent for this scope.</summary>
     public long ProgressBatchesSent => Broadcaster.Sent;
 
-    bool IDataflowRuntime.HasWork => Activations.Count > 0 || Scheduler.ExternalProgressPending;
-
     private protected ActivationSet Activations { get; }
 
     private protected Scheduler<T> Scheduler { get; }
@@ -94,9 +92,6 @@ internal abstract class ScopeRuntime<T> : IDataflowRuntime
 
     /// <summary>Receives progress, runs the scheduled operators, sends this worker's progress.</summary>
     public abstract void Step();
-
-    /// <inheritdoc />
-    public void FlushExternal() => Scheduler.FlushExternal();
 
     /// <inheritdoc />
     public void CloseInputs()

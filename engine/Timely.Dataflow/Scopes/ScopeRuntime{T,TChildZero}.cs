@@ -70,26 +70,37 @@ internal sealed class ScopeRuntime<T, TChildZero> : ScopeRuntime<T>
         }
 
         var tracker = Tracker;
-        Scheduler.FlushExternal();
-        while (Broadcaster.TryReceive(out var updates))
+
+        // From here to the harvest, a capability change needs no activation: this step takes it.
+        Activations.HarvestPending = true;
+        try
         {
-            foreach (var (location, time, diff) in updates)
+            Scheduler.FlushExternal();
+            while (Broadcaster.TryReceive(out var updates))
             {
-                if (_childZero.IsChildZero(location.Node))
+                foreach (var (location, time, diff) in updates)
                 {
-                    _childZero.Intercept(location, time, diff);
-                }
-                else
-                {
-                    tracker.Update(location, time, diff);
+                    if (_childZero.IsChildZero(location.Node))
+                    {
+                        _childZero.Intercept(location, time, diff);
+                    }
+                    else
+                    {
+                        tracker.Update(location, time, diff);
+                    }
                 }
             }
+
+            tracker.PropagateAll();
+            Scheduler.ActivateOnFrontier(tracker);
+            Scheduler.RunActive();
+            Harvester.Harvest();
+        }
+        finally
+        {
+            Activations.HarvestPending = false;
         }
 
-        tracker.PropagateAll();
-        Scheduler.ActivateOnFrontier(tracker);
-        Scheduler.RunActive();
-        Harvester.Harvest();
         SendProgress();
         CompleteIfDone();
     }

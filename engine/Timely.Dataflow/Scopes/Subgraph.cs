@@ -55,9 +55,9 @@ internal sealed class Subgraph<TOuter, TInner>
     {
         Parent = parent;
         _refines = refines;
-        Core = new OperatorCore<TOuter>(parent.ReserveOperator(), name);
+        Core = new OperatorCore<TOuter>(parent.ReserveOperator(), name, parent.Activations);
         Inner = new Scope<TInner>(parent.Worker, parent.DataflowIndex, this, parent.Activations, Core.Index);
-        Boundary = new OperatorCore<TInner>(Inner.ReserveOperator(), name + " boundary") { NotifyOnFrontier = false };
+        Boundary = new OperatorCore<TInner>(Inner.ReserveOperator(), name + " boundary", Inner.Activations) { NotifyOnFrontier = false };
         Debug.Assert(Boundary.Index == 0, "child zero is the first node of a nested scope");
         Inner.AddChildZero(Boundary);
     }

@@ -39,7 +39,7 @@ public sealed class OperatorBuilder<T>
     {
         ArgumentNullException.ThrowIfNull(scope);
         _scope = scope;
-        _core = new OperatorCore<T>(scope.ReserveOperator(), name);
+        _core = new OperatorCore<T>(scope.ReserveOperator(), name, scope.Activations);
     }
 
     /// <summary>The operator's index in its dataflow (the node in progress tracking).</summary>

@@ -1,4 +1,5 @@
 using Timely.Dataflow.Progress;
+using Timely.Dataflow.Scheduling;
 
 namespace Timely.Dataflow.Operators.Generic;
 
@@ -12,11 +13,15 @@ internal sealed class OperatorCore<T>
     // the scope's harvester drains them, both on that thread between and during steps.
     private readonly List<Action> _flushes = new();
 
-    public OperatorCore(int index, string name)
+    public OperatorCore(int index, string name, ActivationSet scope)
     {
         Index = index;
         Name = name;
+        Scope = scope;
     }
+
+    /// <summary>The activation set of the operator's scope: what schedules it, and its scope's harvest.</summary>
+    public ActivationSet Scope { get; }
 
     public int Index { get; }
 

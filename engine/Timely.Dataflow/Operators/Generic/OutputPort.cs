@@ -94,6 +94,12 @@ public sealed class OutputPort<T, TData>
     /// </summary>
     internal Action? BeforeFlush { get; set; }
 
+    /// <summary>
+    /// Schedules a step of the operator's scope: an output driven from outside (an input handle)
+    /// has records or progress that the step flushes and harvests.
+    /// </summary>
+    internal void ScheduleScope() => _operator.Scope.ActivateScope();
+
     /// <summary>Whether no record is buffered (a <see cref="Forward"/> then sends no partial batch first).</summary>
     internal bool IsEmpty => _count == 0;
 
