@@ -12,10 +12,8 @@ namespace Timely.Examples;
 /// <c>dataflows built</c> line and <c>round r complete in s steps</c> every 1000 rounds.
 /// Rust runs rounds until the process is stopped; so does this one when <paramref name="stop"/>
 /// is given, ending at the first round boundary after it is cancelled (the command passes it when
-/// <c>--rounds</c> is absent and cancels it on SIGINT or SIGTERM). Rust puts the chain
-/// in a region; main has no nested scopes yet, so the maps sit in the root scope (same
-/// records, same progress; one scope level fewer). Records = rounds this worker completed;
-/// checksum = records that left the chains.
+/// <c>--rounds</c> is absent and cancels it on SIGINT or SIGTERM). The chain sits in a region,
+/// as Rust's does. Records = rounds this worker completed; checksum = records that left the chains.
 /// </summary>
 public static partial class EventDriven
 {
@@ -41,12 +39,17 @@ public static partial class EventDriven
             var input = inputs[d] = new InputHandle<ulong, byte>();
             probes[d] = worker.Dataflow<ulong, ProbeHandle<ulong>>(scope =>
             {
-                var stream = scope.InputFrom(input);
-                for (int step = 0; step < length; step++)
+                var source = scope.InputFrom(input);
+                var stream = scope.Region(inner =>
                 {
-                    stream = stream.Map(x => x);
-                }
+                    var chain = source.Enter(inner);
+                    for (int step = 0; step < length; step++)
+                    {
+                        chain = chain.Map(x => x);
+                    }
 
+                    return chain.Leave(scope);
+                });
                 return stream.Inspect(_ => arrived++).Probe();
             });
         }
