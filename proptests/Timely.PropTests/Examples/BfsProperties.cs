@@ -1,8 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Config = Timely.Communication.Config;
-using Timely.Dataflow;
 using Timely.Examples;
 
 namespace Timely.PropTests.Examples;
@@ -23,9 +21,7 @@ public sealed class BfsProperties
         {
             var ((nodes, edges), peers) = c;
             var expected = Bfs.Reference((ulong)nodes, (ulong)edges);
-            var actual = ExampleResult.Total(Execute.Run(
-                peers == 1 ? Config.Thread : Config.Process(peers),
-                w => Bfs.Run(w, (ulong)nodes, (ulong)edges, TextWriter.Null)));
+            var actual = ExampleRuns.Total(peers, w => Bfs.Run(w, (ulong)nodes, (ulong)edges, TextWriter.Null));
             return (expected == actual)
                 .Classify(expected.Records * 2 < nodes, "reaches under half the nodes")
                 .Label($"bfs {nodes} {edges} -w {peers}: sequential {expected}, dataflow {actual}");
