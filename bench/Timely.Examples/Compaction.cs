@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Timely.Examples;
 
 /// <summary>
@@ -82,6 +84,7 @@ internal static class Compaction
     }
 
     // Sums the diffs of each run of equal keys of sorted pairs into the front, dropping zero sums; the count kept.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SumSorted<TKey>(Span<(TKey Key, long Diff)> items)
         where TKey : struct, IEquatable<TKey>
     {
@@ -150,6 +153,7 @@ internal static class Compaction
 
     // Median of three to the second-last place, then the two scans of the runtime's ArraySortHelper:
     // both stop on keys equal to the pivot, so runs of equal keys split evenly.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Partition<TKey>(Span<(TKey Key, long Diff)> items)
         where TKey : struct, IComparable<TKey>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Timely.Dataflow;
 using Timely.Dataflow.Operators;
 
@@ -15,6 +16,7 @@ namespace Timely.Examples;
 public static class ExchangeRounds
 {
     /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; records = records this worker sent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static WorkloadResult Run(Worker worker, ulong batch, ulong rounds)
     {
         var input = new InputHandle<ulong, ulong>();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Timely.Dataflow;
 using Timely.Dataflow.Channels;
@@ -37,6 +38,7 @@ public static partial class HashJoin
     public static ulong PairTerm(ulong value1, ulong value2) => unchecked((value1 * Multiplier) + value2);
 
     /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ExampleResult Run(Worker worker, ulong keys, ulong vals, ulong batch, TextWriter log)
     {
         int index = worker.Index;
@@ -112,6 +114,7 @@ public static partial class HashJoin
 
         public ulong Checksum { get; private set; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Drain(InputPort<ulong, (ulong, ulong)> input, OutputPort<ulong, (ulong, ulong)> output, bool leftSide)
         {
             long pairs = 0;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Timely.Examples;
 
 /// <summary>
@@ -32,6 +34,7 @@ internal sealed class NodeSums(int peers, int index)
 
     /// <summary>The compacted changes, in node order (valid until the next call).</summary>
     /// <exception cref="ArgumentException">A change's node belongs to another worker or is negative.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<(int Node, long Diff)> Compact(RecordChunks<(int Node, long Diff)> changes)
     {
         if (++_stamp == int.MaxValue)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
@@ -34,6 +35,7 @@ public static partial class PageRank
     public const ulong DefaultRounds = 1000;
 
     /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ExampleResult Run(Worker worker, ulong nodes, ulong edges, ulong rounds, TextWriter log)
     {
         int index = worker.Index;
@@ -59,7 +61,7 @@ public static partial class PageRank
                         // stash keeps one spare chunk, not the load's (6.4 MB at 400,000 edges).
                         var edgeStash = new TimeStash<((int Src, int Dst) Edge, long Diff)>(maxSpareChunks: 1);
                         var rankStash = new TimeStash<(int Node, long Diff)>();
-                        return (edgeChanges, rankChanges, output) =>
+                        return [MethodImpl(MethodImplOptions.AggressiveOptimization)] (edgeChanges, rankChanges, output) =>
                         {
                             while (edgeChanges.TryNext(out var cap, out var data))
                             {
@@ -164,6 +166,7 @@ public static partial class PageRank
         /// sized once from the node count (Rust grows its vectors to the largest node seen; grown
         /// by doubling here, the outgrown arrays stayed behind as garbage, 5 MB at 100,000 nodes).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Graph(ulong nodes, int peers, int index)
         {
             _peers = peers;
@@ -202,6 +205,7 @@ public static partial class PageRank
             _rankSums.Compact(changes);
 
         /// <summary>Rust's <c>cnt</c>, <c>sum</c> and <c>max</c> over one time's compacted rank changes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static (long Count, long Sum, long Max) Summary(ReadOnlySpan<(int Node, long Diff)> changes)
         {
             long sum = 0, max = 0;
@@ -246,6 +250,7 @@ public static partial class PageRank
         }
 
         /// <summary>The sum of <c>Pair(node, rank)</c> over the nodes any change reached.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public ulong Checksum()
         {
             ulong checksum = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
@@ -15,6 +16,7 @@ namespace Timely.Examples;
 public static partial class UnionFind
 {
     /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ExampleResult Run(Worker worker, ulong nodes, ulong edges, ulong batch)
     {
         int index = worker.Index;
@@ -42,7 +44,7 @@ public static partial class UnionFind
     }
 
     private static Stream<ulong, (int, int)> Apply(Stream<ulong, (int, int)> stream, Forest forest) =>
-        stream.Unary<ulong, (int, int), (int, int)>(Pact<(int, int)>.Pipeline, "UnionFind", (data, output) =>
+        stream.Unary<ulong, (int, int), (int, int)>(Pact<(int, int)>.Pipeline, "UnionFind", [MethodImpl(MethodImplOptions.AggressiveOptimization)] (data, output) =>
         {
             while (data.TryNext(out var cap, out var batch))
             {
@@ -118,6 +120,7 @@ public static partial class UnionFind
             return (x, y);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Grow(int largest)
         {
             if (largest >= _roots.Length)

@@ -1,8 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Config = Timely.Communication.Config;
-using Timely.Dataflow;
 using Timely.Examples;
 
 namespace Timely.PropTests.Examples;
@@ -23,9 +21,7 @@ public sealed class PageRankProperties
         {
             var ((nodes, edges), (rounds, peers)) = c;
             var expected = Outcome(() => PageRank.Reference((ulong)nodes, (ulong)edges, (ulong)rounds, peers));
-            var actual = Outcome(() => ExampleResult.Total(Execute.Run(
-                peers == 1 ? Config.Thread : Config.Process(peers),
-                w => PageRank.Run(w, (ulong)nodes, (ulong)edges, (ulong)rounds, TextWriter.Null))));
+            var actual = Outcome(() => ExampleRuns.Total(peers, w => PageRank.Run(w, (ulong)nodes, (ulong)edges, (ulong)rounds, TextWriter.Null)));
             return (expected == actual).Classify(expected == "overflow", "stops at an overflowed rank").Label($"pagerank {nodes} {edges} --rounds {rounds} -w {peers}: sequential {expected}, dataflow {actual}");
         });
     }
