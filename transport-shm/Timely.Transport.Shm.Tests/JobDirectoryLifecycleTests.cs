@@ -106,13 +106,31 @@ public sealed class JobDirectoryLifecycleTests : IDisposable
     public void A_file_truncated_during_set_up_is_named_by_the_set_up(string name)
     {
         // Process 0 has published Running; the file (process 1's control file, or a ring process
-        // 0 made) still has its name: cut it there, as an operator's mistake would.
+        // 0 made) still has its name: cut it there, as an operator's mistake would. Process 1
+        // waits at the same point until the cut is made: once it sees process 0 running it may
+        // seal, which takes its files' names away, and a cut that finds no file tests nothing.
+        using var cutMade = new ManualResetEventSlim();
         JobDirectory.AfterPublishingRunning = joined =>
         {
-            if (joined.Job == "cut-early" && joined.ProcessIndex == 0)
+            if (joined.Job != "cut-early")
+            {
+                return;
+            }
+
+            if (joined.ProcessIndex == 1)
+            {
+                cutMade.Wait(TimeSpan.FromSeconds(20));
+                return;
+            }
+
+            try
             {
                 using var cut = new FileStream(Path.Combine(joined.Path, name), FileMode.Open, FileAccess.Write);
                 cut.SetLength(0);
+            }
+            finally
+            {
+                cutMade.Set();
             }
         };
         try
