@@ -12,8 +12,8 @@ namespace Timely.Communication;
 /// </summary>
 /// <remarks>
 /// The data path has no lock and no interlocked instruction: a push is a store and a
-/// release-store in <see cref="SpscQueue{T}"/> plus an unfenced look at the target's
-/// doorbell. The one full fence is paid at <see cref="Release"/> (for every target pushed to)
+/// release-store in <see cref="SpscQueue{T}"/> for the message, the same for its announcement
+/// to the target, plus an unfenced look at the target's doorbell. The one full fence is paid at <see cref="Release"/> (for every target pushed to)
 /// or <see cref="IPush{T}.Done"/> (see <see cref="FenceThenRing"/> for why that is enough).
 /// </remarks>
 public sealed class ProcessAllocator : Allocator
@@ -21,8 +21,29 @@ public sealed class ProcessAllocator : Allocator
     private readonly ProcessFabric _fabric;
     private readonly int _index;
     private readonly int _spinIterations;
-    private readonly List<IChannelInbox> _inboxes = new();
-    private readonly List<int> _inboxIds = new();
+    // Design: a receive looks only at the channels pushed to, as timely's Process allocator has
+    // each push send the channel's id to the receiver. Each push appends the target's inbox to
+    // the announcement queue from this sender to that target (one SPSC queue per ordered pair
+    // of workers, after the message itself, so taking the announcement makes the message
+    // visible). Receive first drains the announcement queue from every sender into _touched (each
+    // inbox once, by its receiver-owned Touched flag), then keeps in _touched only the inboxes
+    // that still hold messages, reporting the allocated ones (TouchedInboxes, as the single-worker
+    // allocator does with its own pushes). Nothing is missed:
+    // - every message has an announcement behind it, and an inbox leaves _touched only when a
+    //   look after the drain found it empty; a message that look did not see was pushed after
+    //   it, and its announcement is still queued for the next receive;
+    // - an inbox with messages stays in _touched and is reported at every receive until drained, as
+    //   before (a puller that leaves messages behind is asked again);
+    // - parking: the idle look (WorkProbe) finds work when an announcement queue is not empty or
+    //   a touched, allocated inbox holds messages. A sender appends its announcement before its
+    //   fence and its look at the doorbell (FenceThenRing), as it appends the message, so the
+    //   doorbell's Dekker pair covers the announcement exactly as it covered the message.
+    // A push costs one more enqueue of a reference (no allocation once the queue's segment has
+    // room); a receive costs the peers' announcement queues and the touched inboxes, not every
+    // channel allocated.
+    private readonly SpscQueue<ProcessInbox>[] _announced;   // _announced[s]: from worker s
+    private readonly List<ProcessInbox> _touched = new();
+    private readonly HashSet<int> _allocatedIds = new();
     private readonly bool[] _pushedTo;
     private readonly Doorbell[] _bells;
     private readonly WorkerCounters _counters;
@@ -34,6 +55,12 @@ public sealed class ProcessAllocator : Allocator
         _pushedTo = new bool[fabric.Peers];
         _fabric = fabric;
         _index = index;
+        _announced = new SpscQueue<ProcessInbox>[fabric.Peers];
+        for (int s = 0; s < _announced.Length; s++)
+        {
+            _announced[s] = fabric.Announcements[(s * fabric.Peers) + index];
+        }
+
         _spinIterations = spinIterations;
         _counters = new WorkerCounters(index);
         _metrics = CommunicationMetrics.Register(_counters, _bells[index]);
@@ -50,11 +77,14 @@ public sealed class ProcessAllocator : Allocator
 
     internal Doorbell Doorbell => _bells[_index];
 
+    /// <summary>What the idle look sees: an announcement not yet taken, or a touched, allocated inbox holding messages (or a failure).</summary>
+    internal bool HasWork => AnyInboxHasData();
+
     /// <inheritdoc />
     public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
     {
         CheckChannelId(channelId);
-        if (_inboxIds.Contains(channelId))
+        if (!_allocatedIds.Add(channelId))
         {
             throw new InvalidOperationException($"channel {channelId} is already allocated on worker {_index}; each id is allocated once.");
         }
@@ -65,26 +95,32 @@ public sealed class ProcessAllocator : Allocator
         for (int target = 0; target < peers; target++)
         {
             int pair = (_index * peers) + target;
-            senders[target] = new ProcessPusher<T>(channel.Forward[pair], channel.Returns[pair], _bells[target], _pushedTo, target, _counters);
+            senders[target] = new ProcessPusher<T>(channel, pair, _fabric.Announcements[pair], _bells[target], _pushedTo, target, _counters);
         }
 
-        var puller = new ProcessPuller<T>(channel, _index, _counters);
-        _inboxes.Add(puller);
-        _inboxIds.Add(channelId);
-        return (senders, puller);
+        // Messages that arrived before this allocation were announced already, and their
+        // inbox stays touched while it holds them: from now on a receive reports it.
+        channel.Inboxes[_index].Allocated = true;
+        return (senders, new ProcessPuller<T>(channel, _index, _counters));
     }
 
     /// <inheritdoc />
     public override void Receive()
     {
         _fabric.Group.ThrowIfFailed(_index);
-        for (int i = 0; i < _inboxes.Count; i++)
+        foreach (var announced in _announced)
         {
-            if (_inboxes[i].HasData && !Events.Contains(_inboxIds[i]))
+            while (announced.TryDequeue(out var inbox))
             {
-                Events.Add(_inboxIds[i]);
+                if (!inbox.Touched)
+                {
+                    inbox.Touched = true;
+                    _touched.Add(inbox);
+                }
             }
         }
+
+        TouchedInboxes.Sweep(_touched, Events);
     }
 
     /// <inheritdoc />
@@ -122,9 +158,17 @@ public sealed class ProcessAllocator : Allocator
 
     private bool AnyInboxHasData()
     {
-        for (int i = 0; i < _inboxes.Count; i++)
+        foreach (var announced in _announced)
         {
-            if (_inboxes[i].HasData)
+            if (!announced.IsEmpty)
+            {
+                return true;
+            }
+        }
+
+        foreach (var inbox in _touched)
+        {
+            if (inbox.Allocated && inbox.HasData)
             {
                 return true;
             }

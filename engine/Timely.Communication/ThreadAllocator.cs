@@ -12,8 +12,8 @@ public sealed class ThreadAllocator : Allocator
     // after the channel was found empty, and Receive looks only at the listed channels (keeping
     // those that still hold messages), so a step costs the channels that saw traffic, not every
     // channel allocated, and a channel with messages is still reported at every receive.
-    private readonly Dictionary<int, IThreadInbox> _channels = new();
-    private readonly List<IThreadInbox> _touched = new();
+    private readonly Dictionary<int, ITouchedInbox> _channels = new();
+    private readonly List<ITouchedInbox> _touched = new();
 
     /// <inheritdoc />
     public override int Index => 0;
@@ -38,25 +38,7 @@ public sealed class ThreadAllocator : Allocator
     /// <inheritdoc />
     public override void Receive()
     {
-        var touched = _touched;
-        int kept = 0;
-        for (int i = 0; i < touched.Count; i++)
-        {
-            var channel = touched[i];
-            if (!channel.HasData)
-            {
-                channel.Touched = false;
-                continue;
-            }
-
-            touched[kept++] = channel;
-            if (!Events.Contains(channel.Id))
-            {
-                Events.Add(channel.Id);
-            }
-        }
-
-        touched.RemoveRange(kept, touched.Count - kept);
+        TouchedInboxes.Sweep(_touched, Events);
     }
 
     /// <inheritdoc />

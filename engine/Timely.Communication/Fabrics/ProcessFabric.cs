@@ -5,8 +5,8 @@ namespace Timely.Communication.Fabrics;
 
 /// <summary>
 /// The shared state of a <see cref="CommunicationKind.Process"/> computation: the channel
-/// registry and the worker group. Touched under a lock only when a channel is allocated,
-/// never on the message path.
+/// registry (touched under a lock only when a channel is allocated, never on the message path),
+/// the worker group, and the announcement queues between each pair of workers.
 /// </summary>
 internal sealed class ProcessFabric
 {
@@ -16,11 +16,23 @@ internal sealed class ProcessFabric
     public ProcessFabric(WorkerGroup group)
     {
         Group = group;
+        int peers = group.Peers;
+        Announcements = new SpscQueue<ProcessInbox>[peers * peers];
+        for (int i = 0; i < Announcements.Length; i++)
+        {
+            Announcements[i] = new SpscQueue<ProcessInbox>();
+        }
     }
 
     public WorkerGroup Group { get; }
 
     public int Peers => Group.Peers;
+
+    /// <summary>
+    /// From sender <c>s</c> to receiver <c>r</c> at <c>s * Peers + r</c>: the inbox of each message
+    /// pushed, in push order (the sender produces, the receiver consumes).
+    /// </summary>
+    public SpscQueue<ProcessInbox>[] Announcements { get; }
 
     public ProcessChannel<T> GetOrCreate<T>(int channelId)
         where T : class

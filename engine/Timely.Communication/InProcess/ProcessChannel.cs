@@ -20,6 +20,18 @@ internal sealed class ProcessChannel<T> : IProcessChannel
             Forward[i] = new SpscQueue<T>();
             Returns[i] = new SpscQueue<T>();
         }
+
+        Inboxes = new ProcessInbox<T>[peers];
+        for (int r = 0; r < peers; r++)
+        {
+            var from = new SpscQueue<T>[peers];
+            for (int s = 0; s < peers; s++)
+            {
+                from[s] = Forward[(s * peers) + r];
+            }
+
+            Inboxes[r] = new ProcessInbox<T>(id, from);
+        }
     }
 
     public int Id { get; }
@@ -33,4 +45,7 @@ internal sealed class ProcessChannel<T> : IProcessChannel
 
     /// <summary>Buffers from receiver <c>r</c> back to sender <c>s</c> at <c>s * Peers + r</c>.</summary>
     public SpscQueue<T>[] Returns { get; }
+
+    /// <summary>Receiver <c>r</c>'s inbox at <c>r</c>: what a push to <c>r</c> announces.</summary>
+    public ProcessInbox<T>[] Inboxes { get; }
 }

@@ -8,7 +8,7 @@ namespace Timely.Communication.InProcess;
 /// stays on one sender while that sender has messages (no fairness, as in timely) and hands
 /// whatever the caller leaves in the slot back to the sender it came from.
 /// </summary>
-internal sealed class ProcessPuller<T> : IPull<T>, IChannelInbox
+internal sealed class ProcessPuller<T> : IPull<T>
     where T : class
 {
     private readonly SpscQueue<T>[] _from;     // _from[s]: messages from worker s (we consume)
@@ -22,28 +22,11 @@ internal sealed class ProcessPuller<T> : IPull<T>, IChannelInbox
     {
         _counters = counters;
         int peers = channel.Peers;
-        _from = new SpscQueue<T>[peers];
+        _from = channel.Inboxes[index].From;
         _backTo = new SpscQueue<T>[peers];
         for (int s = 0; s < peers; s++)
         {
-            _from[s] = channel.Forward[(s * peers) + index];
             _backTo[s] = channel.Returns[(s * peers) + index];
-        }
-    }
-
-    public bool HasData
-    {
-        get
-        {
-            foreach (var q in _from)
-            {
-                if (!q.IsEmpty)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
     }
 

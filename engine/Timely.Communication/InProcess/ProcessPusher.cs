@@ -6,23 +6,27 @@ namespace Timely.Communication.InProcess;
 
 /// <summary>
 /// Sends from one worker to one target worker of the process. Owned by the sending
-/// worker's thread: it is the producer of the forward queue and the consumer of the
-/// return queue.
+/// worker's thread: it is the producer of the forward queue, of the announcement queue towards
+/// the target, and the consumer of the return queue.
 /// </summary>
 internal sealed class ProcessPusher<T> : IPush<T>
     where T : class
 {
     private readonly SpscQueue<T> _forward;
     private readonly SpscQueue<T> _returns;
+    private readonly SpscQueue<ProcessInbox> _announce;
+    private readonly ProcessInbox _inbox;
     private readonly Doorbell _target;
     private readonly bool[] _pushedTo;
     private readonly int _targetIndex;
     private readonly WorkerCounters _counters;
 
-    public ProcessPusher(SpscQueue<T> forward, SpscQueue<T> returns, Doorbell target, bool[] pushedTo, int targetIndex, WorkerCounters counters)
+    public ProcessPusher(ProcessChannel<T> channel, int pair, SpscQueue<ProcessInbox> announce, Doorbell target, bool[] pushedTo, int targetIndex, WorkerCounters counters)
     {
-        _forward = forward;
-        _returns = returns;
+        _forward = channel.Forward[pair];
+        _returns = channel.Returns[pair];
+        _announce = announce;
+        _inbox = channel.Inboxes[targetIndex];
         _target = target;
         _pushedTo = pushedTo;
         _targetIndex = targetIndex;
@@ -38,7 +42,10 @@ internal sealed class ProcessPusher<T> : IPush<T>
             return;
         }
 
+        // The message first, then its announcement: a receiver that takes the announcement
+        // (an acquire of its tail) sees the message.
         _forward.Enqueue(item);
+        _announce.Enqueue(_inbox);
         _counters.MessagesSentRef++;
         _pushedTo[_targetIndex] = true;
         _target.RingIfSleeping();

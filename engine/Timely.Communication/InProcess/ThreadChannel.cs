@@ -4,15 +4,15 @@ namespace Timely.Communication.InProcess;
 /// A worker's channel to itself: a FIFO of messages and a stack of buffers handed back.
 /// Single-threaded by construction (one worker owns both ends).
 /// </summary>
-internal sealed class ThreadChannel<T> : IThreadInbox
+internal sealed class ThreadChannel<T> : ITouchedInbox
     where T : class
 {
     private readonly Queue<T> _messages = new();
     private readonly Stack<T> _recycled = new();
-    private readonly List<IThreadInbox> _touched;
+    private readonly List<ITouchedInbox> _touched;
 
     /// <summary>A channel whose pushes add it to <paramref name="touched"/> (once, until the allocator finds it empty).</summary>
-    public ThreadChannel(int id, List<IThreadInbox> touched)
+    public ThreadChannel(int id, List<ITouchedInbox> touched)
     {
         Id = id;
         _touched = touched;
@@ -22,6 +22,9 @@ internal sealed class ThreadChannel<T> : IThreadInbox
 
     /// <summary>Whether the channel is in the allocator's list of channels to look at.</summary>
     public bool Touched { get; set; }
+
+    /// <summary>A worker's channel to itself exists once allocated.</summary>
+    public bool Reportable => true;
 
     public int Id { get; }
 
