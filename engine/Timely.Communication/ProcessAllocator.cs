@@ -75,6 +75,26 @@ public sealed class ProcessAllocator : Allocator
     }
 
     /// <inheritdoc />
+    internal override int HeldChannels => _inboxIds.Count;
+
+    /// <summary>Channels the process's registry holds (allocated by some worker, not yet deallocated by all).</summary>
+    internal int FabricChannels => _fabric.ChannelCount;
+
+    /// <inheritdoc />
+    public override void Deallocate(int channelId)
+    {
+        int at = _inboxIds.IndexOf(channelId);
+        if (at < 0)
+        {
+            return;
+        }
+
+        _inboxIds.RemoveAt(at);
+        _inboxes.RemoveAt(at);
+        _fabric.Release(channelId);
+    }
+
+    /// <inheritdoc />
     public override void Receive()
     {
         _fabric.Group.ThrowIfFailed(_index);

@@ -4,4 +4,7 @@ namespace Timely.Communication.InProcess;
 internal interface IProcessChannel
 {
     Type PayloadType { get; }
+
+    /// <summary>How many workers have deallocated the channel (read and written under the fabric's lock).</summary>
+    int Released { get; set; }
 }

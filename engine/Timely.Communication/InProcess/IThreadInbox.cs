@@ -8,4 +8,7 @@ internal interface IThreadInbox : IChannelInbox
 
     /// <summary>Whether the channel is in its allocator's list of channels to look at.</summary>
     bool Touched { get; set; }
+
+    /// <summary>The channel was deallocated: forget its messages and buffers (it stays listed until the next receive finds it empty).</summary>
+    void Drop();
 }

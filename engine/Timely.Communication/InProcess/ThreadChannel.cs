@@ -31,6 +31,12 @@ internal sealed class ThreadChannel<T> : IThreadInbox
 
     public bool HasData => _messages.Count > 0;
 
+    public void Drop()
+    {
+        _messages.Clear();
+        _recycled.Clear();
+    }
+
     private sealed class ThreadPusher(ThreadChannel<T> channel) : IPush<T>
     {
         public void Push(ref T? item)
