@@ -321,6 +321,62 @@ public abstract class AllocatorContract
         });
     }
 
+    /// <summary>
+    /// A deallocated channel is given back (the allocator holds one channel fewer), an id never
+    /// allocated is ignored, and the channels left keep working; a dataflow deallocates its
+    /// channels this way when it completes.
+    /// </summary>
+    [Theory]
+    [WorkerCounts]
+    public void A_deallocated_channel_is_given_back_and_the_others_keep_working(int n)
+    {
+        RunOk(MakeConfig(n), allocator =>
+        {
+            var links = new[] { allocator.Allocate<long[]>(10), allocator.Allocate<long[]>(11), allocator.Allocate<long[]>(12) };
+            Assert.Equal(3, allocator.HeldChannels);
+            OneEach(allocator, links[..2], round: 0);   // 12 is left for after: a fast peer's later round cannot mix into this one
+
+            allocator.Deallocate(10);
+            allocator.Deallocate(11);
+            allocator.Deallocate(11);   // twice: no effect
+            allocator.Deallocate(99);   // never allocated here: ignored
+            Assert.Equal(1, allocator.HeldChannels);
+
+            allocator.Events.Clear();
+            OneEach(allocator, links[2..], round: 1);
+            Assert.DoesNotContain(10, allocator.Events);
+            Assert.DoesNotContain(11, allocator.Events);
+            allocator.Deallocate(12);
+            Assert.Equal(0, allocator.HeldChannels);
+            return 0;
+        });
+
+        // Every worker pushes [sender, round] on each channel to every worker and receives the peers' ones.
+        static void OneEach(Allocator allocator, (IPush<long[]>[] Senders, IPull<long[]> Receiver)[] links, int round)
+        {
+            foreach (var (senders, _) in links)
+            {
+                for (int t = 0; t < senders.Length; t++)
+                {
+                    long[]? m = [allocator.Index, round];
+                    senders[t].Push(ref m);
+                    senders[t].Done();
+                }
+            }
+
+            foreach (var (_, receiver) in links)
+            {
+                var from = new List<long>();
+                WorkerRun.ReceiveExactly(allocator, receiver, allocator.Peers, m =>
+                {
+                    Assert.Equal(round, m[1]);
+                    from.Add(m[0]);
+                });
+                Assert.Equal(Enumerable.Range(0, allocator.Peers).Select(i => (long)i), from.Order());
+            }
+        }
+    }
+
     [Theory]
     [WorkerCounts]
     public void Buffers_come_back_through_the_push_slot(int n)

@@ -44,6 +44,58 @@ public abstract class MultiWorkerAllocatorContract : AllocatorContract
         });
     }
 
+    /// <summary>
+    /// A message that arrives for a channel its receiver has deallocated is dropped: no event
+    /// names the channel, and the receiver keeps nothing for it (where data for an id not yet
+    /// allocated is kept until it is). A peer that sends after the receiver let go is what a
+    /// confused or late peer would do; the receiver must not hold its messages forever.
+    /// </summary>
+    [Theory]
+    [WorkerCounts(Minimum = 2)]
+    public void A_message_for_a_deallocated_channel_is_dropped_and_named_by_no_event(int n)
+    {
+        RunOk(MakeConfig(n), allocator =>
+        {
+            var gone = allocator.Allocate<string>(20);
+            var sync = allocator.Allocate<string>(21);
+            var after = allocator.Allocate<string>(22);
+            allocator.Deallocate(20);
+            for (int t = 0; t < allocator.Peers; t++)
+            {
+                string? s = "deallocated";
+                sync.Senders[t].Push(ref s);
+                sync.Senders[t].Done();
+            }
+
+            WorkerRun.ReceiveExactly(allocator, sync.Receiver, allocator.Peers, _ => { });
+
+            // Every worker has let go of 20 now. Send on it anyway, then a marker behind it.
+            allocator.Events.Clear();
+            for (int t = 0; t < allocator.Peers; t++)
+            {
+                string? late = "late";
+                gone.Senders[t].Push(ref late);
+                gone.Senders[t].Done();
+                string? marker = "marker";
+                after.Senders[t].Push(ref marker);
+                after.Senders[t].Done();
+            }
+
+            WorkerRun.ReceiveExactly(allocator, after.Receiver, allocator.Peers, m => Assert.Equal("marker", m));
+            allocator.Receive();
+            Assert.DoesNotContain(20, allocator.Events);
+            Assert.Equal(2, allocator.HeldChannels);
+            if (allocator is BinaryAllocator binary)
+            {
+                // Each peer's late message travelled its path ahead of its marker: all were seen, and dropped.
+                Assert.Equal(0, binary.PendingChannelCount);
+                Assert.Equal(allocator.Peers, binary.DiscardedMessages);
+            }
+
+            return 0;
+        });
+    }
+
     [Theory]
     [WorkerCounts(Minimum = 2)]
     public void A_sender_that_returns_at_once_still_delivers_everything(int n)

@@ -89,6 +89,22 @@ public abstract class Allocator : IDisposable
         return (new BroadcastPusher<T>(senders, clone), receiver);
     }
 
+    /// <summary>
+    /// Lets go of channel <paramref name="channelId"/> on this worker (timely drops a channel's
+    /// puller when its dataflow completes): this worker will neither push to it nor pull from it
+    /// again, so the allocator frees what it holds for it (queues, buffers, its inbox), and a
+    /// message that still arrives for it is discarded, not kept for a later allocation. An id
+    /// never allocated here is ignored; an id is not allocated again once deallocated. A dataflow calls this for each of its channels once it
+    /// has completed on this worker, when every count of its progress is zero and no peer can
+    /// send on its channels any more. The base implementation keeps everything.
+    /// </summary>
+    public virtual void Deallocate(int channelId)
+    {
+    }
+
+    /// <summary>Channels this allocator holds: allocated and not deallocated (-1 where an allocator does not count them).</summary>
+    internal virtual int HeldChannels => -1;
+
     /// <summary>Brings in whatever has arrived from other workers and records channel events.</summary>
     public abstract void Receive();
 

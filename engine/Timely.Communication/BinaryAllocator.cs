@@ -49,6 +49,7 @@ public sealed class BinaryAllocator : Allocator
     private readonly Dictionary<int, IBinaryInbox> _inboxes = new();
     private readonly InboxActivity _activity = new();
     private readonly Dictionary<int, List<PendingMessage>> _pending = new();
+    private readonly IdRanges _deallocated = new();
     private readonly WorkerCounters _counters;
     private readonly IDisposable _metrics;
     private int _lastChannel = -1;
@@ -143,6 +144,31 @@ public sealed class BinaryAllocator : Allocator
         }
 
         return (senders, inbox);
+    }
+
+    /// <inheritdoc />
+    internal override int HeldChannels => _inboxes.Count;
+
+    /// <summary>Channels with messages kept for a later allocation.</summary>
+    internal int PendingChannelCount => _pending.Count;
+
+    /// <summary>Messages that arrived for a deallocated channel and were discarded.</summary>
+    internal long DiscardedMessages { get; private set; }
+
+    /// <summary>The deallocated ids, as ranges (a late message for one is discarded).</summary>
+    internal IdRanges Deallocated => _deallocated;
+
+    /// <inheritdoc />
+    public override void Deallocate(int channelId)
+    {
+        if (!_inboxes.Remove(channelId))
+        {
+            return;
+        }
+
+        _deallocated.Add(channelId);
+        _lastChannel = -1;
+        _lastInbox = null;
     }
 
     /// <inheritdoc />
@@ -483,9 +509,17 @@ public sealed class BinaryAllocator : Allocator
         return copy;
     }
 
-    // Not allocated here yet: keep a copy until it is.
+    // Not allocated here yet: keep a copy until it is. Deallocated already: its dataflow
+    // completed here, so nobody will pull it; drop the copy.
     private void KeepPending(int channel, PendingMessage message)
     {
+        if (_deallocated.Contains(channel))
+        {
+            BufferPool.Shared.Return(message.Buffer);
+            DiscardedMessages++;
+            return;
+        }
+
         if (!_pending.TryGetValue(channel, out var list))
         {
             list = new List<PendingMessage>();

@@ -105,6 +105,21 @@ public sealed class ProcessAllocator : Allocator
     }
 
     /// <inheritdoc />
+    internal override int HeldChannels => _allocatedIds.Count;
+
+    /// <summary>Channels the process's registry holds (allocated by some worker, not yet deallocated by all).</summary>
+    internal int FabricChannels => _fabric.ChannelCount;
+
+    /// <inheritdoc />
+    public override void Deallocate(int channelId)
+    {
+        if (_allocatedIds.Remove(channelId))
+        {
+            _fabric.Release(channelId, _index);
+        }
+    }
+
+    /// <inheritdoc />
     public override void Receive()
     {
         _fabric.Group.ThrowIfFailed(_index);

@@ -36,6 +36,18 @@ public sealed class ThreadAllocator : Allocator
     }
 
     /// <inheritdoc />
+    internal override int HeldChannels => _channels.Count;
+
+    /// <inheritdoc />
+    public override void Deallocate(int channelId)
+    {
+        if (_channels.Remove(channelId, out var channel))
+        {
+            channel.Drop();
+        }
+    }
+
+    /// <inheritdoc />
     public override void Receive()
     {
         TouchedInboxes.Sweep(_touched, Events);

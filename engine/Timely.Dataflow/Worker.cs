@@ -36,7 +36,14 @@ public sealed class Worker
     // Allocator.Unpark; its design comment says why no activation is lost), drained before the
     // park decision, and a pending ActivateAfter bounds the park. Cancellation closes the inputs,
     // which marks their dataflows.
+    //
+    // A dataflow that completes is retired at once (Retire): its slot, its channels' owners and the
+    // allocator's side of its channels go, so a worker that ran many dataflows keeps only what the
+    // running ones hold. Its channels were recorded while it was built (every channel is registered
+    // from inside a build); a late event for one of them finds no owner and is ignored.
     private readonly List<IDataflowRuntime?> _dataflows = new();
+    private readonly List<List<int>?> _dataflowChannels = new();
+    private List<int>? _buildingChannels;
     private readonly ActivationSet _active = ActivationSet.ForDataflows();
     private readonly Dictionary<int, (ActivationSet Scope, int Operator)> _channelOwners = new();
     private readonly Dictionary<Type, object> _messagePools = new();
@@ -139,10 +146,23 @@ public sealed class Worker
         ArgumentNullException.ThrowIfNull(build);
         int index = _dataflows.Count;
         _dataflows.Add(null);
+        _dataflowChannels.Add(null);
         _active.Grow(index + 1);
-        var scope = new Scope<T>(this, index);
-        var result = build(scope);
-        _dataflows[index] = scope.Seal(default(NoChildZero<T>));
+        var outer = _buildingChannels;
+        var channels = _buildingChannels = new List<int>();
+        TResult result;
+        try
+        {
+            var scope = new Scope<T>(this, index);
+            result = build(scope);
+            _dataflows[index] = scope.Seal(default(NoChildZero<T>));
+        }
+        finally
+        {
+            _buildingChannels = outer;
+        }
+
+        _dataflowChannels[index] = channels;
         _live++;
         _active.Activate(index);   // its first step starts its operators and reports its initial progress
         return result;
@@ -215,8 +235,7 @@ public sealed class Worker
             dataflow.Step();
             if (dataflow.IsComplete)
             {
-                _dataflows[index] = null;
-                _live--;
+                Retire(index);
             }
         }
 
@@ -310,8 +329,38 @@ public sealed class Worker
         return (MessagePool<T, TData>)pool;
     }
 
-    internal void RegisterChannel(int channelId, ActivationSet scope, int operatorIndex) =>
+    internal void RegisterChannel(int channelId, ActivationSet scope, int operatorIndex)
+    {
         _channelOwners.Add(channelId, (scope, operatorIndex));
+        (_buildingChannels ?? throw new InvalidOperationException("a channel is registered only while its dataflow is built")).Add(channelId);
+    }
+
+    /// <summary>Channels registered by dataflows that have not completed (what a test counts to see a completed dataflow gave its channels back).</summary>
+    internal int ChannelCount => _channelOwners.Count;
+
+    /// <summary>
+    /// Dataflow <paramref name="index"/> completed on this worker: every count of its progress is
+    /// zero here, so no peer holds a capability or a message in flight on its channels, and none
+    /// will send on them again. Gives back what it held (timely removes a completed dataflow and
+    /// its channels' paths; dropping its pullers frees the allocator's queues): the dataflow,
+    /// its channels' owners and the allocator's side of each channel, and its probes' gauges.
+    /// </summary>
+    private void Retire(int index)
+    {
+        _dataflows[index] = null;
+        _live--;
+        if (_dataflowChannels[index] is { } channels)
+        {
+            _dataflowChannels[index] = null;
+            foreach (int id in channels)
+            {
+                _channelOwners.Remove(id);
+                Allocator.Deallocate(id);
+            }
+        }
+
+        Diagnostics.DataflowMetrics.ForgetDataflow(this, index);
+    }
 
     private void DrainEvents()
     {

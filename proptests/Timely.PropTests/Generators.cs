@@ -40,6 +40,21 @@ internal static class Generators
             return sb.ToString();
         });
 
+    /// <summary>
+    /// A program of dataflow actions: a head value in <paramref name="heads"/> (how many dataflows,
+    /// which configuration) and at most <paramref name="length"/> actions (Kind in 0..<paramref name="lastKind"/>,
+    /// Target in 0..<paramref name="lastTarget"/>, Value in 0..99) for the property to interpret.
+    /// </summary>
+    public static Arbitrary<(int Head, (int Kind, int Target, int Value)[] Actions)> ActionPrograms(
+        (int Low, int High) heads, int lastKind, int lastTarget, int length)
+    {
+        var action = Gen.Zip(Gen.Choose(0, lastKind), Gen.Zip(Gen.Choose(0, lastTarget), Gen.Choose(0, 99)))
+            .Select(t => (t.Item1, t.Item2.Item1, t.Item2.Item2));
+        return Gen.Zip(Gen.Choose(heads.Low, heads.High), action.ArrayOf())
+            .Select(t => (t.Item1, t.Item2.Take(length).ToArray()))
+            .ToArbitrary();
+    }
+
     public static Gen<List<T>> ListOf<T>(Gen<T> element) => element.ListOf().Select(xs => new List<T>(xs));
 
     public static Gen<T[]> ArrayOf<T>(Gen<T> element) => element.ArrayOf();

@@ -51,4 +51,39 @@ internal sealed class ProcessFabric
             return channel;
         }
     }
+
+    /// <summary>Channels in the registry: allocated by some worker and not yet released by all.</summary>
+    public int ChannelCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _channels.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Worker <paramref name="worker"/> (the caller's thread) deallocated <paramref name="channelId"/>:
+    /// its inbox drops what arrives from now on; once every worker has, the registry
+    /// forgets the channel and its queues go with the last pusher and puller that hold them.
+    /// Every worker allocates a channel before any deallocates it (a dataflow completes on a
+    /// worker only after every worker built it and reported its progress), so a forgotten id is
+    /// never allocated again.
+    /// </summary>
+    public void Release(int channelId, int worker)
+    {
+        lock (_lock)
+        {
+            if (_channels.TryGetValue(channelId, out var channel))
+            {
+                channel.Drop(worker);
+                if (++channel.Released == Peers)
+                {
+                    _channels.Remove(channelId);
+                }
+            }
+        }
+    }
 }

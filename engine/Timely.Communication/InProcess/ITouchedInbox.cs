@@ -11,4 +11,11 @@ internal interface ITouchedInbox : IChannelInbox
 
     /// <summary>Whether a receive may report the channel (it is allocated on the receiving worker).</summary>
     bool Reportable { get; }
+
+    /// <summary>
+    /// Receiver: the channel was deallocated on the receiving worker. From now on it is never
+    /// reported and it holds nothing: what is queued, and whatever a late push adds, is dropped
+    /// at the next look, so a sweep lets the inbox go.
+    /// </summary>
+    void Drop();
 }

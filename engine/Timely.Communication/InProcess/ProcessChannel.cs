@@ -40,6 +40,10 @@ internal sealed class ProcessChannel<T> : IProcessChannel
 
     public Type PayloadType => typeof(T);
 
+    public int Released { get; set; }
+
+    public void Drop(int worker) => Inboxes[worker].Drop();
+
     /// <summary>Messages from sender <c>s</c> to receiver <c>r</c> at <c>s * Peers + r</c>.</summary>
     public SpscQueue<T>[] Forward { get; }
 

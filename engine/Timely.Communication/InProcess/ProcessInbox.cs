@@ -26,6 +26,17 @@ internal abstract class ProcessInbox : ITouchedInbox
     /// <inheritdoc />
     public bool Reportable => Allocated;
 
+    /// <summary>Receiver: whether the receiving worker has deallocated the channel (its messages are dropped at each look).</summary>
+    protected bool Dropped { get; private set; }
+
     /// <inheritdoc />
     public abstract bool HasData { get; }
+
+    /// <inheritdoc />
+    public void Drop()
+    {
+        Allocated = false;
+        Dropped = true;
+        _ = HasData;   // drops what is queued now
+    }
 }

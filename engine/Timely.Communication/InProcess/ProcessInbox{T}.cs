@@ -17,6 +17,19 @@ internal sealed class ProcessInbox<T> : ProcessInbox
     {
         get
         {
+            if (Dropped)
+            {
+                // Deallocated here: nobody pulls, so what a sender still pushed goes (we are every queue's consumer).
+                foreach (var q in From)
+                {
+                    while (q.TryDequeue(out _))
+                    {
+                    }
+                }
+
+                return false;
+            }
+
             foreach (var q in From)
             {
                 if (!q.IsEmpty)

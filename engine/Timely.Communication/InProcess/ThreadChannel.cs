@@ -10,6 +10,7 @@ internal sealed class ThreadChannel<T> : ITouchedInbox
     private readonly Queue<T> _messages = new();
     private readonly Stack<T> _recycled = new();
     private readonly List<ITouchedInbox> _touched;
+    private bool _dropped;
 
     /// <summary>A channel whose pushes add it to <paramref name="touched"/> (once, until the allocator finds it empty).</summary>
     public ThreadChannel(int id, List<ITouchedInbox> touched)
@@ -32,7 +33,25 @@ internal sealed class ThreadChannel<T> : ITouchedInbox
 
     public IPull<T> Puller { get; }
 
-    public bool HasData => _messages.Count > 0;
+    public bool HasData
+    {
+        get
+        {
+            if (_dropped)
+            {
+                _messages.Clear();
+            }
+
+            return _messages.Count > 0;
+        }
+    }
+
+    public void Drop()
+    {
+        _dropped = true;
+        _messages.Clear();
+        _recycled.Clear();
+    }
 
     private sealed class ThreadPusher(ThreadChannel<T> channel) : IPush<T>
     {

@@ -10,7 +10,7 @@ namespace Timely.Dataflow.Diagnostics;
 /// <item><c>timely.operator.schedule.duration</c> (histogram, s): one measurement per operator run, so its count is the number of schedules; attributes <c>timely.worker</c>, <c>timely.dataflow</c>, <c>timely.operator</c> (the operator's name and index, <c>Exchange#3</c>).</item>
 /// <item><c>timely.channel.records</c> and <c>timely.channel.batches</c> (counters, <c>{record}</c>, <c>{batch}</c>): what each operator input received; attributes <c>timely.worker</c>, <c>timely.dataflow</c>, <c>timely.channel</c> (the receiving operator and port, <c>Inspect#4:0</c>).</item>
 /// <item><c>timely.source.held_back</c> (counter, s): time a bounded source (<see cref="Operators.SourceBound{T}"/>, or the job's overflow budget) waited instead of sending; attributes <c>timely.worker</c>, <c>timely.dataflow</c>, <c>timely.operator</c> (the source's operator index).</item>
-/// <item><c>timely.probe.lag</c> (gauge, <c>{time}</c>): how far a probe's frontier is behind the latest time an input of its dataflow moved to, for integer times; 0 once the probe is done; attributes <c>timely.worker</c>, <c>timely.dataflow</c>, <c>timely.probe</c>.</item>
+/// <item><c>timely.probe.lag</c> (gauge, <c>{time}</c>): how far a probe's frontier is behind the latest time an input of its dataflow moved to, for integer times; 0 once the probe is done, and no longer reported once its dataflow has completed on the worker; attributes <c>timely.worker</c>, <c>timely.dataflow</c>, <c>timely.probe</c>.</item>
 /// </list>
 /// </summary>
 /// <remarks>
@@ -59,7 +59,10 @@ public static class DataflowMetrics
             () => latest.Value,
             new("timely.worker", scope.Worker.Index),
             new("timely.dataflow", scope.DataflowIndex),
-            new("timely.probe", operatorIndex));
+            new("timely.probe", operatorIndex))
+        {
+            DataflowIndex = scope.DataflowIndex,
+        };
         lock (Gate)
         {
             if (!Probes.TryGetValue(scope.Worker, out var list))
@@ -71,6 +74,18 @@ public static class DataflowMetrics
         }
 
         return probe;
+    }
+
+    /// <summary>Forgets the probes of dataflow <paramref name="dataflowIndex"/> of <paramref name="worker"/>, which completed (their lag is 0 from then on).</summary>
+    internal static void ForgetDataflow(Worker worker, int dataflowIndex)
+    {
+        lock (Gate)
+        {
+            if (Probes.TryGetValue(worker, out var list))
+            {
+                list.RemoveAll(probe => probe.DataflowIndex == dataflowIndex);
+            }
+        }
     }
 
     /// <summary>Forgets the probes of a worker that ended.</summary>
@@ -114,6 +129,9 @@ public static class DataflowMetrics
         public KeyValuePair<string, object?> Dataflow { get; } = dataflow;
 
         public KeyValuePair<string, object?> Probe { get; } = probe;
+
+        /// <summary>The probe's dataflow on its worker (forgotten when the dataflow completes).</summary>
+        public int DataflowIndex { get; init; }
 
         /// <summary>Worker thread: the probe's frontier now (its least integer time, or done).</summary>
         public void Publish<T>(Progress.MutableAntichain<T> frontier)

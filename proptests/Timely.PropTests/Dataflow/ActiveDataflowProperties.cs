@@ -18,17 +18,11 @@ namespace Timely.PropTests.Dataflow;
 /// </summary>
 public sealed class ActiveDataflowProperties
 {
-    // An action (Kind, Dataflow, Value): 0 send Value on the input, 1 advance the input, 2 close
+    // Head: how many dataflows. An action (Kind, Target dataflow, Value): 0 send Value on the input, 1 advance the input, 2 close
     // it, 3 post Value from another thread to the remote source, 4 close the remote source from
     // another thread, 5 move the kept capability one time later, 6 drop it.
-    private static Arbitrary<(int Dataflows, (int Kind, int Dataflow, int Value)[] Actions)> Programs()
-    {
-        var action = Gen.Zip(Gen.Choose(0, 6), Gen.Zip(Gen.Choose(0, 3), Gen.Choose(0, 99)))
-            .Select(t => (t.Item1, t.Item2.Item1, t.Item2.Item2));
-        return Gen.Zip(Gen.Choose(1, 4), action.ArrayOf())
-            .Select(t => (t.Item1, t.Item2.Take(30).ToArray()))
-            .ToArbitrary();
-    }
+    private static Arbitrary<(int Head, (int Kind, int Target, int Value)[] Actions)> Programs() =>
+        Generators.ActionPrograms(heads: (1, 4), lastKind: 6, lastTarget: 3, length: 30);
 
     /// <summary>What one dataflow exposes to the program, and what it has shown.</summary>
     private sealed class Flow
