@@ -113,6 +113,21 @@ public static class ExampleCommands
     /// <c>timely event_driven DATAFLOWS LENGTH [record] [--rounds N]</c>: without <c>--rounds</c>
     /// it runs until SIGINT or SIGTERM, as Rust's does, then reports and exits 0.
     /// </summary>
+    /// <summary><c>timely churn DATAFLOWS</c>: a dataflow per request (not one of timely's examples).</summary>
+    public static Command Churn()
+    {
+        var dataflows = ExampleCommand.Integer("DATAFLOWS", "Dataflows to build and run to completion, one after another.", 0, 100_000_000);
+        return ExampleCommand.Make(
+            "churn",
+            "A dataflow per request: builds DATAFLOWS small dataflows one after another (input -> exchange -> probe, one record per worker), each run to completion before the next; prints the live heap at the end, what completed dataflows left behind.",
+            [dataflows],
+            (result, log) =>
+            {
+                ulong n = result.GetValue(dataflows);
+                return worker => Examples.DataflowChurn.Run(worker, n, log);
+            });
+    }
+
     public static Command EventDriven()
     {
         var dataflows = ExampleCommand.Integer("DATAFLOWS", "Number of dataflows (at least 1).", 1, 1_000_000);

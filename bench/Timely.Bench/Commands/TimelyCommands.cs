@@ -48,6 +48,7 @@ public static class TimelyCommands
         WorkloadCommands.Exchange(),
         WorkloadCommands.Barrier(),
         WorkloadCommands.RoundTrip(),
+        ExampleCommands.Churn(),
         OverloadCommand.Create(),
 
         // timely's other examples.
