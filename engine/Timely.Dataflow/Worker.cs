@@ -40,9 +40,9 @@ public sealed class Worker
     // A dataflow that completes is retired at once (Retire): its slot, its channels' owners and the
     // allocator's side of its channels go, so a worker that ran many dataflows keeps only what the
     // running ones hold. Its channels were recorded while it was built (every channel is registered
-    // from inside a build); a late event for one of them finds no owner and is ignored.
-    private readonly List<IDataflowRuntime?> _dataflows = new();
-    private readonly List<List<int>?> _dataflowChannels = new();
+    // from inside a build) and go with it in its slot; a late event for one of them finds no owner
+    // and is ignored.
+    private readonly List<DataflowSlot?> _dataflows = new();
     private List<int>? _buildingChannels;
     private readonly ActivationSet _active = ActivationSet.ForDataflows();
     private readonly Dictionary<int, (ActivationSet Scope, int Operator)> _channelOwners = new();
@@ -146,7 +146,6 @@ public sealed class Worker
         ArgumentNullException.ThrowIfNull(build);
         int index = _dataflows.Count;
         _dataflows.Add(null);
-        _dataflowChannels.Add(null);
         _active.Grow(index + 1);
         var outer = _buildingChannels;
         var channels = _buildingChannels = new List<int>();
@@ -155,14 +154,13 @@ public sealed class Worker
         {
             var scope = new Scope<T>(this, index);
             result = build(scope);
-            _dataflows[index] = scope.Seal(default(NoChildZero<T>));
+            _dataflows[index] = new DataflowSlot(scope.Seal(default(NoChildZero<T>)), channels.ToArray());
         }
         finally
         {
             _buildingChannels = outer;
         }
 
-        _dataflowChannels[index] = channels;
         _live++;
         _active.Activate(index);   // its first step starts its operators and reports its initial progress
         return result;
@@ -226,7 +224,7 @@ public sealed class Worker
         for (int index = _active.NextActive(0); index >= 0; index = _active.NextActive(index + 1))
         {
             _active.TryTake(index);
-            if (_dataflows[index] is not { } dataflow)
+            if (_dataflows[index] is not { Runtime: var dataflow })
             {
                 continue;   // completed: a late event for one of its channels
             }
@@ -260,9 +258,9 @@ public sealed class Worker
     /// </summary>
     public void CloseInputs()
     {
-        foreach (var dataflow in _dataflows)
+        foreach (var slot in _dataflows)
         {
-            dataflow?.CloseInputs();
+            slot?.Runtime.CloseInputs();
         }
     }
 
@@ -347,16 +345,13 @@ public sealed class Worker
     /// </summary>
     private void Retire(int index)
     {
+        var channels = _dataflows[index]!.Channels;
         _dataflows[index] = null;
         _live--;
-        if (_dataflowChannels[index] is { } channels)
+        foreach (int id in channels)
         {
-            _dataflowChannels[index] = null;
-            foreach (int id in channels)
-            {
-                _channelOwners.Remove(id);
-                Allocator.Deallocate(id);
-            }
+            _channelOwners.Remove(id);
+            Allocator.Deallocate(id);
         }
 
         Diagnostics.DataflowMetrics.ForgetDataflow(this, index);
@@ -380,4 +375,7 @@ public sealed class Worker
 
         events.Clear();
     }
+
+    /// <summary>A built dataflow and the channels it registered while it was built (given back when it completes).</summary>
+    private sealed record DataflowSlot(IDataflowRuntime Runtime, int[] Channels);
 }

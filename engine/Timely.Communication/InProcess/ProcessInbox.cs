@@ -37,6 +37,13 @@ internal abstract class ProcessInbox : ITouchedInbox
     {
         Allocated = false;
         Dropped = true;
-        _ = HasData;   // drops what is queued now
+        DropQueued();
     }
+
+    /// <summary>
+    /// Receiver, once dropped: empties the queues from every sender (the receiving worker is
+    /// every queue's consumer). Called at the drop and at each later look, which is how what a
+    /// late sender still pushes goes.
+    /// </summary>
+    protected abstract void DropQueued();
 }

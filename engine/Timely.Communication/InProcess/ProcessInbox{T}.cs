@@ -19,14 +19,8 @@ internal sealed class ProcessInbox<T> : ProcessInbox
         {
             if (Dropped)
             {
-                // Deallocated here: nobody pulls, so what a sender still pushed goes (we are every queue's consumer).
-                foreach (var q in From)
-                {
-                    while (q.TryDequeue(out _))
-                    {
-                    }
-                }
-
+                // Deallocated here: nobody pulls, so what a sender still pushed goes.
+                DropQueued();
                 return false;
             }
 
@@ -39,6 +33,16 @@ internal sealed class ProcessInbox<T> : ProcessInbox
             }
 
             return false;
+        }
+    }
+
+    protected override void DropQueued()
+    {
+        foreach (var q in From)
+        {
+            while (q.TryDequeue(out _))
+            {
+            }
         }
     }
 }
