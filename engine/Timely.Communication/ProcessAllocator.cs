@@ -50,7 +50,7 @@ public sealed class ProcessAllocator : Allocator
     // room); a receive costs the peers' announcement queues and the touched inboxes, not every
     // channel allocated.
     private readonly SpscQueue<ProcessInbox>[] _announced;   // _announced[s]: from worker s
-    private readonly List<ProcessInbox> _touched = new();
+    private readonly List<ITouchedInbox> _touched = new();
     private readonly HashSet<int> _allocatedIds = new();
     private readonly bool[] _pushedTo;
     private readonly Doorbell[] _bells;
@@ -198,7 +198,7 @@ public sealed class ProcessAllocator : Allocator
 
         foreach (var inbox in _touched)
         {
-            if (inbox.Allocated && inbox.HasData)
+            if (inbox.Reportable && inbox.HasData)
             {
                 return true;
             }

@@ -17,7 +17,7 @@ internal sealed class ProcessPusher<T> : IPush<T>
     private readonly SpscQueue<T> _forward;
     private readonly SpscQueue<T> _returns;
     private readonly SpscQueue<ProcessInbox> _announce;
-    private readonly List<ProcessInbox>? _ownTouched;
+    private readonly List<ITouchedInbox>? _ownTouched;
     private readonly ProcessInbox _inbox;
     private readonly Doorbell _target;
     private readonly bool[] _pushedTo;
@@ -25,7 +25,7 @@ internal sealed class ProcessPusher<T> : IPush<T>
     private readonly WorkerCounters _counters;
 
     // ownTouched: the sending worker's own list of inboxes to look at when the target is that worker itself, else null.
-    public ProcessPusher(ProcessChannel<T> channel, int pair, SpscQueue<ProcessInbox> announce, List<ProcessInbox>? ownTouched, Doorbell target, bool[] pushedTo, int targetIndex, WorkerCounters counters)
+    public ProcessPusher(ProcessChannel<T> channel, int pair, SpscQueue<ProcessInbox> announce, List<ITouchedInbox>? ownTouched, Doorbell target, bool[] pushedTo, int targetIndex, WorkerCounters counters)
     {
         _ownTouched = ownTouched;
         _forward = channel.Forward[pair];
