@@ -5,7 +5,8 @@ namespace Timely.Communication.Tests;
 /// its channel to the receiver), not at every channel allocated; these are the cases a missed
 /// announcement would turn into a hang or a silent loss: one busy channel among thousands, pushes
 /// racing with the receiver on other threads, a channel left with messages behind a busier one,
-/// and messages that arrive before the receiver allocates their channel.
+/// messages that arrive before the receiver allocates their channel, and a worker's pushes to
+/// itself (listed directly, without an announcement) among pushes to and from its peer.
 /// </summary>
 public sealed class ProcessAllocatorAnnouncementTests
 {
@@ -218,6 +219,80 @@ public sealed class ProcessAllocatorAnnouncementTests
             Assert.Equal([late], allocator.Events);
             Assert.Equal([7L], mine.Receiver.Pull()!);
             Assert.Null(early.Receiver.Pull());
+            return 0;
+        });
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_workers_pushes_to_itself_among_other_channels_are_reported_and_received_in_order(int n)
+    {
+        const int channels = 10;
+        const int perChannel = 50;
+        int[] own = [3, 7];
+        const int toPeer = 5;
+        WorkerRun.RunOk(Config.Process(n), allocator =>
+        {
+            var all = Enumerable.Range(0, channels).Select(allocator.Allocate<long[]>).ToArray();
+            int me = allocator.Index;
+            int peer = (me + 1) % n;
+            for (int i = 0; i < perChannel; i++)
+            {
+                foreach (int c in own)
+                {
+                    long[]? message = [me, c, i];
+                    all[c].Senders[me].Push(ref message);
+                }
+
+                if (n > 1)
+                {
+                    long[]? message = [me, toPeer, i];
+                    all[toPeer].Senders[peer].Push(ref message);
+                }
+            }
+
+            all[toPeer].Senders[peer].Done();
+            allocator.Events.Clear();
+            allocator.Receive();
+            Assert.All(own, c => Assert.Contains(c, allocator.Events));
+            int[] possible = n > 1 ? [3, 5, 7] : own;
+            Assert.All(allocator.Events, c => Assert.Contains(c, possible));
+            foreach (int c in own)
+            {
+                for (long i = 0; i < perChannel; i++)
+                {
+                    Assert.Equal([me, c, i], all[c].Receiver.Pull()!);
+                }
+
+                Assert.Null(all[c].Receiver.Pull());
+            }
+
+            allocator.Events.Clear();
+            allocator.Receive();
+            Assert.DoesNotContain(3, allocator.Events);
+            Assert.DoesNotContain(7, allocator.Events);
+
+            // The receive let channel 3 go (empty); a push after it lists it again.
+            long[]? late = [me, 3, perChannel];
+            all[3].Senders[me].Push(ref late);
+            allocator.Events.Clear();
+            allocator.Receive();
+            Assert.Contains(3, allocator.Events);
+            Assert.DoesNotContain(7, allocator.Events);
+            Assert.Equal([me, 3, perChannel], all[3].Receiver.Pull()!);
+            Assert.Null(all[3].Receiver.Pull());
+
+            if (n > 1)
+            {
+                long next = 0;
+                WorkerRun.ReceiveExactly(allocator, all[toPeer].Receiver, perChannel, m =>
+                {
+                    Assert.Equal([peer, toPeer, next], m);
+                    next++;
+                });
+            }
+
             return 0;
         });
     }

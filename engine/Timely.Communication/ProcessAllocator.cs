@@ -13,7 +13,8 @@ namespace Timely.Communication;
 /// <remarks>
 /// The data path has no lock and no interlocked instruction: a push is a store and a
 /// release-store in <see cref="SpscQueue{T}"/> for the message, the same for its announcement
-/// to the target, plus an unfenced look at the target's doorbell. The one full fence is paid at <see cref="Release"/> (for every target pushed to)
+/// to the target, plus an unfenced look at the target's doorbell (a push to this worker itself
+/// lists the inbox on its own list instead: no announcement, no doorbell, no fence). The one full fence is paid at <see cref="Release"/> (for every target pushed to)
 /// or <see cref="IPush{T}.Done"/> (see <see cref="FenceThenRing"/> for why that is enough).
 /// </remarks>
 public sealed class ProcessAllocator : Allocator
@@ -22,27 +23,34 @@ public sealed class ProcessAllocator : Allocator
     private readonly int _index;
     private readonly int _spinIterations;
     // Design: a receive looks only at the channels pushed to, as timely's Process allocator has
-    // each push send the channel's id to the receiver. Each push appends the target's inbox to
-    // the announcement queue from this sender to that target (one SPSC queue per ordered pair
-    // of workers, after the message itself, so taking the announcement makes the message
-    // visible). Receive first drains the announcement queue from every sender into _touched (each
-    // inbox once, by its receiver-owned Touched flag), then keeps in _touched only the inboxes
-    // that still hold messages, reporting the allocated ones (TouchedInboxes, as the single-worker
-    // allocator does with its own pushes). Nothing is missed:
-    // - every message has an announcement behind it, and an inbox leaves _touched only when a
-    //   look after the drain found it empty; a message that look did not see was pushed after
-    //   it, and its announcement is still queued for the next receive;
+    // each push send the channel's id to the receiver. Each push to another worker appends the
+    // target's inbox to the announcement queue from this sender to that target (one SPSC queue
+    // per ordered pair of workers, after the message itself, so taking the announcement makes
+    // the message visible). A push to this worker itself runs on this thread, so it lists the
+    // inbox on _touched directly (by the same Touched flag), with no queue and no fence; the
+    // announcement queue from ourselves stays empty and a receive skips it. Receive first drains
+    // the announcement queue from every other sender into _touched (each inbox once, by its
+    // receiver-owned Touched flag), then keeps in _touched only the inboxes that still hold
+    // messages, reporting the allocated ones (TouchedInboxes, as the single-worker allocator
+    // does with its own pushes). Nothing is missed:
+    // - every message from another worker has an announcement behind it, and an inbox leaves
+    //   _touched only when a look after the drain found it empty; a message that look did not
+    //   see was pushed after it, and its announcement is still queued for the next receive;
+    // - a message from ourselves was pushed before or after the sweep, both on this thread: one
+    //   pushed before is seen by the look; one pushed after finds the inbox's flag cleared (if
+    //   the sweep let it go) and lists it again;
     // - an inbox with messages stays in _touched and is reported at every receive until drained, as
     //   before (a puller that leaves messages behind is asked again);
     // - parking: the idle look (WorkProbe) finds work when an announcement queue is not empty or
-    //   a touched, allocated inbox holds messages. A sender appends its announcement before its
+    //   a touched, allocated inbox holds messages (our own pushes are on _touched already, made
+    //   on this thread before it looks). A sender appends its announcement before its
     //   fence and its look at the doorbell (FenceThenRing), as it appends the message, so the
     //   doorbell's Dekker pair covers the announcement exactly as it covered the message.
     // A push costs one more enqueue of a reference (no allocation once the queue's segment has
     // room); a receive costs the peers' announcement queues and the touched inboxes, not every
     // channel allocated.
     private readonly SpscQueue<ProcessInbox>[] _announced;   // _announced[s]: from worker s
-    private readonly List<ProcessInbox> _touched = new();
+    private readonly List<ITouchedInbox> _touched = new();
     private readonly HashSet<int> _allocatedIds = new();
     private readonly bool[] _pushedTo;
     private readonly Doorbell[] _bells;
@@ -95,7 +103,8 @@ public sealed class ProcessAllocator : Allocator
         for (int target = 0; target < peers; target++)
         {
             int pair = (_index * peers) + target;
-            senders[target] = new ProcessPusher<T>(channel, pair, _fabric.Announcements[pair], _bells[target], _pushedTo, target, _counters);
+            var ownTouched = target == _index ? _touched : null;
+            senders[target] = new ProcessPusher<T>(channel, pair, _fabric.Announcements[pair], ownTouched, _bells[target], _pushedTo, target, _counters);
         }
 
         // Messages that arrived before this allocation were announced already, and their
@@ -123,8 +132,14 @@ public sealed class ProcessAllocator : Allocator
     public override void Receive()
     {
         _fabric.Group.ThrowIfFailed(_index);
-        foreach (var announced in _announced)
+        for (int s = 0; s < _announced.Length; s++)
         {
+            if (s == _index)
+            {
+                continue;   // our own pushes list their inbox directly
+            }
+
+            var announced = _announced[s];
             while (announced.TryDequeue(out var inbox))
             {
                 if (!inbox.Touched)
@@ -173,9 +188,9 @@ public sealed class ProcessAllocator : Allocator
 
     private bool AnyInboxHasData()
     {
-        foreach (var announced in _announced)
+        for (int s = 0; s < _announced.Length; s++)
         {
-            if (!announced.IsEmpty)
+            if (s != _index && !_announced[s].IsEmpty)
             {
                 return true;
             }
@@ -183,7 +198,7 @@ public sealed class ProcessAllocator : Allocator
 
         foreach (var inbox in _touched)
         {
-            if (inbox.Allocated && inbox.HasData)
+            if (inbox.Reportable && inbox.HasData)
             {
                 return true;
             }

@@ -27,6 +27,10 @@ public sealed class ChangeBatch<T>
     // The prefix [0, _clean) is sorted, has distinct items and no zero counts.
     private int _clean;
 
+    // An operator's batch: told when the batch goes from empty to holding something, so the
+    // scope's harvest knows which operators to look at. Null for every other batch.
+    private BatchWatch? _watch;
+
     /// <summary>An empty batch.</summary>
     public ChangeBatch()
         : this(4)
@@ -68,6 +72,11 @@ public sealed class ChangeBatch<T>
             Grow();
         }
 
+        if (_count == 0)
+        {
+            _watch?.Mark();
+        }
+
         _updates[_count++] = (item, diff);
         if (_count > CompactThreshold && _clean <= _count / 2)
         {
@@ -100,6 +109,11 @@ public sealed class ChangeBatch<T>
     {
         if (other._count == 0)
         {
+            if (_count > 0)
+            {
+                other._watch?.Mark();
+            }
+
             (_updates, other._updates) = (other._updates, _updates);
             (_count, other._count) = (0, _count);
             (_clean, other._clean) = (0, _clean);
@@ -112,6 +126,16 @@ public sealed class ChangeBatch<T>
         }
 
         Clear();
+    }
+
+    /// <summary>Has <paramref name="watch"/> told whenever the batch goes from empty to holding something (once, when the batch's scope is built).</summary>
+    internal void WatchBy(BatchWatch watch)
+    {
+        _watch = watch;
+        if (_count > 0)
+        {
+            watch.Mark();
+        }
     }
 
     /// <summary>Removes every update.</summary>

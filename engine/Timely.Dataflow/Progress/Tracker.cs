@@ -24,12 +24,14 @@ public sealed class Tracker<T>
     // on a time, and an element that leaves a frontier takes back only what it gave on entering.
     private const string NegativeImplication = "an implication count counts frontier elements: it is never negative";
 
-    private readonly Antichain<T>[][][] _summaries;
-    private readonly List<Location>[][] _edges;
-    private readonly MutableAntichain<T>[][] _targetPointstamps;
-    private readonly MutableAntichain<T>[][] _targetImplications;
-    private readonly MutableAntichain<T>[][] _sourcePointstamps;
-    private readonly MutableAntichain<T>[][] _sourceImplications;
+    // Every port's state sits in one flat array per kind, at its node's base plus its port:
+    // a step that touches a few ports of a dataflow not looked at for a while (one of a thousand
+    // dataflows, each stepped in turn) loads a node's base and the port's entry, where arrays of
+    // arrays per node cost a cache miss per node row on each of six tables.
+    private readonly int[] _targetBase;
+    private readonly int[] _sourceBase;
+    private readonly TargetPort[] _targets;
+    private readonly SourcePort[] _sources;
 
     private readonly ChangeBatch<(Location Location, T Time)> _pending = new();
     private readonly ChangeBatch<(Location Location, T Time)> _pushed = new();
@@ -42,30 +44,41 @@ public sealed class Tracker<T>
 
     internal Tracker(Antichain<T>[][][] summaries, List<Location>[][] edges, int[] inputs)
     {
-        _summaries = summaries;
-        _edges = edges;
         int n = summaries.Length;
         _nodeChanged = new bool[n];
-        _targetPointstamps = new MutableAntichain<T>[n][];
-        _targetImplications = new MutableAntichain<T>[n][];
-        _sourcePointstamps = new MutableAntichain<T>[n][];
-        _sourceImplications = new MutableAntichain<T>[n][];
+        _targetBase = new int[n + 1];
+        _sourceBase = new int[n + 1];
         for (int i = 0; i < n; i++)
         {
-            _targetPointstamps[i] = NewPorts(inputs[i]);
-            _targetImplications[i] = NewPorts(inputs[i]);
-            _sourcePointstamps[i] = NewPorts(edges[i].Length);
-            _sourceImplications[i] = NewPorts(edges[i].Length);
+            _targetBase[i + 1] = _targetBase[i] + inputs[i];
+            _sourceBase[i + 1] = _sourceBase[i] + edges[i].Length;
+        }
+
+        _targets = new TargetPort[_targetBase[n]];
+        _sources = new SourcePort[_sourceBase[n]];
+        for (int i = 0; i < n; i++)
+        {
+            for (int port = 0; port < inputs[i]; port++)
+            {
+                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new MutableAntichain<T>(), summaries[i][port]);
+            }
+
+            for (int port = 0; port < edges[i].Length; port++)
+            {
+                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new MutableAntichain<T>(), edges[i][port].ToArray());
+            }
         }
     }
 
     /// <summary>Whether <paramref name="location"/> is a port of this graph (a node it has, and an input or output that node has).</summary>
     internal bool HasPort(Location location) =>
-        (uint)location.Node < (uint)_summaries.Length
-        && (uint)location.Port < (uint)(location.IsSource ? _sourcePointstamps[location.Node].Length : _targetPointstamps[location.Node].Length);
+        (uint)location.Node < (uint)NodeCount
+        && (uint)location.Port < (uint)(location.IsSource
+            ? _sourceBase[location.Node + 1] - _sourceBase[location.Node]
+            : _targetBase[location.Node + 1] - _targetBase[location.Node]);
 
     /// <summary>Number of nodes.</summary>
-    public int NodeCount => _summaries.Length;
+    public int NodeCount => _nodeChanged.Length;
 
     /// <summary>
     /// Implication changes produced by <see cref="PropagateAll"/> since the caller last cleared
@@ -105,25 +118,19 @@ public sealed class Tracker<T>
     {
         get
         {
-            foreach (var node in _sourcePointstamps)
+            foreach (ref readonly var port in _sources.AsSpan())
             {
-                foreach (var port in node)
+                if (!port.Pointstamps.IsEmpty)
                 {
-                    if (!port.IsEmpty)
-                    {
-                        return true;
-                    }
+                    return true;
                 }
             }
 
-            foreach (var node in _targetPointstamps)
+            foreach (ref readonly var port in _targets.AsSpan())
             {
-                foreach (var port in node)
+                if (!port.Pointstamps.IsEmpty)
                 {
-                    if (!port.IsEmpty)
-                    {
-                        return true;
-                    }
+                    return true;
                 }
             }
 
@@ -132,16 +139,16 @@ public sealed class Tracker<T>
     }
 
     /// <summary>The frontier of times that may still arrive at input <paramref name="port"/> of <paramref name="node"/>.</summary>
-    public MutableAntichain<T> TargetImplications(int node, int port) => _targetImplications[node][port];
+    public MutableAntichain<T> TargetImplications(int node, int port) => CheckedTarget(node, port).Implications;
 
     /// <summary>The frontier of times that may still be produced at output <paramref name="port"/> of <paramref name="node"/>.</summary>
-    public MutableAntichain<T> SourceImplications(int node, int port) => _sourceImplications[node][port];
+    public MutableAntichain<T> SourceImplications(int node, int port) => CheckedSource(node, port).Implications;
 
     /// <summary>Pointstamp counts (messages in flight) at input <paramref name="port"/> of <paramref name="node"/>.</summary>
-    public MutableAntichain<T> TargetPointstamps(int node, int port) => _targetPointstamps[node][port];
+    public MutableAntichain<T> TargetPointstamps(int node, int port) => CheckedTarget(node, port).Pointstamps;
 
     /// <summary>Pointstamp counts (capabilities held) at output <paramref name="port"/> of <paramref name="node"/>.</summary>
-    public MutableAntichain<T> SourcePointstamps(int node, int port) => _sourcePointstamps[node][port];
+    public MutableAntichain<T> SourcePointstamps(int node, int port) => CheckedSource(node, port).Pointstamps;
 
     /// <summary>
     /// Whether a decrement at <paramref name="time"/> on <paramref name="location"/> could change
@@ -151,8 +158,8 @@ public sealed class Tracker<T>
     public bool IsGlobal(Location location, T time)
     {
         var implications = location.IsSource
-            ? _sourceImplications[location.Node][location.Port]
-            : _targetImplications[location.Node][location.Port];
+            ? Source(location.Node, location.Port).Implications
+            : Target(location.Node, location.Port).Implications;
         return !implications.LessThan(time) && implications.CountFor(time) <= 1;
     }
 
@@ -186,8 +193,8 @@ public sealed class Tracker<T>
             }
 
             var port = location.IsSource
-                ? _sourcePointstamps[location.Node][location.Port]
-                : _targetPointstamps[location.Node][location.Port];
+                ? Source(location.Node, location.Port).Pointstamps
+                : Target(location.Node, location.Port).Pointstamps;
             foreach (var (time, diff) in port.UpdateIter(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_scratch)))
             {
                 _worklist.Enqueue((location, diff), new WorkKey(time, location));
@@ -220,9 +227,11 @@ public sealed class Tracker<T>
 
             if (location.IsSource)
             {
-                var implications = _sourceImplications[location.Node][location.Port];
+                ref readonly var port = ref Source(location.Node, location.Port);
+                var implications = port.Implications;
                 var changes = implications.Update(time, diff);
                 Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
+                var edges = port.Edges;
                 foreach (var (t, d) in changes)
                 {
                     if (RecordPushedChanges)
@@ -230,7 +239,7 @@ public sealed class Tracker<T>
                         _pushed.Update((location, t), d);
                     }
 
-                    foreach (var target in _edges[location.Node][location.Port])
+                    foreach (var target in edges)
                     {
                         _worklist.Enqueue((target, d), new WorkKey(t, target));
                     }
@@ -238,10 +247,11 @@ public sealed class Tracker<T>
             }
             else
             {
-                var implications = _targetImplications[location.Node][location.Port];
+                ref readonly var port = ref Target(location.Node, location.Port);
+                var implications = port.Implications;
                 var changes = implications.Update(time, diff);
                 Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
-                var row = _summaries[location.Node][location.Port];
+                var row = port.Summaries;
                 if (!changes.IsEmpty && !_nodeChanged[location.Node])
                 {
                     _nodeChanged[location.Node] = true;
@@ -282,16 +292,32 @@ public sealed class Tracker<T>
         ChangedTargetNodes.Clear();
     }
 
-    private static MutableAntichain<T>[] NewPorts(int count)
-    {
-        var ports = new MutableAntichain<T>[count];
-        for (int i = 0; i < count; i++)
-        {
-            ports[i] = new MutableAntichain<T>();
-        }
+    private ref readonly TargetPort CheckedTarget(int node, int port) =>
+        ref HasPort(Location.Target(node, port)) ? ref Target(node, port) : ref ThrowNoPort<TargetPort>(node, port, "input");
 
-        return ports;
+    private ref readonly SourcePort CheckedSource(int node, int port) =>
+        ref HasPort(Location.Source(node, port)) ? ref Source(node, port) : ref ThrowNoPort<SourcePort>(node, port, "output");
+
+    private static ref readonly TPort ThrowNoPort<TPort>(int node, int port, string kind) =>
+        throw new ArgumentOutOfRangeException(nameof(port), $"node {node} has no {kind} {port} in this graph");
+
+    private ref readonly TargetPort Target(int node, int port)
+    {
+        Debug.Assert(HasPort(Location.Target(node, port)), "a port of this graph");
+        return ref _targets[_targetBase[node] + port];
     }
+
+    private ref readonly SourcePort Source(int node, int port)
+    {
+        Debug.Assert(HasPort(Location.Source(node, port)), "a port of this graph");
+        return ref _sources[_sourceBase[node] + port];
+    }
+
+    /// <summary>An input's state: messages in flight, the times that may still arrive, and its path summaries to each output of its node.</summary>
+    private readonly record struct TargetPort(MutableAntichain<T> Pointstamps, MutableAntichain<T> Implications, Antichain<T>[] Summaries);
+
+    /// <summary>An output's state: capabilities held, the times that may still be produced, and the inputs it feeds.</summary>
+    private readonly record struct SourcePort(MutableAntichain<T> Pointstamps, MutableAntichain<T> Implications, Location[] Edges);
 
     private readonly struct WorkKey(T time, Location location) : IComparable<WorkKey>
     {

@@ -20,13 +20,42 @@ internal sealed class ProgressHarvester<T>
     // Design: owned by the worker thread that built the scope. The operators' change batches are
     // written by their logic and by input handles on that same thread, and drained here; the
     // batch is drained by the scope's send. Nothing is shared between threads.
+    // Design: a harvest looks only at the operators listed in _changed. Every batch of operator
+    // i shares _watches[i], which lists i when one of its batches goes from empty to holding
+    // something (ChangeBatch.Update and DrainInto are the only ways in). A harvest empties every
+    // batch of each listed operator and unlists it, so at any time an operator with a batch
+    // holding updates is listed: none is missed, and a step costs the operators that changed,
+    // not every operator of the scope.
     private readonly OperatorCore<T>[] _operators;
     private readonly Location[][][] _targets;
+    private readonly BatchWatch[] _watches;
+    private readonly List<int> _changed = new();
 
     public ProgressHarvester(OperatorCore<T>[] operators, Location[][][] targets)
     {
         _operators = operators;
         _targets = targets;
+        _watches = new BatchWatch[operators.Length];
+        for (int k = 0; k < operators.Length; k++)
+        {
+            var watch = new BatchWatch(_changed, k);
+            _watches[k] = watch;
+            var op = operators[k];
+            foreach (var batch in op.Consumed)
+            {
+                batch.WatchBy(watch);
+            }
+
+            foreach (var batch in op.Internals)
+            {
+                batch.WatchBy(watch);
+            }
+
+            foreach (var batch in op.Produced)
+            {
+                batch.WatchBy(watch);
+            }
+        }
     }
 
     /// <summary>This worker's updates not sent yet (timely's <c>local_pointstamp</c>).</summary>
@@ -35,56 +64,66 @@ internal sealed class ProgressHarvester<T>
     /// <summary>Moves every operator's consumed, internal and produced counts into <see cref="Batch"/>.</summary>
     public void Harvest()
     {
-        var batch = Batch;
-        foreach (var op in _operators)
+        var changed = _changed;
+        for (int k = 0; k < changed.Count; k++)
         {
-            for (int i = 0; i < op.Consumed.Count; i++)
+            int index = changed[k];
+            HarvestOperator(_operators[index]);
+            _watches[index].Reset();
+        }
+
+        changed.Clear();
+    }
+
+    private void HarvestOperator(OperatorCore<T> op)
+    {
+        var batch = Batch;
+        for (int i = 0; i < op.Consumed.Count; i++)
+        {
+            var consumed = op.Consumed[i];
+            if (consumed.IsEmpty)
             {
-                var consumed = op.Consumed[i];
-                if (consumed.IsEmpty)
-                {
-                    continue;
-                }
-
-                var target = Location.Target(op.Index, i);
-                foreach (var (time, count) in consumed.Compacted())
-                {
-                    Debug.Assert(count > 0, "an input consumes records, it never gives them back");
-                    batch.Update((target, time), -count);
-                }
-
-                consumed.Clear();
+                continue;
             }
 
-            var targets = _targets[op.Index];
-            for (int o = 0; o < op.Internals.Count; o++)
+            var target = Location.Target(op.Index, i);
+            foreach (var (time, count) in consumed.Compacted())
             {
-                var internals = op.Internals[o];
-                if (!internals.IsEmpty)
-                {
-                    var source = Location.Source(op.Index, o);
-                    foreach (var (time, diff) in internals.Compacted())
-                    {
-                        batch.Update((source, time), diff);
-                    }
+                Debug.Assert(count > 0, "an input consumes records, it never gives them back");
+                batch.Update((target, time), -count);
+            }
 
-                    internals.Clear();
+            consumed.Clear();
+        }
+
+        var targets = _targets[op.Index];
+        for (int o = 0; o < op.Internals.Count; o++)
+        {
+            var internals = op.Internals[o];
+            if (!internals.IsEmpty)
+            {
+                var source = Location.Source(op.Index, o);
+                foreach (var (time, diff) in internals.Compacted())
+                {
+                    batch.Update((source, time), diff);
                 }
 
-                var produced = op.Produced[o];
-                if (!produced.IsEmpty)
-                {
-                    foreach (var target in targets[o])
-                    {
-                        foreach (var (time, count) in produced.Compacted())
-                        {
-                            Debug.Assert(count > 0, "an output produces records, it never takes them back");
-                            batch.Update((target, time), count);
-                        }
-                    }
+                internals.Clear();
+            }
 
-                    produced.Clear();
+            var produced = op.Produced[o];
+            if (!produced.IsEmpty)
+            {
+                foreach (var target in targets[o])
+                {
+                    foreach (var (time, count) in produced.Compacted())
+                    {
+                        Debug.Assert(count > 0, "an output produces records, it never takes them back");
+                        batch.Update((target, time), count);
+                    }
                 }
+
+                produced.Clear();
             }
         }
     }

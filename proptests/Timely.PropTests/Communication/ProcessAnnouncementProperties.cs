@@ -10,7 +10,8 @@ namespace Timely.PropTests.Communication;
 /// <summary>
 /// The in-process allocator's receive, which looks only at the channels something was pushed to
 /// (each push announces its channel to the receiver) instead of every channel's queues: under
-/// any interleaving of pushes from several workers over many channels, of receives and of
+/// any interleaving of pushes from several workers over many channels (a worker's pushes to
+/// itself among them, which list their channel without an announcement), of receives and of
 /// partial pulls, played one action at a time on one thread, each receive reports exactly the
 /// allocated channels that hold messages for that worker, each message is pulled exactly once
 /// and in per-sender order, and the idle look finds work exactly while one of them waits.
@@ -45,6 +46,7 @@ public sealed class ProcessAnnouncementProperties
     private static Gen<Act> ActGen(int workers, int channels) =>
         Gen.Frequency(
             (5, from s in Gen.Choose(0, workers - 1) from t in Gen.Choose(0, workers - 1) from c in Gen.Choose(0, channels - 1) select new Act('p', s, t, c, 0)),
+            (2, from s in Gen.Choose(0, workers - 1) from c in Gen.Choose(0, channels - 1) select new Act('p', s, s, c, 0)),
             (2, Gen.Choose(0, workers - 1).Select(w => new Act('r', w, 0, 0, 0))),
             (3, from w in Gen.Choose(0, workers - 1) from c in Gen.Choose(0, channels - 1) from k in Gen.Elements(1, 2, 100) select new Act('l', w, 0, c, k)));
 
