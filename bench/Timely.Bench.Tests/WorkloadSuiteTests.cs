@@ -152,15 +152,18 @@ public sealed class WorkloadSuiteTests : IDisposable
     }
 
     [Fact]
-    public void An_ab_run_of_two_builds_flags_the_build_made_five_times_slower()
+    public void An_ab_run_of_two_builds_flags_the_build_made_twenty_times_slower()
     {
         // Two builds of one workloads assembly: the same file in two folders, the second's dial
-        // making each record's busy loop five times as long. A 5x slowdown, far beyond any noise,
-        // so the verdict cannot flake; how small a slowdown the suite catches is measured in perf.md.
-        // The verdict is what is asserted, not the size of the ratio: on a loaded 2-core host the
-        // fast build's runs stretch too (seen: 1.45, band 1.18..2.52, in a full test run).
+        // making each record's busy loop twenty times as long; how small a slowdown the suite
+        // catches is measured in perf.md. A run is mostly the process's start-up, the same for
+        // both, so the dial's factor shows diluted in the row: five times the busy loop gave a
+        // ratio of 1.45 (band 1.18..2.52) in one full test run and 1.99 with the band reaching
+        // 0.78 in another (the fast build's runs 203..863 ms on the loaded 2-core host), and the
+        // verdict flaked. Twenty times puts the slow build's busy loop alone beyond the fast
+        // build's slowest run. The verdict is what is asserted, not the size of the ratio.
         string fast = Copy("fast", dialPercent: null);
-        string slow = Copy("slow", dialPercent: 400);
+        string slow = Copy("slow", dialPercent: 1900);
         var run = Suite("--quick", "--repeat", "5", "--no-counters", "--timeout", "120", "--workloads", slow, "--vs", fast, "--filter", "dial", "--json");
         Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.StandardError}");
         var row = Assert.Single(JsonLines(run), o => o.GetProperty("type").GetString() == "row" && o.GetProperty("build").GetString() == "this");

@@ -31,8 +31,8 @@ public sealed class Worker
     // sends, advances, flushes or closes; a capability moved or dropped outside its scope's step
     // (before that step's harvest) marks the scope (ActivationSet.ScheduleHarvest); a dataflow that
     // still has work after its step marks itself, as timely's subgraph does (an operator activated
-    // behind the pass, a nested scope that reported to its parent); a new dataflow is marked when it
-    // is built. The one other cross-thread path is Activations (a SyncActivator's queue and
+    // again after it ran in the step, a nested scope that reported to its parent); a new dataflow
+    // is marked when it is built. The one other cross-thread path is Activations (a SyncActivator's queue and
     // Allocator.Unpark; its design comment says why no activation is lost), drained before the
     // park decision, and a pending ActivateAfter bounds the park. Cancellation closes the inputs,
     // which marks their dataflows.

@@ -8,8 +8,9 @@ namespace Timely.Dataflow.Scheduling;
 
 /// <summary>
 /// Runs the operators of one built scope: those whose input frontier moved (if they asked to
-/// hear of it) and those activated since the last step, in index order, each once per step
-/// (timely's <c>Subgraph::schedule</c> loop over its active children). Operators without logic
+/// hear of it) and those activated since the last step, in index order, each at most once per
+/// step (timely's <c>Subgraph::schedule</c> loop over its active children), and in a second pass
+/// those activated behind the first that have not run yet. Operators without logic
 /// (inputs) are driven from outside; the scheduler only flushes what they buffered.
 /// </summary>
 internal sealed class Scheduler<T>
@@ -22,6 +23,10 @@ internal sealed class Scheduler<T>
     private readonly ActivationSet _activations;
     private readonly Logger<TimelyEvent>? _log;
 
+    // The step (a count of RunActive calls that ran something) in which each operator last ran.
+    private readonly long[] _ranIn;
+    private long _steps;
+
     // The metric attributes of each operator, made the first time it is measured.
     private (KeyValuePair<string, object?>, KeyValuePair<string, object?>, KeyValuePair<string, object?>)?[]? _tags;
 
@@ -31,6 +36,7 @@ internal sealed class Scheduler<T>
         _external = Array.FindAll(operators, static op => op.Logic is null);
         _activations = activations;
         _log = log;
+        _ranIn = new long[operators.Length];
     }
 
     /// <summary>Sends what the operators driven from outside (input handles) have buffered.</summary>
@@ -65,9 +71,11 @@ internal sealed class Scheduler<T>
     }
 
     /// <summary>
-    /// Runs every scheduled operator once, in index order. An operator activated by one that runs
-    /// before it (a pipeline push downstream) runs in this pass; one activated behind the pass
-    /// waits for the next step.
+    /// Runs every scheduled operator at most once, in index order. An operator activated by one
+    /// that runs before it (a pipeline push downstream) runs in this pass; one activated behind the
+    /// pass (a feedback edge, a loop's way back) runs in a second pass of the same step when it has
+    /// not run in this step yet. One that has already run and is activated again (it activated
+    /// itself, or data came back to it) waits for the next step.
     /// </summary>
     public void RunActive()
     {
@@ -76,11 +84,33 @@ internal sealed class Scheduler<T>
             return;
         }
 
+        long step = ++_steps;
+        Sweep(step);
+        if (_activations.Count > 0)
+        {
+            Sweep(step);
+        }
+    }
+
+    // One pass over the operators in index order: runs each scheduled one that has not run in
+    // step `step` yet. The second pass is what lets a record that crosses a feedback edge reach
+    // the operators behind it (and the exchange that sends it on) in the step that received it,
+    // so a loop's round on a worker is one step, one harvest and one progress message, and the
+    // record leaves with that progress at the step's release, not a step later. It is safe
+    // because an operator may run at any time: the frontiers it reads are those of the step's
+    // start, which are never ahead of the truth, and the one harvest after both passes counts
+    // what either pass produced and consumed. Running each operator at most once per step keeps
+    // one that activates itself (a source with more to give, a budgeted operator) from running
+    // more often than before and from starving the others.
+    private void Sweep(long step)
+    {
         var operators = _operators;
+        var ranIn = _ranIn;
         for (int i = 0; i < operators.Length; i++)
         {
-            if (_activations.TryTake(i))
+            if (ranIn[i] != step && _activations.TryTake(i))
             {
+                ranIn[i] = step;
                 var op = operators[i];
                 _log?.Log(TimelyEvent.Schedule(op.LogId, start: true));
                 if (DataflowMetrics.ScheduleDuration.Enabled)
