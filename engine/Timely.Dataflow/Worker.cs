@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Timely.Communication;
 using Timely.Communication.Logging;
 using Timely.Dataflow.Channels;
@@ -365,7 +366,7 @@ public sealed class Worker
             return;
         }
 
-        foreach (var id in events)
+        foreach (var id in CollectionsMarshal.AsSpan(events))
         {
             if (_channelOwners.TryGetValue(id, out var owner))
             {

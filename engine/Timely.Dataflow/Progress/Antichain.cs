@@ -40,7 +40,7 @@ public sealed class Antichain<T>
     public bool Insert(T element)
     {
         var traits = TimestampTraits<T>.Default;
-        foreach (var e in _elements)
+        foreach (var e in Elements)
         {
             if (traits.LessEqual(e, element))
             {
@@ -65,7 +65,7 @@ public sealed class Antichain<T>
     {
         var traits = TimestampTraits<T>.Default;
         var eq = EqualityComparer<T>.Default;
-        foreach (var e in _elements)
+        foreach (var e in Elements)
         {
             if (traits.LessEqual(e, time) && !eq.Equals(e, time))
             {
@@ -80,7 +80,7 @@ public sealed class Antichain<T>
     public bool LessEqual(T time)
     {
         var traits = TimestampTraits<T>.Default;
-        foreach (var e in _elements)
+        foreach (var e in Elements)
         {
             if (traits.LessEqual(e, time))
             {

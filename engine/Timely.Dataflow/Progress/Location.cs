@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Timely.Dataflow.Progress;
 
 /// <summary>
@@ -16,6 +18,7 @@ public readonly record struct Location(int Node, int Port, bool IsSource) : ICom
     public static Location Target(int node, int port) => new(node, port, false);
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int CompareTo(Location other)
     {
         int c = Node.CompareTo(other.Node);

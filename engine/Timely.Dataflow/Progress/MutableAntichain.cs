@@ -22,6 +22,8 @@ public sealed class MutableAntichain<T>
 
     // The frontier before a rebuild, kept to diff against: frontiers are tiny (one element
     // for a total order), so diffing old and new needs no sort and no consolidation.
+    // Both lists are read as spans: a list's enumerator is a call per element in a Native AOT
+    // build (only the JIT's dynamic PGO inlines it), and these loops run several times a round.
     private List<T> _previous = new();
     private readonly List<(T Item, long Diff)> _changes = new();
 
@@ -36,7 +38,7 @@ public sealed class MutableAntichain<T>
     {
         var traits = TimestampTraits<T>.Default;
         var eq = EqualityComparer<T>.Default;
-        foreach (var f in _frontier)
+        foreach (var f in Frontier)
         {
             if (traits.LessEqual(f, time) && !eq.Equals(f, time))
             {
@@ -51,7 +53,7 @@ public sealed class MutableAntichain<T>
     public bool LessEqual(T time)
     {
         var traits = TimestampTraits<T>.Default;
-        foreach (var f in _frontier)
+        foreach (var f in Frontier)
         {
             if (traits.LessEqual(f, time))
             {
@@ -125,7 +127,7 @@ public sealed class MutableAntichain<T>
         if (diff < 0)
         {
             var eq = EqualityComparer<T>.Default;
-            foreach (var f in _frontier)
+            foreach (var f in Frontier)
             {
                 if (eq.Equals(f, time))
                 {
@@ -153,7 +155,7 @@ public sealed class MutableAntichain<T>
             }
 
             bool covered = false;
-            foreach (var f in _frontier)
+            foreach (var f in Frontier)
             {
                 if (traits.LessEqual(f, time))
                 {
@@ -169,24 +171,26 @@ public sealed class MutableAntichain<T>
         }
 
         var eq = EqualityComparer<T>.Default;
-        foreach (var old in _previous)
+        var frontier = CollectionsMarshal.AsSpan(_frontier);
+        var previous = CollectionsMarshal.AsSpan(_previous);
+        foreach (var old in previous)
         {
-            if (!Contains(_frontier, old, eq))
+            if (!Contains(frontier, old, eq))
             {
                 _changes.Add((old, -1));
             }
         }
 
-        foreach (var now in _frontier)
+        foreach (var now in frontier)
         {
-            if (!Contains(_previous, now, eq))
+            if (!Contains(previous, now, eq))
             {
                 _changes.Add((now, 1));
             }
         }
     }
 
-    private static bool Contains(List<T> list, T time, EqualityComparer<T> eq)
+    private static bool Contains(ReadOnlySpan<T> list, T time, EqualityComparer<T> eq)
     {
         foreach (var item in list)
         {

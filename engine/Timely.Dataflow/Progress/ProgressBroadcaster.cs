@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Timely.Communication;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Logging;
@@ -102,7 +103,7 @@ internal sealed class ProgressBroadcaster<T>
 
         if (Shape is { } shape)
         {
-            foreach (var (location, _, _) in message.Updates)
+            foreach (var (location, _, _) in CollectionsMarshal.AsSpan(message.Updates))
             {
                 if (!shape.HasPort(location))
                 {

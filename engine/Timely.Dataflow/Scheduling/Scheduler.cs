@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Timely.Dataflow.Diagnostics;
 using Timely.Dataflow.Logging;
 using Timely.Dataflow.Operators.Generic;
@@ -57,7 +58,7 @@ internal sealed class Scheduler<T>
             return;
         }
 
-        foreach (var node in changed)
+        foreach (var node in CollectionsMarshal.AsSpan(changed))
         {
             var op = _operators[node];
             if (op.NotifyOnFrontier)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Timely.Dataflow.Operators.Generic;
 using Timely.Dataflow.Progress;
 using Timely.Dataflow.Timestamps;
@@ -78,7 +79,7 @@ internal sealed class ScopeRuntime<T, TChildZero> : ScopeRuntime<T>
             Scheduler.FlushExternal();
             while (Broadcaster.TryReceive(out var updates))
             {
-                foreach (var (location, time, diff) in updates)
+                foreach (var (location, time, diff) in CollectionsMarshal.AsSpan(updates))
                 {
                     if (_childZero.IsChildZero(location.Node))
                     {

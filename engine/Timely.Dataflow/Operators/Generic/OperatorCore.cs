@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Timely.Dataflow.Progress;
 using Timely.Dataflow.Scheduling;
 
@@ -79,7 +80,7 @@ internal sealed class OperatorCore<T>
 
     public void FlushOutputs()
     {
-        foreach (var flush in _flushes)
+        foreach (var flush in CollectionsMarshal.AsSpan(_flushes))
         {
             flush();
         }
