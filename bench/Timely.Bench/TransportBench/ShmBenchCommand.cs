@@ -355,6 +355,7 @@ public static class ShmBenchCommand
     {
         ref long head = ref stream.Int64At(StreamHeadOffset);
         Span<byte> ack = stackalloc byte[MessageBytes];
+        int untilAck = perAck;   // a count down, not i % perAck: a 64-bit division a line costs more than the line
         for (long i = 0; i < total; i++)
         {
             long offset = (i & (StreamLines - 1)) * 64;
@@ -380,8 +381,9 @@ public static class ShmBenchCommand
                 Volatile.Write(ref head, i + 1);
             }
 
-            if ((i + 1) % perAck == 0)
+            if (--untilAck == 0)
             {
+                untilAck = perAck;
                 while (!toLeader.TryWrite(0, ack))
                 {
                     Thread.SpinWait(1);
