@@ -83,8 +83,10 @@ internal sealed class Scheduler<T>
     /// is deliverable whatever the frontier. The frontiers they could read are those of the last
     /// propagation, never ahead of the truth (the rule the second pass already relies on), and the
     /// step's one harvest counts what they did. This takes the propagation (and the progress
-    /// batches' decoding) off a record's way through a worker: a dataflow's pass on the receiving
-    /// worker otherwise waits for both before its operators start (perf.md's hop, layer by layer).
+    /// batches' decoding) off a record's way through a worker whenever a batch arrives with the
+    /// record: the receiving worker's pass otherwise waits for both before its operators start
+    /// (perf.md's hop, layer by layer: about 2 µs of a ping-pong's pass on a loaded host; on a
+    /// quiet one the record usually arrives first and there is nothing to move).
     /// An operator activated during these passes by one of them runs here too when it asks for no
     /// frontier, else in <see cref="RunActive"/>'s passes after propagation; as there, a second pass
     /// takes those activated behind the first (a loop's way back: in a ping-pong the record crosses
