@@ -26,7 +26,7 @@ echo '|---|---:|---:|---:|---:|'
 jq -rn --argjson s "$shm" --argjson t "$tcp" --argjson n "$nsh" '
   def f: . * 10 | round / 10;
   "| shm ring round trip, two pinned processes (shm-bench) | \($s.floor_median_ns|f) ns | \($s.shm_ring_median_ns|f) ns | \(($s.shm_ring_median_ns / $s.floor_median_ns) * 100 | round / 100)x | <= 1.3x |",
-  "| shm one way, two pinned processes (shm-bench) | - | \((1000 / $s.shm_ring_one_way_median_ns_per_msg)|f) M msg/s | - | >= 100 M msg/s |",
+  "| shm one way, two pinned processes (shm-bench; floor: consecutive lines, each with its own sequence word) | \(if $s.line_stream_one_way_median_ns_per_msg then "\((1000 / $s.line_stream_one_way_median_ns_per_msg)|f) M msg/s" else "-" end) | \((1000 / $s.shm_ring_one_way_median_ns_per_msg)|f) M msg/s | \(if $s.line_stream_one_way_median_ns_per_msg then "\(($s.shm_ring_one_way_median_ns_per_msg / $s.line_stream_one_way_median_ns_per_msg) * 100 | round / 100)x the time" else "-" end) | >= 100 M msg/s |",
   "| engine over shm, round trip between two processes (netbench --transport shm; floor: shm-bench cache line) | \($s.floor_median_ns|f) ns | \($n.timely_64_rtt_median_us * 1000|f) ns | \(($n.timely_64_rtt_median_us * 1000 / $s.floor_median_ns) * 100 | round / 100)x | - |",
   "| TCP round trip, timely vs raw socket (netbench --transport tcp) | \($t.raw_64_rtt_median_us|f) µs | \($t.timely_64_rtt_median_us|f) µs | \(($t.timely_64_rtt_median_us / $t.raw_64_rtt_median_us) * 100 | round / 100)x | <= 1.2x |"'
 echo

@@ -97,6 +97,19 @@ public sealed class TailLatencyTests : IDisposable
         Assert.Equal(0, json.GetProperty("floor_leader_alloc_bytes_per_msg").GetDouble());
     }
 
+    /// <summary>
+    /// The one-way floor streams lines through a mapping of 1,024 lines, so 5,000 a batch laps it
+    /// several times; the partner checks every line's payload against its index and fails the run
+    /// on a mismatch (a line overwritten before it was read, or read before its payload was).
+    /// </summary>
+    [Fact]
+    public void Shm_bench_streams_every_line_of_its_one_way_floor_in_order_across_laps()
+    {
+        var json = JsonLine("shm-bench", "--rounds", "20", "--messages", "5000", "--batches", "2", "--json");
+        Assert.True(json.GetProperty("line_stream_one_way_median_ns_per_msg").GetDouble() > 0);
+        Assert.Equal(0, json.GetProperty("line_stream_one_way_leader_alloc_bytes_per_msg").GetDouble());
+    }
+
     [Fact]
     public void Netbench_json_has_ordered_percentiles_for_the_raw_socket_floor_and_the_transport()
     {

@@ -22,7 +22,9 @@ namespace Timely.Bench.TransportBench;
 /// all in the same run. Prints medians over batches and the allocated bytes per message
 /// measured with <see cref="GC.GetAllocatedBytesForCurrentThread"/> around the timed part
 /// in each process. Every timed round trip is also recorded into a preallocated HdrHistogram per
-/// path (the floor's too), printed as percentiles beside the floor's.
+/// path (the floor's too), printed as percentiles beside the floor's. One way, the ring is measured
+/// beside its own floor: consecutive 64-byte lines, each with its own sequence word, the least
+/// any ring with a flag inside each record can move per message (see <see cref="LineStreamLeader"/>).
 /// </summary>
 /// <remarks>
 /// Both sides busy-poll (no doorbell): this is the transport's floor, what a worker that
@@ -46,6 +48,13 @@ public static class ShmBenchCommand
     private const int OneWay = 2;
     private const int EchoRing = 3;
     private const int EchoRingBackOff = 4;
+    private const int LineStream = 5;
+
+    // The one-way floor's lines: as many as the ring has bytes / 64, then the consumer's count on
+    // a line of its own, published every StreamPublishEvery lines.
+    private const int StreamLines = RingBytes / 64;
+    private const long StreamHeadOffset = RingBytes;
+    private const int StreamPublishEvery = 64;
 
     // The doorbell words, in the shared lines file: the leader's (rung by the partner) and the
     // partner's, each on a line of its own with its park and wake counts beside it.
@@ -59,7 +68,7 @@ public static class ShmBenchCommand
         var batches = new Option<int>("--batches") { Description = "Batches per measurement (the median is reported).", DefaultValueFactory = _ => 7, CustomParser = Cli.IntegerIn("--batches", 1, int.MaxValue) };
         var pin = new Option<bool>("--pin") { Description = "Pin this process to core 0 and the partner to core 1 (Linux)." };
         var partner = new Option<string?>("--partner") { Description = "Internal: run as the partner process over this directory.", Hidden = true };
-        var command = new Command("shm-bench", "Round trip and one-way throughput of 64-byte messages between two processes: shm rings vs a cache-line ping-pong floor, loopback TCP and a Unix domain socket.");
+        var command = new Command("shm-bench", "Round trip and one-way throughput of 64-byte messages between two processes: shm rings vs a cache-line ping-pong floor (one way: vs a stream of lines each with its own sequence word), loopback TCP and a Unix domain socket.");
         foreach (var o in new Option[] { rounds, messages, batches, pin, partner })
         {
             command.Options.Add(o);
@@ -100,6 +109,7 @@ public static class ShmBenchCommand
             using var shared = MappedFile.Create(Path.Combine(directory, "lines"), 4096);
             using var toPartner = CreateRing(Path.Combine(directory, "ring-ab"));
             using var fromPartner = CreateRing(Path.Combine(directory, "ring-ba"));
+            using var lineStream = MappedFile.Create(Path.Combine(directory, "line-stream"), RingBytes + 128);
             using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             tcp.Listen(1);
@@ -134,6 +144,13 @@ public static class ShmBenchCommand
                 report.Add(Measure("shm_ring_bell_backoff", "ring + doorbell + back-off, round trip", settings, settings.Rounds, "ns", backOffTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r, EchoRingBackOff, partnerBell)));
                 report.Add(Measure("shm_ring_one_way", "shm ring, one way", settings, settings.Messages, "ns/msg", null, _ => RingThroughputLeader(a, b, settings.Messages)));
                 Span<byte> stop = stackalloc byte[MessageBytes];
+                while (!a.TryWrite(LineStream, stop))
+                {
+                    Thread.SpinWait(1);
+                }
+
+                long[] written = [0];
+                report.Add(Measure("line_stream_one_way", "line stream floor, one way", settings, settings.Messages, "ns/msg", null, _ => LineStreamLeader(lineStream.Region, b, settings.Messages, written)));
                 while (!a.TryWrite(StopRing, stop))
                 {
                     Thread.SpinWait(1);
@@ -294,6 +311,87 @@ public static class ShmBenchCommand
         return Stopwatch.GetTimestamp() - start;
     }
 
+    /// <summary>
+    /// The one-way floor of any ring whose records carry their own flag: <paramref name="messages"/>
+    /// consecutive 64-byte lines, each a payload word and then (a release store) its own sequence
+    /// word, which the consumer spins on line by line; the producer reads the consumer's count only
+    /// when it would lap it (<see cref="StreamLines"/> lines), and the consumer publishes it every
+    /// <see cref="StreamPublishEvery"/> lines. So each message moves one line and nothing else is
+    /// shared on its way, where the ring moves a 72-byte record (two lines at every offset) and
+    /// clears the next record's header word. <paramref name="written"/> carries the count across
+    /// batches, so a line's sequence word never repeats a value from an earlier lap.
+    /// </summary>
+    private static long LineStreamLeader(MemoryRegion stream, SpscByteRing fromPartner, int messages, long[] written)
+    {
+        ref long head = ref stream.Int64At(StreamHeadOffset);
+        long first = written[0], end = first + messages;
+        long start = Stopwatch.GetTimestamp();
+        long cachedHead = Volatile.Read(ref head);
+        for (long i = first; i < end; i++)
+        {
+            while (i - cachedHead >= StreamLines)
+            {
+                Thread.SpinWait(1);
+                cachedHead = Volatile.Read(ref head);
+            }
+
+            long offset = (i & (StreamLines - 1)) * 64;
+            stream.Int64At(offset + 8) = i;
+            Volatile.Write(ref stream.Int64At(offset), i + 1);
+        }
+
+        written[0] = end;
+        ReadOne(fromPartner);   // the partner's ack after the last line
+        return Stopwatch.GetTimestamp() - start;
+    }
+
+    /// <summary>
+    /// The consumer of <see cref="LineStreamLeader"/>: <paramref name="total"/> lines, each
+    /// payload checked against its index (a line read before its payload, or overwritten by a
+    /// producer that lapped, fails the run), an ack through the ring after every
+    /// <paramref name="perAck"/>.
+    /// </summary>
+    private static void LineStreamPartner(MemoryRegion stream, long total, int perAck, SpscByteRing toLeader)
+    {
+        ref long head = ref stream.Int64At(StreamHeadOffset);
+        Span<byte> ack = stackalloc byte[MessageBytes];
+        int untilAck = perAck;   // a count down, not i % perAck: a 64-bit division a line costs more than the line
+        for (long i = 0; i < total; i++)
+        {
+            long offset = (i & (StreamLines - 1)) * 64;
+            ref long sequence = ref stream.Int64At(offset);
+            long seen;
+            while ((seen = Volatile.Read(ref sequence)) != i + 1)
+            {
+                if (seen > i + 1)
+                {
+                    throw new InvalidDataException($"line stream: line {i} was overwritten by line {seen - 1} before it was read");
+                }
+
+                Thread.SpinWait(1);
+            }
+
+            if (stream.Int64At(offset + 8) != i)
+            {
+                throw new InvalidDataException($"line stream: line {i} carries payload {stream.Int64At(offset + 8)}");
+            }
+
+            if ((i + 1) % StreamPublishEvery == 0)
+            {
+                Volatile.Write(ref head, i + 1);
+            }
+
+            if (--untilAck == 0)
+            {
+                untilAck = perAck;
+                while (!toLeader.TryWrite(0, ack))
+                {
+                    Thread.SpinWait(1);
+                }
+            }
+        }
+    }
+
     private static void ReadOne(SpscByteRing ring)
     {
         while (!ring.TryRead(out _, out _))
@@ -358,6 +456,7 @@ public static class ShmBenchCommand
         using var shared = MappedFile.Open(Path.Combine(directory, "lines"));
         using var fromLeaderFile = MappedFile.Open(Path.Combine(directory, "ring-ab"));
         using var toLeaderFile = MappedFile.Open(Path.Combine(directory, "ring-ba"));
+        using var lineStream = MappedFile.Open(Path.Combine(directory, "line-stream"));
         var lines = shared.Region;
         using var fromLeader = new SpscByteRing(fromLeaderFile.Region);
         using var toLeader = new SpscByteRing(toLeaderFile.Region);
@@ -407,6 +506,14 @@ public static class ShmBenchCommand
                 if (type == StopRing)
                 {
                     break;
+                }
+
+                if (type == LineStream)
+                {
+                    long streamed = (long)(settings.Batches + 1) * settings.Messages;
+                    LineStreamPartner(lineStream.Region, streamed, settings.Messages, toLeader);
+                    operations += streamed;
+                    continue;
                 }
 
                 if (type is EchoPlain or EchoRing or EchoRingBackOff)

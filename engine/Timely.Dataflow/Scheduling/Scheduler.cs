@@ -11,8 +11,10 @@ namespace Timely.Dataflow.Scheduling;
 /// Runs the operators of one built scope: those whose input frontier moved (if they asked to
 /// hear of it) and those activated since the last step, in index order, each at most once per
 /// step (timely's <c>Subgraph::schedule</c> loop over its active children), and in a second pass
-/// those activated behind the first that have not run yet. Operators without logic
-/// (inputs) are driven from outside; the scheduler only flushes what they buffered.
+/// those activated behind the first that have not run yet. Before the step applies progress, a
+/// first pass runs the activated operators that do not ask to hear of frontier changes (see
+/// <see cref="RunUnnotified"/>). Operators without logic (inputs) are driven from outside; the
+/// scheduler only flushes what they buffered.
 /// </summary>
 internal sealed class Scheduler<T>
 {
@@ -24,7 +26,7 @@ internal sealed class Scheduler<T>
     private readonly ActivationSet _activations;
     private readonly Logger<TimelyEvent>? _log;
 
-    // The step (a count of RunActive calls that ran something) in which each operator last ran.
+    // The step (a count of BeginStep calls) in which each operator last ran.
     private readonly long[] _ranIn;
     private long _steps;
 
@@ -71,25 +73,48 @@ internal sealed class Scheduler<T>
         tracker.ClearChangedTargetNodes();
     }
 
+    /// <summary>Starts a step of the scope: from here to the next call each operator runs at most once.</summary>
+    public void BeginStep() => _steps++;
+
     /// <summary>
-    /// Runs every scheduled operator at most once, in index order. An operator activated by one
-    /// that runs before it (a pipeline push downstream) runs in this pass; one activated behind the
-    /// pass (a feedback edge, a loop's way back) runs in a second pass of the same step when it has
-    /// not run in this step yet. One that has already run and is activated again (it activated
-    /// itself, or data came back to it) waits for the next step.
+    /// Runs, in index order, the scheduled operators that do not ask to hear of frontier changes,
+    /// before the step takes in progress and propagates it: none of them waits for a frontier, so
+    /// the propagation cannot change what they do in this step, and a record that arrived for them
+    /// is deliverable whatever the frontier. The frontiers they could read are those of the last
+    /// propagation, never ahead of the truth (the rule the second pass already relies on), and the
+    /// step's one harvest counts what they did. This takes the propagation (and the progress
+    /// batches' decoding) off a record's way through a worker whenever a batch arrives with the
+    /// record: the receiving worker's pass otherwise waits for both before its operators start
+    /// (perf.md's hop, layer by layer: about 2 µs of a ping-pong's pass on a loaded host; on a
+    /// quiet one the record usually arrives first and there is nothing to move).
+    /// An operator activated during these passes by one of them runs here too when it asks for no
+    /// frontier, else in <see cref="RunActive"/>'s passes after propagation; as there, a second pass
+    /// takes those activated behind the first (a loop's way back: in a ping-pong the record crosses
+    /// the feedback edge and the concat to the exchange before the progress is looked at).
     /// </summary>
-    public void RunActive()
+    public void RunUnnotified() => TwoPasses(unnotifiedOnly: true);
+
+    /// <summary>
+    /// Runs every scheduled operator that has not run in this step yet, at most once, in index
+    /// order. An operator activated by one that runs before it (a pipeline push downstream) runs in
+    /// this pass; one activated behind the pass (a feedback edge, a loop's way back) runs in a
+    /// second pass of the same step when it has not run in this step yet. One that has already run
+    /// and is activated again (it activated itself, or data came back to it) waits for the next step.
+    /// </summary>
+    public void RunActive() => TwoPasses(unnotifiedOnly: false);
+
+    private void TwoPasses(bool unnotifiedOnly)
     {
         if (_activations.Count == 0)
         {
             return;
         }
 
-        long step = ++_steps;
-        Sweep(step);
+        long step = _steps;
+        Sweep(step, unnotifiedOnly);
         if (_activations.Count > 0)
         {
-            Sweep(step);
+            Sweep(step, unnotifiedOnly);
         }
     }
 
@@ -103,13 +128,13 @@ internal sealed class Scheduler<T>
     // what either pass produced and consumed. Running each operator at most once per step keeps
     // one that activates itself (a source with more to give, a budgeted operator) from running
     // more often than before and from starving the others.
-    private void Sweep(long step)
+    private void Sweep(long step, bool unnotifiedOnly)
     {
         var operators = _operators;
         var ranIn = _ranIn;
         for (int i = 0; i < operators.Length; i++)
         {
-            if (ranIn[i] != step && _activations.TryTake(i))
+            if (ranIn[i] != step && !(unnotifiedOnly && operators[i].NotifyOnFrontier) && _activations.TryTake(i))
             {
                 ranIn[i] = step;
                 var op = operators[i];

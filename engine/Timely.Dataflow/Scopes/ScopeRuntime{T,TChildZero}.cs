@@ -10,9 +10,11 @@ namespace Timely.Dataflow.Scopes;
 /// going when the scope is built and runs its step (timely's <c>Subgraph::schedule</c>).
 /// </summary>
 /// <remarks>
-/// <para>A step: flush input handles; apply the progress batches that arrived (updates at child
-/// zero go to the parent instead); propagate; schedule the operators whose input frontier moved;
-/// run the scheduled operators; harvest what they did; send it; check for completion.</para>
+/// <para>A step: flush input handles; run the scheduled operators that ask for no frontier (a
+/// record's way through the worker does not wait for progress); apply the progress batches that
+/// arrived (updates at child zero go to the parent instead); propagate; schedule the operators
+/// whose input frontier moved; run the scheduled operators that have not run in this step;
+/// harvest what they did; send it; check for completion.</para>
 /// <para><typeparamref name="TChildZero"/> is a struct, so this class is compiled once for the root
 /// (<see cref="NoChildZero{T}"/>: the child-zero test is the constant false and disappears) and
 /// once per nested kind (<see cref="ChildZero{TOuter, TInner}"/>: a compare with 0 and a direct
@@ -77,6 +79,8 @@ internal sealed class ScopeRuntime<T, TChildZero> : ScopeRuntime<T>
         try
         {
             Scheduler.FlushExternal();
+            Scheduler.BeginStep();
+            Scheduler.RunUnnotified();
             while (Broadcaster.TryReceive(out var updates))
             {
                 foreach (var (location, time, diff) in CollectionsMarshal.AsSpan(updates))

@@ -36,25 +36,18 @@ public sealed class SecondPassProperties
     [Property(MaxTest = 80)]
     public Property A_second_pass_loses_no_record_runs_each_operator_once_a_step_and_never_lets_progress_overtake_a_record()
     {
-        return Prop.ForAll(Shapes(), shape =>
-        {
-            string? failure = Run(shape);
-            return (failure is null).Label(failure ?? "");
-        });
+        return LoopRun.Holds(Shapes(), Run);
     }
 
     private static string? Run(Shape shape)
     {
-        var group = new WorkerGroup(2);
-        var fabric = new ProcessFabric(group);
-        var workers = new[] { new Worker(new ProcessAllocator(fabric, 0, 0)), new Worker(new ProcessAllocator(fabric, 1, 0)) };
+        var workers = LoopRun.TwoWorkers();
         var seen = new List<(ulong Time, ulong Value)>();
         var exits = new List<(ulong Time, ulong Value)>[2];
         var probes = new ProbeHandle<ulong>[2];
         var runs = new List<long>[2];
         var sourceCapabilities = new Capability<ulong>?[2];
-        string? failure = null;
-        ulong passed = 0;   // the furthest any probe has been seen: no record may exit before it from then on
+        var run = new LoopRun();
         foreach (var worker in workers)
         {
             int index = worker.Index;
@@ -95,48 +88,17 @@ public sealed class SecondPassProperties
                     stream = stream.Map(x => x);
                 }
 
-                var (done, loop) = stream.Map(x => x + 1).BranchWhen(t => t < (ulong)shape.Rounds);
-                loop.ConnectLoop(handle);
-                probes[index] = done.InspectTime((t, x) =>
-                {
-                    exited.Add((t, x));
-                    if (t < passed)
-                    {
-                        failure ??= $"record {x} at time {t} arrived at worker {index} after a probe had passed {passed}";
-                    }
-                }).Probe();
+                probes[index] = run.CloseLoop(stream, handle, shape.Rounds, index, exited);
             });
         }
 
-        // The model: record r enters at time 0 and is seen at 0, s, 2s, ... up to the first time at or past the rounds, with value r + pass.
-        var expected = new List<(ulong, ulong)>();
-        for (int r = 0; r < shape.Records; r++)
-        {
-            ulong time = 0;
-            for (ulong pass = 0; ; pass++, time += (ulong)shape.Summary)
-            {
-                expected.Add((time, (ulong)r + pass));
-                if (time >= (ulong)shape.Rounds)
-                {
-                    break;
-                }
-            }
-        }
-
+        var expected = LoopRun.Expected(shape.Records, shape.Rounds, shape.Summary);
         int turn = 0;
         bool live = true;
         int finished = 0;
-        while (live && failure is null && turn < 2000)
+        while (live && run.Failure is null && turn < 2000)
         {
-            int first = shape.Order[turn % shape.Order.Length] ? 1 : 0;
-            live = false;
-            foreach (int w in new[] { first, 1 - first })
-            {
-                live |= workers[w].Step();
-                var frontier = probes[w].Frontier();
-                passed = Math.Max(passed, frontier.Length == 0 ? ulong.MaxValue : frontier.Min());
-            }
-
+            live = run.Turn(workers, probes, shape.Order, turn);
             turn++;
             if (finished == 0 && seen.Count == expected.Count && exits[0].Count + exits[1].Count == shape.Records)
             {
@@ -151,36 +113,6 @@ public sealed class SecondPassProperties
             }
         }
 
-        foreach (var worker in workers)
-        {
-            worker.Allocator.Dispose();
-        }
-
-        if (failure is not null)
-        {
-            return failure;
-        }
-
-        if (live)
-        {
-            return $"not complete after {turn} turns";
-        }
-
-        var got = seen.Select(s => (s.Time, s.Value)).Order().ToList();
-        expected.Sort();
-        if (!got.SequenceEqual(expected))
-        {
-            return $"seen [{string.Join(",", got)}], model [{string.Join(",", expected)}]";
-        }
-
-        for (int w = 0; w < 2; w++)
-        {
-            if (runs[w].Count != runs[w].Distinct().Count())
-            {
-                return $"worker {w}: the self-activating source ran twice in one step ([{string.Join(",", runs[w])}])";
-            }
-        }
-
-        return null;
+        return run.Finish(workers, live, turn, seen, expected) ?? LoopRun.RanTwice(runs, "the self-activating source");
     }
 }
