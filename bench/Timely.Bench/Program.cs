@@ -17,7 +17,7 @@ public static class Program
         }
 
         Launcher.WatchLauncher();
-        return Cli.Invoke(TimelyCommands.CreateRoot(), args, Console.Error);
+        return Cli.Invoke(TimelyCommands.CreateRoot(args), args, Console.Error);
     }
 
     /// <summary>
@@ -30,7 +30,7 @@ public static class Program
     {
         if (args.Any(a => a is "--help" or "-?"))
         {
-            return Cli.Invoke(TimelyCommands.CreateRoot(), [.. args, "-p", "0"], Console.Error);
+            return Cli.Invoke(TimelyCommands.CreateRoot(args), [.. args, "-p", "0"], Console.Error);
         }
 
         try

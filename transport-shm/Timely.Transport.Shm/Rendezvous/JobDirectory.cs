@@ -47,8 +47,6 @@ namespace Timely.Transport.Shm.Rendezvous;
 /// </remarks>
 public sealed class JobDirectory : IDisposable
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
-
     /// <summary>How long the heartbeat of a peer in another pid namespace may stand still during set-up before it counts as dead.</summary>
     internal static readonly TimeSpan SetupSilence = TimeSpan.FromSeconds(2);
 
@@ -349,6 +347,7 @@ public sealed class JobDirectory : IDisposable
         for (int process = 0; process < Processes; process++)
         {
             var control = _controls[process]!;
+            var backoff = default(PollBackoff);
             while (waiting(CheckWhole(control)))
             {
                 CheckWhole(Own).Beat();
@@ -359,7 +358,7 @@ public sealed class JobDirectory : IDisposable
                         $"shm job '{Job}': process {process} (pid {control.Pid}) did not finish connecting within {timeout.TotalSeconds:0.#} s ('{Path}').");
                 }
 
-                Thread.Sleep(PollInterval);
+                backoff.Wait();
             }
 
             // Failed once the wait is over may be a worker that threw right after the peer's own
@@ -458,6 +457,7 @@ public sealed class JobDirectory : IDisposable
     private ControlBlock WaitForControl(int process, Stopwatch clock, TimeSpan timeout)
     {
         string name = JobFileNames.Control(process);
+        var backoff = default(PollBackoff);
         while (true)
         {
             ControlBlock? control = null;
@@ -531,13 +531,14 @@ public sealed class JobDirectory : IDisposable
             }
 
             CheckWhole(Own).Beat();
-            Thread.Sleep(PollInterval);
+            backoff.Wait();
         }
     }
 
     private MappedFile WaitForRing(int sender, int receiver, ControlBlock owner, Stopwatch clock, TimeSpan timeout)
     {
         string name = JobFileNames.Ring(sender, receiver);
+        var backoff = default(PollBackoff);
         while (true)
         {
             if (_files.Map(name) is { } file)
@@ -579,7 +580,7 @@ public sealed class JobDirectory : IDisposable
             }
 
             CheckWhole(Own).Beat();
-            Thread.Sleep(PollInterval);
+            backoff.Wait();
         }
     }
 }
