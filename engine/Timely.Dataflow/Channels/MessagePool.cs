@@ -126,6 +126,34 @@ internal sealed class MessagePool<T, TData> : Communication.IRecycler<Message<T,
         return ListStorage<TData>.Reserve(message.Data, Message<T, TData>.BatchSize);
     }
 
+    /// <summary>
+    /// Takes the room of <paramref name="list"/>, a batch's list an operator took from its message
+    /// and is done with: it goes into a waiting shell (or a new message) with its records
+    /// dropped. A list with less than a batch's room is left to the collector.
+    /// </summary>
+    public void Adopt(List<TData> list)
+    {
+        if (list.Capacity < Message<T, TData>.BatchSize)
+        {
+            return;
+        }
+
+        list.Clear();
+        if (_shells.TryPop(out var message))
+        {
+            message.Data = list;
+        }
+        else
+        {
+            Created++;
+            message = Message<T, TData>.Shell();
+            message.Data = list;
+            message.Pooled = true;
+        }
+
+        _free.Push(message);
+    }
+
     /// <summary>Takes back a message nobody reads any more; its records are dropped.</summary>
     /// <exception cref="InvalidOperationException">The message is already in the pool.</exception>
     public void Return(Message<T, TData> message)

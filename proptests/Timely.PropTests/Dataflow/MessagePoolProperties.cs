@@ -101,9 +101,10 @@ public sealed class MessagePoolProperties
     // An op on messages and their room: 0 Rent, 1 TryRent, 2 RentCarrier, 3 Reserve the held
     // message at X, 4 swap the lists of two held messages (a forward: the received batch's list
     // goes out in a carrier, the carrier's comes back), 5 return the held message at X after
-    // writing X records into it.
+    // writing X records into it, 6 take the list of the held message at X (it keeps an empty
+    // one, as InputPort.Take leaves it) and give the list to the pool (InputPort.Release).
     private static Arbitrary<(int Kind, int X, int Y)[]> RoomOps() =>
-        Gen.Zip(Gen.Choose(0, 5), Gen.Zip(Gen.Choose(0, 50), Gen.Choose(0, 50)))
+        Gen.Zip(Gen.Choose(0, 6), Gen.Zip(Gen.Choose(0, 50), Gen.Choose(0, 50)))
             .Select(t => (t.Item1, t.Item2.Item1, t.Item2.Item2))
             .ArrayOf()
             .ToArbitrary();
@@ -170,6 +171,21 @@ public sealed class MessagePoolProperties
                         held.Remove(message);
                         pool.Return(message);
                         if (room[message]) { waitingRoom++; } else { waitingShells++; }
+                        break;
+                    case 6 when held.Count > 0:
+                        var taken = held[x % held.Count];
+                        var list = taken.Data;
+                        taken.Data = [];
+                        list.AddRange(Enumerable.Range(0, y));
+                        if (room[taken])
+                        {
+                            // The room goes into a waiting shell, or a new message when none waits.
+                            if (waitingShells > 0) { waitingShells--; }
+                            waitingRoom++;
+                        }
+
+                        room[taken] = false;
+                        pool.Adopt(list);
                         break;
                 }
 
