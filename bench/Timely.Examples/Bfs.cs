@@ -114,10 +114,14 @@ public static partial class Bfs
     /// </summary>
     private sealed class Search(ulong nodes, int index, int peers, TextWriter log, Stopwatch timer)
     {
-        // The edges as they arrive, in chunks (no doubling copies left behind), until the index
-        // is built from them; then chunks and spares go to the collector.
-        private RecordChunks<(uint Source, uint Target)>? _edges = new(new Stack<(uint, uint)[]>());
-        private readonly Dictionary<ulong, List<(uint Node, uint Prev)>> _nodeLists = [];
+        // The edge batches as they arrive, taken from their messages (Rust's `edge_list.extend(data.map(mem::take))`:
+        // the received lists themselves, no copy), until the index is built from them; then they
+        // go back to the worker's pool, whose room the search's output fills. The (node, previous)
+        // batches of each pending time likewise, released once visited: a copy of each into one
+        // list per time held the records twice while it grew by doubling.
+        private List<List<(uint Source, uint Target)>>? _edges = [];
+        private long _edgeCount;
+        private readonly Dictionary<ulong, List<List<(uint Node, uint Prev)>>> _nodeLists = [];
         private readonly SortedDictionary<ulong, Capability<ulong>> _pending = [];
         private readonly int _local = (int)(nodes / (ulong)peers) + 1;
         private readonly bool[] _done = new bool[(int)(nodes / (ulong)peers) + 1];
@@ -137,18 +141,19 @@ public static partial class Bfs
             while (edgesIn.TryNext(out var cap, out var data))
             {
                 Hold(_pending, cap);
-                _edges!.Append(CollectionsMarshal.AsSpan(data));
+                _edgeCount += data.Count;
+                _edges!.Add(edgesIn.Take());
             }
 
-            while (nodesIn.TryNext(out var cap, out var data))
+            while (nodesIn.TryNext(out var cap, out _))
             {
                 Hold(_pending, cap);
-                if (!_nodeLists.TryGetValue(cap.Time, out var list))
+                if (!_nodeLists.TryGetValue(cap.Time, out var batches))
                 {
-                    _nodeLists[cap.Time] = list = [];
+                    _nodeLists[cap.Time] = batches = [];
                 }
 
-                list.AddRange(data);
+                batches.Add(nodesIn.Take());
             }
 
             _ready.Clear();
@@ -174,7 +179,12 @@ public static partial class Bfs
                         log.WriteLine($"{RustDuration.Format(timer.Elapsed)}:\tsorting");
                     }
 
-                    (_offsets, _targets) = Csr(_edges!, _local, peers);
+                    (_offsets, _targets) = Csr(_edges!, _edgeCount, _local, peers);
+                    foreach (var batch in _edges!)
+                    {
+                        edgesIn.Release(batch);   // their room holds the search's batches next
+                    }
+
                     _edges = null;   // every edge is in the index; no edge comes after time 0
                 }
 
@@ -186,6 +196,10 @@ public static partial class Bfs
                 if (_nodeLists.Remove(time, out var todo))
                 {
                     Visit(output.Session(capability), todo, time);
+                    foreach (var batch in todo)
+                    {
+                        nodesIn.Release(batch);
+                    }
                 }
 
                 capability.Dispose();
@@ -194,24 +208,27 @@ public static partial class Bfs
 
         // Marks each node of todo not reached before and sends (target, node) along its out-edges.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Visit(OutputSession<ulong, (uint, uint)> session, List<(uint Node, uint Prev)> todo, ulong time)
+        private void Visit(OutputSession<ulong, (uint, uint)> session, List<List<(uint Node, uint Prev)>> todo, ulong time)
         {
             var offsets = _offsets!;
             var targets = _targets;
             var done = _done;
             long reached = 0;
             ulong checksum = Checksum;
-            foreach (var (node, _) in CollectionsMarshal.AsSpan(todo))
+            foreach (var batch in todo)
             {
-                int n = (int)(node / (uint)peers);
-                if (!done[n])
+                foreach (var (node, _) in CollectionsMarshal.AsSpan(batch))
                 {
-                    done[n] = true;
-                    reached++;
-                    checksum = unchecked(checksum + ExampleRandom.Pair(node, time));
-                    for (int e = offsets[n]; e < offsets[n + 1]; e++)
+                    int n = (int)(node / (uint)peers);
+                    if (!done[n])
                     {
-                        session.Give((targets[e], node));
+                        done[n] = true;
+                        reached++;
+                        checksum = unchecked(checksum + ExampleRandom.Pair(node, time));
+                        for (int e = offsets[n]; e < offsets[n + 1]; e++)
+                        {
+                            session.Give((targets[e], node));
+                        }
                     }
                 }
             }
@@ -239,12 +256,12 @@ public static partial class Bfs
     // The fill moves each offsets[n] to where node n's run ends, so shifting them one place up
     // restores the starts (no second array of cursors).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (int[] Offsets, uint[] Targets) Csr(RecordChunks<(uint Source, uint Target)> edges, int local, int peers)
+    private static (int[] Offsets, uint[] Targets) Csr(List<List<(uint Source, uint Target)>> edges, long count, int local, int peers)
     {
         var offsets = new int[local + 1];
-        for (int c = 0; c < edges.Chunks; c++)
+        foreach (var batch in edges)
         {
-            foreach (var (s, _) in edges.Chunk(c))
+            foreach (var (s, _) in CollectionsMarshal.AsSpan(batch))
             {
                 offsets[(s / (uint)peers) + 1]++;
             }
@@ -255,10 +272,10 @@ public static partial class Bfs
             offsets[n + 1] += offsets[n];
         }
 
-        var targets = new uint[edges.Count];
-        for (int c = 0; c < edges.Chunks; c++)
+        var targets = new uint[count];
+        foreach (var batch in edges)
         {
-            foreach (var (s, t) in edges.Chunk(c))
+            foreach (var (s, t) in CollectionsMarshal.AsSpan(batch))
             {
                 targets[offsets[s / (uint)peers]++] = t;
             }

@@ -51,7 +51,7 @@ internal sealed class ExchangePusher<T, TData, THash> : IPush<Message<T, TData>>
         for (int i = 0; i < _buffers.Length; i++)
         {
             _buffers[i] = pool.Rent();
-            _staging[i].Items = ListStorage<TData>.Reserve(_buffers[i]!.Data, Message<T, TData>.BatchSize);
+            _staging[i].Items = pool.Reserve(_buffers[i]!);
         }
     }
 
@@ -172,9 +172,10 @@ internal sealed class ExchangePusher<T, TData, THash> : IPush<Message<T, TData>>
         stage.Count = 0;
         _targets[target].Push(ref _buffers[target]);
         _pushed[target] = true;
+        // What comes back may be a message whose list went on downstream (a forwarding receiver
+        // swapped in a carrier's list without an array): Reserve gives it a waiting array first.
         var back = _buffers[target] ??= _pool.Rent();
-        back.Data.Clear();
-        stage.Items = ListStorage<TData>.Reserve(back.Data, Message<T, TData>.BatchSize);
+        stage.Items = _pool.Reserve(back);
     }
 
     /// <summary>

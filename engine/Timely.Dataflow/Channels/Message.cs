@@ -22,6 +22,11 @@ public sealed class Message<T, TData> : ISenderStamped
         Data = new List<TData>(BatchSize);
     }
 
+    private Message(List<TData> data) => Data = data;
+
+    /// <summary>A message whose list has no array yet: a carrier for a received batch's own list (<see cref="MessagePool{T, TData}.RentCarrier"/>).</summary>
+    internal static Message<T, TData> Shell() => new([]);
+
     /// <summary>
     /// Records per batch before an output flushes: timely's default buffer (8 KiB) holds
     /// 1024 eight-byte records, and the same number here keeps batches comparable.

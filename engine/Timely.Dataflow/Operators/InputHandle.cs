@@ -187,7 +187,7 @@ public sealed class InputHandle<T, TData> : IDisposable
         _time = capability.Time;
         _latest.Advance(_time);
         _message = new Message<T, TData>();
-        _idle = ListStorage<TData>.Reserve(_message.Data, Message<T, TData>.BatchSize);
+        _idle = output.Pool.Reserve(_message);
         output.BeforeFlush = GiveStaged;
         _gate = new SourceGate<T>(scope.Worker, scope.DataflowIndex, output.OperatorIndex, _bound);
         _isOpen = () => !_closed;
@@ -256,9 +256,10 @@ public sealed class InputHandle<T, TData> : IDisposable
             ListStorage<TData>.Commit(message.Data, count);
             output.Forward(_time, message);
 
-            // Forward swapped in the output's empty list: stage into that one next (Close, which
-            // gets here through FlushAndDone, empties the arrays afterwards).
-            _idle = ListStorage<TData>.Reserve(message.Data, Message<T, TData>.BatchSize);
+            // Forward swapped in a carrier's empty list (without an array when the pool had none
+            // waiting): stage into it next, with a batch's room from the pool (Close, which gets
+            // here through FlushAndDone, empties the arrays afterwards).
+            _idle = output.Pool.Reserve(message);
             _staged = [];
             return;
         }

@@ -51,7 +51,7 @@ internal sealed class Crossing<TFrom, TTo, TData> : IBoundaryPort
 
             var time = _retime(message.Time);
             _count?.Invoke(time, message.Data.Count);
-            var moved = _spare ?? _to.Pool.Rent();
+            var moved = _spare ?? _to.Pool.RentCarrier();
             moved.Time = time;
 
             // The channel's message keeps the empty list and goes back to its sender.

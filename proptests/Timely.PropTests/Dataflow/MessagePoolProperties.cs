@@ -98,6 +98,130 @@ public sealed class MessagePoolProperties
         });
     }
 
+    // An op on messages and their room: 0 Rent, 1 TryRent, 2 RentCarrier, 3 Reserve the held
+    // message at X, 4 swap the lists of two held messages (a forward: the received batch's list
+    // goes out in a carrier, the carrier's comes back), 5 return the held message at X after
+    // writing X records into it, 6 take the list of the held message at X (it keeps an empty
+    // one, as InputPort.Take leaves it) and give the list to the pool (InputPort.Release).
+    private static Arbitrary<(int Kind, int X, int Y)[]> RoomOps() =>
+        Gen.Zip(Gen.Choose(0, 6), Gen.Zip(Gen.Choose(0, 50), Gen.Choose(0, 50)))
+            .Select(t => (t.Item1, t.Item2.Item1, t.Item2.Item2))
+            .ArrayOf()
+            .ToArbitrary();
+
+    [Property(MaxTest = 300)]
+    public Property Room_is_made_only_when_none_waits_and_a_carrier_never_makes_any()
+    {
+        // The model: which held messages have a batch's room, how many messages with and
+        // without room wait in the pool, and how many arrays a pool that makes room only when
+        // none waits would have made.
+        return Prop.ForAll(RoomOps(), ops =>
+        {
+            var pool = new MessagePool<int, int>();
+            var held = new List<Message<int, int>>();
+            var room = new Dictionary<Message<int, int>, bool>(ReferenceEqualityComparer.Instance);
+            int waitingRoom = 0, waitingShells = 0;
+            long made = 0;
+            foreach (var (kind, x, y) in ops)
+            {
+                switch (kind)
+                {
+                    case 0:
+                        made += waitingRoom > 0 ? 0 : 1;
+                        if (waitingRoom > 0) { waitingRoom--; } else if (waitingShells > 0) { waitingShells--; }
+                        if (Take(pool.Rent(), expectRoom: true) is { } bad0) { return false.Label(bad0); }
+                        break;
+                    case 1 or 2:
+                        bool hadRoom = waitingRoom > 0;
+                        bool hadAny = hadRoom || waitingShells > 0;
+                        if (hadRoom) { waitingRoom--; } else if (hadAny) { waitingShells--; }
+                        var got = kind == 1 ? pool.TryRent() : pool.RentCarrier();
+                        if (got is null)
+                        {
+                            if (hadAny) { return false.Label("TryRent gave nothing while the pool held messages"); }
+                            break;
+                        }
+
+                        if (Take(got, expectRoom: hadRoom) is { } bad1) { return false.Label(bad1); }
+                        break;
+                    case 3 when held.Count > 0:
+                        var target = held[x % held.Count];
+                        if (!room[target])
+                        {
+                            if (waitingRoom > 0) { waitingRoom--; waitingShells++; } else { made++; }
+                        }
+
+                        target.Data.AddRange(Enumerable.Range(0, y));
+                        var items = pool.Reserve(target);
+                        if (target.Data.Count != 0 || items.Length < Message<int, int>.BatchSize || !ReferenceEquals(items, ListStorage<int>.Reserve(target.Data, 0)))
+                        {
+                            return false.Label("Reserve left records, too little room, or an array not the list's own");
+                        }
+
+                        room[target] = true;
+                        break;
+                    case 4 when held.Count > 1:
+                        var (a, b) = (held[x % held.Count], held[y % held.Count]);
+                        (a.Data, b.Data) = (b.Data, a.Data);
+                        (room[a], room[b]) = (room[b], room[a]);
+                        break;
+                    case 5 when held.Count > 0:
+                        var message = held[x % held.Count];
+                        message.Data.AddRange(Enumerable.Range(0, y));
+                        held.Remove(message);
+                        pool.Return(message);
+                        if (room[message]) { waitingRoom++; } else { waitingShells++; }
+                        break;
+                    case 6 when held.Count > 0:
+                        var taken = held[x % held.Count];
+                        var list = taken.Data;
+                        taken.Data = [];
+                        list.AddRange(Enumerable.Range(0, y));
+                        if (room[taken])
+                        {
+                            // The room goes into a waiting shell, or a new message when none waits.
+                            if (waitingShells > 0) { waitingShells--; }
+                            waitingRoom++;
+                        }
+
+                        room[taken] = false;
+                        pool.Adopt(list);
+                        break;
+                }
+
+                if (pool.RoomMade != made || pool.RoomCount != waitingRoom || pool.Count != waitingRoom + waitingShells)
+                {
+                    return false.Label($"made {pool.RoomMade} (model {made}), waiting {pool.RoomCount} with room of {pool.Count} (model {waitingRoom} of {waitingRoom + waitingShells})");
+                }
+            }
+
+            return true.ToProperty();
+
+            string? Take(Message<int, int> got, bool expectRoom)
+            {
+                if (held.Contains(got))
+                {
+                    return "a message was handed out while someone held it";
+                }
+
+                if (got.Data.Count != 0)
+                {
+                    return $"a message came out holding {got.Data.Count} records";
+                }
+
+                bool hasRoom = got.Data.Capacity >= Message<int, int>.BatchSize;
+                if (hasRoom != expectRoom)
+                {
+                    return $"a message came out {(hasRoom ? "with" : "without")} room, the model says {(expectRoom ? "with" : "without")}";
+                }
+
+                held.Add(got);
+                room[got] = hasRoom;
+                return null;
+            }
+        });
+    }
+
     // Batches of (time, records), lengths around and across the batch size, and after each
     // delivery how many messages the reader pulls (so reused messages held longer batches).
     private static Arbitrary<(ulong Time, (int, long)[] Records, int Pulls)[]> Deliveries() =>

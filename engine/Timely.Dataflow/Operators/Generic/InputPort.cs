@@ -15,15 +15,17 @@ public sealed class InputPort<T, TData>
     private readonly OperatorCore<T> _operator;
     private readonly ChangeBatch<T> _consumed;
     private readonly int _port;
+    private readonly MessagePool<T, TData> _pool;
     private IPull<Message<T, TData>>? _puller;
     private Message<T, TData>? _current;
     private InputStaging<T, TData>? _staging;
     private (KeyValuePair<string, object?>, KeyValuePair<string, object?>, KeyValuePair<string, object?>)? _tags;
 
-    internal InputPort(OperatorCore<T> op, int port)
+    internal InputPort(OperatorCore<T> op, int port, MessagePool<T, TData> pool)
     {
         _operator = op;
         _port = port;
+        _pool = pool;
         _consumed = op.Consumed[port];
     }
 
@@ -66,6 +68,34 @@ public sealed class InputPort<T, TData>
         capability = default;
         data = null!;
         return false;
+    }
+
+    /// <summary>
+    /// Takes the records of the message <see cref="TryNext"/> returned last: the list becomes the
+    /// caller's to keep, and the message goes back to its channel with an empty list (timely's
+    /// <c>std::mem::take</c> of a received container). An operator that keeps whole batches until
+    /// a later time (a search's edges, a join's values) keeps them this way without copying their
+    /// records; the message's next sender makes or takes room for its next batch.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The last <see cref="TryNext"/> returned no message.</exception>
+    public List<TData> Take()
+    {
+        var message = _current ?? throw new InvalidOperationException("no message to take: the last TryNext returned none");
+        var data = message.Data;
+        message.Data = [];
+        return data;
+    }
+
+    /// <summary>
+    /// Gives a list taken with <see cref="Take"/> back once its records are no longer needed: its
+    /// room goes to the worker's pool of empty messages of this time and record type, so the next
+    /// batch an output of that type fills is written into it instead of into a new array (a list
+    /// smaller than a batch is left to the collector). The caller must not touch the list again.
+    /// </summary>
+    public void Release(List<TData> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        _pool.Adopt(batch);
     }
 
     /// <summary>Counts one received batch on the channel metrics (a listener is on them).</summary>

@@ -120,7 +120,7 @@ public sealed class OperatorBuilder<T>
     {
         ThrowIfBuilt();
         _connections.Add(summaries);
-        return new InputPort<T, TData>(_core, _core.AddInput());
+        return new InputPort<T, TData>(_core, _core.AddInput(), _scope.Worker.EmptyMessages<T, TData>());
     }
 
     private InputPort<T, TData> AddInput<TData>(Stream<T, TData> stream, Pact<TData> pact, Antichain<T>[]? summaries)
@@ -135,7 +135,7 @@ public sealed class OperatorBuilder<T>
 
         _connections.Add(summaries);
         int port = _core.AddInput();
-        var input = new InputPort<T, TData>(_core, port);
+        var input = new InputPort<T, TData>(_core, port, _scope.Worker.EmptyMessages<T, TData>());
         input.Connect(stream.ConnectTo(Index, port, pact));
         return input;
     }

@@ -38,7 +38,7 @@ public sealed class OutputPort<T, TData>
         _tee = tee;
         _produced = op.Produced[port];
         _buffer = tee.Pool.Rent();
-        _items = ListStorage<TData>.Reserve(_buffer.Data, Message<T, TData>.BatchSize);
+        _items = tee.Pool.Reserve(_buffer);
         op.AddFlush(FlushAndDone);
     }
 
@@ -100,6 +100,9 @@ public sealed class OutputPort<T, TData>
     /// </summary>
     internal void ScheduleScope() => _operator.Scope.ActivateScope();
 
+    /// <summary>The worker's pool of empty messages this output draws from.</summary>
+    internal MessagePool<T, TData> Pool => _tee.Pool;
+
     /// <summary>Whether no record is buffered (a <see cref="Forward"/> then sends no partial batch first).</summary>
     internal bool IsEmpty => _count == 0;
 
@@ -137,9 +140,10 @@ public sealed class OutputPort<T, TData>
 
     /// <summary>
     /// Sends the records of <paramref name="message"/> (a received message still in its
-    /// channel's slot) at <paramref name="time"/> without copying them: the message's list and
-    /// this output's empty buffer trade places, and the empty one goes back to the sender with
-    /// the message. The caller has checked the capability.
+    /// channel's slot) at <paramref name="time"/> without copying them: its list goes out in a
+    /// carrier from the worker's pool and the carrier's list (empty: with a batch's room when the
+    /// pool had one waiting, else without an array) goes back to the sender with the message.
+    /// This output's own buffer keeps its room for records given to it. The caller has checked the capability.
     /// </summary>
     internal void Forward(T time, Message<T, TData> message)
     {
@@ -150,10 +154,16 @@ public sealed class OutputPort<T, TData>
             return;
         }
 
-        var buffer = _buffer!;
-        (buffer.Data, message.Data) = (message.Data, buffer.Data);
-        buffer.Time = time;
-        Send(count);
+        var pool = _tee.Pool;
+        Message<T, TData>? carrier = pool.RentCarrier();
+        (carrier.Data, message.Data) = (message.Data, carrier.Data);
+        carrier.Time = time;
+        _produced.Update(time, count);
+        _tee.Push(ref carrier);
+        if (carrier is not null)
+        {
+            pool.Return(carrier);
+        }
     }
 
     /// <summary>
@@ -191,8 +201,7 @@ public sealed class OutputPort<T, TData>
         _produced.Update(_buffer!.Time, count);
         _tee.Push(ref _buffer);
         var next = _buffer ??= _tee.Pool.Rent();
-        next.Data.Clear();
-        _items = ListStorage<TData>.Reserve(next.Data, Message<T, TData>.BatchSize);
+        _items = _tee.Pool.Reserve(next);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
