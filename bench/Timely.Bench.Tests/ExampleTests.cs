@@ -30,7 +30,7 @@ public class ExampleTests
         var log = new StringWriter();
         var synced = TextWriter.Synchronized(log);
         var results = Execute.Run(ConfigOf(flags), w => Bfs.Run(w, 300, 700, synced));
-        var expected = Bfs.Reference(300, 700);
+        var expected = Bfs.Reference(300, 700, Peers(flags));
         Assert.True(expected.Records > 100, $"the graph should reach most nodes: {expected.Records}");
         AssertTotal(expected, results, flags);
         Assert.Contains("\tsorting", log.ToString(), StringComparison.Ordinal);
@@ -139,11 +139,15 @@ public class ExampleTests
         Assert.Contains("\tworker 0 batch complete", log.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Hashjoins_reference_sums_the_term_of_every_matching_pair()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Hashjoins_reference_sums_the_term_of_every_matching_pair(int peers)
     {
-        // The reference sums per key; here every pair is enumerated.
-        var records = Enumerable.Range(0, 300).Select(i => HashJoin.Record((ulong)i, 40)).ToArray();
+        // The reference sums per key; here every pair of every worker's records is enumerated.
+        var records = Enumerable.Range(0, peers)
+            .SelectMany(w => Enumerable.Range(0, 300 / peers).Select(j => HashJoin.Record((ulong)j, w, 40)))
+            .ToArray();
         long pairs = 0;
         ulong checksum = 0;
         foreach (var (left, _) in records)
@@ -155,8 +159,8 @@ public class ExampleTests
             }
         }
 
-        Assert.Equal((pairs, checksum), HashJoin.Reference(40, 300, 1));
-        Assert.Equal(HashJoin.Reference(40, 300, 1), HashJoin.Reference(40, 301, 2));
+        Assert.Equal((pairs, checksum), HashJoin.Reference(40, 300, peers));
+        Assert.True(pairs > 0, "some keys should match");
     }
 
     [Theory]
@@ -243,7 +247,59 @@ public class ExampleTests
         Assert.Equal(ExampleRandom.At(7, 1), ExampleRandom.At(7, 1));
         Assert.NotEqual(ExampleRandom.At(7, 0), ExampleRandom.At(7, 1));
         Assert.NotEqual(ExampleRandom.Pair(1, 2), ExampleRandom.Pair(2, 1));
-        Assert.Equal(Bfs.Edge(5, 100), Bfs.Edge(5, 100));
         Assert.Equal(0xaf63dc4c8601ec8cUL, ExampleRandom.Hash("a"));   // FNV-1a (64-bit) of "a"
+    }
+
+    // What Rust 1.95's std printed for `BuildHasherDefault::<DefaultHasher>::new().hash_one(&(i, index, k))`
+    // with i a usize, as bfs hashes it ...
+    [Theory]
+    [InlineData(0UL, 0UL, 0, 2656592473731891376UL)]
+    [InlineData(0UL, 0UL, 1, 11334733417893516163UL)]
+    [InlineData(1UL, 0UL, 0, 1143195132075815790UL)]
+    [InlineData(1UL, 0UL, 1, 10369252831035133901UL)]
+    [InlineData(12345UL, 1UL, 0, 6634503383417728852UL)]
+    [InlineData(99999UL, 1UL, 1, 17552721364643646694UL)]
+    [InlineData(ulong.MaxValue, 3UL, 1, 1559461476661945271UL)]
+    [InlineData(7UL, 2UL, 0, 11962235005691956359UL)]
+    public void Rusts_hash_of_a_usize_tuple_is_reproduced_to_the_bit(ulong i, ulong index, int field, ulong rust) =>
+        Assert.Equal(rust, RustHash.Usize(i, index, field));
+
+    // ... and with i an i32, as pagerank, hashjoin and unionfind hash it (their `(0..)` is an i32 range).
+    [Theory]
+    [InlineData(0, 0UL, 0, 8556445246977061536UL)]
+    [InlineData(5, 0UL, 1, 8209903513256731787UL)]
+    [InlineData(999999, 1UL, 2, 1488825343180991914UL)]
+    [InlineData(123, 1UL, 3, 1613768808439012355UL)]
+    [InlineData(0, 1UL, 0, 7517729888805320910UL)]
+    [InlineData(2, 1UL, 0, 2050278755262006338UL)]
+    public void Rusts_hash_of_an_i32_tuple_is_reproduced_to_the_bit(int i, ulong index, int field, ulong rust) =>
+        Assert.Equal(rust, RustHash.Int32(i, index, field));
+
+    // Rust timely 0.29's `pagerank 1000 4000` printed these lines for time 1 (and, on one worker,
+    // time 2), after its elapsed time: the same edges give the same rank changes.
+    [Theory]
+    [InlineData("-w 1", new[] { "1\t983\t817757\t2575", "2\t980\t669581\t2748" })]
+    [InlineData("-w 2", new[] { "1\t492\t404866\t2704", "1\t491\t413268\t3032" })]
+    public void Pagerank_prints_Rusts_first_lines_on_Rusts_graph(string flags, string[] rust)
+    {
+        var log = new StringWriter();
+        var synced = TextWriter.Synchronized(log);
+        Execute.Run(ConfigOf(flags), w => PageRank.Run(w, 1000, 4000, 0, synced));
+        var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[(l.IndexOf('\t', StringComparison.Ordinal) + 1)..]).ToList();
+        foreach (string line in rust)
+        {
+            Assert.Contains(line, lines);
+        }
+    }
+
+    [Fact]
+    public void Bfs_at_Rusts_full_size_on_one_worker_has_Rusts_graph_where_node_0_has_no_out_edges()
+    {
+        // Rust's graph for `bfs 100000 200000`: node 0 has no out-edge on one worker and one on two
+        // (counted with Rust's own hasher), which decides how far either search goes.
+        static int OutDegreeOfZero(int peers) => Enumerable.Range(0, peers)
+            .Sum(w => Enumerable.Range(0, 200_000 / peers).Count(i => Bfs.Edge((ulong)i, w, 100_000).Source == 0));
+        Assert.Equal(0, OutDegreeOfZero(1));
+        Assert.Equal(1, OutDegreeOfZero(2));
     }
 }

@@ -53,7 +53,7 @@ public class MatrixTests
         Assert.Equal(1_000_000, rows["barrier 1000000 -w 1"].ExpectedRecords);
         Assert.Equal(4, rows["hello --processes 2 --transport shm"].ExpectedRecords);
         var smoke = SuiteMatrix.Rows(SuiteSize.Smoke).ToDictionary(r => r.Id);
-        Assert.Equal(Examples.Bfs.Reference(1000, 2000).Records, smoke["bfs 1000 2000 -w 2"].ExpectedRecords);
+        Assert.Equal(Examples.Bfs.Reference(1000, 2000, 2).Records, smoke["bfs 1000 2000 -w 2"].ExpectedRecords);
         Assert.Equal(2 * 2 * 5, smoke["sequence --rounds 5 --processes 2 --transport shm"].ExpectedRecords);
         Assert.Equal(50, smoke["openloop 1000 0.05 -w 1"].ExpectedRecords);
         Assert.Equal(7, smoke["distinct -w 2"].ExpectedRecords);

@@ -3,14 +3,17 @@ namespace Timely.Examples;
 // bfs's check: the same search, sequentially. (The example itself is in the other part of this class.)
 public static partial class Bfs
 {
-    /// <summary>The same search, sequentially: nodes reached and the checksum of (node, distance + 1).</summary>
-    public static (long Records, ulong Checksum) Reference(ulong nodes, ulong edges)
+    /// <summary>The same search, sequentially, over the graph <paramref name="peers"/> workers make: nodes reached and the checksum of (node, distance + 1).</summary>
+    public static (long Records, ulong Checksum) Reference(ulong nodes, ulong edges, int peers)
     {
         var adjacency = new List<uint>?[nodes];
-        for (ulong i = 0; i < edges; i++)
+        for (int w = 0; w < peers; w++)
         {
-            var (s, t) = Edge(i, nodes);
-            (adjacency[s] ??= new List<uint>()).Add(t);
+            for (ulong i = 0; i < edges / (ulong)peers; i++)
+            {
+                var (s, t) = Edge(i, w, nodes);
+                (adjacency[s] ??= new List<uint>()).Add(t);
+            }
         }
 
         var distance = new long[nodes];

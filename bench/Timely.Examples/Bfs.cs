@@ -23,25 +23,25 @@ namespace Timely.Examples;
 /// notificator does.
 /// </para>
 /// <para>
-/// Not the same work as Rust's example as shipped (timely 0.29), by decision. Rust's operator
-/// keeps its edges as a list of the received batches and sorts that list, which orders the
-/// batches by their first edges and leaves the edges inside them unsorted; its offsets are then
-/// built as if the edges were sorted, so they only grow while a source rises above every source
-/// before it. Node 0's range comes out empty unless the first batch of the order starts at node 0,
-/// and the search stops after round 1: Rust prints <c>sorting</c>, <c>time: 0</c>, <c>time: 1</c>
-/// at every size tried (1000 2000 to 100000 200000, one and two workers), where the graph's true
-/// search from node 0 runs about 30 rounds at 100000 200000. Doing what Rust does would make the
-/// result depend on where the engine cuts batches, which no sequential model can check, so this
-/// example searches the sorted graph, as Rust's comments say the example means to. Its work up
-/// to <c>time: 1</c> (make, exchange and index the edges; visit node 0) is Rust's whole work;
-/// what follows is work Rust's does not do.
+/// The graph is Rust's, edge for edge: worker <c>w</c> makes edges <c>0..EDGES/P</c> from Rust's hash
+/// of <c>(i, w, 0)</c> and <c>(i, w, 1)</c> (<see cref="RustHash"/>), so the graph depends on the
+/// worker count, as Rust's does. Rust's operator as shipped (timely 0.29) keeps its edges as a list
+/// of the received batches and sorts that list, which orders the batches by their first edges and
+/// leaves the edges inside them unsorted, then builds its offsets as if the edges were sorted: a
+/// node's range can come out empty though it has edges, and the search then stops early. This
+/// example searches the sorted graph, as Rust's comments say the example means to (doing what
+/// Rust does would make the result depend on where the engine cuts batches, which no sequential
+/// model can check). Where node 0 has no out-edges in Rust's graph (100000 200000 on one worker)
+/// both stop after <c>time: 1</c> and do the same work; elsewhere Rust's as shipped may stop
+/// before the search ends, and the same work is Rust's example with its edges sorted.
 /// </para>
 /// </remarks>
 public static partial class Bfs
 {
-    /// <summary>Edge <paramref name="i"/> of the graph: (source, target), both below <paramref name="nodes"/>.</summary>
-    public static (uint Source, uint Target) Edge(ulong i, ulong nodes) =>
-        ((uint)(ExampleRandom.At(i, 0) % nodes), (uint)(ExampleRandom.At(i, 1) % nodes));
+    /// <summary>Edge <paramref name="i"/> of worker <paramref name="worker"/>: (source, target), both below <paramref name="nodes"/>, as Rust's example makes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (uint Source, uint Target) Edge(ulong i, int worker, ulong nodes) =>
+        ((uint)(RustHash.Usize(i, (ulong)worker, 0) % nodes), (uint)(RustHash.Usize(i, (ulong)worker, 1) % nodes));
 
     /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
     /// <remarks>
@@ -95,14 +95,15 @@ public static partial class Bfs
         return new ExampleResult(meter.Stop(index, search!.Reached), search.Checksum);
     }
 
-    // This worker's share of the edges (every peers-th, from its index), given at one time.
+    // This worker's edges (Rust's `0..edges/peers`), given at one time.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GiveEdges(OutputPort<ulong, (uint, uint)> output, Capability<ulong> capability, ulong nodes, ulong edges, int index, int peers)
     {
         var session = output.Session(capability);
-        for (ulong i = (ulong)index; i < edges; i += (ulong)peers)
+        ulong perWorker = edges / (ulong)peers;
+        for (ulong i = 0; i < perWorker; i++)
         {
-            session.Give(Edge(i, nodes));
+            session.Give(Edge(i, index, nodes));
         }
 
         output.Flush();

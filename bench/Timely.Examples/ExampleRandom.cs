@@ -1,10 +1,11 @@
 namespace Timely.Examples;
 
 /// <summary>
-/// The examples' data generator: SplitMix64's finalizer over a counter, seeded. It stands in
-/// for Rust's <c>hasher.hash_one(&amp;(i, index, k))</c> but is keyed by the record's global
-/// number <c>i</c> and a field <c>k</c>, never by the worker, so the data set of a run is the
-/// same on any number of workers and a test can recompute it sequentially.
+/// The generator of the examples whose data Rust's do not generate the same way (wordcount's
+/// words and distinct's values under our options; the checksums): SplitMix64's finalizer over a
+/// counter, seeded, keyed by the record's global number and a field, never by the worker, so a
+/// data set is the same on any number of workers. The examples that take Rust's arguments (bfs,
+/// pagerank, hashjoin, unionfind) make Rust's records with <see cref="RustHash"/>.
 /// </summary>
 public static class ExampleRandom
 {

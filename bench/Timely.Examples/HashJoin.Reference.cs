@@ -9,14 +9,16 @@ public static partial class HashJoin
     /// </summary>
     public static (long Records, ulong Checksum) Reference(ulong keys, ulong vals, int peers)
     {
-        ulong records = vals / (ulong)peers * (ulong)peers;
         var left = new Dictionary<ulong, (long Count, ulong Sum)>();
         var right = new Dictionary<ulong, (long Count, ulong Sum)>();
-        for (ulong i = 0; i < records; i++)
+        for (int w = 0; w < peers; w++)
         {
-            var (l, r) = Record(i, keys);
-            Add(left, l.Key, l.Value);
-            Add(right, r.Key, r.Value);
+            for (ulong j = 0; j < vals / (ulong)peers; j++)
+            {
+                var (l, r) = Record(j, w, keys);
+                Add(left, l.Key, l.Value);
+                Add(right, r.Key, r.Value);
+            }
         }
 
         long pairs = 0;

@@ -17,9 +17,8 @@ namespace Timely.Examples;
 /// <see cref="PairTerm"/>.
 /// </summary>
 /// <remarks>
-/// Rust's records come from a hash of (record number, worker, field); here worker <c>w</c>'s record
-/// <c>j</c> is <see cref="Record"/> <c>j * P + w</c>: the same count per worker from the same
-/// uniform distribution. Rust keeps a hash map per input from key to its values; here one map
+/// The records are Rust's, record for record: worker <c>w</c>'s record <c>j</c> comes from Rust's
+/// hash of <c>(j, w, 0..3)</c> (<see cref="RustHash"/>). Rust keeps a hash map per input from key to its values; here one map
 /// from key to both inputs' values, so a record costs one lookup (the other side's values and
 /// its own list are in the same entry) where Rust's costs two; the values are chains of blocks
 /// (<see cref="ValueBlocks"/>), where Rust's are vectors grown by doubling. The count and the checksum are
@@ -30,9 +29,11 @@ public static partial class HashJoin
     /// <summary>The checksum's multiplier of the first value (odd, so <c>(a, b)</c> and <c>(b, a)</c> differ).</summary>
     private const ulong Multiplier = 0x9e37_79b9_7f4a_7c15;
 
-    /// <summary>Record <paramref name="i"/>: its (key, value) for input 1 and for input 2.</summary>
-    public static ((ulong Key, ulong Value) Left, (ulong Key, ulong Value) Right) Record(ulong i, ulong keys) =>
-        ((ExampleRandom.At(i, 0) % keys, ExampleRandom.At(i, 1) % keys), (ExampleRandom.At(i, 2) % keys, ExampleRandom.At(i, 3) % keys));
+    /// <summary>Record <paramref name="j"/> of worker <paramref name="worker"/>, as Rust's example makes it (its <c>j</c> an <c>i32</c>): its (key, value) for input 1 and for input 2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ((ulong Key, ulong Value) Left, (ulong Key, ulong Value) Right) Record(ulong j, int worker, ulong keys) =>
+        ((RustHash.Int32((int)j, (ulong)worker, 0) % keys, RustHash.Int32((int)j, (ulong)worker, 1) % keys),
+         (RustHash.Int32((int)j, (ulong)worker, 2) % keys, RustHash.Int32((int)j, (ulong)worker, 3) % keys));
 
     /// <summary>A pair's term of the checksum: linear in each value, so a batch of pairs sharing one value sums in one step.</summary>
     public static ulong PairTerm(ulong value1, ulong value2) => unchecked((value1 * Multiplier) + value2);
@@ -68,7 +69,7 @@ public static partial class HashJoin
             ulong toSend = Math.Min(batch, perWorker - sent);
             for (ulong j = sent; j < sent + toSend; j++)
             {
-                var (l, r) = Record((j * (ulong)peers) + (ulong)index, keys);
+                var (l, r) = Record(j, index, keys);
                 input1.Send(l);
                 input2.Send(r);
             }

@@ -23,12 +23,12 @@ public static partial class PageRank
                 {
                     for (ulong j = 0; j < perWorker; j++)
                     {
-                        changes.Append([(Edge(j, w, peers, nodes), 1)]);
+                        changes.Append([(Edge(j, w, nodes), 1)]);
                     }
                 }
                 else if (time <= rounds)
                 {
-                    changes.Append([(Edge(perWorker + time - 1, w, peers, nodes), 1), (Edge(time - 1, w, peers, nodes), -1)]);
+                    changes.Append([(Edge(perWorker + time - 1, w, nodes), 1), (Edge(time - 1, w, nodes), -1)]);
                 }
             }
 

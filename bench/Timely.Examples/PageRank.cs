@@ -18,10 +18,9 @@ namespace Timely.Examples;
 /// changes. Records = rank changes acted on; checksum = the sum of <c>Pair(node, rank)</c> at the end.
 /// </summary>
 /// <remarks>
-/// Rust's edges come from a hash of (edge number, worker, field); here worker <c>w</c>'s edge
-/// <c>j</c> is the graph's edge <c>j * P + w</c> of <see cref="ExampleRandom"/>: the same count per
-/// worker from the same uniform distribution, and a sequential run given the worker count
-/// (<see cref="Reference"/>) checks every configuration. The operator does what Rust's does: it
+/// The edges are Rust's, edge for edge: worker <c>w</c>'s edge <c>j</c> comes from Rust's hash of
+/// <c>(j, w, 0)</c> and <c>(j, w, 1)</c> (<see cref="RustHash"/>), and a sequential run given the
+/// worker count (<see cref="Reference"/>) checks every configuration. The operator does what Rust's does: it
 /// holds every change until its time is complete, compacts the time's changes (sort by key, sum,
 /// drop zeros: the same pairs in the same order; rank changes are summed per node in an array
 /// indexed by node, <see cref="NodeSums"/>, instead of sorted), and for each change withdraws the node's allocation, updates the node,
@@ -121,14 +120,14 @@ public static partial class PageRank
         ulong perWorker = edges / (ulong)peers;
         for (ulong j = 0; j < perWorker; j++)
         {
-            input.Send((Edge(j, index, peers, nodes), 1));
+            input.Send((Edge(j, index, nodes), 1));
         }
 
         ExampleSteps.AdvanceAndWait(worker, input, probe, 1);
         for (ulong round = 0; round < rounds; round++)
         {
-            input.Send((Edge(perWorker + round, index, peers, nodes), 1));
-            input.Send((Edge(round, index, peers, nodes), -1));
+            input.Send((Edge(perWorker + round, index, nodes), 1));
+            input.Send((Edge(round, index, nodes), -1));
             ExampleSteps.AdvanceAndWait(worker, input, probe, input.Time + 1);
         }
 
@@ -136,12 +135,10 @@ public static partial class PageRank
         return new ExampleResult(meter.Stop(index, graph.RankChanges), graph.Checksum());
     }
 
-    /// <summary>Edge <paramref name="j"/> of worker <paramref name="worker"/> of <paramref name="peers"/>: the graph's edge <c>j * peers + worker</c>.</summary>
-    private static (int, int) Edge(ulong j, int worker, int peers, ulong nodes)
-    {
-        var (s, t) = Bfs.Edge((j * (ulong)peers) + (ulong)worker, nodes);
-        return ((int)s, (int)t);
-    }
+    /// <summary>Edge <paramref name="j"/> of worker <paramref name="worker"/>, as Rust's pagerank and unionfind make it (their <c>j</c> an <c>i32</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (int, int) Edge(ulong j, int worker, ulong nodes) =>
+        ((int)(RustHash.Int32((int)j, (ulong)worker, 0) % nodes), (int)(RustHash.Int32((int)j, (ulong)worker, 1) % nodes));
 
     /// <summary>
     /// One worker's part of the graph, as Rust's operator keeps it: per node (indexed by

@@ -8,11 +8,14 @@ public static partial class UnionFind
     {
         var all = new Forest();
         var shares = Enumerable.Range(0, peers).Select(_ => new Forest()).ToArray();
-        for (ulong i = 0; i < edges; i++)
+        for (int w = 0; w < peers; w++)
         {
-            var (s, t) = Bfs.Edge(i, nodes);
-            all.Union((int)s, (int)t);
-            shares[(int)(i % (ulong)peers)].Union((int)s, (int)t);
+            for (ulong i = 0; i < edges / (ulong)peers; i++)
+            {
+                var (s, t) = PageRank.Edge(i, w, nodes);
+                all.Union(s, t);
+                shares[w].Union(s, t);
+            }
         }
 
         return (all.Merges, (ulong)shares.Sum(f => f.Merges));

@@ -28,10 +28,10 @@ public static partial class UnionFind
         worker.Dataflow<ulong>(scope => Apply(Apply(scope.InputFrom(input), first).Exchange(default(ToWorkerZero)), second).ProbeWith(probe));
 
         ulong sent = 0;
-        for (ulong i = (ulong)index; i < edges; i += (ulong)worker.Peers)
+        ulong perWorker = edges / (ulong)worker.Peers;
+        for (ulong i = 0; i < perWorker; i++)
         {
-            var (s, t) = Bfs.Edge(i, nodes);
-            input.Send(((int)s, (int)t));
+            input.Send(PageRank.Edge(i, index, nodes));
             if (sent++ % batch == batch - 1)
             {
                 ExampleSteps.AdvanceAndWait(worker, input, probe, input.Time + 1);

@@ -54,7 +54,7 @@ public static class ExpectedRecords
         ulong O(string name, ulong fallback) => options.TryGetValue(name, out var v) ? ulong.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return workload switch
         {
-            "bfs" => Bfs.Reference(P(0), P(1)).Records,
+            "bfs" => Bfs.Reference(P(0), P(1), peers).Records,
             "pagerank" => PageRank.Reference(P(0), P(1), O("--rounds", PageRank.DefaultRounds), peers).Records,
             "wordcount" => WordCount.Reference(O("--rounds", WordCount.DefaultRounds), O("--words", 0), peers).Records,
             "hashjoin" => HashJoin.Reference(P(0), P(1), peers).Records,

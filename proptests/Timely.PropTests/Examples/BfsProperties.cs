@@ -20,7 +20,7 @@ public sealed class BfsProperties
         return Prop.ForAll(cases.ToArbitrary(), c =>
         {
             var ((nodes, edges), peers) = c;
-            var expected = Bfs.Reference((ulong)nodes, (ulong)edges);
+            var expected = Bfs.Reference((ulong)nodes, (ulong)edges, peers);
             var actual = ExampleRuns.Total(peers, w => Bfs.Run(w, (ulong)nodes, (ulong)edges, TextWriter.Null));
             return (expected == actual)
                 .Classify(expected.Records * 2 < nodes, "reaches under half the nodes")
