@@ -23,9 +23,8 @@ public sealed class ChangeBatch<T>
     // scope's harvest knows which operators to look at. Null for every other batch.
     private BatchWatch? _watch;
 
-    /// <summary>An empty batch.</summary>
+    /// <summary>An empty batch; its buffer is allocated at the first update (an operator's batches of ports that never see progress stay empty).</summary>
     public ChangeBatch()
-        : this(4)
     {
     }
 

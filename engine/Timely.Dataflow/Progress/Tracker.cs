@@ -38,9 +38,23 @@ public sealed class Tracker<T>
     private readonly ChangeBatch<(Location Location, T Time)> _pending = new();
     private readonly ChangeBatch<(Location Location, T Time)> _pushed = new();
     private readonly ChangeBatch<(Location Location, T Time)> _pointstampChanges = new();
-    private readonly Worklist _worklist = new();
-    private readonly List<(T Time, long Diff)> _scratch = new();
     private readonly bool[] _nodeChanged;
+
+    // Elements of all ports' pointstamp frontiers together (timely's total_counts): what
+    // TrackingAnything asks, kept as each frontier changes, where asking looked at every port's
+    // pointstamps at each step, a cache miss per port of a dataflow not stepped for a while.
+    private long _pointstampFrontierElements;
+
+    // The worklist and the scratch list are empty between calls of PropagateAll (it runs until the
+    // worklist is empty), so the trackers of one thread share one of each: a round that steps one of
+    // a thousand dataflows then finds them in cache, where each tracker's own were cold lines.
+    // Thread-static because trackers of one thread never propagate at the same time (PropagateAll
+    // calls nothing outside the tracker) and a tracker knows no worker to hold them.
+    [ThreadStatic]
+    private static Worklist? t_worklist;
+
+    [ThreadStatic]
+    private static List<(T Time, long Diff)>? t_scratch;
 
     internal Tracker(Antichain<T>[][][] summaries, List<Location>[][] edges, int[] inputs)
     {
@@ -118,23 +132,8 @@ public sealed class Tracker<T>
     {
         get
         {
-            foreach (ref readonly var port in _sources.AsSpan())
-            {
-                if (!port.Pointstamps.IsEmpty)
-                {
-                    return true;
-                }
-            }
-
-            foreach (ref readonly var port in _targets.AsSpan())
-            {
-                if (!port.Pointstamps.IsEmpty)
-                {
-                    return true;
-                }
-            }
-
-            return false;
+            Debug.Assert(_pointstampFrontierElements >= 0, "a count of frontier elements");
+            return _pointstampFrontierElements > 0;
         }
     }
 
@@ -144,10 +143,10 @@ public sealed class Tracker<T>
     /// <summary>The frontier of times that may still be produced at output <paramref name="port"/> of <paramref name="node"/>.</summary>
     public MutableAntichain<T> SourceImplications(int node, int port) => CheckedSource(node, port).Implications;
 
-    /// <summary>Pointstamp counts (messages in flight) at input <paramref name="port"/> of <paramref name="node"/>.</summary>
+    /// <summary>Pointstamp counts (messages in flight) at input <paramref name="port"/> of <paramref name="node"/>, to read (the tracker updates them, and counts their frontiers' elements as it does).</summary>
     public MutableAntichain<T> TargetPointstamps(int node, int port) => CheckedTarget(node, port).Pointstamps;
 
-    /// <summary>Pointstamp counts (capabilities held) at output <paramref name="port"/> of <paramref name="node"/>.</summary>
+    /// <summary>Pointstamp counts (capabilities held) at output <paramref name="port"/> of <paramref name="node"/>, to read (the tracker updates them, and counts their frontiers' elements as it does).</summary>
     public MutableAntichain<T> SourcePointstamps(int node, int port) => CheckedSource(node, port).Pointstamps;
 
     /// <summary>
@@ -178,6 +177,9 @@ public sealed class Tracker<T>
     /// </summary>
     public void PropagateAll()
     {
+        var worklist = t_worklist ??= new Worklist();
+        var scratch = t_scratch ??= new List<(T Time, long Diff)>();
+        worklist.Clear();   // left non-empty only by an exception part-way through a propagation
         var pending = _pending.Compacted();
         int i = 0;
         while (i < pending.Length)
@@ -185,19 +187,20 @@ public sealed class Tracker<T>
             // Entries are sorted by location first, so each port's updates are contiguous and
             // its antichain is rebuilt at most once.
             var location = pending[i].Item.Location;
-            _scratch.Clear();
+            scratch.Clear();
             while (i < pending.Length && pending[i].Item.Location == location)
             {
-                _scratch.Add((pending[i].Item.Time, pending[i].Diff));
+                scratch.Add((pending[i].Item.Time, pending[i].Diff));
                 i++;
             }
 
             var port = location.IsSource
                 ? Source(location.Node, location.Port).Pointstamps
                 : Target(location.Node, location.Port).Pointstamps;
-            foreach (var (time, diff) in port.UpdateIter(CollectionsMarshal.AsSpan(_scratch)))
+            foreach (var (time, diff) in port.UpdateIter(CollectionsMarshal.AsSpan(scratch)))
             {
-                _worklist.Push(new Work(time, location, diff));
+                _pointstampFrontierElements += diff;
+                worklist.Push(new Work(time, location, diff));
                 if (RecordPointstampChanges)
                 {
                     _pointstampChanges.Update((location, time), diff);
@@ -208,14 +211,14 @@ public sealed class Tracker<T>
         _pending.Clear();
         var traits = TimestampTraits<T>.Default;
         var timeEq = EqualityComparer<T>.Default;
-        while (!_worklist.IsEmpty)
+        while (!worklist.IsEmpty)
         {
-            var (time, location, diff) = _worklist.Pop();
-            while (!_worklist.IsEmpty
-                && _worklist.Peek.Location == location
-                && timeEq.Equals(_worklist.Peek.Time, time))
+            var (time, location, diff) = worklist.Pop();
+            while (!worklist.IsEmpty
+                && worklist.Peek.Location == location
+                && timeEq.Equals(worklist.Peek.Time, time))
             {
-                diff += _worklist.Pop().Diff;
+                diff += worklist.Pop().Diff;
             }
 
             if (diff == 0)
@@ -239,7 +242,7 @@ public sealed class Tracker<T>
 
                     foreach (var target in edges)
                     {
-                        _worklist.Push(new Work(t, target, d));
+                        worklist.Push(new Work(t, target, d));
                     }
                 }
             }
@@ -270,7 +273,7 @@ public sealed class Tracker<T>
                             if (traits.TryResultsIn(t, summary, out var result))
                             {
                                 var source = Location.Source(location.Node, output);
-                                _worklist.Push(new Work(result, source, d));
+                                worklist.Push(new Work(result, source, d));
                             }
                         }
                     }
@@ -338,6 +341,16 @@ public sealed class Tracker<T>
         private int _count;
 
         public bool IsEmpty => _count == 0;
+
+        /// <summary>Removes every change.</summary>
+        public void Clear()
+        {
+            if (_count > 0)
+            {
+                Array.Clear(_heap, 0, _count);
+                _count = 0;
+            }
+        }
 
         /// <summary>The least change; the worklist must not be empty.</summary>
         public ref readonly Work Peek => ref _heap[0];
