@@ -74,12 +74,21 @@ public sealed class Tracker<T>
         {
             for (int port = 0; port < inputs[i]; port++)
             {
-                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new MutableAntichain<T>(), summaries[i][port]);
+                var paths = new List<(int Output, T Summary)>();
+                for (int output = 0; output < summaries[i][port].Length; output++)
+                {
+                    foreach (var summary in summaries[i][port][output].Elements)
+                    {
+                        paths.Add((output, summary));
+                    }
+                }
+
+                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new MutableAntichain<T>(), new OneInline<(int Output, T Summary)>(paths));
             }
 
             for (int port = 0; port < edges[i].Length; port++)
             {
-                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new MutableAntichain<T>(), edges[i][port].ToArray());
+                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new MutableAntichain<T>(), new OneInline<Location>(edges[i][port]));
             }
         }
     }
@@ -232,7 +241,7 @@ public sealed class Tracker<T>
                 var implications = port.Implications;
                 var changes = implications.Update(time, diff);
                 Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
-                var edges = port.Edges;
+                var edges = OneInline<Location>.Items(in port.Edges);
                 foreach (var (t, d) in changes)
                 {
                     if (RecordPushedChanges)
@@ -252,7 +261,7 @@ public sealed class Tracker<T>
                 var implications = port.Implications;
                 var changes = implications.Update(time, diff);
                 Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
-                var row = port.Summaries;
+                var paths = OneInline<(int Output, T Summary)>.Items(in port.Paths);
                 if (!changes.IsEmpty && !_nodeChanged[location.Node])
                 {
                     _nodeChanged[location.Node] = true;
@@ -266,15 +275,11 @@ public sealed class Tracker<T>
                         _pushed.Update((location, t), d);
                     }
 
-                    for (int output = 0; output < row.Length; output++)
+                    foreach (var (output, summary) in paths)
                     {
-                        foreach (var summary in row[output].Elements)
+                        if (traits.TryResultsIn(t, summary, out var result))
                         {
-                            if (traits.TryResultsIn(t, summary, out var result))
-                            {
-                                var source = Location.Source(location.Node, output);
-                                worklist.Push(new Work(result, source, d));
-                            }
+                            worklist.Push(new Work(result, Location.Source(location.Node, output), d));
                         }
                     }
                 }
@@ -314,11 +319,52 @@ public sealed class Tracker<T>
         return ref _sources[_sourceBase[node] + port];
     }
 
-    /// <summary>An input's state: messages in flight, the times that may still arrive, and its path summaries to each output of its node.</summary>
-    private readonly record struct TargetPort(MutableAntichain<T> Pointstamps, MutableAntichain<T> Implications, Antichain<T>[] Summaries);
+    /// <summary>An input's state: messages in flight, the times that may still arrive, and its paths to its node's outputs (each output with each element of its path summary's antichain).</summary>
+    private readonly struct TargetPort(MutableAntichain<T> pointstamps, MutableAntichain<T> implications, OneInline<(int Output, T Summary)> paths)
+    {
+        public readonly MutableAntichain<T> Pointstamps = pointstamps;
+        public readonly MutableAntichain<T> Implications = implications;
+
+        // A field, not a property: its one item is read in place, through a reference to the entry.
+        public readonly OneInline<(int Output, T Summary)> Paths = paths;
+    }
 
     /// <summary>An output's state: capabilities held, the times that may still be produced, and the inputs it feeds.</summary>
-    private readonly record struct SourcePort(MutableAntichain<T> Pointstamps, MutableAntichain<T> Implications, Location[] Edges);
+    private readonly struct SourcePort(MutableAntichain<T> pointstamps, MutableAntichain<T> implications, OneInline<Location> edges)
+    {
+        public readonly MutableAntichain<T> Pointstamps = pointstamps;
+        public readonly MutableAntichain<T> Implications = implications;
+        public readonly OneInline<Location> Edges = edges;
+    }
+
+    /// <summary>
+    /// A short list held in its port's entry when it has one item (an operator with one output and
+    /// a one-element summary, an output feeding one input: most ports), in an array otherwise. A
+    /// port's paths were an array of antichains, each a list and its array: four objects, a cache
+    /// miss each when a round reaches a dataflow not touched for a while; one item inline is none.
+    /// </summary>
+    private readonly struct OneInline<TItem>
+    {
+        private readonly TItem _one;
+        private readonly TItem[]? _many;
+
+        public OneInline(List<TItem> items)
+        {
+            if (items.Count == 1)
+            {
+                _one = items[0];
+            }
+            else
+            {
+                _one = default!;
+                _many = items.ToArray();
+            }
+        }
+
+        /// <summary>The items: a span over the entry itself when there is one.</summary>
+        public static ReadOnlySpan<TItem> Items(ref readonly OneInline<TItem> list) =>
+            list._many is { } many ? many : new ReadOnlySpan<TItem>(in list._one);
+    }
 
     /// <summary>A pending change of <see cref="Location"/>'s implications at <see cref="Time"/>.</summary>
     internal readonly record struct Work(T Time, Location Location, long Diff);
