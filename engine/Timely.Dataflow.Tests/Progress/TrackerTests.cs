@@ -120,4 +120,33 @@ public sealed class TrackerTests
         Assert.Equal(new ulong[] { 1 }, t.TargetImplications(1, 0).Frontier.ToArray());
         Assert.True(t.TargetImplications(2, 0).IsEmpty);
     }
+
+    [Fact]
+    public void Changes_follow_every_edge_of_an_output_and_every_path_of_an_input()
+    {
+        // 0: source -> 1 (1 in, 2 outs, summaries 1 and 2); out(1.0) feeds 2 and 3, out(1.1) feeds 3.
+        // The tracker keeps one edge or path inline and more in an array: both kinds are here.
+        var b = new ReachabilityBuilder<ulong>();
+        b.AddNode(0, 0, 1, Summaries(0, 1, 0));
+        var split = Summaries(1, 2, 1);
+        split[0][1] = new Antichain<ulong>(2);
+        b.AddNode(1, 1, 2, split);
+        b.AddNode(2, 1, 0, Summaries(1, 0, 0));
+        b.AddNode(3, 2, 0, Summaries(2, 0, 0));
+        b.AddEdge(Location.Source(0, 0), Location.Target(1, 0));
+        b.AddEdge(Location.Source(1, 0), Location.Target(2, 0));
+        b.AddEdge(Location.Source(1, 0), Location.Target(3, 0));
+        b.AddEdge(Location.Source(1, 1), Location.Target(3, 1));
+        var t = b.Build();
+        t.UpdateSource(0, 0, 3, 1);
+        t.PropagateAll();
+        var implied = new[] { t.SourceImplications(1, 0), t.SourceImplications(1, 1), t.TargetImplications(2, 0), t.TargetImplications(3, 0), t.TargetImplications(3, 1) };
+        Assert.Equal(["4", "5", "4", "4", "5"], implied.Select(a => string.Join(",", a.Frontier.ToArray())));
+        Assert.True(t.TrackingAnything);
+
+        t.UpdateSource(0, 0, 3, -1);
+        t.PropagateAll();
+        Assert.All(implied, a => Assert.True(a.IsEmpty));
+        Assert.False(t.TrackingAnything);
+    }
 }

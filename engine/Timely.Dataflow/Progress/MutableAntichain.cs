@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Timely.Dataflow.Timestamps;
 
@@ -17,21 +18,40 @@ public sealed class MutableAntichain<T>
 {
     // Design: not shared: each belongs to one worker thread's tracker or operator; frontiers handed
     // out as spans are read on that thread only.
-    private readonly ChangeBatch<T> _updates = new();
-    private List<T> _frontier = new();
+    //
+    // Layout: everything but the counts' buffer lives in this one object, as timely's struct with
+    // three Vecs lives inline in its owner. A round of `event_driven 1000 10` looks at the antichains
+    // of a dataflow last touched a thousand rounds earlier, so each object it follows is a cache miss:
+    // with a ChangeBatch object, its array, and three lists each with its array, an antichain was nine
+    // objects; now it is this object and the counts' array. The frontier's first element is held
+    // inline (a total order's frontier never has more than one), later ones in an array made only
+    // when a partial order needs it; the frontier changes of an update likewise (a total order's
+    // update changes at most two: the old minimum leaves, the new one enters).
+    private ChangeBatchCore<T> _updates;
 
-    // The frontier before a rebuild, kept to diff against: frontiers are tiny (one element
-    // for a total order), so diffing old and new needs no sort and no consolidation.
-    // Both lists are read as spans: a list's enumerator is a call per element in a Native AOT
-    // build (only the JIT's dynamic PGO inlines it), and these loops run several times a round.
-    private List<T> _previous = new();
-    private readonly List<(T Item, long Diff)> _changes = new();
+    // The frontier: _frontierCount elements, in _first when there is at most one, else all of them
+    // in _frontierArray[0.._frontierCount).
+    private T _first = default!;
+    private T[]? _frontierArray;
+    private int _frontierCount;
+
+    // The array of the frontier before a rebuild of more than one element, kept to diff against
+    // and reused as the next rebuild's array.
+    private T[]? _previousArray;
+
+    // The frontier changes of the last update: the first two inline, all of them in _changesArray
+    // once there are more.
+    private TwoChanges _inlineChanges;
+    private (T Item, long Diff)[]? _changesArray;
+    private int _changeCount;
 
     /// <summary>The current frontier: minimal times with positive count.</summary>
-    public ReadOnlySpan<T> Frontier => CollectionsMarshal.AsSpan(_frontier);
+    public ReadOnlySpan<T> Frontier => _frontierCount <= 1
+        ? MemoryMarshal.CreateReadOnlySpan(ref _first, _frontierCount)
+        : new ReadOnlySpan<T>(_frontierArray, 0, _frontierCount);
 
     /// <summary>Whether the frontier is empty (no time has a positive count).</summary>
-    public bool IsEmpty => _frontier.Count == 0;
+    public bool IsEmpty => _frontierCount == 0;
 
     /// <summary>Whether some frontier element is strictly less than <paramref name="time"/>.</summary>
     public bool LessThan(T time)
@@ -86,12 +106,15 @@ public sealed class MutableAntichain<T>
     /// </summary>
     public ReadOnlySpan<(T Item, long Diff)> UpdateIter(ReadOnlySpan<(T Item, long Diff)> updates)
     {
-        _changes.Clear();
+        _changeCount = 0;
         bool rebuild = false;
         foreach (var (time, diff) in updates)
         {
-            rebuild |= Affects(time, diff);
-            _updates.Update(time, diff);
+            if (diff != 0)
+            {
+                rebuild |= Affects(time, diff);
+                _updates.Update(time, diff);
+            }
         }
 
         if (rebuild)
@@ -99,22 +122,29 @@ public sealed class MutableAntichain<T>
             Rebuild();
         }
 
-        return CollectionsMarshal.AsSpan(_changes);
+        return Changes;
     }
 
     /// <summary>Applies one update; see <see cref="UpdateIter"/>.</summary>
     public ReadOnlySpan<(T Item, long Diff)> Update(T time, long diff)
     {
-        _changes.Clear();
-        bool rebuild = Affects(time, diff);
-        _updates.Update(time, diff);
-        if (rebuild)
+        _changeCount = 0;
+        if (diff != 0)
         {
-            Rebuild();
+            bool rebuild = Affects(time, diff);
+            _updates.Update(time, diff);
+            if (rebuild)
+            {
+                Rebuild();
+            }
         }
 
-        return CollectionsMarshal.AsSpan(_changes);
+        return Changes;
     }
+
+    private ReadOnlySpan<(T Item, long Diff)> Changes => _changeCount <= TwoChanges.Length
+        ? ((ReadOnlySpan<(T Item, long Diff)>)_inlineChanges)[.._changeCount]
+        : new ReadOnlySpan<(T Item, long Diff)>(_changesArray, 0, _changeCount);
 
     private bool Affects(T time, long diff)
     {
@@ -124,15 +154,12 @@ public sealed class MutableAntichain<T>
             return !LessEqual(time);
         }
 
-        if (diff < 0)
+        var eq = EqualityComparer<T>.Default;
+        foreach (var f in Frontier)
         {
-            var eq = EqualityComparer<T>.Default;
-            foreach (var f in Frontier)
+            if (eq.Equals(f, time))
             {
-                if (eq.Equals(f, time))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
@@ -141,8 +168,18 @@ public sealed class MutableAntichain<T>
 
     private void Rebuild()
     {
-        (_previous, _frontier) = (_frontier, _previous);
-        _frontier.Clear();
+        // The old frontier, to diff against: its one element copied out, or its array set aside.
+        int previousCount = _frontierCount;
+        T previousFirst = _first;
+        T[]? previousArray = null;
+        if (previousCount > 1)
+        {
+            previousArray = _frontierArray;
+            _frontierArray = _previousArray;
+            _previousArray = previousArray;
+        }
+
+        _frontierCount = 0;
         var traits = TimestampTraits<T>.Default;
 
         // Compacted updates are sorted by a linear extension of the partial order, so a time
@@ -166,18 +203,20 @@ public sealed class MutableAntichain<T>
 
             if (!covered)
             {
-                _frontier.Add(time);
+                AddToFrontier(time);
             }
         }
 
         var eq = EqualityComparer<T>.Default;
-        var frontier = CollectionsMarshal.AsSpan(_frontier);
-        var previous = CollectionsMarshal.AsSpan(_previous);
+        var frontier = Frontier;
+        var previous = previousCount <= 1
+            ? MemoryMarshal.CreateReadOnlySpan(ref previousFirst, previousCount)
+            : new ReadOnlySpan<T>(previousArray, 0, previousCount);
         foreach (var old in previous)
         {
             if (!Contains(frontier, old, eq))
             {
-                _changes.Add((old, -1));
+                AddChange(old, -1);
             }
         }
 
@@ -185,9 +224,75 @@ public sealed class MutableAntichain<T>
         {
             if (!Contains(previous, now, eq))
             {
-                _changes.Add((now, 1));
+                AddChange(now, 1);
             }
         }
+
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            if (_frontierCount > 1)
+            {
+                _first = default!;
+            }
+
+            previousArray?.AsSpan().Clear();
+        }
+    }
+
+    private void AddToFrontier(T time)
+    {
+        if (_frontierCount == 0)
+        {
+            _first = time;
+            _frontierCount = 1;
+            return;
+        }
+
+        AddToFrontierArray(time);
+    }
+
+    // Only a partial order's frontier has a second element.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddToFrontierArray(T time)
+    {
+        if (_frontierCount == 1)
+        {
+            _frontierArray ??= new T[4];
+            _frontierArray[0] = _first;
+        }
+        else if (_frontierCount == _frontierArray!.Length)
+        {
+            Array.Resize(ref _frontierArray, _frontierCount * 2);
+        }
+
+        _frontierArray[_frontierCount++] = time;
+    }
+
+    private void AddChange(T time, long diff)
+    {
+        if (_changeCount < TwoChanges.Length)
+        {
+            _inlineChanges[_changeCount++] = (time, diff);
+            return;
+        }
+
+        AddChangeToArray(time, diff);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddChangeToArray(T time, long diff)
+    {
+        if (_changeCount == TwoChanges.Length)
+        {
+            _changesArray ??= new (T, long)[2 * TwoChanges.Length];
+            ((ReadOnlySpan<(T Item, long Diff)>)_inlineChanges).CopyTo(_changesArray);
+        }
+        else if (_changeCount == _changesArray!.Length)
+        {
+            Array.Resize(ref _changesArray, _changeCount * 2);
+        }
+
+        _changesArray[_changeCount++] = (time, diff);
     }
 
     private static bool Contains(ReadOnlySpan<T> list, T time, EqualityComparer<T> eq)
@@ -201,5 +306,14 @@ public sealed class MutableAntichain<T>
         }
 
         return false;
+    }
+
+    /// <summary>Room for the two frontier changes a total order's update can make, inside the antichain's object.</summary>
+    [InlineArray(Length)]
+    private struct TwoChanges
+    {
+        public const int Length = 2;
+
+        private (T Item, long Diff) _element;
     }
 }

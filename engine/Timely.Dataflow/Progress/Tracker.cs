@@ -38,9 +38,23 @@ public sealed class Tracker<T>
     private readonly ChangeBatch<(Location Location, T Time)> _pending = new();
     private readonly ChangeBatch<(Location Location, T Time)> _pushed = new();
     private readonly ChangeBatch<(Location Location, T Time)> _pointstampChanges = new();
-    private readonly Worklist _worklist = new();
-    private readonly List<(T Time, long Diff)> _scratch = new();
     private readonly bool[] _nodeChanged;
+
+    // Elements of all ports' pointstamp frontiers together (timely's total_counts): what
+    // TrackingAnything asks, kept as each frontier changes, where asking looked at every port's
+    // pointstamps at each step, a cache miss per port of a dataflow not stepped for a while.
+    private long _pointstampFrontierElements;
+
+    // The worklist and the scratch list are empty between calls of PropagateAll (it runs until the
+    // worklist is empty), so the trackers of one thread share one of each: a round that steps one of
+    // a thousand dataflows then finds them in cache, where each tracker's own were cold lines.
+    // Thread-static because trackers of one thread never propagate at the same time (PropagateAll
+    // calls nothing outside the tracker) and a tracker knows no worker to hold them.
+    [ThreadStatic]
+    private static Worklist? t_worklist;
+
+    [ThreadStatic]
+    private static List<(T Time, long Diff)>? t_scratch;
 
     internal Tracker(Antichain<T>[][][] summaries, List<Location>[][] edges, int[] inputs)
     {
@@ -60,12 +74,21 @@ public sealed class Tracker<T>
         {
             for (int port = 0; port < inputs[i]; port++)
             {
-                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new MutableAntichain<T>(), summaries[i][port]);
+                var paths = new List<(int Output, T Summary)>();
+                for (int output = 0; output < summaries[i][port].Length; output++)
+                {
+                    foreach (var summary in summaries[i][port][output].Elements)
+                    {
+                        paths.Add((output, summary));
+                    }
+                }
+
+                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new MutableAntichain<T>(), new OneInline<(int Output, T Summary)>(paths));
             }
 
             for (int port = 0; port < edges[i].Length; port++)
             {
-                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new MutableAntichain<T>(), edges[i][port].ToArray());
+                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new MutableAntichain<T>(), new OneInline<Location>(edges[i][port]));
             }
         }
     }
@@ -118,23 +141,8 @@ public sealed class Tracker<T>
     {
         get
         {
-            foreach (ref readonly var port in _sources.AsSpan())
-            {
-                if (!port.Pointstamps.IsEmpty)
-                {
-                    return true;
-                }
-            }
-
-            foreach (ref readonly var port in _targets.AsSpan())
-            {
-                if (!port.Pointstamps.IsEmpty)
-                {
-                    return true;
-                }
-            }
-
-            return false;
+            Debug.Assert(_pointstampFrontierElements >= 0, "a count of frontier elements");
+            return _pointstampFrontierElements > 0;
         }
     }
 
@@ -144,10 +152,10 @@ public sealed class Tracker<T>
     /// <summary>The frontier of times that may still be produced at output <paramref name="port"/> of <paramref name="node"/>.</summary>
     public MutableAntichain<T> SourceImplications(int node, int port) => CheckedSource(node, port).Implications;
 
-    /// <summary>Pointstamp counts (messages in flight) at input <paramref name="port"/> of <paramref name="node"/>.</summary>
+    /// <summary>Pointstamp counts (messages in flight) at input <paramref name="port"/> of <paramref name="node"/>, to read (the tracker updates them, and counts their frontiers' elements as it does).</summary>
     public MutableAntichain<T> TargetPointstamps(int node, int port) => CheckedTarget(node, port).Pointstamps;
 
-    /// <summary>Pointstamp counts (capabilities held) at output <paramref name="port"/> of <paramref name="node"/>.</summary>
+    /// <summary>Pointstamp counts (capabilities held) at output <paramref name="port"/> of <paramref name="node"/>, to read (the tracker updates them, and counts their frontiers' elements as it does).</summary>
     public MutableAntichain<T> SourcePointstamps(int node, int port) => CheckedSource(node, port).Pointstamps;
 
     /// <summary>
@@ -178,6 +186,9 @@ public sealed class Tracker<T>
     /// </summary>
     public void PropagateAll()
     {
+        var worklist = t_worklist ??= new Worklist();
+        var scratch = t_scratch ??= new List<(T Time, long Diff)>();
+        worklist.Clear();   // left non-empty only by an exception part-way through a propagation
         var pending = _pending.Compacted();
         int i = 0;
         while (i < pending.Length)
@@ -185,19 +196,20 @@ public sealed class Tracker<T>
             // Entries are sorted by location first, so each port's updates are contiguous and
             // its antichain is rebuilt at most once.
             var location = pending[i].Item.Location;
-            _scratch.Clear();
+            scratch.Clear();
             while (i < pending.Length && pending[i].Item.Location == location)
             {
-                _scratch.Add((pending[i].Item.Time, pending[i].Diff));
+                scratch.Add((pending[i].Item.Time, pending[i].Diff));
                 i++;
             }
 
             var port = location.IsSource
                 ? Source(location.Node, location.Port).Pointstamps
                 : Target(location.Node, location.Port).Pointstamps;
-            foreach (var (time, diff) in port.UpdateIter(CollectionsMarshal.AsSpan(_scratch)))
+            foreach (var (time, diff) in port.UpdateIter(CollectionsMarshal.AsSpan(scratch)))
             {
-                _worklist.Push(new Work(time, location, diff));
+                _pointstampFrontierElements += diff;
+                worklist.Push(new Work(time, location, diff));
                 if (RecordPointstampChanges)
                 {
                     _pointstampChanges.Update((location, time), diff);
@@ -208,14 +220,14 @@ public sealed class Tracker<T>
         _pending.Clear();
         var traits = TimestampTraits<T>.Default;
         var timeEq = EqualityComparer<T>.Default;
-        while (!_worklist.IsEmpty)
+        while (!worklist.IsEmpty)
         {
-            var (time, location, diff) = _worklist.Pop();
-            while (!_worklist.IsEmpty
-                && _worklist.Peek.Location == location
-                && timeEq.Equals(_worklist.Peek.Time, time))
+            var (time, location, diff) = worklist.Pop();
+            while (!worklist.IsEmpty
+                && worklist.Peek.Location == location
+                && timeEq.Equals(worklist.Peek.Time, time))
             {
-                diff += _worklist.Pop().Diff;
+                diff += worklist.Pop().Diff;
             }
 
             if (diff == 0)
@@ -229,7 +241,7 @@ public sealed class Tracker<T>
                 var implications = port.Implications;
                 var changes = implications.Update(time, diff);
                 Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
-                var edges = port.Edges;
+                var edges = OneInline<Location>.Items(in port.Edges);
                 foreach (var (t, d) in changes)
                 {
                     if (RecordPushedChanges)
@@ -239,7 +251,7 @@ public sealed class Tracker<T>
 
                     foreach (var target in edges)
                     {
-                        _worklist.Push(new Work(t, target, d));
+                        worklist.Push(new Work(t, target, d));
                     }
                 }
             }
@@ -249,7 +261,7 @@ public sealed class Tracker<T>
                 var implications = port.Implications;
                 var changes = implications.Update(time, diff);
                 Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
-                var row = port.Summaries;
+                var paths = OneInline<(int Output, T Summary)>.Items(in port.Paths);
                 if (!changes.IsEmpty && !_nodeChanged[location.Node])
                 {
                     _nodeChanged[location.Node] = true;
@@ -263,15 +275,11 @@ public sealed class Tracker<T>
                         _pushed.Update((location, t), d);
                     }
 
-                    for (int output = 0; output < row.Length; output++)
+                    foreach (var (output, summary) in paths)
                     {
-                        foreach (var summary in row[output].Elements)
+                        if (traits.TryResultsIn(t, summary, out var result))
                         {
-                            if (traits.TryResultsIn(t, summary, out var result))
-                            {
-                                var source = Location.Source(location.Node, output);
-                                _worklist.Push(new Work(result, source, d));
-                            }
+                            worklist.Push(new Work(result, Location.Source(location.Node, output), d));
                         }
                     }
                 }
@@ -311,11 +319,52 @@ public sealed class Tracker<T>
         return ref _sources[_sourceBase[node] + port];
     }
 
-    /// <summary>An input's state: messages in flight, the times that may still arrive, and its path summaries to each output of its node.</summary>
-    private readonly record struct TargetPort(MutableAntichain<T> Pointstamps, MutableAntichain<T> Implications, Antichain<T>[] Summaries);
+    /// <summary>An input's state: messages in flight, the times that may still arrive, and its paths to its node's outputs (each output with each element of its path summary's antichain).</summary>
+    private readonly struct TargetPort(MutableAntichain<T> pointstamps, MutableAntichain<T> implications, OneInline<(int Output, T Summary)> paths)
+    {
+        public readonly MutableAntichain<T> Pointstamps = pointstamps;
+        public readonly MutableAntichain<T> Implications = implications;
+
+        // A field, not a property: its one item is read in place, through a reference to the entry.
+        public readonly OneInline<(int Output, T Summary)> Paths = paths;
+    }
 
     /// <summary>An output's state: capabilities held, the times that may still be produced, and the inputs it feeds.</summary>
-    private readonly record struct SourcePort(MutableAntichain<T> Pointstamps, MutableAntichain<T> Implications, Location[] Edges);
+    private readonly struct SourcePort(MutableAntichain<T> pointstamps, MutableAntichain<T> implications, OneInline<Location> edges)
+    {
+        public readonly MutableAntichain<T> Pointstamps = pointstamps;
+        public readonly MutableAntichain<T> Implications = implications;
+        public readonly OneInline<Location> Edges = edges;
+    }
+
+    /// <summary>
+    /// A short list held in its port's entry when it has one item (an operator with one output and
+    /// a one-element summary, an output feeding one input: most ports), in an array otherwise. A
+    /// port's paths were an array of antichains, each a list and its array: four objects, a cache
+    /// miss each when a round reaches a dataflow not touched for a while; one item inline is none.
+    /// </summary>
+    private readonly struct OneInline<TItem>
+    {
+        private readonly TItem _one;
+        private readonly TItem[]? _many;
+
+        public OneInline(List<TItem> items)
+        {
+            if (items.Count == 1)
+            {
+                _one = items[0];
+            }
+            else
+            {
+                _one = default!;
+                _many = items.ToArray();
+            }
+        }
+
+        /// <summary>The items: a span over the entry itself when there is one.</summary>
+        public static ReadOnlySpan<TItem> Items(ref readonly OneInline<TItem> list) =>
+            list._many is { } many ? many : new ReadOnlySpan<TItem>(in list._one);
+    }
 
     /// <summary>A pending change of <see cref="Location"/>'s implications at <see cref="Time"/>.</summary>
     internal readonly record struct Work(T Time, Location Location, long Diff);
@@ -338,6 +387,16 @@ public sealed class Tracker<T>
         private int _count;
 
         public bool IsEmpty => _count == 0;
+
+        /// <summary>Removes every change.</summary>
+        public void Clear()
+        {
+            if (_count > 0)
+            {
+                Array.Clear(_heap, 0, _count);
+                _count = 0;
+            }
+        }
 
         /// <summary>The least change; the worklist must not be empty.</summary>
         public ref readonly Work Peek => ref _heap[0];
