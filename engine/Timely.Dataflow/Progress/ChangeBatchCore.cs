@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace Timely.Dataflow.Progress;
@@ -10,9 +9,8 @@ namespace Timely.Dataflow.Progress;
 /// </summary>
 /// <remarks>
 /// A mutable struct: only ever used as a field (never copied), and every member is called on
-/// that field in place. The first four updates live in the struct itself, so a port's counts
-/// (one or two times between compactions, three while a time advances) cost no object of their
-/// own; a batch that needs more room first compacts, and only then moves to an array.
+/// that field in place. The buffer is allocated at the first update: most antichains of a
+/// dataflow (the pointstamps of ports no capability or message ever reaches) stay empty.
 /// </remarks>
 internal struct ChangeBatchCore<T>
 {
@@ -25,14 +23,14 @@ internal struct ChangeBatchCore<T>
     // (whose own cut-over to insertion sort is 16 elements, too).
     private const int SmallSort = 16;
 
+    // Room of the first buffer: a port's counts hold one or two times between compactions.
+    private const int FirstCapacity = 4;
 
     // A cached static delegate: Span.Sort with a struct IComparer boxes it and wraps it in a
     // new Comparison on every call, which showed up as ~1 KB per worker step in `barrier`.
     private static readonly Comparison<(T Item, long Diff)> ByItem = static (x, y) => Comparer<T>.Default.Compare(x.Item, y.Item);
 
-    // The updates: in _inline until they outgrow it, then in _updates (never back).
     private (T Item, long Diff)[]? _updates;
-    private FourUpdates _inline;
     private int _count;
 
     // The prefix [0, _clean) is sorted, has distinct items and no zero counts.
@@ -41,10 +39,7 @@ internal struct ChangeBatchCore<T>
     /// <summary>A core whose first buffer holds <paramref name="capacity"/> updates.</summary>
     public ChangeBatchCore(int capacity)
     {
-        if (capacity > FourUpdates.Length)
-        {
-            _updates = new (T, long)[capacity];
-        }
+        _updates = new (T, long)[Math.Max(capacity, 1)];
     }
 
     /// <summary>Updates held, compacted or not.</summary>
@@ -69,13 +64,13 @@ internal struct ChangeBatchCore<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Update(T item, long diff)
     {
-        var buffer = Buffer;
-        if ((uint)_count >= (uint)buffer.Length)
+        var updates = _updates;
+        if (updates is null || (uint)_count >= (uint)updates.Length)
         {
-            buffer = MakeRoom();
+            updates = Grow();
         }
 
-        buffer[_count++] = (item, diff);
+        updates[_count++] = (item, diff);
         if (_count > CompactThreshold && _clean <= _count / 2)
         {
             Compact();
@@ -83,26 +78,24 @@ internal struct ChangeBatchCore<T>
     }
 
     /// <summary>The compacted updates: sorted, distinct items, no zero counts. Valid until the next change.</summary>
-    [UnscopedRef]
     public ReadOnlySpan<(T Item, long Diff)> Compacted()
     {
         Compact();
-        return Buffer[.._count];
+        return new ReadOnlySpan<(T, long)>(_updates, 0, _count);
     }
 
     /// <summary>The updates as they stand, compacted or not.</summary>
-    [UnscopedRef]
-    public ReadOnlySpan<(T Item, long Diff)> Raw => Buffer[.._count];
+    public readonly ReadOnlySpan<(T Item, long Diff)> Raw => new(_updates, 0, _count);
 
-    /// <summary>Exchanges contents with <paramref name="other"/> (the inline updates are copied, an array is not).</summary>
+    /// <summary>Exchanges contents with <paramref name="other"/> (buffers and counts; nothing is copied).</summary>
     public void Swap(ref ChangeBatchCore<T> other) => (this, other) = (other, this);
 
     /// <summary>Removes every update (keeps the buffer).</summary>
     public void Clear()
     {
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<(T, long)>())
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<(T, long)>() && _count > 0)
         {
-            Buffer[.._count].Clear();
+            Array.Clear(_updates!, 0, _count);
         }
 
         _count = 0;
@@ -117,7 +110,7 @@ internal struct ChangeBatchCore<T>
             return;
         }
 
-        var span = Buffer[.._count];
+        var span = new Span<(T Item, long Diff)>(_updates, 0, _count);
         if (span.Length <= SmallSort)
         {
             InsertionSort(span);
@@ -172,38 +165,16 @@ internal struct ChangeBatchCore<T>
         }
     }
 
-    [UnscopedRef]
-    private Span<(T Item, long Diff)> Buffer => _updates is { } updates ? updates : _inline;
-
-    // The buffer is full: compacting may free room (an advancing time's +1 and -1 cancel); if it
-    // does not, the updates move to an array of twice the room.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    [UnscopedRef]
-    private Span<(T Item, long Diff)> MakeRoom()
+    private (T Item, long Diff)[] Grow()
     {
-        Compact();
-        var buffer = Buffer;
-        if (_count < buffer.Length)
+        if (_updates is null)
         {
-            return buffer;
+            return _updates = new (T, long)[FirstCapacity];
         }
 
-        var grown = new (T, long)[buffer.Length * 2];
-        buffer.CopyTo(grown);
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<(T, long)>())
-        {
-            ((Span<(T Item, long Diff)>)_inline).Clear();
-        }
-
+        var grown = new (T, long)[_updates.Length * 2];
+        _updates.AsSpan().CopyTo(grown);
         return _updates = grown;
-    }
-
-    /// <summary>The first updates' room, inside the struct.</summary>
-    [InlineArray(Length)]
-    private struct FourUpdates
-    {
-        public const int Length = 4;
-
-        private (T Item, long Diff) _element;
     }
 }
