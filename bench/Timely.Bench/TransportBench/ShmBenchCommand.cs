@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Timely.Bench.Commands;
 using Timely.Bench.Measurement;
@@ -100,10 +101,34 @@ public static class ShmBenchCommand
         return command;
     }
 
+    /// <summary>
+    /// The run's own directory under <paramref name="root"/> (the shared-memory root, writable by
+    /// every user): a name nobody can guess before the run (the pid and 64 random bits), made
+    /// 0700 where nothing stood. A name from the pid alone could be made first by another user,
+    /// and the run would then have put its files in that user's directory and removed it, with
+    /// whatever was in it, at the end.
+    /// </summary>
+    internal static string CreatePrivateDirectory(string root)
+    {
+        for (int attempt = 0; attempt < 4; attempt++)
+        {
+            string path = Path.Combine(root, $"timely-shm-bench-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+            if (Path.Exists(path) || new FileInfo(path).LinkTarget is not null)
+            {
+                continue;
+            }
+
+            return OperatingSystem.IsWindows()
+                ? Directory.CreateDirectory(path).FullName
+                : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
+        }
+
+        throw new IOException($"shm-bench: four random names under '{root}' were all taken; is something filling that directory?");
+    }
+
     private static int RunLeader(Settings settings, LatencyReport latency, TextWriter output, TextWriter? json)
     {
-        string directory = Path.Combine(JobDirectory.DefaultRoot, $"timely-shm-bench-{Environment.ProcessId}");
-        Directory.CreateDirectory(directory);
+        string directory = CreatePrivateDirectory(JobDirectory.DefaultRoot);
         try
         {
             using var shared = MappedFile.Create(Path.Combine(directory, "lines"), 4096);
