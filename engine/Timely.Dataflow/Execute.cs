@@ -117,15 +117,28 @@ public static class Execute
         return Collect(Workers.Run(config, WorkerBody(config, logic, CancellationToken.None)));
     }
 
+    /// <remarks>
+    /// Loops, not LINQ: in a native build LINQ's generic virtual methods (<c>Select</c> on a
+    /// <c>Where</c> iterator) are resolved by the runtime's type loader at their first call,
+    /// 0.4% of a native <c>timely wordcount</c>'s samples here, once per result type.
+    /// </remarks>
     private static TResult[] Collect<TResult>(IReadOnlyList<WorkerResult<TResult>> results)
     {
-        var errors = results.Where(r => !r.IsOk).Select(r => r.Error!).ToArray();
-        if (errors.Length > 0)
+        List<Exception>? errors = null;
+        var values = new TResult[results.Count];
+        for (int i = 0; i < results.Count; i++)
         {
-            throw new AggregateException($"{errors.Length} worker(s) failed", errors);
+            if (results[i].IsOk)
+            {
+                values[i] = results[i].Value!;
+            }
+            else
+            {
+                (errors ??= []).Add(results[i].Error!);
+            }
         }
 
-        return results.Select(r => r.Value!).ToArray();
+        return errors is null ? values : throw new AggregateException($"{errors.Count} worker(s) failed", errors);
     }
 
     /// <summary>Runs <paramref name="logic"/> on every worker of <paramref name="config"/> to completion.</summary>
