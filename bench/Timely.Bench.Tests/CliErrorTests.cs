@@ -256,14 +256,14 @@ public sealed partial class CliErrorTests : IDisposable
     {
         using var launcher = StartLaunchedPair(out int[] children);
 
-        // Child 1 dies without a word (SIGKILL): the launcher relays what child 0 says about it,
-        // names the first child that exited non-zero, stops the other and exits non-zero.
+        // Child 1 dies without a word (SIGKILL): the launcher names the first child that exited
+        // non-zero, stops the other and exits non-zero. (Whether child 0 says anything first is
+        // a race between its liveness thread and the launcher's SIGTERM, so it is not asserted.)
         TimelyChild.Signal(children[1], SigKill);
         var (code, _, stderr) = launcher.WaitForExit(Deadline);
 
         Assert.True(code != 0, "a launcher whose child failed reports it");
         Assert.Contains(stderr, l => l.StartsWith("[launcher] process ", StringComparison.Ordinal) && l.EndsWith("; stopping the others.", StringComparison.Ordinal));
-        Assert.Contains(stderr, l => l.StartsWith("[p0] ", StringComparison.Ordinal));
         Assert.All(children, pid => Assert.False(ProcessLiveness.IsAlive(pid), $"child {pid} outlived its launcher; stderr: {string.Join(" | ", stderr)}"));
     }
 
