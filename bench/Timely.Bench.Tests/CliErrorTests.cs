@@ -18,6 +18,7 @@ public sealed partial class CliErrorTests : IDisposable
 {
     private const int SigTerm = 15;
     private const int SigStop = 19;
+    private const int SigKill = 9;
     private const int SigCont = 18;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
@@ -247,6 +248,22 @@ public sealed partial class CliErrorTests : IDisposable
         var (code, _, stderr) = launcher.WaitForExit(Deadline);
 
         Assert.True(code != 0, "a launcher stopped by SIGTERM reports it");
+        Assert.All(children, pid => Assert.False(ProcessLiveness.IsAlive(pid), $"child {pid} outlived its launcher; stderr: {string.Join(" | ", stderr)}"));
+    }
+
+    [Fact]
+    public void A_child_that_dies_makes_the_launcher_stop_the_other_and_report_the_failure()
+    {
+        using var launcher = StartLaunchedPair(out int[] children);
+
+        // Child 1 dies without a word (SIGKILL): the launcher names the first child that exited
+        // non-zero, stops the other and exits non-zero. (Whether child 0 says anything first is
+        // a race between its liveness thread and the launcher's SIGTERM, so it is not asserted.)
+        TimelyChild.Signal(children[1], SigKill);
+        var (code, _, stderr) = launcher.WaitForExit(Deadline);
+
+        Assert.True(code != 0, "a launcher whose child failed reports it");
+        Assert.Contains(stderr, l => l.StartsWith("[launcher] process ", StringComparison.Ordinal) && l.EndsWith("; stopping the others.", StringComparison.Ordinal));
         Assert.All(children, pid => Assert.False(ProcessLiveness.IsAlive(pid), $"child {pid} outlived its launcher; stderr: {string.Join(" | ", stderr)}"));
     }
 

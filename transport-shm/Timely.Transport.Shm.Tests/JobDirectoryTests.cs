@@ -120,7 +120,45 @@ public sealed class JobDirectoryTests : IDisposable
     {
         var error = Assert.Throws<TimeoutException>(() => JobDirectory.Join(_root, "alone", 0, 2, 1, 4096, TimeSpan.FromMilliseconds(200)));
         Assert.Contains("process 1 never appeared", error.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing of process 1 was in", error.Message, StringComparison.Ordinal);
+        Assert.Contains("it never reached the rendezvous", error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(JobDirectory.PathFor(_root, "alone")), "a failed join removes its files");
+    }
+
+    [Fact]
+    public void A_peer_that_runs_but_never_publishes_its_control_file_is_said_to_be_running_when_the_timeout_passes()
+    {
+        // Process 1 is alive (pid 1 runs in every pid namespace) and was making its ring into
+        // its worker, but its control file never came: the timeout says it runs and where it
+        // stopped, not only that it "never appeared".
+        string directory = JobDirectory.PathFor(_root, "stuck");
+        Directory.CreateDirectory(directory, (UnixFileMode)0x1C0);
+        string making = Path.Combine(directory, "ring-0-to-1.tmp.1");
+        File.WriteAllBytes(making, []);
+        File.SetUnixFileMode(making, Mode0600);
+
+        var error = Assert.Throws<TimeoutException>(() => JobDirectory.Join(_root, "stuck", 0, 2, 1, 4096, TimeSpan.FromMilliseconds(200)));
+
+        Assert.Contains("process 1 never appeared", error.Message, StringComparison.Ordinal);
+        Assert.Contains("process 1 (pid 1, running) was making its files ('ring-0-to-1.tmp.1') but never published its control file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_peer_control_file_that_is_never_ready_is_described_when_the_timeout_passes()
+    {
+        // A control file at process 1's name whose owner runs but is Failed is not taken (its
+        // owner is on its way out, a live one may follow); if none follows, the timeout names it.
+        string directory = JobDirectory.PathFor(_root, "failed-peer");
+        Directory.CreateDirectory(directory, (UnixFileMode)0x1C0);
+        using (var failed = ControlBlock.Create(Path.Combine(directory, "proc-1"), 1, 1, 1, 2))
+        {
+            failed.State = ProcessState.Failed;
+        }
+
+        var error = Assert.Throws<TimeoutException>(() => JobDirectory.Join(_root, "failed-peer", 0, 2, 1, 4096, TimeSpan.FromMilliseconds(200)));
+
+        Assert.Contains("process 1 never appeared", error.Message, StringComparison.Ordinal);
+        Assert.Contains("its control file there was from pid 1 (running) in state Failed, not Starting or Running", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

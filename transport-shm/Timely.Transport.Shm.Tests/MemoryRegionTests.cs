@@ -6,16 +6,36 @@ namespace Timely.Transport.Shm.Tests;
 
 public sealed unsafe class MemoryRegionTests
 {
-    [Fact]
-    public void Allocate_is_zeroed_and_cache_line_aligned()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1000)]
+    [InlineData(1 << 20)]
+    [InlineData((1 << 20) + 3)]
+    public void Allocate_is_zeroed_and_cache_line_aligned(int length)
     {
-        using var region = MemoryRegion.Allocate(1000);
-        Assert.Equal(1000, region.Length);
+        // Small blocks come from the heap (calloc clears them), large ones from their own
+        // mapping (the kernel's zero pages): both zeroed, both aligned, the last byte writable.
+        using var region = MemoryRegion.Allocate(length);
+        Assert.Equal(length, region.Length);
         Assert.True(region.OwnsMemory);
-        Assert.All(region.Slice(0, 1000).ToArray(), b => Assert.Equal(0, b));
+        Assert.Equal(-1, region.Slice(0, length).IndexOfAnyExcept((byte)0));
+        region.Slice(length - 1, 1)[0] = 0xFF;
         fixed (byte* p = region.Slice(0, 1))
         {
             Assert.Equal(0, (long)p % CacheLine.Size);
+        }
+    }
+
+    [Fact]
+    public void A_freed_block_given_out_again_is_zeroed_again()
+    {
+        // The heap hands a freed small block out again: what the first region wrote must not
+        // show through in the next.
+        for (int round = 0; round < 3; round++)
+        {
+            using var region = MemoryRegion.Allocate(4096);
+            Assert.Equal(-1, region.Slice(0, 4096).IndexOfAnyExcept((byte)0));
+            region.Slice(0, 4096).Fill(0xAB);
         }
     }
 

@@ -65,7 +65,7 @@ internal static class ExampleCommand
             var config = options.ToConfig(result);
             bool machine = result.GetValue(json);
             var human = machine ? Console.Error : Console.Out;
-            string[] tokens = result.CommandResult.Children.OfType<ArgumentResult>().SelectMany(a => a.Tokens).Select(t => t.Value).ToArray();
+            string[] tokens = ArgumentTokens(result);
             return Cli.Run(() =>
             {
                 using var stop = untilStopped(result) ? StopSignals.Register() : null;
@@ -75,6 +75,28 @@ internal static class ExampleCommand
             });
         });
         return command;
+    }
+
+    /// <summary>
+    /// The example's positional arguments as given. A loop, not a LINQ chain: in a native build
+    /// each of LINQ's generic virtual methods (<c>Select</c> on an iterator) is resolved by the
+    /// runtime's type loader at its first call, 0.9% of a native <c>timely wordcount</c>'s samples here.
+    /// </summary>
+    private static string[] ArgumentTokens(ParseResult result)
+    {
+        var tokens = new List<string>();
+        foreach (var child in result.CommandResult.Children)
+        {
+            if (child is ArgumentResult argument)
+            {
+                foreach (var token in argument.Tokens)
+                {
+                    tokens.Add(token.Value);
+                }
+            }
+        }
+
+        return [.. tokens];
     }
 
     /// <summary>Writes the per-worker lines and the result line to <paramref name="human"/>, and the JSON summary to <paramref name="json"/> when given.</summary>

@@ -458,6 +458,7 @@ public sealed class JobDirectory : IDisposable
     {
         string name = JobFileNames.Control(process);
         var backoff = default(PollBackoff);
+        (int Pid, ProcessState State, bool Alive)? refused = null;   // the last file at the name not taken, for the timeout's message
         while (true)
         {
             ControlBlock? control = null;
@@ -521,18 +522,74 @@ public sealed class JobDirectory : IDisposable
                     }
                 }
 
+                if (control.ProcessIndex == process)
+                {
+                    refused = (control.Pid, control.ProbeState(), IsAlive(control));
+                }
+
                 control.Dispose();   // Finished or Failed (on its way out), or not this index's: wait for the live one
             }
 
             if (clock.Elapsed > timeout)
             {
                 throw new TimeoutException(
-                    $"shm job '{Job}': process {process} never appeared: no live '{_files.FilePath(name)}' within {timeout.TotalSeconds:0.#} s (--connect-timeout). Is process {process} started with the same --job?");
+                    $"shm job '{Job}': process {process} never appeared: no live '{_files.FilePath(name)}' within {timeout.TotalSeconds:0.#} s (--connect-timeout); {DescribeAbsent(process, refused)}.");
             }
 
             CheckWhole(Own).Beat();
             backoff.Wait();
         }
+    }
+
+    /// <summary>
+    /// What this process saw of process <paramref name="process"/> when it never appeared, so a
+    /// peer that runs but is stuck is told from one that never reached the rendezvous: the last
+    /// control file at its name that was not taken (<paramref name="refused"/>), else the files
+    /// it was making (its temporary names carry its pid), else nothing of it at all.
+    /// </summary>
+    private string DescribeAbsent(int process, (int Pid, ProcessState State, bool Alive)? refused)
+    {
+        if (refused is { } file)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"its control file there was from pid {file.Pid} ({(file.Alive ? "running" : "not running")}) in state {file.State}, not Starting or Running");
+        }
+
+        string[] names;
+        try
+        {
+            names = _files.ListNames();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            names = [];
+        }
+
+        string? making = null;
+        int? maker = null;
+        foreach (string name in names.Order(StringComparer.Ordinal))
+        {
+            if (JobFileNames.MakerOf(name, WorkersPerProcess) != process)
+            {
+                continue;
+            }
+
+            making ??= name;
+            if (maker is null && JobFileNames.IsTemporary(name, out int? pid) && pid is not null)
+            {
+                (making, maker) = (name, pid);
+            }
+        }
+
+        if (maker is { } running)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"process {process} (pid {running}, {(ProcessLiveness.IsAlive(running) ? "running" : "not running")}) was making its files ('{making}') but never published its control file: it is stuck or slow in its set-up");
+        }
+
+        return making is not null
+            ? $"of process {process} only '{making}' was there: it made its rings but never published its control file (stuck or slow in its set-up)"
+            : $"nothing of process {process} was in '{Path}': it never reached the rendezvous. Is it started, with the same --job and --shm-dir?";
     }
 
     private MappedFile WaitForRing(int sender, int receiver, ControlBlock owner, Stopwatch clock, TimeSpan timeout)

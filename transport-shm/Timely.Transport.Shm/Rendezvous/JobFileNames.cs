@@ -57,4 +57,25 @@ internal static class JobFileNames
         pid = int.TryParse(text[..digits], NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? value : null;
         return true;
     }
+
+    /// <summary>
+    /// The index of the process that makes <paramref name="name"/> (temporary names included): a
+    /// control file's own process, a ring's receiver's process (each process creates the rings
+    /// into its workers); null for a name that is not a job file's.
+    /// </summary>
+    public static int? MakerOf(string name, int workersPerProcess)
+    {
+        int marker = name.IndexOf(TemporaryMarker, StringComparison.Ordinal);
+        var own = marker < 0 ? name.AsSpan() : name.AsSpan(0, marker);
+        if (own.StartsWith(ControlPrefix, StringComparison.Ordinal))
+        {
+            return int.TryParse(own[ControlPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int process) ? process : null;
+        }
+
+        int to = own.IndexOf("-to-", StringComparison.Ordinal);
+        return own.StartsWith(RingPrefix, StringComparison.Ordinal) && to > 0
+            && int.TryParse(own[(to + 4)..], NumberStyles.None, CultureInfo.InvariantCulture, out int receiver)
+            ? receiver / workersPerProcess
+            : null;
+    }
 }

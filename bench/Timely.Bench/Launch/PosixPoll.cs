@@ -1,0 +1,51 @@
+using System.Runtime.InteropServices;
+
+namespace Timely.Bench.Launch;
+
+/// <summary>poll(2) over pipe descriptors, for the launcher's relay of its children's output.</summary>
+internal static class PosixPoll
+{
+    /// <summary>Data to read.</summary>
+    public const short In = 0x1;
+
+    /// <summary>An error on the descriptor (reported whether asked for or not).</summary>
+    public const short Error = 0x8;
+
+    /// <summary>The other end closed (reported whether asked for or not).</summary>
+    public const short HangUp = 0x10;
+
+    private const int EINTR = 4;
+
+    /// <summary>
+    /// Waits up to <paramref name="timeoutMilliseconds"/> (-1: no limit) until a descriptor of
+    /// <paramref name="fds"/> is ready and fills their <see cref="PollFd.Returned"/> events;
+    /// returns how many are ready (0 on timeout). A signal that interrupts the wait (EINTR)
+    /// counts as a timeout: the caller looks again.
+    /// </summary>
+    public static int Wait(PollFd[] fds, int timeoutMilliseconds)
+    {
+        int ready = Poll(fds, (nuint)fds.Length, timeoutMilliseconds);
+        if (ready >= 0)
+        {
+            return ready;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == EINTR ? 0 : throw new IOException($"poll failed (errno {errno}).");
+    }
+
+    // DllImport rather than LibraryImport, as PosixKill: the generated stub needs unsafe code,
+    // which this project does not allow; the array of blittable structs is pinned for the call.
+    [DllImport("libc", EntryPoint = "poll", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Poll([In, Out] PollFd[] fds, nuint count, int timeoutMilliseconds);
+
+    /// <summary><c>struct pollfd</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Descriptor;
+        public short Requested;
+        public short Returned;
+    }
+}
