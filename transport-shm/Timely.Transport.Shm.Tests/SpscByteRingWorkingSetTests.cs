@@ -150,28 +150,35 @@ public sealed class SpscByteRingWorkingSetTests
         Assert.Equal(sent, read);
     }
 
-    [Fact]
-    public void An_early_wrap_waits_until_the_start_of_the_lap_is_released()
+    [Theory]
+    [InlineData(7, true)]    // 64 bytes unread: an eighth of the working set
+    [InlineData(6, false)]   // 128 bytes unread
+    [InlineData(0, false)]
+    public void An_early_wrap_waits_until_all_but_an_eighth_of_the_working_set_is_read(int released, bool wraps)
     {
         var (owner, producer, consumer) = Pair();
         using var region = owner;
 
-        // Fill the working set, release only the first record, and send one larger than it:
-        // the early wrap needs the record's length released at the lap's start, so it is not
-        // taken and the record goes past the working set.
+        // Fill the working set with 64-byte records, let the consumer read some, and send one
+        // more: a wrap taken with the consumer further behind would leave a streaming burst
+        // only the bytes below the consumer until it passed the padding.
         int sent = 0;
         for (; sent < 8; sent++)
         {
             Assert.True(producer.TryWrite(sent, Pattern(56, sent)));
         }
 
-        Assert.True(consumer.TryRead(out _, out _));
+        for (int i = 0; i < released; i++)
+        {
+            Assert.True(consumer.TryRead(out _, out _));
+        }
+
         consumer.ReleaseRead();
         Assert.True(producer.TryWrite(sent, Pattern(120, sent)));
-        Assert.Equal(512 + 128, producer.Tail);
         sent++;
+        Assert.Equal(wraps ? Capacity + 128 : WorkingSet + 128, producer.Tail);
 
-        int read = 1;
+        int read = released;
         while (consumer.TryRead(out int type, out ReadOnlySpan<byte> payload))
         {
             Assert.Equal(read, type);

@@ -107,11 +107,14 @@ namespace Timely.Transport.Shm.Ring;
 //   with a working set smaller than its capacity places records in the first workingSet
 //   bytes of the data area while the consumer keeps up: a record that would end past that
 //   point is placed at index 0 after a padding record to the end of the data area, the same
-//   padding a record that straddles the end gets, when the consumer has released enough of
-//   the lap's start for it (the cached head, else one acquire-load of the shared head). If it
-//   has not, the lap goes on to the end of the data area as without a working set, so a
+//   padding a record that straddles the end gets, when the consumer has released all but an
+//   eighth of the working set (the cached head, else one acquire-load of the shared head).
+//   If it has not, the lap goes on to the end of the data area as without a working set, so a
 //   burst still has the whole capacity and a wrap attempt costs one head load per lap at
-//   most. Why: pages of a mapped ring count in the resident memory of both processes that map
+//   most. Why "all but an eighth": after an early wrap the producer has only the bytes below
+//   the consumer until the consumer passes the padding, so a wrap taken with the consumer far
+//   behind would make a streaming burst wait on a ring a working set long (measured: the first
+//   rule, wrap when the record fits, made `pingpong 10 100000` over shm x2 1.33x slower). Why: pages of a mapped ring count in the resident memory of both processes that map
 //   it from the first touch until the unmap, and a ring that cycles through its whole data
 //   area touches all of them even when a few KB are ever in flight (two 1 MiB rings between
 //   two processes: 4 MiB resident, all of it for a progress stream of under 1 KB in flight).
@@ -386,9 +389,10 @@ public sealed class SpscByteRing : IDisposable
         if (padding == 0 && index != 0 && tail + recordLength > _cursors.LimitPosition)
         {
             // Past the working set (design: working set): wrap early if the consumer has
-            // released room for the padding and the record; otherwise this lap runs to the end
-            // of the data area, and no further attempt is made in it.
-            if (HasRoomFor(lapEnd + recordLength))
+            // released all but an eighth of the working set and room for the padding and the
+            // record; otherwise this lap runs to the end of the data area, and no further
+            // attempt is made in it.
+            if (HasRoomFor(Math.Max(lapEnd + recordLength, tail + _capacity - (_workingSet >> 3))))
             {
                 padding = toEnd;
             }
