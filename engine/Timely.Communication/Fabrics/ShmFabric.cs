@@ -62,6 +62,17 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
     /// <summary>How long a failed process's teardown waits for peers still exiting (see <c>AwaitDyingPeers</c>).</summary>
     private static readonly TimeSpan DyingPeerBound = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Data-area bytes a writer keeps its ring's records within while the reader keeps up
+    /// (<see cref="SpscByteRing(Timely.Transport.Shm.Memory.MemoryRegion, int)"/>): a mapped ring's
+    /// pages count in the resident memory of both processes once touched, and a ring cycled
+    /// through its whole capacity touched all of them (two 1 MiB rings: 4 MiB over two
+    /// processes for `barrier`'s progress stream, of which under 1 KB is ever in flight). 64 KiB
+    /// holds a round of `exchange 1000` records per peer many times over; a larger burst still
+    /// gets the whole ring.
+    /// </summary>
+    internal const int RingWorkingSet = 64 * 1024;
+
     private readonly Config _config;
     private readonly JobDirectory _job;
     private readonly WorkerGroup _group;
@@ -306,7 +317,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
                 else
                 {
                     int other = (i * _threads) + l;
-                    writers[target] = new RingWriter(new SpscByteRing(_job.Ring(worker, other)));
+                    writers[target] = new RingWriter(new SpscByteRing(_job.Ring(worker, other), RingWorkingSet));
                     readers.Add(new InboundRing(new RingReader(new SpscByteRing(_job.Ring(other, worker))), target));
                 }
             }

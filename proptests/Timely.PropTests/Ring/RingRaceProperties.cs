@@ -73,6 +73,16 @@ public sealed class RingRaceProperties
         RingProperties.CheckAtEveryStartOffset(firstSeed: 5000, maxTest: 8, capacity => Races(RingDescriptor.MaxPayload(capacity)), RaceRaw);
 
     /// <summary>
+    /// The raw ring with a producer whose working set is a quarter of the capacity, so it wraps
+    /// early (a padding record far from the end) whenever the consumer has caught up and
+    /// runs on to the end when it has not, against a consumer attached without one: the lap-tag
+    /// argument of the ring's design has to hold for early paddings too.
+    /// </summary>
+    [Fact]
+    public void Raw_ring_with_a_working_set_delivers_every_record_exactly_once_when_they_race() =>
+        RingProperties.CheckAtEveryStartOffset(firstSeed: 6000, maxTest: 8, capacity => Races(RingDescriptor.MaxPayload(capacity)), (capacity, start, race) => RaceRaw(capacity, start, race, capacity / 4));
+
+    /// <summary>
     /// RingWriter/RingReader: messages up to three rings long (fragments) and a producer that
     /// never waits (spills to its overflow queue), against a consumer on another thread.
     /// </summary>
@@ -80,10 +90,13 @@ public sealed class RingRaceProperties
     public void Writer_and_reader_deliver_every_message_exactly_once_when_they_race() =>
         RingProperties.CheckAtEveryStartOffset(firstSeed: 7000, maxTest: 8, capacity => Races(3 * capacity), RaceMessages);
 
-    private static bool RaceRaw(int capacity, int start, Race race)
+    private static bool RaceRaw(int capacity, int start, Race race) => RaceRaw(capacity, start, race, int.MaxValue);
+
+    private static bool RaceRaw(int capacity, int start, Race race, int workingSet)
     {
         using var ring = SpscByteRing.Allocate(capacity);
         RingProperties.AdvanceTo(ring, start);
+        var producerRing = workingSet == int.MaxValue ? ring : new SpscByteRing(ring.Region, workingSet);
         byte[][] payloads = race.Sizes.Select((size, i) => Payload(i, size)).ToArray();
         using var stop = new CancellationTokenSource();
         var producer = StartProducer("raw ring race producer", () =>
@@ -92,7 +105,7 @@ public sealed class RingRaceProperties
             for (int i = 0; i < payloads.Length; i++)
             {
                 Span<byte> destination;
-                while (!ring.TryClaim(payloads[i].Length, out destination))
+                while (!producerRing.TryClaim(payloads[i].Length, out destination))
                 {
                     if (stop.IsCancellationRequested)
                     {
@@ -103,7 +116,7 @@ public sealed class RingRaceProperties
                 }
 
                 payloads[i].CopyTo(destination);
-                ring.Commit(i);
+                producerRing.Commit(i);
             }
         });
 

@@ -41,6 +41,14 @@ internal struct RingCursors
     [FieldOffset(CacheLine.Size + 32)]
     public int ClaimLength;
 
+    /// <summary>
+    /// Position that a record placed without the slow path must end at or before: the end of
+    /// the ring's working set in this lap, or the end of the data area once the lap has gone
+    /// past the working set with the consumer too far behind to wrap early.
+    /// </summary>
+    [FieldOffset(CacheLine.Size + 40)]
+    public long LimitPosition;
+
     // Consumer line: written only by the consumer thread.
 
     /// <summary>Position of the next record to read; ahead of <see cref="Head"/> until released.</summary>

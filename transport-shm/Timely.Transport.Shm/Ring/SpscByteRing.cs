@@ -103,6 +103,22 @@ namespace Timely.Transport.Shm.Ring;
 //   tail line re-loaded on every empty poll). Left: one data line, which a 64 B payload with
 //   any header cannot avoid at 64-byte lines. See perf.md, "The shm hop: header polling"
 //   and "A compact record inside a ring".
+// - Working set (producer policy; the consumer and the layout do not change). A ring made
+//   with a working set smaller than its capacity places records in the first workingSet
+//   bytes of the data area while the consumer keeps up: a record that would end past that
+//   point is placed at index 0 after a padding record to the end of the data area, the same
+//   padding a record that straddles the end gets, when the consumer has released all but an
+//   eighth of the working set (the cached head, else one acquire-load of the shared head).
+//   If it has not, the lap goes on to the end of the data area as without a working set, so a
+//   burst still has the whole capacity and a wrap attempt costs one head load per lap at
+//   most. Why "all but an eighth": after an early wrap the producer has only the bytes below
+//   the consumer until the consumer passes the padding, so a wrap taken with the consumer far
+//   behind would make a streaming burst wait on a ring a working set long (measured: the first
+//   rule, wrap when the record fits, made `pingpong 10 100000` over shm x2 1.33x slower). Why: pages of a mapped ring count in the resident memory of both processes that map
+//   it from the first touch until the unmap, and a ring that cycles through its whole data
+//   area touches all of them even when a few KB are ever in flight (two 1 MiB rings between
+//   two processes: 4 MiB resident, all of it for a progress stream of under 1 KB in flight).
+//   The consumer reads the early padding exactly as it reads an end-of-area padding.
 public sealed class SpscByteRing : IDisposable
 {
     private const long NoClaim = -1;
@@ -113,6 +129,7 @@ public sealed class SpscByteRing : IDisposable
     private readonly int _mask;
     private readonly int _lapShift;     // log2(capacity): position >> _lapShift is the lap
     private readonly int _maxPayload;
+    private readonly int _workingSet;   // data-area bytes a lap stays within while the consumer keeps up (<= capacity)
     private RingCursors _cursors;
 
     /// <summary>
@@ -121,13 +138,27 @@ public sealed class SpscByteRing : IDisposable
     /// The region stays owned by the caller.
     /// </summary>
     public SpscByteRing(MemoryRegion region)
-        : this(region, ownsRegion: false)
+        : this(region, ownsRegion: false, workingSet: int.MaxValue)
     {
     }
 
-    private SpscByteRing(MemoryRegion region, bool ownsRegion)
+    /// <summary>
+    /// Attaches to an initialized ring in <paramref name="region"/>, as the producer keeping its
+    /// records within the first <paramref name="workingSet"/> bytes of the data area (rounded up
+    /// to the record alignment; the capacity when larger) while the consumer keeps up, so that
+    /// only those pages of a mapped ring become resident unless a burst needs more (see the
+    /// design note on the working set). The consumer's side is the same whatever the value.
+    /// </summary>
+    public SpscByteRing(MemoryRegion region, int workingSet)
+        : this(region, ownsRegion: false, workingSet)
     {
+    }
+
+    private SpscByteRing(MemoryRegion region, bool ownsRegion, int workingSet)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workingSet);
         _capacity = RingDescriptor.Validate(region);
+        _workingSet = (int)Math.Min(_capacity, ((long)workingSet + RingDescriptor.RecordAlignment - 1) & -RingDescriptor.RecordAlignment);
         _region = region;
         _ownsRegion = ownsRegion;
         _mask = _capacity - 1;
@@ -146,6 +177,7 @@ public sealed class SpscByteRing : IDisposable
         _cursors.CachedHead = head;
         _cursors.ClaimPosition = NoClaim;
         _cursors.PaddingPosition = NoClaim;
+        _cursors.LimitPosition = tail - ((int)tail & _mask) + _workingSet;   // a tail already past it: the slow path decides
         _cursors.ReadPosition = head;
         _cursors.Head = head;
     }
@@ -160,7 +192,7 @@ public sealed class SpscByteRing : IDisposable
         try
         {
             RingDescriptor.Initialize(region, capacity, Environment.ProcessId);
-            return new SpscByteRing(region, ownsRegion: true);
+            return new SpscByteRing(region, ownsRegion: true, workingSet: int.MaxValue);
         }
         catch
         {
@@ -174,6 +206,9 @@ public sealed class SpscByteRing : IDisposable
 
     /// <summary>Largest payload of one record, <see cref="RingDescriptor.MaxPayload"/>.</summary>
     public int MaxPayload => _maxPayload;
+
+    /// <summary>Data-area bytes the producer's laps stay within while the consumer keeps up (<see cref="Capacity"/> when it has no working set).</summary>
+    public int WorkingSet => _workingSet;
 
     /// <summary>The region the ring lives in.</summary>
     public MemoryRegion Region => _region;
@@ -226,12 +261,15 @@ public sealed class SpscByteRing : IDisposable
 
         int recordLength = RingDescriptor.RecordLength(payloadLength);
         long tail = _cursors.Tail;
-        int index = (int)tail & _mask;
-        if (recordLength <= _capacity - index && tail + recordLength - _cursors.CachedHead <= _capacity)
+        long end = tail + recordLength;
+
+        // LimitPosition is never past the end of the lap's data area, so this also says the
+        // record does not straddle it.
+        if (end <= _cursors.LimitPosition && end - _cursors.CachedHead <= _capacity)
         {
             _cursors.ClaimPosition = tail;
             _cursors.ClaimLength = payloadLength;
-            payload = _region.Slice(RingDescriptor.DataOffset + RingDescriptor.RecordHeaderLength + index, payloadLength);
+            payload = _region.Slice(RingDescriptor.DataOffset + RingDescriptor.RecordHeaderLength + ((int)tail & _mask), payloadLength);
             return true;
         }
 
@@ -346,16 +384,33 @@ public sealed class SpscByteRing : IDisposable
         long tail = _cursors.Tail;
         int index = (int)tail & _mask;
         int toEnd = _capacity - index;
+        long lapEnd = tail + toEnd;
         int padding = recordLength <= toEnd ? 0 : toEnd;
-        long end = tail + padding + recordLength;
-        if (end - _cursors.CachedHead > _capacity)
+        if (padding == 0 && index != 0 && tail + recordLength > _cursors.LimitPosition)
         {
-            _cursors.CachedHead = Volatile.Read(ref _region.Int64At(RingDescriptor.HeadOffset));
-            if (end - _cursors.CachedHead > _capacity)
+            // Past the working set (design: working set): wrap early if the consumer has
+            // released all but an eighth of the working set and room for the padding and the
+            // record; otherwise this lap runs to the end of the data area, and no further
+            // attempt is made in it.
+            if (HasRoomFor(Math.Max(lapEnd + recordLength, tail + _capacity - (_workingSet >> 3))))
             {
-                payload = default;
-                return false;
+                padding = toEnd;
             }
+            else
+            {
+                _cursors.LimitPosition = lapEnd;
+            }
+        }
+        else if (index == 0)
+        {
+            // A lap begun by a record that ended exactly at the end of the data area.
+            _cursors.LimitPosition = tail + _workingSet;
+        }
+
+        if (!HasRoomFor(tail + padding + recordLength))
+        {
+            payload = default;
+            return false;
         }
 
         if (padding != 0)
@@ -365,12 +420,25 @@ public sealed class SpscByteRing : IDisposable
             _cursors.PaddingPosition = tail;
             tail += padding;
             index = 0;
+            _cursors.LimitPosition = tail + _workingSet;
         }
 
         _cursors.ClaimPosition = tail;
         _cursors.ClaimLength = payloadLength;
         payload = _region.Slice(RingDescriptor.DataOffset + RingDescriptor.RecordHeaderLength + index, payloadLength);
         return true;
+    }
+
+    /// <summary>Producer: whether the data area holds everything up to <paramref name="end"/>, by the cached head, else by one acquire-load of the shared head (cached).</summary>
+    private bool HasRoomFor(long end)
+    {
+        if (end - _cursors.CachedHead <= _capacity)
+        {
+            return true;
+        }
+
+        _cursors.CachedHead = Volatile.Read(ref _region.Int64At(RingDescriptor.HeadOffset));
+        return end - _cursors.CachedHead <= _capacity;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
