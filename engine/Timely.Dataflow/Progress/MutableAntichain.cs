@@ -107,6 +107,22 @@ public sealed class MutableAntichain<T>
     public ReadOnlySpan<(T Item, long Diff)> UpdateIter(ReadOnlySpan<(T Item, long Diff)> updates)
     {
         _changeCount = 0;
+        if (IsTotalOrder)
+        {
+            bool had = _frontierCount != 0;
+            T old = _first;
+            foreach (var (time, diff) in updates)
+            {
+                if (diff != 0)
+                {
+                    ApplyTotal(time, diff);
+                }
+            }
+
+            ReportTotal(had, old);
+            return Changes;
+        }
+
         bool rebuild = false;
         foreach (var (time, diff) in updates)
         {
@@ -129,7 +145,14 @@ public sealed class MutableAntichain<T>
     public ReadOnlySpan<(T Item, long Diff)> Update(T time, long diff)
     {
         _changeCount = 0;
-        if (diff != 0)
+        if (diff != 0 && IsTotalOrder)
+        {
+            bool had = _frontierCount != 0;
+            T old = _first;
+            ApplyTotal(time, diff);
+            ReportTotal(had, old);
+        }
+        else if (diff != 0)
         {
             bool rebuild = Affects(time, diff);
             _updates.Update(time, diff);
@@ -140,6 +163,60 @@ public sealed class MutableAntichain<T>
         }
 
         return Changes;
+    }
+
+    // Whether T's order is total (ulong and uint, the root scope's times): then the frontier is the
+    // least time with a positive count, at most one element, and the counts are kept sorted and
+    // merged as they change, so an update finds its time by a short scan and moves the frontier in
+    // constant time, where the general path compacts (sorts and merges) the counts and rebuilds
+    // the frontier from them whenever an update could change it. A JIT-time constant for a value
+    // type T, so each instantiation keeps one path. Measured in perf-evdriven (callgrind of
+    // `event_driven 1000 10`): a round's 60 rebuilds and 62 compactions were about 12 k of its 41 k
+    // instructions.
+    private static bool IsTotalOrder => typeof(T) == typeof(ulong) || typeof(T) == typeof(uint);
+
+    // One update of a total order: the counts change in place (sorted, merged, no zeros), and the
+    // frontier follows without a rebuild. Every time before the frontier element has a count of at
+    // most zero (the element is the least positive one), so an increment makes `time` the frontier
+    // exactly when its count turns positive before the current element (or there is none), and a
+    // decrement moves the frontier only when it takes the element's own count to zero or below;
+    // the next element is then the first positive count after it, and the scan from the start
+    // finds the same.
+    private void ApplyTotal(T time, long diff)
+    {
+        long count = _updates.UpdateSorted(time, diff);
+        if (diff > 0)
+        {
+            if (count > 0 && (_frontierCount == 0 || Comparer<T>.Default.Compare(time, _first) < 0))
+            {
+                _first = time;
+                _frontierCount = 1;
+            }
+        }
+        else if (count <= 0 && _frontierCount != 0 && EqualityComparer<T>.Default.Equals(time, _first))
+        {
+            _frontierCount = _updates.FirstPositive(out _first) ? 1 : 0;
+        }
+    }
+
+    // The net change of a total order's frontier across one call: the old element out, the new in.
+    private void ReportTotal(bool had, T old)
+    {
+        bool has = _frontierCount != 0;
+        if (had == has && (!had || EqualityComparer<T>.Default.Equals(old, _first)))
+        {
+            return;
+        }
+
+        if (had)
+        {
+            AddChange(old, -1);
+        }
+
+        if (has)
+        {
+            AddChange(_first, 1);
+        }
     }
 
     private ReadOnlySpan<(T Item, long Diff)> Changes => _changeCount <= TwoChanges.Length
