@@ -182,6 +182,7 @@ public sealed class MutableAntichain<T>
     // decrement moves the frontier only when it takes the element's own count to zero or below;
     // the next element is then the first positive count after it, and the scan from the start
     // finds the same.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ApplyTotal(T time, long diff)
     {
         long count = _updates.UpdateSorted(time, diff);
@@ -200,6 +201,7 @@ public sealed class MutableAntichain<T>
     }
 
     // The net change of a total order's frontier across one call: the old element out, the new in.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ReportTotal(bool had, T old)
     {
         bool has = _frontierCount != 0;
