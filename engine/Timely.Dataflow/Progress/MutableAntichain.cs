@@ -45,6 +45,23 @@ public sealed class MutableAntichain<T>
     private (T Item, long Diff)[]? _changesArray;
     private int _changeCount;
 
+    /// <summary>An empty antichain: its counts' buffer is made at the first update.</summary>
+    public MutableAntichain()
+    {
+    }
+
+    /// <summary>
+    /// An empty antichain whose counts' buffer is made now, with room for <paramref name="capacity"/>
+    /// times, so that it sits in memory right behind the antichain's object: a reader of one then
+    /// finds the other on the same or the next line. The tracker's implications take this (every
+    /// port's implications are updated from the first propagation on), where a buffer made at the
+    /// first update lay wherever that update's allocations left off, a line of its own to load.
+    /// </summary>
+    internal MutableAntichain(int capacity)
+    {
+        _updates = new ChangeBatchCore<T>(capacity);
+    }
+
     /// <summary>The current frontier: minimal times with positive count.</summary>
     public ReadOnlySpan<T> Frontier => _frontierCount <= 1
         ? MemoryMarshal.CreateReadOnlySpan(ref _first, _frontierCount)

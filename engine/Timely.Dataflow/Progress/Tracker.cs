@@ -24,6 +24,10 @@ public sealed class Tracker<T>
     // consumption can arrive before the production it consumed); implication counts cannot: each
     // counts the frontier elements (at the port, or upstream and carried along a path) that land
     // on a time, and an element that leaves a frontier takes back only what it gave on entering.
+    // Room for an implication's counts, made with the antichain so the two sit together: a total
+    // order's implications hold one time between rounds and two while the frontier moves.
+    private const int ImplicationsCapacity = 2;
+
     private const string NegativeImplication = "an implication count counts frontier elements: it is never negative";
 
     // Every port's state sits in one flat array per kind, at its node's base plus its port:
@@ -83,12 +87,12 @@ public sealed class Tracker<T>
                     }
                 }
 
-                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new MutableAntichain<T>(), new OneInline<(int Output, T Summary)>(paths));
+                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new MutableAntichain<T>(ImplicationsCapacity), new OneInline<(int Output, T Summary)>(paths));
             }
 
             for (int port = 0; port < edges[i].Length; port++)
             {
-                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new MutableAntichain<T>(), new OneInline<Location>(edges[i][port]));
+                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new MutableAntichain<T>(ImplicationsCapacity), new OneInline<Location>(edges[i][port]));
             }
         }
     }
