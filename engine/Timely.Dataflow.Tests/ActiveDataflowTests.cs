@@ -254,6 +254,53 @@ public sealed class ActiveDataflowTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_round_whose_operators_ran_in_its_steps_leaves_its_dataflow_idle(bool region)
+    {
+        // event_driven's round: advance one dataflow's input and step until its probe passes. The
+        // propagation activates the operators whose input frontier moved and the same step runs
+        // them, so once the probe has passed no dataflow has work left and the next step steps
+        // none, as timely's round is two steps and then nothing. (An activation made and served
+        // inside a step marked the dataflow again, so each round's dataflow was stepped once more,
+        // for nothing, at the start of the next round.)
+        const int dataflows = 3;
+        var worker = new Worker(new ThreadAllocator());
+        var inputs = new List<InputHandle<ulong, int>>();
+        var probes = new List<ProbeHandle<ulong>>();
+        for (int i = 0; i < dataflows; i++)
+        {
+            worker.Dataflow<ulong>(scope =>
+            {
+                var (input, stream) = scope.NewInput<ulong, int>();
+                var chain = region
+                    ? scope.Region(inner => stream.Enter(inner).Map(x => x).Map(x => x).Leave(scope))
+                    : stream.Map(x => x).Map(x => x);
+                probes.Add(chain.Probe());
+                inputs.Add(input);
+            });
+        }
+
+        Quiesce(worker);
+        for (ulong round = 1; round <= 3 * dataflows; round++)
+        {
+            int index = (int)(round % dataflows);
+            inputs[index].AdvanceTo(round);
+            int steps = 0;
+            while (probes[index].LessThan(round))
+            {
+                Assert.True(steps < MaxSteps, $"round {round}: the probe never passed");
+                worker.Step();
+                steps++;
+            }
+
+            long before = worker.DataflowSteps;
+            worker.Step();
+            Assert.True(worker.DataflowSteps == before, $"round {round}: a step after the probe passed stepped {worker.DataflowSteps - before} dataflow(s)");
+        }
+    }
+
     [Fact]
     public async Task Data_and_progress_from_another_worker_alone_wake_a_parked_worker()
     {
