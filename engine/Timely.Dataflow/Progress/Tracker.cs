@@ -222,6 +222,7 @@ public sealed class Tracker<T>
         }
 
         _pending.Clear();
+        var room = default(MutableAntichain<T>.TwoChanges);
         var traits = TimestampTraits<T>.Default;
         var timeEq = EqualityComparer<T>.Default;
         while (!worklist.IsEmpty)
@@ -243,7 +244,7 @@ public sealed class Tracker<T>
             {
                 ref readonly var port = ref Source(location.Node, location.Port);
                 var implications = port.Implications;
-                var changes = implications.Update(time, diff);
+                var changes = UpdateImplications(implications, time, diff, ref room);
                 Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
                 var edges = OneInline<Location>.Items(in port.Edges);
                 foreach (var (t, d) in changes)
@@ -263,7 +264,7 @@ public sealed class Tracker<T>
             {
                 ref readonly var port = ref Target(location.Node, location.Port);
                 var implications = port.Implications;
-                var changes = implications.Update(time, diff);
+                var changes = UpdateImplications(implications, time, diff, ref room);
                 Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
                 var paths = OneInline<(int Output, T Summary)>.Items(in port.Paths);
                 if (!changes.IsEmpty && !_nodeChanged[location.Node])
@@ -289,6 +290,20 @@ public sealed class Tracker<T>
                 }
             }
         }
+    }
+
+    // An implication's update and the frontier changes it makes: for a total order in the caller's
+    // room on the stack, where the antichain's own room is a store to another line of its object.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<(T Item, long Diff)> UpdateImplications(MutableAntichain<T> implications, T time, long diff, ref MutableAntichain<T>.TwoChanges room)
+    {
+        if (MutableAntichain<T>.IsTotalOrder)
+        {
+            int count = implications.UpdateTotal(time, diff, ref room);
+            return ((ReadOnlySpan<(T Item, long Diff)>)room)[..count];
+        }
+
+        return implications.Update(time, diff);
     }
 
     /// <summary>Empties <see cref="ChangedTargetNodes"/>.</summary>
