@@ -34,6 +34,40 @@ public sealed class ActiveDataflowTests
     }
 
     /// <summary>
+    /// A single worker with <paramref name="dataflows"/> dataflows shaped as timely's <c>event_driven</c>:
+    /// an input, a chain of <paramref name="maps"/> identity maps (inside a region when
+    /// <paramref name="region"/>), and a probe.
+    /// </summary>
+    private static (Worker Worker, List<InputHandle<ulong, int>> Inputs, List<ProbeHandle<ulong>> Probes) EventDrivenDataflows(int dataflows, int maps, bool region)
+    {
+        var worker = new Worker(new ThreadAllocator());
+        var inputs = new List<InputHandle<ulong, int>>();
+        var probes = new List<ProbeHandle<ulong>>();
+        for (int i = 0; i < dataflows; i++)
+        {
+            worker.Dataflow<ulong>(scope =>
+            {
+                var (input, stream) = scope.NewInput<ulong, int>();
+                var chain = region ? scope.Region(inner => Maps(stream.Enter(inner), maps).Leave(scope)) : Maps(stream, maps);
+                probes.Add(chain.Probe());
+                inputs.Add(input);
+            });
+        }
+
+        return (worker, inputs, probes);
+    }
+
+    private static Stream<T, int> Maps<T>(Stream<T, int> stream, int maps)
+    {
+        for (int m = 0; m < maps; m++)
+        {
+            stream = stream.Map(x => x);
+        }
+
+        return stream;
+    }
+
+    /// <summary>
     /// Steps until a step runs no dataflow (progress a step sends to this worker arrives at the
     /// next one), so that what comes next is the only work there is.
     /// </summary>
@@ -210,27 +244,7 @@ public sealed class ActiveDataflowTests
     public void With_many_dataflows_and_one_advanced_per_round_only_that_one_is_stepped()
     {
         const int dataflows = 200;
-        var worker = new Worker(new ThreadAllocator());
-        var inputs = new List<InputHandle<ulong, int>>();
-        var probes = new List<ProbeHandle<ulong>>();
-        for (int i = 0; i < dataflows; i++)
-        {
-            worker.Dataflow<ulong>(scope =>
-            {
-                var (input, stream) = scope.NewInput<ulong, int>();
-                probes.Add(scope.Region(inner =>
-                {
-                    var s = stream.Enter(inner);
-                    for (int m = 0; m < 5; m++)
-                    {
-                        s = s.Map(x => x);
-                    }
-
-                    return s.Leave(scope);
-                }).Probe());
-                inputs.Add(input);
-            });
-        }
+        var (worker, inputs, probes) = EventDrivenDataflows(dataflows, maps: 5, region: true);
 
         Quiesce(worker);
         for (ulong round = 1; round <= 3 * dataflows; round++)
@@ -251,6 +265,39 @@ public sealed class ActiveDataflowTests
             // receive the progress its last step sent to itself.
             Assert.InRange(steps, 1, 10);
             Assert.InRange(worker.DataflowSteps - before, 1, steps + 1);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_round_whose_operators_ran_in_its_steps_leaves_its_dataflow_idle(bool region)
+    {
+        // event_driven's round: advance one dataflow's input and step until its probe passes. The
+        // propagation activates the operators whose input frontier moved and the same step runs
+        // them, so once the probe has passed no dataflow has work left and the next step steps
+        // none, as timely's round is two steps and then nothing. (An activation made and served
+        // inside a step marked the dataflow again, so each round's dataflow was stepped once more,
+        // for nothing, at the start of the next round.)
+        const int dataflows = 3;
+        var (worker, inputs, probes) = EventDrivenDataflows(dataflows, maps: 2, region);
+
+        Quiesce(worker);
+        for (ulong round = 1; round <= 3 * dataflows; round++)
+        {
+            int index = (int)(round % dataflows);
+            inputs[index].AdvanceTo(round);
+            int steps = 0;
+            while (probes[index].LessThan(round))
+            {
+                Assert.True(steps < MaxSteps, $"round {round}: the probe never passed");
+                worker.Step();
+                steps++;
+            }
+
+            long before = worker.DataflowSteps;
+            worker.Step();
+            Assert.True(worker.DataflowSteps == before, $"round {round}: a step after the probe passed stepped {worker.DataflowSteps - before} dataflow(s)");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Timely.Dataflow.Progress;
@@ -75,6 +76,87 @@ internal struct ChangeBatchCore<T>
         {
             Compact();
         }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="diff"/> (not zero) to the count of <paramref name="item"/> in a batch kept
+    /// compacted (every update of it through here), and returns the item's new count: the item's
+    /// entry is found by a scan in sorted order and changed, removed at zero, or inserted.
+    /// </summary>
+    /// <remarks>A total order's antichain holds one or two times between updates, so the scan is
+    /// a compare or two and the shift a copy of one entry, against a sort and merge per update.</remarks>
+    public long UpdateSorted(T item, long diff)
+    {
+        Debug.Assert(_clean == _count, "a batch updated in sorted order stays compacted");
+        var updates = _updates;
+        int count = _count;
+        int i = 0;
+        if (updates is not null)
+        {
+            for (; i < count; i++)
+            {
+                int order = Comparer<T>.Default.Compare(updates[i].Item, item);
+                if (order == 0)
+                {
+                    long sum = updates[i].Diff + diff;
+                    if (sum != 0)
+                    {
+                        updates[i].Diff = sum;
+                        return sum;
+                    }
+
+                    // A loop, not Array.Copy: the shift is an entry or two, below the call's own cost.
+                    for (int j = i + 1; j < count; j++)
+                    {
+                        updates[j - 1] = updates[j];
+                    }
+
+                    if (RuntimeHelpers.IsReferenceOrContainsReferences<(T, long)>())
+                    {
+                        updates[count - 1] = default;
+                    }
+
+                    _count = _clean = count - 1;
+                    return 0;
+                }
+
+                if (order > 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (updates is null || count == updates.Length)
+        {
+            updates = Grow();
+        }
+
+        for (int j = count; j > i; j--)
+        {
+            updates[j] = updates[j - 1];
+        }
+
+        updates[i] = (item, diff);
+        _count = _clean = count + 1;
+        return diff;
+    }
+
+    /// <summary>The first item (in sorted order) of a compacted batch whose count is positive; <c>false</c> when none is.</summary>
+    public readonly bool FirstPositive(out T item)
+    {
+        Debug.Assert(_clean == _count, "read only when compacted");
+        foreach (var (time, count) in Raw)
+        {
+            if (count > 0)
+            {
+                item = time;
+                return true;
+            }
+        }
+
+        item = default!;
+        return false;
     }
 
     /// <summary>The compacted updates: sorted, distinct items, no zero counts. Valid until the next change.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Timely.Dataflow.Timestamps;
@@ -44,6 +45,23 @@ public sealed class MutableAntichain<T>
     private TwoChanges _inlineChanges;
     private (T Item, long Diff)[]? _changesArray;
     private int _changeCount;
+
+    /// <summary>An empty antichain: its counts' buffer is made at the first update.</summary>
+    public MutableAntichain()
+    {
+    }
+
+    /// <summary>
+    /// An empty antichain whose counts' buffer is made now, with room for <paramref name="capacity"/>
+    /// times, so that it sits in memory right behind the antichain's object: a reader of one then
+    /// finds the other on the same or the next line. The tracker's implications take this (every
+    /// port's implications are updated from the first propagation on), where a buffer made at the
+    /// first update lay wherever that update's allocations left off, a line of its own to load.
+    /// </summary>
+    internal MutableAntichain(int capacity)
+    {
+        _updates = new ChangeBatchCore<T>(capacity);
+    }
 
     /// <summary>The current frontier: minimal times with positive count.</summary>
     public ReadOnlySpan<T> Frontier => _frontierCount <= 1
@@ -107,6 +125,22 @@ public sealed class MutableAntichain<T>
     public ReadOnlySpan<(T Item, long Diff)> UpdateIter(ReadOnlySpan<(T Item, long Diff)> updates)
     {
         _changeCount = 0;
+        if (IsTotalOrder)
+        {
+            bool had = _frontierCount != 0;
+            T old = _first;
+            foreach (var (time, diff) in updates)
+            {
+                if (diff != 0)
+                {
+                    ApplyTotal(time, diff);
+                }
+            }
+
+            ReportTotal(had, old);
+            return Changes;
+        }
+
         bool rebuild = false;
         foreach (var (time, diff) in updates)
         {
@@ -129,7 +163,14 @@ public sealed class MutableAntichain<T>
     public ReadOnlySpan<(T Item, long Diff)> Update(T time, long diff)
     {
         _changeCount = 0;
-        if (diff != 0)
+        if (diff != 0 && IsTotalOrder)
+        {
+            bool had = _frontierCount != 0;
+            T old = _first;
+            ApplyTotal(time, diff);
+            ReportTotal(had, old);
+        }
+        else if (diff != 0)
         {
             bool rebuild = Affects(time, diff);
             _updates.Update(time, diff);
@@ -140,6 +181,102 @@ public sealed class MutableAntichain<T>
         }
 
         return Changes;
+    }
+
+    // Whether T's order is total (ulong and uint, the root scope's times): then the frontier is the
+    // least time with a positive count, at most one element, and the counts are kept sorted and
+    // merged as they change, so an update finds its time by a short scan and moves the frontier in
+    // constant time, where the general path compacts (sorts and merges) the counts and rebuilds
+    // the frontier from them whenever an update could change it. A JIT-time constant for a value
+    // type T, so each instantiation keeps one path. Measured in perf-evdriven (callgrind of
+    // `event_driven 1000 10`): a round's 60 rebuilds and 62 compactions were about 12 k of its 41 k
+    // instructions.
+    // Marked for inlining: the native build called it (60 calls a round of `event_driven 1000 10`)
+    // where the JIT folds it.
+    internal static bool IsTotalOrder
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => typeof(T) == typeof(ulong) || typeof(T) == typeof(uint);
+    }
+
+    /// <summary>
+    /// <see cref="Update"/> for a total order (<see cref="IsTotalOrder"/>), writing the frontier's
+    /// change into the caller's <paramref name="changes"/> (its count returned) rather than into this
+    /// object: the tracker's propagation takes a change from an antichain it has just loaded and
+    /// pushes it on at once, and the object's own room for changes is on a line of its own (callgrind
+    /// of `event_driven 1000 10`: 17 of a round's lines from beyond L2 were those stores).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int UpdateTotal(T time, long diff, ref TwoChanges changes)
+    {
+        Debug.Assert(IsTotalOrder && diff != 0, "a nonzero update of a total order");
+        bool had = _frontierCount != 0;
+        T old = _first;
+        ApplyTotal(time, diff);
+        bool has = _frontierCount != 0;
+        if (had == has && (!had || EqualityComparer<T>.Default.Equals(old, _first)))
+        {
+            return 0;
+        }
+
+        int count = 0;
+        if (had)
+        {
+            changes[count++] = (old, -1);
+        }
+
+        if (has)
+        {
+            changes[count++] = (_first, 1);
+        }
+
+        return count;
+    }
+
+    // One update of a total order: the counts change in place (sorted, merged, no zeros), and the
+    // frontier follows without a rebuild. Every time before the frontier element has a count of at
+    // most zero (the element is the least positive one), so an increment makes `time` the frontier
+    // exactly when its count turns positive before the current element (or there is none), and a
+    // decrement moves the frontier only when it takes the element's own count to zero or below;
+    // the next element is then the first positive count after it, and the scan from the start
+    // finds the same.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ApplyTotal(T time, long diff)
+    {
+        long count = _updates.UpdateSorted(time, diff);
+        if (diff > 0)
+        {
+            if (count > 0 && (_frontierCount == 0 || Comparer<T>.Default.Compare(time, _first) < 0))
+            {
+                _first = time;
+                _frontierCount = 1;
+            }
+        }
+        else if (count <= 0 && _frontierCount != 0 && EqualityComparer<T>.Default.Equals(time, _first))
+        {
+            _frontierCount = _updates.FirstPositive(out _first) ? 1 : 0;
+        }
+    }
+
+    // The net change of a total order's frontier across one call: the old element out, the new in.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ReportTotal(bool had, T old)
+    {
+        bool has = _frontierCount != 0;
+        if (had == has && (!had || EqualityComparer<T>.Default.Equals(old, _first)))
+        {
+            return;
+        }
+
+        if (had)
+        {
+            AddChange(old, -1);
+        }
+
+        if (has)
+        {
+            AddChange(_first, 1);
+        }
     }
 
     private ReadOnlySpan<(T Item, long Diff)> Changes => _changeCount <= TwoChanges.Length
@@ -308,9 +445,9 @@ public sealed class MutableAntichain<T>
         return false;
     }
 
-    /// <summary>Room for the two frontier changes a total order's update can make, inside the antichain's object.</summary>
+    /// <summary>Room for the two frontier changes a total order's update can make, inside the antichain's object or on a caller's stack.</summary>
     [InlineArray(Length)]
-    private struct TwoChanges
+    internal struct TwoChanges
     {
         public const int Length = 2;
 

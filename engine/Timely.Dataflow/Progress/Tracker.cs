@@ -24,6 +24,10 @@ public sealed class Tracker<T>
     // consumption can arrive before the production it consumed); implication counts cannot: each
     // counts the frontier elements (at the port, or upstream and carried along a path) that land
     // on a time, and an element that leaves a frontier takes back only what it gave on entering.
+    // Room for an implication's counts, made with the antichain so the two sit together: a total
+    // order's implications hold one time between rounds and two while the frontier moves.
+    private const int ImplicationsCapacity = 2;
+
     private const string NegativeImplication = "an implication count counts frontier elements: it is never negative";
 
     // Every port's state sits in one flat array per kind, at its node's base plus its port:
@@ -83,12 +87,12 @@ public sealed class Tracker<T>
                     }
                 }
 
-                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new MutableAntichain<T>(), new OneInline<(int Output, T Summary)>(paths));
+                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new MutableAntichain<T>(ImplicationsCapacity), new OneInline<(int Output, T Summary)>(paths));
             }
 
             for (int port = 0; port < edges[i].Length; port++)
             {
-                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new MutableAntichain<T>(), new OneInline<Location>(edges[i][port]));
+                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new MutableAntichain<T>(ImplicationsCapacity), new OneInline<Location>(edges[i][port]));
             }
         }
     }
@@ -218,6 +222,7 @@ public sealed class Tracker<T>
         }
 
         _pending.Clear();
+        var room = default(MutableAntichain<T>.TwoChanges);
         var traits = TimestampTraits<T>.Default;
         var timeEq = EqualityComparer<T>.Default;
         while (!worklist.IsEmpty)
@@ -239,7 +244,7 @@ public sealed class Tracker<T>
             {
                 ref readonly var port = ref Source(location.Node, location.Port);
                 var implications = port.Implications;
-                var changes = implications.Update(time, diff);
+                var changes = UpdateImplications(implications, time, diff, ref room);
                 Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
                 var edges = OneInline<Location>.Items(in port.Edges);
                 foreach (var (t, d) in changes)
@@ -259,7 +264,7 @@ public sealed class Tracker<T>
             {
                 ref readonly var port = ref Target(location.Node, location.Port);
                 var implications = port.Implications;
-                var changes = implications.Update(time, diff);
+                var changes = UpdateImplications(implications, time, diff, ref room);
                 Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
                 var paths = OneInline<(int Output, T Summary)>.Items(in port.Paths);
                 if (!changes.IsEmpty && !_nodeChanged[location.Node])
@@ -285,6 +290,20 @@ public sealed class Tracker<T>
                 }
             }
         }
+    }
+
+    // An implication's update and the frontier changes it makes: for a total order in the caller's
+    // room on the stack, where the antichain's own room is a store to another line of its object.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<(T Item, long Diff)> UpdateImplications(MutableAntichain<T> implications, T time, long diff, ref MutableAntichain<T>.TwoChanges room)
+    {
+        if (MutableAntichain<T>.IsTotalOrder)
+        {
+            int count = implications.UpdateTotal(time, diff, ref room);
+            return ((ReadOnlySpan<(T Item, long Diff)>)room)[..count];
+        }
+
+        return implications.Update(time, diff);
     }
 
     /// <summary>Empties <see cref="ChangedTargetNodes"/>.</summary>

@@ -59,7 +59,9 @@ internal sealed class ActivationSet
 
     /// <summary>
     /// Whether a step of the scope is running and has not harvested its operators' progress yet:
-    /// a capability change made meanwhile is harvested by that step. The scope's step sets it.
+    /// a capability change made meanwhile is harvested by that step, and an operator activated
+    /// meanwhile is either run by it or reported to the parents when it ends
+    /// (<see cref="EndStep"/>). The scope's step sets it.
     /// </summary>
     public bool HarvestPending { get; set; }
 
@@ -111,7 +113,11 @@ internal sealed class ActivationSet
         }
     }
 
-    /// <summary>Schedules operator <paramref name="index"/> (and, through the parents, the scopes around it) for the next step.</summary>
+    /// <summary>
+    /// Schedules operator <paramref name="index"/> (and, through the parents, the scopes around it) for
+    /// the next step. While the scope's own step runs (<see cref="HarvestPending"/>) the parents
+    /// hear of it only when the step ends with operators still due (<see cref="EndStep"/>).
+    /// </summary>
     public void Activate(int index)
     {
         var active = _active;
@@ -119,6 +125,27 @@ internal sealed class ActivationSet
         {
             active[index] = true;
             _count++;
+            if (!HarvestPending)
+            {
+                _parent.Activate(_indexInParent);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends the scope's step (clears <see cref="HarvestPending"/>) and schedules the scope in its parent
+    /// when operators are still due: one activated behind the step's passes, or one that ran and
+    /// activated itself. An operator the step activates and then runs (its input frontier moved, a
+    /// record was pushed to it) schedules nothing beyond the step, where each such activation marked
+    /// the scope in its parent again: timely's subgraph keeps the activations its own propagation
+    /// makes in a list of its own. On `event_driven 1000 10` that mark stepped each round's dataflow
+    /// once more at the next round (three steps of a dataflow a round where timely takes two).
+    /// </summary>
+    public void EndStep()
+    {
+        HarvestPending = false;
+        if (_count > 0)
+        {
             _parent.Activate(_indexInParent);
         }
     }

@@ -26,6 +26,14 @@ internal sealed class Scheduler<T>
     private readonly ActivationSet _activations;
     private readonly Logger<TimelyEvent>? _log;
 
+    // Each operator's NotifyOnFrontier, copied when the scope is built (it is fixed by then): the
+    // step reads it for each operator whose input frontier moved and, in the pass before progress,
+    // for each one it looks at. One array of a scope's flags is a line or two, where reading the
+    // flag from each operator's object was a cache miss per operator for a dataflow not stepped
+    // for a while (callgrind of `event_driven 1000 10`: 18 of a round's 268 lines from beyond L2
+    // were ActivateOnFrontier's).
+    private readonly bool[] _notify;
+
     // The step (a count of BeginStep calls) in which each operator last ran.
     private readonly long[] _ranIn;
     private long _steps;
@@ -40,6 +48,7 @@ internal sealed class Scheduler<T>
         _activations = activations;
         _log = log;
         _ranIn = new long[operators.Length];
+        _notify = Array.ConvertAll(operators, static op => op.NotifyOnFrontier);
     }
 
     /// <summary>Sends what the operators driven from outside (input handles) have buffered.</summary>
@@ -60,12 +69,12 @@ internal sealed class Scheduler<T>
             return;
         }
 
+        var notify = _notify;
         foreach (var node in CollectionsMarshal.AsSpan(changed))
         {
-            var op = _operators[node];
-            if (op.NotifyOnFrontier)
+            if (notify[node])
             {
-                _log?.Log(TimelyEvent.PushProgress(op.LogId));
+                _log?.Log(TimelyEvent.PushProgress(_operators[node].LogId));
                 _activations.Activate(node);
             }
         }
@@ -132,9 +141,10 @@ internal sealed class Scheduler<T>
     {
         var operators = _operators;
         var ranIn = _ranIn;
+        var notify = _notify;
         for (int i = 0; i < operators.Length; i++)
         {
-            if (ranIn[i] != step && !(unnotifiedOnly && operators[i].NotifyOnFrontier) && _activations.TryTake(i))
+            if (ranIn[i] != step && !(unnotifiedOnly && notify[i]) && _activations.TryTake(i))
             {
                 ranIn[i] = step;
                 var op = operators[i];

@@ -103,7 +103,7 @@ internal sealed class ScopeRuntime<T, TChildZero> : ScopeRuntime<T>
         }
         finally
         {
-            Activations.HarvestPending = false;
+            Activations.EndStep();
         }
 
         SendProgress();

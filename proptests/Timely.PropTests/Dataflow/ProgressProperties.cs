@@ -86,6 +86,62 @@ public sealed class ProgressProperties
         });
     }
 
+    [Property(MaxTest = 500)]
+    public Property Total_order_antichain_equals_the_general_one()
+    {
+        // ulong and uint take the total order's path (counts kept sorted in place, the frontier
+        // moved without a rebuild); Product<ulong, ulong> with a fixed inner coordinate is ordered
+        // the same way but takes the general path (compact, rebuild). Over the same updates, in
+        // random chunks through UpdateIter or one at a time through Update, all three report the
+        // same frontier changes at each call, and hold the same frontier and the same counts.
+        var arb = Gen.Zip(Updates().Generator, Gen.Choose(1, 4)).ToArbitrary();
+        return Prop.ForAll(arb, input =>
+        {
+            var (updates, chunk) = input;
+            var total = new MutableAntichain<ulong>();
+            var narrow = new MutableAntichain<uint>();
+            var general = new MutableAntichain<Product<ulong, ulong>>();
+            for (int i = 0; i < updates.Length; i += chunk)
+            {
+                var part = updates.Skip(i).Take(chunk).ToArray();
+                var asProduct = part.Select(u => (new Product<ulong, ulong>(u.Time, 0), u.Diff)).ToArray();
+                var asUInt = part.Select(u => ((uint)u.Time, u.Diff)).ToArray();
+                var one = chunk == 1;
+                var expected = (one ? general.Update(asProduct[0].Item1, asProduct[0].Diff) : general.UpdateIter(asProduct))
+                    .ToArray().Select(c => (c.Item.Outer, c.Diff)).OrderBy(c => c).ToArray();
+                var fromTotal = (one ? total.Update(part[0].Time, part[0].Diff) : total.UpdateIter(part))
+                    .ToArray().OrderBy(c => c).ToArray();
+                var fromNarrow = (one ? narrow.Update(asUInt[0].Item1, asUInt[0].Diff) : narrow.UpdateIter(asUInt))
+                    .ToArray().Select(c => ((ulong)c.Item, c.Diff)).OrderBy(c => c).ToArray();
+                if (!fromTotal.SequenceEqual(expected) || !fromNarrow.SequenceEqual(expected))
+                {
+                    return false;
+                }
+
+                var frontier = general.Frontier.ToArray().Select(p => p.Outer).ToArray();
+                if (!total.Frontier.ToArray().SequenceEqual(frontier)
+                    || !narrow.Frontier.ToArray().Select(t => (ulong)t).SequenceEqual(frontier)
+                    || total.IsEmpty != general.IsEmpty)
+                {
+                    return false;
+                }
+
+                for (ulong t = 0; t <= 12; t++)
+                {
+                    long count = general.CountFor(new Product<ulong, ulong>(t, 0));
+                    if (total.CountFor(t) != count || narrow.CountFor((uint)t) != count
+                        || total.LessEqual(t) != general.LessEqual(new Product<ulong, ulong>(t, 0))
+                        || total.LessThan(t) != general.LessThan(new Product<ulong, ulong>(t, 0)))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        });
+    }
+
     [Property(MaxTest = 300)]
     public Property Mutable_antichain_over_a_partial_order_follows_the_model()
     {

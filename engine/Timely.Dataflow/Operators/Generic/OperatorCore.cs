@@ -57,7 +57,7 @@ internal sealed class OperatorCore<T>
     /// <summary>Input frontiers: the tracker's implications at this operator's inputs (set when the scope is sealed).</summary>
     public MutableAntichain<T>[] Frontiers { get; set; } = [];
 
-    /// <summary>Whether a change in an input frontier schedules the operator.</summary>
+    /// <summary>Whether a change in an input frontier schedules the operator (the scheduler reads it once, when the scope is sealed).</summary>
     public bool NotifyOnFrontier { get; set; } = true;
 
     /// <summary>The operator's logic, run when it is scheduled; null for operators driven from outside (inputs).</summary>
