@@ -13,7 +13,8 @@ namespace Timely.Examples;
 /// Rust runs rounds until the process is stopped; so does this one when <paramref name="stop"/>
 /// is given, ending at the first round boundary after it is cancelled (the command passes it when
 /// <c>--rounds</c> is absent and cancels it on SIGINT or SIGTERM). The chain sits in a region,
-/// as Rust's does. Records = rounds this worker completed; checksum = records that left the chains.
+/// as Rust's does. Records = rounds this worker completed; checksum = records that left the chains
+/// (counted by an inspect after the chain with <c>record</c> only; without it no record is sent).
 /// </summary>
 public static partial class EventDriven
 {
@@ -50,7 +51,11 @@ public static partial class EventDriven
 
                     return chain.Leave(scope);
                 });
-                return stream.Inspect(_ => arrived++).Probe();
+                // Rust's example ends in the probe. The count of arrived records is our check,
+                // and only `record` sends any, so only then does the chain end in an inspect:
+                // without it a round moves frontiers through the operators Rust's moves them
+                // through, not two more ports.
+                return (record ? stream.Inspect(_ => arrived++) : stream).Probe();
             });
         }
 
