@@ -54,9 +54,10 @@ public sealed class ShmPidNamespaceTests : IDisposable
         namespaced.Finish();
         var (exit, _, stderr) = host.Finish();
 
-        Assert.Equal(1, exit);
-        Assert.Contains("process 1 (pid 1 in another pid namespace", stderr, StringComparison.Ordinal);
-        Assert.Contains("no heartbeat", stderr, StringComparison.Ordinal);
+        // The whole of process 0's stderr in each message: a mismatch must show what it said instead.
+        Assert.True(exit == 1, $"exit {exit}; stderr: {stderr}");
+        Assert.True(stderr.Contains("process 1 (pid 1 in another pid namespace", StringComparison.Ordinal), $"stderr: {stderr}");
+        Assert.True(stderr.Contains("no heartbeat", StringComparison.Ordinal), $"stderr: {stderr}");
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
