@@ -126,6 +126,35 @@ public sealed class JobDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void A_process_names_its_control_file_before_any_of_its_rings()
+    {
+        // A peer of another pid namespace cannot see our pid run: its sweep keeps our rings only
+        // while our control file is there and its heartbeat moves. A ring named before the control
+        // file was removed by such a sweep in that window, and the job never formed (seen once in
+        // a full test run: both processes waited out the connect timeout for the lost ring).
+        string directory = JobDirectory.PathFor(_root, "order");
+        var published = new List<(string Name, bool ControlNamed)>();
+        JobDirectory.AfterPublishingFile = (joined, name) =>
+        {
+            if (joined.Job == "order")
+            {
+                published.Add((name, File.Exists(Path.Combine(directory, "proc-0"))));
+            }
+        };
+        try
+        {
+            Assert.Throws<TimeoutException>(() => JobDirectory.Join(_root, "order", 0, 2, 2, 4096, TimeSpan.FromMilliseconds(100)));
+        }
+        finally
+        {
+            JobDirectory.AfterPublishingFile = null;
+        }
+
+        Assert.Equal(["proc-0", "ring-2-to-0", "ring-3-to-0", "ring-2-to-1", "ring-3-to-1"], published.Select(p => p.Name));
+        Assert.All(published, p => Assert.True(p.ControlNamed, $"'{p.Name}' was named while the control file had no name"));
+    }
+
+    [Fact]
     public void A_peer_that_runs_but_never_publishes_its_control_file_is_said_to_be_running_when_the_timeout_passes()
     {
         // Process 1 is alive (pid 1 runs in every pid namespace) and was making its ring into

@@ -21,8 +21,10 @@ namespace Timely.Transport.Shm.Rendezvous;
 /// 1. Clear what dead processes left (<see cref="StaleFileSweeper"/>), so a directory from a
 ///    dead job is replaced file by file and never reused. A live control file for our own
 ///    index means the job name is in use: refused.
-/// 2. Create, as receiver, the rings into our workers, then our control file; each is
-///    written under a temporary name and renamed, so a peer never maps a half-written file.
+/// 2. Create our control file, then, as receiver, the rings into our workers; each is written
+///    under a temporary name and renamed, so a peer never maps a half-written file. The control
+///    file comes first so every named ring of a live process is covered by its live control
+///    file, which is all a peer of another pid namespace can judge it by.
 /// 3. Connect, as sender: wait (bounded by the connect timeout) for each peer's live
 ///    control file, then for each ring into its workers whose creator pid is that peer's
 ///    pid (a ring from a dead incarnation has another pid and is not taken).
@@ -275,24 +277,12 @@ public sealed class JobDirectory : IDisposable
             throw NoSpace(root, jobBytes);   // before making anything; fallocate catches a peer's concurrent use
         }
 
-        for (int receiver = firstLocal; receiver < firstLocal + WorkersPerProcess; receiver++)
-        {
-            for (int sender = 0; sender < peers; sender++)
-            {
-                if (sender / WorkersPerProcess == ProcessIndex)
-                {
-                    continue;
-                }
-
-                string name = JobFileNames.Ring(sender, receiver);
-                string temporary = JobFileNames.Temporary(name, pid);
-                var file = _files.Create(temporary, ringLength, () => NoSpace(root, jobBytes));
-                _rings[(sender, receiver)] = file;
-                RingDescriptor.Initialize(file.Region, ringBytes, pid);
-                _files.Publish(file, temporary, name);
-            }
-        }
-
+        // The control file first, then the rings: every ring of ours that has a name is covered
+        // by our live control file. A peer of another pid namespace cannot see our pid run, so
+        // its sweep keeps our rings only while our control file's heartbeat moves; with the rings
+        // first, a peer that swept between our rings and our control file removed our live rings
+        // (their creator pid runs nowhere it can see), and both processes waited out the
+        // connect timeout for a ring that no longer existed.
         string controlName = JobFileNames.Control(ProcessIndex);
         string controlTemporary = JobFileNames.Temporary(controlName, pid);
         var controlFile = _files.Create(controlTemporary, controlLength, () => NoSpace(root, jobBytes));
@@ -309,6 +299,27 @@ public sealed class JobDirectory : IDisposable
 
         _controls[ProcessIndex] = control;
         _files.Publish(controlFile, controlTemporary, controlName);
+        AfterPublishingFile?.Invoke(this, controlName);
+
+        for (int receiver = firstLocal; receiver < firstLocal + WorkersPerProcess; receiver++)
+        {
+            for (int sender = 0; sender < peers; sender++)
+            {
+                if (sender / WorkersPerProcess == ProcessIndex)
+                {
+                    continue;
+                }
+
+                string name = JobFileNames.Ring(sender, receiver);
+                string temporary = JobFileNames.Temporary(name, pid);
+                var file = _files.Create(temporary, ringLength, () => NoSpace(root, jobBytes));
+                _rings[(sender, receiver)] = file;
+                RingDescriptor.Initialize(file.Region, ringBytes, pid);
+                _files.Publish(file, temporary, name);
+                AfterPublishingFile?.Invoke(this, name);
+                CheckWhole(control).Beat();   // a sweep of another pid namespace watching our control file sees us move
+            }
+        }
     }
 
     private void Connect(Stopwatch clock, TimeSpan timeout)
@@ -435,6 +446,9 @@ public sealed class JobDirectory : IDisposable
 
         return now - seen.Since <= (long)SetupSilence.TotalMilliseconds;
     }
+
+    /// <summary>Test hook: runs in set-up right after this process gave one of its files its name (the name).</summary>
+    internal static Action<JobDirectory, string>? AfterPublishingFile { get; set; }
 
     /// <summary>Test hook: runs in <see cref="Connect"/> right after this process published Running, before it waits for the others.</summary>
     internal static Action<JobDirectory>? AfterPublishingRunning { get; set; }
@@ -588,7 +602,7 @@ public sealed class JobDirectory : IDisposable
         }
 
         return making is not null
-            ? $"of process {process} only '{making}' was there: it made its rings but never published its control file (stuck or slow in its set-up)"
+            ? $"of process {process} only '{making}' was there, without a control file (a process publishes its control file before its rings: that ring was left by an earlier process of that index)"
             : $"nothing of process {process} was in '{Path}': it never reached the rendezvous. Is it started, with the same --job and --shm-dir?";
     }
 
