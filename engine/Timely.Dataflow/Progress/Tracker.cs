@@ -167,7 +167,7 @@ public sealed class Tracker<T>
         }
     }
 
-    /// <summary>The frontier of times that may still arrive at input <paramref name="port"/> of <paramref name="node"/>, to read (only the tracker changes it: its updates throw).</summary>
+    /// <summary>The frontier of times that may still arrive at input <paramref name="port"/> of <paramref name="node"/>, to read: only the tracker changes it (for a total order a view of the port's counts, whose updates throw).</summary>
     public MutableAntichain<T> TargetImplications(int node, int port)
     {
         CheckedTarget(node, port);
@@ -175,7 +175,7 @@ public sealed class Tracker<T>
         return _targetImplications[flat] ??= new MutableAntichain<T>(_targets, flat);
     }
 
-    /// <summary>The frontier of times that may still be produced at output <paramref name="port"/> of <paramref name="node"/>, to read (only the tracker changes it: its updates throw).</summary>
+    /// <summary>The frontier of times that may still be produced at output <paramref name="port"/> of <paramref name="node"/>, to read: only the tracker changes it (for a total order a view of the port's counts, whose updates throw).</summary>
     public MutableAntichain<T> SourceImplications(int node, int port)
     {
         CheckedSource(node, port);
