@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Timely.Dataflow.Progress;
 
 namespace Timely.Dataflow.Tests.Progress;
@@ -183,5 +184,15 @@ public sealed class TrackerTests
         Assert.Throws<InvalidOperationException>(() => held.Update(9, 1));
         Assert.Throws<InvalidOperationException>(() => output.UpdateIter([(9UL, 1L)]));
         Assert.Equal(new ulong[] { 7 }, held.Frontier.ToArray());
+    }
+
+    [Fact]
+    public void A_port_entry_of_ulong_times_is_one_cache_line_of_bytes()
+    {
+        // The propagation's touch of a port is its entry: pointstamps' object, the implications'
+        // counts inline, and its one edge or path inline. 64 bytes; more would spill every entry
+        // onto a third line.
+        Assert.Equal(64, Unsafe.SizeOf<Tracker<ulong>.TargetPort>());
+        Assert.Equal(64, Unsafe.SizeOf<Tracker<ulong>.SourcePort>());
     }
 }
