@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Timely.Dataflow.Progress;
 
 namespace Timely.Dataflow.Tests.Progress;
@@ -148,5 +149,50 @@ public sealed class TrackerTests
         t.PropagateAll();
         Assert.All(implied, a => Assert.True(a.IsEmpty));
         Assert.False(t.TrackingAnything);
+    }
+
+    [Fact]
+    public void Implications_handed_out_are_one_read_only_view_per_port_that_follows_the_tracker()
+    {
+        // A total order's implications live in the tracker's port entries; the antichain handed out
+        // for a port is made once and reads those entries, so a frontier held by an operator since
+        // the dataflow was built sees every later propagation.
+        var t = Loop();
+        var held = t.TargetImplications(2, 0);
+        var output = t.SourceImplications(3, 0);
+        Assert.Same(held, t.TargetImplications(2, 0));
+        Assert.Same(output, t.SourceImplications(3, 0));
+        Assert.True(held.IsEmpty);
+
+        t.UpdateSource(0, 0, 4, 2);
+        t.PropagateAll();
+        Assert.Equal(new ulong[] { 4 }, held.Frontier.ToArray());
+        Assert.Equal(new ulong[] { 5 }, output.Frontier.ToArray());
+        Assert.Equal(1, held.CountFor(4));
+        Assert.True(held.LessThan(5));
+        Assert.False(held.LessThan(4));
+        Assert.True(held.LessEqual(4));
+
+        t.UpdateSource(0, 0, 7, 1);
+        t.UpdateSource(0, 0, 4, -2);
+        t.PropagateAll();
+        Assert.Equal(new ulong[] { 7 }, held.Frontier.ToArray());
+        Assert.Equal(0, held.CountFor(4));
+
+        // Only the tracker changes them: an update through the view would desert the counts the
+        // propagation keeps.
+        Assert.Throws<InvalidOperationException>(() => held.Update(9, 1));
+        Assert.Throws<InvalidOperationException>(() => output.UpdateIter([(9UL, 1L)]));
+        Assert.Equal(new ulong[] { 7 }, held.Frontier.ToArray());
+    }
+
+    [Fact]
+    public void A_port_entry_of_ulong_times_is_one_cache_line_of_bytes()
+    {
+        // The propagation's touch of a port is its entry: pointstamps' object, the implications'
+        // counts inline, and its one edge or path inline. 64 bytes; more would spill every entry
+        // onto a third line.
+        Assert.Equal(64, Unsafe.SizeOf<Tracker<ulong>.TargetPort>());
+        Assert.Equal(64, Unsafe.SizeOf<Tracker<ulong>.SourcePort>());
     }
 }

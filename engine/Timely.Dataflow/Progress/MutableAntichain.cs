@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Timely.Dataflow.Timestamps;
@@ -46,6 +47,15 @@ public sealed class MutableAntichain<T>
     private (T Item, long Diff)[]? _changesArray;
     private int _changeCount;
 
+    // Set on a read-only view of a tracker port's implications for a total order, whose counts
+    // live in the tracker's port array (TotalCounts), not here: every read goes to that entry. The
+    // view holds the port array itself, not the tracker: a read loads this object, the array and
+    // the entry (which the propagation has just written), not the tracker's object besides.
+    private readonly Tracker<T>.TargetPort[]? _targets;
+    private readonly Tracker<T>.SourcePort[]? _sources;
+    private readonly int _flatPort;
+    private readonly bool _isView;
+
     /// <summary>An empty antichain: its counts' buffer is made at the first update.</summary>
     public MutableAntichain()
     {
@@ -63,13 +73,37 @@ public sealed class MutableAntichain<T>
         _updates = new ChangeBatchCore<T>(capacity);
     }
 
+    /// <summary>
+    /// A read-only view of the implications of input <paramref name="flatPort"/> of a tracker, for a
+    /// total order: what the tracker hands out where public code wants an antichain object (an
+    /// operator's frontiers, a probe).
+    /// </summary>
+    internal MutableAntichain(Tracker<T>.TargetPort[] targets, int flatPort)
+    {
+        Debug.Assert(IsTotalOrder, "the tracker keeps its counts inline only for a total order");
+        _targets = targets;
+        _flatPort = flatPort;
+        _isView = true;
+    }
+
+    /// <summary>A read-only view of the implications of output <paramref name="flatPort"/> of a tracker, for a total order.</summary>
+    internal MutableAntichain(Tracker<T>.SourcePort[] sources, int flatPort)
+    {
+        Debug.Assert(IsTotalOrder, "the tracker keeps its counts inline only for a total order");
+        _sources = sources;
+        _flatPort = flatPort;
+        _isView = true;
+    }
+
     /// <summary>The current frontier: minimal times with positive count.</summary>
-    public ReadOnlySpan<T> Frontier => _frontierCount <= 1
-        ? MemoryMarshal.CreateReadOnlySpan(ref _first, _frontierCount)
-        : new ReadOnlySpan<T>(_frontierArray, 0, _frontierCount);
+    public ReadOnlySpan<T> Frontier => _isView
+        ? ViewFrontier()
+        : _frontierCount <= 1
+            ? MemoryMarshal.CreateReadOnlySpan(ref _first, _frontierCount)
+            : new ReadOnlySpan<T>(_frontierArray, 0, _frontierCount);
 
     /// <summary>Whether the frontier is empty (no time has a positive count).</summary>
-    public bool IsEmpty => _frontierCount == 0;
+    public bool IsEmpty => _isView ? ViewFrontier().IsEmpty : _frontierCount == 0;
 
     /// <summary>Whether some frontier element is strictly less than <paramref name="time"/>.</summary>
     public bool LessThan(T time)
@@ -105,6 +139,11 @@ public sealed class MutableAntichain<T>
     /// <summary>The accumulated count of <paramref name="time"/>.</summary>
     public long CountFor(T time)
     {
+        if (_isView)
+        {
+            return _targets is { } targets ? targets[_flatPort].Counts.CountFor(time) : _sources![_flatPort].Counts.CountFor(time);
+        }
+
         var eq = EqualityComparer<T>.Default;
         foreach (var (item, diff) in _updates.Compacted())
         {
@@ -122,8 +161,10 @@ public sealed class MutableAntichain<T>
     /// that entered it, -1 for one that left; each time at most once, in no particular order).
     /// The span is valid until the next update.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The antichain is a tracker's implications, which only the tracker changes.</exception>
     public ReadOnlySpan<(T Item, long Diff)> UpdateIter(ReadOnlySpan<(T Item, long Diff)> updates)
     {
+        ThrowIfView();
         _changeCount = 0;
         if (IsTotalOrder)
         {
@@ -160,8 +201,10 @@ public sealed class MutableAntichain<T>
     }
 
     /// <summary>Applies one update; see <see cref="UpdateIter"/>.</summary>
+    /// <exception cref="InvalidOperationException">The antichain is a tracker's implications, which only the tracker changes.</exception>
     public ReadOnlySpan<(T Item, long Diff)> Update(T time, long diff)
     {
+        ThrowIfView();
         _changeCount = 0;
         if (diff != 0 && IsTotalOrder)
         {
@@ -197,40 +240,6 @@ public sealed class MutableAntichain<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => typeof(T) == typeof(ulong) || typeof(T) == typeof(uint);
-    }
-
-    /// <summary>
-    /// <see cref="Update"/> for a total order (<see cref="IsTotalOrder"/>), writing the frontier's
-    /// change into the caller's <paramref name="changes"/> (its count returned) rather than into this
-    /// object: the tracker's propagation takes a change from an antichain it has just loaded and
-    /// pushes it on at once, and the object's own room for changes is on a line of its own (callgrind
-    /// of `event_driven 1000 10`: 17 of a round's lines from beyond L2 were those stores).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal int UpdateTotal(T time, long diff, ref TwoChanges changes)
-    {
-        Debug.Assert(IsTotalOrder && diff != 0, "a nonzero update of a total order");
-        bool had = _frontierCount != 0;
-        T old = _first;
-        ApplyTotal(time, diff);
-        bool has = _frontierCount != 0;
-        if (had == has && (!had || EqualityComparer<T>.Default.Equals(old, _first)))
-        {
-            return 0;
-        }
-
-        int count = 0;
-        if (had)
-        {
-            changes[count++] = (old, -1);
-        }
-
-        if (has)
-        {
-            changes[count++] = (_first, 1);
-        }
-
-        return count;
     }
 
     // One update of a total order: the counts change in place (sorted, merged, no zeros), and the
@@ -278,6 +287,24 @@ public sealed class MutableAntichain<T>
             AddChange(_first, 1);
         }
     }
+
+    private ReadOnlySpan<T> ViewFrontier() => _targets is { } targets
+        ? TotalCounts<T>.Frontier(ref targets[_flatPort].Counts)
+        : TotalCounts<T>.Frontier(ref _sources![_flatPort].Counts);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ThrowIfView()
+    {
+        if (_isView)
+        {
+            ThrowView();
+        }
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowView() =>
+        throw new InvalidOperationException("this antichain is a progress tracker's implications at a port: only the tracker changes them (update the pointstamps through the tracker)");
 
     private ReadOnlySpan<(T Item, long Diff)> Changes => _changeCount <= TwoChanges.Length
         ? ((ReadOnlySpan<(T Item, long Diff)>)_inlineChanges)[.._changeCount]

@@ -24,8 +24,8 @@ public sealed class Tracker<T>
     // consumption can arrive before the production it consumed); implication counts cannot: each
     // counts the frontier elements (at the port, or upstream and carried along a path) that land
     // on a time, and an element that leaves a frontier takes back only what it gave on entering.
-    // Room for an implication's counts, made with the antichain so the two sit together: a total
-    // order's implications hold one time between rounds and two while the frontier moves.
+    // Room for a partial order's implication counts, made with the antichain so the two sit
+    // together: a port's implications hold one time between rounds and two while the frontier moves.
     private const int ImplicationsCapacity = 2;
 
     private const string NegativeImplication = "an implication count counts frontier elements: it is never negative";
@@ -38,6 +38,13 @@ public sealed class Tracker<T>
     private readonly int[] _sourceBase;
     private readonly TargetPort[] _targets;
     private readonly SourcePort[] _sources;
+
+    // The implications as objects, at the same index as their port: for a partial order the
+    // antichains themselves (made here), for a total order read-only views over the port entry's
+    // counts, made when public code first asks for one (an operator's frontiers, a probe). The
+    // propagation of a total order never reads these.
+    private readonly MutableAntichain<T>?[] _targetImplications;
+    private readonly MutableAntichain<T>?[] _sourceImplications;
 
     private readonly ChangeBatch<(Location Location, T Time)> _pending = new();
     private readonly ChangeBatch<(Location Location, T Time)> _pushed = new();
@@ -74,6 +81,8 @@ public sealed class Tracker<T>
 
         _targets = new TargetPort[_targetBase[n]];
         _sources = new SourcePort[_sourceBase[n]];
+        _targetImplications = new MutableAntichain<T>?[_targets.Length];
+        _sourceImplications = new MutableAntichain<T>?[_sources.Length];
         for (int i = 0; i < n; i++)
         {
             for (int port = 0; port < inputs[i]; port++)
@@ -87,12 +96,20 @@ public sealed class Tracker<T>
                     }
                 }
 
-                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new MutableAntichain<T>(ImplicationsCapacity), new OneInline<(int Output, T Summary)>(paths));
+                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new OneInline<(int Output, T Summary)>(paths));
+                if (!MutableAntichain<T>.IsTotalOrder)
+                {
+                    _targetImplications[_targetBase[i] + port] = new MutableAntichain<T>(ImplicationsCapacity);
+                }
             }
 
             for (int port = 0; port < edges[i].Length; port++)
             {
-                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new MutableAntichain<T>(ImplicationsCapacity), new OneInline<Location>(edges[i][port]));
+                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new OneInline<Location>(edges[i][port]));
+                if (!MutableAntichain<T>.IsTotalOrder)
+                {
+                    _sourceImplications[_sourceBase[i] + port] = new MutableAntichain<T>(ImplicationsCapacity);
+                }
             }
         }
     }
@@ -150,11 +167,21 @@ public sealed class Tracker<T>
         }
     }
 
-    /// <summary>The frontier of times that may still arrive at input <paramref name="port"/> of <paramref name="node"/>.</summary>
-    public MutableAntichain<T> TargetImplications(int node, int port) => CheckedTarget(node, port).Implications;
+    /// <summary>The frontier of times that may still arrive at input <paramref name="port"/> of <paramref name="node"/>, to read: only the tracker changes it (for a total order a view of the port's counts, whose updates throw).</summary>
+    public MutableAntichain<T> TargetImplications(int node, int port)
+    {
+        CheckedTarget(node, port);
+        int flat = _targetBase[node] + port;
+        return _targetImplications[flat] ??= new MutableAntichain<T>(_targets, flat);
+    }
 
-    /// <summary>The frontier of times that may still be produced at output <paramref name="port"/> of <paramref name="node"/>.</summary>
-    public MutableAntichain<T> SourceImplications(int node, int port) => CheckedSource(node, port).Implications;
+    /// <summary>The frontier of times that may still be produced at output <paramref name="port"/> of <paramref name="node"/>, to read: only the tracker changes it (for a total order a view of the port's counts, whose updates throw).</summary>
+    public MutableAntichain<T> SourceImplications(int node, int port)
+    {
+        CheckedSource(node, port);
+        int flat = _sourceBase[node] + port;
+        return _sourceImplications[flat] ??= new MutableAntichain<T>(_sources, flat);
+    }
 
     /// <summary>Pointstamp counts (messages in flight) at input <paramref name="port"/> of <paramref name="node"/>, to read (the tracker updates them, and counts their frontiers' elements as it does).</summary>
     public MutableAntichain<T> TargetPointstamps(int node, int port) => CheckedTarget(node, port).Pointstamps;
@@ -169,9 +196,18 @@ public sealed class Tracker<T>
     /// </summary>
     public bool IsGlobal(Location location, T time)
     {
+        if (MutableAntichain<T>.IsTotalOrder)
+        {
+            ref readonly var counts = ref location.IsSource
+                ? ref Source(location.Node, location.Port).Counts
+                : ref Target(location.Node, location.Port).Counts;
+            return !(counts.TryFrontier(out var least) && Comparer<T>.Default.Compare(least, time) < 0)
+                && counts.CountFor(time) <= 1;
+        }
+
         var implications = location.IsSource
-            ? Source(location.Node, location.Port).Implications
-            : Target(location.Node, location.Port).Implications;
+            ? _sourceImplications[_sourceBase[location.Node] + location.Port]!
+            : _targetImplications[_targetBase[location.Node] + location.Port]!;
         return !implications.LessThan(time) && implications.CountFor(time) <= 1;
     }
 
@@ -242,10 +278,9 @@ public sealed class Tracker<T>
 
             if (location.IsSource)
             {
-                ref readonly var port = ref Source(location.Node, location.Port);
-                var implications = port.Implications;
-                var changes = UpdateImplications(implications, time, diff, ref room);
-                Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
+                int flat = _sourceBase[location.Node] + location.Port;
+                ref var port = ref _sources[flat];
+                var changes = UpdateImplications(ref port.Counts, _sourceImplications, flat, time, diff, ref room);
                 var edges = OneInline<Location>.Items(in port.Edges);
                 foreach (var (t, d) in changes)
                 {
@@ -262,10 +297,9 @@ public sealed class Tracker<T>
             }
             else
             {
-                ref readonly var port = ref Target(location.Node, location.Port);
-                var implications = port.Implications;
-                var changes = UpdateImplications(implications, time, diff, ref room);
-                Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
+                int flat = _targetBase[location.Node] + location.Port;
+                ref var port = ref _targets[flat];
+                var changes = UpdateImplications(ref port.Counts, _targetImplications, flat, time, diff, ref room);
                 var paths = OneInline<(int Output, T Summary)>.Items(in port.Paths);
                 if (!changes.IsEmpty && !_nodeChanged[location.Node])
                 {
@@ -292,18 +326,22 @@ public sealed class Tracker<T>
         }
     }
 
-    // An implication's update and the frontier changes it makes: for a total order in the caller's
-    // room on the stack, where the antichain's own room is a store to another line of its object.
+    // An implication's update and the frontier changes it makes: for a total order in the port's
+    // entry, its changes in the caller's room on the stack; for a partial order in its antichain.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ReadOnlySpan<(T Item, long Diff)> UpdateImplications(MutableAntichain<T> implications, T time, long diff, ref MutableAntichain<T>.TwoChanges room)
+    private static ReadOnlySpan<(T Item, long Diff)> UpdateImplications(ref TotalCounts<T> counts, MutableAntichain<T>?[] general, int flat, T time, long diff, ref MutableAntichain<T>.TwoChanges room)
     {
         if (MutableAntichain<T>.IsTotalOrder)
         {
-            int count = implications.UpdateTotal(time, diff, ref room);
+            int count = counts.Update(time, diff, ref room);
+            Debug.Assert(counts.CountFor(time) >= 0, NegativeImplication);
             return ((ReadOnlySpan<(T Item, long Diff)>)room)[..count];
         }
 
-        return implications.Update(time, diff);
+        var implications = general[flat]!;
+        var changes = implications.Update(time, diff);
+        Debug.Assert(implications.CountFor(time) >= 0, NegativeImplication);
+        return changes;
     }
 
     /// <summary>Empties <see cref="ChangedTargetNodes"/>.</summary>
@@ -338,21 +376,22 @@ public sealed class Tracker<T>
         return ref _sources[_sourceBase[node] + port];
     }
 
-    /// <summary>An input's state: messages in flight, the times that may still arrive, and its paths to its node's outputs (each output with each element of its path summary's antichain).</summary>
-    private readonly struct TargetPort(MutableAntichain<T> pointstamps, MutableAntichain<T> implications, OneInline<(int Output, T Summary)> paths)
+    /// <summary>An input's state: messages in flight, the times that may still arrive (a total order's counts, inline), and its paths to its node's outputs (each output with each element of its path summary's antichain).</summary>
+    /// <remarks>For ulong times 64 bytes: the propagation's touch of a port is this entry and nothing behind it.</remarks>
+    internal struct TargetPort(MutableAntichain<T> pointstamps, OneInline<(int Output, T Summary)> paths)
     {
         public readonly MutableAntichain<T> Pointstamps = pointstamps;
-        public readonly MutableAntichain<T> Implications = implications;
 
-        // A field, not a property: its one item is read in place, through a reference to the entry.
+        // Fields, not properties: read and changed in place, through a reference to the entry.
+        public TotalCounts<T> Counts;
         public readonly OneInline<(int Output, T Summary)> Paths = paths;
     }
 
-    /// <summary>An output's state: capabilities held, the times that may still be produced, and the inputs it feeds.</summary>
-    private readonly struct SourcePort(MutableAntichain<T> pointstamps, MutableAntichain<T> implications, OneInline<Location> edges)
+    /// <summary>An output's state: capabilities held, the times that may still be produced (a total order's counts, inline), and the inputs it feeds.</summary>
+    internal struct SourcePort(MutableAntichain<T> pointstamps, OneInline<Location> edges)
     {
         public readonly MutableAntichain<T> Pointstamps = pointstamps;
-        public readonly MutableAntichain<T> Implications = implications;
+        public TotalCounts<T> Counts;
         public readonly OneInline<Location> Edges = edges;
     }
 
@@ -362,7 +401,7 @@ public sealed class Tracker<T>
     /// port's paths were an array of antichains, each a list and its array: four objects, a cache
     /// miss each when a round reaches a dataflow not touched for a while; one item inline is none.
     /// </summary>
-    private readonly struct OneInline<TItem>
+    internal readonly struct OneInline<TItem>
     {
         private readonly TItem _one;
         private readonly TItem[]? _many;
@@ -381,6 +420,8 @@ public sealed class Tracker<T>
         }
 
         /// <summary>The items: a span over the entry itself when there is one.</summary>
+        /// <remarks>Marked for inlining: the native build called it for each port a propagation reached.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ReadOnlySpan<TItem> Items(ref readonly OneInline<TItem> list) =>
             list._many is { } many ? many : new ReadOnlySpan<TItem>(in list._one);
     }
