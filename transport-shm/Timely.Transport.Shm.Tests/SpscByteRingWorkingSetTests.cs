@@ -230,4 +230,87 @@ public sealed class SpscByteRingWorkingSetTests
         ReadAll(consumer, ref read);
         Assert.Equal(41, read);
     }
+
+    [Fact]
+    public void A_bounded_burst_is_refused_at_the_working_set_until_the_consumer_catches_up()
+    {
+        using var owner = SpscByteRing.Allocate(Capacity);
+        var producer = new SpscByteRing(owner.Region, WorkingSet, boundBursts: true);
+        var consumer = new SpscByteRing(owner.Region);
+        Assert.True(producer.BoundsBursts);
+
+        // 64-byte records: eight fill the working set; the ninth, nothing read, is refused
+        // where an unbounded producer would run the lap on.
+        int sent = 0;
+        for (; sent < 8; sent++)
+        {
+            Assert.True(producer.TryWrite(sent, Pattern(56, sent)));
+        }
+
+        Assert.False(producer.TryWrite(sent, Pattern(56, sent)));
+        Assert.Equal(WorkingSet, producer.Tail);
+
+        // Seven read (64 bytes unread, an eighth of the working set): it wraps early.
+        for (int i = 0; i < 7; i++)
+        {
+            Assert.True(consumer.TryRead(out _, out _));
+        }
+
+        consumer.ReleaseRead();
+        Assert.True(producer.TryWrite(sent, Pattern(56, sent)));
+        sent++;
+        Assert.Equal(Capacity + 64, producer.Tail);
+        int read = 7 + Drain(consumer);
+        Assert.Equal(sent, read);
+    }
+
+    [Fact]
+    public void A_bounded_producer_with_a_caught_up_consumer_places_a_record_too_long_to_wrap_early()
+    {
+        using var owner = SpscByteRing.Allocate(Capacity);
+        var producer = new SpscByteRing(owner.Region, WorkingSet, boundBursts: true);
+        var consumer = new SpscByteRing(owner.Region);
+
+        // A small record, read; then one of 2000 bytes: padding to the end plus the record at
+        // index 0 would not fit with 64 bytes in use, so the lap runs on and the record goes
+        // at the tail, past the working set.
+        Assert.True(producer.TryWrite(0, Pattern(56, 0)));
+        Assert.Equal(1, Drain(consumer));
+        Assert.True(producer.TryWrite(1, Pattern(2000, 1)));
+        Assert.Equal(64 + RingDescriptor.RecordLength(2000), producer.Tail);
+        Assert.True(consumer.TryRead(out int type, out ReadOnlySpan<byte> payload));
+        Assert.Equal(1, type);
+        Assert.Equal(Pattern(2000, 1), payload.ToArray());
+    }
+
+    [Fact]
+    public void A_writer_over_a_bounded_ring_queues_a_burst_in_its_own_memory_and_delivers_it_in_order()
+    {
+        using var owner = SpscByteRing.Allocate(Capacity);
+        using var writer = new RingWriter(new SpscByteRing(owner.Region, WorkingSet, boundBursts: true));
+        var reader = new SpscByteRing(owner.Region);
+        for (int sent = 0; sent < 100; sent++)
+        {
+            writer.Send(sent, Pattern(56, sent));
+            Assert.InRange(writer.Ring.Tail, 0, WorkingSet);
+        }
+
+        Assert.Equal(92, writer.OverflowCount);
+        int read = 0;
+        while (read < 100)
+        {
+            while (reader.TryRead(out int type, out ReadOnlySpan<byte> payload))
+            {
+                Assert.Equal(read, type);
+                Assert.Equal(Pattern(56, read), payload.ToArray());
+                read++;
+            }
+
+            reader.ReleaseRead();
+            writer.Flush();
+            Assert.InRange((int)(((writer.Ring.Tail - 1) & (Capacity - 1)) + 1), 1, WorkingSet);
+        }
+
+        Assert.Equal(0, writer.OverflowCount);
+    }
 }
