@@ -420,12 +420,15 @@ public sealed class SpscByteRing : IDisposable
             // released all but an eighth of the working set and room for the padding and the
             // record; otherwise this lap runs to the end of the data area, and no further
             // attempt is made in it.
-            long caughtUp = tail + _capacity - (_workingSet >> 3);
-            if (HasRoomFor(Math.Max(lapEnd + recordLength, caughtUp)))
+            // One verdict on the consumer (the head only grows, so a second load could see it
+            // caught up after the first saw it behind, and a bounded burst would then run the
+            // lap on: measured, both 1 MiB rings of `exchange 100000 1000` over shm x2 whole).
+            bool caughtUp = HasRoomFor(tail + _capacity - (_workingSet >> 3));
+            if (caughtUp && HasRoomFor(lapEnd + recordLength))
             {
                 padding = toEnd;
             }
-            else if (_boundBursts && !HasRoomFor(caughtUp))
+            else if (_boundBursts && !caughtUp)
             {
                 // Bounded, and the consumer is behind: no room until it catches up; each later
                 // attempt looks at the head again (one acquire-load), as a claim on a full ring
