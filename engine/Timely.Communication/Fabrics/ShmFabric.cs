@@ -317,7 +317,7 @@ internal sealed class ShmFabric : IPeerStatus, IDisposable
                 else
                 {
                     int other = (i * _threads) + l;
-                    writers[target] = new RingWriter(new SpscByteRing(_job.Ring(worker, other), RingWorkingSet, boundBursts: true));
+                    writers[target] = new RingWriter(new SpscByteRing(_job.Ring(worker, other), RingWorkingSet));
                     readers.Add(new InboundRing(new RingReader(new SpscByteRing(_job.Ring(other, worker))), target));
                 }
             }

@@ -29,14 +29,6 @@ public sealed class RingWorkingSetProperties
         from ops in Gen.ArrayOf(op(capacity, workingSet), count)
         select new Case(capacity, workingSet, ops);
 
-    // Sends of any size up to the largest payload, small ones more often, reads and releases.
-    private static Gen<Case> AnyOps() =>
-        Cases((capacity, _) => Gen.Frequency(
-            (3, Gen.Choose(0, RingDescriptor.MaxPayload(capacity))),
-            (3, Gen.Choose(0, 64)),
-            (4, Gen.Constant(-1)),
-            (2, Gen.Constant(-2))));
-
     private static byte[] Pattern(int length, int seed)
     {
         byte[] bytes = new byte[length];
@@ -57,8 +49,55 @@ public sealed class RingWorkingSetProperties
     [Fact]
     public void A_working_set_refuses_only_what_does_not_fit_and_delivers_everything_in_order() =>
         Prop.ForAll(
-            AnyOps().ToArbitrary(),
-            c => SendReadRelease(c, boundBursts: false, (fits, _, written) => Assert.Equal(fits, written))).Check(RingProperties.Bounded(maxTest: 300, seed: 9100));
+            Cases((capacity, _) => Gen.Frequency(
+                (3, Gen.Choose(0, RingDescriptor.MaxPayload(capacity))),
+                (3, Gen.Choose(0, 64)),
+                (4, Gen.Constant(-1)),
+                (2, Gen.Constant(-2)))).ToArbitrary(),
+            c =>
+            {
+                using var owner = SpscByteRing.Allocate(c.Capacity);
+                var producer = new SpscByteRing(owner.Region, c.WorkingSet);
+                var consumer = new SpscByteRing(owner.Region);
+                var sent = new Queue<(int Type, byte[] Payload)>();
+                int sequence = 0;
+                foreach (int op in c.Ops)
+                {
+                    if (op >= 0)
+                    {
+                        long tail = producer.Tail;
+                        int index = (int)(tail & (c.Capacity - 1));
+                        int record = RingDescriptor.RecordLength(op);
+                        int needed = record <= c.Capacity - index ? record : c.Capacity - index + record;
+                        bool fits = tail + needed - producer.Head <= c.Capacity;
+                        byte[] payload = Pattern(op, ++sequence);
+                        Assert.Equal(fits, producer.TryWrite(sequence, payload));
+                        if (fits)
+                        {
+                            sent.Enqueue((sequence, payload));
+                        }
+                    }
+                    else if (op == -1)
+                    {
+                        bool expected = sent.Count != 0;
+                        Assert.Equal(expected, consumer.TryRead(out int type, out ReadOnlySpan<byte> payload));
+                        if (expected)
+                        {
+                            var (expectedType, expectedPayload) = sent.Dequeue();
+                            Assert.Equal(expectedType, type);
+                            Assert.True(payload.SequenceEqual(expectedPayload), $"record {expectedType} differs");
+                        }
+                    }
+                    else
+                    {
+                        consumer.ReleaseRead();
+                    }
+
+                    Assert.InRange(producer.Tail - producer.Head, 0, c.Capacity);
+                }
+
+                return true;
+            }).Check(RingProperties.Bounded(maxTest: 300, seed: 9100));
 
     /// <summary>
     /// A consumer that reads and releases after every send, records at most half the working
@@ -93,127 +132,4 @@ public sealed class RingWorkingSetProperties
 
                 return true;
             }).Check(RingProperties.Bounded(maxTest: 300, seed: 9200));
-
-    /// <summary>
-    /// A producer that bounds bursts: a send is refused only when the record does not fit (as
-    /// without a working set) or the consumer is more than an eighth of the working set behind;
-    /// a send after the consumer has read and released everything is refused only when it does
-    /// not fit; every record read is the next one sent, byte for byte.
-    /// </summary>
-    [Fact]
-    public void A_bounded_working_set_refuses_only_behind_a_lagging_consumer_and_delivers_everything_in_order() =>
-        Prop.ForAll(
-            AnyOps().ToArbitrary(),
-            c => SendReadRelease(c, boundBursts: true, (fits, unread, written) =>
-            {
-                Assert.True(!written || fits, "a record that does not fit was accepted");
-                Assert.True(written || !fits || unread > c.WorkingSet / 8, $"refused with {unread} bytes unread");
-                if (unread == 0)
-                {
-                    Assert.Equal(fits, written);
-                }
-            })).Check(RingProperties.Bounded(maxTest: 300, seed: 9300));
-
-    /// <summary>
-    /// A producer that bounds bursts, records at most an eighth of the working set, any
-    /// interleaving of sends, reads and releases (the consumer as far behind as it likes):
-    /// every record ends within the working set, so a burst touches no page past it.
-    /// </summary>
-    [Fact]
-    public void A_bounded_burst_keeps_every_small_record_within_the_working_set() =>
-        Prop.ForAll(
-            Cases((capacity, workingSet) => Gen.Frequency(
-                (5, Gen.Choose(0, Math.Max(0, (workingSet / 8) - 8))),
-                (3, Gen.Constant(-1)),
-                (1, Gen.Constant(-2)))).ToArbitrary(),
-            c =>
-            {
-                using var owner = SpscByteRing.Allocate(c.Capacity);
-                var producer = new SpscByteRing(owner.Region, c.WorkingSet, boundBursts: true);
-                var consumer = new SpscByteRing(owner.Region);
-                int sequence = 0;
-                int read = 0;
-                foreach (int op in c.Ops)
-                {
-                    if (op >= 0)
-                    {
-                        if (RingDescriptor.RecordLength(op) * 8 > c.WorkingSet)
-                        {
-                            continue;   // a working set under 64 bytes holds no record of an eighth of it
-                        }
-
-                        if (producer.TryWrite(++sequence, Pattern(op, sequence)))
-                        {
-                            int end = (int)((producer.Tail - 1) & (c.Capacity - 1)) + 1;
-                            Assert.InRange(end, 1, c.WorkingSet);
-                        }
-                        else
-                        {
-                            sequence--;
-                        }
-                    }
-                    else if (op == -1)
-                    {
-                        if (consumer.TryRead(out int type, out ReadOnlySpan<byte> payload))
-                        {
-                            Assert.Equal(++read, type);
-                        }
-                    }
-                    else
-                    {
-                        consumer.ReleaseRead();
-                    }
-                }
-
-                return true;
-            }).Check(RingProperties.Bounded(maxTest: 300, seed: 9400));
-
-    // Ops: a size >= 0 sends a record of that payload; -1 reads one; -2 releases what was read.
-    // Each send is checked by checkSend(fits without a working set, bytes unread, accepted);
-    // every record read must be the next one sent, byte for byte.
-    private static bool SendReadRelease(Case c, bool boundBursts, Action<bool, long, bool> checkSend)
-    {
-        using var owner = SpscByteRing.Allocate(c.Capacity);
-        var producer = new SpscByteRing(owner.Region, c.WorkingSet, boundBursts);
-        var consumer = new SpscByteRing(owner.Region);
-        var sent = new Queue<(int Type, byte[] Payload)>();
-        int sequence = 0;
-        foreach (int op in c.Ops)
-        {
-            if (op >= 0)
-            {
-                long tail = producer.Tail;
-                int index = (int)(tail & (c.Capacity - 1));
-                int record = RingDescriptor.RecordLength(op);
-                int needed = record <= c.Capacity - index ? record : c.Capacity - index + record;
-                bool fits = tail + needed - producer.Head <= c.Capacity;
-                byte[] payload = Pattern(op, ++sequence);
-                bool written = producer.TryWrite(sequence, payload);
-                checkSend(fits, tail - producer.Head, written);
-                if (written)
-                {
-                    sent.Enqueue((sequence, payload));
-                }
-            }
-            else if (op == -1)
-            {
-                bool expected = sent.Count != 0;
-                Assert.Equal(expected, consumer.TryRead(out int type, out ReadOnlySpan<byte> payload));
-                if (expected)
-                {
-                    var (expectedType, expectedPayload) = sent.Dequeue();
-                    Assert.Equal(expectedType, type);
-                    Assert.True(payload.SequenceEqual(expectedPayload), $"record {expectedType} differs");
-                }
-            }
-            else
-            {
-                consumer.ReleaseRead();
-            }
-
-            Assert.InRange(producer.Tail - producer.Head, 0, c.Capacity);
-        }
-
-        return true;
-    }
 }

@@ -119,15 +119,6 @@ namespace Timely.Transport.Shm.Ring;
 //   area touches all of them even when a few KB are ever in flight (two 1 MiB rings between
 //   two processes: 4 MiB resident, all of it for a progress stream of under 1 KB in flight).
 //   The consumer reads the early padding exactly as it reads an end-of-area padding.
-// - Bounded bursts (boundBursts, the cross-process rings of ShmFabric). Instead of running a lap
-//   to the end of the data area when the consumer is more than an eighth of the working set
-//   behind, the claim is refused there, and RingWriter keeps the burst in its overflow queue,
-//   in pooled buffers of the sender's process, until the consumer catches up. Why: a ring's
-//   page counts in both processes that map it, a queued byte only in the sender's, and the
-//   pool's buffers are reused round after round; `exchange 100000 1000` over shm x2 (400 KB a
-//   round each way) touched both 1 MiB rings whole in both processes. A consumer caught up
-//   with a record that cannot wrap early (longer than the bytes below the tail) still gets
-//   the lap run to the end, so every record that fits the ring is eventually placed.
 public sealed class SpscByteRing : IDisposable
 {
     private const long NoClaim = -1;
@@ -139,7 +130,6 @@ public sealed class SpscByteRing : IDisposable
     private readonly int _lapShift;     // log2(capacity): position >> _lapShift is the lap
     private readonly int _maxPayload;
     private readonly int _workingSet;   // data-area bytes a lap stays within while the consumer keeps up (<= capacity)
-    private readonly bool _boundBursts; // a lap past the working set is refused rather than run to the end of the data area
     private RingCursors _cursors;
 
     /// <summary>
@@ -162,21 +152,6 @@ public sealed class SpscByteRing : IDisposable
     public SpscByteRing(MemoryRegion region, int workingSet)
         : this(region, ownsRegion: false, workingSet)
     {
-    }
-
-    /// <summary>
-    /// As <see cref="SpscByteRing(MemoryRegion, int)"/>; with <paramref name="boundBursts"/> a
-    /// burst the consumer has not caught up with is refused at the end of the working set
-    /// (<see cref="TryClaim"/> returns false until the consumer has released all but an eighth
-    /// of it) instead of running on to the end of the data area, so the ring's pages past the
-    /// working set are touched only by records too long to wrap early (longer than an eighth of
-    /// the working set, placed with the consumer caught up). The caller keeps what does not fit
-    /// (<see cref="RingWriter"/>'s overflow queue, in its own process's memory).
-    /// </summary>
-    public SpscByteRing(MemoryRegion region, int workingSet, bool boundBursts)
-        : this(region, ownsRegion: false, workingSet)
-    {
-        _boundBursts = boundBursts;
     }
 
     private SpscByteRing(MemoryRegion region, bool ownsRegion, int workingSet)
@@ -234,9 +209,6 @@ public sealed class SpscByteRing : IDisposable
 
     /// <summary>Data-area bytes the producer's laps stay within while the consumer keeps up (<see cref="Capacity"/> when it has no working set).</summary>
     public int WorkingSet => _workingSet;
-
-    /// <summary>Whether a burst past the working set waits for the consumer (true) or runs on to the end of the data area.</summary>
-    public bool BoundsBursts => _boundBursts;
 
     /// <summary>The region the ring lives in.</summary>
     public MemoryRegion Region => _region;
@@ -420,23 +392,9 @@ public sealed class SpscByteRing : IDisposable
             // released all but an eighth of the working set and room for the padding and the
             // record; otherwise this lap runs to the end of the data area, and no further
             // attempt is made in it.
-            // One verdict on the consumer (the head only grows, so a second load could see it
-            // caught up after the first saw it behind, and a bounded burst would then run the
-            // lap on: measured, both 1 MiB rings of `exchange 100000 1000` over shm x2 whole).
-            bool caughtUp = HasRoomFor(tail + _capacity - (_workingSet >> 3));
-            if (caughtUp && HasRoomFor(lapEnd + recordLength))
+            if (HasRoomFor(Math.Max(lapEnd + recordLength, tail + _capacity - (_workingSet >> 3))))
             {
                 padding = toEnd;
-            }
-            else if (_boundBursts && !caughtUp)
-            {
-                // Bounded, and the consumer is behind: no room until it catches up; each later
-                // attempt looks at the head again (one acquire-load), as a claim on a full ring
-                // does. A consumer that has caught up with no room for the padding and the
-                // record at index 0 (a record longer than the bytes below the tail) gets the
-                // lap run to the end as without the bound, or that record would wait forever.
-                payload = default;
-                return false;
             }
             else
             {
