@@ -11,13 +11,21 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        int exit;
         if (Launcher.ShouldLaunch(args, out int processes))
         {
-            return Launch(args, processes);
+            exit = Launch(args, processes);
+        }
+        else
+        {
+            Launcher.WatchLauncher();
+            exit = Cli.Invoke(TimelyCommands.CreateRoot(args), args, Console.Error);
         }
 
-        Launcher.WatchLauncher();
-        return Cli.Invoke(TimelyCommands.CreateRoot(args), args, Console.Error);
+        // The suite's exact peak of a launched run: the launcher's runtime reaps its children
+        // and drops their figures, so each process gives its own (Suite.ExactPeak).
+        Suite.ExactPeak.ReportIfAsked();
+        return exit;
     }
 
     /// <summary>

@@ -8,11 +8,17 @@ namespace Timely.Bench.Suite;
 /// <param name="WallMilliseconds">From the first start to the last exit.</param>
 /// <param name="CpuMilliseconds">User + system CPU of all of them and their descendants (<see cref="ChildCpu"/>), NaN where unknown.</param>
 /// <param name="FirstError">The first non-empty stderr line of the first process that failed, or null.</param>
-/// <param name="PeakRssMegabytes">The sum of each process's (and descendant's) peak resident memory, MB (<see cref="PeakRss"/>), NaN where unknown.</param>
+/// <param name="PeakRssMegabytes">The sum of each process's (and descendant's) peak resident memory, MB (<see cref="ExactPeak"/>, or <see cref="PeakRss"/> where not <see cref="MeasuredRun.PeakExact"/>), NaN where unknown.</param>
 public sealed record MeasuredRun(IReadOnlyList<int> ExitCodes, bool Hung, double WallMilliseconds, double CpuMilliseconds, string? FirstError, double PeakRssMegabytes = double.NaN)
 {
+    /// <summary>Whether <see cref="PeakRssMegabytes"/> is the kernel's figure at each process's exit (<see cref="ExactPeak"/>), not the 2 ms sampler's (<see cref="PeakRss"/>).</summary>
+    public bool PeakExact { get; init; }
+
+    /// <summary>The exact figures <see cref="PeakRssMegabytes"/> adds up, kB, one per process of the run (a launcher's children included); empty when sampled.</summary>
+    public IReadOnlyList<long> ProcessPeaksKilobytes { get; init; } = [];
+
     /// <summary>A run that did not happen and counts zero (the trivial run of an example whose size is fixed).</summary>
-    public static MeasuredRun Nothing { get; } = new([], false, 0, 0, null, 0);
+    public static MeasuredRun Nothing { get; } = new([], false, 0, 0, null, 0) { PeakExact = true };
 
     /// <summary>Every process exited 0.</summary>
     public bool Succeeded => !Hung && ExitCodes.All(c => c == 0);
@@ -26,21 +32,82 @@ public sealed record MeasuredRun(IReadOnlyList<int> ExitCodes, bool Hung, double
 /// </summary>
 public static class MeasuredCommand
 {
-    /// <summary>Runs <paramref name="commands"/> (program, arguments) concurrently to completion or <paramref name="deadline"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="commands"/> (program, arguments) concurrently to completion or
+    /// <paramref name="deadline"/>. Where GNU time is there (<see cref="ExactPeak.IsAvailable"/>)
+    /// each command runs under it and the peak is the exact one (<see cref="ExactPeak"/>); elsewhere
+    /// it is sampled (<see cref="PeakRss"/>); <see cref="MeasuredRun.PeakExact"/> says which.
+    /// </summary>
     public static MeasuredRun Run(IReadOnlyList<(string Program, IReadOnlyList<string> Arguments)> commands, TimeSpan deadline)
     {
         ArgumentNullException.ThrowIfNull(commands);
+        return ExactPeak.IsAvailable ? RunExact(commands, deadline) : RunSampled(commands, deadline);
+    }
+
+    /// <summary>The run with each command under GNU time, its peak from time's figure or its processes' own reports (<see cref="ExactPeak"/>).</summary>
+    internal static MeasuredRun RunExact(IReadOnlyList<(string Program, IReadOnlyList<string> Arguments)> commands, TimeSpan deadline)
+    {
+        var folder = Directory.CreateTempSubdirectory("timely-peak-");
+        try
+        {
+            var starts = new List<(string, IReadOnlyList<string>)>();
+            var environments = new List<IReadOnlyDictionary<string, string>>();
+            for (int i = 0; i < commands.Count; i++)
+            {
+                string reports = Directory.CreateDirectory(Path.Combine(folder.FullName, $"reports-{i}")).FullName;
+                starts.Add((ExactPeak.GnuTime, ExactPeak.TimeArguments(Path.Combine(folder.FullName, $"time-{i}"), commands[i].Program, commands[i].Arguments)));
+                environments.Add(new Dictionary<string, string> { [ExactPeak.DirectoryVariable] = reports });
+            }
+
+            var run = RunProcesses(starts, deadline, environments, sampler: null);
+            var figures = new List<long>();
+            for (int i = 0; i < commands.Count; i++)
+            {
+                string time = Path.Combine(folder.FullName, $"time-{i}");
+                long? timeKb = File.Exists(time) ? ExactPeak.TimeFigure(File.ReadAllText(time)) : null;
+                long[] one = ExactPeak.Figures(timeKb, ExactPeak.Reports(Path.Combine(folder.FullName, $"reports-{i}")));
+                if (one.Length == 0)
+                {
+                    // A command killed at the deadline has no figure: the run's peak is unknown.
+                    return run with { PeakRssMegabytes = double.NaN };
+                }
+
+                figures.AddRange(one);
+            }
+
+            return run with { PeakRssMegabytes = figures.Sum() * 1024 / 1e6, PeakExact = true, ProcessPeaksKilobytes = figures };
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The run with its peak sampled (<see cref="PeakRss"/>): where GNU time is not there.</summary>
+    internal static MeasuredRun RunSampled(IReadOnlyList<(string Program, IReadOnlyList<string> Arguments)> commands, TimeSpan deadline)
+    {
+        using var memory = PeakRss.Start();
+        return RunProcesses(commands, deadline, null, memory);
+    }
+
+    private static MeasuredRun RunProcesses(IReadOnlyList<(string Program, IReadOnlyList<string> Arguments)> commands, TimeSpan deadline, List<IReadOnlyDictionary<string, string>>? environments, PeakRss? sampler)
+    {
         double cpuBefore = ChildCpu.Milliseconds();
         var clock = Stopwatch.StartNew();
         var processes = new List<(Process Process, Task<string> Out, Task<string> Err)>();
-        using var memory = PeakRss.Start();
         try
         {
-            foreach (var (program, arguments) in commands)
+            for (int i = 0; i < commands.Count; i++)
             {
-                var p = Process.Start(StartInfo(program, arguments)) ?? throw new InvalidOperationException($"could not start {program}.");
+                var info = StartInfo(commands[i].Program, commands[i].Arguments);
+                foreach (var (name, value) in environments?[i] ?? new Dictionary<string, string>())
+                {
+                    info.Environment[name] = value;
+                }
+
+                var p = Process.Start(info) ?? throw new InvalidOperationException($"could not start {commands[i].Program}.");
                 processes.Add((p, p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync()));
-                memory.Add(p.Id);
+                sampler?.Add(p.Id);
             }
 
             bool hung = false;
@@ -71,20 +138,9 @@ public static class MeasuredCommand
 
             double wall = clock.Elapsed.TotalMilliseconds;
             double cpu = ChildCpu.Milliseconds() - cpuBefore;
-            double peakRss = memory.StopMegabytes();
+            double peakRss = sampler?.StopMegabytes() ?? double.NaN;
             var codes = processes.Select(x => x.Process.HasExited ? x.Process.ExitCode : -1).ToArray();
-            string? firstError = null;
-            for (int i = 0; i < processes.Count && firstError is null; i++)
-            {
-                if (codes[i] != 0)
-                {
-                    var err = processes[i].Err;
-                    string text = err.Wait(TimeSpan.FromSeconds(5)) ? err.Result : "";
-                    firstError = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "(no stderr)";
-                }
-            }
-
-            return new MeasuredRun(codes, hung, wall, cpu, firstError, peakRss);
+            return new MeasuredRun(codes, hung, wall, cpu, FirstError(codes, processes.Select(x => x.Err).ToArray()), peakRss);
         }
         catch
         {
@@ -103,6 +159,22 @@ public static class MeasuredCommand
                 p.Dispose();
             }
         }
+    }
+
+    /// <summary>The first non-empty stderr line of the first process that failed, or null.</summary>
+    private static string? FirstError(int[] codes, Task<string>[] errors)
+    {
+        for (int i = 0; i < codes.Length; i++)
+        {
+            if (codes[i] != 0)
+            {
+                var err = errors[i];
+                string text = err.Wait(TimeSpan.FromSeconds(5)) ? err.Result : "";
+                return text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "(no stderr)";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>How the suite starts a measured program: its output redirected, no shell.</summary>

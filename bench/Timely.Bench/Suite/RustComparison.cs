@@ -35,7 +35,10 @@ public sealed class RustPairSample
     /// <inheritdoc cref="RustCpuMs"/>
     public double RustTrivialCpuMs { get; init; }
 
-    /// <summary>Our peak resident MB (every process of the run, <see cref="PeakRss"/>) at the row's size and at the trivial size.</summary>
+    /// <summary>Whether the four peak figures are exact (<see cref="ExactPeak"/>), not sampled (<see cref="PeakRss"/>).</summary>
+    public bool PeakExact { get; init; }
+
+    /// <summary>Our peak resident MB (every process of the run, <see cref="ExactPeak"/> or <see cref="PeakRss"/>) at the row's size and at the trivial size.</summary>
     public double OursRssMb { get; init; } = double.NaN;
 
     /// <inheritdoc cref="OursRssMb"/>
@@ -256,6 +259,7 @@ public static class RustComparison
                 OursTrivialRssMb = runs[1].PeakRssMegabytes,
                 RustRssMb = runs[2].PeakRssMegabytes,
                 RustTrivialRssMb = runs[3].PeakRssMegabytes,
+                PeakExact = runs.All(r => r.PeakExact),
             });
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)

@@ -190,6 +190,7 @@ public static class SuiteCommand
             {
                 output.WriteLine($"beside Rust timely ({report.Rust}; both sides: wall minus a trivial-size run of the same repeat, or the whole run for an example of fixed size; for event_driven, which never stops, rounds per second over a fixed time, its ms columns ms per 1000 rounds; the \"compares\" column says which figure the ratio is of):");
                 output.WriteLine(TextReport.Plain(rustTable));
+                output.WriteLine(TextReport.PeakNote(report));
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floors: cache line {TextReport.F(report.Calibration.CacheLineRoundTripNs)} ns, socket {TextReport.F(report.Calibration.SocketRoundTripNs)} ns per round trip{(report.Calibration.Overloaded is null ? "" : " (host overloaded: no ratios to them)")}; regression = median ratio > {1 + threshold:0.###} and noise band (bootstrap 95%) above 1."));

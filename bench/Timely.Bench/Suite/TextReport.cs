@@ -119,6 +119,28 @@ public static class TextReport
     }
 
     /// <summary>
+    /// Which instrument the Rust table's peak columns are of: exact (each process's kernel
+    /// high-water mark at its exit, <see cref="ExactPeak"/>) or sampled every 2 ms
+    /// (<see cref="PeakRss"/>), naming the rows of the smaller kind; null without Rust rows.
+    /// </summary>
+    public static string? PeakNote(SuiteReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var measured = report.RustRows.Where(r => r.Samples.Count > 0).ToList();
+        if (measured.Count == 0)
+        {
+            return null;
+        }
+
+        var sampled = measured.Where(r => !r.Samples.All(s => s.PeakExact)).Select(r => r.Id).ToList();
+        const string exact = "exact (GNU time's ru_maxrss of each command; a launcher's processes by their own VmHWM at exit; summed)";
+        const string sampledText = "sampled (VmHWM every 2 ms, summed; reads a process of a few ms low)";
+        return sampled.Count == 0 ? $"peak MB: {exact}."
+            : sampled.Count == measured.Count ? $"peak MB: {sampledText}."
+            : $"peak MB: {exact}, but {sampledText} for {string.Join(", ", sampled)}.";
+    }
+
+    /// <summary>
     /// What the row's ratio is of: <c>net wall</c> (wall minus the trivial run), <c>whole wall</c>
     /// (an example of fixed size), <c>whole cpu</c> (an example that runs for a fixed time),
     /// <c>rounds/s</c> (an example that runs until stopped: its ms columns are ms per 1000 rounds).
@@ -269,6 +291,10 @@ public static class TextReport
             text.AppendLine("## Beside Rust timely (same run)").AppendLine();
             text.AppendLine(Inv, $"Rust timely's examples from `{report.Rust}`, run in the same interleaved schedule. Both sides measured alike: wall time of the command minus the wall time of the same command at a trivial size in the same repeat; CPU likewise (getrusage of the children). An example of fixed size (flow_controlled, wordcount, distinct) compares whole runs; one that runs for a fixed time (openloop, loopdemo) compares whole runs' CPU, its wall being that time on both sides; one that never stops (event_driven, without our `--rounds`) runs for a fixed time on each side, is stopped, and compares the rate of rounds its `round N complete` lines show: its ms columns are ms per 1000 rounds, its ratio Rust's rounds/s over ours, its CPU and memory the whole run's (the `compares` column). Our `shm x2` rows are set beside Rust's `-w 2`, `tcp x2` beside Rust's `-n 2 -p i`.").AppendLine();
             text.Append(Markdown(rust)).AppendLine();
+            if (PeakNote(report) is { } peakNote)
+            {
+                text.AppendLine(peakNote).AppendLine();
+            }
         }
 
         foreach (var note in Notes(report))
