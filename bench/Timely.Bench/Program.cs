@@ -36,7 +36,7 @@ public static class Program
 
         try
         {
-            return Cli.Run(() => Launcher.Run(args, processes, Console.Out, Console.Error, static (zero, error) => Cli.Invoke(TimelyCommands.CreateRoot(zero), zero, error)));
+            return Cli.Run(() => Launcher.Run(args, processes, Launcher.Standard(1), Launcher.Standard(2), static (zero, error) => Cli.Invoke(TimelyCommands.CreateRoot(zero), zero, error)));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -297,6 +297,21 @@ public static class Launcher
     private static bool IsJson(string? line) => line is ['{', ..];
 
     /// <summary>
+    /// A writer of the launcher's own stdout (1) or stderr (2), to pass to <see cref="Run"/>:
+    /// each line one write(2) straight to the descriptor, not through <see cref="Console"/>'s
+    /// writers. Process 0's console is swapped for a relaying writer while it runs, and the
+    /// runtime's console takes a lock on <see cref="Console.Out"/> (that writer, then) at its
+    /// first write: the relay thread, holding the launcher's gate, then waited for process 0's
+    /// writer while process 0, holding its writer, waited for the gate (a JIT run of
+    /// <c>distinct -n 2 --transport shm</c> hung so, with both stacks in Monitor.Enter).
+    /// </summary>
+    public static TextWriter Standard(int descriptor)
+    {
+        var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        return TextWriter.Synchronized(new StreamWriter(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });
+    }
+
+    /// <summary>
     /// The state of one launched run: the children (processes 1..N-1), the first non-zero exit
     /// code, whether a stop was asked for, and how process 0 (this process) ends when it is
     /// stopped; all of it under <see cref="Gate"/>.
