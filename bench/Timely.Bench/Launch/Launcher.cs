@@ -172,6 +172,9 @@ public static class Launcher
         // child's non-zero exit on the relay, process 0's on this thread) or a signal stops the
         // rest: SIGTERM (or the signal) to the children started so far, a timer that SIGKILLs
         // whoever still runs after StopGrace, and process 0 stopped as a child would be (below).
+        // Lock order: process 0's console writer, then the gate, then the launcher's own writers
+        // (output, error), which must take no lock of Console's (Standard says why); the signal
+        // thread and the relay take the gate only, never process 0's writer.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Forward(c, SigTerm, run));
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Forward(c, SigInt, run));
         var consoleOut = Console.Out;
