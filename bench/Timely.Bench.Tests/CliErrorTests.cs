@@ -256,24 +256,66 @@ public sealed partial class CliErrorTests : IDisposable
     {
         using var launcher = StartLaunchedPair(out int[] children);
 
-        // Child 1 dies without a word (SIGKILL): the launcher names the first child that exited
-        // non-zero, stops the other and exits non-zero. (Whether child 0 says anything first is
-        // a race between its liveness thread and the launcher's SIGTERM, so it is not asserted.)
-        TimelyChild.Signal(children[1], SigKill);
+        // Process 1 dies without a word (SIGKILL): the launcher names the first process that
+        // exited non-zero, stops the others (process 0 is itself: barrier does not stop by
+        // itself on SIGTERM, so it ends at once) and exits non-zero.
+        TimelyChild.Signal(children[0], SigKill);
         var (code, _, stderr) = launcher.WaitForExit(Deadline);
 
+        // The first failure seen wins: process 1's SIGKILL, or process 0's own failure when its
+        // transport saw process 1 die first (in the same process as the launcher, it can).
         Assert.True(code != 0, "a launcher whose child failed reports it");
         Assert.Contains(stderr, l => l.StartsWith("[launcher] process ", StringComparison.Ordinal) && l.EndsWith("; stopping the others.", StringComparison.Ordinal));
+        Assert.Contains(stderr, l => l.Contains($"process 1 (pid {children[0]})", StringComparison.Ordinal));
         Assert.All(children, pid => Assert.False(ProcessLiveness.IsAlive(pid), $"child {pid} outlived its launcher; stderr: {string.Join(" | ", stderr)}"));
     }
 
-    /// <summary>A launcher of a long two-process shm barrier, once both children joined; <paramref name="children"/> are their PIDs.</summary>
+    [Fact]
+    public void Children_of_a_launcher_that_is_killed_exit_by_themselves()
+    {
+        // The launcher is process 0: when it dies without a word, nothing stops its children but
+        // themselves: their watch of the launcher's pid (TIMELY_LAUNCHER_PID, every half second)
+        // and the transport's fail-stop on a dead peer (shared memory: its pid is gone).
+        var launcher = StartLaunchedPair(out int[] children);
+        try
+        {
+            launcher.Signal(SigKill);
+            launcher.WaitForExit(Deadline);
+            WaitUntil(() => children.All(pid => !ProcessLiveness.IsAlive(pid)), "the launcher's children exited after it was killed");
+        }
+        finally
+        {
+            launcher.Dispose();
+            foreach (int pid in children.Where(ProcessLiveness.IsAlive))
+            {
+                TimelyChild.Signal(pid, SigKill);   // the test's own grandchildren, by the PIDs it read
+            }
+        }
+    }
+
+    [Fact]
+    public void A_launched_run_is_process_0_itself_and_starts_only_the_others()
+    {
+        using var launcher = StartLaunchedPair(out int[] children);
+
+        // The launcher runs process 0's transport (its shm liveness thread) and has one child.
+        WaitUntil(() => launcher.HasThread(LivenessThread) || launcher.HasExited, "the launcher runs process 0's shm liveness thread");
+        Assert.False(launcher.HasExited);
+        Assert.Single(children);
+        launcher.Signal(SigTerm);
+        launcher.WaitForExit(Deadline);
+    }
+
+    /// <summary>
+    /// A launcher of a long two-process shm barrier, once both processes joined; <paramref name="children"/>
+    /// are the PIDs of the processes it started (process 1: process 0 is the launcher itself).
+    /// </summary>
     private TimelyChild StartLaunchedPair(out int[] children)
     {
         var launcher = TimelyChild.Start(["barrier", "100000000", "-n", "2", "--transport", "shm", "--shm-dir", _dir]);
-        WaitUntil(() => Directory.GetDirectories(_dir, "timely-*").SingleOrDefault() is { } job && File.Exists(Path.Combine(job, "proc-0")) && File.Exists(Path.Combine(job, "proc-1")), "both children joined the shm job");
+        WaitUntil(() => Directory.GetDirectories(_dir, "timely-*").SingleOrDefault() is { } job && File.Exists(Path.Combine(job, "proc-0")) && File.Exists(Path.Combine(job, "proc-1")), "both processes joined the shm job");
         children = File.ReadAllText($"/proc/{launcher.Id}/task/{launcher.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
-        Assert.Equal(2, children.Length);
+        Assert.Single(children);
         return launcher;
     }
 

@@ -31,13 +31,16 @@ public sealed class EventDrivenStopTests : IDisposable
     {
         string shm = Path.Combine(_dir, "shm");
         Directory.CreateDirectory(shm);
-        var children = StopsOn(PosixKill.SigTerm, ["--processes", "2", "--transport", "shm", "--shm-dir", shm], launched: 2);
+        var children = StopsOn(PosixKill.SigTerm, ["--processes", "2", "--transport", "shm", "--shm-dir", shm], processes: 2);
         Assert.All(children, pid => Assert.False(Timely.Transport.Shm.Rendezvous.ProcessLiveness.IsAlive(pid), $"child {pid} outlived the stop"));
         Assert.Empty(Directory.GetFileSystemEntries(shm));
     }
 
-    /// <summary>Starts <c>event_driven 3 2</c> with no <c>--rounds</c>, waits for its rounds, sends <paramref name="signal"/>; returns the launcher's children, if any.</summary>
-    private static int[] StopsOn(int signal, string[] config, int launched = 0)
+    /// <summary>
+    /// Starts <c>event_driven 3 2</c> with no <c>--rounds</c>, waits for its rounds, sends
+    /// <paramref name="signal"/>; returns the launcher's children (process 0 is the launcher itself), if any.
+    /// </summary>
+    private static int[] StopsOn(int signal, string[] config, int processes = 1)
     {
         using var child = TimelyChild.Start(["event_driven", "3", "2", .. config]);
         var deadline = DateTime.UtcNow + Deadline;
@@ -48,14 +51,14 @@ public sealed class EventDrivenStopTests : IDisposable
             Thread.Sleep(10);
         }
 
-        int[] children = launched == 0 ? [] : File.ReadAllText($"/proc/{child.Id}/task/{child.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-        Assert.Equal(launched, children.Length);
+        int[] children = processes == 1 ? [] : File.ReadAllText($"/proc/{child.Id}/task/{child.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(processes - 1, children.Length);
         child.Signal(signal);
         var (code, stdout, stderr) = child.WaitForExit(Deadline);
         string all = string.Join('\n', stdout.Concat(stderr));
         Assert.True(code == 0, $"exit {code}: {all}");
         var results = stdout.Concat(stderr).Where(l => l.Contains("result: records ", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(Math.Max(1, launched), results.Length);
+        Assert.Equal(processes, results.Length);
         Assert.All(results, r => Assert.True(long.Parse(r.Split(' ')[^3], CultureInfo.InvariantCulture) > 1000, r));
         Assert.DoesNotContain("Unhandled", all, StringComparison.Ordinal);
         Assert.DoesNotContain("warning", all, StringComparison.OrdinalIgnoreCase);

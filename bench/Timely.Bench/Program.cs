@@ -29,10 +29,11 @@ public static class Program
     }
 
     /// <summary>
-    /// Runs the processes. Their command line is not parsed here first, which cost every
-    /// launched run about 50 ms of start-up: each child reads it, and a usage error, which
-    /// all of them find alike, is printed once (see <see cref="Cli.UsageMark"/>). Only a
-    /// request for help is answered here, so that it is printed once too.
+    /// Runs the processes: this one is process 0, after it has started the others. The command
+    /// line is not parsed before they start, which cost every launched run about 50 ms of
+    /// start-up: each process reads it, and a usage error, which all of them find alike, is
+    /// printed once (see <see cref="Cli.UsageMark"/>). Only a request for help is answered
+    /// before, so that it is printed once too.
     /// </summary>
     private static int Launch(string[] args, int processes)
     {
@@ -43,7 +44,7 @@ public static class Program
 
         try
         {
-            return Cli.Run(() => Launcher.Run(args, processes, Console.Out, Console.Error));
+            return Cli.Run(() => Launcher.Run(args, processes, Launcher.Standard(1), Launcher.Standard(2), static (zero, error) => Cli.Invoke(TimelyCommands.CreateRoot(zero), zero, error)));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

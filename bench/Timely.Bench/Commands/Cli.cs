@@ -46,11 +46,14 @@ public static partial class Cli
     /// </summary>
     public const char UsageMark = '\u001e';
 
-    /// <summary>Whether this process is a launched child, whose usage-error lines carry <see cref="UsageMark"/>.</summary>
-    private static readonly bool s_markUsage = Environment.GetEnvironmentVariable(Launcher.LauncherPidVariable) is not null;
+    /// <summary>
+    /// Whether usage-error lines carry <see cref="UsageMark"/>: in a launched child, and in the
+    /// launcher while it runs process 0 itself (its lines are relayed by the children's rule).
+    /// </summary>
+    internal static bool MarkUsage { get; set; } = Environment.GetEnvironmentVariable(Launcher.LauncherPidVariable) is not null;
 
     private static void WriteUsage(TextWriter error, string line) =>
-        error.WriteLine(s_markUsage ? UsageMark + line : line);
+        error.WriteLine(MarkUsage ? UsageMark + line : line);
 
     /// <summary>Whether <c>--verbose</c> is among <paramref name="args"/> or <c>TIMELY_VERBOSE=1</c> is set.</summary>
     public static bool IsVerbose(IEnumerable<string> args) =>

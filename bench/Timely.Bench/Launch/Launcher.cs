@@ -6,18 +6,23 @@ using Timely.Bench.Commands;
 namespace Timely.Bench.Launch;
 
 /// <summary>
-/// <c>timely &lt;command&gt; ... -n N</c> without <c>-p</c>: starts the N processes of a local
-/// cluster itself, each the same command line plus <c>-p i --job &lt;one name&gt;</c>, streams
-/// their output, and returns the first non-zero exit code, stopping the other children (by the
-/// PIDs it started) as soon as one fails. A child's stdout line that is a JSON object (starts
-/// with <c>{</c>) goes to stdout as it is, so <c>--json</c> output stays machine-readable;
-/// every other line goes to stderr prefixed <c>[p&lt;i&gt;]</c>. SIGTERM and SIGINT are
-/// forwarded to the children, and the launcher waits for them to exit so they can clean up.
+/// <c>timely &lt;command&gt; ... -n N</c> without <c>-p</c>: runs the N processes of a local
+/// cluster, each the same command line plus <c>-p i --job &lt;one name&gt;</c>: process 0 in this
+/// process, processes 1..N-1 as children it starts. It streams their output and returns the first
+/// non-zero exit code, stopping the other processes (children by the PIDs it started, process 0
+/// as SIGTERM stops a child) as soon as one fails. A stdout line that is a JSON object (starts
+/// with <c>{</c>) goes to stdout as it is, so <c>--json</c> output stays machine-readable; every
+/// other line goes to stderr prefixed <c>[p&lt;i&gt;]</c>, process 0's too (its console is
+/// relayed by the same rule). SIGTERM and SIGINT are forwarded to the children, process 0 acts
+/// on them as a child would, and the launcher waits for the children to exit so they can clean up.
 /// </summary>
 /// <remarks>
 /// The rule: launch when <c>-n/--processes</c> is above 1 and neither <c>-p/--process</c> nor
 /// <c>-h/--hostfile</c> is given (a hostfile names other hosts; <c>-p</c> means "I am that
-/// one process", as in timely). Everything else runs in this process.
+/// one process", as in timely). Everything else runs in this process. Process 0 in the launcher
+/// saves a runtime's start per launched run (on a native shared-memory pair, a third of the
+/// processes); when the launcher dies, its children stop by themselves (<see cref="WatchLauncher"/>,
+/// and the transports' fail-stop on a dead peer).
 /// </remarks>
 public static class Launcher
 {
@@ -124,15 +129,17 @@ public static class Launcher
     }
 
     /// <summary>
-    /// Runs <paramref name="processes"/> children; relays their JSON lines to
-    /// <paramref name="output"/> and every other line to <paramref name="error"/>; returns the
-    /// first non-zero exit code.
+    /// Runs the <paramref name="processes"/> processes: 1..N-1 as children, whose JSON lines go to
+    /// <paramref name="output"/> and every other line to <paramref name="error"/>, and process 0
+    /// in this process (<paramref name="processZero"/>, given its command line and the writer for
+    /// its errors), its console relayed by the same rule; returns the first non-zero exit code.
     /// </summary>
-    public static int Run(IReadOnlyList<string> args, int processes, TextWriter output, TextWriter error)
+    public static int Run(IReadOnlyList<string> args, int processes, TextWriter output, TextWriter error, Func<string[], TextWriter, int> processZero)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(processZero);
         var extra = new List<string>();
         if (!args.Any(a => a == "--job" || a.StartsWith("--job=", StringComparison.Ordinal)))
         {
@@ -156,22 +163,25 @@ public static class Launcher
 
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this executable is unknown.");
         bool viaDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
-        var gate = new object();
-        var children = new List<Process>();
-        var usage = new HashSet<string>(StringComparer.Ordinal);
+        var run = new Cluster(processes, output, error);
 
-        // Design: the signal handlers run on the runtime's signal thread while this thread
-        // starts and supervises the children. Both touch the child list and the stop flag
-        // under the gate only: a handler signals the children started so far, and a child is
-        // not started once a stop was asked for. The handler only sends signals (and arms a
-        // timer that SIGKILLs, under the gate, whoever still runs after StopGrace); the children
-        // exit on them and Supervise, on this thread, sees them go and ends the run.
-        var stopped = new StopFlag();
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Forward(c, SigTerm, children, gate, stopped));
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Forward(c, SigInt, children, gate, stopped));
+        // Design: three kinds of thread touch the cluster's state (Cluster, under its gate): this
+        // thread, which starts the children and then runs process 0; the relay thread, which
+        // reads the children's output and sees them exit; the runtime's signal thread (Forward).
+        // A child is not started once a stop was asked for; whoever first sees a failure (a
+        // child's non-zero exit on the relay, process 0's on this thread) or a signal stops the
+        // rest: SIGTERM (or the signal) to the children started so far, a timer that SIGKILLs
+        // whoever still runs after StopGrace, and process 0 stopped as a child would be (below).
+        // Lock order: process 0's console writer, then the gate, then the launcher's own writers
+        // (output, error), which must take no lock of Console's (Standard says why); the signal
+        // thread and the relay take the gate only, never process 0's writer.
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Forward(c, SigTerm, run));
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Forward(c, SigInt, run));
+        var consoleOut = Console.Out;
+        var consoleError = Console.Error;
         try
         {
-            for (int i = 0; i < processes; i++)
+            for (int i = 1; i < processes; i++)
             {
                 var start = new ProcessStartInfo(host)
                 {
@@ -198,48 +208,91 @@ public static class Launcher
                 }
 
                 var child = new Process { StartInfo = start };
-                lock (gate)
+                lock (run.Gate)
                 {
-                    if (stopped.IsSet)
+                    if (run.StopAsked)
                     {
                         child.Dispose();
                         break;
                     }
 
                     child.Start();
-                    children.Add(child);
+                    run.Children.Add(child);
                 }
             }
 
-            // Every child is started before any of their output is read, and this thread reads
-            // it (poll over their pipes), not the runtime's thread pool: the first asynchronous
-            // read of a child's output started the pool, its gate and wait threads and the socket
-            // engine's thread in this process (6-12 ms of a cold native launcher, traced, which
+            // Every child is started before any of their output is read, and a thread of this
+            // launcher reads it (poll over their pipes), not the runtime's thread pool: the first
+            // asynchronous read of a child's output started the pool, its gate and wait threads
+            // and the socket engine's thread (6-12 ms of a cold native launcher, traced, which
             // once lay between one child's start and the next's), and then its idle workers spun
             // for work: 7% of the samples of a native `wordcount --processes 2 --transport shm`,
             // on the cores the children run on. Until it is read, a child's output waits in its pipe.
-            Process[] started;
-            lock (gate)
+            Exception? relayFailure = null;
+            var relay = new Thread(() =>
             {
-                started = [.. children];
+                try
+                {
+                    run.Supervise();
+                }
+                catch (Exception e)
+                {
+                    relayFailure = e;
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "timely:relay",
+            };
+            relay.Start();
+
+            // Process 0 is this process, as a child would be: the same command line with -p 0,
+            // its console relayed by the children's rule, its usage errors marked so that the
+            // one line all processes print alike is printed once.
+            var zeroOut = new LineWriter(line => run.RelayOutput("[p0] ", line));
+            var zeroError = new LineWriter(line => run.RelayError("[p0] ", line));
+            var syncOut = TextWriter.Synchronized(zeroOut);   // Console keeps a synchronized writer as it is
+            var syncError = TextWriter.Synchronized(zeroError);
+            Console.SetOut(syncOut);
+            Console.SetError(syncError);
+            Cli.MarkUsage = true;
+            int zero;
+            try
+            {
+                zero = processZero([.. args, "-p", "0", .. extra], Console.Error);
+            }
+            finally
+            {
+                // A synchronized writer locks itself for each call: the last line's relay takes the same lock.
+                lock (syncOut)
+                {
+                    zeroOut.End();
+                }
+
+                lock (syncError)
+                {
+                    zeroError.End();
+                }
+
+                Console.SetOut(consoleOut);
+                Console.SetError(consoleError);
+                Cli.MarkUsage = false;
             }
 
-            return Supervise(started, output, error, gate, usage);
+            run.ProcessZeroExited(zero);
+            relay.Join();
+            if (relayFailure is not null)
+            {
+                throw new InvalidOperationException($"relaying the processes' output failed: {relayFailure.Message}", relayFailure);
+            }
+
+            return run.Exit;
         }
         finally
         {
-            lock (gate)
-            {
-                stopped.Escalation?.Dispose();
-                foreach (var child in children)
-                {
-                    KillIfRunning(child);
-                    child.Dispose();
-                }
-
-                children.Clear();
-            }
-
+            Console.SetOut(consoleOut);
+            Console.SetError(consoleError);
+            run.Dispose();
             hostDirectory?.Delete(recursive: true);
         }
     }
@@ -247,108 +300,292 @@ public static class Launcher
     private static bool IsJson(string? line) => line is ['{', ..];
 
     /// <summary>
-    /// Relays <paramref name="children"/>'s output line by line until every child has exited,
-    /// and returns the first non-zero exit code; on it, asks the others to stop (SIGTERM) and
-    /// SIGKILLs those still running <see cref="StopGrace"/> later, relaying what they print meanwhile.
+    /// A writer of the launcher's own stdout (1) or stderr (2), to pass to <see cref="Run"/>:
+    /// each line one write(2) straight to the descriptor, not through <see cref="Console"/>'s
+    /// writers. Process 0's console is swapped for a relaying writer while it runs, and the
+    /// runtime's console takes a lock on <see cref="Console.Out"/> (that writer, then) at its
+    /// first write: the relay thread, holding the launcher's gate, then waited for process 0's
+    /// writer while process 0, holding its writer, waited for the gate (a JIT run of
+    /// <c>distinct -n 2 --transport shm</c> hung so, with both stacks in Monitor.Enter).
     /// </summary>
-    private static int Supervise(Process[] children, TextWriter output, TextWriter error, object gate, HashSet<string> usage)
+    public static TextWriter Standard(int descriptor)
     {
-        var pipes = new List<ChildPipe>();
-        for (int i = 0; i < children.Length; i++)
+        var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        return TextWriter.Synchronized(new StreamWriter(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });
+    }
+
+    /// <summary>
+    /// The state of one launched run: the children (processes 1..N-1), the first non-zero exit
+    /// code, whether a stop was asked for, and how process 0 (this process) ends when it is
+    /// stopped; all of it under <see cref="Gate"/>.
+    /// </summary>
+    private sealed class Cluster(int processes, TextWriter output, TextWriter error) : IDisposable
+    {
+        private readonly HashSet<string> _usage = new(StringComparer.Ordinal);
+        private Timer? _escalation;
+        private int _signals;
+        private bool _zeroReturned;
+        private bool _childrenExited;
+        private int? _endZero;
+
+        public object Gate { get; } = new();
+
+        /// <summary>Processes 1..N-1, in order, as started.</summary>
+        public List<Process> Children { get; } = new(processes - 1);
+
+        /// <summary>Whether a stop (a failure or a signal) was asked for: no child is started after it.</summary>
+        public bool StopAsked { get; private set; }
+
+        /// <summary>The first non-zero exit code of any process, or 0.</summary>
+        public int Exit { get; private set; }
+
+        /// <summary>Process 0's command returned <paramref name="code"/>: a failure stops the children, as a child's would.</summary>
+        public void ProcessZeroExited(int code)
         {
-            string prefix = $"[p{i}] ";
-            pipes.Add(new ChildPipe(i, children[i].StandardOutput.BaseStream, line => Relay(IsJson(line) ? output : error, gate, IsJson(line) ? "" : prefix, line)));
-            pipes.Add(new ChildPipe(i, children[i].StandardError.BaseStream, line => RelayError(error, gate, usage, prefix, line)));
+            lock (Gate)
+            {
+                _zeroReturned = true;
+                Failed(0, Environment.ProcessId, code);
+            }
         }
 
-        var exited = new bool[children.Length];
-        int exit = 0;
-        Stopwatch? stopping = null;
-        byte[] buffer = new byte[16 * 1024];
-        while (exited.Contains(false))
+        /// <summary>
+        /// SIGTERM or SIGINT reached the launcher: forwarded to the children, and process 0 acts
+        /// on it as a child would. A command that stops on the first signal by itself
+        /// (<see cref="StopSignals"/>) does so in this process too; otherwise the signal would have
+        /// ended the process at once (128 + signal), which it does once its children have exited.
+        /// </summary>
+        public void Signalled(int signal)
         {
-            var open = pipes.Where(p => p.IsOpen).ToArray();
-            bool closedAndRunning = false;
+            int? end;
+            lock (Gate)
+            {
+                _signals++;
+                AskStop();
+                foreach (var child in Children)
+                {
+                    Signal(child, signal);
+                }
+
+                if (_signals > 1 || !StopSignals.IsRegistered)
+                {
+                    _endZero ??= 128 + signal;
+                }
+
+                end = EndOfProcessZero();
+            }
+
+            if (end is int code)
+            {
+                Environment.Exit(code);
+            }
+        }
+
+        /// <summary>
+        /// Relays the children's output line by line until every child has exited; a child's
+        /// non-zero exit, the first of the run, stops the others (<see cref="Failed"/>).
+        /// </summary>
+        public void Supervise()
+        {
+            Process[] children;
+            lock (Gate)
+            {
+                children = [.. Children];
+            }
+
+            var pipes = new List<ChildPipe>();
             for (int i = 0; i < children.Length; i++)
             {
-                if (exited[i] || open.Any(p => p.Child == i))
+                string prefix = $"[p{i + 1}] ";
+                pipes.Add(new ChildPipe(i, children[i].StandardOutput.BaseStream, line => RelayOutput(prefix, line)));
+                pipes.Add(new ChildPipe(i, children[i].StandardError.BaseStream, line => RelayError(prefix, line)));
+            }
+
+            var exited = new bool[children.Length];
+            byte[] buffer = new byte[16 * 1024];
+            while (exited.Contains(false))
+            {
+                var open = pipes.Where(p => p.IsOpen).ToArray();
+                bool closedAndRunning = false;
+                for (int i = 0; i < children.Length; i++)
+                {
+                    if (exited[i] || open.Any(p => p.Child == i))
+                    {
+                        continue;
+                    }
+
+                    // Both pipes closed: the child has exited or is exiting (it is reaped on the
+                    // runtime's SIGCHLD thread, so this waits the moment that takes).
+                    if (!children[i].WaitForExit(ClosedPipeWait))
+                    {
+                        closedAndRunning = true;   // closed its output and runs on: look again
+                        continue;
+                    }
+
+                    exited[i] = true;
+                    int? end;
+                    lock (Gate)
+                    {
+                        Failed(i + 1, children[i].Id, children[i].ExitCode);
+                        end = EndOfProcessZero(childrenExited: !exited.Contains(false));
+                    }
+
+                    if (end is int code)
+                    {
+                        Environment.Exit(code);
+                    }
+                }
+
+                if (!exited.Contains(false))
+                {
+                    break;
+                }
+
+                int timeout = closedAndRunning ? (int)ClosedPipeWait.TotalMilliseconds : -1;
+                var fds = open.Select(p => new PosixPoll.PollFd { Descriptor = p.Descriptor, Requested = PosixPoll.In }).ToArray();
+                if (fds.Length == 0)
+                {
+                    Thread.Sleep((int)ClosedPipeWait.TotalMilliseconds);
+                    continue;
+                }
+
+                if (PosixPoll.Wait(fds, timeout) == 0)
                 {
                     continue;
                 }
 
-                // Both pipes closed: the child has exited or is exiting (it is reaped on the
-                // runtime's SIGCHLD thread, so this waits the moment that takes).
-                if (!children[i].WaitForExit(ClosedPipeWait))
+                for (int k = 0; k < fds.Length; k++)
                 {
-                    closedAndRunning = true;   // closed its output and runs on: look again
-                    continue;
-                }
-
-                exited[i] = true;
-                int code = children[i].ExitCode;
-                if (code != 0 && exit == 0)
-                {
-                    exit = code;
-                    lock (gate)
+                    if (fds[k].Returned != 0)
                     {
-                        // A usage error (exit 2) has said what is wrong with the command line already.
-                        if (code != Cli.UsageExit)
-                        {
-                            error.WriteLine($"[launcher] process {i} (pid {children[i].Id}) exited with {code}; stopping the others.");
-                        }
+                        open[k].ReadOnce(buffer);   // ready: returns at once, with bytes or at the end
                     }
-
-                    foreach (var other in children.Where((_, k) => !exited[k]))
-                    {
-                        Signal(other, SigTerm);
-                    }
-
-                    stopping = Stopwatch.StartNew();
                 }
             }
 
-            if (stopping is not null && stopping.Elapsed >= StopGrace)
+            if (children.Length == 0)
             {
-                foreach (var straggler in children.Where((_, k) => !exited[k]))
+                lock (Gate)
                 {
-                    KillIfRunning(straggler);
-                }
-            }
-
-            if (!exited.Contains(false))
-            {
-                break;
-            }
-
-            int timeout = closedAndRunning ? (int)ClosedPipeWait.TotalMilliseconds : -1;
-            if (stopping is not null && stopping.Elapsed < StopGrace)
-            {
-                int left = (int)Math.Ceiling((StopGrace - stopping.Elapsed).TotalMilliseconds);
-                timeout = timeout < 0 ? left : Math.Min(timeout, left);
-            }
-
-            var fds = open.Select(p => new PosixPoll.PollFd { Descriptor = p.Descriptor, Requested = PosixPoll.In }).ToArray();
-            if (fds.Length == 0)
-            {
-                Thread.Sleep(timeout < 0 ? (int)ClosedPipeWait.TotalMilliseconds : Math.Min(timeout, (int)ClosedPipeWait.TotalMilliseconds));
-                continue;
-            }
-
-            if (PosixPoll.Wait(fds, timeout) == 0)
-            {
-                continue;
-            }
-
-            for (int k = 0; k < fds.Length; k++)
-            {
-                if (fds[k].Returned != 0)
-                {
-                    open[k].ReadOnce(buffer);   // ready: returns at once, with bytes or at the end
+                    _childrenExited = true;
                 }
             }
         }
 
-        return exit;
+        /// <summary>A process's line of stdout: a JSON object as it is, anything else prefixed on stderr.</summary>
+        public void RelayOutput(string prefix, string line)
+        {
+            bool json = IsJson(line);
+            Relay(json ? output : error, json ? "" : prefix, line);
+        }
+
+        /// <summary>
+        /// A process's stderr line: prefixed, except a usage-error line (<see cref="Cli.UsageMark"/>),
+        /// which every process prints alike and which is written once, as the launcher's own.
+        /// </summary>
+        public void RelayError(string prefix, string line)
+        {
+            if (line is [Cli.UsageMark, ..])
+            {
+                lock (Gate)
+                {
+                    if (_usage.Add(line))
+                    {
+                        error.WriteLine(line[1..]);
+                    }
+                }
+
+                return;
+            }
+
+            Relay(error, prefix, line);
+        }
+
+        /// <summary>SIGKILLs every child still running and disposes them all (the run has ended, or failed to start).</summary>
+        public void Dispose()
+        {
+            lock (Gate)
+            {
+                _escalation?.Dispose();
+                foreach (var child in Children)
+                {
+                    KillIfRunning(child);
+                    child.Dispose();
+                }
+
+                Children.Clear();
+            }
+        }
+
+        private void Relay(TextWriter writer, string prefix, string line)
+        {
+            lock (Gate)
+            {
+                writer.WriteLine(prefix + line);
+            }
+        }
+
+        /// <summary>Under the gate: process <paramref name="index"/> exited with <paramref name="code"/>; the first non-zero one stops the rest.</summary>
+        private void Failed(int index, int pid, int code)
+        {
+            if (code == 0 || Exit != 0)
+            {
+                return;
+            }
+
+            Exit = code;
+
+            // A usage error (exit 2) has said what is wrong with the command line already.
+            if (code != Cli.UsageExit)
+            {
+                error.WriteLine($"[launcher] process {index} (pid {pid}) exited with {code}; stopping the others.");
+            }
+
+            AskStop();
+            foreach (var child in Children)
+            {
+                Signal(child, SigTerm);
+            }
+
+            // Process 0 as a child stopped by SIGTERM: a command that stops on it by itself ends
+            // its run; any other would have ended at once, and ends with the run's code once the
+            // children have gone.
+            if (!_zeroReturned && !StopSignals.RequestStop())
+            {
+                _endZero ??= code;
+            }
+        }
+
+        /// <summary>Under the gate: the first stop arms the timer that SIGKILLs the children still running after <see cref="StopGrace"/>.</summary>
+        private void AskStop()
+        {
+            if (StopAsked)
+            {
+                return;
+            }
+
+            StopAsked = true;
+            _escalation = new Timer(_ => KillAll(), null, StopGrace, Timeout.InfiniteTimeSpan);
+        }
+
+        /// <summary>Under the gate: the code this process should exit with now (process 0 was stopped, has not returned, and no child runs), or null.</summary>
+        private int? EndOfProcessZero(bool childrenExited = false)
+        {
+            _childrenExited |= childrenExited;
+            return _endZero is int code && !_zeroReturned && (_childrenExited || Children.Count == 0) ? code : null;
+        }
+
+        /// <summary>SIGKILLs every child still running: they had <see cref="StopGrace"/> to act on the SIGTERM or the forwarded signal.</summary>
+        private void KillAll()
+        {
+            lock (Gate)
+            {
+                foreach (var child in Children)
+                {
+                    KillIfRunning(child);
+                }
+            }
+        }
     }
 
     /// <summary>How long a child whose output pipes both closed is waited for at a time before the relay looks at the others again.</summary>
@@ -383,35 +620,12 @@ public static class Launcher
         }
     }
 
-    private static void Forward(PosixSignalContext context, int signal, List<Process> children, object gate, StopFlag stopped)
+    private static void Forward(PosixSignalContext context, int signal, Cluster run)
     {
-        // Not the default (exit now): the launcher stays until its children, which stop on the signal, have exited.
+        // Not the default (exit now): the launcher stays until its children, which stop on the
+        // signal, have exited, and then ends as process 0 would have (Cluster.Signalled).
         context.Cancel = true;
-        lock (gate)
-        {
-            if (!stopped.IsSet)
-            {
-                stopped.IsSet = true;
-                stopped.Escalation = new Timer(_ => KillAll(children, gate), null, StopGrace, Timeout.InfiniteTimeSpan);
-            }
-
-            foreach (var child in children)
-            {
-                Signal(child, signal);
-            }
-        }
-    }
-
-    /// <summary>SIGKILLs every child still running: they had <see cref="StopGrace"/> to act on the forwarded signal.</summary>
-    private static void KillAll(List<Process> children, object gate)
-    {
-        lock (gate)
-        {
-            foreach (var child in children)
-            {
-                KillIfRunning(child);
-            }
-        }
+        run.Signalled(signal);
     }
 
     /// <summary>Sends <paramref name="signal"/> to a child this launcher started, unless it has exited.</summary>
@@ -451,48 +665,5 @@ public static class Launcher
         {
             return false;   // exited between the check and the kill: nothing left to stop
         }
-    }
-
-    /// <summary>
-    /// A child's stderr line: prefixed, except a usage-error line (<see cref="Cli.UsageMark"/>),
-    /// which every child prints alike and which is written once, as the launcher's own.
-    /// </summary>
-    private static void RelayError(TextWriter writer, object gate, HashSet<string> usage, string prefix, string? line)
-    {
-        if (line is [Cli.UsageMark, ..])
-        {
-            lock (gate)
-            {
-                if (usage.Add(line))
-                {
-                    writer.WriteLine(line[1..]);
-                }
-            }
-
-            return;
-        }
-
-        Relay(writer, gate, prefix, line);
-    }
-
-    private static void Relay(TextWriter writer, object gate, string prefix, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (gate)
-        {
-            writer.WriteLine(prefix + line);
-        }
-    }
-
-    /// <summary>Whether the launcher was asked to stop (SIGTERM/SIGINT), and the timer that then SIGKILLs stragglers; used under the launcher's gate.</summary>
-    private sealed class StopFlag
-    {
-        public bool IsSet { get; set; }
-
-        public Timer? Escalation { get; set; }
     }
 }

@@ -11,7 +11,7 @@ namespace Timely.Bench.Launch;
 internal sealed class LineSplitter
 {
     private readonly Decoder _decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetDecoder();
-    private readonly StringBuilder _pending = new();
+    private readonly PendingLine _pending = new();
     private char[] _chars = new char[4096];
 
     /// <summary>Decodes <paramref name="bytes"/> and hands each line it completes to <paramref name="line"/>.</summary>
@@ -29,36 +29,23 @@ internal sealed class LineSplitter
         {
             if (_chars[i] == '\n')
             {
-                _pending.Append(_chars, start, i - start);
-                line(TakePending());
+                _pending.Append(_chars.AsSpan(start, i - start));
+                line(_pending.Take());
                 start = i + 1;
             }
         }
 
-        _pending.Append(_chars, start, count - start);
+        _pending.Append(_chars.AsSpan(start, count - start));
     }
 
     /// <summary>The stream ended: hands what is left (a last line without its '\n') to <paramref name="line"/>, if anything is.</summary>
     public void End(Action<string> line)
     {
         int count = _decoder.GetChars([], _chars, flush: true);
-        _pending.Append(_chars, 0, count);
-        if (_pending.Length > 0)
+        _pending.Append(_chars.AsSpan(0, count));
+        if (!_pending.IsEmpty)
         {
-            line(TakePending());
+            line(_pending.Take());
         }
-    }
-
-    private string TakePending()
-    {
-        int length = _pending.Length;
-        if (length > 0 && _pending[length - 1] == '\r')
-        {
-            length--;
-        }
-
-        string text = _pending.ToString(0, length);
-        _pending.Clear();
-        return text;
     }
 }

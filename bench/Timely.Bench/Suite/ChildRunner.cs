@@ -12,9 +12,9 @@ public static class ChildRunner
 {
     /// <summary>
     /// Runs <paramref name="exe"/> with <paramref name="arguments"/> to completion or the deadline.
-    /// With <paramref name="processes"/> above 1 the child is timely's launcher, which starts the
-    /// cluster's processes itself; the counters are then read from those (its children, found
-    /// through /proc) and summed, since the workload runs there and not in the launcher.
+    /// With <paramref name="processes"/> above 1 the child is timely's launcher, which is the
+    /// cluster's process 0 and starts the others itself; the counters are then read from it and
+    /// from those (its children, found through /proc) and summed.
     /// <paramref name="openCounters"/> opens each process's counter session (tests: a failing one);
     /// by default the process's real EventPipe session.
     /// </summary>
@@ -41,10 +41,10 @@ public static class ChildRunner
         var sessions = new List<CounterSession>();
         if (counters)
         {
-            var targets = processes > 1 ? ChildProcesses(process.Id, processes, TimeSpan.FromSeconds(3)) : [process.Id];
+            List<int> targets = processes > 1 ? [process.Id, .. ChildProcesses(process.Id, processes - 1, TimeSpan.FromSeconds(3))] : [process.Id];
             if (targets.Count < processes)
             {
-                countersNote = CounterSession.NotMeasured($"found {targets.Count} of the launcher's {processes} worker processes");
+                countersNote = CounterSession.NotMeasured($"found {targets.Count - 1} of the launcher's {processes - 1} other worker processes");
             }
 
             foreach (int pid in targets)
