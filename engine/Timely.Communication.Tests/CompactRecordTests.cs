@@ -16,23 +16,17 @@ namespace Timely.Communication.Tests;
 public sealed class CompactRecordTests : IDisposable
 {
     private const int Channel = 3;
-    private readonly ProcessBinaryFabric _fabric = new(2, 4096);
+    private readonly ProcessBinaryWorkers _pair = new(2, 4096);
+    private readonly ProcessBinaryFabric _fabric;
     private readonly BinaryAllocator[] _workers;
 
     public CompactRecordTests()
     {
-        _workers = _fabric.CreateAllocators(spinIterations: 0);
+        _fabric = _pair.Fabric;
+        _workers = _pair.All;
     }
 
-    public void Dispose()
-    {
-        foreach (var worker in _workers)
-        {
-            worker.Dispose();
-        }
-
-        _fabric.Dispose();
-    }
+    public void Dispose() => _pair.Dispose();
 
     [Fact]
     public void A_message_between_two_workers_is_the_codec_bytes_with_channel_and_tag_in_the_type_word()
