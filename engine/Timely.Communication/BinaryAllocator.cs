@@ -42,6 +42,8 @@ public sealed class BinaryAllocator : Allocator
     private readonly int _peers;
     private readonly int _spinIterations;
     private readonly BinaryLinks _links;
+    private readonly IDirectReceive? _direct;
+    private long _directFrames;
     private readonly RingWriter[] _distinctWriters;
     private readonly bool[] _dirty;
     private readonly IWakeTarget[] _writerBells;
@@ -60,6 +62,7 @@ public sealed class BinaryAllocator : Allocator
         _index = index;
         _peers = peers;
         _links = links;
+        _direct = links.Direct;
         _spinIterations = spinIterations;
         _distinctWriters = links.WriterByTarget.Distinct().ToArray();
         _writerBells = _distinctWriters.Select(w => links.BellByTarget[Array.IndexOf(links.WriterByTarget, w)]).ToArray();
@@ -152,6 +155,18 @@ public sealed class BinaryAllocator : Allocator
     /// <summary>Channels with messages kept for a later allocation.</summary>
     internal int PendingChannelCount => _pending.Count;
 
+    /// <summary>The connection this worker reads itself while it is awake (TCP, one worker, one peer); null: none.</summary>
+    internal IDirectReceive? Direct => _direct;
+
+    /// <summary>Frames this worker took from its socket itself (<see cref="Direct"/>), not through a ring.</summary>
+    internal long DirectFrames => _directFrames;
+
+    /// <summary>Times this worker slept on its doorbell.</summary>
+    internal long Parks => _links.OwnBell.Parks;
+
+    /// <summary>Wake-ups senders sent this worker's doorbell.</summary>
+    internal long Wakes => _links.OwnBell.Wakes;
+
     /// <summary>Messages that arrived for a deallocated channel and were discarded.</summary>
     internal long DiscardedMessages { get; private set; }
 
@@ -235,6 +250,8 @@ public sealed class BinaryAllocator : Allocator
     {
         if (disposing)
         {
+            // The receive thread reads from here on: a worker waiting for room below does not.
+            _direct?.Surrender();
             DeliverQueuedOnExit();
             _metrics.Dispose();
             foreach (var writer in _distinctWriters)
@@ -357,6 +374,24 @@ public sealed class BinaryAllocator : Allocator
 
             reader.ReleaseRead();
         }
+
+        // After the rings: what the receive thread put there before it gave the socket back
+        // came before what the socket holds now.
+        if (_direct is { } direct)
+        {
+            DrainDirect(direct);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DrainDirect(IDirectReceive direct)
+    {
+        bool received = false;
+        while (direct.TryTake(ref received, out ReadOnlySpan<byte> frame))
+        {
+            _directFrames++;
+            Dispatch(0, frame);
+        }
     }
 
     private bool AllTargetsFinished(RingWriter writer)
@@ -422,7 +457,7 @@ public sealed class BinaryAllocator : Allocator
             }
         }
 
-        return _activity.Queued > 0 || _links.Status.HasFailed || UnparkRequested;
+        return _activity.Queued > 0 || _links.Status.HasFailed || UnparkRequested || (_direct is { } direct && direct.Poll());
     }
 
     /// <inheritdoc />
@@ -542,8 +577,11 @@ public sealed class BinaryAllocator : Allocator
         /// With messages still in an overflow queue, the reader making room does not ring us:
         /// poll for room at least every <see cref="RoomPoll"/> rather than sleeping past it.
         /// </summary>
-        public TimeSpan? BeforePark(TimeSpan? timeout) =>
-            owner.FlushWriters() || timeout < RoomPoll ? timeout : RoomPoll;
+        public TimeSpan? BeforePark(TimeSpan? timeout)
+        {
+            owner._direct?.BeforePark();   // the receive thread reads, and rings us, while we sleep
+            return owner.FlushWriters() || timeout < RoomPoll ? timeout : RoomPoll;
+        }
     }
 
     /// <summary>
