@@ -354,6 +354,12 @@ public sealed class BinaryAllocator : Allocator
 
     private void DrainOwnRings()
     {
+        // Whether this worker holds its connection is read before the rings are drained: the
+        // receive thread writes the ring only while it holds it, so this drain sees every frame
+        // it wrote before giving the connection back. Read after the drain, a give-back in
+        // between would let a frame from the socket overtake the ring's last ones (seen as a
+        // sequence error in exchange 100000 20 over tcp x2).
+        bool direct = _direct is { } d && d.Request();
         foreach (var ring in _links.Readers)
         {
             var reader = ring.Reader;
@@ -377,9 +383,9 @@ public sealed class BinaryAllocator : Allocator
 
         // After the rings: what the receive thread put there before it gave the socket back
         // came before what the socket holds now.
-        if (_direct is { } direct)
+        if (direct)
         {
-            DrainDirect(direct);
+            DrainDirect(_direct!);
         }
     }
 

@@ -15,11 +15,20 @@ internal interface IDirectReceive
     bool Poll();
 
     /// <summary>
-    /// In a receive, after the rings are drained: the next frame for this worker (timely's header
-    /// and payload, valid until the next call), reading the socket at most once per call sequence
-    /// (<paramref name="received"/>, false at its start). Asks for the connection when the thread
-    /// holds it. False when nothing more is buffered, the stream ended or failed (the group then
-    /// says so).
+    /// In a receive, before the rings are drained: asks for the connection when the thread holds
+    /// it; true when the worker holds it. Only then may the receive take frames from it, after
+    /// draining its rings: the thread writes the ring only while it holds the connection, so a
+    /// drain that follows this look sees every frame the thread wrote before it gave the
+    /// connection back, and none of them comes after a frame the worker reads itself.
+    /// </summary>
+    bool Request();
+
+    /// <summary>
+    /// In a receive whose <see cref="Request"/> said the worker holds the connection, after the
+    /// rings are drained: the next frame for this worker (timely's header and payload, valid
+    /// until the next call), reading the socket at most once per call sequence
+    /// (<paramref name="received"/>, false at its start). False when nothing more is buffered, or
+    /// the stream ended or failed (the group then says so).
     /// </summary>
     bool TryTake(ref bool received, out ReadOnlySpan<byte> frame);
 

@@ -24,7 +24,11 @@ namespace Timely.Communication.Fabrics;
 //   does (fence, then ring). The worker asks for the connection back only in a receive, never in
 //   an idle look, so it is never given back to a worker that is going to sleep.
 // - Order: what the thread put in the worker's ring before it gave the connection back is read
-//   first: the worker drains its rings before it takes frames from the socket.
+//   first: a receive reads the word (Request) before it drains the rings, and takes frames
+//   from the socket after the drain only if that earlier read found the worker holding it.
+//   The thread writes the ring only while it holds the connection, so that drain holds all of
+//   its frames. (Reading the word after the drain let a give-back fall in between: a frame
+//   from the socket then overtook the ring's last ones.)
 // - The thread waits for its turn parked on _threadBell (in-process), rung by the worker after
 //   each hand-over (after the Interlocked, its fence); its look is the word itself. Parks are
 //   bounded so a stopped fabric is noticed.

@@ -199,13 +199,16 @@ internal sealed class TcpReceivePath : IDirectReceive
     }
 
     /// <inheritdoc />
+    public bool Request() => _turn!.Request();
+
+    /// <inheritdoc />
     public bool TryTake(ref bool received, out ReadOnlySpan<byte> frame)
     {
         frame = default;
         var turn = _turn!;
-        if (!turn.Request())
+        if (!turn.WorkerHas)
         {
-            return false;
+            return false;   // the stream ended in an earlier take of this receive
         }
 
         try
