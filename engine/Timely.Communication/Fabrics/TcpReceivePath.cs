@@ -43,6 +43,7 @@ internal sealed class TcpReceivePath : IDirectReceive
     private readonly FrameReader _reader;
     private readonly SocketTurn? _turn;
     private readonly Func<bool> _stopping;
+    private bool _polled;   // the worker's: its last idle look received bytes, so its next take does not read again
 
     /// <summary>
     /// From process <paramref name="q"/> over <paramref name="connection"/> into
@@ -186,7 +187,13 @@ internal sealed class TcpReceivePath : IDirectReceive
 
         try
         {
-            return _reader.ReadReady || (_reader.TryReceive() && _reader.ReadReady);
+            if (_reader.ReadReady)
+            {
+                return true;
+            }
+
+            _polled = _reader.TryReceive();
+            return _polled && _reader.ReadReady;
         }
 #pragma warning disable CA1031 // the failure goes to the group, which the worker's next look throws
         catch (Exception e)
@@ -217,8 +224,12 @@ internal sealed class TcpReceivePath : IDirectReceive
             {
                 if (!_reader.ReadReady)
                 {
-                    if (received)
+                    if (received || _polled)
                     {
+                        // An idle look's receive just brought what is buffered: the receive that
+                        // follows it would almost always find the queue empty (one EAGAIN recvfrom
+                        // per message); the next look or receive reads again.
+                        _polled = false;
                         return false;
                     }
 
