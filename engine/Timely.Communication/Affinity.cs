@@ -23,6 +23,31 @@ public static class Affinity
         return worker % Environment.ProcessorCount;
     }
 
+    /// <summary>
+    /// Whether <see cref="CoreFor"/> gives each of the job's workers (<see cref="Config.Peers"/>,
+    /// every process's, as if all ran on this host) a core of its own, so that no two pinned
+    /// workers take turns on one core. False without <see cref="Config.Pin"/>.
+    /// </summary>
+    internal static bool EachWorkerOwnsCore(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (!config.Pin)
+        {
+            return false;
+        }
+
+        var taken = new HashSet<int>();
+        for (int worker = 0; worker < config.Peers; worker++)
+        {
+            if (!taken.Add(CoreFor(config, worker)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Pins the calling thread to <paramref name="core"/>; throws on failure or an unsupported OS.</summary>
     public static void PinCurrentThread(int core)
     {
