@@ -37,13 +37,24 @@ public sealed class AffinityTests
     [InlineData(true, 1, 1, "3", true)]
     [InlineData(true, 2, 1, "0,1", true)]
     [InlineData(true, 2, 1, "1,1", false)]          // two workers pinned to core 1 take turns on it
-    [InlineData(true, 1, 2, "0,1", true)]           // one worker in each of two processes, distinct cores
+    [InlineData(true, 1, 2, "0,1", true)]           // one worker in each of two processes over shm, distinct cores
     [InlineData(true, 2, 2, "0,1", false)]          // four workers on two cores: process 1's share process 0's
     [InlineData(true, 3, 1, "0,1,2,0", true)]       // the list is longer than the job: workers 0..2 distinct
     [InlineData(true, 4, 1, "0,1,2,0", false)]
     public void A_worker_owns_its_core_only_when_pinned_and_no_other_worker_of_the_job_is_pinned_there(bool pin, int threads, int processes, string? cores, bool owns)
     {
-        var config = Config.Thread with { Threads = threads, Processes = processes, Pin = pin, Cores = cores?.Split(',').Select(int.Parse).ToArray() };
+        var config = Config.Thread with { Threads = threads, Processes = processes, Pin = pin, Cores = cores?.Split(',').Select(int.Parse).ToArray(), Transport = TransportKind.Shm };
+        Assert.Equal(owns, Affinity.EachWorkerOwnsCore(config));
+    }
+
+    [Theory]
+    [InlineData(TransportKind.Shm, 2, true)]
+    [InlineData(TransportKind.Tcp, 2, false)]       // the TCP threads run on the workers' cores
+    [InlineData(TransportKind.Auto, 2, false)]      // TCP to processes on other hosts
+    [InlineData(TransportKind.Tcp, 1, true)]        // one process: no TCP thread
+    public void Where_TCP_threads_carry_messages_no_worker_owns_its_core(TransportKind transport, int processes, bool owns)
+    {
+        var config = Config.Thread with { Threads = 1, Processes = processes, Pin = true, Cores = [0, 1], Transport = transport };
         Assert.Equal(owns, Affinity.EachWorkerOwnsCore(config));
     }
 

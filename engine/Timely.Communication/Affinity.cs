@@ -26,12 +26,16 @@ public static class Affinity
     /// <summary>
     /// Whether <see cref="CoreFor"/> gives each of the job's workers (<see cref="Config.Peers"/>,
     /// every process's, as if all ran on this host) a core of its own, so that no two pinned
-    /// workers take turns on one core. False without <see cref="Config.Pin"/>.
+    /// workers take turns on one core, and no thread of the job's own waits for a core on
+    /// every message: false without <see cref="Config.Pin"/>, and false where TCP may carry
+    /// messages (several processes over <see cref="TransportKind.Tcp"/> or
+    /// <see cref="TransportKind.Auto"/>), whose unpinned send and receive threads run on the
+    /// workers' cores and would wait for a worker that never yields to be preempted.
     /// </summary>
     internal static bool EachWorkerOwnsCore(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (!config.Pin)
+        if (!config.Pin || (config.Processes > 1 && config.Transport != TransportKind.Shm))
         {
             return false;
         }
