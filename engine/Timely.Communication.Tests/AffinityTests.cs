@@ -32,4 +32,53 @@ public sealed class AffinityTests
         var error = Assert.IsType<InvalidOperationException>(results[0].Error);
         Assert.Contains("sched_setaffinity(core 4000)", error.Message, StringComparison.Ordinal);
     }
+    [Theory]
+    [InlineData(false, 1, 1, null, false)]          // not pinned: never owns a core
+    [InlineData(true, 1, 1, "3", true)]
+    [InlineData(true, 2, 1, "0,1", true)]
+    [InlineData(true, 2, 1, "1,1", false)]          // two workers pinned to core 1 take turns on it
+    [InlineData(true, 1, 2, "0,1", true)]           // one worker in each of two processes over shm, distinct cores
+    [InlineData(true, 2, 2, "0,1", false)]          // four workers on two cores: process 1's share process 0's
+    [InlineData(true, 3, 1, "0,1,2,0", true)]       // the list is longer than the job: workers 0..2 distinct
+    [InlineData(true, 4, 1, "0,1,2,0", false)]
+    public void A_worker_owns_its_core_only_when_pinned_and_no_other_worker_of_the_job_is_pinned_there(bool pin, int threads, int processes, string? cores, bool owns)
+    {
+        var config = Config.Thread with { Threads = threads, Processes = processes, Pin = pin, Cores = cores?.Split(',').Select(int.Parse).ToArray(), Transport = TransportKind.Shm };
+        Assert.Equal(owns, Affinity.EachWorkerOwnsCore(config));
+    }
+
+    [Theory]
+    [InlineData(TransportKind.Shm, 2, true)]
+    [InlineData(TransportKind.Tcp, 2, false)]       // the TCP threads run on the workers' cores
+    [InlineData(TransportKind.Auto, 2, false)]      // TCP to processes on other hosts
+    [InlineData(TransportKind.Tcp, 1, true)]        // one process: no TCP thread
+    public void Where_TCP_threads_carry_messages_no_worker_owns_its_core(TransportKind transport, int processes, bool owns)
+    {
+        var config = Config.Thread with { Threads = 1, Processes = processes, Pin = true, Cores = [0, 1], Transport = transport };
+        Assert.Equal(owns, Affinity.EachWorkerOwnsCore(config));
+    }
+
+    [Fact]
+    public void Without_a_core_list_workers_own_their_cores_up_to_the_machines_count()
+    {
+        int cores = Environment.ProcessorCount;
+        Assert.True(Affinity.EachWorkerOwnsCore(Config.Thread with { Threads = cores, Pin = true }));
+        Assert.False(Affinity.EachWorkerOwnsCore(Config.Thread with { Threads = cores + 1, Pin = true }));
+    }
+
+    [Fact]
+    public void The_allocators_of_pinned_workers_on_distinct_cores_own_them_and_unpinned_ones_do_not()
+    {
+        if (!Affinity.IsSupported)
+        {
+            return;
+        }
+
+        var pinned = WorkerRun.RunOk(Config.ProcessBinary(1) with { Pin = true, Cores = [0] }, a => a.OwnsCore);
+        Assert.Equal([true], pinned);
+        var shared = WorkerRun.RunOk(Config.Process(2) with { Pin = true, Cores = [0] }, a => a.OwnsCore);
+        Assert.Equal([false, false], shared);
+        var unpinned = WorkerRun.RunOk(Config.Process(2), a => a.OwnsCore);
+        Assert.Equal([false, false], unpinned);
+    }
 }
