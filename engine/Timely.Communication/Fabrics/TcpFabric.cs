@@ -30,7 +30,9 @@ namespace Timely.Communication.Fabrics;
 ///   off the latency path (perf.md §3). The receive thread (<see cref="TcpReceivePath"/>) rings
 ///   a target worker's doorbell per frame (unfenced) and, before it blocks on the socket, every
 ///   worker it wrote to through <see cref="FenceThenRing"/>. Both follow the doorbell protocol,
-///   so no wake-up is lost.
+///   so no wake-up is lost. A process of one worker with one peer lets the worker read its
+///   socket itself while it is awake (<see cref="SocketTurn"/>, <see cref="WorkerReadsSocket"/>):
+///   the receive thread reads only while the worker parks.
 ///   The workers' bells are <c>_bells</c>: the group's own, or under <c>--transport auto</c>'s
 ///   mix the shared-memory bells they park on (<see cref="AutoFabric"/>), which then also owns
 ///   the group and the rings between local workers.
@@ -85,6 +87,7 @@ internal sealed class TcpFabric : IDisposable
     private readonly SpscByteRing[]?[] _toNet;
     private readonly SpscByteRing[]?[] _fromNet;
     private readonly TcpSendPath?[] _paths;
+    private readonly TcpReceivePath?[] _receivePaths;
     private readonly Doorbell[] _bells;
     private readonly bool _ownsGroup;
     private readonly List<Thread> _sendThreads = new();
@@ -133,6 +136,7 @@ internal sealed class TcpFabric : IDisposable
         _toNet = new SpscByteRing[]?[processes];
         _fromNet = new SpscByteRing[]?[processes];
         _paths = new TcpSendPath?[processes];
+        _receivePaths = new TcpReceivePath?[processes];
         for (int q = 0; q < processes; q++)
         {
             if (_connections[q] is null)
@@ -149,14 +153,16 @@ internal sealed class TcpFabric : IDisposable
             _paths[q] = new TcpSendPath(_toNet[q]!, _connections[q]!, config.MaxMessageBytes + Timely.Bytes.MessageHeader.Size);
         }
 
+        bool workerReads = WorkerReadsSocket(config, _ownsGroup, _connections);
         for (int q = 0; q < processes; q++)
         {
             if (_connections[q] is { } connection)
             {
                 int peer = q;
                 var send = new Thread(() => SendLoop(peer, connection)) { Name = $"timely:tcp-send-{q}", IsBackground = true };
-                var path = new TcpReceivePath(peer, connection, _fromNet[q]!, Group, _bells, _first, _threads);
-                var receive = new Thread(() => path.Run(config.MaxMessageBytes, _peerTimeout, _logFactory, () => _stopping)) { Name = $"timely:tcp-recv-{q}", IsBackground = true };
+                var path = new TcpReceivePath(peer, connection, _fromNet[q]!, Group, _bells, _first, _threads, config.MaxMessageBytes, _peerTimeout, workerReads, () => _stopping);
+                _receivePaths[q] = path;
+                var receive = new Thread(() => path.Run(_logFactory)) { Name = $"timely:tcp-recv-{q}", IsBackground = true };
                 _sendThreads.Add(send);
                 _receiveThreads.Add(receive);
                 send.Start();
@@ -166,6 +172,22 @@ internal sealed class TcpFabric : IDisposable
     }
 
     public WorkerGroup Group { get; }
+
+    /// <summary>The receive path of process <paramref name="q"/> (null: a process this fabric does not carry); tests read its <see cref="TcpReceivePath.Turn"/>.</summary>
+    internal TcpReceivePath? ReceivePathOf(int q) => _receivePaths[q];
+
+    /// <summary>
+    /// Whether the one local worker reads its one peer's connection itself while it is awake
+    /// (<see cref="SocketTurn"/>): a process of one worker with one peer (netbench's and
+    /// pingpong's tcp x2), its own group (not <c>--transport auto</c>'s mix), without network
+    /// logging (whose logger is the receive thread's). The receive thread then reads only while
+    /// the worker parks: a frame that reaches a spinning worker through the thread waits for a
+    /// third runnable thread on the worker's cores, which on 2 vCPUs was most of what a round
+    /// trip cost beyond the raw socket (perf.md's TCP hop).
+    /// </summary>
+    private static bool WorkerReadsSocket(Config config, bool ownsGroup, PeerConnection?[] connections) =>
+        config.TcpWorkerReads && ownsGroup && config.Threads == 1 && config.CommunicationLogging is null
+        && connections.Count(c => c is not null) == 1;
 
     /// <summary>The options every process derives the same way from its config.</summary>
     public static TcpOptions OptionsOf(Config config) => new()
@@ -234,6 +256,7 @@ internal sealed class TcpFabric : IDisposable
                 OwnBell = Group.Doorbells[_first + l],
                 Status = Group,
                 SourceName = SourceName,
+                Direct = _receivePaths.FirstOrDefault(p => p?.Turn is not null),
             };
             allocators[l] = new BinaryAllocator(_first + l, peers, links, spinIterations);
         }
@@ -342,6 +365,13 @@ internal sealed class TcpFabric : IDisposable
     public void Dispose()
     {
         _stopping = true;
+        foreach (var path in _receivePaths)
+        {
+            // Every local worker has returned (its allocator surrendered already, unless it was
+            // never built): the receive thread reads until the peer's end of stream.
+            path?.Surrender();
+        }
+
         foreach (var path in _paths)
         {
             if (path is not null)
@@ -403,6 +433,11 @@ internal sealed class TcpFabric : IDisposable
             foreach (var path in _paths)
             {
                 path?.Dispose();
+            }
+
+            foreach (var path in _receivePaths)
+            {
+                path?.Turn?.Dispose();
             }
         }
 
