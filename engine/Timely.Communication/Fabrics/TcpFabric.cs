@@ -60,7 +60,10 @@ namespace Timely.Communication.Fabrics;
 ///   still coming for a finished local worker are dropped, since nobody will read them.
 ///   Rings are freed only after every thread that touches them has stopped.
 /// - <c>_stopping</c> is volatile: written once by the disposing thread, polled by the
-///   network threads between batches.
+///   network threads between batches. A send thread reads it before a drain and ends the
+///   stream only after a drain that followed a read saying stop and found nothing: the
+///   workers' last frames come before their return, which comes before the write, so that
+///   drain sends them (<see cref="TcpSendPath.Run"/>).
 /// </remarks>
 internal sealed class TcpFabric : IDisposable
 {
@@ -300,8 +303,6 @@ internal sealed class TcpFabric : IDisposable
     private void SendLoop(int q, PeerConnection connection)
     {
         var path = _paths[q]!;
-        var bell = path.ThreadBell;
-        Func<TcpSendPath, bool> hasWork = p => _stopping || p.HasWork;
         var heartbeat = new byte[Timely.Bytes.MessageHeader.Size + 1];   // length 0 would read as the end of stream
         new Timely.Bytes.MessageHeader(HeartbeatChannel, _first, q * _threads, (q + 1) * _threads, 1, 0).WriteTo(heartbeat);
         // A quarter of the smaller of the two peer timeouts (each side's is in its handshake), so
@@ -312,36 +313,7 @@ internal sealed class TcpFabric : IDisposable
         path.Log = NetworkLog.Open(_logFactory, true, _first / _threads, q);
         try
         {
-            int idle = 0;
-            while (true)
-            {
-                if (path.Drain())
-                {
-                    idle = 0;
-                    continue;
-                }
-
-                if (Environment.TickCount64 - path.LastSendTicks >= (long)heartbeatInterval.TotalMilliseconds && !_stopping)
-                {
-                    path.Send(heartbeat);
-                }
-
-                if (_stopping)
-                {
-                    bool failed = Group.HasFailed;
-                    path.Finish(failed ? TcpFailureNotice.Encode(Group, _first, _threads, q) : default, failed);
-                    return;
-                }
-
-                if (++idle <= _spinIterations)
-                {
-                    Thread.SpinWait(20);
-                    continue;
-                }
-
-                bell.Park(park, hasWork, path);
-                idle = 0;
-            }
+            path.Run(() => _stopping, () => Group.HasFailed ? TcpFailureNotice.Encode(Group, _first, _threads, q) : null, heartbeat, heartbeatInterval, park, _spinIterations);
         }
         catch (TcpTransportException e)
         {
