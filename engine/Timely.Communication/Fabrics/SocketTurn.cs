@@ -18,6 +18,14 @@ namespace Timely.Communication.Fabrics;
 //     any -> Ended                 whoever holds the connection and meets its end or a failure.
 //   The connection's reader (socket, buffer, sequence number) passes only from its holder, and
 //   only through one of these full fences, so its plain fields are published to the next holder.
+// - Invariant: the worker touches the reader only while the word is WorkerHolds, the thread
+//   only while it is ThreadHolds or WorkerWants, and only the side that holds it moves the word
+//   out of its own states (the worker's request, ThreadHolds -> WorkerWants, keeps the thread
+//   the holder). So each side's "I hold it" stays true from its look until its own hand-over,
+//   and bytes one side read but did not cut into frames stay in the one buffer the next holder
+//   reads first. Checked against the stall under load that got this path reverted: traces
+//   showed each turn with one holder and nothing left in the buffer; the frames were still in
+//   the peer's send ring, whose thread ended its stream ahead of them (TcpSendPath.Run).
 // - No lost wake-up: the worker hands the connection over before it announces sleep on its own
 //   doorbell, and the park's last look (Poll) reads the socket only while the worker holds it,
 //   which it no longer does; from then on the thread reads and rings the worker as any sender
