@@ -50,35 +50,9 @@ public sealed class TcpPeerFailureTests
         {
             var one = Frame(0, 0, 1, 0, 1, WireBytes("first"));
             socket.Send(one);
-            switch (death)
-            {
-                case "reset":
-                    socket.LingerState = new LingerOption(true, 0);
-                    socket.Close();
-                    break;
-                case "close without end of stream":
-                    socket.Shutdown(SocketShutdown.Send);
-                    break;
-                case "die mid-frame":
-                    socket.Send(Frame(1, 0, 1, 0, 1, new byte[100])[..(FrameIntegrity.Prefix + 10)]);   // a whole, checked prefix, then the payload stops
-                    socket.Shutdown(SocketShutdown.Send);
-                    break;
-                case "oversized frame":
-                    socket.Send(Frame(1, 0, 1, 0, 1, new byte[5000]));
-                    break;
-                case "frame for a worker elsewhere":
-                    socket.Send(Frame(1, 0, 1, 5, 6, WireBytes("lost")));
-                    break;
-                default:
-                    throw new ArgumentOutOfRangeException(nameof(death), death, "unknown case");
-            }
+            Die(socket, death, 1);
 
-            var results = await Task.Run(guards.Join).WaitAsync(WorkerRun.Deadline);   // a hang fails with a TimeoutException
-            var result = Assert.Single(results);
-            var error = Assert.IsType<PeerFailedException>(result.Error);
-            Assert.Contains("process 1 at 127.0.0.1:", error.Message, StringComparison.Ordinal);
-            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
-            Assert.IsType<TcpTransportException>(error.InnerException);
+            await JoinFailedNamingPeerOne(guards, expected);
         }
 
         guards.Dispose();
@@ -109,6 +83,44 @@ public sealed class TcpPeerFailureTests
 
         Assert.Equal(2, results.Count);
         Assert.All(results, r => Assert.Contains("above the limit of 4096", Assert.IsType<PeerFailedException>(r.Error).Message, StringComparison.Ordinal));
+    }
+
+    /// <summary>Joins the one worker of process 0 (a hang fails with a TimeoutException) and checks that it failed naming process 1 with <paramref name="expected"/> in its one line.</summary>
+    internal static async Task JoinFailedNamingPeerOne(WorkerGuards<int> guards, string expected)
+    {
+        var results = await Task.Run(guards.Join).WaitAsync(WorkerRun.Deadline);
+        var result = Assert.Single(results);
+        var error = Assert.IsType<PeerFailedException>(result.Error);
+        Assert.Contains("process 1 at 127.0.0.1:", error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.IsType<TcpTransportException>(error.InnerException);
+    }
+
+    /// <summary>Process 1's death <paramref name="death"/> (one of <see cref="Deaths"/>) on its connection to process 0, whose next frame is number <paramref name="sequence"/>.</summary>
+    internal static void Die(Socket socket, string death, uint sequence)
+    {
+        switch (death)
+        {
+            case "reset":
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Close();
+                break;
+            case "close without end of stream":
+                socket.Shutdown(SocketShutdown.Send);
+                break;
+            case "die mid-frame":
+                socket.Send(Frame(sequence, 0, 1, 0, 1, new byte[100])[..(FrameIntegrity.Prefix + 10)]);   // a whole, checked prefix, then the payload stops
+                socket.Shutdown(SocketShutdown.Send);
+                break;
+            case "oversized frame":
+                socket.Send(Frame(sequence, 0, 1, 0, 1, new byte[5000]));
+                break;
+            case "frame for a worker elsewhere":
+                socket.Send(Frame(sequence, 0, 1, 5, 6, WireBytes("lost")));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(death), death, "unknown case");
+        }
     }
 
     /// <summary>Connects to process 0 as process 1 with the job's handshake and reads the reply.</summary>
@@ -145,7 +157,7 @@ public sealed class TcpPeerFailureTests
         }
     }
 
-    private static byte[] WireBytes(string text)
+    internal static byte[] WireBytes(string text)
     {
         var codec = WireCodec<string>.Default;
         var bytes = new byte[codec.Measure(text)];

@@ -43,6 +43,8 @@ public sealed class BinaryAllocator : Allocator
     private readonly int _spinIterations;
     private readonly BinaryLinks _links;
     private readonly InboundRing[] _readers;
+    private readonly IDirectReceive? _direct;
+    private long _directFrames;
     private readonly RingWriter[] _distinctWriters;
     private readonly bool[] _dirty;
     private readonly IWakeTarget[] _writerBells;
@@ -69,6 +71,7 @@ public sealed class BinaryAllocator : Allocator
         _peers = peers;
         _links = links;
         _readers = links.Readers;
+        _direct = links.Direct;
         _spinIterations = spinIterations;
         _distinctWriters = links.WriterByTarget.Distinct().ToArray();
         _writerBells = _distinctWriters.Select(w => links.BellByTarget[Array.IndexOf(links.WriterByTarget, w)]).ToArray();
@@ -160,6 +163,18 @@ public sealed class BinaryAllocator : Allocator
 
     /// <summary>Channels with messages kept for a later allocation.</summary>
     internal int PendingChannelCount => _pending.Count;
+
+    /// <summary>The connection this worker reads itself while it is awake (TCP, one worker, one peer); null: none.</summary>
+    internal IDirectReceive? Direct => _direct;
+
+    /// <summary>Frames this worker took from its socket itself (<see cref="Direct"/>), not through a ring.</summary>
+    internal long DirectFrames => _directFrames;
+
+    /// <summary>Times this worker slept on its doorbell.</summary>
+    internal long Parks => _links.OwnBell.Parks;
+
+    /// <summary>Wake-ups senders sent this worker's doorbell.</summary>
+    internal long Wakes => _links.OwnBell.Wakes;
 
     /// <summary>Messages that arrived for a deallocated channel and were discarded.</summary>
     internal long DiscardedMessages { get; private set; }
@@ -254,6 +269,8 @@ public sealed class BinaryAllocator : Allocator
     {
         if (disposing)
         {
+            // The receive thread reads from here on: a worker waiting for room below does not.
+            _direct?.Surrender();
             DeliverQueuedOnExit();
             _metrics.Dispose();
             foreach (var writer in _distinctWriters)
@@ -356,6 +373,12 @@ public sealed class BinaryAllocator : Allocator
 
     private void DrainOwnRings()
     {
+        // Whether this worker holds its connection is read before the rings are drained: the
+        // receive thread writes the ring only while it holds it, so this drain sees every frame
+        // it wrote before giving the connection back. Read after the drain, a give-back in
+        // between would let a frame from the socket overtake the ring's last ones (seen as a
+        // sequence error in exchange 100000 20 over tcp x2).
+        bool direct = _direct is { } d && d.Request();
         foreach (var ring in _readers)
         {
             var reader = ring.Reader;
@@ -375,6 +398,24 @@ public sealed class BinaryAllocator : Allocator
             }
 
             reader.ReleaseRead();
+        }
+
+        // After the rings: what the receive thread put there before it gave the socket back
+        // came before what the socket holds now.
+        if (direct)
+        {
+            DrainDirect(_direct!);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DrainDirect(IDirectReceive direct)
+    {
+        bool received = false;
+        while (direct.TryTake(ref received, out ReadOnlySpan<byte> frame))
+        {
+            _directFrames++;
+            Dispatch(0, frame);
         }
     }
 
@@ -442,7 +483,7 @@ public sealed class BinaryAllocator : Allocator
             }
         }
 
-        return _activity.Queued > 0 || _links.Status.HasFailed || UnparkRequested;
+        return _activity.Queued > 0 || _links.Status.HasFailed || UnparkRequested || (_direct is { } direct && direct.Poll());
     }
 
     /// <inheritdoc />
@@ -562,8 +603,11 @@ public sealed class BinaryAllocator : Allocator
         /// With messages still in an overflow queue, the reader making room does not ring us:
         /// poll for room at least every <see cref="RoomPoll"/> rather than sleeping past it.
         /// </summary>
-        public TimeSpan? BeforePark(TimeSpan? timeout) =>
-            !owner._mayOverflow || owner.FlushWriters() || timeout < RoomPoll ? timeout : RoomPoll;
+        public TimeSpan? BeforePark(TimeSpan? timeout)
+        {
+            owner._direct?.BeforePark();   // the receive thread reads, and rings us, while we sleep
+            return !owner._mayOverflow || owner.FlushWriters() || timeout < RoomPoll ? timeout : RoomPoll;
+        }
     }
 
     /// <summary>

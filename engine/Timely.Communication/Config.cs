@@ -118,6 +118,13 @@ public sealed record Config
     public int SpinIterations { get; init; } = DefaultSpinIterations;
 
     /// <summary>
+    /// Whether a TCP process of one worker and one peer lets the worker read its socket while it
+    /// is awake (the default); false keeps every frame on the receive thread, the path of every
+    /// other shape. Tests set it to hold the two paths to the same contract.
+    /// </summary>
+    internal bool TcpWorkerReads { get; init; } = true;
+
+    /// <summary>
     /// Capacity of each byte ring (ProcessBinary, shared memory, TCP's in-process rings); a
     /// power of two. Unless set, <see cref="DerivedRingBytes"/> of <see cref="Peers"/>: derived
     /// from what every process of a job is given alike, so all of them size their rings the same.

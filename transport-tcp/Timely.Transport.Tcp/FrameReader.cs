@@ -10,7 +10,9 @@ namespace Timely.Transport.Tcp;
 /// send, and hands each frame out in place from one pooled buffer.
 /// </summary>
 /// <remarks>
-/// Design: owned by one thread (the connection's receive thread); no shared state.
+/// Design: owned by one thread at a time (the connection's receive thread, or a worker that
+/// reads its socket itself: whoever hands it over publishes its fields with a full fence); no
+/// shared state.
 /// One buffer from <see cref="BufferPool"/> (<see cref="InitialBufferBytes"/>) takes as many
 /// frames as one socket read brings, so small frames cost one syscall per batch, not per
 /// frame. A frame larger than the buffer grows it to the frame's size, but only after the
@@ -236,25 +238,133 @@ public sealed class FrameReader : IDisposable
 
     private void Check(in MessageHeader header)
     {
+        if (Problem(header) is { } why)
+        {
+            throw Fail(why);
+        }
+    }
+
+    /// <summary>Why this peer may not send <paramref name="header"/> (null: it may).</summary>
+    private string? Problem(in MessageHeader header)
+    {
         if (header.Length > _maxMessageBytes)
         {
-            throw Fail($"frame {_frames} announces {header.Length} payload bytes on channel {header.Channel}, above the limit of {_maxMessageBytes}");
+            return $"frame {_frames} announces {header.Length} payload bytes on channel {header.Channel}, above the limit of {_maxMessageBytes}";
         }
 
         if (header.Source < _sourceLower || header.Source >= _sourceUpper)
         {
-            throw Fail($"frame {_frames} claims source worker {header.Source}; this peer's workers are {_sourceLower}..{_sourceUpper - 1}");
+            return $"frame {_frames} claims source worker {header.Source}; this peer's workers are {_sourceLower}..{_sourceUpper - 1}";
         }
 
         if (header.TargetLower < _targetLower || header.TargetUpper > _targetUpper || header.TargetLower == header.TargetUpper)
         {
-            throw Fail($"frame {_frames} targets workers {header.TargetLower}..{header.TargetUpper - 1}; this process has {_targetLower}..{_targetUpper - 1}");
+            return $"frame {_frames} targets workers {header.TargetLower}..{header.TargetUpper - 1}; this process has {_targetLower}..{_targetUpper - 1}";
         }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Whether the next <see cref="Read"/> returns without waiting on the socket: a whole frame,
+    /// an end of stream, or a header it will reject (one that fails its checksum, a bad field, a
+    /// length above the limit, workers this peer may not name) is buffered. Unlike <see cref="HasBufferedFrame"/> it is true
+    /// for a frame that will fail, so a reader that only reads when this says so still reports
+    /// a corrupt frame instead of waiting for bytes that complete it.
+    /// </summary>
+    public bool ReadReady
+    {
+        get
+        {
+            int have = _end - _start;
+            int extension = Integrity ? FrameIntegrity.Bytes : 0;
+            if (have < MessageHeader.Size + extension)
+            {
+                return false;
+            }
+
+            if (Integrity && !CurrentHeaderIntact())
+            {
+                return true;
+            }
+
+            MessageHeader header;
+            try
+            {
+                MessageHeader.TryRead(_buffer.AsSpan(_start, MessageHeader.Size), out header);
+            }
+            catch (WireFormatException)
+            {
+                return true;
+            }
+
+            return header.IsEndOfStream || Problem(header) is not null || header.RequiredBytes + extension <= have;
+        }
+    }
+
+    /// <summary>
+    /// Without waiting: one receive of what the socket holds now, into the buffer behind what is
+    /// there (<see cref="ReadReady"/> says whether a <see cref="Read"/> can follow). False when
+    /// the socket had nothing; call only when <see cref="ReadReady"/> is false, on a
+    /// non-blocking socket. The caller owns the reader as it does for <see cref="Read"/>.
+    /// </summary>
+    /// <exception cref="TcpTransportException">The stream broke (closed, closed mid-frame, reset), or nothing arrived for <see cref="SilenceBound"/>.</exception>
+    public bool TryReceive()
+    {
+        if (_socket.Blocking)
+        {
+            throw new InvalidOperationException("TryReceive reads a non-blocking socket; this one blocks.");
+        }
+
+        int required = NextFrameBytes();
+        MakeRoom(required);
+        if (ReceiveOnce(required))
+        {
+            return true;
+        }
+
+        if (SilenceBound is { } bound && Environment.TickCount64 - _lastArrival > (long)bound.TotalMilliseconds)
+        {
+            throw Fail(SilenceMessage(bound));
+        }
+
+        return false;
+    }
+
+    /// <summary>The bytes from <c>_start</c> the next frame needs: its header (with the extension) until that is buffered, then the whole frame. Called only when the header, if buffered, passed <see cref="ReadReady"/>'s checks.</summary>
+    private int NextFrameBytes()
+    {
+        int extension = Integrity ? FrameIntegrity.Bytes : 0;
+        int prefix = MessageHeader.Size + extension;
+        return _end - _start >= prefix && MessageHeader.TryRead(_buffer.AsSpan(_start, MessageHeader.Size), out var header)
+            ? header.RequiredBytes + extension
+            : prefix;
     }
 
     /// <summary>Reads until at least <paramref name="required"/> bytes are buffered from <c>_start</c>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Fill(int required)
+    {
+        MakeRoom(required);
+        while (_end - _start < required)
+        {
+            if (_drained && !_socket.Blocking)
+            {
+                // The last read emptied the queue, so the next frame has likely not arrived:
+                // wait first, then read. Reading first would be one more syscall per
+                // message (a receive that fails with EAGAIN before the poll) on the
+                // latency path, where every frame finds the queue empty.
+                WaitReadable();
+            }
+
+            // A non-blocking socket with nothing yet (false) waits for data in slices next time
+            // round: a connection disposed meanwhile, or a silent peer, is noticed at the next one.
+            ReceiveOnce(required);
+        }
+    }
+
+    /// <summary>Makes the buffer hold at least <paramref name="required"/> bytes from <c>_start</c>: moves the buffered bytes to its front, or into a larger buffer.</summary>
+    private void MakeRoom(int required)
     {
         if (_buffer.Length - _start < required)
         {
@@ -273,57 +383,48 @@ public sealed class FrameReader : IDisposable
             _end -= _start;
             _start = 0;
         }
+    }
 
-        while (_end - _start < required)
+    /// <summary>One receive into the free end of the buffer (there is room: fewer than <paramref name="required"/> bytes are buffered and <see cref="MakeRoom"/> ran). False when a non-blocking socket had nothing.</summary>
+    private bool ReceiveOnce(int required)
+    {
+        int n;
+        SocketError error;
+        try
         {
-            int n;
-            SocketError error;
-            try
+            int space = _buffer.Length - _end;
+            n = _socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out error);
+            _drained = n < space;
+            if (error == SocketError.WouldBlock)
             {
-                if (_drained && !_socket.Blocking)
-                {
-                    // The last read emptied the queue, so the next frame has likely not arrived:
-                    // wait first, then read. Reading first would be one more syscall per
-                    // message (a receive that fails with EAGAIN before the poll) on the
-                    // latency path, where every frame finds the queue empty.
-                    WaitReadable();
-                }
-
-                int space = _buffer.Length - _end;
-                n = _socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out error);
-                _drained = n < space;
-                if (error == SocketError.WouldBlock)
-                {
-                    // A non-blocking socket with nothing yet: wait for data in slices (a
-                    // connection disposed meanwhile, or a silent peer, is noticed at the next one).
-                    _drained = true;
-                    continue;
-                }
+                _drained = true;
+                return false;
             }
-            catch (SocketException e)
-            {
-                throw Fail($"receive failed ({e.SocketErrorCode}) with {_end - _start} of {required} bytes of frame {_frames} buffered", e);
-            }
-            catch (ObjectDisposedException e)
-            {
-                throw Fail("the connection was closed locally", e);
-            }
-
-            if (error != SocketError.Success)
-            {
-                throw Fail($"receive failed ({error}) with {_end - _start} of {required} bytes of frame {_frames} buffered", new SocketException((int)error));
-            }
-
-            if (n == 0)
-            {
-                throw _end == _start
-                    ? Fail($"the connection closed after {_frames} frames without an end-of-stream header")
-                    : Fail($"the connection closed mid-frame: {_end - _start} of {required} bytes of frame {_frames} arrived");
-            }
-
-            _end += n;
-            _lastArrival = Environment.TickCount64;
         }
+        catch (SocketException e)
+        {
+            throw Fail($"receive failed ({e.SocketErrorCode}) with {_end - _start} of {required} bytes of frame {_frames} buffered", e);
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw Fail("the connection was closed locally", e);
+        }
+
+        if (error != SocketError.Success)
+        {
+            throw Fail($"receive failed ({error}) with {_end - _start} of {required} bytes of frame {_frames} buffered", new SocketException((int)error));
+        }
+
+        if (n == 0)
+        {
+            throw _end == _start
+                ? Fail($"the connection closed after {_frames} frames without an end-of-stream header")
+                : Fail($"the connection closed mid-frame: {_end - _start} of {required} bytes of frame {_frames} arrived");
+        }
+
+        _end += n;
+        _lastArrival = Environment.TickCount64;
+        return true;
     }
 
     /// <summary>
@@ -337,10 +438,13 @@ public sealed class FrameReader : IDisposable
         {
             if (SilenceBound is { } bound && Environment.TickCount64 - _lastArrival > (long)bound.TotalMilliseconds)
             {
-                throw Fail($"nothing arrived for {bound.TotalSeconds:0.###} s, not even a heartbeat (--peer-timeout): the process is stopped, hung or unreachable");
+                throw Fail(SilenceMessage(bound));
             }
         }
     }
+
+    private static string SilenceMessage(TimeSpan bound) =>
+        $"nothing arrived for {bound.TotalSeconds:0.###} s, not even a heartbeat (--peer-timeout): the process is stopped, hung or unreachable";
 
     private TcpTransportException Fail(string why, Exception? inner = null) =>
         inner is null

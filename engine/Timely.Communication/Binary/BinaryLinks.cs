@@ -33,6 +33,9 @@ internal sealed class BinaryLinks
     /// <summary>Where failures and finished workers elsewhere show up.</summary>
     public required IPeerStatus Status { get; init; }
 
+    /// <summary>A connection this worker reads itself while it is awake (after its rings); null: none.</summary>
+    public IDirectReceive? Direct { get; init; }
+
     /// <summary>How decode errors name the sending worker (global index), e.g. with its process and address; null: "worker i".</summary>
     public Func<int, string>? SourceName { get; init; }
 }

@@ -30,7 +30,9 @@ namespace Timely.Communication.Fabrics;
 ///   off the latency path (perf.md §3). The receive thread (<see cref="TcpReceivePath"/>) rings
 ///   a target worker's doorbell per frame (unfenced) and, before it blocks on the socket, every
 ///   worker it wrote to through <see cref="FenceThenRing"/>. Both follow the doorbell protocol,
-///   so no wake-up is lost.
+///   so no wake-up is lost. A process of one worker with one peer lets the worker read its
+///   socket itself while it is awake (<see cref="SocketTurn"/>, <see cref="WorkerReadsSocket"/>):
+///   the receive thread reads only while the worker parks.
 ///   The workers' bells are <c>_bells</c>: the group's own, or under <c>--transport auto</c>'s
 ///   mix the shared-memory bells they park on (<see cref="AutoFabric"/>), which then also owns
 ///   the group and the rings between local workers.
@@ -58,7 +60,10 @@ namespace Timely.Communication.Fabrics;
 ///   still coming for a finished local worker are dropped, since nobody will read them.
 ///   Rings are freed only after every thread that touches them has stopped.
 /// - <c>_stopping</c> is volatile: written once by the disposing thread, polled by the
-///   network threads between batches.
+///   network threads between batches. A send thread reads it before a drain and ends the
+///   stream only after a drain that followed a read saying stop and found nothing: the
+///   workers' last frames come before their return, which comes before the write, so that
+///   drain sends them (<see cref="TcpSendPath.Run"/>).
 /// </remarks>
 internal sealed class TcpFabric : IDisposable
 {
@@ -85,6 +90,7 @@ internal sealed class TcpFabric : IDisposable
     private readonly SpscByteRing[]?[] _toNet;
     private readonly SpscByteRing[]?[] _fromNet;
     private readonly TcpSendPath?[] _paths;
+    private readonly TcpReceivePath?[] _receivePaths;
     private readonly Doorbell[] _bells;
     private readonly bool _ownsGroup;
     private readonly List<Thread> _sendThreads = new();
@@ -133,6 +139,7 @@ internal sealed class TcpFabric : IDisposable
         _toNet = new SpscByteRing[]?[processes];
         _fromNet = new SpscByteRing[]?[processes];
         _paths = new TcpSendPath?[processes];
+        _receivePaths = new TcpReceivePath?[processes];
         for (int q = 0; q < processes; q++)
         {
             if (_connections[q] is null)
@@ -149,14 +156,16 @@ internal sealed class TcpFabric : IDisposable
             _paths[q] = new TcpSendPath(_toNet[q]!, _connections[q]!, config.MaxMessageBytes + Timely.Bytes.MessageHeader.Size);
         }
 
+        bool workerReads = WorkerReadsSocket(config, _ownsGroup, _connections);
         for (int q = 0; q < processes; q++)
         {
             if (_connections[q] is { } connection)
             {
                 int peer = q;
                 var send = new Thread(() => SendLoop(peer, connection)) { Name = $"timely:tcp-send-{q}", IsBackground = true };
-                var path = new TcpReceivePath(peer, connection, _fromNet[q]!, Group, _bells, _first, _threads);
-                var receive = new Thread(() => path.Run(config.MaxMessageBytes, _peerTimeout, _logFactory, () => _stopping)) { Name = $"timely:tcp-recv-{q}", IsBackground = true };
+                var path = new TcpReceivePath(peer, connection, _fromNet[q]!, Group, _bells, _first, _threads, config.MaxMessageBytes, _peerTimeout, workerReads, () => _stopping);
+                _receivePaths[q] = path;
+                var receive = new Thread(() => path.Run(_logFactory)) { Name = $"timely:tcp-recv-{q}", IsBackground = true };
                 _sendThreads.Add(send);
                 _receiveThreads.Add(receive);
                 send.Start();
@@ -166,6 +175,22 @@ internal sealed class TcpFabric : IDisposable
     }
 
     public WorkerGroup Group { get; }
+
+    /// <summary>The receive path of process <paramref name="q"/> (null: a process this fabric does not carry); tests read its <see cref="TcpReceivePath.Turn"/>.</summary>
+    internal TcpReceivePath? ReceivePathOf(int q) => _receivePaths[q];
+
+    /// <summary>
+    /// Whether the one local worker reads its one peer's connection itself while it is awake
+    /// (<see cref="SocketTurn"/>): a process of one worker with one peer (netbench's and
+    /// pingpong's tcp x2), its own group (not <c>--transport auto</c>'s mix), without network
+    /// logging (whose logger is the receive thread's). The receive thread then reads only while
+    /// the worker parks: a frame that reaches a spinning worker through the thread waits for a
+    /// third runnable thread on the worker's cores, which on 2 vCPUs was most of what a round
+    /// trip cost beyond the raw socket (perf.md's TCP hop).
+    /// </summary>
+    private static bool WorkerReadsSocket(Config config, bool ownsGroup, PeerConnection?[] connections) =>
+        config.TcpWorkerReads && ownsGroup && config.Threads == 1 && config.CommunicationLogging is null
+        && connections.Count(c => c is not null) == 1;
 
     /// <summary>The options every process derives the same way from its config.</summary>
     public static TcpOptions OptionsOf(Config config) => new()
@@ -234,6 +259,7 @@ internal sealed class TcpFabric : IDisposable
                 OwnBell = Group.Doorbells[_first + l],
                 Status = Group,
                 SourceName = SourceName,
+                Direct = _receivePaths.FirstOrDefault(p => p?.Turn is not null),
             };
             allocators[l] = new BinaryAllocator(_first + l, peers, links, spinIterations);
         }
@@ -277,8 +303,6 @@ internal sealed class TcpFabric : IDisposable
     private void SendLoop(int q, PeerConnection connection)
     {
         var path = _paths[q]!;
-        var bell = path.ThreadBell;
-        Func<TcpSendPath, bool> hasWork = p => _stopping || p.HasWork;
         var heartbeat = new byte[Timely.Bytes.MessageHeader.Size + 1];   // length 0 would read as the end of stream
         new Timely.Bytes.MessageHeader(HeartbeatChannel, _first, q * _threads, (q + 1) * _threads, 1, 0).WriteTo(heartbeat);
         // A quarter of the smaller of the two peer timeouts (each side's is in its handshake), so
@@ -289,36 +313,7 @@ internal sealed class TcpFabric : IDisposable
         path.Log = NetworkLog.Open(_logFactory, true, _first / _threads, q);
         try
         {
-            int idle = 0;
-            while (true)
-            {
-                if (path.Drain())
-                {
-                    idle = 0;
-                    continue;
-                }
-
-                if (Environment.TickCount64 - path.LastSendTicks >= (long)heartbeatInterval.TotalMilliseconds && !_stopping)
-                {
-                    path.Send(heartbeat);
-                }
-
-                if (_stopping)
-                {
-                    bool failed = Group.HasFailed;
-                    path.Finish(failed ? TcpFailureNotice.Encode(Group, _first, _threads, q) : default, failed);
-                    return;
-                }
-
-                if (++idle <= _spinIterations)
-                {
-                    Thread.SpinWait(20);
-                    continue;
-                }
-
-                bell.Park(park, hasWork, path);
-                idle = 0;
-            }
+            path.Run(() => _stopping, () => Group.HasFailed ? TcpFailureNotice.Encode(Group, _first, _threads, q) : null, heartbeat, heartbeatInterval, park, _spinIterations);
         }
         catch (TcpTransportException e)
         {
@@ -342,6 +337,13 @@ internal sealed class TcpFabric : IDisposable
     public void Dispose()
     {
         _stopping = true;
+        foreach (var path in _receivePaths)
+        {
+            // Every local worker has returned (its allocator surrendered already, unless it was
+            // never built): the receive thread reads until the peer's end of stream.
+            path?.Surrender();
+        }
+
         foreach (var path in _paths)
         {
             if (path is not null)
@@ -403,6 +405,11 @@ internal sealed class TcpFabric : IDisposable
             foreach (var path in _paths)
             {
                 path?.Dispose();
+            }
+
+            foreach (var path in _receivePaths)
+            {
+                path?.Turn?.Dispose();
             }
         }
 

@@ -193,6 +193,58 @@ internal sealed class TcpSendPath : IDisposable
         }
     }
 
+    /// <summary>
+    /// The send thread's loop: moves frames to the socket (a heartbeat after
+    /// <paramref name="heartbeatInterval"/> of quiet), spinning <paramref name="spinIterations"/>
+    /// times and then parking up to <paramref name="park"/> when there are none, until
+    /// <paramref name="stopping"/> says every local worker has returned; then it sends what they
+    /// left and ends the stream: with <paramref name="failureNotice"/>'s notice when it gives
+    /// one (the job failed), else with timely's end of stream.
+    /// </summary>
+    /// <exception cref="TcpTransportException">The connection broke.</exception>
+    public void Run(Func<bool> stopping, Func<byte[]?> failureNotice, byte[] heartbeat, TimeSpan heartbeatInterval, TimeSpan park, int spinIterations)
+    {
+        Func<TcpSendPath, bool> hasWork = p => stopping() || p.HasWork;
+        int idle = 0;
+        while (true)
+        {
+            // Whether the fabric stops is read before the drain, not after: once it says so,
+            // every local worker has returned, and their last frames (written before they
+            // returned, which came before the stop was set) are in the rings this drain reads.
+            // Read after a drain that found nothing, a worker's last frames written, and the
+            // stop set, in between were left in the ring and the end of stream went out ahead
+            // of them: the peer waited for them forever (random traffic over tcp x2, one
+            // process's last large message; its ring still held 42-49 KB after the end).
+            bool stop = stopping();
+            if (Drain())
+            {
+                idle = 0;
+                continue;
+            }
+
+            if (stop)
+            {
+                byte[]? notice = failureNotice();
+                Finish(notice, notice is not null);
+                return;
+            }
+
+            if (Environment.TickCount64 - LastSendTicks >= (long)heartbeatInterval.TotalMilliseconds)
+            {
+                Send(heartbeat);
+            }
+
+            if (++idle <= spinIterations)
+            {
+                Thread.SpinWait(20);
+                continue;
+            }
+
+            ThreadBell.Park(park, hasWork, this);
+            idle = 0;
+        }
+    }
+
     /// <summary>Send thread: sends <paramref name="frame"/> (a heartbeat) now, after whatever is queued.</summary>
     /// <exception cref="TcpTransportException">The connection broke.</exception>
     public void Send(ReadOnlySpan<byte> frame)

@@ -30,6 +30,21 @@ public sealed class TcpTrafficProperties
     public Property Tcp_delivers_random_traffic_exactly_once_in_order() =>
         Prop.ForAll(ClusterGen().ToArbitrary(), x => Run(x.Processes, x.Threads, x.RingBytes, x.Plan));
 
+    /// <summary>
+    /// A process of one worker with one peer reads its socket itself while it is awake and lets
+    /// the receive thread read while it parks (SocketTurn): for any traffic and any spin budget
+    /// (parking at once, the default, or hardly ever), that path and the receive thread's alone
+    /// each deliver every message exactly once, byte-exact, in order.
+    /// </summary>
+    [Property(MaxTest = 10, QuietOnSuccess = true)]
+    public Property Tcp_with_one_worker_per_process_delivers_the_same_on_either_receive_path() =>
+        Prop.ForAll(
+            (from pool in Gen.ArrayOf(Gen.Frequency((6, Gen.Choose(0, 8)), (3, Gen.Choose(0, 200)), (1, Gen.Choose(0, 20_000))), 64)
+             from spin in Gen.Elements(0, TimelyConfig.DefaultSpinIterations, 100_000)
+             select (Plan: Plan(2, pool), Spin: spin)).ToArbitrary(),
+            x => Run(2, 1, 65536, x.Plan, c => c with { SpinIterations = x.Spin, TcpWorkerReads = true })
+                && Run(2, 1, 65536, x.Plan, c => c with { SpinIterations = x.Spin, TcpWorkerReads = false }));
+
     /// <summary>A plan for <paramref name="workers"/> workers: per-pair message counts and payload lengths drawn in turn from <paramref name="pool"/>.</summary>
     private static AllocatorProperties.Plan Plan(int workers, int[] pool)
     {
@@ -48,7 +63,7 @@ public sealed class TcpTrafficProperties
         return new AllocatorProperties.Plan(workers, lengths);
     }
 
-    private static bool Run(int processes, int threads, int ringBytes, AllocatorProperties.Plan plan)
+    private static bool Run(int processes, int threads, int ringBytes, AllocatorProperties.Plan plan, Func<TimelyConfig, TimelyConfig>? adjust = null)
     {
         var config = TimelyConfig.Cluster(threads, 0, FreePorts.Loopback(processes), TransportKind.Tcp) with
         {
@@ -56,6 +71,7 @@ public sealed class TcpTrafficProperties
             ConnectTimeout = TimeSpan.FromSeconds(20),
             JobName = "prop-" + Guid.NewGuid().ToString("N"),
         };
+        config = adjust?.Invoke(config) ?? config;
         var runs = Enumerable.Range(0, processes).Select(p => Task.Factory.StartNew(
             () =>
             {
