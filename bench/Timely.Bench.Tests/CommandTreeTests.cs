@@ -99,6 +99,8 @@ public sealed class CommandTreeTests
     [InlineData("wordcount", "--help")]
     [InlineData("wordcount", "-?")]
     [InlineData("wordcount", "-w", "2", "--version")]
+    [InlineData("wordcount", "-z?")]
+    [InlineData("wordcount", "-h", "-?x")]
     [InlineData("[diagram]", "wordcount")]
     [InlineData("wordcount", "[diagram]")]
     [InlineData("wordcount", "@args.rsp")]

@@ -50,7 +50,7 @@ public static class TimelyCommands
     /// and its name, read by reflection on the entry assembly: 4.7% of a native
     /// <c>timely wordcount</c>'s samples over 200 runs, where a run prints neither). A line that
     /// does not start with a command's name, or holds a token the whole root alone may answer
-    /// (<c>--help</c>, <c>-?</c>, <c>--version</c>, a directive <c>[...]</c>, a response file
+    /// (<c>--help</c>, <c>-?</c> alone or in a bundle, <c>--version</c>, a directive <c>[...]</c>, a response file
     /// <c>@...</c>), gets null. What such a root parses without an error parses alike with the
     /// whole tree (<see cref="Cli.Invoke(IReadOnlyList{string}, TextWriter)"/> goes to the
     /// whole tree on any error, so that errors are found and printed by it alone).
@@ -65,7 +65,8 @@ public static class TimelyCommands
 
         foreach (string arg in args)
         {
-            if (arg is "--help" or "-?" or "--version" || arg.StartsWith('[') || arg.StartsWith('@'))
+            // '-?' also in a bundle of short options ("-z?"), which the whole root splits.
+            if (arg is "--help" or "--version" || (arg.StartsWith('-') && arg.Contains('?')) || arg.StartsWith('[') || arg.StartsWith('@'))
             {
                 return null;
             }

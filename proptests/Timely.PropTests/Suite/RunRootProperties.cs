@@ -11,9 +11,10 @@ namespace Timely.PropTests.Suite;
 /// <c>timely</c> parses a run's command line against a root of the named command alone
 /// (<see cref="TimelyCommands.CreateRunRoot"/>) and runs from that parse when it has no error.
 /// For any command and any words after its name (its own options and their aliases, the
-/// communication flags, numbers, words, <c>--</c>, misspellings), that parse has an error
-/// exactly when the whole tree's has, and without one it hands the command the same path,
-/// options, arguments and unmatched tokens as the whole tree's.
+/// communication flags, numbers, words, <c>--</c>, misspellings, bundles with <c>-?</c>),
+/// a line that parses without an error there parses without one in the whole tree and hands
+/// the command the same path, options, arguments and unmatched tokens; and a line the whole
+/// tree runs (no error, no help) parses without an error there too, so it takes the fast path.
 /// </summary>
 public sealed class RunRootProperties
 {
@@ -21,7 +22,7 @@ public sealed class RunRootProperties
     [
         "-w", "-n", "-p", "-h", "--transport", "shm", "tcp", "auto", "--verbose", "--json", "--", "-",
         "0", "1", "2", "3", "-1", "1000", "4097", "x", "3.5", "true", "false", "--bogus", "-?x", "hello",
-        "wordcount", "--rounds", "--ring-bytes", "65536", "--quick", "--repeat", "--filter", "a*",
+        "wordcount", "--rounds", "--ring-bytes", "65536", "--quick", "--repeat", "--filter", "a*", "-z?", "-?w", "-z",
     ];
 
     [Property(MaxTest = 400)]
@@ -42,9 +43,13 @@ public sealed class RunRootProperties
 
             var fast = run.Parse(args);
             var whole = TimelyCommands.CreateRoot().Parse(args);
-            bool sameVerdict = (fast.Errors.Count == 0) == (whole.Errors.Count == 0);
-            bool sameParse = fast.Errors.Count > 0 || Handed(fast) == Handed(whole);
-            return (sameVerdict && sameParse).Label($"'{string.Join(' ', args)}': {Handed(fast)} | {Handed(whole)} | {string.Join("; ", fast.Errors.Select(e => e.Message))} | {string.Join("; ", whole.Errors.Select(e => e.Message))}");
+
+            // Safe: a line the run root takes (no error) is one the whole tree takes alike.
+            bool safe = fast.Errors.Count > 0 || (whole.Errors.Count == 0 && Handed(fast) == Handed(whole));
+
+            // Taken: a line the whole tree runs (no error, not help) the run root takes too.
+            bool taken = whole.Errors.Count > 0 || whole.Action is System.CommandLine.Help.HelpAction || fast.Errors.Count == 0;
+            return (safe && taken).Label($"'{string.Join(' ', args)}': {Handed(fast)} | {Handed(whole)} | {string.Join("; ", fast.Errors.Select(e => e.Message))} | {string.Join("; ", whole.Errors.Select(e => e.Message))}");
         });
     }
 
