@@ -19,7 +19,7 @@ public static class Program
         else
         {
             Launcher.WatchLauncher();
-            exit = Cli.Invoke(TimelyCommands.CreateRoot(args), args, Console.Error);
+            exit = Cli.Invoke(args, Console.Error);
         }
 
         // The suite's exact peak of a launched run: the launcher's runtime reaps its children
@@ -44,7 +44,7 @@ public static class Program
 
         try
         {
-            return Cli.Run(() => Launcher.Run(args, processes, Launcher.Standard(1), Launcher.Standard(2), static (zero, error) => Cli.Invoke(TimelyCommands.CreateRoot(zero), zero, error)));
+            return Cli.Run(() => Launcher.Run(args, processes, Launcher.Standard(1), Launcher.Standard(2), static (zero, error) => Cli.Invoke(zero, error)));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

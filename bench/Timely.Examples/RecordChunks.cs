@@ -58,14 +58,21 @@ internal sealed class RecordChunks<T>
         }
     }
 
-    /// <summary>Empties the list, its chunks back to the spare pile (cleared when they hold references).</summary>
+    /// <summary>
+    /// Empties the list, its chunks back to the spare pile (cleared when they hold references).
+    /// Only a chunk's written part is cleared: records are appended from its start, and a chunk
+    /// on the pile is all defaults, so the rest was never written. Clearing whole chunks was
+    /// 1.3% of a native <c>timely wordcount</c>'s samples (10 records a round in a chunk of
+    /// 8192, 128 KB of (string, long) cleared per round).
+    /// </summary>
     public void Clear()
     {
-        foreach (var chunk in _chunks)
+        for (int i = 0; i < _chunks.Count; i++)
         {
+            var chunk = _chunks[i];
             if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>())
             {
-                Array.Clear(chunk);
+                Chunk(i).Clear();
             }
 
             _spare.Push(chunk);

@@ -75,6 +75,23 @@ public sealed class JobDirectoryTests : IDisposable
         Assert.False(Directory.Exists(directory), "the last process out removes the directory");
     }
 
+    /// <summary>
+    /// Each process rings each peer's rendezvous word when it first maps the peer's control file
+    /// (its own files are all named by then), when it publishes Running and when it seals: the
+    /// moves a waiting peer looks for, which end the peer's futex wait at once instead of at its
+    /// sleep's end. In a job of two, each word counts the other's three rings.
+    /// </summary>
+    [Fact]
+    public void A_process_rings_each_peers_rendezvous_word_at_each_move()
+    {
+        var (meetFirst, meetSecond) = TestJobs.MeetTwo(_root, "rings", 1);
+        using var first = meetFirst;
+        using var second = meetSecond;
+        Assert.Equal(3, first.Own.RendezvousRings);
+        Assert.Equal(3, second.Own.RendezvousRings);
+        Assert.Equal(3, first.Control(1).RendezvousRings);
+    }
+
     [Fact]
     public void A_directory_left_by_a_dead_job_is_replaced()
     {

@@ -80,6 +80,25 @@ public static partial class Cli
         Console.Error.WriteLine($"timely: {level}: {diagnostic.Message}");
     }
 
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the command, as <see cref="Invoke(RootCommand, IReadOnlyList{string}, TextWriter)"/>
+    /// with <see cref="TimelyCommands.CreateRoot(IReadOnlyList{string})"/> does: a line that
+    /// <see cref="TimelyCommands.CreateRunRoot"/> serves and parses without an error runs from
+    /// that parse; any other line, and any line with an error, is parsed again against the
+    /// whole root, which prints help, versions and errors.
+    /// </summary>
+    public static int Invoke(IReadOnlyList<string> args, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(error);
+        if (TimelyCommands.CreateRunRoot(args) is { } run && run.Parse(args) is { Errors.Count: 0 } parsed)
+        {
+            return Invoke(parsed, args, error);
+        }
+
+        return Invoke(TimelyCommands.CreateRoot(args), args, error);
+    }
+
     /// <summary>Parses <paramref name="args"/> against <paramref name="root"/> and runs the command; every error ends in <see cref="Report"/>.</summary>
     public static int Invoke(RootCommand root, IReadOnlyList<string> args, TextWriter error)
     {
@@ -92,6 +111,11 @@ public static partial class Cli
             return code;
         }
 
+        return Invoke(result, args, error);
+    }
+
+    private static int Invoke(ParseResult result, IReadOnlyList<string> args, TextWriter error)
+    {
         try
         {
             return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -14,7 +14,7 @@ namespace Timely.Transport.Shm.Layout;
 /// offset 0            +----------------------------------------------------------+
 ///                     | magic u64 "TIMELYPC" | version i32 | workers i32         |
 ///                     | pid i32 | process i32 | state i32 | sealed i32         |
-///                     | heartbeat i64 | processes i32 | zero i32             |
+///                     | heartbeat i64 | processes i32 | rendezvous i32       |
 ///                     | pid namespace u64 | zero ...                    | 1 line
 /// offset L*(1+w)      +----------------------------------------------------------+
 ///  (L = CacheLine)    | bell word i32 | finished i32 | parks i64 | wakes i64 |  |
@@ -33,6 +33,12 @@ namespace Timely.Transport.Shm.Layout;
 /// with another <c>-n</c> be named at once; <c>pid namespace</c> tells a peer whether the pid
 /// means anything to it (a process in another container sharing <c>/dev/shm</c> is judged by
 /// its heartbeat alone). Version 2 added sealed, processes and the pid namespace.
+/// <c>rendezvous</c> (zero in a new file) is bumped by a peer, through a probe, each time it
+/// moves on in set-up, and the owner's set-up thread sleeps on it with a futex between looks
+/// (<see cref="RingRendezvous"/>, <see cref="AwaitRendezvousRing"/>): both sides reach it only
+/// through the kernel, so a truncated file fails the kernel's copy, never raises SIGBUS. Its
+/// bytes were always zero before; a process that never rings it leaves a waiting peer to its
+/// sleep's end, so it needed no new version.
 /// The failure record is written once, by the first failing worker, before state is
 /// release-stored as Failed; a peer reads it only after it acquire-loads Failed.
 /// Each worker's line is its own cache line: the bell word is CAS'd by senders and the
@@ -66,6 +72,7 @@ public sealed class ControlBlock : IDisposable
     private const int HeartbeatOffset = 32;
     private const int ProcessesOffset = 40;
     private const int PidNamespaceOffset = 48;
+    private const int RendezvousOffset = 44;
     private const int BellOffset = 0;
     private const int FinishedOffset = 4;
     private const int ParksOffset = 8;
@@ -320,6 +327,38 @@ public sealed class ControlBlock : IDisposable
             {
                 throw Corrupt($"worker {w}'s doorbell word holds 0x{word:x8}, not a doorbell state");
             }
+        }
+    }
+
+    /// <summary>The rendezvous word as it stands (owner's set-up thread: read before a look, waited on after it).</summary>
+    /// <exception cref="IOException">The file was truncated under the job.</exception>
+    internal int RendezvousRings => ProbeRead<int>(RendezvousOffset);
+
+    /// <summary>
+    /// A peer, in set-up: bumps the owner's rendezvous word and wakes the owner if it sleeps on
+    /// it. Read and write through probes; a lost bump between two ringers still changes the word.
+    /// </summary>
+    /// <exception cref="IOException">The file was truncated under the job.</exception>
+    internal void RingRendezvous()
+    {
+        ProbeWrite(RendezvousOffset, ProbeRead<int>(RendezvousOffset) + 1);
+        Futex.Wake(ref _file.Region.Int32At(RendezvousOffset));
+    }
+
+    /// <summary>
+    /// The owner's set-up thread: sleeps until a peer rings or <paramref name="timeout"/>
+    /// passes, at once when the word no longer holds <paramref name="seen"/> (read before the
+    /// look this follows, so a ring after that look is never missed). Without a futex, sleeps.
+    /// </summary>
+    internal void AwaitRendezvousRing(int seen, TimeSpan timeout)
+    {
+        if (Futex.IsSupported)
+        {
+            Futex.Wait(ref _file.Region.Int32At(RendezvousOffset), seen, timeout);
+        }
+        else
+        {
+            Thread.Sleep(timeout);
         }
     }
 

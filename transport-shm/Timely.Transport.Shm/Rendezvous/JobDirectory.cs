@@ -58,6 +58,9 @@ public sealed class JobDirectory : IDisposable
     private readonly Dictionary<(int Sender, int Receiver), MappedFile> _rings = [];
     private readonly JobFiles _files;
     private ExitCleanup? _exit;
+
+    // Our rendezvous word as last read, before the look the next pause follows (Pause).
+    private int _rendezvousSeen;
     private bool _disposed;
 
     private JobDirectory(string job, int processIndex, int processes, int workersPerProcess, JobFiles files)
@@ -334,6 +337,7 @@ public sealed class JobDirectory : IDisposable
 
             var control = WaitForControl(process, clock, timeout);
             _controls[process] = control;
+            CheckWhole(control).RingRendezvous();   // our files are all named (Create): a peer waiting for them looks now
             for (int sender = firstLocal; sender < firstLocal + WorkersPerProcess; sender++)
             {
                 for (int receiver = process * WorkersPerProcess; receiver < (process + 1) * WorkersPerProcess; receiver++)
@@ -344,6 +348,7 @@ public sealed class JobDirectory : IDisposable
         }
 
         CheckWhole(Own).State = ProcessState.Running;
+        RingPeers();
         AfterPublishingRunning?.Invoke(this);
 
         // Past Starting, a peer has mapped every file it needs. No peer runs a worker before
@@ -369,7 +374,7 @@ public sealed class JobDirectory : IDisposable
                         $"shm job '{Job}': process {process} (pid {control.Pid}) did not finish connecting within {timeout.TotalSeconds:0.#} s ('{Path}').");
                 }
 
-                backoff.Wait();
+                Pause(ref backoff);
             }
 
             // Failed once the wait is over may be a worker that threw right after the peer's own
@@ -381,11 +386,50 @@ public sealed class JobDirectory : IDisposable
         }
     }
 
+    /// <summary>
+    /// The pause before a set-up wait's next look: the backoff's first looks yield, and its
+    /// sleeps are futex waits on our control file's rendezvous word, which every peer rings when
+    /// it has moved on (<see cref="RingPeers"/>, and at its first sight of our control file, when
+    /// our files are all named), so a wait ends when the peer gets there, not when a sleep runs
+    /// out. A native shm x2 run has process 0 wait for process 1's start, then each wait for the
+    /// other's Running and seal; at the 2 ms sleeps each of those waits overran the peer's move
+    /// by about a millisecond on average. The word is read after every pause, before the next
+    /// look, so a ring that comes after a look changes the word the wait compares and the wait
+    /// returns at once.
+    /// </summary>
+    private void Pause(ref PollBackoff backoff)
+    {
+        var pause = backoff.Next();
+        if (pause == TimeSpan.Zero)
+        {
+            Thread.Yield();
+        }
+        else
+        {
+            CheckWhole(Own).AwaitRendezvousRing(_rendezvousSeen, pause);
+        }
+
+        _rendezvousSeen = CheckWhole(Own).RendezvousRings;
+    }
+
+    /// <summary>Rings the rendezvous word of every peer whose control file this process has mapped (see <see cref="Pause"/>).</summary>
+    private void RingPeers()
+    {
+        foreach (var control in _controls)
+        {
+            if (control is not null && control.ProcessIndex != ProcessIndex)
+            {
+                CheckWhole(control).RingRendezvous();
+            }
+        }
+    }
+
     /// <summary>Step 5 of the protocol (see the remarks): our files lose their names, then every mapped file is checked whole.</summary>
     private void Seal(Stopwatch clock, TimeSpan timeout)
     {
         _files.RemoveOwnFiles();
         CheckWhole(Own).Sealed = true;
+        RingPeers();
         AwaitEveryPeer(control => !control.Sealed, clock, timeout);
         if (FindTruncatedFile() is { } truncated)
         {
@@ -551,7 +595,7 @@ public sealed class JobDirectory : IDisposable
             }
 
             CheckWhole(Own).Beat();
-            backoff.Wait();
+            Pause(ref backoff);
         }
     }
 
@@ -651,7 +695,7 @@ public sealed class JobDirectory : IDisposable
             }
 
             CheckWhole(Own).Beat();
-            backoff.Wait();
+            Pause(ref backoff);
         }
     }
 }

@@ -3,6 +3,8 @@ namespace Timely.Transport.Shm.Rendezvous;
 /// <summary>
 /// The pause between two looks of a rendezvous wait (a peer's file, a ring, a peer's state):
 /// the first looks only yield the core, the next sleep 1 ms, the rest <see cref="Longest"/>.
+/// The sleeps are parks on the waiter's own doorbell word, which its peers ring when they move
+/// on, so a sleep is the longest a wait overruns a peer whose ring it missed.
 /// </summary>
 /// <remarks>
 /// The processes of a job reach each step of the rendezvous within a few milliseconds of each
@@ -37,19 +39,5 @@ internal struct PollBackoff
         return look < Yields ? TimeSpan.Zero
             : look < Yields + ShortSleeps ? TimeSpan.FromMilliseconds(1)
             : Longest;
-    }
-
-    /// <summary>Pauses before the next look.</summary>
-    internal void Wait()
-    {
-        var pause = Next();
-        if (pause == TimeSpan.Zero)
-        {
-            Thread.Yield();
-        }
-        else
-        {
-            Thread.Sleep(pause);
-        }
     }
 }
