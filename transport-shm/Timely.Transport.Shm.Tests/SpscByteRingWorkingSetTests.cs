@@ -181,6 +181,35 @@ public sealed class SpscByteRingWorkingSetTests
         Assert.Equal(sent, read);
     }
 
+    [Theory]
+    [InlineData(14, true)]    // 128 bytes unread at index 1024: an eighth of the lap so far
+    [InlineData(13, false)]   // 192 bytes unread
+    public void A_later_look_wraps_when_all_but_an_eighth_of_the_lap_so_far_is_read(int released, bool wraps)
+    {
+        var (owner, producer, consumer) = Pair();
+        using var region = owner;
+
+        // 16 records of 64 bytes with nothing read run the lap on to 1024; with 14 of them read,
+        // the 128 bytes left are more than an eighth of the working set (64) but not more than an
+        // eighth of the 1024 bytes the lap has gone: the wrap leaves the producer 896 bytes below
+        // the consumer, seven times what it still has to read, the first look's ratio.
+        int sent = 0;
+        while (sent < 16)
+        {
+            Send(producer, ref sent, 56);
+        }
+
+        for (int i = 0; i < released; i++)
+        {
+            Assert.True(consumer.TryRead(out _, out _));
+        }
+
+        consumer.ReleaseRead();
+        Assert.Equal(wraps ? Capacity + 64 : 1088, Send(producer, ref sent, 56));
+        int read = released + Drain(consumer);
+        Assert.Equal(sent, read);
+    }
+
     [Fact]
     public void Bursts_longer_than_the_working_set_with_pauses_between_start_over_at_the_front()
     {
