@@ -119,9 +119,10 @@ namespace Timely.Transport.Shm.Ring;
 //   an eighth of the lap so far", the same ratio as at the first look: the wrap leaves the
 //   producer at least seven times the bytes the consumer still has to read before it passes
 //   the padding. (With an eighth of the working set at every look, a look at the start of a
-//   burst missed whenever the consumer still had a few KB of the last one unread, as it does
-//   while it writes its own burst, and that lap ran on through a second burst: rings of
-//   `exchange 100000 1000` resident at 788 of 1024 KB in some runs, 512 in others.) (The first rule looked once a lap, so each burst
+//   burst would miss whenever the consumer still had a few KB of the last one unread, as it may
+//   while it writes its own burst. Measured on `exchange 100000 1000` over shm x2: each ring
+//   resident at 788 of 1024 KB, which is the example's first two rounds sent back to back, round
+//   0 not waiting for its probe; every later round's burst wrapped to index 0.) (The first rule looked once a lap, so each burst
 //   of a steady stream of bursts larger than the working set began where the last ended, and
 //   the laps cycled through the whole data area: `exchange 100000 1000` over shm x2 writes
 //   about 400 KB a round into each 1 MiB ring, and kept all 4 MiB resident.) Why "all but an eighth": after an early wrap the producer has only the bytes below
