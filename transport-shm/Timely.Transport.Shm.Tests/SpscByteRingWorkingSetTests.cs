@@ -59,6 +59,14 @@ public sealed class SpscByteRingWorkingSetTests
         return read;
     }
 
+    // Sends record `sent` (a payload of `length` bytes), counts it, and returns the tail after it.
+    private static long Send(SpscByteRing producer, ref int sent, int length)
+    {
+        Assert.True(producer.TryWrite(sent, Pattern(length, sent)), $"record {sent} refused");
+        sent++;
+        return producer.Tail;
+    }
+
     [Fact]
     public void Records_stay_within_the_working_set_while_the_consumer_keeps_up()
     {
@@ -115,15 +123,15 @@ public sealed class SpscByteRingWorkingSetTests
     }
 
     [Fact]
-    public void A_lap_that_went_past_the_working_set_runs_to_the_end_of_the_data_area()
+    public void A_lap_that_went_past_the_working_set_wraps_at_its_next_look_once_the_consumer_caught_up()
     {
         var (owner, producer, consumer) = Pair();
         using var region = owner;
 
-        // 64-byte records (56-byte payloads): the ninth would end past 512 with nothing released,
-        // so the lap goes on; once everything is read, the lap still runs to the end (the
-        // producer tries to wrap early once a lap, so a burst costs at most one head load) and
-        // the next lap is within the working set again.
+        // 64-byte records (56-byte payloads): the ninth ends past 512 with nothing released, so
+        // the lap goes on, looking again every eighth of the working set (64 bytes: each record
+        // here). Once everything is read, the next record's look finds the consumer caught up and
+        // wraps, where a lap that looked once would have run on to the end of the data area.
         int sent = 0;
         int read = 0;
         for (; sent < 10; sent++)
@@ -133,11 +141,9 @@ public sealed class SpscByteRingWorkingSetTests
 
         Assert.Equal(640, producer.Tail);
         read += Drain(consumer);
-        for (; producer.Tail < Capacity; sent++)
-        {
-            Assert.True(producer.TryWrite(sent, Pattern(56, sent)));
-            Assert.True(producer.Tail <= Capacity, $"record {sent} wrapped early at {producer.Tail}");
-        }
+        Assert.True(producer.TryWrite(sent, Pattern(56, sent)));
+        sent++;
+        Assert.Equal(Capacity + 64, producer.Tail);
 
         for (int i = 0; i < 20; i++, sent++)
         {
@@ -148,6 +154,89 @@ public sealed class SpscByteRingWorkingSetTests
 
         read += Drain(consumer);
         Assert.Equal(sent, read);
+    }
+
+    [Fact]
+    public void A_lap_that_went_past_the_working_set_looks_again_only_an_eighth_of_the_working_set_on()
+    {
+        var (owner, producer, consumer) = Pair();
+        using var region = owner;
+
+        // 24-byte records (16-byte payloads): the record that would end past 512 (the 22nd, at
+        // 504) finds the consumer behind, so the next look is at 504 + 64 = 568. Released before
+        // then, the producer still places the next record at 528 (it ends at 552, before the
+        // look), and the one after, which ends past 568, looks and wraps: the look is per eighth
+        // of the working set, not per record.
+        int sent = 0;
+        while (sent < 22)
+        {
+            Send(producer, ref sent, 16);
+        }
+
+        Assert.Equal(528, producer.Tail);
+        int read = Drain(consumer);
+        Assert.Equal(552, Send(producer, ref sent, 16));
+        Assert.Equal(Capacity + 24, Send(producer, ref sent, 16));
+        read += Drain(consumer);
+        Assert.Equal(sent, read);
+    }
+
+    [Theory]
+    [InlineData(14, true)]    // 128 bytes unread at index 1024: an eighth of the lap so far
+    [InlineData(13, false)]   // 192 bytes unread
+    public void A_later_look_wraps_when_all_but_an_eighth_of_the_lap_so_far_is_read(int released, bool wraps)
+    {
+        var (owner, producer, consumer) = Pair();
+        using var region = owner;
+
+        // 16 records of 64 bytes with nothing read run the lap on to 1024; with 14 of them read,
+        // the 128 bytes left are more than an eighth of the working set (64) but not more than an
+        // eighth of the 1024 bytes the lap has gone: the wrap leaves the producer 896 bytes below
+        // the consumer, seven times what it still has to read, the first look's ratio.
+        int sent = 0;
+        while (sent < 16)
+        {
+            Send(producer, ref sent, 56);
+        }
+
+        for (int i = 0; i < released; i++)
+        {
+            Assert.True(consumer.TryRead(out _, out _));
+        }
+
+        consumer.ReleaseRead();
+        Assert.Equal(wraps ? Capacity + 64 : 1088, Send(producer, ref sent, 56));
+        int read = released + Drain(consumer);
+        Assert.Equal(sent, read);
+    }
+
+    [Fact]
+    public void Bursts_longer_than_the_working_set_with_pauses_between_start_over_at_the_front()
+    {
+        var (owner, producer, consumer) = Pair();
+        using var region = owner;
+
+        // The large exchange's pattern over shm: each round a burst of twice the working set,
+        // read whole before the next. Every burst after the first starts at index 0 again, so
+        // the data area past the burst and an eighth of the working set is never written (with
+        // one look a lap, the bursts walked the laps through all 4096 bytes).
+        int sent = 0;
+        int read = 0;
+        long furthest = 0;
+        for (int burst = 0; burst < 40; burst++)
+        {
+            for (int i = 0; i < 16; i++, sent++)
+            {
+                Assert.True(producer.TryWrite(sent, Pattern(56, sent)));
+                furthest = Math.Max(furthest, ((producer.Tail - 1) & (Capacity - 1)) + 1);
+            }
+
+            read += Drain(consumer);
+        }
+
+        Assert.Equal(sent, read);
+        Assert.InRange(furthest, 1024, 1024 + (WorkingSet / 8));
+        Assert.True(producer.Tail / Capacity >= 39, $"the bursts wrapped only {producer.Tail / Capacity} times");
     }
 
     [Theory]

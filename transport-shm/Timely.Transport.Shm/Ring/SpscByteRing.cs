@@ -109,9 +109,23 @@ namespace Timely.Transport.Shm.Ring;
 //   point is placed at index 0 after a padding record to the end of the data area, the same
 //   padding a record that straddles the end gets, when the consumer has released all but an
 //   eighth of the working set (the cached head, else one acquire-load of the shared head).
-//   If it has not, the lap goes on to the end of the data area as without a working set, so a
-//   burst still has the whole capacity and a wrap attempt costs one head load per lap at
-//   most. Why "all but an eighth": after an early wrap the producer has only the bytes below
+//   If it has not, the lap goes on, so a burst still has the whole capacity, and the producer
+//   looks again each time its tail has moved on by another eighth of the working set (or by
+//   one record, when that is longer): one head load per eighth of the working set written
+//   while the consumer is behind. A lap that ran on wraps at the first look that finds the
+//   consumer caught up, so a burst of B bytes followed by a pause touches about B plus an
+//   eighth of the working set past the start of the lap, not the whole data area: the burst
+//   after the pause starts at index 0 again. "Caught up" at a later look is "released all but
+//   an eighth of the lap so far", the same ratio as at the first look: the wrap leaves the
+//   producer at least seven times the bytes the consumer still has to read before it passes
+//   the padding. (With an eighth of the working set at every look, a look at the start of a
+//   burst would miss whenever the consumer still had a few KB of the last one unread, as it may
+//   while it writes its own burst. Measured on `exchange 100000 1000` over shm x2: each ring
+//   resident at 788 of 1024 KB, which is the example's first two rounds sent back to back, round
+//   0 not waiting for its probe; every later round's burst wrapped to index 0.) (The first rule looked once a lap, so each burst
+//   of a steady stream of bursts larger than the working set began where the last ended, and
+//   the laps cycled through the whole data area: `exchange 100000 1000` over shm x2 writes
+//   about 400 KB a round into each 1 MiB ring, and kept all 4 MiB resident.) Why "all but an eighth": after an early wrap the producer has only the bytes below
 //   the consumer until the consumer passes the padding, so a wrap taken with the consumer far
 //   behind would make a streaming burst wait on a ring a working set long (measured: the first
 //   rule, wrap when the record fits, made `pingpong 10 100000` over shm x2 1.33x slower). Why: pages of a mapped ring count in the resident memory of both processes that map
@@ -400,16 +414,16 @@ public sealed class SpscByteRing : IDisposable
         if (padding == 0 && index != 0 && tail + recordLength > _cursors.LimitPosition)
         {
             // Past the working set (design: working set): wrap early if the consumer has
-            // released all but an eighth of the working set and room for the padding and the
-            // record; otherwise this lap runs to the end of the data area, and no further
-            // attempt is made in it.
-            if (HasRoomFor(Math.Max(lapEnd + recordLength, tail + _capacity - (_workingSet >> 3))))
+            // released all but an eighth of the lap so far (of the working set at the first
+            // look) and room for the padding and the record; otherwise this lap runs on, and
+            // looks again an eighth of the working set further (at most the end of the data area).
+            if (HasRoomFor(Math.Max(lapEnd + recordLength, tail + _capacity - (Math.Max(index, _workingSet) >> 3))))
             {
                 padding = toEnd;
             }
             else
             {
-                _cursors.LimitPosition = lapEnd;
+                _cursors.LimitPosition = Math.Min(lapEnd, tail + Math.Max(recordLength, _workingSet >> 3));
             }
         }
         else if (index == 0)
