@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Timely.Communication;
+using Timely.Dataflow.Logging;
 using Timely.Dataflow.Operators;
 
 namespace Timely.Dataflow.Tests;
@@ -238,6 +239,56 @@ public sealed class ActiveDataflowTests
         before = runs;
         activator.ActivateAfter(TimeSpan.FromMilliseconds(1));
         StepUntil(worker, () => runs > before, timer: true);
+    }
+
+    [Fact]
+    public void A_region_whose_operators_ask_for_no_frontier_runs_for_records_and_its_inputs_closing_not_for_a_frontier_move()
+    {
+        // timely's region of maps (event_driven's): the region's interest in its input frontier is its
+        // operators' greatest, none; the root moves the frontier past the region by its summary.
+        var worker = new Worker(new ThreadAllocator());
+        var regionRuns = 0;
+        int regionId = -1;
+        worker.Log.Register<TimelyEvent>("timely", (_, batch) =>
+        {
+            foreach (var (_, e) in batch)
+            {
+                if (e.Kind == TimelyEventKind.Operates && e.Name == "Region")
+                {
+                    regionId = e.Id;
+                }
+
+                regionRuns += e.Kind == TimelyEventKind.Schedule && e.Flag && e.Id == regionId ? 1 : 0;
+            }
+        });
+        var seen = new List<int>();
+        var (input, probe) = worker.Dataflow<ulong, (InputHandle<ulong, int>, ProbeHandle<ulong>)>(scope =>
+        {
+            var (handle, stream) = scope.NewInput<ulong, int>();
+            return (handle, scope.Region(inner => Maps(stream.Enter(inner), 3).Leave(scope)).Inspect(seen.Add).Probe());
+        });
+        Quiesce(worker);
+        worker.Log.Flush();
+        int before = regionRuns;
+        for (ulong round = 1; round <= 5; round++)
+        {
+            input.AdvanceTo(round);
+            StepUntil(worker, () => !probe.LessThan(round));
+        }
+
+        worker.Log.Flush();
+        Assert.Equal(before, regionRuns);
+
+        input.Send(7);
+        input.AdvanceTo(6);
+        StepUntil(worker, () => !probe.LessThan(6));
+        Assert.Equal([7], seen);
+        worker.Log.Flush();
+        Assert.True(regionRuns > before, "the region ran for the record");
+
+        input.Close();
+        StepUntil(worker, () => !worker.HasDataflows);
+        Assert.True(probe.Done, "the probe saw the input close through the region");
     }
 
     [Fact]

@@ -60,7 +60,12 @@ internal sealed class Scheduler<T>
         }
     }
 
-    /// <summary>Activates every operator whose input frontier moved in the last propagation and that asked to hear of it.</summary>
+    /// <summary>
+    /// Activates every operator whose input frontier moved in the last propagation and that asked to
+    /// hear of it, and every other one whose input frontiers all became empty (timely's
+    /// <c>maybe_shutdown</c>): a scope of operators that ask for no frontier runs then, so it learns
+    /// that its inputs closed and completes.
+    /// </summary>
     public void ActivateOnFrontier(Tracker<T> tracker)
     {
         var changed = tracker.ChangedTargetNodes;
@@ -72,7 +77,7 @@ internal sealed class Scheduler<T>
         var notify = _notify;
         foreach (var node in CollectionsMarshal.AsSpan(changed))
         {
-            if (notify[node])
+            if (notify[node] || AllEmpty(_operators[node].Frontiers))
             {
                 _log?.Log(TimelyEvent.PushProgress(_operators[node].LogId));
                 _activations.Activate(node);
@@ -80,6 +85,19 @@ internal sealed class Scheduler<T>
         }
 
         tracker.ClearChangedTargetNodes();
+    }
+
+    private static bool AllEmpty(MutableAntichain<T>[] frontiers)
+    {
+        foreach (var frontier in frontiers)
+        {
+            if (!frontier.IsEmpty)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Starts a step of the scope: from here to the next call each operator runs at most once.</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Timely.Dataflow.Progress;
 using Timely.Dataflow.Scheduling;
 
@@ -12,7 +11,13 @@ internal sealed class OperatorCore<T>
 {
     // Design: owned by the worker thread of its scope: operator logic writes the change batches and
     // the scope's harvester drains them, both on that thread between and during steps.
-    private readonly List<Action> _flushes = new();
+    //
+    // The outputs to flush after the operator runs: the first in a field of the core, the others
+    // (an operator with several outputs) in an array. They were delegates in a list: a flush of a
+    // one-output operator loaded the list, its array and the delegate, three lines of a dataflow
+    // not touched for a while (event_driven steps one of a thousand each round), before the port.
+    private IOutputFlush? _flush;
+    private IOutputFlush[] _moreFlushes = [];
 
     public OperatorCore(int index, string name, ActivationSet scope)
     {
@@ -76,13 +81,30 @@ internal sealed class OperatorCore<T>
         return Internals.Count - 1;
     }
 
-    public void AddFlush(Action flush) => _flushes.Add(flush);
+    /// <summary>Has <paramref name="output"/> flushed after every run of the operator, after the outputs added before it.</summary>
+    public void AddFlush(IOutputFlush output)
+    {
+        if (_flush is null)
+        {
+            _flush = output;
+        }
+        else
+        {
+            _moreFlushes = [.. _moreFlushes, output];
+        }
+    }
 
     public void FlushOutputs()
     {
-        foreach (var flush in CollectionsMarshal.AsSpan(_flushes))
+        if (_flush is not { } first)
         {
-            flush();
+            return;
+        }
+
+        first.FlushAndDone();
+        foreach (var output in _moreFlushes)
+        {
+            output.FlushAndDone();
         }
     }
 }

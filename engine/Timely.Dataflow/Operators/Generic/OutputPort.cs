@@ -11,7 +11,7 @@ namespace Timely.Dataflow.Operators.Generic;
 /// <see cref="Message{T, TData}.BatchSize"/>, and the count of records sent is reported as
 /// progress.
 /// </summary>
-public sealed class OutputPort<T, TData>
+public sealed class OutputPort<T, TData> : IOutputFlush
 {
     // Design: owned by the worker thread that runs its operator (or feeds its input handle): it
     // buffers records and counts production into the operator's change batch on that thread;
@@ -39,7 +39,7 @@ public sealed class OutputPort<T, TData>
         _produced = op.Produced[port];
         _buffer = tee.Pool.Rent();
         _items = tee.Pool.Reserve(_buffer);
-        op.AddFlush(FlushAndDone);
+        op.AddFlush(this);
     }
 
     /// <summary>The output's index on its operator.</summary>
@@ -113,6 +113,9 @@ public sealed class OutputPort<T, TData>
         Flush();
         _tee.Done();
     }
+
+    /// <summary>The operator core's flush after each run (<see cref="FlushAndDone"/>).</summary>
+    void IOutputFlush.FlushAndDone() => FlushAndDone();
 
     /// <summary>Buffers one record at <paramref name="time"/>; the caller has checked the capability.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
