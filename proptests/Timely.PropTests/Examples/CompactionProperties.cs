@@ -77,7 +77,8 @@ public sealed class CompactionProperties
     {
         // Several times in a row through one merge (its heap carries over), from nothing to
         // several chunks' worth, keys from few (sums cancel across chunks) to many.
-        var time = Gen.Zip(Gen.OneOf(Gen.Choose(0, 600), Gen.Choose(RecordChunks<(int, long)>.ChunkSize - 3, (3 * RecordChunks<(int, long)>.ChunkSize) + 5)), Gen.Elements(1, 7, 300, 70_000, int.MaxValue), Gen.Choose(0, int.MaxValue));
+        var time = Gen.Zip(Gen.Zip(Gen.OneOf(Gen.Choose(0, 600), Gen.Choose(RecordChunks<(int, long)>.ChunkSize - 3, (3 * RecordChunks<(int, long)>.ChunkSize) + 5)), Gen.Elements(1, 7, 300, 70_000, int.MaxValue)), Gen.Choose(0, int.MaxValue))
+            .Select(t => (Count: t.Item1.Item1, Range: t.Item1.Item2, Seed: t.Item2));
         return Prop.ForAll(time.ArrayOf().Select(a => a.Take(4).ToArray()).ToArbitrary(), times =>
         {
             var merge = new ChunkMerge<int>();
