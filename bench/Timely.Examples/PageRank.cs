@@ -59,7 +59,7 @@ public static partial class PageRank
                         // Edges come as one load at time 0 and two changes a round after it: the edge
                         // stash keeps one spare chunk, not the load's (6.4 MB at 400,000 edges).
                         var edgeStash = new TimeStash<((int Src, int Dst) Edge, long Diff)>(maxSpareChunks: 1);
-                        var rankStash = new TimeStash<(int Node, long Diff)>();
+                        var rankStash = new TimeBatches<(int Node, long Diff)>();
                         return [MethodImpl(MethodImplOptions.AggressiveOptimization)] (edgeChanges, rankChanges, output) =>
                         {
                             while (edgeChanges.TryNext(out var cap, out var data))
@@ -67,9 +67,9 @@ public static partial class PageRank
                                 edgeStash.Add(cap, data);
                             }
 
-                            while (rankChanges.TryNext(out var cap, out var data))
+                            while (rankChanges.TryNext(out var cap, out _))
                             {
-                                rankStash.Add(cap, data);
+                                rankStash.Add(cap, rankChanges);
                             }
 
                             // Complete times in order; at one time, edge changes before rank changes.
@@ -96,6 +96,9 @@ public static partial class PageRank
                                     rankStash.TryTakeReady(f1, f2, out var capability, out var changes);
                                     var session = output.Session(capability);
                                     var compacted = graph.CompactRanks(changes);
+
+                                    // Summed: the batches go back to the pool now, to hold what this time sends.
+                                    rankStash.Release(changes, rankChanges);
                                     foreach (var (node, diff) in compacted)
                                     {
                                         session.GiveSpan(graph.ChangeRank(node, diff));
@@ -103,7 +106,6 @@ public static partial class PageRank
 
                                     var (count, sum, max) = Graph.Summary(compacted);
                                     log.WriteLine($"{RustDuration.Format(timer.Elapsed)}:\t{capability.Time}\t{count}\t{sum}\t{max}");
-                                    rankStash.Return(changes);
                                     capability.Dispose();
                                 }
                                 else
@@ -188,6 +190,10 @@ public static partial class PageRank
 
         /// <summary>Rust's <c>compact</c> of one time's rank changes (valid until the next call).</summary>
         public ReadOnlySpan<(int Node, long Diff)> CompactRanks(RecordChunks<(int Node, long Diff)> changes) =>
+            _rankSums.Compact(changes);
+
+        /// <summary>Rust's <c>compact</c> of one time's rank changes, as batches taken from the input (valid until the next call).</summary>
+        public ReadOnlySpan<(int Node, long Diff)> CompactRanks(List<List<(int Node, long Diff)>> changes) =>
             _rankSums.Compact(changes);
 
         /// <summary>Rust's <c>cnt</c>, <c>sum</c> and <c>max</c> over one time's compacted rank changes.</summary>
