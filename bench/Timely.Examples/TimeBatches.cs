@@ -54,14 +54,8 @@ internal sealed class TimeBatches<TData>
     /// <summary>The earliest held time that neither frontier can still deliver records at, left in place.</summary>
     public bool TryPeekReady(MutableAntichain<ulong> frontier, MutableAntichain<ulong>? other, out ulong time)
     {
-        if (_times.Count == 0)
-        {
-            time = 0;
-            return false;
-        }
-
-        time = _times[0].Time;
-        return !frontier.LessEqual(time) && (other is null || !other.LessEqual(time));
+        time = _times.Count > 0 ? _times[0].Time : 0;
+        return _times.Count > 0 && TimeStash<TData>.Complete(time, frontier, other);
     }
 
     /// <summary>
