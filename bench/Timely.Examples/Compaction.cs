@@ -22,24 +22,6 @@ internal static class Compaction
     }
 
     /// <summary>
-    /// Compacts the pairs of <paramref name="items"/> (any key) into the start of
-    /// <paramref name="scratch"/> (grown as needed) and returns them there: a copy, then
-    /// <see cref="Compact{TKey}(Span{ValueTuple{TKey, long}})"/>.
-    /// </summary>
-    public static Span<(TKey Key, long Diff)> Compact<TKey>(RecordChunks<(TKey Key, long Diff)> items, ref (TKey Key, long Diff)[] scratch)
-        where TKey : struct, IComparable<TKey>, IEquatable<TKey>
-    {
-        if (scratch.Length < items.Count)
-        {
-            scratch = new (TKey, long)[Math.Max(items.Count, scratch.Length * 2)];
-        }
-
-        var span = scratch.AsSpan(0, items.Count);
-        items.CopyTo(span);
-        return span[..Compact(span)];
-    }
-
-    /// <summary>
     /// Compacts <paramref name="items"/>, two runs each sorted by key with no key twice
     /// (<c>[0, split)</c> and <c>[split, end)</c>), into <paramref name="into"/> by merging them: what sorting the
     /// concatenation and compacting it gives, in one linear pass (a node's old and new allocation

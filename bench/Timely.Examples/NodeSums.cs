@@ -34,8 +34,35 @@ internal sealed class NodeSums(int peers, int index)
 
     /// <summary>The compacted changes, in node order (valid until the next call).</summary>
     /// <exception cref="ArgumentException">A change's node belongs to another worker or is negative.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<(int Node, long Diff)> Compact(RecordChunks<(int Node, long Diff)> changes)
+    {
+        int stamp = NextStamp();
+        int touched = 0;
+        int highest = -1;
+        for (int c = 0; c < changes.Chunks; c++)
+        {
+            Sum(changes.Chunk(c), stamp, ref touched, ref highest);
+        }
+
+        return Collect(stamp, touched, highest);
+    }
+
+    /// <summary>The compacted changes of <paramref name="batches"/> (lists taken from an input), in node order (valid until the next call).</summary>
+    /// <exception cref="ArgumentException">A change's node belongs to another worker or is negative.</exception>
+    public ReadOnlySpan<(int Node, long Diff)> Compact(List<List<(int Node, long Diff)>> batches)
+    {
+        int stamp = NextStamp();
+        int touched = 0;
+        int highest = -1;
+        foreach (var batch in batches)
+        {
+            Sum(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch), stamp, ref touched, ref highest);
+        }
+
+        return Collect(stamp, touched, highest);
+    }
+
+    private int NextStamp()
     {
         if (++_stamp == int.MaxValue)
         {
@@ -43,38 +70,42 @@ internal sealed class NodeSums(int peers, int index)
             _stamp = 1;
         }
 
-        int stamp = _stamp;
-        int touched = 0;
-        int highest = -1;
-        for (int c = 0; c < changes.Chunks; c++)
+        return _stamp;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Sum(ReadOnlySpan<(int Node, long Diff)> changes, int stamp, ref int touched, ref int highest)
+    {
+        foreach (var (node, diff) in changes)
         {
-            foreach (var (node, diff) in changes.Chunk(c))
+            var (slot, worker) = Math.DivRem(node, peers);
+            if (worker != index || node < 0)
             {
-                var (slot, worker) = Math.DivRem(node, peers);
-                if (worker != index || node < 0)
-                {
-                    throw new ArgumentException($"node {node} is not one of worker {index}'s {peers}-way share", nameof(changes));
-                }
+                throw new ArgumentException($"node {node} is not one of worker {index}'s {peers}-way share", nameof(changes));
+            }
 
-                if (slot >= _stamps.Length)
-                {
-                    Grow(slot);
-                }
+            if (slot >= _stamps.Length)
+            {
+                Grow(slot);
+            }
 
-                if (_stamps[slot] != stamp)
-                {
-                    _stamps[slot] = stamp;
-                    _sums[slot] = diff;
-                    _touched[touched++] = slot;
-                    highest = Math.Max(highest, slot);
-                }
-                else
-                {
-                    _sums[slot] = checked(_sums[slot] + diff); // a wrapped sum would pass for a small change
-                }
+            if (_stamps[slot] != stamp)
+            {
+                _stamps[slot] = stamp;
+                _sums[slot] = diff;
+                _touched[touched++] = slot;
+                highest = Math.Max(highest, slot);
+            }
+            else
+            {
+                _sums[slot] = checked(_sums[slot] + diff); // a wrapped sum would pass for a small change
             }
         }
+    }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private ReadOnlySpan<(int Node, long Diff)> Collect(int stamp, int touched, int highest)
+    {
         if (_result.Length < touched)
         {
             _result = new (int, long)[Math.Max(touched, _result.Length * 2)];

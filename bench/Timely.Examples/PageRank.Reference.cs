@@ -34,9 +34,10 @@ public static partial class PageRank
 
             var ranks = next;
             next = new RecordChunks<(int, long)>(spareRanks);
-            foreach (var ((src, dst), diff) in graph.CompactEdges(changes))
+            var compacted = graph.CompactEdges(changes);
+            while (compacted.TryNext(out var change))
             {
-                next.Append(graph.ChangeEdge(src, dst, diff));
+                next.Append(graph.ChangeEdge(change.Key.Src, change.Key.Dst, change.Diff));
             }
 
             foreach (var (node, diff) in graph.CompactRanks(ranks))

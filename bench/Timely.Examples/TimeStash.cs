@@ -75,8 +75,12 @@ internal sealed class TimeStash<TData>
         }
 
         time = _times[0].Time;
-        return !frontier.LessEqual(time) && (other is null || !other.LessEqual(time));
+        return Complete(time, frontier, other);
     }
+
+    /// <summary>Whether neither <paramref name="frontier"/> nor <paramref name="other"/> can still deliver records at <paramref name="time"/>.</summary>
+    internal static bool Complete(ulong time, MutableAntichain<ulong> frontier, MutableAntichain<ulong>? other) =>
+        !frontier.LessEqual(time) && (other is null || !other.LessEqual(time));
 
     /// <summary>
     /// The earliest held time that neither <paramref name="frontier"/> nor <paramref name="other"/>

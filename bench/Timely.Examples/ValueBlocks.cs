@@ -20,8 +20,14 @@ internal sealed class ValueBlocks
     /// <summary>Values per block.</summary>
     public const int BlockSize = 8;
 
-    /// <summary>Blocks per slab (a slab holds them with their links: 576 KiB).</summary>
-    public const int BlocksPerSlab = 8192;
+    /// <summary>
+    /// Blocks per slab (a slab holds them with their links: 72 KiB). Under the runtime's 85,000-byte
+    /// threshold, so a slab starts in gen0 like any small object: at 8,192 blocks (576 KiB) each
+    /// slab went to the large-object heap, whose allocation budget starts at 3 MB, and hashjoin's
+    /// 21-42 slabs a process set off one or two full collections in the timed part
+    /// (<c>AllocLarge</c>, perf.md "Where the peak memory is").
+    /// </summary>
+    public const int BlocksPerSlab = 1024;
 
     // A block is BlockSize values and then the number of the list's next block, in one run of
     // the slab; block numbers start at 1 so that a default List (all zeros) is empty.

@@ -10,7 +10,7 @@ namespace Timely.PropTests.Examples;
 /// "group by key, sum, keep the non-zero sums in key order", for each of its three forms: the
 /// introsort over a span, the sums per node of one worker's share of the nodes over chunked
 /// records (small and large node ranges, across chunk boundaries, several times in a row on the
-/// same sums), and the merge of two sorted runs.
+/// same sums), the merge of two sorted runs, and the merge of chunks each sorted in place.
 /// </summary>
 public sealed class CompactionProperties
 {
@@ -65,6 +65,45 @@ public sealed class CompactionProperties
                 if (!compacted.SequenceEqual(Model(pairs)))
                 {
                     return false.Label($"{count} changes over {range} nodes of worker {index} of {peers}");
+                }
+            }
+
+            return true.ToProperty();
+        });
+    }
+
+    [Property(MaxTest = 60)]
+    public Property Merging_sorted_chunks_is_compacting_them_time_after_time()
+    {
+        // Several times in a row through one merge (its heap carries over), from nothing to
+        // several chunks' worth, keys from few (sums cancel across chunks) to many.
+        var time = Gen.Zip(Gen.Zip(Gen.OneOf(Gen.Choose(0, 600), Gen.Choose(RecordChunks<(int, long)>.ChunkSize - 3, (3 * RecordChunks<(int, long)>.ChunkSize) + 5)), Gen.Elements(1, 7, 300, 70_000, int.MaxValue)), Gen.Choose(0, int.MaxValue))
+            .Select(t => (Count: t.Item1.Item1, Range: t.Item1.Item2, Seed: t.Item2));
+        return Prop.ForAll(time.ArrayOf().Select(a => a.Take(4).ToArray()).ToArbitrary(), times =>
+        {
+            var merge = new ChunkMerge<int>();
+            var spare = new Stack<(int, long)[]>();
+            foreach (var (count, range, seed) in times)
+            {
+                var random = new Random(seed);
+                var pairs = Enumerable.Range(0, count).Select(_ => (random.Next(range), (long)random.Next(-2, 3))).ToArray();
+                var chunks = new RecordChunks<(int Key, long Diff)>(spare);
+                for (int i = 0; i < pairs.Length; i += 1000)
+                {
+                    chunks.Append(pairs.AsSpan(i, Math.Min(1000, pairs.Length - i)));
+                }
+
+                merge.Start(chunks);
+                var compacted = new List<(int, long)>();
+                while (merge.TryNext(out var item))
+                {
+                    compacted.Add(item);
+                }
+
+                chunks.Clear();
+                if (!compacted.SequenceEqual(Model(pairs)))
+                {
+                    return false.Label($"{count} pairs over {range} keys");
                 }
             }
 
