@@ -18,7 +18,7 @@ public sealed class RecordChunksProperties
     public Property Chunks_on_the_spare_pile_hold_only_defaults_and_reuse_reads_back_what_was_appended()
     {
         // Sizes around the chunk boundaries, where a clear of the written part alone could stop short.
-        const int chunk = RecordChunks<string>.ChunkSize;
+        int chunk = RecordChunks<string>.ChunkSize;
         var rounds = Gen.Elements(0, 1, 7, 40, chunk - 1, chunk, chunk + 1, (2 * chunk) + 3).ArrayOf().Select(a => a.Take(5).ToArray());
         return Prop.ForAll(rounds.ToArbitrary(), sizes =>
         {
@@ -38,10 +38,10 @@ public sealed class RecordChunksProperties
                 chunks.CopyTo(copy);
                 readBack &= copy.SequenceEqual(records);
                 chunks.Clear();
-                clean &= spare.All(chunk => chunk.All(r => r is null));
+                clean &= spare.All(pile => pile.All(r => r is null));
             }
 
-            return (clean.Label("a spare chunk holds a reference") .And(readBack.Label("a list read back other records")));
+            return (clean.Label("a spare chunk holds a reference").And(readBack.Label("a list read back other records")));
         });
     }
 }
