@@ -647,20 +647,7 @@ public abstract class AllocatorContract
     /// </summary>
     [Theory]
     [WorkerCounts]
-    public void A_recycler_is_where_decoded_messages_come_from_and_go_back_to(int n) =>
-        RecyclerRoundTrip(n, static (allocator, recycler) => allocator.Allocate<List<long>>(0, recycler));
-
-    /// <summary>
-    /// The same through <see cref="Allocator.AllocateChannel"/>, the direct call the dataflow
-    /// layer makes in place of the generic virtual method: each allocator hands the recycler on
-    /// (or ignores it) exactly as through <see cref="Allocator.Allocate{T}(int, IRecycler{T})"/>.
-    /// </summary>
-    [Theory]
-    [WorkerCounts]
-    public void A_channel_allocated_by_the_direct_call_keeps_the_same_contract_and_recycler(int n) =>
-        RecyclerRoundTrip(n, static (allocator, recycler) => Allocator.AllocateChannel<List<long>>(allocator, 0, recycler));
-
-    private void RecyclerRoundTrip(int n, Func<Allocator, CountingRecycler, (IPush<List<long>>[] Senders, IPull<List<long>> Receiver)> allocate)
+    public void A_recycler_is_where_decoded_messages_come_from_and_go_back_to(int n)
     {
         const int rounds = 60;
         const int perRound = 4;
@@ -669,7 +656,7 @@ public abstract class AllocatorContract
         {
             int me = allocator.Index;
             var recycler = new CountingRecycler();
-            var (senders, receiver) = allocate(allocator, recycler);
+            var (senders, receiver) = allocator.Allocate<List<long>>(0, recycler);
             bool decodes = allocator is BinaryAllocator;
             var next = new long[allocator.Peers];
             long seq = 0;

@@ -84,26 +84,6 @@ public abstract class Allocator : IDisposable
         where T : class => Allocate<T>(channelId);
 
     /// <summary>
-    /// <see cref="Allocate{T}(int, IRecycler{T})"/> as the dataflow layer calls it: a direct call
-    /// for the three sealed allocators, the virtual method for any other. A generic virtual
-    /// method has no slot in a vtable; each new instantiation's first call resolves its target at
-    /// run time, and a Native AOT build builds the instantiation's code dictionary then, in the
-    /// type loader (<c>GVMLookupForSlotSlow</c>, <c>TypeBuilder.TryBuildGenericMethod</c>: 4.2%
-    /// of a native <c>timely wordcount</c>'s samples over 200 runs, all of it under the
-    /// dataflow's first two channels), where a direct call's dictionary is built by the compiler.
-    /// What each allocator does is the same as through the virtual method: the in-process ones
-    /// ignore the recycler, as their <see cref="Allocate{T}(int, IRecycler{T})"/> does.
-    /// </summary>
-    internal static (IPush<T>[] Senders, IPull<T> Receiver) AllocateChannel<T>(Allocator allocator, int channelId, IRecycler<T>? recycler = null)
-        where T : class => allocator switch
-        {
-            BinaryAllocator binary => binary.AllocateDirect(channelId, recycler),
-            ProcessAllocator process => process.AllocateDirect<T>(channelId),
-            ThreadAllocator thread => thread.AllocateDirect<T>(channelId),
-            _ => allocator.Allocate(channelId, recycler),
-        };
-
-    /// <summary>
     /// Allocates a broadcast channel: one pusher that delivers to every worker (this one
     /// included), and one puller. <paramref name="clone"/> copies a value per target; when it
     /// is null the same instance goes to every worker, which is right for immutable values

@@ -114,14 +114,10 @@ public sealed class BinaryAllocator : Allocator
     public WorkerCounters Counters => _counters;
 
     /// <inheritdoc />
-    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId) => AllocateDirect<T>(channelId, null);
+    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId) => Allocate<T>(channelId, null);
 
     /// <inheritdoc />
-    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId, IRecycler<T>? recycler) => AllocateDirect(channelId, recycler);
-
-    /// <summary><see cref="Allocate{T}(int, IRecycler{T})"/> without the virtual dispatch (<see cref="Allocator.AllocateChannel"/>).</summary>
-    internal (IPush<T>[] Senders, IPull<T> Receiver) AllocateDirect<T>(int channelId, IRecycler<T>? recycler)
-        where T : class
+    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId, IRecycler<T>? recycler)
     {
         CheckChannelId(channelId);
         if (_inboxes.ContainsKey(channelId))

@@ -89,11 +89,7 @@ public sealed class ProcessAllocator : Allocator
     internal bool HasWork => AnyInboxHasData();
 
     /// <inheritdoc />
-    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId) => AllocateDirect<T>(channelId);
-
-    /// <summary><see cref="Allocate{T}(int)"/> without the virtual dispatch (<see cref="Allocator.AllocateChannel"/>).</summary>
-    internal (IPush<T>[] Senders, IPull<T> Receiver) AllocateDirect<T>(int channelId)
-        where T : class
+    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
     {
         CheckChannelId(channelId);
         if (!_allocatedIds.Add(channelId))

@@ -22,11 +22,7 @@ public sealed class ThreadAllocator : Allocator
     public override int Peers => 1;
 
     /// <inheritdoc />
-    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId) => AllocateDirect<T>(channelId);
-
-    /// <summary><see cref="Allocate{T}(int)"/> without the virtual dispatch (<see cref="Allocator.AllocateChannel"/>).</summary>
-    internal (IPush<T>[] Senders, IPull<T> Receiver) AllocateDirect<T>(int channelId)
-        where T : class
+    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
     {
         CheckChannelId(channelId);
         if (_channels.ContainsKey(channelId))

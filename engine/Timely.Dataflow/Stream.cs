@@ -54,7 +54,7 @@ public sealed class Stream<T, TData>
         int id = Scope.Worker.NextChannelId();
         DataflowCodecs.EnsureMessage<T, TData>();
         var pool = Scope.Worker.EmptyMessages<T, TData>();
-        var (senders, receiver) = Timely.Communication.Allocator.AllocateChannel<Message<T, TData>>(Scope.Worker.Allocator, id, pool);
+        var (senders, receiver) = Scope.Worker.Allocator.Allocate<Message<T, TData>>(id, pool);
         _tee.Add(pact.Route!.CreatePusher(Logging.DataflowLog.Push(log, logChannel, Scope.Index, senders), pool));
         Scope.Worker.RegisterChannel(id, Scope.Activations, node);
         return Logging.DataflowLog.Pull(log, logChannel, Scope.Index, receiver);

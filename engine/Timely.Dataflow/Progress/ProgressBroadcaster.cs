@@ -40,7 +40,7 @@ internal sealed class ProgressBroadcaster<T>
     public ProgressBroadcaster(Allocator allocator, int channel, int dataflowIndex, Logger<TimelyEvent>? log)
     {
         DataflowCodecs.EnsureProgress<T>();
-        (_out, _in) = Allocator.AllocateChannel<ProgressMessage<T>>(allocator, channel);
+        (_out, _in) = allocator.Allocate<ProgressMessage<T>>(channel);
         _spare = new ProgressMessage<T>?[allocator.Peers];
         _expected = new long[allocator.Peers];
         _worker = allocator.Index;
