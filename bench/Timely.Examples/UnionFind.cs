@@ -67,14 +67,13 @@ public static partial class UnionFind
 
     /// <summary>
     /// A union-find forest by rank without path compression, as Rust's example keeps it: roots and
-    /// ranks indexed by node, grown to the largest node seen; in pages (<see cref="PagedArray{T}"/>),
-    /// where arrays grown by doubling reached the large-object heap at 1.4 MB and set off one to
-    /// three full collections in the timed part (and left each outgrown array behind).
+    /// ranks in arrays indexed by node, grown to the largest node seen.
     /// </summary>
     private sealed class Forest
     {
-        private readonly PagedArray<int> _roots = new();
-        private readonly PagedArray<byte> _ranks = new();
+        private int[] _roots = [];
+        private byte[] _ranks = [];
+        private int _count;
 
         public long Merges { get; private set; }
 
@@ -82,12 +81,12 @@ public static partial class UnionFind
         public (int, int)? Union(int x, int y)
         {
             int largest = Math.Max(x, y);
-            if (largest >= _roots.Length)
+            if (largest >= _count)
             {
                 Grow(largest);
             }
 
-            var roots = _roots;
+            int[] roots = _roots;
             while (x != roots[x])
             {
                 x = roots[x];
@@ -104,7 +103,7 @@ public static partial class UnionFind
             }
 
             Merges++;
-            var ranks = _ranks;
+            byte[] ranks = _ranks;
             if (ranks[x] < ranks[y])
             {
                 roots[x] = y;
@@ -124,13 +123,19 @@ public static partial class UnionFind
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Grow(int largest)
         {
-            int from = _roots.Length;
-            _roots.Grow(largest + 1);
-            _ranks.Grow(largest + 1);
-            for (int i = from; i <= largest; i++)
+            if (largest >= _roots.Length)
+            {
+                int length = Math.Max(largest + 1, _roots.Length * 2);
+                Array.Resize(ref _roots, length);
+                Array.Resize(ref _ranks, length);
+            }
+
+            for (int i = _count; i <= largest; i++)
             {
                 _roots[i] = i;
             }
+
+            _count = largest + 1;
         }
     }
 }
