@@ -24,11 +24,6 @@ namespace Timely.Communication.Wakeup;
 //   A runtime that does not say its longest pause gets SpinOnce's own back-off from the first
 //   look (the wait as it was before the one-unit looks), not a guessed constant.
 //   SpinOrPark, the step of a loop of the caller's own, backs off with SpinOnce as it is.
-// - A worker that owns its core (Allocator.OwnsCore: pinned, and no other worker of the job
-//   pinned to the same core) skips the yields and Sleep(0)s of that phase, pausing the
-//   runtime's longest pause between its looks instead: the same number of looks before the park.
-//   Unpinned workers keep the yields: the suite's unpinned roundtrip rows were 1.5x slower when
-//   the first yield came 3 µs later (perf.md §17, the levers table).
 // - The owner says what work is through a struct (IWorkProbe), so each allocator gets its own
 //   compiled copy and each look between spins is a direct call. The park's look, after the
 //   doorbell announces sleep, goes through one delegate per probe type (Looks), made once.
@@ -37,13 +32,10 @@ internal static class SpinThenPark
     /// <summary>
     /// Owner: returns at once when <paramref name="probe"/> finds work within
     /// <paramref name="spins"/> looks; otherwise parks on <paramref name="bell"/> until rung or
-    /// the timeout <see cref="IWorkProbe.BeforePark"/> gives passes. A worker that
-    /// <paramref name="ownsCore"/> (pinned to a core no other worker of its job is pinned to)
-    /// makes the same looks but never yields between them: it pauses as long as the yield
-    /// phase's pauses instead. Returns the yields it made (for tests and counters).
+    /// the timeout <see cref="IWorkProbe.BeforePark"/> gives passes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Await<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe, bool ownsCore = false)
+    public static void Await<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
         where TProbe : struct, IWorkProbe
     {
         int units = spins >= PausedSpins ? PausedUnits : PauseUnits(spins);
@@ -51,62 +43,24 @@ internal static class SpinThenPark
         {
             if (probe.HasWork())
             {
-                return 0;
+                return;
             }
 
             Thread.SpinWait(1);
         }
 
-        return ownsCore ? LookOnOwnCore(bell, spins, timeout, probe) : LookAndYield(bell, spins, timeout, probe);
-    }
-
-    // After the one-unit looks, a worker that shares its core: SpinOnce's own phase (a yield,
-    // a longest pause, ...), so a thread that would answer on this core gets it.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int LookAndYield<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
-        where TProbe : struct, IWorkProbe
-    {
-        int yields = 0;
         SpinWait spinner = AfterPauses;
         for (int i = PausedSpins; i < spins; i++)
         {
             if (probe.HasWork())
             {
-                return yields;
+                return;
             }
 
-            yields += spinner.NextSpinWillYield ? 1 : 0;
             spinner.SpinOnce(sleep1Threshold: -1);
         }
 
         bell.Park(probe.BeforePark(timeout), Looks<TProbe>.HasWork, probe);
-        return yields;
-    }
-
-    // After the one-unit looks, a worker that owns its core: the same looks, each after the
-    // runtime's longest pause (what SpinOnce pauses between its yields), and no yield. On a core
-    // of its own a yield finds no thread of this job to run: what it can hand the core to is
-    // another process, which under EEVDF keeps it for a slice while this worker stays runnable
-    // with its deadline pushed back, so a message that lands meanwhile waits for milliseconds
-    // (perf.md §17: in a pinned netbench on the shared host, most of the workers' off-core
-    // spells began at a sched_yield of this wait). The park after the budget still bounds the spin.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int LookOnOwnCore<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
-        where TProbe : struct, IWorkProbe
-    {
-        int pause = Math.Max(1, MaxPauseUnits);
-        for (int i = PausedSpins; i < spins; i++)
-        {
-            if (probe.HasWork())
-            {
-                return 0;
-            }
-
-            Thread.SpinWait(pause);
-        }
-
-        bell.Park(probe.BeforePark(timeout), Looks<TProbe>.HasWork, probe);
-        return 0;
     }
 
     /// <summary>How many of <see cref="SpinWait.SpinOnce(int)"/>'s first calls only pause: it yields from the eleventh on.</summary>

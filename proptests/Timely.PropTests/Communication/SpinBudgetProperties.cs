@@ -32,27 +32,6 @@ public sealed class SpinBudgetProperties
                 return looks.Value == expectedLooks && (bell.Parks - parksBefore == 1) == expectedPark;
             });
 
-    [Property(MaxTest = 100, QuietOnSuccess = true)]
-    public Property A_worker_that_owns_its_core_makes_the_same_looks_and_park_without_a_yield() =>
-        Prop.ForAll(
-            Gen.Choose(0, 40).SelectMany(s => Gen.Choose(0, Budget(s) + 3), (s, k) => (Spins: s, WorkAt: k)).ToArbitrary(),
-            x =>
-            {
-                using var bell = Doorbell.InProcess();
-                var ownLooks = new StrongBox<int>();
-                var sharedLooks = new StrongBox<int>();
-                long parks = bell.Parks;
-                int ownYields = SpinThenPark.Await(bell, x.Spins, TimeSpan.Zero, new CountingProbe(ownLooks, x.WorkAt), ownsCore: true);
-                bool ownParked = bell.Parks - parks == 1;
-                parks = bell.Parks;
-                int sharedYields = SpinThenPark.Await(bell, x.Spins, TimeSpan.Zero, new CountingProbe(sharedLooks, x.WorkAt), ownsCore: false);
-                bool sharedParked = bell.Parks - parks == 1;
-                return ownLooks.Value == sharedLooks.Value
-                    && ownParked == sharedParked
-                    && ownYields == 0
-                    && sharedYields == Yields(x.Spins, x.WorkAt);
-            });
-
     [Fact]
     public void The_runtime_says_its_longest_pause_and_ten_spins_pause_as_long_as_SpinOnces_first_ten_calls()
     {
@@ -85,24 +64,6 @@ public sealed class SpinBudgetProperties
         }
 
         return units + Math.Max(0, spins - paused);
-    }
-
-    // Yields of a shared core's wait: SpinOnce's calls after the pause-only ones, made one per
-    // look of the yield phase that finds no work, and those of them that yield (every other one
-    // on a machine of several cores, each one on a single core).
-    private static int Yields(int spins, int workAt)
-    {
-        int units = Budget(Math.Min(spins, SpinThenPark.PausedSpins));
-        int calls = Math.Clamp(workAt - units, 0, Math.Max(0, spins - SpinThenPark.PausedSpins));
-        SpinWait spinner = SpinThenPark.Advanced(SpinThenPark.PausedSpins);
-        int yields = 0;
-        for (int i = 0; i < calls; i++)
-        {
-            yields += spinner.NextSpinWillYield ? 1 : 0;
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
-
-        return yields;
     }
 
     /// <summary>Finds work at look number <c>workAt</c> (0 = the first), counting every look.</summary>
