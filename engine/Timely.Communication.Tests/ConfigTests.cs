@@ -77,6 +77,8 @@ public sealed class ConfigTests
     [InlineData(new[] { "--ring-bytes", "5000" }, "5000 is not a power of two")]
     [InlineData(new[] { "-h", "/nonexistent/timely-hostfile" }, "cannot read")]
     [InlineData(new[] { "--job", "../escape" }, "--job: '../escape' is not a job name")]
+    [InlineData(new[] { "--job", "run/7" }, "--job: 'run/7' is not a job name")]
+    [InlineData(new[] { "--job", "run 7" }, "--job: 'run 7' is not a job name")]
     [InlineData(new[] { "--connect-timeout", "soon" }, "--connect-timeout: 'soon' is not a number of seconds")]
     [InlineData(new[] { "--peer-timeout", "0" }, "--peer-timeout: 0 s is outside")]
     [InlineData(new[] { "--peer-timeout", "0.05" }, "--peer-timeout: 0.05 s is below the minimum 0.5 s")]

@@ -114,10 +114,12 @@ public sealed class BinaryAllocator : Allocator
     public WorkerCounters Counters => _counters;
 
     /// <inheritdoc />
-    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId) => Allocate<T>(channelId, null);
+    protected override (IPush<T>[] Senders, IPull<T> Receiver) AllocateChannel<T>(int channelId, IRecycler<T>? recycler)
+        where T : class => AllocateDirect(channelId, recycler);
 
-    /// <inheritdoc />
-    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId, IRecycler<T>? recycler)
+    /// <summary><see cref="Allocator.Allocate{T}(int, IRecycler{T})"/> of this allocator, called directly (no generic virtual dispatch).</summary>
+    internal (IPush<T>[] Senders, IPull<T> Receiver) AllocateDirect<T>(int channelId, IRecycler<T>? recycler)
+        where T : class
     {
         CheckChannelId(channelId);
         if (_inboxes.ContainsKey(channelId))

@@ -22,7 +22,12 @@ public sealed class ThreadAllocator : Allocator
     public override int Peers => 1;
 
     /// <inheritdoc />
-    public override (IPush<T>[] Senders, IPull<T> Receiver) Allocate<T>(int channelId)
+    protected override (IPush<T>[] Senders, IPull<T> Receiver) AllocateChannel<T>(int channelId, IRecycler<T>? recycler)
+        where T : class => AllocateDirect<T>(channelId);
+
+    /// <summary><see cref="Allocator.Allocate{T}(int)"/> of this allocator, called directly (no generic virtual dispatch).</summary>
+    internal (IPush<T>[] Senders, IPull<T> Receiver) AllocateDirect<T>(int channelId)
+        where T : class
     {
         CheckChannelId(channelId);
         if (_channels.ContainsKey(channelId))

@@ -128,9 +128,7 @@ internal static class ConfigParser
         Config config;
         if (processes > 1 || hostfile is not null)
         {
-            IReadOnlyList<string> addresses = hostfile is null
-                ? Enumerable.Range(0, processes).Select(i => $"127.0.0.1:{2101 + i}").ToArray()
-                : ReadHostfile(hostfile, processes);
+            IReadOnlyList<string> addresses = hostfile is null ? DefaultAddresses(processes) : ReadHostfile(hostfile, processes);
             config = Config.Cluster(threads, process, addresses, transport) with { MaxMessageBytes = maxMessageBytes, HostIdentity = hostIdentity };
         }
         else if (zerocopy)
@@ -162,6 +160,23 @@ internal static class ConfigParser
             PeerTimeout = peerTimeout,
             Secret = SecretSource.Load(secretFile, Environment.GetEnvironmentVariable(SecretSource.EnvironmentVariable)),
         };
+    }
+
+    /// <summary>
+    /// timely's addresses without a hostfile: 127.0.0.1, ports 2101 + i. A loop, not
+    /// <c>Enumerable.Range(..).Select(..)</c>: LINQ's range iterator answers <c>Select</c> by a
+    /// generic virtual method, whose first call on a native start is resolved through the type
+    /// loader (1.6% of the samples of a native shm x2 `wordcount`, perf record over 30 runs).
+    /// </summary>
+    private static string[] DefaultAddresses(int processes)
+    {
+        var addresses = new string[processes];
+        for (int i = 0; i < processes; i++)
+        {
+            addresses[i] = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{2101 + i}");
+        }
+
+        return addresses;
     }
 
     private static string Value(IEnumerator<string> it, string name, string? inline)

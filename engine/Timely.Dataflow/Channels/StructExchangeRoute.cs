@@ -11,6 +11,10 @@ internal sealed class StructExchangeRoute<TData, THash>(THash hash) : ExchangeRo
 {
     // Design: immutable; makes one pusher per edge on the worker thread that connects the stream.
 
-    public override IPush<Message<T, TData>> CreatePusher<T>(IPush<Message<T, TData>>[] targets, MessagePool<T, TData>? pool = null) =>
+    /// <summary>The pusher specialized for <typeparamref name="THash"/>, called directly (<see cref="ExchangeRoute{TData}.CreatePusher{T}"/> says why).</summary>
+    public IPush<Message<T, TData>> CreateDirect<T>(IPush<Message<T, TData>>[] targets, MessagePool<T, TData>? pool) =>
         new ExchangePusher<T, TData, THash>(targets, hash, pool ?? new MessagePool<T, TData>());
+
+    protected override IPush<Message<T, TData>> CreateSpecialized<T>(IPush<Message<T, TData>>[] targets, MessagePool<T, TData>? pool) =>
+        CreateDirect(targets, pool);
 }
