@@ -98,6 +98,40 @@ public sealed class TailLatencyTests : IDisposable
     }
 
     /// <summary>
+    /// Each wait shape of the back-off layer (<c>--backoff</c>) completes every round trip, leader
+    /// and partner waiting alike, and the summary names the shape with its looks: fast looks only
+    /// for <c>fast</c> (16 units' worth), none of either for <c>spinonce</c>.
+    /// </summary>
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("units")]
+    [InlineData("spinonce")]
+    public void Shm_bench_back_off_layer_runs_each_wait_shape_and_says_which(string shape)
+    {
+        var json = JsonLine("shm-bench", "--rounds", "200", "--messages", "1000", "--batches", "2", "--backoff", shape, "--json");
+        AssertOrderedPercentiles(json, "shm_ring_bell_backoff", 2 * 200);
+        Assert.Equal(shape, json.GetProperty("backoff").GetString());
+        int fast = json.GetProperty("backoff_fast_looks").GetInt32();
+        int units = json.GetProperty("backoff_unit_looks").GetInt32();
+        switch (shape)
+        {
+            case "fast":
+                // 16 units' worth of PAUSEs: more looks than units, or none where a unit is one PAUSE.
+                Assert.True(fast == 0 || fast > 16, $"fast looks {fast}");
+                Assert.True(units >= 0);
+                break;
+            case "units":
+                Assert.Equal(0, fast);
+                Assert.True(units > 0);
+                break;
+            default:
+                Assert.Equal(0, fast);
+                Assert.Equal(0, units);
+                break;
+        }
+    }
+
+    /// <summary>
     /// The one-way floor streams lines through a mapping of 1,024 lines, so 5,000 a batch laps it
     /// several times; the partner checks every line's payload against its index and fails the run
     /// on a mismatch (a line overwritten before it was read, or read before its payload was).

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Timely.Bench.Commands;
@@ -32,8 +33,8 @@ namespace Timely.Bench.TransportBench;
 /// spins sees. Two more round trips add, one at a time, what the engine's hop adds around the
 /// ring on each side: ringing the other side's doorbell after each publish (a plain read of the
 /// word, then a full fence and a second read, as a push and its flush do), and then waiting as
-/// the engine's idle worker does, backing off with <see cref="SpinWait.SpinOnce(int)"/> from
-/// the first look. Phases run in a fixed order on both sides; each ends with a value that
+/// the engine's idle worker does (<see cref="BackOff"/>: the engine's wait by default, or one of the
+/// shapes it had before, to compare them in one run). Phases run in a fixed order on both sides; each ends with a value that
 /// tells the partner to move on, so no extra synchronization is needed.
 /// </remarks>
 public static class ShmBenchCommand
@@ -68,9 +69,10 @@ public static class ShmBenchCommand
         var messages = new Option<int>("--messages") { Description = "Messages per one-way throughput batch.", DefaultValueFactory = _ => 2_000_000, CustomParser = Cli.IntegerIn("--messages", 1, int.MaxValue) };
         var batches = new Option<int>("--batches") { Description = "Batches per measurement (the median is reported).", DefaultValueFactory = _ => 7, CustomParser = Cli.IntegerIn("--batches", 1, int.MaxValue) };
         var pin = new Option<bool>("--pin") { Description = "Pin this process to core 0 and the partner to core 1 (Linux)." };
+        var backOff = new Option<BackOff>("--backoff") { Description = "How the back-off layer waits: fast (the engine's idle wait: looks a PAUSE apart for its first 16 units, one unit apart for the rest of SpinOnce's pausing, then SpinOnce's yields), units (one unit apart throughout, the engine's wait before the fast looks) or spinonce (SpinOnce from the first look).", DefaultValueFactory = _ => BackOff.Fast };
         var partner = new Option<string?>("--partner") { Description = "Internal: run as the partner process over this directory.", Hidden = true };
         var command = new Command("shm-bench", "Round trip and one-way throughput of 64-byte messages between two processes: shm rings vs a cache-line ping-pong floor (one way: vs a stream of lines each with its own sequence word), loopback TCP and a Unix domain socket.");
-        foreach (var o in new Option[] { rounds, messages, batches, pin, partner })
+        foreach (var o in new Option[] { rounds, messages, batches, pin, backOff, partner })
         {
             command.Options.Add(o);
         }
@@ -79,7 +81,7 @@ public static class ShmBenchCommand
         latency.AddTo(command);
         command.SetAction(result =>
         {
-            var settings = new Settings(result.GetValue(rounds), result.GetValue(messages), result.GetValue(batches), result.GetValue(pin));
+            var settings = new Settings(result.GetValue(rounds), result.GetValue(messages), result.GetValue(batches), result.GetValue(pin), result.GetValue(backOff));
             if (result.GetValue(partner) is { } directory)
             {
                 return Cli.Run(() => RunPartner(directory, settings));
@@ -164,9 +166,9 @@ public static class ShmBenchCommand
             using (var b = new SpscByteRing(fromPartner.Region))
             {
                 var partnerBell = Bell(lines, PartnerBellOffset);
-                report.Add(Measure("shm_ring", "shm ring, round trip", settings, settings.Rounds, "ns", ringTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r, EchoPlain, null)));
-                report.Add(Measure("shm_ring_bell", "shm ring + doorbell, round trip", settings, settings.Rounds, "ns", bellTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r, EchoRing, partnerBell)));
-                report.Add(Measure("shm_ring_bell_backoff", "ring + doorbell + back-off, round trip", settings, settings.Rounds, "ns", backOffTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r, EchoRingBackOff, partnerBell)));
+                report.Add(Measure("shm_ring", "shm ring, round trip", settings, settings.Rounds, "ns", ringTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r, EchoPlain, null, settings.BackOff)));
+                report.Add(Measure("shm_ring_bell", "shm ring + doorbell, round trip", settings, settings.Rounds, "ns", bellTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r, EchoRing, partnerBell, settings.BackOff)));
+                report.Add(Measure("shm_ring_bell_backoff", "ring + doorbell + back-off, round trip", settings, settings.Rounds, "ns", backOffTrips, r => RingRoundTripLeader(a, b, settings.Rounds, r, EchoRingBackOff, partnerBell, settings.BackOff)));
                 report.Add(Measure("shm_ring_one_way", "shm ring, one way", settings, settings.Messages, "ns/msg", null, _ => RingThroughputLeader(a, b, settings.Messages)));
                 Span<byte> stop = stackalloc byte[MessageBytes];
                 while (!a.TryWrite(LineStream, stop))
@@ -203,7 +205,9 @@ public static class ShmBenchCommand
 
             double floor = report[0].Median;
             output.WriteLine($"64-byte messages between two processes, {settings.Batches} batches each, median per batch{(settings.Pin ? ", pinned to cores 0 and 1" : ", not pinned")}:");
-            var summary = new Dictionary<string, object> { ["bench"] = "shm-bench", ["rounds"] = settings.Rounds, ["messages"] = settings.Messages, ["batches"] = settings.Batches, ["pinned"] = settings.Pin };
+            output.WriteLine($"  the back-off layer waits {settings.BackOff.ToString().ToLowerInvariant()}: {(settings.BackOff == BackOff.SpinOnce ? "SpinOnce from the first look" : $"{FastLooks(settings.BackOff)} looks a PAUSE apart, then {UnitLooks(settings.BackOff)} one unit apart, then SpinOnce's yields")}");
+            var summary = new Dictionary<string, object> { ["bench"] = "shm-bench", ["rounds"] = settings.Rounds, ["messages"] = settings.Messages, ["batches"] = settings.Batches, ["pinned"] = settings.Pin,
+                ["backoff"] = settings.BackOff.ToString().ToLowerInvariant(), ["backoff_fast_looks"] = FastLooks(settings.BackOff), ["backoff_unit_looks"] = UnitLooks(settings.BackOff) };
             foreach (var (key, name, median, unit, allocated, operations) in report)
             {
                 string ratio = unit == "ns" ? $"  {median / floor:0.00}x floor" : $"  {1e3 / median:0.0} M msg/s";
@@ -276,7 +280,7 @@ public static class ShmBenchCommand
     /// <see cref="EchoRingBackOff"/>, each wait for the reply backs off as the engine's idle
     /// worker does.
     /// </summary>
-    private static long RingRoundTripLeader(SpscByteRing toPartner, SpscByteRing fromPartner, int rounds, LatencyHistogram? record, int type, SharedDoorbell? bell)
+    private static long RingRoundTripLeader(SpscByteRing toPartner, SpscByteRing fromPartner, int rounds, LatencyHistogram? record, int type, SharedDoorbell? bell, BackOff backOff)
     {
         Span<byte> message = stackalloc byte[MessageBytes];
         long start = Stopwatch.GetTimestamp();
@@ -295,7 +299,7 @@ public static class ShmBenchCommand
 
             if (type == EchoRingBackOff)
             {
-                ReadOneBackingOff(fromPartner);
+                ReadOneBackingOff(fromPartner, backOff);
             }
             else
             {
@@ -314,6 +318,11 @@ public static class ShmBenchCommand
         bell.RingIfSleeping();
         bell.RingFenced();
     }
+
+    // The looks of ReadOneBackingOff before SpinOnce's yields: a PAUSE apart, then one unit apart.
+    private static int FastLooks(BackOff backOff) => backOff == BackOff.Fast ? BackOffShape.FastLooks : 0;
+
+    private static int UnitLooks(BackOff backOff) => backOff == BackOff.SpinOnce ? 0 : BackOffShape.PausedUnits - (FastLooks(backOff) > 0 ? BackOffShape.FastUnits : 0);
 
     private static SharedDoorbell Bell(MemoryRegion lines, long offset) => new(lines, offset, offset + 8, offset + 16);
 
@@ -427,11 +436,44 @@ public static class ShmBenchCommand
         ring.ReleaseRead();
     }
 
-    /// <summary>Waits as the engine's idle worker does before it parks: looks, backing off with <see cref="SpinWait.SpinOnce(int)"/> from the first look.</summary>
-    private static int ReadOneBackingOff(SpscByteRing ring)
+    /// <summary>
+    /// Waits for a record as the engine's idle worker waits before it parks (the engine's
+    /// <c>SpinThenPark.Await</c>, internal to it, restated here in the shape <paramref name="backOff"/>
+    /// names), then goes on as SpinOnce does, never parking: nobody here rings a sleeper.
+    /// </summary>
+    private static int ReadOneBackingOff(SpscByteRing ring, BackOff backOff)
     {
-        var spinner = default(SpinWait);
         int type;
+        var spinner = default(SpinWait);
+        if (backOff != BackOff.SpinOnce)
+        {
+            int fastLooks = FastLooks(backOff);
+            for (int f = 0; f < fastLooks; f++)
+            {
+                if (ring.TryRead(out type, out _))
+                {
+                    ring.ReleaseRead();
+                    return type;
+                }
+
+                X86Base.Pause();
+            }
+
+            int units = UnitLooks(backOff);
+            for (int u = 0; u < units; u++)
+            {
+                if (ring.TryRead(out type, out _))
+                {
+                    ring.ReleaseRead();
+                    return type;
+                }
+
+                Thread.SpinWait(1);
+            }
+
+            spinner = BackOffShape.AfterPauses;
+        }
+
         while (!ring.TryRead(out type, out _))
         {
             spinner.SpinOnce(sleep1Threshold: -1);
@@ -513,7 +555,7 @@ public static class ShmBenchCommand
                 int type;
                 if (backOff)
                 {
-                    type = ReadOneBackingOff(fromLeader);
+                    type = ReadOneBackingOff(fromLeader, settings.BackOff);
                 }
                 else
                 {
@@ -621,6 +663,7 @@ public static class ShmBenchCommand
             "--rounds", settings.Rounds.ToString(CultureInfo.InvariantCulture),
             "--messages", settings.Messages.ToString(CultureInfo.InvariantCulture),
             "--batches", settings.Batches.ToString(CultureInfo.InvariantCulture),
+            "--backoff", settings.BackOff.ToString(),
         })
         {
             start.ArgumentList.Add(a);
@@ -634,5 +677,5 @@ public static class ShmBenchCommand
         return Process.Start(start) ?? throw new InvalidOperationException("could not start the partner process");
     }
 
-    private sealed record Settings(int Rounds, int Messages, int Batches, bool Pin);
+    private sealed record Settings(int Rounds, int Messages, int Batches, bool Pin, BackOff BackOff);
 }

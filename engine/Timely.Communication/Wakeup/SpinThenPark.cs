@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Timely.Communication.Wakeup;
 
@@ -23,6 +25,19 @@ namespace Timely.Communication.Wakeup;
 //   yield still comes as late as before. The sum of the ten pauses is computed once per process.
 //   A runtime that does not say its longest pause gets SpinOnce's own back-off from the first
 //   look (the wait as it was before the one-unit looks), not a guessed constant.
+// - The first FastUnits of those units are looks with a single PAUSE between them instead: on
+//   perf.md's guest (AMD EPYC under KVM) a PAUSE costs 24-32 ns and Thread.SpinWait(1) either
+//   about 55 ns or about 30 ns: the runtime measures at start-up how many PAUSEs make its
+//   normalized unit, and on this loaded guest one process gets 2 and the next 1. Where a unit is
+//   two PAUSEs, a message that lands during a unit waits about 27 ns on average for it to end,
+//   on each side of a round trip; between single PAUSEs, about 13. The reply to what the owner
+//   just sent lands within the first microsecond or so of its wait on a fast host, which is
+//   what FastUnits (16, about 0.9 us) covers. The looks replace the units' time, not their
+//   count: FastLooks is as many PAUSEs as fit in FastUnits units, measured once per process
+//   (MeasureUnitsAndPauses, rounded down), so the first yield comes no earlier than before and
+//   later only by the extra looks' own cost (the suite's unpinned jobs on 2 cores were what
+//   longer spins punished).
+//   Without X86Base (Arm64), or where a unit is one PAUSE, the looks stay one unit apart.
 //   SpinOrPark, the step of a loop of the caller's own, backs off with SpinOnce as it is.
 // - The owner says what work is through a struct (IWorkProbe), so each allocator gets its own
 //   compiled copy and each look between spins is a direct call. The park's look, after the
@@ -37,8 +52,32 @@ internal static class SpinThenPark
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Await<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
         where TProbe : struct, IWorkProbe
+        => Await(bell, spins, FastLooks, timeout, probe);
+
+    /// <summary>
+    /// <see cref="Await{TProbe}(Doorbell, int, TimeSpan?, TProbe)"/> with <paramref name="fastLooks"/>
+    /// in place of this machine's <see cref="FastLooks"/> (0: every look one unit apart).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Await<TProbe>(Doorbell bell, int spins, int fastLooks, TimeSpan? timeout, TProbe probe)
+        where TProbe : struct, IWorkProbe
     {
         int units = spins >= PausedSpins ? PausedUnits : PauseUnits(spins);
+        if (spins >= PausedSpins && fastLooks > 0)
+        {
+            for (int f = 0; f < fastLooks; f++)
+            {
+                if (probe.HasWork())
+                {
+                    return;
+                }
+
+                X86Base.Pause();
+            }
+
+            units -= FastUnits;
+        }
+
         for (int u = 0; u < units; u++)
         {
             if (probe.HasWork())
@@ -73,11 +112,22 @@ internal static class SpinThenPark
     /// </summary>
     internal static readonly int MaxPauseUnits = ReadMaxPauseUnits();
 
-    /// <summary>How many of <see cref="SpinWait.SpinOnce(int)"/>'s first calls <see cref="Await{TProbe}"/> replaces by one-unit looks: <see cref="PauseOnlySpins"/>, or 0 when <see cref="MaxPauseUnits"/> is unknown.</summary>
+    /// <summary>How many of <see cref="SpinWait.SpinOnce(int)"/>'s first calls <see cref="Await{TProbe}(Doorbell, int, TimeSpan?, TProbe)"/> replaces by one-unit looks: <see cref="PauseOnlySpins"/>, or 0 when <see cref="MaxPauseUnits"/> is unknown.</summary>
     internal static readonly int PausedSpins = MaxPauseUnits > 0 ? PauseOnlySpins : 0;
 
     // The looks of a wait with a budget of at least PausedSpins, before its first yield (56 where the longest pause is 7).
     private static readonly int PausedUnits = PauseUnits(PausedSpins);
+
+    /// <summary>How many of the first one-unit looks of a wait with a budget of at least <see cref="PausedSpins"/> become looks a single PAUSE apart (about 0.9 us of waiting).</summary>
+    internal const int FastUnits = 16;
+
+    /// <summary>
+    /// The looks a single PAUSE apart that replace the first <see cref="FastUnits"/> one-unit
+    /// looks: as many PAUSEs as last as long as those units on this machine, measured once per
+    /// process; 0 where that is no more than <see cref="FastUnits"/> (a unit is one PAUSE: nothing
+    /// to gain), where there is no x86 PAUSE, or where the wait has no one-unit looks.
+    /// </summary>
+    internal static readonly int FastLooks = X86Base.IsSupported && PausedSpins > 0 && PauseUnits(PausedSpins) >= FastUnits ? FastLooksFor(MeasureUnitsAndPauses()) : 0;
 
     // A spinner that has made PausedSpins calls, so that its next one is the one SpinOnce makes
     // after the pauses the looks replaced: the yield phase is the runtime's own. Copied per wait.
@@ -105,6 +155,55 @@ internal static class SpinThenPark
         }
 
         return spinner;
+    }
+
+    /// <summary>
+    /// The fast looks for <paramref name="measured"/>, the ticks of <see cref="MeasureCount"/> units
+    /// and of as many PAUSEs: <see cref="FastUnits"/> x units / PAUSEs, rounded down (each look's
+    /// own cost comes on top, so the looks never undercut the units' time by rounding), or 0 when
+    /// no more looks than <see cref="FastUnits"/> fit.
+    /// </summary>
+    internal static int FastLooksFor((long Units, long Pauses) measured)
+    {
+        if (measured.Pauses <= 0)
+        {
+            return 0;
+        }
+
+        long looks = Math.Min(FastUnits * measured.Units / measured.Pauses, FastUnits * 64L);
+        return looks > FastUnits ? (int)looks : 0;
+    }
+
+    /// <summary>The units and PAUSEs each timing of <see cref="MeasureUnitsAndPauses"/> counts.</summary>
+    internal const int MeasureCount = 32;
+
+    // The shortest of five interleaved timings each of 32 units and of 32 PAUSEs (about 1.8 and
+    // 0.8 us here), so a preemption inside one timing does not skew the ratio. About 15 us once
+    // per process, at the first idle wait.
+    private static (long Units, long Pauses) MeasureUnitsAndPauses()
+    {
+        const int Count = MeasureCount;
+        long units = long.MaxValue, pauses = long.MaxValue;
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < Count; i++)
+            {
+                Thread.SpinWait(1);
+            }
+
+            long middle = Stopwatch.GetTimestamp();
+            for (int i = 0; i < Count; i++)
+            {
+                X86Base.Pause();
+            }
+
+            long end = Stopwatch.GetTimestamp();
+            units = Math.Min(units, middle - start);
+            pauses = Math.Min(pauses, end - middle);
+        }
+
+        return (units, pauses);
     }
 
     // SpinOnce pauses 1, 2, 4, ... units up to the runtime's measure of the best pause

@@ -7,10 +7,12 @@ using Timely.Communication.Wakeup;
 namespace Timely.PropTests.Communication;
 
 /// <summary>
-/// How many looks an idle worker makes before it parks (<see cref="SpinThenPark.Await{TProbe}"/>):
+/// How many looks an idle worker makes before it parks (<see cref="SpinThenPark.Await{TProbe}(Doorbell, int, TimeSpan?, TProbe)"/>):
 /// for a spin budget of s, one look per pause unit of the pause-only part of
 /// <see cref="SpinWait.SpinOnce(int)"/>'s first min(s, 10) calls (1, 2, 4, then the runtime's
-/// longest pause: 56 for ten where that is 7 units), then one per call after the tenth, then the park's own look after it announced sleep.
+/// longest pause: 56 for ten where that is 7 units), the first 16 of those units as
+/// <see cref="SpinThenPark.FastLooks"/> looks a PAUSE apart where a unit lasts several PAUSEs, then
+/// one per call after the tenth, then the park's own look after it announced sleep.
 /// Work found at any look returns at once, without parking; work found by none parks (here with
 /// no time to sleep, so it returns timed out).
 /// </summary>
@@ -19,14 +21,14 @@ public sealed class SpinBudgetProperties
     [Property(MaxTest = 200, QuietOnSuccess = true)]
     public Property The_idle_wait_looks_once_per_pause_unit_then_once_per_yield_then_parks() =>
         Prop.ForAll(
-            Gen.Choose(0, 40).SelectMany(s => Gen.Choose(0, Budget(s) + 3), (s, k) => (Spins: s, WorkAt: k)).ToArbitrary(),
+            Gen.Choose(0, 40).SelectMany(s => Gen.Choose(0, Budget(s, SpinThenPark.FastLooks) + 3), (s, k) => (Spins: s, WorkAt: k)).ToArbitrary(),
             x =>
             {
                 using var bell = Doorbell.InProcess();
                 var looks = new StrongBox<int>();
                 long parksBefore = bell.Parks;
                 SpinThenPark.Await(bell, x.Spins, TimeSpan.Zero, new CountingProbe(looks, x.WorkAt));
-                int budget = Budget(x.Spins);
+                int budget = Budget(x.Spins, SpinThenPark.FastLooks);
                 int expectedLooks = Math.Min(x.WorkAt, budget) + 1;
                 bool expectedPark = x.WorkAt > budget;
                 return looks.Value == expectedLooks && (bell.Parks - parksBefore == 1) == expectedPark;
@@ -42,6 +44,61 @@ public sealed class SpinBudgetProperties
             + Math.Min(64, longest) + Math.Min(128, longest) + Math.Min(256, longest) + Math.Min(512, longest), SpinThenPark.PauseUnits(10));
     }
 
+    /// <summary>
+    /// Whatever this machine measured, a wait with f fast looks (0, or more than the 16 units they
+    /// replace) looks f times, then once per remaining unit, then once per yield, then parks.
+    /// </summary>
+    [Property(MaxTest = 200, QuietOnSuccess = true)]
+    public Property Fast_looks_replace_the_first_units_one_for_one_in_count_of_looks_before_the_park() =>
+        Prop.ForAll(
+            Gen.Choose(0, 40).SelectMany(s => Gen.Elements(0, SpinThenPark.FastUnits + 1, 2 * SpinThenPark.FastUnits, 3 * SpinThenPark.FastUnits + 5), (s, f) => (Spins: s, Fast: f))
+                .SelectMany(x => Gen.Choose(0, Budget(x.Spins, x.Fast) + 3), (x, k) => (x.Spins, x.Fast, WorkAt: k)).ToArbitrary(),
+            x =>
+            {
+                using var bell = Doorbell.InProcess();
+                var looks = new StrongBox<int>();
+                long parksBefore = bell.Parks;
+                SpinThenPark.Await(bell, x.Spins, x.Fast, TimeSpan.Zero, new CountingProbe(looks, x.WorkAt));
+                int budget = Budget(x.Spins, x.Fast);
+                return looks.Value == Math.Min(x.WorkAt, budget) + 1 && (bell.Parks - parksBefore == 1) == (x.WorkAt > budget);
+            });
+
+    /// <summary>
+    /// The fast looks span the units they replace: as many looks as PAUSEs last as long as
+    /// <see cref="SpinThenPark.FastUnits"/> units (rounded down), for any measured pair of
+    /// timings; none where that is no more looks than units (a unit of one PAUSE, as on Intel
+    /// cores since Skylake, leaves nothing to gain) or the PAUSEs took no time.
+    /// </summary>
+    [Property(MaxTest = 500, QuietOnSuccess = true)]
+    public Property The_fast_looks_are_as_many_PAUSEs_as_last_as_long_as_the_units_they_replace() =>
+        Prop.ForAll(
+            Gen.Choose(0, 20_000).SelectMany(u => Gen.Choose(0, 20_000), (u, p) => (Units: (long)u, Pauses: (long)p)).ToArbitrary(),
+            m =>
+            {
+                int looks = SpinThenPark.FastLooksFor(m);
+                int fast = SpinThenPark.FastUnits;
+                if (m.Pauses == 0 || fast * m.Units <= fast * m.Pauses)
+                {
+                    return looks == 0;
+                }
+
+                // looks PAUSEs last no longer than the units, one more would (or the cap of 64 a unit holds).
+                return looks == 0
+                    ? fast * m.Units / m.Pauses <= fast
+                    : looks > fast && (long)looks * m.Pauses <= fast * m.Units && ((long)(looks + 1) * m.Pauses > fast * m.Units || looks == fast * 64);
+            });
+
+    [Fact]
+    public void Two_PAUSEs_a_unit_make_two_fast_looks_a_unit_and_one_makes_none()
+    {
+        int fast = SpinThenPark.FastUnits;
+        Assert.Equal(2 * fast, SpinThenPark.FastLooksFor((56 * SpinThenPark.MeasureCount, 28 * SpinThenPark.MeasureCount)));
+        Assert.Equal(27, SpinThenPark.FastLooksFor((55_700, 32_500)));   // 16 x 1.71 PAUSEs a unit, rounded down
+        Assert.Equal(0, SpinThenPark.FastLooksFor((28_500, 27_800)));
+        Assert.Equal(0, SpinThenPark.FastLooksFor((1_000, 0)));
+        Assert.True(SpinThenPark.FastLooks == 0 || SpinThenPark.FastLooks > fast);
+    }
+
     [Fact]
     public void The_yield_phase_starts_where_SpinOnce_stops_pausing()
     {
@@ -53,14 +110,20 @@ public sealed class SpinBudgetProperties
     }
 
     // Looks before the park: one per pause unit of SpinOnce's pause-only calls (each the
-    // runtime's 1, 2, 4, ... capped at its longest pause), one per later call.
-    private static int Budget(int spins)
+    // runtime's 1, 2, 4, ... capped at its longest pause), the first FastUnits of them as
+    // FastLooks when the budget reaches the tenth call, one per later call.
+    private static int Budget(int spins, int fastLooks)
     {
         int paused = SpinThenPark.PausedSpins;
         int units = 0;
         for (int i = 0; i < Math.Min(spins, paused); i++)
         {
             units += Math.Min(1 << i, SpinThenPark.MaxPauseUnits);
+        }
+
+        if (spins >= paused && fastLooks > 0)
+        {
+            units += fastLooks - SpinThenPark.FastUnits;
         }
 
         return units + Math.Max(0, spins - paused);
