@@ -49,14 +49,14 @@ public sealed class BinaryAllocator : Allocator
     private readonly bool[] _dirty;
     private readonly IWakeTarget[] _writerBells;
     private readonly bool[] _movedWriters;
-    private readonly Dictionary<int, IBinaryInbox> _inboxes = new();
+    private readonly Dictionary<int, BinaryInbox> _inboxes = new();
     private readonly InboxActivity _activity = new();
     private readonly Dictionary<int, List<PendingMessage>> _pending = new();
     private readonly IdRanges _deallocated = new();
     private readonly WorkerCounters _counters;
     private readonly IDisposable _metrics;
     private int _lastChannel = -1;
-    private IBinaryInbox? _lastInbox;
+    private BinaryInbox? _lastInbox;
 
     // Whether some writer may hold messages in its overflow queue: set by every spill (the
     // writer's watch hears each message that stays queued), cleared by a FlushWriters that
@@ -539,7 +539,7 @@ public sealed class BinaryAllocator : Allocator
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void DeliverCompact(IBinaryInbox inbox, int channel, int source, int seqTag, ReadOnlySpan<byte> payload, int recordBytes)
+    private void DeliverCompact(BinaryInbox inbox, int channel, int source, int seqTag, ReadOnlySpan<byte> payload, int recordBytes)
     {
         long seqno = inbox.DeliverCompact(source, seqTag, payload, recordBytes);
         if (CommunicationLogger is { } logger)
@@ -549,7 +549,7 @@ public sealed class BinaryAllocator : Allocator
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private IBinaryInbox? FindInbox(int channel)
+    private BinaryInbox? FindInbox(int channel)
     {
         if (channel == _lastChannel)
         {

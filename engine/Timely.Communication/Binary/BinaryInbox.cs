@@ -5,86 +5,66 @@ using Timely.Communication.Diagnostics;
 namespace Timely.Communication.Binary;
 
 /// <summary>
-/// One channel's receiving side in a <see cref="BinaryAllocator"/>: messages decoded during
-/// <c>Receive</c> wait here, FIFO per sender, until pulled. Instances handed back through the
-/// pull slot become decode targets, so a steady stream of lists reuses the same lists: with an
-/// <see cref="IRecycler{T}"/> (the worker's store of empty messages) decodes take from it and
-/// handed-back instances go to it, otherwise the inbox keeps a free list of its own. Each
-/// decode and each pull is counted in the allocator's <see cref="InboxActivity"/>, and the
-/// first decode since the channel's last event puts this inbox on its touched list.
+/// The receiving side of one channel of a <see cref="BinaryAllocator"/>, seen untyped by its
+/// dispatch loop: the sequence check of each message against the next one expected from its
+/// sender, and the counts a receive and an idle look read (<see cref="InboxActivity"/>), here;
+/// the decode into the channel's type and its queue in <see cref="BinaryInbox{T}"/>.
 /// </summary>
 /// <remarks>
-/// Decoding happens in <c>Receive</c>, before the worker pulls, so a burst of k messages needs k
-/// instances at once; the free list therefore keeps up to the deepest burst seen. A recycler
-/// shared with the worker's other channels lets that burst's instances carry the worker's next
-/// burst, whichever channel or output it is on, where a free list of the inbox's own held them
-/// for this channel alone (a second copy of the burst beside the worker's).
-/// Each message's sequence number (from timely's header, or its low 7 bits from a
-/// <see cref="CompactRecord"/>'s tag) is checked against the next one expected from its
-/// sender: a gap or a repeat means a lost or duplicated message, and is reported instead
-/// of silently delivered out of order. Every decode error names the channel, the sending
-/// worker (with its process and address when the transport says, <see cref="BinaryLinks.SourceName"/>),
-/// the message's sequence number and the byte offset the codec stopped at.
+/// An abstract class rather than an interface: a delivered message costs one virtual call
+/// (<see cref="Decode"/>) where the interface cost an interface dispatch for the delivery and
+/// two more per channel and receive for <see cref="Channel"/> and the touched flag, which are
+/// plain field reads here. Everything is the owning worker's alone: plain fields.
 /// </remarks>
-// Design:
-// - Why a receive decodes out of the ring rather than handing the puller a view of the ring's
-//   bytes and releasing them at pull: the decode's copy is where a 64-byte payload's second
-//   cache line arrives, but a view does not save that line. A 72-byte compact record ends
-//   inside its second line for 7 records in 8, and the next record's header word, which the
-//   drain looks at straight after taking this one, lies there too; so the line is fetched by
-//   that look instead of by the copy. A prototype that decoded at pull and released the ring
-//   at Release (netbench over shm) measured the same round trip as the eager decode, and its
-//   profile showed the decode's samples gone to the drain's look at the next header. Holding
-//   ring bytes until pull would also tie the writer's room to how fast operators pull.
-internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
-    where T : class
+internal abstract class BinaryInbox
 {
-    private const int MinFree = 64;
-
-    private readonly IWireCodec<T> _codec;
-    private readonly Queue<T> _messages = new();
-    private readonly Stack<T> _free = new();
     private readonly long[] _expected;
     private readonly WorkerCounters _counters;
-    private readonly int _channel;
-    private readonly Func<int, string>? _sourceName;
     private readonly InboxActivity _activity;
-    private readonly IRecycler<T>? _recycler;
-    private T? _current;
-    private int _peakQueued;
+    private readonly Func<int, string>? _sourceName;
     private bool _touched;
 
-    public BinaryInbox(IWireCodec<T> codec, int channel, int peers, WorkerCounters counters, InboxActivity activity, Func<int, string>? sourceName = null, IRecycler<T>? recycler = null)
+    protected BinaryInbox(int channel, int peers, WorkerCounters counters, InboxActivity activity, Func<int, string>? sourceName)
     {
-        _codec = codec;
-        _recycler = recycler;
-        _activity = activity;
-        _sourceName = sourceName;
-        _channel = channel;
+        Channel = channel;
         _expected = new long[peers];
         _counters = counters;
+        _activity = activity;
+        _sourceName = sourceName;
     }
 
-    public int Channel => _channel;
+    /// <summary>The channel this inbox receives for.</summary>
+    public int Channel { get; }
 
+    /// <summary>
+    /// Called when the allocator has recorded this channel's event: the next message decoded
+    /// here puts the inbox in <see cref="InboxActivity.Touched"/> again.
+    /// </summary>
     public void ClearTouched() => _touched = false;
 
+    /// <summary>Decodes one message with timely's header for this channel (called on the owning worker's thread during Receive).</summary>
     public void Deliver(in MessageHeader header, ReadOnlySpan<byte> payload)
     {
         int source = header.Source;
         if ((uint)source >= (uint)_expected.Length)
         {
-            throw new WireFormatException($"channel {_channel}: message from worker {source}, but there are only {_expected.Length} workers.");
+            throw new WireFormatException($"channel {Channel}: message from worker {source}, but there are only {_expected.Length} workers.");
         }
 
         if (header.Seqno != _expected[source])
         {
-            throw new WireFormatException($"channel {_channel}: message {header.Seqno} from {SourceName(source)} arrived where {_expected[source]} was expected (a message was lost, repeated or reordered).");
+            throw new WireFormatException($"channel {Channel}: message {header.Seqno} from {SourceName(source)} arrived where {_expected[source]} was expected (a message was lost, repeated or reordered).");
         }
 
-        Decode(source, header.Seqno, payload, MessageHeader.Size + payload.Length);
+        Take(source, header.Seqno, payload, MessageHeader.Size + payload.Length);
     }
 
+    /// <summary>
+    /// Decodes one message of a <see cref="CompactRecord"/> from <paramref name="source"/>
+    /// (the ring's writer, so in range) after checking its sequence tag, and returns its
+    /// seqno; <paramref name="recordBytes"/> is what the record held, for the byte counter.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long DeliverCompact(int source, int seqTag, ReadOnlySpan<byte> payload, int recordBytes)
     {
         long seqno = _expected[source];
@@ -93,45 +73,15 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
             ThrowSeqTagMismatch(source, seqTag, seqno);
         }
 
-        Decode(source, seqno, payload, recordBytes);
+        Take(source, seqno, payload, recordBytes);
         return seqno;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Decode(int source, long seqno, ReadOnlySpan<byte> payload, int recordBytes)
+    private void Take(int source, long seqno, ReadOnlySpan<byte> payload, int recordBytes)
     {
         _expected[source]++;
-        T value = _recycler is not null ? _recycler.Rent() : _free.TryPop(out var recycled) ? recycled : null!;
-        int read;
-        try
-        {
-            read = _codec.Read(payload, ref value);
-        }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
-        {
-            // Codecs report the offset in their own message ("at byte 8"); a bare overflow or
-            // range error from a codec that does not is still pinned to this message.
-            throw new WireFormatException($"{Describe(source, seqno, payload.Length)} does not decode: {e.Message}", e);
-        }
-
-        if (read != payload.Length)
-        {
-            throw new WireFormatException($"{Describe(source, seqno, payload.Length)} does not decode: it ends at byte {read}, {payload.Length - read} bytes early.");
-        }
-
-        if (value is ISenderStamped stamped)
-        {
-            // The header names the sender and numbers the message per (channel, sender, target),
-            // as the sending LogPusher does, so a logged receive matches its logged send.
-            stamped.StampSender(source, seqno);
-        }
-
-        _messages.Enqueue(value);
-        if (_messages.Count > _peakQueued)
-        {
-            _peakQueued = _messages.Count;
-        }
-
+        Decode(source, seqno, payload);
         _counters.BytesReceivedRef += recordBytes;
         _activity.Queued++;
         if (!_touched)
@@ -141,50 +91,14 @@ internal sealed class BinaryInbox<T> : IPull<T>, IBinaryInbox
         }
     }
 
-    private string Describe(int source, long seqno, int length)
-    {
-        return $"channel {_channel}: the {length}-byte {TypeName} (message {seqno}) from {SourceName(source)}";
-    }
+    /// <summary>Decodes message <paramref name="seqno"/> from <paramref name="source"/> and queues it for a pull; throws <see cref="WireFormatException"/> when it does not decode.</summary>
+    protected abstract void Decode(int source, long seqno, ReadOnlySpan<byte> payload);
+
+    /// <summary>The sender's name for an error: its process and address when the transport says.</summary>
+    protected string SourceName(int worker) => _sourceName?.Invoke(worker) ?? $"worker {worker}";
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowSeqTagMismatch(int source, int seqTag, long seqno) =>
-        throw new WireFormatException($"channel {_channel}: a compact record with sequence tag {seqTag} from {SourceName(source)} arrived where message {seqno} (tag {CompactRecord.SeqTag(seqno)}) was expected (a message was lost, repeated or reordered, or the record's type word is garbled).");
-
-    private string SourceName(int worker) => _sourceName?.Invoke(worker) ?? $"worker {worker}";
-
-    private static string TypeName => typeof(T).IsGenericType ? $"{typeof(T).Name[..typeof(T).Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", typeof(T).GetGenericArguments().Select(a => a.Name))}>" : typeof(T).Name;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref T? Pull()
-    {
-        // Keep as many handed-back instances as the deepest burst needed: fewer and every
-        // burst beyond the cap decodes into fresh allocations (measured: ~2 B per message
-        // with a fixed cap of 64 under 32-deep bursts). The memory is what the peak burst
-        // already held, so this bounds nothing new.
-        if (_current is not null)
-        {
-            if (_recycler is not null)
-            {
-                _recycler.Return(_current);
-            }
-            else if (_free.Count < Math.Max(MinFree, _peakQueued))
-            {
-                _free.Push(_current);
-            }
-        }
-
-        if (_messages.TryDequeue(out var next))
-        {
-            _current = next;
-            _activity.Queued--;
-            _counters.MessagesReceivedRef++;
-        }
-        else
-        {
-            _current = null;
-        }
-
-        return ref _current;
-    }
+        throw new WireFormatException($"channel {Channel}: a compact record with sequence tag {seqTag} from {SourceName(source)} arrived where message {seqno} (tag {CompactRecord.SeqTag(seqno)}) was expected (a message was lost, repeated or reordered, or the record's type word is garbled).");
 }
