@@ -81,15 +81,17 @@ public static partial class UnionFind
         /// <summary>Joins the trees of <paramref name="x"/> and <paramref name="y"/>; their roots when they were two trees, else null.</summary>
         public (int, int)? Union(int x, int y)
         {
+            // A span per union, its length the bound to grow past: the chase below is an array's
+            // (one bounds check against a length in a register, no second load), and nothing grows
+            // the lists until the next union.
             int largest = Math.Max(x, y);
-            if (largest >= _roots.Count)
+            Span<int> roots = _roots.AsSpan();
+            if (largest >= roots.Length)
             {
                 Grow(largest);
+                roots = _roots.AsSpan();
             }
 
-            // A span per union: the chase below is an array's (one bounds check against a length
-            // in a register, no second load), and nothing grows the lists until the next union.
-            Span<int> roots = _roots.AsSpan();
             while (x != roots[x])
             {
                 x = roots[x];
