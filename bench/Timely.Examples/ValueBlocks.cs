@@ -10,9 +10,10 @@ namespace Timely.Examples;
 /// behind; Rust's allocator reuses that memory at once, .NET's only after a collection that
 /// reaches it, and these arrays live long enough to be promoted first, so at 100,000 keys the
 /// outgrown arrays (29 MB) stayed resident beside the live ones (plus 24 bytes of header each).
-/// A chain never moves what it holds: a value is written once and nothing becomes garbage. The
-/// blocks are one run of native memory (<see cref="NativeList{T}"/>, grown by doubling, which
-/// the C allocator does by remapping pages at these sizes): held in 72 KiB slabs on the
+/// A chain never rewrites what it holds: a value is written once, a block keeps its number when the
+/// store grows, and nothing becomes garbage. The blocks are one run of native memory
+/// (<see cref="NativeList{T}"/>, grown by doubling as Rust's <c>Vec</c> grows, the old block
+/// handed back to the C allocator at once): held in 72 KiB slabs on the
 /// collector's heap they were about 18 MB of small objects at hashjoin's table sizes, more than
 /// gen0's budget, a collection in the timed part. The price is a block boundary every
 /// <see cref="BlockSize"/> values when reading and up to <see cref="BlockSize"/> - 1 unused slots
