@@ -13,7 +13,7 @@ public sealed class LineWriterTests
     public void Lines_come_out_whole_whatever_the_calls_that_wrote_them()
     {
         var lines = new List<string>();
-        var writer = new LineWriter(lines.Add);
+        var writer = new LineWriter(line => lines.Add(line.ToString()));
 
         writer.Write("12.5ms\tworker ");
         writer.Write('0');
@@ -35,9 +35,29 @@ public sealed class LineWriterTests
     public void Nothing_pending_at_the_end_hands_on_nothing()
     {
         var lines = new List<string>();
-        var writer = new LineWriter(lines.Add);
+        var writer = new LineWriter(line => lines.Add(line.ToString()));
         writer.Write("a\nb\n");
         writer.End();
         Assert.Equal(["a", "b"], lines);
+    }
+
+    [Fact]
+    public void Writing_lines_makes_no_string_once_its_buffer_is_grown()
+    {
+        int lines = 0;
+        var writer = new LineWriter(line => lines += line.Length == 10 ? 1 : 1000);
+        writer.WriteLine("0123456789".AsSpan());   // warm: the methods compiled
+        Span<char> text = stackalloc char[10];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            "0123456789".AsSpan().CopyTo(text);
+            writer.WriteLine(text);
+            writer.Write("0123456789\n");
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(2001, lines);
+        Assert.Equal(0, allocated);
     }
 }

@@ -46,7 +46,7 @@ public static partial class HashJoin
         int peers = worker.Peers;
         var timer = Stopwatch.StartNew();
         var meter = WorkloadResult.Start();
-        var join = new Join(keys, vals, peers);
+        using var join = new Join(keys, vals, peers);
         var input1 = new InputHandle<ulong, (ulong, ulong)>();
         var input2 = new InputHandle<ulong, (ulong, ulong)>();
         var probe = new ProbeHandle<ulong>();
@@ -95,9 +95,9 @@ public static partial class HashJoin
     }
 
     /// <summary>One worker's join state: per key, the values each input has brought so far.</summary>
-    private sealed class Join
+    private sealed class Join : IDisposable
     {
-        private readonly Dictionary<ulong, (ValueBlocks.List Left, ValueBlocks.List Right)> _map;
+        private readonly NativeMap<(ValueBlocks.List Left, ValueBlocks.List Right)> _map;
         private readonly ValueBlocks _values = new();
 
         /// <summary>
@@ -108,7 +108,7 @@ public static partial class HashJoin
         public Join(ulong keys, ulong vals, int peers)
         {
             ulong expected = Math.Min((keys + (ulong)peers - 1) / (ulong)peers, 2 * vals);
-            _map = new Dictionary<ulong, (ValueBlocks.List Left, ValueBlocks.List Right)>((int)Math.Min(expected, 1UL << 24));
+            _map = new NativeMap<(ValueBlocks.List Left, ValueBlocks.List Right)>((int)Math.Min(expected, 1UL << 24));
         }
 
         public long Pairs { get; private set; }
@@ -125,7 +125,7 @@ public static partial class HashJoin
                 var session = output.Session(cap);
                 foreach (var (key, value) in CollectionsMarshal.AsSpan(data))
                 {
-                    ref var sides = ref CollectionsMarshal.GetValueRefOrAddDefault(_map, key, out _);
+                    ref var sides = ref _map.GetValueRefOrAddDefault(key, out _);
                     ref var mine = ref leftSide ? ref sides.Left : ref sides.Right;
                     var other = leftSide ? sides.Right : sides.Left;
                     ulong sum = 0;
@@ -151,6 +151,12 @@ public static partial class HashJoin
 
             Pairs += pairs;
             Checksum = unchecked(Checksum + checksum);
+        }
+
+        public void Dispose()
+        {
+            _map.Dispose();
+            _values.Dispose();
         }
     }
 }

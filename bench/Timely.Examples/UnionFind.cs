@@ -21,8 +21,8 @@ public static partial class UnionFind
     {
         int index = worker.Index;
         var meter = WorkloadResult.Start();
-        var first = new Forest();
-        var second = new Forest();
+        using var first = new Forest();
+        using var second = new Forest();
         var input = new InputHandle<ulong, (int, int)>();
         var probe = new ProbeHandle<ulong>();
         worker.Dataflow<ulong>(scope => Apply(Apply(scope.InputFrom(input), first).Exchange(default(ToWorkerZero)), second).ProbeWith(probe));
@@ -67,26 +67,31 @@ public static partial class UnionFind
 
     /// <summary>
     /// A union-find forest by rank without path compression, as Rust's example keeps it: roots and
-    /// ranks in arrays indexed by node, grown to the largest node seen.
+    /// ranks indexed by node, grown to the largest node seen, in native memory as Rust's vectors
+    /// are (<see cref="NativeList{T}"/>: grown in arrays they reached the large-object heap and set
+    /// off 1-3 gen2 collections a run; in pages the chase paid a second load per step).
     /// </summary>
-    private sealed class Forest
+    private sealed class Forest : IDisposable
     {
-        private int[] _roots = [];
-        private byte[] _ranks = [];
-        private int _count;
+        private readonly NativeList<int> _roots = new();
+        private readonly NativeList<byte> _ranks = new();
 
         public long Merges { get; private set; }
 
         /// <summary>Joins the trees of <paramref name="x"/> and <paramref name="y"/>; their roots when they were two trees, else null.</summary>
         public (int, int)? Union(int x, int y)
         {
+            // A span per union, its length the bound to grow past: the chase below is an array's
+            // (one bounds check against a length in a register, no second load), and nothing grows
+            // the lists until the next union.
             int largest = Math.Max(x, y);
-            if (largest >= _count)
+            Span<int> roots = _roots.AsSpan();
+            if (largest >= roots.Length)
             {
                 Grow(largest);
+                roots = _roots.AsSpan();
             }
 
-            int[] roots = _roots;
             while (x != roots[x])
             {
                 x = roots[x];
@@ -103,7 +108,7 @@ public static partial class UnionFind
             }
 
             Merges++;
-            byte[] ranks = _ranks;
+            Span<byte> ranks = _ranks.AsSpan();
             if (ranks[x] < ranks[y])
             {
                 roots[x] = y;
@@ -120,22 +125,23 @@ public static partial class UnionFind
             return (x, y);
         }
 
+        public void Dispose()
+        {
+            _roots.Dispose();
+            _ranks.Dispose();
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Grow(int largest)
         {
-            if (largest >= _roots.Length)
+            int count = _roots.Count;
+            _roots.Grow(largest + 1);
+            _ranks.Grow(largest + 1);
+            Span<int> roots = _roots.AsSpan();
+            for (int i = count; i <= largest; i++)
             {
-                int length = Math.Max(largest + 1, _roots.Length * 2);
-                Array.Resize(ref _roots, length);
-                Array.Resize(ref _ranks, length);
+                roots[i] = i;
             }
-
-            for (int i = _count; i <= largest; i++)
-            {
-                _roots[i] = i;
-            }
-
-            _count = largest + 1;
         }
     }
 }

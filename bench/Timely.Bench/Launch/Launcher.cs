@@ -297,7 +297,7 @@ public static class Launcher
         }
     }
 
-    private static bool IsJson(string? line) => line is ['{', ..];
+    private static bool IsJson(ReadOnlySpan<char> line) => line is ['{', ..];
 
     /// <summary>
     /// A writer of the launcher's own stdout (1) or stderr (2), to pass to <see cref="Run"/>:
@@ -322,6 +322,7 @@ public static class Launcher
     private sealed class Cluster(int processes, TextWriter output, TextWriter error) : IDisposable
     {
         private readonly HashSet<string> _usage = new(StringComparer.Ordinal);
+        private char[] _relayed = new char[256];
         private Timer? _escalation;
         private int _signals;
         private bool _zeroReturned;
@@ -473,7 +474,7 @@ public static class Launcher
         }
 
         /// <summary>A process's line of stdout: a JSON object as it is, anything else prefixed on stderr.</summary>
-        public void RelayOutput(string prefix, string line)
+        public void RelayOutput(string prefix, ReadOnlySpan<char> line)
         {
             bool json = IsJson(line);
             Relay(json ? output : error, json ? "" : prefix, line);
@@ -483,13 +484,13 @@ public static class Launcher
         /// A process's stderr line: prefixed, except a usage-error line (<see cref="Cli.UsageMark"/>),
         /// which every process prints alike and which is written once, as the launcher's own.
         /// </summary>
-        public void RelayError(string prefix, string line)
+        public void RelayError(string prefix, ReadOnlySpan<char> line)
         {
             if (line is [Cli.UsageMark, ..])
             {
                 lock (Gate)
                 {
-                    if (_usage.Add(line))
+                    if (_usage.Add(line.ToString()))
                     {
                         error.WriteLine(line[1..]);
                     }
@@ -517,11 +518,23 @@ public static class Launcher
             }
         }
 
-        private void Relay(TextWriter writer, string prefix, string line)
+        private void Relay(TextWriter writer, string prefix, ReadOnlySpan<char> line)
         {
             lock (Gate)
             {
-                writer.WriteLine(prefix + line);
+                // One write of the whole line, composed in a buffer kept under the gate: lines of
+                // different processes never interleave, and a relayed line makes no string.
+                string newLine = writer.NewLine;
+                int length = prefix.Length + line.Length + newLine.Length;
+                if (length > _relayed.Length)
+                {
+                    _relayed = new char[Math.Max(length, 2 * _relayed.Length)];
+                }
+
+                prefix.CopyTo(_relayed);
+                line.CopyTo(_relayed.AsSpan(prefix.Length));
+                newLine.CopyTo(_relayed.AsSpan(prefix.Length + line.Length));
+                writer.Write(_relayed.AsSpan(0, length));
             }
         }
 
@@ -592,7 +605,7 @@ public static class Launcher
     private static readonly TimeSpan ClosedPipeWait = TimeSpan.FromMilliseconds(20);
 
     /// <summary>One of a child's output pipes: its descriptor for poll, and its bytes cut into lines for the relay.</summary>
-    private sealed class ChildPipe(int child, Stream stream, Action<string> relay)
+    private sealed class ChildPipe(int child, Stream stream, LineAction relay)
     {
         private readonly LineSplitter _lines = new();
 

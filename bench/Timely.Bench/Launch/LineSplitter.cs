@@ -15,7 +15,7 @@ internal sealed class LineSplitter
     private char[] _chars = new char[4096];
 
     /// <summary>Decodes <paramref name="bytes"/> and hands each line it completes to <paramref name="line"/>.</summary>
-    public void Append(ReadOnlySpan<byte> bytes, Action<string> line)
+    public void Append(ReadOnlySpan<byte> bytes, LineAction line)
     {
         int needed = _decoder.GetCharCount(bytes, flush: false);
         if (needed > _chars.Length)
@@ -39,7 +39,7 @@ internal sealed class LineSplitter
     }
 
     /// <summary>The stream ended: hands what is left (a last line without its '\n') to <paramref name="line"/>, if anything is.</summary>
-    public void End(Action<string> line)
+    public void End(LineAction line)
     {
         int count = _decoder.GetChars([], _chars, flush: true);
         _pending.Append(_chars.AsSpan(0, count));

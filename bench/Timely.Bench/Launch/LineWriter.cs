@@ -13,7 +13,7 @@ namespace Timely.Bench.Launch;
 // call), so the runtime's threads that print (workers, the signal thread, the shared-memory
 // transport's warnings) reach it one call at a time; it holds no lock of its own, and the action
 // takes the launcher's gate, which the relay of the other processes' lines holds while it writes.
-internal sealed class LineWriter(Action<string> line) : TextWriter
+internal sealed class LineWriter(LineAction line) : TextWriter
 {
     private readonly PendingLine _pending = new();
 

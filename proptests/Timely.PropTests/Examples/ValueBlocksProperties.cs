@@ -40,7 +40,7 @@ public sealed class ValueBlocksProperties
         return Prop.ForAll(appends.ToArbitrary(), t =>
         {
             var (count, values) = t;
-            var blocks = new ValueBlocks();
+            using var blocks = new ValueBlocks();
             var lists = new ValueBlocks.List[count];
             var model = Enumerable.Range(0, count).Select(_ => new List<ulong>()).ToArray();
             foreach (var (list, value) in values)
@@ -63,11 +63,12 @@ public sealed class ValueBlocksProperties
     }
 
     [Fact]
-    public void Lists_spanning_several_slabs_read_back_whole()
+    public void Lists_across_the_stores_growths_read_back_whole()
     {
-        // More blocks than a slab holds, from short lists and one long list interleaved with them.
-        var blocks = new ValueBlocks();
-        var lists = new ValueBlocks.List[ValueBlocks.BlocksPerSlab + 10];
+        // Enough blocks to grow the store (doubling from 4 values) nine times, from short lists
+        // and one long list interleaved with them: every growth moves the blocks already written.
+        using var blocks = new ValueBlocks();
+        var lists = new ValueBlocks.List[1034];
         var longList = default(ValueBlocks.List);
         var expected = new List<ulong>();
         for (int i = 0; i < lists.Length; i++)
@@ -81,7 +82,7 @@ public sealed class ValueBlocksProperties
             }
         }
 
-        Assert.True(blocks.Blocks > ValueBlocks.BlocksPerSlab);
+        Assert.True(blocks.Blocks > 1024);
         for (int i = 0; i < lists.Length; i++)
         {
             Assert.Equal([(ulong)i], ReadBack(blocks, lists[i]));

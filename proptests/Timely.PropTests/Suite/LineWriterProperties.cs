@@ -22,7 +22,7 @@ public sealed class LineWriterProperties
         return Prop.ForAll(writes.ToArbitrary(), list =>
         {
             var written = new List<string>();
-            var writer = new LineWriter(written.Add);
+            var writer = new LineWriter(line => written.Add(line.ToString()));
             var text = new StringBuilder();
             foreach (var (part, how) in list)
             {
@@ -58,8 +58,8 @@ public sealed class LineWriterProperties
             writer.End();
             var model = new List<string>();
             var splitter = new LineSplitter();
-            splitter.Append(Encoding.UTF8.GetBytes(text.ToString()), model.Add);
-            splitter.End(model.Add);
+            splitter.Append(Encoding.UTF8.GetBytes(text.ToString()), line => model.Add(line.ToString()));
+            splitter.End(line => model.Add(line.ToString()));
             return written.SequenceEqual(model);
         });
     }
