@@ -77,6 +77,28 @@ public sealed class SequencePairTests : IDisposable
     }
 
     [Fact]
+    public void Suite_rust_runs_the_row_only_beside_rust_and_reports_window_cpu_with_both_sides_released_lines()
+    {
+        string log = Path.Combine(_dir, "calls.log");
+        string pids = Path.Combine(_dir, "pids");
+        var rust = RustFolder(StandIn("sequence", log, pids, Lines("6.0s", "7.0s", "7.1s")));
+
+        // Ours is the real example in Rust's form; its first elements reach a worker about 5 s in, inside the smoke window.
+        var run = ChildRunner.Run(ReportFiles.Timely, ["suite", "--smoke", "--rust", rust.Directory, "--filter", "sequence-rust*"], Deadline, counters: false, _dir);
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.StandardOutput} {run.StandardError}");
+        Assert.Equal(["sequence"], File.ReadAllLines(log));
+        Assert.DoesNotContain("this timely sequence", run.StandardError, StringComparison.Ordinal);   // no timed run of its own
+        Assert.Contains("rust timely sequence --as-rust -w 4 vs fixed 4 (no flags)", run.StandardError, StringComparison.Ordinal);
+        var row = run.StandardOutput.Split('\n').Single(l => l.StartsWith("sequence-rust (sequence --as-rust -w 4)", StringComparison.Ordinal));
+        Assert.Contains("-w 4 (Rust's fixed 4, ignores -w)", row, StringComparison.Ordinal);
+        Assert.Contains("window cpu", row, StringComparison.Ordinal);
+        string note = run.StandardOutput.Split('\n').Single(l => l.StartsWith("sequence-rust: `recv'd` lines stamped within 8.5 s, timely ", StringComparison.Ordinal));
+        Assert.EndsWith(" against Rust 3 (per repeat); the window's wall is the same on both sides, so its ratio is of CPU.", note, StringComparison.Ordinal);
+        EventDrivenStopTests.AssertGone(pids);
+    }
+
+    [Fact]
     public void A_side_that_releases_nothing_in_the_window_fails_the_row_with_a_note_naming_it()
     {
         string log = Path.Combine(_dir, "calls.log");
