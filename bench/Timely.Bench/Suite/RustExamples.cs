@@ -65,8 +65,11 @@ public sealed class RustExamples
     /// wall is that duration by construction and what differs is the CPU each spends in it.
     /// <c>sequence</c>'s elements come as fast as its sleeps let them (one a second on worker 0,
     /// one every 4 s on worker 3, on both sides), so a rate of elements would compare the sleeps:
-    /// the CPU it takes to carry them, with the elements released in the window counted on both
-    /// sides (<see cref="ReleasedLines"/>) to show the two did the same work, is the engine's figure.
+    /// the CPU it takes to carry them is the engine's figure. The elements each side released in
+    /// the window are counted (<see cref="ReleasedLines"/>) and shown beside it: the pushes are the
+    /// same on both sides, the count released by the window's end also shows how many steps of
+    /// the sleeping workers an element takes to reach every worker (fewer in ours: about 102
+    /// lines by 20.5 s against Rust's 89-97), so it is reported, not required equal.
     /// </summary>
     public static bool ComparesCpu(string workload) => workload is "openloop" or "loopdemo" or "sequence";
 
