@@ -144,7 +144,7 @@ public sealed class EventDrivenStopTests : IDisposable
         ("/bin/sh", ["-c", $"echo $$ >> \"{pids}\"; {(traps.Length > 0 ? traps + "; " : "")}{body}"]);
 
     /// <summary>Every process <paramref name="pids"/> names has exited (or is a zombie awaiting its reaper).</summary>
-    private static void AssertGone(string pids)
+    internal static void AssertGone(string pids)
     {
         foreach (int pid in File.ReadAllLines(pids).Select(p => int.Parse(p, CultureInfo.InvariantCulture)))
         {

@@ -174,19 +174,43 @@ public static class ExampleCommands
         "timely's loopdemo example: open-loop latency of records iterating a Collatz step in a loop, as a distribution.",
         loop: true);
 
-    /// <summary><c>timely sequence [--rounds N]</c>.</summary>
+    /// <summary>
+    /// <c>timely sequence [--rounds N] [--as-rust [--sleep-ms MS]]</c>: by default N rounds
+    /// (10) without sleeping, ordered by round; with <c>--as-rust</c>, Rust's example as shipped
+    /// (sleeps of 1 + i seconds, the elapsed time as the clock), which without <c>--rounds</c> runs
+    /// until SIGINT or SIGTERM, as Rust's does, then reports and exits 0.
+    /// </summary>
     public static Command Sequence()
     {
-        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds, one element per worker each (Rust's example never stops)", Examples.Sequence.DefaultRounds, 0, 1_000_000);
-        return ExampleCommand.Make(
+        var rounds = ExampleCommand.IntegerOption("--rounds", "Rounds, one element per worker each; with --as-rust and no --rounds, rounds run until SIGINT or SIGTERM (as Rust's example, which never stops)", Examples.Sequence.DefaultRounds, 0, 1_000_000);
+        var asRust = new Option<bool>("--as-rust") { Description = "Rust's example as shipped: worker i sleeps 1 + i seconds before each round, elements are ordered by the time elapsed (not by round), and rounds run until SIGINT or SIGTERM unless --rounds is given. Rust's runs 4 workers whatever its arguments: add -w 4 for its configuration." };
+        var sleep = new Option<ulong>("--sleep-ms") { Description = "With --as-rust: the sleep unit, worker i sleeping (1 + i) x MS before each round (default 1000, Rust's).", HelpName = "MS", CustomParser = Cli.IntegerIn<ulong>("--sleep-ms", 0, 3_600_000) };
+        bool UntilStopped(ParseResult result) => result.GetValue(asRust) && result.GetResult(rounds) is null or { Implicit: true };
+        var command = ExampleCommand.Make(
             "sequence",
-            "timely's sequence example: all workers' elements, delivered to every worker in one agreed order.",
-            [rounds],
-            (result, log) =>
+            "timely's sequence example: all workers' elements, delivered to every worker in one agreed order. By default --rounds rounds without sleeping, ordered by round, so every run prints the same order; --as-rust runs Rust's form (sleeps, elapsed-time order, until stopped).",
+            [rounds, asRust, sleep],
+            (result, log, stop) =>
             {
                 ulong r = result.GetValue(rounds);
-                return worker => Examples.Sequence.Run(worker, r, log);
-            });
+                if (!result.GetValue(asRust))
+                {
+                    return worker => Examples.Sequence.Run(worker, r, log);
+                }
+
+                var unit = TimeSpan.FromMilliseconds(result.GetResult(sleep) is null ? 1000 : result.GetValue(sleep));
+                ulong n = UntilStopped(result) ? ulong.MaxValue : r;
+                return worker => Examples.Sequence.RunAsRust(worker, unit, n, log, stop);
+            },
+            UntilStopped);
+        command.Validators.Add(c =>
+        {
+            if (c.GetResult(sleep) is not null && !c.GetValue(asRust))
+            {
+                c.AddError("--sleep-ms applies to --as-rust only (the default form does not sleep).");
+            }
+        });
+        return command;
     }
 
     private static Command OpenLoopCommand(string name, string description, bool loop)

@@ -56,6 +56,15 @@ public sealed class RustPairSample
     /// <summary>Rust's rounds per second, likewise.</summary>
     public double RustRoundsPerSecond { get; init; } = double.NaN;
 
+    /// <summary>
+    /// Our released-element lines stamped within the row's window (<see cref="RustRowResult.ReleasedWindowSeconds"/>,
+    /// <see cref="ReleasedLines"/>), for the <c>sequence</c> row; null otherwise.
+    /// </summary>
+    public int? OursReleased { get; init; }
+
+    /// <summary>Rust's released-element lines within the window, likewise.</summary>
+    public int? RustReleased { get; init; }
+
     /// <summary>Our work: wall at the row's size minus wall at the trivial size, same repeat.</summary>
     [JsonIgnore]
     public double OursNetMs => OursMs - OursTrivialMs;
@@ -73,6 +82,19 @@ public sealed class RustRowResult
 
     /// <summary>Rust's configuration (<c>-w 2</c>, <c>-n 2</c>).</summary>
     public required string RustConfiguration { get; init; }
+
+    /// <summary>The row's label and our configuration's name, for a row that has no timed runs of its own (<see cref="RustExamples.OnlyBesideRust"/>).</summary>
+    public string Label { get; init; } = "";
+
+    /// <inheritdoc cref="Label"/>
+    public string Configuration { get; init; } = "";
+
+    /// <summary>
+    /// For a row compared over a window (<c>sequence</c>): the seconds of each side's clock within
+    /// which its released-element lines are counted (each side runs <see cref="RustComparison.WindowMargin"/>
+    /// longer, for its start-up); 0 for other rows.
+    /// </summary>
+    public double ReleasedWindowSeconds { get; init; }
 
     /// <summary>
     /// Whether the ratio is of CPU time (user + system, row minus trivial) rather than wall time:
@@ -155,14 +177,23 @@ public sealed class RustRowResult
 public static class RustComparison
 {
     /// <summary>The <see cref="RustRowResult"/> for each paired row (unpaired rows get none).</summary>
-    public static List<RustRowResult> Plan(IReadOnlyList<SuiteRow> rows, RustExamples rust)
+    public static List<RustRowResult> Plan(IReadOnlyList<SuiteRow> rows, RustExamples rust, SuiteSize size = SuiteSize.Full)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(rust);
         var plan = new List<RustRowResult>();
         foreach (var row in rows.Where(RustExamples.Pairs))
         {
-            var result = new RustRowResult { Id = row.Id, RustConfiguration = RustExamples.ConfigurationName(row), ComparesCpu = RustExamples.ComparesCpu(row.Workload), ComparesRounds = RustExamples.RunsUntilStopped(row.Workload) };
+            var result = new RustRowResult
+            {
+                Id = row.Id,
+                Label = row.Label,
+                Configuration = row.Configuration,
+                RustConfiguration = RustExamples.ConfigurationName(row),
+                ComparesCpu = RustExamples.ComparesCpu(row.Workload),
+                ComparesRounds = RustExamples.ComparesRounds(row.Workload),
+                ReleasedWindowSeconds = row.Workload == "sequence" ? Window(size).TotalSeconds : 0,
+            };
             if (rust.Executable(row.Workload) is null)
             {
                 result.Status = RowStatus.Skipped;
@@ -187,6 +218,28 @@ public static class RustComparison
     };
 
     /// <summary>
+    /// The window of a row compared over one (<c>sequence</c>): each side's released-element lines
+    /// stamped within it are counted, and each side runs for it plus <see cref="WindowMargin"/>.
+    /// Long enough for Rust's slowest worker (4 s a round) to wake several times and for released
+    /// elements to reach every worker (Rust's first line comes after about 6 s); it ends half way
+    /// between two whole seconds because every worker wakes at a whole number of seconds, so no
+    /// wake-up sits at the window's edge, where a few ms of drift would move its lines in or out.
+    /// </summary>
+    public static TimeSpan Window(SuiteSize size) => size switch
+    {
+        SuiteSize.Full => TimeSpan.FromSeconds(20.5),
+        SuiteSize.Quick => TimeSpan.FromSeconds(12.5),
+        _ => TimeSpan.FromSeconds(8.5),
+    };
+
+    /// <summary>
+    /// How much longer than its window each side of a windowed row runs: its start-up (a JIT
+    /// process's start before its workers' clocks begin is 0.1-0.3 s on a loaded host), so both
+    /// sides' clocks have passed the window when they are stopped.
+    /// </summary>
+    public static readonly TimeSpan WindowMargin = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// One repeat of <paramref name="row"/>: appends a sample to <paramref name="result"/>, or sets
     /// its status; a row of an example that runs until stopped runs each side for
     /// <paramref name="cutOff"/> (<see cref="CutOffCommand"/>).
@@ -205,6 +258,7 @@ public static class RustComparison
         string rustProgram = rust.Executable(row.Workload)!;
         var trivial = RustExamples.TrivialArguments[row.Workload];
         var arguments = RustExamples.Arguments(row) ?? throw new ArgumentException($"row {row.Id} has no Rust counterpart", nameof(row));
+        var oursArguments = RustExamples.OursArguments(row, arguments);
         var hostDirectory = Directory.CreateTempSubdirectory("timely-suite-rust-");
         try
         {
@@ -212,7 +266,7 @@ public static class RustComparison
             File.WriteAllLines(hostFile, LoopbackPorts.Free(row.Peers));
             if (RustExamples.RunsUntilStopped(row.Workload))
             {
-                RunUntilStopped(row, repeat, ours, rustProgram, arguments, hostFile, deadline, cutOff, result);
+                RunUntilStopped(row, repeat, ours, rustProgram, oursArguments, arguments, hostFile, deadline, cutOff, result);
                 return;
             }
 
@@ -275,21 +329,26 @@ public static class RustComparison
 
     /// <summary>
     /// A repeat of a row whose example runs until stopped: each side (order alternating between
-    /// repeats) runs for <paramref name="cutOff"/> and until it has printed a rate, then is
-    /// stopped; the sample holds each side's ms per 1000 rounds, whole-run CPU and peak memory.
+    /// repeats) runs for <paramref name="cutOff"/> and, for a rate of rounds, until it has printed
+    /// one, then is stopped; the sample holds each side's ms per 1000 rounds (or, for a row
+    /// compared over a window, its wall and the elements it released in the window), whole-run
+    /// CPU and peak memory.
     /// </summary>
-    private static void RunUntilStopped(SuiteRow row, int repeat, TimelyExecutable ours, string rustProgram, IReadOnlyList<string> arguments, string hostFile, TimeSpan deadline, TimeSpan cutOff, RustRowResult result)
+    private static void RunUntilStopped(SuiteRow row, int repeat, TimelyExecutable ours, string rustProgram, IReadOnlyList<string> oursArguments, IReadOnlyList<string> arguments, string hostFile, TimeSpan deadline, TimeSpan cutOff, RustRowResult result)
     {
+        bool rounds = result.ComparesRounds;
+        Func<IReadOnlyList<string>, bool> enough = rounds ? HasRate : _ => true;
         var sides = new (string Name, string Command, Func<CutOffRun> Run)[]
         {
-            ("timely", $"timely {row.Workload} {string.Join(' ', arguments.Concat(row.ConfigArgs))}", () => CutOffCommand.Run(OursCommand(ours, row, arguments), cutOff, HasRate, deadline)),
-            ("rust", $"{rustProgram} {string.Join(' ', arguments)} ({result.RustConfiguration})", () => CutOffCommand.Run(RustCommands(rustProgram, row, arguments, hostFile), cutOff, HasRate, deadline)),
+            ("timely", $"timely {row.Workload} {string.Join(' ', oursArguments.Concat(row.ConfigArgs))}", () => CutOffCommand.Run(OursCommand(ours, row, oursArguments), cutOff, enough, deadline)),
+            ("rust", $"{string.Join(' ', arguments.Prepend(rustProgram))} ({result.RustConfiguration})", () => CutOffCommand.Run(RustCommands(rustProgram, row, arguments, hostFile), cutOff, enough, deadline)),
         };
         var runs = new CutOffRun[2];
         foreach (int i in repeat % 2 == 0 ? [0, 1] : new[] { 1, 0 })
         {
             runs[i] = sides[i].Run();
-            if (CutOffFailure(runs[i], sides[i].Name, sides[i].Command, deadline) is { } failure)
+            string? failure = rounds ? CutOffFailure(runs[i], sides[i].Name, sides[i].Command, deadline) : WindowFailure(runs[i], sides[i].Name, sides[i].Command, result.ReleasedWindowSeconds);
+            if (failure is not null)
             {
                 result.Status = RowStatus.Failed;
                 result.Message = failure;
@@ -297,11 +356,13 @@ public static class RustComparison
             }
         }
 
-        double oursRate = RoundLines.RoundsPerSecond(runs[0].Outputs)!.Value, rustRate = RoundLines.RoundsPerSecond(runs[1].Outputs)!.Value;
+        double oursRate = rounds ? RoundLines.RoundsPerSecond(runs[0].Outputs)!.Value : double.NaN;
+        double rustRate = rounds ? RoundLines.RoundsPerSecond(runs[1].Outputs)!.Value : double.NaN;
         result.Samples.Add(new RustPairSample
         {
-            OursMs = 1e6 / oursRate,
-            RustMs = 1e6 / rustRate,
+            // Rounds: ms per 1000 rounds. A window: the run's wall, the same on both sides by construction.
+            OursMs = rounds ? 1e6 / oursRate : runs[0].WallMilliseconds,
+            RustMs = rounds ? 1e6 / rustRate : runs[1].WallMilliseconds,
             OursRoundsPerSecond = oursRate,
             RustRoundsPerSecond = rustRate,
             OursCpuMs = runs[0].CpuMilliseconds,
@@ -310,10 +371,29 @@ public static class RustComparison
             OursTrivialRssMb = 0,
             RustRssMb = runs[1].PeakRssMegabytes,
             RustTrivialRssMb = 0,
+            OursReleased = rounds ? null : ReleasedLines.CountWithin(runs[0].Outputs, result.ReleasedWindowSeconds),
+            RustReleased = rounds ? null : ReleasedLines.CountWithin(runs[1].Outputs, result.ReleasedWindowSeconds),
         });
     }
 
     private static bool HasRate(IReadOnlyList<string> outputs) => RoundLines.RoundsPerSecond(outputs) is not null;
+
+    /// <summary>
+    /// Why a run over a window gives no figure, or null when it gives one: it exited by itself, or
+    /// printed no released element within the window (too short a window, or not the example's lines).
+    /// </summary>
+    internal static string? WindowFailure(CutOffRun run, string side, string command, double window)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.ExitedEarly)
+        {
+            return ExitedEarly(run, side, command);
+        }
+
+        return ReleasedLines.CountWithin(run.Outputs, window) == 0
+            ? $"{side}: `{command}` printed no `recv'd` line within {window.ToString("0.#", CultureInfo.InvariantCulture)} s of its clock (stopped by {(run.StoppedBy.Length == 0 ? "nothing" : run.StoppedBy)} after {run.WallMilliseconds / 1e3:0.#} s): no elements released in the window"
+            : null;
+    }
 
     /// <summary>Why a cut-off run gives no figure, or null when it gives one: it exited by itself, or printed no rate.</summary>
     internal static string? CutOffFailure(CutOffRun run, string side, string command, TimeSpan deadline)
@@ -321,7 +401,7 @@ public static class RustComparison
         ArgumentNullException.ThrowIfNull(run);
         if (run.ExitedEarly)
         {
-            return $"{side}: `{command}` exited by itself with {string.Join(",", run.ExitCodes.Select(c => c.ToString(CultureInfo.InvariantCulture)))} before the suite stopped it: {run.FirstError ?? "(no error)"}";
+            return ExitedEarly(run, side, command);
         }
 
         if (RoundLines.RoundsPerSecond(run.Outputs) is null)
@@ -332,6 +412,9 @@ public static class RustComparison
 
         return null;
     }
+
+    private static string ExitedEarly(CutOffRun run, string side, string command) =>
+        $"{side}: `{command}` exited by itself with {string.Join(",", run.ExitCodes.Select(c => c.ToString(CultureInfo.InvariantCulture)))} before the suite stopped it: {run.FirstError ?? "(no error)"}";
 
     private static (string, IReadOnlyList<string>)[] OursCommand(TimelyExecutable exe, SuiteRow row, IReadOnlyList<string> workloadArgs) =>
         [(exe.FileName, exe.PrefixArguments.Concat([row.Workload]).Concat(workloadArgs).Concat(row.ConfigArgs).ToArray())];

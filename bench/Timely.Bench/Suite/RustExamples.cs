@@ -23,7 +23,12 @@ public sealed class RustExamples
     /// engine's speed: these have no trivial run, their rows compare whole runs
     /// (<see cref="HasTrivialRun"/>), on CPU time for the two of fixed duration (<see cref="ComparesCpu"/>).
     /// <c>event_driven DATAFLOWS LENGTH [record]</c> never stops in Rust: both sides run until the
-    /// suite stops them and compare the rate of rounds they print (<see cref="RunsUntilStopped"/>).
+    /// suite stops them and compare the rate of rounds they print (<see cref="ComparesRounds"/>).
+    /// <c>sequence</c> takes no arguments in Rust, runs 4 workers whatever the flags say, sleeps
+    /// 1 + i seconds per round on worker i and never stops: it pairs with ours in its Rust form
+    /// (<c>sequence --as-rust -w 4</c>) in one row of its own (<see cref="OnlyBesideRust"/>), both
+    /// sides stopped after the same window (<see cref="RustComparison.Window"/>) and compared on
+    /// CPU, since the sleeps, not the engine, set how fast elements come.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> TrivialArguments = new Dictionary<string, string[]>
     {
@@ -41,9 +46,10 @@ public sealed class RustExamples
         ["openloop"] = [],
         ["loopdemo"] = [],
         ["event_driven"] = [],
+        ["sequence"] = [],
     };
 
-    private static readonly HashSet<string> WholeRuns = ["flow_controlled", "wordcount", "distinct", "openloop", "loopdemo", "event_driven"];
+    private static readonly HashSet<string> WholeRuns = ["flow_controlled", "wordcount", "distinct", "openloop", "loopdemo", "event_driven", "sequence"];
 
     /// <summary>
     /// Whether <paramref name="workload"/>'s trivial-size run is a smaller run than its row's
@@ -55,17 +61,42 @@ public sealed class RustExamples
     /// <summary>
     /// Whether <paramref name="workload"/>'s rows compare CPU time (user + system of every process)
     /// rather than wall time: <c>openloop</c> and <c>loopdemo</c> offer requests for a fixed number
-    /// of seconds, so both sides' wall is that duration by construction and what differs is the
-    /// CPU each spends keeping up.
+    /// of seconds, and <c>sequence</c> runs for the suite's window on both sides, so both sides'
+    /// wall is that duration by construction and what differs is the CPU each spends in it.
+    /// <c>sequence</c>'s elements come as fast as its sleeps let them (one a second on worker 0,
+    /// one every 4 s on worker 3, on both sides), so a rate of elements would compare the sleeps:
+    /// the CPU it takes to carry them is the engine's figure. The elements each side released in
+    /// the window are counted (<see cref="ReleasedLines"/>) and shown beside it: the pushes are the
+    /// same on both sides, the count released by the window's end also shows how many steps of
+    /// the sleeping workers an element takes to reach every worker (fewer in ours: about 102
+    /// lines by 20.5 s against Rust's 89-97), so it is reported, not required equal.
     /// </summary>
-    public static bool ComparesCpu(string workload) => workload is "openloop" or "loopdemo";
+    public static bool ComparesCpu(string workload) => workload is "openloop" or "loopdemo" or "sequence";
 
     /// <summary>
     /// Whether <paramref name="workload"/>'s Rust example runs until it is stopped
-    /// (<c>event_driven</c>): both sides then run for a fixed time under <see cref="CutOffCommand"/>
-    /// and their rows compare rounds per second from the lines both print (<see cref="RoundLines"/>).
+    /// (<c>event_driven</c>, <c>sequence</c>): both sides then run for a fixed time under
+    /// <see cref="CutOffCommand"/> and are stopped.
     /// </summary>
-    public static bool RunsUntilStopped(string workload) => workload == "event_driven";
+    public static bool RunsUntilStopped(string workload) => workload is "event_driven" or "sequence";
+
+    /// <summary>
+    /// Whether <paramref name="workload"/>'s rows compare rounds per second from the lines both
+    /// sides print (<see cref="RoundLines"/>): <c>event_driven</c>, whose rounds run as fast as
+    /// the engine lets them.
+    /// </summary>
+    public static bool ComparesRounds(string workload) => workload == "event_driven";
+
+    /// <summary>
+    /// Whether <paramref name="row"/> runs only beside Rust: <c>sequence --as-rust</c> without
+    /// <c>--rounds</c> never stops and sleeps seconds a round, so the suite's own timed runs (which
+    /// need an end) leave it out, and <c>suite --rust</c> adds it (<see cref="SuiteMatrix.RustOnlyRows"/>).
+    /// </summary>
+    public static bool OnlyBesideRust(SuiteRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.Workload == "sequence" && row.WorkloadArgs.Contains("--as-rust") && !row.WorkloadArgs.Contains("--rounds");
+    }
 
     private RustExamples(string directory) => Directory = directory;
 
@@ -127,6 +158,13 @@ public sealed class RustExamples
             return null;
         }
 
+        if (row.Workload == "sequence")
+        {
+            // Rust's takes no arguments and runs its own fixed form; only our run of that form pairs,
+            // on Rust's 4 workers in one process.
+            return OnlyBesideRust(row) && row.WorkloadArgs.Count == 1 && row.Peers == 4 && row.Processes == 1 ? [] : null;
+        }
+
         var args = row.WorkloadArgs.ToList();
         if (RunsUntilStopped(row.Workload))
         {
@@ -145,6 +183,16 @@ public sealed class RustExamples
     private static bool IsWhole(string argument) => argument.Length > 0 && argument.All(char.IsAsciiDigit);
 
     /// <summary>
+    /// Our side's example arguments beside Rust's <paramref name="rustArguments"/>: the same, but
+    /// for <c>sequence</c>, whose Rust form ours runs with <c>--as-rust</c> (the row's arguments).
+    /// </summary>
+    public static IReadOnlyList<string> OursArguments(SuiteRow row, IReadOnlyList<string> rustArguments)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.Workload == "sequence" ? row.WorkloadArgs : rustArguments;
+    }
+
+    /// <summary>
     /// The Rust processes for <paramref name="row"/> at <paramref name="workloadArgs"/>: one per
     /// process, each its argument list. Threads map to <c>-w N</c>; our two shared-memory processes
     /// to Rust's <c>-w 2</c> (Rust has no shared-memory transport: one process, two threads, is its
@@ -155,6 +203,11 @@ public sealed class RustExamples
     {
         ArgumentNullException.ThrowIfNull(row);
         ArgumentNullException.ThrowIfNull(workloadArgs);
+        if (row.Workload == "sequence")
+        {
+            // Config::process(4) whatever the command line says: Rust's example as shipped, no flags.
+            return [workloadArgs.ToArray()];
+        }
         if (row.ConfigArgs.Contains("--transport") && row.ConfigArgs.Contains("tcp"))
         {
             return Enumerable.Range(0, row.Peers).Select(i => workloadArgs.Concat(["-n", row.Peers.ToString(System.Globalization.CultureInfo.InvariantCulture), "-p", i.ToString(System.Globalization.CultureInfo.InvariantCulture), "-h", hostFile]).ToArray()).ToArray();
@@ -167,6 +220,11 @@ public sealed class RustExamples
     public static string ConfigurationName(SuiteRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
+        if (row.Workload == "sequence")
+        {
+            return "fixed 4 (no flags)";
+        }
+
         return row.ConfigArgs.Contains("tcp") ? $"-n {row.Peers}" : $"-w {row.Peers}";
     }
 }

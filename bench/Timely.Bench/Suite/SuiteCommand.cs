@@ -36,7 +36,7 @@ public static class SuiteCommand
         var threshold = new Option<double>("--threshold") { Description = $"Relative slow-down that counts as a regression, in percent (above 0, at most {MaxThresholdPercent:0}), when also beyond the noise band.", DefaultValueFactory = _ => Comparison.DefaultThreshold * 100 };
         var vs = new Option<string?>("--vs") { Description = "Another build's timely.dll or timely executable: run both interleaved and print this/vs ratios. With --workloads: another build of your workloads assembly (both run by this timely)." };
         var workloads = new Option<string?>("--workloads") { Description = "Your own workloads instead of the built-in rows: the .dll your project builds, with [Workload] methods (package Timely.Workloads; see docs/cli.md). Each runs on the configurations it declares (default -w 1, -w 2, shm x2, tcp x2), in child processes, checked by its checksum.", HelpName = "DLL" };
-        var rust = new Option<string?>("--rust") { Description = "Folder of Rust timely's built examples (cargo build --release --examples in timely-dataflow: target/release/examples): runs pingpong, exchange, barrier, bfs, pagerank, hashjoin, unionfind, flow_controlled, wordcount, distinct, openloop, loopdemo and event_driven beside ours in the same schedule (rows that pass only the example's own arguments) and adds a 'vs Rust' column (both sides: wall minus a trivial-size run; whole runs for flow_controlled, wordcount and distinct, whose size is fixed; CPU of whole runs for openloop and loopdemo, which run for a fixed time; rounds per second for event_driven, which never stops: each side runs without --rounds and is stopped after a fixed time)." };
+        var rust = new Option<string?>("--rust") { Description = "Folder of Rust timely's built examples (cargo build --release --examples in timely-dataflow: target/release/examples): runs pingpong, exchange, barrier, bfs, pagerank, hashjoin, unionfind, flow_controlled, wordcount, distinct, openloop, loopdemo, event_driven and sequence beside ours in the same schedule (rows that pass only the example's own arguments) and adds a 'vs Rust' column (both sides: wall minus a trivial-size run; whole runs for flow_controlled, wordcount and distinct, whose size is fixed; CPU of whole runs for openloop and loopdemo, which run for a fixed time; rounds per second for event_driven, which never stops: each side runs without --rounds and is stopped after a fixed time; CPU over a fixed window for sequence, Rust's form of which sleeps and never stops: a row of its own, ours as sequence --as-rust -w 4)." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the host block, commands and tables as markdown, and an SVG chart beside it (the folder must exist)." };
         var html = new Option<string?>("--html") { Description = "Write one self-contained page (no network): the host block, the table with the verdicts in colour, and a chart per row of every run of each build (min..max, median, each sample). Its folder must exist.", HelpName = "OUT" };
         var noCounters = new Option<bool>("--no-counters") { Description = "Do not attach EventPipe to the children (figures come from --json only)." };
@@ -96,7 +96,7 @@ public static class SuiteCommand
                 }
                 else
                 {
-                    all = SuiteMatrix.Rows(size);
+                    all = result.GetValue(rust) is null ? SuiteMatrix.Rows(size) : [.. SuiteMatrix.Rows(size), .. SuiteMatrix.RustOnlyRows()];
                 }
 
                 var other = result.GetValue(vs) is { } vsPath && userAssembly is null ? TimelyExecutable.FromPath(vsPath) : null;
@@ -109,7 +109,7 @@ public static class SuiteCommand
 
                 if (baselineReport is not null)
                 {
-                    CheckBaselineRows(result.GetValue(baseline)!, rows, baselineReport, filters.Length > 0);
+                    CheckBaselineRows(result.GetValue(baseline)!, rows.Where(r => !RustExamples.OnlyBesideRust(r)).ToArray(), baselineReport, filters.Length > 0);
                 }
 
                 settings = new SuiteSettings
@@ -188,9 +188,13 @@ public static class SuiteCommand
             output.WriteLine(TextReport.Plain(table));
             if (TextReport.RustTable(report) is { Count: > 0 } rustTable)
             {
-                output.WriteLine($"beside Rust timely ({report.Rust}; both sides: wall minus a trivial-size run of the same repeat, or the whole run for an example of fixed size; for event_driven, which never stops, rounds per second over a fixed time, its ms columns ms per 1000 rounds; the \"compares\" column says which figure the ratio is of):");
+                output.WriteLine($"beside Rust timely ({report.Rust}; both sides: wall minus a trivial-size run of the same repeat, or the whole run for an example of fixed size; for event_driven, which never stops, rounds per second over a fixed time, its ms columns ms per 1000 rounds; for sequence, which sleeps and never stops, CPU over a fixed window; the \"compares\" column says which figure the ratio is of):");
                 output.WriteLine(TextReport.Plain(rustTable));
                 output.WriteLine(TextReport.PeakNote(report));
+                if (TextReport.ReleasedNote(report) is { } released)
+                {
+                    output.WriteLine(released);
+                }
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floors: cache line {TextReport.F(report.Calibration.CacheLineRoundTripNs)} ns, socket {TextReport.F(report.Calibration.SocketRoundTripNs)} ns per round trip{(report.Calibration.Overloaded is null ? "" : " (host overloaded: no ratios to them)")}; regression = median ratio > {1 + threshold:0.###} and noise band (bootstrap 95%) above 1."));

@@ -79,6 +79,15 @@ public static class SuiteMatrix
     }
 
     /// <summary>
+    /// Rows that run only beside Rust (<c>suite --rust</c>; <see cref="RustExamples.OnlyBesideRust"/>),
+    /// the same at every size: Rust's <c>sequence</c> as shipped, which never stops and runs
+    /// <c>Config::process(4)</c> whatever its flags, so one row, ours on Rust's 4 workers; the
+    /// configuration's name says that Rust's ignores -w.
+    /// </summary>
+    public static IReadOnlyList<SuiteRow> RustOnlyRows() =>
+        [new SuiteRow("sequence-rust", "sequence", ["--as-rust"], "-w 4 (Rust's fixed 4, ignores -w)", ["-w", "4"], 4)];
+
+    /// <summary>
     /// The rows of a user's workloads (<c>--workloads</c>): each on the configurations it declares,
     /// workload-major, as <c>workload NAME --size SIZE</c> plus the configuration's flags. The
     /// assembly's path is not part of a row: it is the build, passed to each run (so a baseline

@@ -48,15 +48,17 @@ public static class SuiteRunner
         }
 
         var results = rows.SelectMany(r => builds.Select(b => new RowResult { Id = r.Id, Label = r.Label, Configuration = r.Configuration, Build = b.Name })).ToArray();
-        var rust = settings.Rust is null ? [] : RustComparison.Plan(rows, settings.Rust);
+        var rust = settings.Rust is null ? [] : RustComparison.Plan(rows, settings.Rust, settings.Size);
         int repeat = settings.Size == SuiteSize.Smoke ? 1 : Math.Max(1, settings.Repeat);
-        int total = (rows.Count * builds.Count * repeat) + (rust.Count * repeat);
+        // A row that runs only beside Rust (it never stops by itself) has no timed runs of its own.
+        var timed = rows.Select(r => !RustExamples.OnlyBesideRust(r)).ToArray();
+        int total = (timed.Count(t => t) * builds.Count * repeat) + (rust.Count * repeat);
         int index = 0;
         for (int rep = 0; rep < repeat; rep++)
         {
             for (int r = 0; r < rows.Count; r++)
             {
-                for (int k = 0; k < builds.Count; k++)
+                for (int k = 0; k < builds.Count && timed[r]; k++)
                 {
                     int b = rep % 2 == 0 ? k : builds.Count - 1 - k;
                     var result = results[(r * builds.Count) + b];
@@ -77,13 +79,14 @@ public static class SuiteRunner
                     index++;
                     if (pair.Status == RowStatus.Ok)
                     {
-                        var cutOff = RustComparison.CutOff(settings.Size);
-                        settings.Progress.Write(pair.ComparesRounds
+                        var cutOff = pair.ComparesRounds ? RustComparison.CutOff(settings.Size) : RustComparison.Window(settings.Size) + RustComparison.WindowMargin;
+                        settings.Progress.Write(RustExamples.RunsUntilStopped(rows[r].Workload)
                             ? $"[{index}/{total} {clock.Elapsed:mm\\:ss}] rust timely {rows[r].Id} vs {pair.RustConfiguration} (2 starts, each stopped after {cutOff.TotalSeconds:0.#} s) ... "
                             : $"[{index}/{total} {clock.Elapsed:mm\\:ss}] rust timely {rows[r].Id} vs {pair.RustConfiguration} (4 starts) ... ");
                         RustComparison.RunOnce(rows[r], rep, builds[0].Exe, settings.Rust!, settings.Deadline, cutOff, pair);
                         settings.Progress.WriteLine(pair.Status != RowStatus.Ok ? $"{pair.Status}: {pair.Message}"
                             : pair.ComparesRounds ? $"{pair.Samples[^1].OursRoundsPerSecond:0.#} rounds/s vs Rust {pair.Samples[^1].RustRoundsPerSecond:0.#} rounds/s"
+                            : pair.ReleasedWindowSeconds > 0 ? $"cpu {pair.Samples[^1].OursCpuMs:0.#} ms vs Rust {pair.Samples[^1].RustCpuMs:0.#} ms; released by {pair.ReleasedWindowSeconds:0.#} s: {pair.Samples[^1].OursReleased} lines vs Rust {pair.Samples[^1].RustReleased}"
                             : $"net {pair.Samples[^1].OursNetMs:0.#} ms vs Rust {pair.Samples[^1].RustNetMs:0.#} ms");
                     }
                 }
@@ -104,7 +107,7 @@ public static class SuiteRunner
             Calibration = calibration,
             Vs = settings.Vs?.ToString() ?? settings.VsWorkloads ?? "",
             Rust = settings.Rust?.Directory ?? "",
-            Rows = results.ToList(),
+            Rows = results.Where((_, i) => timed[i / builds.Count]).ToList(),
             RustRows = rust,
         };
     }

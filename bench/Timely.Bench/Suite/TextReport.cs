@@ -99,7 +99,8 @@ public static class TextReport
         foreach (var pair in report.RustRows)
         {
             var row = report.Rows.Find(r => r.Id == pair.Id && r.Build == "this");
-            var cells = new List<string> { row is null ? pair.Id : Workload(row), row?.Configuration ?? "", pair.RustConfiguration, Compares(pair) };
+            // A row that runs only beside Rust has no timed result: its label and configuration come with the pair.
+            var cells = new List<string> { row is null ? $"{pair.Label} ({pair.Id})" : Workload(row), row?.Configuration ?? pair.Configuration, pair.RustConfiguration, Compares(pair) };
             if (pair.Status != RowStatus.Ok || pair.Samples.Count == 0)
             {
                 cells.AddRange([pair.Status.ToString().ToLowerInvariant(), "", "", "", "", "", "", "", ""]);
@@ -141,14 +142,30 @@ public static class TextReport
     }
 
     /// <summary>
+    /// Under the Rust table, for each row compared over a window (<c>sequence</c>): the elements
+    /// both sides released within it, medians over the repeats, the check that they carried the
+    /// same schedule; null when there is none.
+    /// </summary>
+    public static string? ReleasedNote(SuiteReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var lines = report.RustRows
+            .Where(r => r.ReleasedWindowSeconds > 0 && r.Samples.Count > 0 && r.Samples.All(s => s.OursReleased is not null && s.RustReleased is not null))
+            .Select(r => string.Create(Inv, $"{r.Label}: `recv'd` lines stamped within {r.ReleasedWindowSeconds:0.#} s, timely {string.Join(" ", r.Samples.Select(s => s.OursReleased))} against Rust {string.Join(" ", r.Samples.Select(s => s.RustReleased))} (per repeat); the window's wall is the same on both sides, so its ratio is of CPU."))
+            .ToArray();
+        return lines.Length == 0 ? null : string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>
     /// What the row's ratio is of: <c>net wall</c> (wall minus the trivial run), <c>whole wall</c>
     /// (an example of fixed size), <c>whole cpu</c> (an example that runs for a fixed time),
-    /// <c>rounds/s</c> (an example that runs until stopped: its ms columns are ms per 1000 rounds).
+    /// <c>window cpu</c> (one stopped after a fixed window, <c>sequence</c>), <c>rounds/s</c> (an
+    /// example that runs until stopped: its ms columns are ms per 1000 rounds).
     /// </summary>
     private static string Compares(RustRowResult pair)
     {
         string workload = pair.Id.Split(' ')[0];
-        return pair.ComparesRounds ? "rounds/s" : pair.ComparesCpu ? "whole cpu" : RustExamples.HasTrivialRun(workload) ? "net wall" : "whole wall";
+        return pair.ComparesRounds ? "rounds/s" : pair.ReleasedWindowSeconds > 0 ? "window cpu" : pair.ComparesCpu ? "whole cpu" : RustExamples.HasTrivialRun(workload) ? "net wall" : "whole wall";
     }
 
     /// <summary>The "vs Rust" ratio and band cells; "too small" when a side's median work is not positive.</summary>
@@ -289,11 +306,16 @@ public static class TextReport
         if (RustTable(report) is { Count: > 0 } rust)
         {
             text.AppendLine("## Beside Rust timely (same run)").AppendLine();
-            text.AppendLine(Inv, $"Rust timely's examples from `{report.Rust}`, run in the same interleaved schedule. Both sides measured alike: wall time of the command minus the wall time of the same command at a trivial size in the same repeat; CPU likewise (getrusage of the children). An example of fixed size (flow_controlled, wordcount, distinct) compares whole runs; one that runs for a fixed time (openloop, loopdemo) compares whole runs' CPU, its wall being that time on both sides; one that never stops (event_driven, without our `--rounds`) runs for a fixed time on each side, is stopped, and compares the rate of rounds its `round N complete` lines show: its ms columns are ms per 1000 rounds, its ratio Rust's rounds/s over ours, its CPU and memory the whole run's (the `compares` column). Our `shm x2` rows are set beside Rust's `-w 2`, `tcp x2` beside Rust's `-n 2 -p i`.").AppendLine();
+            text.AppendLine(Inv, $"Rust timely's examples from `{report.Rust}`, run in the same interleaved schedule. Both sides measured alike: wall time of the command minus the wall time of the same command at a trivial size in the same repeat; CPU likewise (getrusage of the children). An example of fixed size (flow_controlled, wordcount, distinct) compares whole runs; one that runs for a fixed time (openloop, loopdemo) compares whole runs' CPU, its wall being that time on both sides; one that never stops (event_driven, without our `--rounds`) runs for a fixed time on each side, is stopped, and compares the rate of rounds its `round N complete` lines show: its ms columns are ms per 1000 rounds, its ratio Rust's rounds/s over ours, its CPU and memory the whole run's (the `compares` column). sequence, whose Rust form sleeps 1 + i s a round on 4 workers and never stops, runs ours as `sequence --as-rust -w 4` beside Rust's with no arguments, both stopped after the same window: its ms columns are the window's wall, its ratio of CPU, and the elements each side released in the window are counted under the table. Our `shm x2` rows are set beside Rust's `-w 2`, `tcp x2` beside Rust's `-n 2 -p i`.").AppendLine();
             text.Append(Markdown(rust)).AppendLine();
             if (PeakNote(report) is { } peakNote)
             {
                 text.AppendLine(peakNote).AppendLine();
+            }
+
+            if (ReleasedNote(report) is { } releasedNote)
+            {
+                text.AppendLine(releasedNote).AppendLine();
             }
         }
 

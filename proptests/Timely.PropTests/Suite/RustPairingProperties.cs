@@ -9,8 +9,9 @@ namespace Timely.PropTests.Suite;
 /// Which rows <c>suite --rust</c> sets beside Rust's examples, and what their ratio is of, against
 /// models: a row pairs exactly when Rust has its example and every argument is a whole number
 /// (as Rust's examples parse theirs), an <c>event_driven</c> row when what is left without one
-/// <c>--rounds N</c> is Rust's <c>DATAFLOWS LENGTH [record]</c>; a row of a fixed-duration
-/// example takes its ratio from CPU alone, whatever the wall times.
+/// <c>--rounds N</c> is Rust's <c>DATAFLOWS LENGTH [record]</c>, a <c>sequence</c> row only in
+/// Rust's form (<c>--as-rust</c> alone, on 4 workers of one process: Rust's <c>Config::process(4)</c>);
+/// a row of a fixed-duration example takes its ratio from CPU alone, whatever the wall times.
 /// </summary>
 public sealed class RustPairingProperties
 {
@@ -32,8 +33,22 @@ public sealed class RustPairingProperties
             var (workload, args) = t;
             bool model = workload == "event_driven"
                 ? EventDrivenPairs(args)
-                : RustExamples.TrivialArguments.ContainsKey(workload) && args.All(Whole);
+                : workload != "sequence" && RustExamples.TrivialArguments.ContainsKey(workload) && args.All(Whole);
             return RustExamples.Pairs(new SuiteRow(workload, workload, args, "-w 1", ["-w", "1"], 1)) == model;
+        });
+    }
+
+    [Property(MaxTest = 300)]
+    public Property A_sequence_row_pairs_only_in_rusts_form_on_four_workers_of_one_process()
+    {
+        var args = Gen.OneOf(Gen.Elements<string[]>(["--as-rust"], ["--as-rust", "--rounds", "5"], ["--as-rust", "--sleep-ms", "10"], ["--rounds", "10"], []), Arguments.ArrayOf());
+        var config = Gen.Elements<(string[] Args, int Peers)>((["-w", "4"], 4), (["-w", "1"], 1), (["-w", "2"], 2), (["--processes", "4", "--transport", "shm"], 4), (["--processes", "2", "--transport", "tcp"], 2));
+        return Prop.ForAll(Gen.Zip(args, config).ToArbitrary(), t =>
+        {
+            var (a, (configArgs, peers)) = t;
+            bool model = a is ["--as-rust"] && configArgs is ["-w", "4"];
+            var row = new SuiteRow("sequence", "sequence", a, string.Join(' ', configArgs), configArgs, peers);
+            return (RustExamples.Pairs(row) == model && (!model || RustExamples.Arguments(row) is { Count: 0 })).Label($"{row.Id}: pairs {RustExamples.Pairs(row)}, model {model}");
         });
     }
 
