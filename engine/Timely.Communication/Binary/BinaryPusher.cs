@@ -62,6 +62,11 @@ internal sealed class BinaryPusher<T> : IPush<T>
         }
 
         int length = _codec.Measure(item);
+        if (length <= 0)
+        {
+            ThrowEmptyEncoding(length);
+        }
+
         Span<byte> record = _writer.Claim(_prefix + length);
         long seqno = _seqno++;
         if (_prefix != 0)
@@ -119,6 +124,16 @@ internal sealed class BinaryPusher<T> : IPush<T>
             new MessageHeader(_channel, _source, _target, _target + 1, length, seqno).WriteTo(record);
         }
     }
+
+    // A message must encode to at least one byte: on the wire a frame whose header says length
+    // 0 is timely's end of stream (MessageHeader.IsEndOfStream), so over TCP an empty message
+    // would end the peer's reading of the connection with the job's later frames unread. Rust
+    // timely's send path has the same rule unchecked; here the sender is told at the push, on
+    // every transport, so a codec that works over shared memory cannot fail only over TCP.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowEmptyEncoding(int measured) =>
+        throw new InvalidOperationException($"the codec for {typeof(T).Name} measured {measured} bytes for a message (channel {_channel}); a message must encode to at least one byte, since a zero-length frame is the wire's end of stream.");
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -20,9 +20,15 @@ public sealed class TcpSendShutdownProperties
     public Property Every_frame_written_by_the_stop_is_sent_before_the_end_of_stream() =>
         Prop.ForAll(
             (from looks in Gen.Choose(1, 5)
-             from batches in Gen.ArrayOf(Gen.Choose(0, 6).SelectMany(frames => Gen.ArrayOf(Gen.Choose(0, 3000), frames)), looks)
+             from batches in Gen.ArrayOf(Gen.Choose(0, 6).SelectMany(frames => Gen.ArrayOf(Gen.Choose(1, 3000), frames)), looks)
              select batches).ToArbitrary(),
             batches => Delivered(batches));
+
+    // Payloads are 1-3000 bytes: a header of length 0 is the wire's end of stream, which a
+    // worker never sends as a message (BinaryPusher refuses an empty encoding), and which the
+    // reader rightly takes as the end (a plan with a 0 among its lengths failed every time:
+    // seed 2225510190457150467,2893543521900990775, batches [392, 2468, 1020, 0, 299, 718],
+    // [2962, 905, 559], the reader stopping at the fourth frame).
 
     /// <summary>Batch i is written at the loop's look i for the stop; the last look says stop.</summary>
     private static bool Delivered(int[][] batches)
