@@ -43,13 +43,7 @@ public sealed class EventDrivenStopTests : IDisposable
     private static int[] StopsOn(int signal, string[] config, int processes = 1)
     {
         using var child = TimelyChild.Start(["event_driven", "3", "2", .. config]);
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!child.OutputContains("round 1000 complete"))
-        {
-            Assert.False(child.HasExited, "event_driven without --rounds exited by itself");
-            Assert.True(DateTime.UtcNow < deadline, "no round 1000 line");
-            Thread.Sleep(10);
-        }
+        child.WaitForOutput("round 1000 complete", Deadline, "event_driven's round 1000 line (without --rounds it must not exit by itself)");
 
         int[] children = processes == 1 ? [] : File.ReadAllText($"/proc/{child.Id}/task/{child.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(processes - 1, children.Length);

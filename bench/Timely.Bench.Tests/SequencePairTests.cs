@@ -188,13 +188,7 @@ public sealed class SequencePairTests : IDisposable
     public void Sequence_as_rust_without_rounds_runs_until_SIGTERM_then_reports_and_exits_0()
     {
         using var child = TimelyChild.Start(["sequence", "--as-rust", "--sleep-ms", "5", "-w", "4"]);
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!child.OutputContains("recv'd: \"worker 3, round 2\""))
-        {
-            Assert.False(child.HasExited, "sequence --as-rust exited by itself");
-            Assert.True(DateTime.UtcNow < deadline, "worker 3's third element never came");
-            Thread.Sleep(10);
-        }
+        child.WaitForOutput("recv'd: \"worker 3, round 2\"", Deadline, "worker 3's third element (sequence --as-rust must not exit by itself)");
 
         child.Signal(PosixKill.SigTerm);
         var (code, stdout, stderr) = child.WaitForExit(Deadline);

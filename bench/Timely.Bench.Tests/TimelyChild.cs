@@ -81,6 +81,21 @@ internal sealed class TimelyChild : IDisposable
     public bool OutputContains(string text) => Text(_stdout).Contains(text, StringComparison.Ordinal) || ErrorContains(text);
 
     /// <summary>
+    /// Waits until <see cref="OutputContains"/> finds <paramref name="text"/>; fails the test,
+    /// saying <paramref name="what"/>, if the child exits first or <paramref name="deadline"/> passes.
+    /// </summary>
+    public void WaitForOutput(string text, TimeSpan deadline, string what)
+    {
+        var until = DateTime.UtcNow + deadline;
+        while (!OutputContains(text))
+        {
+            Assert.False(HasExited, $"the child exited before {what}");
+            Assert.True(DateTime.UtcNow < until, $"{what} never came");
+            Thread.Sleep(10);
+        }
+    }
+
+    /// <summary>
     /// Whether one of the child's threads is named <paramref name="name"/> now (Linux:
     /// <c>/proc/PID/task/*/comm</c>, where a thread's name is cut to its first 15 bytes).
     /// </summary>
