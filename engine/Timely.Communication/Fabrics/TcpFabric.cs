@@ -186,7 +186,7 @@ internal sealed class TcpFabric : IDisposable
     /// logging (whose logger is the receive thread's). The receive thread then reads only while
     /// the worker parks: a frame that reaches a spinning worker through the thread waits for a
     /// third runnable thread on the worker's cores, which on 2 vCPUs was most of what a round
-    /// trip cost beyond the raw socket (perf.md's TCP hop).
+    /// trip cost beyond the raw socket (perf.md §17, the TCP hop).
     /// </summary>
     private static bool WorkerReadsSocket(Config config, bool ownsGroup, PeerConnection?[] connections) =>
         config.TcpWorkerReads && ownsGroup && config.Threads == 1 && config.CommunicationLogging is null

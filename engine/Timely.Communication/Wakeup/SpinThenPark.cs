@@ -16,7 +16,7 @@ namespace Timely.Communication.Wakeup;
 //   here is shared. The senders' side is FenceThenRing; Doorbell.Park holds the Dekker pair.
 // - Await looks once per unit of Thread.SpinWait (its normalized pause) for as long as the
 //   pause-only part of SpinWait.SpinOnce would pause (its first ten calls: 1, 2, 4, then the
-//   runtime's longest pause each, 7 units on the guest of perf.md's hop section, 56 in all), then
+//   runtime's longest pause each, 7 units on the guest of perf.md §17, 56 in all), then
 //   calls SpinOnce(sleep1Threshold: -1) on a spinner that has made those ten calls, so it goes on
 //   as SpinOnce does from its eleventh: a yield, then a longest pause, and so on (every fifth
 //   yield a Sleep(0)), never sleeping 1 ms, so a worker that spins is at most one yield late for

@@ -17,7 +17,7 @@ namespace Timely.Dataflow.Diagnostics;
 /// Nothing is measured while no listener is on an instrument: each site tests
 /// <see cref="Instrument.Enabled"/> (one field read) first, so an unobserved run keeps its speed.
 /// An observed run pays two timestamps per operator run and two counter updates per received
-/// batch (not per record); perf.md has the figure (its section on metrics).
+/// batch (not per record); perf.md §15 has the figure.
 /// </remarks>
 public static class DataflowMetrics
 {

@@ -276,7 +276,7 @@ public sealed class Tracker<T>
         // old time leaves, one change to one next port; then its new time enters) is a walk down
         // the chain in the heap's own order: event_driven 1000 10 pushed and popped 54 changes a
         // round through the heap (its Pop and Push a quarter of the round's instructions), now 4
-        // (callgrind, perf.md's event_driven section). A change equal to or after the worklist's
+        // (callgrind, perf.md §4, where an example's time goes). A change equal to or after the worklist's
         // least goes in, so the order, the merging of a port's changes at one time, and every
         // frontier change are the heap's (TrackerHandOffProperties: the same changes as HeapOnly).
         var next = default(Work);

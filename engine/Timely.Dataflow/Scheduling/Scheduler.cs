@@ -112,7 +112,7 @@ internal sealed class Scheduler<T>
     /// step's one harvest counts what they did. This takes the propagation (and the progress
     /// batches' decoding) off a record's way through a worker whenever a batch arrives with the
     /// record: the receiving worker's pass otherwise waits for both before its operators start
-    /// (perf.md's hop, layer by layer: about 2 µs of a ping-pong's pass on a loaded host; on a
+    /// (perf.md §17, where a dataflow's pass goes: about 2 µs of a ping-pong's pass on a loaded host; on a
     /// quiet one the record usually arrives first and there is nothing to move).
     /// An operator activated during these passes by one of them runs here too when it asks for no
     /// frontier, else in <see cref="RunActive"/>'s passes after propagation; as there, a second pass

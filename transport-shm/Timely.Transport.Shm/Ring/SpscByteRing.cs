@@ -101,8 +101,8 @@ namespace Timely.Transport.Shm.Ring;
 //   Total: 2 lines (64 B, each way), raw ring and engine alike, against 1; version 2 moved
 //   2-3 through the engine (2.75 on average over the start offsets), version 1 one more (the
 //   tail line re-loaded on every empty poll). Left: one data line, which a 64 B payload with
-//   any header cannot avoid at 64-byte lines. See perf.md, "The shm hop: header polling"
-//   and "A compact record inside a ring".
+//   any header cannot avoid at 64-byte lines. See perf.md §2, "Cache lines per hop"
+//   (the A/B runs of versions 2 and 3 are in its git history).
 // - Working set (producer policy; the consumer and the layout do not change). A ring made
 //   with a working set smaller than its capacity places records in the first workingSet
 //   bytes of the data area while the consumer keeps up: a record that would end past that
