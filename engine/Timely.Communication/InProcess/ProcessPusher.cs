@@ -17,15 +17,15 @@ namespace Timely.Communication.InProcess;
 /// by this same thread), gives it every other instance already waiting in the return queue. One
 /// per push alone let the queue keep a backlog for good: a push takes at most one, and as many
 /// come back per round as go out, so whatever piled up while the receiver lagged (rounds 0 and
-/// 1 of <c>exchange 100000 1000 -w 2</c>, sent back to back, and every round the peer fell
-/// behind) sat idle in the queue while the sender's store ran dry and made new arrays: about 100
-/// more 8 KiB batches a worker over 1000 rounds (0.8 MB, never collected), where every instance
-/// waiting was one the sender could have refilled. Drained at the push that finds one, the
-/// queue holds nothing the sender could use. The look that finds it empty is a second read of
-/// the queue's tail, whose line the first take has usually just loaded (it read the tail when
-/// its cached copy ran out), so a push that finds one instance costs a call and an L1 load more;
-/// a push that finds none costs nothing more. Without a recycler (progress and other channels of plain
-/// values) the queue keeps what the slot does not take, as before.
+/// 1 of <c>exchange 100000 1000 -w 2</c>, sent back to back, and every round a peer fell
+/// behind) sat in the queue, usable only by later pushes to that same target, while the store
+/// ran dry and made new arrays: 98 more 8 KiB batches in 1000 rounds on the two workers (0.8 MB,
+/// never collected; 496 made in all where the first two rounds need 398). Drained at the push that finds one, the queue holds nothing the sender could refill.
+/// The look that finds it empty is a second read of the queue's tail, whose line the first take
+/// has usually just loaded, so a push that finds one instance costs a call and a load more
+/// (callgrind of <c>pingpong 12000 1 -w 2</c>: within the run-to-run spread); a push that finds
+/// none costs nothing more. Without a recycler (progress and other channels of plain values) the
+/// queue keeps what the slot does not take, as before.
 /// </remarks>
 internal sealed class ProcessPusher<T> : IPush<T>
     where T : class
