@@ -642,8 +642,10 @@ public abstract class AllocatorContract
     /// that decodes received bytes decodes every message into an instance it took from the
     /// recycler and hands each back to it when the reader pulls again, so a steady stream makes
     /// about one round's instances in all, not one per message; one that passes the sender's
-    /// instances across never calls it. Either way every message arrives once, FIFO per sender,
-    /// with its contents (lengths vary, so a reused list once held a longer message).
+    /// instances across never rents from it, and gives it (the in-process allocator) only the
+    /// sender's own instances that came back beyond a push's slot. Either way every message
+    /// arrives once, FIFO per sender, with its contents (lengths vary, so a reused list once held
+    /// a longer message).
     /// </summary>
     [Theory]
     [WorkerCounts]
@@ -659,6 +661,7 @@ public abstract class AllocatorContract
             var (senders, receiver) = allocator.Allocate<List<long>>(0, recycler);
             bool decodes = allocator is BinaryAllocator;
             var next = new long[allocator.Peers];
+            var sent = new HashSet<List<long>>(ReferenceEqualityComparer.Instance);
             long seq = 0;
             int received = 0;
             var deadline = DateTime.UtcNow + WorkerRun.Deadline;
@@ -669,6 +672,7 @@ public abstract class AllocatorContract
                     foreach (var sender in senders)
                     {
                         List<long>? message = [me, seq, .. Enumerable.Range(0, (int)(seq % 7) * 3).Select(k => seq + k)];
+                        sent.Add(message);
                         sender.Push(ref message);
                     }
                 }
@@ -707,10 +711,17 @@ public abstract class AllocatorContract
                 Assert.Equal(received, recycler.Rented);
                 Assert.Equal(received, recycler.Returned);
                 Assert.InRange(recycler.Made, 1, 3 * perRound * allocator.Peers);
+                Assert.Empty(recycler.Adopted);
             }
             else
             {
-                Assert.Equal((0, 0), (recycler.Rented, recycler.Returned));
+                Assert.Equal(0, recycler.Rented);
+                Assert.Equal(recycler.Returned, recycler.Adopted.Count);
+                Assert.All(recycler.Adopted, list => Assert.Contains(list, sent));
+                if (allocator is ThreadAllocator)
+                {
+                    Assert.Empty(recycler.Adopted);
+                }
             }
 
             return received;

@@ -2,12 +2,18 @@ namespace Timely.Communication.Tests;
 
 /// <summary>
 /// A recycler of lists that counts what it makes, hands out and takes back, and refuses a list
-/// it did not hand out or took back already (a receiver that returned one twice, or one of its own).
+/// it took back already (a receiver that returned one twice). A list it did not hand out is
+/// adopted and kept apart (<see cref="Adopted"/>): the in-process allocator gives it the worker's
+/// own sends that came back beyond a push's slot, and a decoding allocator must never give it one.
 /// </summary>
 internal sealed class CountingRecycler : IRecycler<List<long>>
 {
     private readonly Stack<List<long>> _free = new();
     private readonly HashSet<List<long>> _out = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<List<long>> _in = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The lists taken back that this recycler never handed out, in the order they came.</summary>
+    public List<List<long>> Adopted { get; } = [];
 
     /// <summary>Lists made because none was waiting.</summary>
     public int Made { get; private set; }
@@ -30,6 +36,7 @@ internal sealed class CountingRecycler : IRecycler<List<long>>
             list = new List<long>();
         }
 
+        _in.Remove(list);
         _out.Add(list);
         return list;
     }
@@ -37,9 +44,14 @@ internal sealed class CountingRecycler : IRecycler<List<long>>
     public void Return(List<long> item)
     {
         Returned++;
+        if (!_in.Add(item))
+        {
+            throw new InvalidOperationException("a list came back twice");
+        }
+
         if (!_out.Remove(item))
         {
-            throw new InvalidOperationException("a list came back that was not handed out (or came back twice)");
+            Adopted.Add(item);
         }
 
         item.Clear();

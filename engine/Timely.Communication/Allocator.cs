@@ -68,8 +68,11 @@ public abstract class Allocator : IDisposable
     /// <summary>
     /// As <see cref="Allocate{T}(int)"/>, with <paramref name="recycler"/> as where the receiving
     /// end takes the instances it decodes into and returns those its reader has finished with.
-    /// Only allocators that decode received bytes (<c>ProcessBinary</c>, shared memory, TCP) use
-    /// it; the others hand the sender's own instances across and ignore it.
+    /// Allocators that decode received bytes (<c>ProcessBinary</c>, shared memory, TCP) rent from
+    /// it and return to it. The in-process allocator hands the sender's own instances across and
+    /// back: a push hands back one through its slot, and gives the recycler (the sender's, on the
+    /// sender's thread) any more that its receivers have returned; it never rents. The
+    /// single-worker allocator ignores it.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The id is negative or above <see cref="MaxChannelId"/>.</exception>
     /// <exception cref="InvalidOperationException">The id is already allocated on this worker.</exception>
@@ -86,7 +89,7 @@ public abstract class Allocator : IDisposable
         return this switch
         {
             BinaryAllocator binary => binary.AllocateDirect(channelId, recycler),
-            ProcessAllocator process => process.AllocateDirect<T>(channelId),
+            ProcessAllocator process => process.AllocateDirect<T>(channelId, recycler),
             ThreadAllocator thread => thread.AllocateDirect<T>(channelId),
             _ => AllocateChannel(channelId, recycler),
         };

@@ -17,6 +17,10 @@ public interface IRecycler<T>
     /// <summary>An empty instance to decode into: one handed back earlier, or a new one when none is waiting.</summary>
     T Rent();
 
-    /// <summary>Takes back an instance its reader has finished with; its contents are dropped.</summary>
+    /// <summary>
+    /// Takes back an instance its reader has finished with, or one of this worker's own sends that
+    /// its receiver in the same process handed back beyond the one a push's slot returns; its
+    /// contents are dropped.
+    /// </summary>
     void Return(T item);
 }

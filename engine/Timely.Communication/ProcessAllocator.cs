@@ -8,7 +8,8 @@ namespace Timely.Communication;
 /// <summary>
 /// The allocator of one worker among <c>n</c> in this process (timely's <c>Process</c>):
 /// typed messages move through one lock-free SPSC queue per ordered pair of workers and
-/// channel; buffers come back through a twin queue; an idle worker parks on its doorbell.
+/// channel; buffers come back through a twin queue (one through a push's slot, the rest of what
+/// waits to the channel's recycler, when it has one); an idle worker parks on its doorbell.
 /// </summary>
 /// <remarks>
 /// The data path has no lock and no interlocked instruction: a push is a store and a
@@ -90,10 +91,10 @@ public sealed class ProcessAllocator : Allocator
 
     /// <inheritdoc />
     protected override (IPush<T>[] Senders, IPull<T> Receiver) AllocateChannel<T>(int channelId, IRecycler<T>? recycler)
-        where T : class => AllocateDirect<T>(channelId);
+        where T : class => AllocateDirect<T>(channelId, recycler);
 
     /// <summary><see cref="Allocator.Allocate{T}(int)"/> of this allocator, called directly (no generic virtual dispatch).</summary>
-    internal (IPush<T>[] Senders, IPull<T> Receiver) AllocateDirect<T>(int channelId)
+    internal (IPush<T>[] Senders, IPull<T> Receiver) AllocateDirect<T>(int channelId, IRecycler<T>? recycler = null)
         where T : class
     {
         CheckChannelId(channelId);
@@ -109,7 +110,7 @@ public sealed class ProcessAllocator : Allocator
         {
             int pair = (_index * peers) + target;
             var ownTouched = target == _index ? _touched : null;
-            senders[target] = new ProcessPusher<T>(channel, pair, _fabric.Announcements[pair], ownTouched, _bells[target], _pushedTo, target, _counters);
+            senders[target] = new ProcessPusher<T>(channel, pair, _fabric.Announcements[pair], ownTouched, _bells[target], _pushedTo, target, _counters, recycler);
         }
 
         // Messages that arrived before this allocation were announced already, and their
