@@ -23,6 +23,35 @@ public static class Affinity
         return worker % Environment.ProcessorCount;
     }
 
+    /// <summary>
+    /// Whether <see cref="CoreFor"/> gives each of the job's workers (<see cref="Config.Peers"/>,
+    /// every process's, as if all ran on this host) a core of its own, so that no two pinned
+    /// workers take turns on one core, and no thread of the job's own waits for a core on every
+    /// message: false without <see cref="Config.Pin"/>, and false where TCP may carry messages
+    /// (several processes over <see cref="TransportKind.Tcp"/> or <see cref="TransportKind.Auto"/>),
+    /// whose unpinned send and receive threads run on the workers' cores and would wait for a
+    /// worker that never yields to be preempted.
+    /// </summary>
+    internal static bool EachWorkerOwnsCore(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (!config.Pin || (config.Processes > 1 && config.Transport != TransportKind.Shm))
+        {
+            return false;
+        }
+
+        var taken = new HashSet<int>();
+        for (int worker = 0; worker < config.Peers; worker++)
+        {
+            if (!taken.Add(CoreFor(config, worker)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Pins the calling thread to <paramref name="core"/>; throws on failure or an unsupported OS.</summary>
     public static void PinCurrentThread(int core)
     {

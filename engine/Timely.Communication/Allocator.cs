@@ -49,6 +49,13 @@ public abstract class Allocator : IDisposable
     /// <summary>Bytes all overflow queues of this process hold now (<see cref="Timely.Transport.Shm.Ring.OverflowAccount.Bytes"/>), what <see cref="OverflowBudgetBytes"/> is compared with.</summary>
     public static long ProcessOverflowBytes => Timely.Transport.Shm.Ring.OverflowAccount.Bytes;
 
+    /// <summary>
+    /// Whether this worker is pinned to a core no other worker of its job is pinned to, with no
+    /// TCP thread carrying messages (<see cref="Affinity.EachWorkerOwnsCore"/>): its idle wait
+    /// then never yields before it parks, since no thread of the job waits for that core.
+    /// </summary>
+    internal bool OwnsCore { get; set; }
+
     /// <summary>The hard limit on this process's overflow queues (<see cref="Config.OverflowLimitBytes"/>; <see cref="long.MaxValue"/> when none).</summary>
     public long OverflowLimitBytes { get; internal set; } = long.MaxValue;
 

@@ -262,7 +262,7 @@ public sealed class BinaryAllocator : Allocator
         }
 
         Release();
-        SpinThenPark.Await(_links.OwnBell, _spinIterations, timeout, new WorkProbe(this));
+        _ = SpinThenPark.Await(_links.OwnBell, _spinIterations, timeout, new WorkProbe(this), OwnsCore);
         _links.Status.ThrowIfFailed(_index);
     }
 

@@ -174,7 +174,7 @@ public sealed class ProcessAllocator : Allocator
         // Our own unflushed pushes must be visible before we sleep, or two workers that
         // each wait for the other's reply could both sleep on data neither announced.
         Release();
-        SpinThenPark.Await(Doorbell, _spinIterations, timeout, new WorkProbe(this));
+        _ = SpinThenPark.Await(Doorbell, _spinIterations, timeout, new WorkProbe(this), OwnsCore);
         _fabric.Group.ThrowIfFailed(_index);
     }
 

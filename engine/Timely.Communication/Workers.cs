@@ -85,8 +85,10 @@ public static class Workers
 
         var (allocators, firstIndex, shared, group) = BuildAllocators(config);
         var builders = new AllocatorBuilder[allocators.Length];
+        bool ownsCore = Affinity.EachWorkerOwnsCore(config);
         for (int local = 0; local < allocators.Length; local++)
         {
+            allocators[local].OwnsCore = ownsCore;
             allocators[local].OverflowBudgetBytes = config.OverflowBudgetBytes ?? long.MaxValue;
             allocators[local].OverflowLimitBytes = config.OverflowLimitBytes ?? long.MaxValue;
             int worker = firstIndex + local;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Timely.Bench.Measurement;
 using Timely.Communication;
 
@@ -19,6 +20,8 @@ internal static class RawSocketPath
     /// continuations on the thread pool): the measurement behind keeping threads. The async
     /// runs come last because the first async call ties the socket to .NET's epoll engine.
     /// </summary>
+    // Optimized from the start, as TransportPath's worker is: the timed loop runs once, and tiering would run its first rounds unoptimized.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (Dictionary<int, NetBenchFigures> Sync, Dictionary<int, NetBenchFigures> Async) Run(Config config, int[] sizes, int rounds, long streamBytes, Dictionary<int, (LatencyHistogram Raw, LatencyHistogram RawAsync, LatencyHistogram Timely)> trips, TimeSpan warmup)
     {
         var own = Timely.Transport.Tcp.TcpMesh.ParseAddress(config.Addresses[config.ProcessIndex]);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Timely.Bench.Measurement;
 using Timely.Communication;
 
@@ -19,7 +20,16 @@ internal static class TransportPath
     public static Dictionary<int, NetBenchFigures> Run(Config config, int[] sizes, int rounds, long streamBytes, Dictionary<int, (LatencyHistogram Raw, LatencyHistogram RawAsync, LatencyHistogram Timely)> trips, TimeSpan warmup)
     {
         var figures = new Dictionary<int, NetBenchFigures>();
-        using var guards = Workers.Initialize(config, allocator =>
+
+        // The timed loops below run once per worker, so tiering would start them as unoptimized
+        // code and switch to an optimized (on-stack replacement) version partway; the warm-up
+        // runs in WarmUp and warms the callees, not these loops. In per-round records of 20,000
+        // round trips (pinned, over shm, 16 runs) the 2,000 before round 10,000 were 1.06-4.0x
+        // slower at p50 than the 2,000 after it, each worker's own steps (push and flush,
+        // receive and pull) up to 3.5x, so the p50 fell on the edge between the two halves and
+        // jumped between about 350 and 1,100 ns from run to run. Optimized from the start (as
+        // DOTNET_TC_QuickJitForLoops=0 does for the whole process) it was 0.92-1.02x (5 runs).
+        using var guards = Workers.Initialize(config, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (Allocator allocator) =>
         {
             int me = allocator.Index;
             int peer = 1 - me;

@@ -39,6 +39,18 @@ namespace Timely.Communication.Wakeup;
 //   longer spins punished).
 //   Without X86Base (Arm64), or where a unit is one PAUSE, the looks stay one unit apart.
 //   SpinOrPark, the step of a loop of the caller's own, backs off with SpinOnce as it is.
+// - A worker that owns its core (Allocator.OwnsCore: pinned, every worker of the job on a core
+//   of its own, no TCP thread carrying messages) makes the same looks after the pause-only ones
+//   but never yields between them: each waits the runtime's longest pause, what SpinOnce pauses
+//   between its yields, and the park after the budget still bounds the spin. On a core of its
+//   own a yield finds no thread of the job to run; what it hands the core to is another
+//   process, and under EEVDF the yielder's deadline moves back a slice, so it waits for that
+//   process's slice. In per-round traces of pinned netbench runs over shm at load 10-34
+//   (perf.md §17, "Where the slow round trips come from"), 6-17 (median 14) of each run's 20
+//   slowest round trips, the ones p99.9 reads, were a wait whose yield lost the core for
+//   0.1-40 ms; without the yields none were, and parks became the largest cause.
+//   Unpinned workers keep the yields: the suite's unpinned roundtrip rows were 1.5x slower when
+//   the first yield came 3 us later, and two workers sharing a core need them.
 // - The owner says what work is through a struct (IWorkProbe), so each allocator gets its own
 //   compiled copy and each look between spins is a direct call. The park's look, after the
 //   doorbell announces sleep, goes through one delegate per probe type (Looks), made once.
@@ -47,19 +59,23 @@ internal static class SpinThenPark
     /// <summary>
     /// Owner: returns at once when <paramref name="probe"/> finds work within
     /// <paramref name="spins"/> looks; otherwise parks on <paramref name="bell"/> until rung or
-    /// the timeout <see cref="IWorkProbe.BeforePark"/> gives passes.
+    /// the timeout <see cref="IWorkProbe.BeforePark"/> gives passes. A worker that
+    /// <paramref name="ownsCore"/> makes the same looks without yielding between them. Returns
+    /// how many of the looks were followed by a call of <see cref="SpinWait.SpinOnce(int)"/>
+    /// past its pause-only calls, the calls that yield the core (every other one on a machine
+    /// of several cores): 0 for a worker that owns its core.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Await<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
+    public static int Await<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe, bool ownsCore = false)
         where TProbe : struct, IWorkProbe
-        => Await(bell, spins, FastLooks, timeout, probe);
+        => Await(bell, spins, FastLooks, timeout, probe, ownsCore);
 
     /// <summary>
-    /// <see cref="Await{TProbe}(Doorbell, int, TimeSpan?, TProbe)"/> with <paramref name="fastLooks"/>
+    /// <see cref="Await{TProbe}(Doorbell, int, TimeSpan?, TProbe, bool)"/> with <paramref name="fastLooks"/>
     /// in place of this machine's <see cref="FastLooks"/> (0: every look one unit apart).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Await<TProbe>(Doorbell bell, int spins, int fastLooks, TimeSpan? timeout, TProbe probe)
+    internal static int Await<TProbe>(Doorbell bell, int spins, int fastLooks, TimeSpan? timeout, TProbe probe, bool ownsCore = false)
         where TProbe : struct, IWorkProbe
     {
         int units = spins >= PausedSpins ? PausedUnits : PauseUnits(spins);
@@ -69,7 +85,7 @@ internal static class SpinThenPark
             {
                 if (probe.HasWork())
                 {
-                    return;
+                    return 0;
                 }
 
                 X86Base.Pause();
@@ -82,24 +98,67 @@ internal static class SpinThenPark
         {
             if (probe.HasWork())
             {
-                return;
+                return 0;
             }
 
             Thread.SpinWait(1);
         }
 
+        return ownsCore ? LookOnOwnCore(bell, spins, timeout, probe) : LookAndYield(bell, spins, timeout, probe);
+    }
+
+    // After the one-unit looks, a worker that shares its core: SpinOnce's own phase (a yield, a
+    // longest pause, a yield, ...), so a thread that would answer on this core gets it. Out of
+    // line: a round trip's wait ends in the looks above.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int LookAndYield<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
+        where TProbe : struct, IWorkProbe
+    {
+        SpinWait spinner = AfterPauses;
+        int calls = 0;
+        for (int i = PausedSpins; i < spins; i++)
+        {
+            if (probe.HasWork())
+            {
+                return calls;
+            }
+
+            calls += spinner.Count >= PauseOnlySpins ? 1 : 0;
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        bell.Park(probe.BeforePark(timeout), Looks<TProbe>.HasWork, probe);
+        return calls;
+    }
+
+    // After the one-unit looks, a worker that owns its core: the same looks, each after the
+    // runtime's longest pause (what SpinOnce pauses between its yields), none after a yield.
+    // Where the runtime does not say its longest pause, SpinOnce's pause-only calls come first
+    // (PausedSpins is 0 then), and one unit apart after them.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int LookOnOwnCore<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
+        where TProbe : struct, IWorkProbe
+    {
         SpinWait spinner = AfterPauses;
         for (int i = PausedSpins; i < spins; i++)
         {
             if (probe.HasWork())
             {
-                return;
+                return 0;
             }
 
-            spinner.SpinOnce(sleep1Threshold: -1);
+            if (spinner.Count < PauseOnlySpins)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            else
+            {
+                Thread.SpinWait(Math.Max(1, MaxPauseUnits));
+            }
         }
 
         bell.Park(probe.BeforePark(timeout), Looks<TProbe>.HasWork, probe);
+        return 0;
     }
 
     /// <summary>How many of <see cref="SpinWait.SpinOnce(int)"/>'s first calls only pause: it yields from the eleventh on.</summary>
@@ -112,7 +171,7 @@ internal static class SpinThenPark
     /// </summary>
     internal static readonly int MaxPauseUnits = ReadMaxPauseUnits();
 
-    /// <summary>How many of <see cref="SpinWait.SpinOnce(int)"/>'s first calls <see cref="Await{TProbe}(Doorbell, int, TimeSpan?, TProbe)"/> replaces by one-unit looks: <see cref="PauseOnlySpins"/>, or 0 when <see cref="MaxPauseUnits"/> is unknown.</summary>
+    /// <summary>How many of <see cref="SpinWait.SpinOnce(int)"/>'s first calls <see cref="Await{TProbe}(Doorbell, int, TimeSpan?, TProbe, bool)"/> replaces by one-unit looks: <see cref="PauseOnlySpins"/>, or 0 when <see cref="MaxPauseUnits"/> is unknown.</summary>
     internal static readonly int PausedSpins = MaxPauseUnits > 0 ? PauseOnlySpins : 0;
 
     // The looks of a wait with a budget of at least PausedSpins, before its first yield (56 where the longest pause is 7).

@@ -7,7 +7,7 @@ using Timely.Communication.Wakeup;
 namespace Timely.PropTests.Communication;
 
 /// <summary>
-/// How many looks an idle worker makes before it parks (<see cref="SpinThenPark.Await{TProbe}(Doorbell, int, TimeSpan?, TProbe)"/>):
+/// How many looks an idle worker makes before it parks (<see cref="SpinThenPark.Await{TProbe}(Doorbell, int, TimeSpan?, TProbe, bool)"/>):
 /// for a spin budget of s, one look per pause unit of the pause-only part of
 /// <see cref="SpinWait.SpinOnce(int)"/>'s first min(s, 10) calls (1, 2, 4, then the runtime's
 /// longest pause: 56 for ten where that is 7 units), the first 16 of those units as
@@ -27,11 +27,41 @@ public sealed class SpinBudgetProperties
                 using var bell = Doorbell.InProcess();
                 var looks = new StrongBox<int>();
                 long parksBefore = bell.Parks;
-                SpinThenPark.Await(bell, x.Spins, TimeSpan.Zero, new CountingProbe(looks, x.WorkAt));
+                _ = SpinThenPark.Await(bell, x.Spins, TimeSpan.Zero, new CountingProbe(looks, x.WorkAt));
                 int budget = Budget(x.Spins, SpinThenPark.FastLooks);
                 int expectedLooks = Math.Min(x.WorkAt, budget) + 1;
                 bool expectedPark = x.WorkAt > budget;
                 return looks.Value == expectedLooks && (bell.Parks - parksBefore == 1) == expectedPark;
+            });
+
+    /// <summary>
+    /// A worker that owns its core waits as one that shares it, look for look and park for park,
+    /// but calls <see cref="SpinWait.SpinOnce(int)"/> in none of the looks after its pause-only
+    /// calls (the calls that yield); one that shares its core makes one such call per look of
+    /// that phase that finds no work.
+    /// </summary>
+    [Property(MaxTest = 200, QuietOnSuccess = true)]
+    public Property A_worker_that_owns_its_core_makes_the_same_looks_and_park_without_a_yielding_call() =>
+        Prop.ForAll(
+            Gen.Choose(0, 40).SelectMany(s => Gen.Choose(0, Budget(s, SpinThenPark.FastLooks) + 3), (s, k) => (Spins: s, WorkAt: k)).ToArbitrary(),
+            x =>
+            {
+                using var bell = Doorbell.InProcess();
+                var ownLooks = new StrongBox<int>();
+                var sharedLooks = new StrongBox<int>();
+                long parks = bell.Parks;
+                int ownCalls = SpinThenPark.Await(bell, x.Spins, TimeSpan.Zero, new CountingProbe(ownLooks, x.WorkAt), ownsCore: true);
+                bool ownParked = bell.Parks - parks == 1;
+                parks = bell.Parks;
+                int sharedCalls = SpinThenPark.Await(bell, x.Spins, TimeSpan.Zero, new CountingProbe(sharedLooks, x.WorkAt), ownsCore: false);
+                bool sharedParked = bell.Parks - parks == 1;
+                int yieldPhase = Math.Max(0, x.Spins - Math.Max(SpinThenPark.PausedSpins, SpinThenPark.PauseOnlySpins));
+                int beforeYields = Budget(x.Spins, SpinThenPark.FastLooks) - yieldPhase;
+                int expectedCalls = Math.Min(Math.Max(0, x.WorkAt - beforeYields), yieldPhase);
+                return ownLooks.Value == sharedLooks.Value
+                    && ownParked == sharedParked
+                    && ownCalls == 0
+                    && sharedCalls == expectedCalls;
             });
 
     [Fact]
@@ -58,7 +88,7 @@ public sealed class SpinBudgetProperties
                 using var bell = Doorbell.InProcess();
                 var looks = new StrongBox<int>();
                 long parksBefore = bell.Parks;
-                SpinThenPark.Await(bell, x.Spins, x.Fast, TimeSpan.Zero, new CountingProbe(looks, x.WorkAt));
+                _ = SpinThenPark.Await(bell, x.Spins, x.Fast, TimeSpan.Zero, new CountingProbe(looks, x.WorkAt));
                 int budget = Budget(x.Spins, x.Fast);
                 return looks.Value == Math.Min(x.WorkAt, budget) + 1 && (bell.Parks - parksBefore == 1) == (x.WorkAt > budget);
             });

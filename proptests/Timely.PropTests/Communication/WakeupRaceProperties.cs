@@ -47,18 +47,19 @@ public sealed class WakeupRaceProperties
     /// Owners and, per sender, the owner each message goes to, how often it flushes, whether it
     /// rings unfenced at each push, and whether it waits after each flush until what it flushed
     /// is consumed (so that every flush is, for a moment, the last ring an owner will get); how
-    /// owners spin and whether they loop on the single step.
+    /// owners spin, whether they loop on the single step, and whether their wait is that of a
+    /// worker that owns its core (no yields between its looks).
     /// </summary>
-    public sealed record Traffic(Storage Storage, int Owners, int Spins, bool OwnLoop, int[][] Targets, int[] FlushEvery, bool[] RingPerPush, bool[] Sync)
+    public sealed record Traffic(Storage Storage, int Owners, int Spins, bool OwnLoop, bool OwnsCore, int[][] Targets, int[] FlushEvery, bool[] RingPerPush, bool[] Sync)
     {
         public override string ToString() =>
-            $"{Storage}, {Owners} owners, spins {Spins}, {(OwnLoop ? "SpinOrPark loop" : "Await")}, senders sending [{string.Join(",", Targets.Select(t => t.Length))}] flushing every [{string.Join(",", FlushEvery)}] ringing per push [{string.Join(",", RingPerPush)}] waiting after a flush [{string.Join(",", Sync)}]";
+            $"{Storage}, {Owners} owners, spins {Spins}, {(OwnLoop ? "SpinOrPark loop" : OwnsCore ? "Await owning its core" : "Await")}, senders sending [{string.Join(",", Targets.Select(t => t.Length))}] flushing every [{string.Join(",", FlushEvery)}] ringing per push [{string.Join(",", RingPerPush)}] waiting after a flush [{string.Join(",", Sync)}]";
     }
 
     /// <summary>Owners woken by a broadcast: rounds of one publish and one <see cref="FenceThenRing.All{TBells}"/>.</summary>
-    public sealed record Broadcast(Storage Storage, int Owners, int Spins, int Rounds)
+    public sealed record Broadcast(Storage Storage, int Owners, int Spins, bool OwnsCore, int Rounds)
     {
-        public override string ToString() => $"{Storage}, {Owners} owners, spins {Spins}, {Rounds} rounds";
+        public override string ToString() => $"{Storage}, {Owners} owners, spins {Spins}{(OwnsCore ? " owning their cores" : "")}, {Rounds} rounds";
     }
 
     private static Gen<Storage> Storages() => Gen.Elements(Storage.InProcessWord, Storage.InProcessMonitor, Storage.SharedMemoryWord);
@@ -71,18 +72,20 @@ public sealed class WakeupRaceProperties
         from senders in Gen.Choose(1, 3)
         from spins in Spins()
         from ownLoop in Gen.Elements(false, true)
+        from ownsCore in Gen.Elements(false, true)
         from targets in Gen.ArrayOf(Gen.Choose(0, 300).SelectMany(n => Gen.ArrayOf(Gen.Choose(0, owners - 1), n)), senders)
         from flushEvery in Gen.ArrayOf(Gen.Frequency((3, Gen.Choose(1, 4)), (1, Gen.Choose(5, 64))), senders)
         from ringPerPush in Gen.ArrayOf(Gen.Elements(false, true), senders)
         from sync in Gen.ArrayOf(Gen.Elements(false, true), senders)
-        select new Traffic(storage, owners, spins, ownLoop, targets, flushEvery, ringPerPush, sync);
+        select new Traffic(storage, owners, spins, ownLoop, ownsCore, targets, flushEvery, ringPerPush, sync);
 
     private static Gen<Broadcast> BroadcastGen() =>
         from storage in Storages()
         from owners in Gen.Choose(1, 4)
         from spins in Spins()
+        from ownsCore in Gen.Elements(false, true)
         from rounds in Gen.Choose(1, 60)
-        select new Broadcast(storage, owners, spins, rounds);
+        select new Broadcast(storage, owners, spins, ownsCore, rounds);
 
     /// <summary>
     /// Every message reaches its owner, in order per sender, whatever the interleaving of the
@@ -216,7 +219,7 @@ public sealed class WakeupRaceProperties
             }
             else
             {
-                SpinThenPark.Await(bell, traffic.Spins, null, probe);
+                _ = SpinThenPark.Await(bell, traffic.Spins, null, probe, traffic.OwnsCore);
             }
         }
     }
@@ -256,7 +259,7 @@ public sealed class WakeupRaceProperties
                         continue;
                     }
 
-                    SpinThenPark.Await(bells.OwnerSide[owner], broadcast.Spins, null, new RoundProbe(round, next, stop));
+                    _ = SpinThenPark.Await(bells.OwnerSide[owner], broadcast.Spins, null, new RoundProbe(round, next, stop), broadcast.OwnsCore);
                 }
             });
         }
