@@ -41,7 +41,7 @@ public static partial class PageRank
     public static ExampleResult Run(Worker worker, ulong nodes, ulong edges, ulong rounds, TextWriter log) =>
         Run(worker, nodes, edges, rounds, log, SliceRecords);
 
-    /// <summary>The example, its operator acting on at most <paramref name="sliceRecords"/> records a run (<see cref="SliceRecords"/>; for tests).</summary>
+    /// <summary>The example, its operator stopping a run once it has handled <paramref name="sliceRecords"/> records (<see cref="SliceRecords"/>; for tests).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static ExampleResult Run(Worker worker, ulong nodes, ulong edges, ulong rounds, TextWriter log, int sliceRecords)
     {
