@@ -275,6 +275,21 @@ public class ExampleTests
     public void Rusts_hash_of_an_i32_tuple_is_reproduced_to_the_bit(int i, ulong index, int field, ulong rust) =>
         Assert.Equal(rust, RustHash.Int32(i, index, field));
 
+    [Fact]
+    public void Pagerank_acting_on_a_slice_of_a_time_a_run_fills_the_message_pool_with_a_slice_not_a_time()
+    {
+        // On one worker everything a run sends waits in the loop until the operator's next run, in
+        // messages from the worker's pool: a time acted on whole has all its changes in flight at
+        // once, a slice a run only the slice's (the operator takes them back at its next run).
+        static long Allocated(int slice) =>
+            Execute.Run(Config.Thread, w => PageRank.Run(w, 5_000, 20_000, 3, TextWriter.Null, slice))[0].Workload.AllocatedBytes;
+
+        Allocated(1_024); // the first run compiles the methods
+        long whole = Allocated(int.MaxValue);
+        long sliced = Allocated(1_024);
+        Assert.True(sliced * 2 < whole, $"slices of 1,024 records allocated {sliced:N0} B, whole times {whole:N0} B");
+    }
+
     // Rust timely 0.29's `pagerank 1000 4000` printed these lines for time 1 (and, on one worker,
     // time 2), after its elapsed time: the same edges give the same rank changes.
     [Theory]

@@ -105,6 +105,20 @@ public sealed class NativeListTests
     }
 
     [Fact]
+    public void Adding_a_range_appends_it_across_a_growth()
+    {
+        using var list = new NativeList<long>();
+        list.Add(-1);
+        list.AddRange([1, 2, 3]);
+        Assert.Equal(4, list.Capacity);
+        list.AddRange(Enumerable.Range(10, 20).Select(i => (long)i).ToArray());
+        list.AddRange([]);
+        Assert.Equal(new long[] { -1, 1, 2, 3 }.Concat(Enumerable.Range(10, 20).Select(i => (long)i)), list.AsSpan().ToArray());
+        Assert.Equal(24, list.Count);
+        Assert.Equal(24, list.Capacity);
+    }
+
+    [Fact]
     public void A_disposed_list_is_empty_and_refuses_to_grow()
     {
         var list = new NativeList<int>();
@@ -117,6 +131,7 @@ public sealed class NativeListTests
         Assert.Throws<ArgumentOutOfRangeException>(() => list[0]);
         Assert.Throws<ObjectDisposedException>(() => list.Add(1));
         Assert.Throws<ObjectDisposedException>(() => list.Grow(1));
+        Assert.Throws<ObjectDisposedException>(() => list.AddRange([]));
     }
 
     [Fact]

@@ -93,6 +93,21 @@ internal sealed unsafe class NativeList<T> : IDisposable
         _items[_count++] = item;
     }
 
+    /// <summary>Appends <paramref name="items"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The list was disposed.</exception>
+    public void AddRange(ReadOnlySpan<T> items)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long needed = (long)_count + items.Length;
+        if (needed > _capacity)
+        {
+            GrowFor(needed);
+        }
+
+        items.CopyTo(new Span<T>(_items + _count, items.Length));
+        _count = (int)needed;
+    }
+
     /// <summary>Grows to <paramref name="count"/> elements, the new ones default; a shorter count leaves the list as it is.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
     /// <exception cref="ObjectDisposedException">The list was disposed.</exception>

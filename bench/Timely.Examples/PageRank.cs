@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Timely.Dataflow;
 using Timely.Dataflow.Channels;
 using Timely.Dataflow.Operators;
+using Timely.Dataflow.Operators.Generic;
 
 namespace Timely.Examples;
 
@@ -20,13 +21,15 @@ namespace Timely.Examples;
 /// <remarks>
 /// The edges are Rust's, edge for edge: worker <c>w</c>'s edge <c>j</c> comes from Rust's hash of
 /// <c>(j, w, 0)</c> and <c>(j, w, 1)</c> (<see cref="RustHash"/>), and a sequential run given the
-/// worker count (<see cref="Reference"/>) checks every configuration. The operator does what Rust's does: it
-/// holds every change until its time is complete, compacts the time's changes (sort by key, sum,
-/// drop zeros: the same pairs in the same order; rank changes are summed per node in an array
-/// indexed by node, <see cref="NodeSums"/>, instead of sorted), and for each change withdraws the node's allocation, updates the node,
-/// allocates again and sends the compacted difference. Its state is kept as Rust keeps it, in
-/// arrays indexed by node (here by the node's index among this worker's nodes, <c>node / P</c>),
-/// each node's out-edges a sorted array.
+/// worker count (<see cref="Reference"/>) checks every configuration. The operator does what Rust's
+/// does: it holds every change until its time is complete, compacts the time's changes (sort by
+/// key, sum, drop zeros: the same pairs in the same order; rank changes are summed per node in an
+/// array indexed by node as they arrive, <see cref="NodeSums"/>, instead of kept and sorted), and
+/// for each change withdraws the node's allocation, updates the node, allocates again and sends the
+/// compacted difference; a time's changes may be acted on over several runs of the operator
+/// (<see cref="RankOperator"/>). Its state is kept as Rust keeps it, in native memory indexed by
+/// node (here by the node's index among this worker's nodes, <c>node / P</c>), each node's
+/// out-edges a sorted run that grows as Rust's <c>Vec</c> does (<see cref="NativeRuns{T}"/>).
 /// </remarks>
 public static partial class PageRank
 {
@@ -35,106 +38,65 @@ public static partial class PageRank
 
     /// <summary>The example on one worker, as the closure Rust hands to <c>timely::execute</c>; this worker's result.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static ExampleResult Run(Worker worker, ulong nodes, ulong edges, ulong rounds, TextWriter log)
+    public static ExampleResult Run(Worker worker, ulong nodes, ulong edges, ulong rounds, TextWriter log) =>
+        Run(worker, nodes, edges, rounds, log, SliceRecords);
+
+    /// <summary>The example, its operator stopping a run once it has handled <paramref name="sliceRecords"/> records (<see cref="SliceRecords"/>; for tests).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static ExampleResult Run(Worker worker, ulong nodes, ulong edges, ulong rounds, TextWriter log, int sliceRecords)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sliceRecords);
         int index = worker.Index;
         int peers = worker.Peers;
         var timer = Stopwatch.StartNew();
         var meter = WorkloadResult.Start();
-        var graph = new Graph(nodes, peers, index);
+        using var graph = new Graph(nodes, peers, index);
         var input = new InputHandle<ulong, ((int Src, int Dst) Edge, long Diff)>();
         var probe = new ProbeHandle<ulong>();
-        worker.Dataflow<ulong>(scope =>
+        RankOperator? rankOperator = null;
+        try
         {
-            var (handle, cycle) = scope.Feedback<ulong, (int Node, long Diff)>(1);
-            scope.InputFrom(input)
-                .Binary<ulong, ((int, int), long), (int, long), (int, long)>(
-                    cycle,
-                    Pact<((int, int), long)>.Exchange(default(BySourceNode)),
-                    Pact<(int, long)>.Exchange(default(ByNode)),
-                    "PageRank",
-                    initial =>
-                    {
-                        initial.Dispose();
-                        // Edges come as one load at time 0 and two changes a round after it: the edge
-                        // stash keeps one spare chunk, not the load's (6.4 MB at 400,000 edges).
-                        var edgeStash = new TimeStash<((int Src, int Dst) Edge, long Diff)>(maxSpareChunks: 1);
-                        var rankStash = new TimeBatches<(int Node, long Diff)>();
-                        return [MethodImpl(MethodImplOptions.AggressiveOptimization)] (edgeChanges, rankChanges, output) =>
-                        {
-                            while (edgeChanges.TryNext(out var cap, out var data))
-                            {
-                                edgeStash.Add(cap, data);
-                            }
+            worker.Dataflow<ulong>(scope =>
+            {
+                var (handle, cycle) = scope.Feedback<ulong, (int Node, long Diff)>(1);
 
-                            while (rankChanges.TryNext(out var cap, out _))
-                            {
-                                rankStash.Add(cap, rankChanges);
-                            }
+                // Binary's shape, built by hand for the operator's index: it activates itself to
+                // go on with a time it has not finished (RankOperator's remarks).
+                var builder = new OperatorBuilder<ulong>(scope, "PageRank");
+                var edgeChanges = builder.NewInput(scope.InputFrom(input), Pact<((int, int), long)>.Exchange(default(BySourceNode)));
+                var rankChanges = builder.NewInput(cycle, Pact<(int, long)>.Exchange(default(ByNode)));
+                var (output, changes) = builder.NewOutput<(int, long)>();
+                var activator = scope.ActivatorFor(builder.Index);
+                builder.Build(capabilities =>
+                {
+                    capabilities[0].Dispose();
+                    rankOperator = new RankOperator(graph, edgeChanges, rankChanges, output, activator, log, timer, sliceRecords);
+                    return rankOperator.Run;
+                });
+                changes.ProbeWith(probe).ConnectLoop(handle);
+            });
 
-                            // Complete times in order; at one time, edge changes before rank changes.
-                            var (f1, f2) = (edgeChanges.Frontier, rankChanges.Frontier);
-                            while (true)
-                            {
-                                bool edgesReady = edgeStash.TryPeekReady(f1, f2, out ulong te);
-                                bool ranksReady = rankStash.TryPeekReady(f1, f2, out ulong tr);
-                                if (edgesReady && (!ranksReady || te <= tr))
-                                {
-                                    edgeStash.TryTakeReady(f1, f2, out var capability, out var changes);
-                                    var session = output.Session(capability);
-                                    var compacted = graph.CompactEdges(changes);
-                                    while (compacted.TryNext(out var change))
-                                    {
-                                        session.GiveSpan(graph.ChangeEdge(change.Key.Src, change.Key.Dst, change.Diff));
-                                    }
+            ulong perWorker = edges / (ulong)peers;
+            for (ulong j = 0; j < perWorker; j++)
+            {
+                input.Send((Edge(j, index, nodes), 1));
+            }
 
-                                    edgeStash.Return(changes);
-                                    capability.Dispose();
-                                }
-                                else if (ranksReady)
-                                {
-                                    rankStash.TryTakeReady(f1, f2, out var capability, out var changes);
-                                    var session = output.Session(capability);
-                                    var compacted = graph.CompactRanks(changes);
+            ExampleSteps.AdvanceAndWait(worker, input, probe, 1);
+            for (ulong round = 0; round < rounds; round++)
+            {
+                input.Send((Edge(perWorker + round, index, nodes), 1));
+                input.Send((Edge(round, index, nodes), -1));
+                ExampleSteps.AdvanceAndWait(worker, input, probe, input.Time + 1);
+            }
 
-                                    // Summed: the batches go back to the pool now, to hold what this time sends.
-                                    rankStash.Release(changes, rankChanges);
-                                    foreach (var (node, diff) in compacted)
-                                    {
-                                        session.GiveSpan(graph.ChangeRank(node, diff));
-                                    }
-
-                                    var (count, sum, max) = Graph.Summary(compacted);
-                                    log.WriteLine($"{RustDuration.Format(timer.Elapsed)}:\t{capability.Time}\t{count}\t{sum}\t{max}");
-                                    capability.Dispose();
-                                }
-                                else
-                                {
-                                    break;
-                                }
-                            }
-                        };
-                    })
-                .ProbeWith(probe)
-                .ConnectLoop(handle);
-        });
-
-        ulong perWorker = edges / (ulong)peers;
-        for (ulong j = 0; j < perWorker; j++)
-        {
-            input.Send((Edge(j, index, nodes), 1));
+            ExampleSteps.Finish(worker, input);
+            return new ExampleResult(meter.Stop(index, graph.RankChanges), graph.Checksum());
         }
-
-        ExampleSteps.AdvanceAndWait(worker, input, probe, 1);
-        for (ulong round = 0; round < rounds; round++)
+        finally
         {
-            input.Send((Edge(perWorker + round, index, nodes), 1));
-            input.Send((Edge(round, index, nodes), -1));
-            ExampleSteps.AdvanceAndWait(worker, input, probe, input.Time + 1);
+            rankOperator?.Dispose();
         }
-
-        ExampleSteps.Finish(worker, input);
-        return new ExampleResult(meter.Stop(index, graph.RankChanges), graph.Checksum());
     }
 
     /// <summary>Edge <paramref name="j"/> of worker <paramref name="worker"/>, as Rust's pagerank and unionfind make it (their <c>j</c> an <c>i32</c>).</summary>
@@ -147,15 +109,20 @@ public static partial class PageRank
     /// <c>node / P</c> on the worker that owns it) its out-edges with multiplicities, sorted by
     /// target, its rank and its pending rank change.
     /// </summary>
-    private sealed class Graph
+    private sealed class Graph : IDisposable
     {
         private readonly int _peers;
         private readonly int _index;
 
-        // A node's state in one struct, so acting on a node touches one line of this array where
-        // Rust's three vectors (edges, ranks, diffs) touch three. In pages: as one array (3.2 MB at
-        // 100,000 nodes) it went to the large-object heap and set off a full collection at once.
-        private readonly PagedArray<Node> _nodes;
+        // A node's state in one struct, so acting on a node touches one line of this list where
+        // Rust's three vectors (edges, ranks, diffs) touch three, and its out-edges one more (a run
+        // of _edges, where Rust's edges[src] is a Vec: a pointer, then its block). Both in native
+        // memory, as Rust's are: as managed arrays, the nodes (3.2 MB at 100,000 nodes) and the
+        // out-edges (an array a node, doubled as it grew: 11 MB allocated) counted against gen0's
+        // budget, and one array of nodes went to the large-object heap.
+        private readonly NativeList<Node> _nodes = new();
+        private readonly NativeRuns<(int Node, long Diff)> _edges = new();
+        private readonly int _slots;
         private (int Node, long Diff)[] _delta = new (int, long)[16];
         private (int Node, long Diff)[] _send = new (int, long)[16];
         private readonly NodeSums _rankSums;
@@ -171,11 +138,11 @@ public static partial class PageRank
         {
             _peers = peers;
             _index = index;
-            int slots = checked((int)((nodes + (ulong)peers - 1) / (ulong)peers));
-            _nodes = new PagedArray<Node>(slots);
-            _nodes.Fill(new Node { Rank = 1000 });
+            _slots = checked((int)((nodes + (ulong)peers - 1) / (ulong)peers));
+            _nodes.Grow(_slots);
+            _nodes.AsSpan().Fill(new Node { Rank = 1000 });
 
-            _rankSums = new NodeSums(peers, index, slots);
+            _rankSums = NewSums();
         }
 
         /// <summary>Rank changes acted on (after compaction), as Rust's <c>cnt</c> summed over times.</summary>
@@ -192,9 +159,16 @@ public static partial class PageRank
         public ReadOnlySpan<(int Node, long Diff)> CompactRanks(RecordChunks<(int Node, long Diff)> changes) =>
             _rankSums.Compact(changes);
 
-        /// <summary>Rust's <c>compact</c> of one time's rank changes, as batches taken from the input (valid until the next call).</summary>
-        public ReadOnlySpan<(int Node, long Diff)> CompactRanks(List<List<(int Node, long Diff)>> changes) =>
-            _rankSums.Compact(changes);
+        /// <summary>Sums for one time's rank changes to this worker's nodes, sized for them.</summary>
+        public NodeSums NewSums() => new(_peers, _index, _slots);
+
+        /// <summary>Frees the nodes, the out-edges and the sums.</summary>
+        public void Dispose()
+        {
+            _nodes.Dispose();
+            _edges.Dispose();
+            _rankSums.Dispose();
+        }
 
         /// <summary>Rust's <c>cnt</c>, <c>sum</c> and <c>max</c> over one time's compacted rank changes.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -215,13 +189,8 @@ public static partial class PageRank
         {
             ref var node = ref Local(src);
             int split = Allocate(ref node, 0, -1);
-            if (node.Degree == node.Edges.Length)
-            {
-                Array.Resize(ref node.Edges, Math.Max(4, node.Degree * 2));
-            }
-
-            node.Edges[node.Degree] = (dst, diff);
-            node.Degree = Compaction.Compact(node.Edges.AsSpan(0, node.Degree + 1));
+            _edges.Add(ref node.Edges, (dst, diff));
+            NativeRuns<(int Node, long Diff)>.Truncate(ref node.Edges, Compaction.Compact(_edges.Items(node.Edges)));
             return Send(split, Allocate(ref node, split, 1));
         }
 
@@ -246,9 +215,9 @@ public static partial class PageRank
         public ulong Checksum()
         {
             ulong checksum = 0;
-            for (int n = 0; n < _nodes.Length; n++)
+            for (int n = 0; n < _nodes.Count; n++)
             {
-                if (_nodes[n].Edges is not null)
+                if (_nodes[n].Reached)
                 {
                     checksum = unchecked(checksum + ExampleRandom.Pair((ulong)((n * _peers) + _index), (ulong)_nodes[n].Rank));
                 }
@@ -271,11 +240,11 @@ public static partial class PageRank
         }
 
         // The node's state, by its index among this worker's nodes (Rust indexes by the node id;
-        // here by the index, P times less). Edges is null until a change reaches the node.
+        // here by the index, P times less). Reached is false until a change reaches the node.
         private ref Node Local(int id)
         {
             ref var node = ref _nodes[id / _peers];
-            node.Edges ??= [];
+            node.Reached = true;
             return ref node;
         }
 
@@ -283,19 +252,19 @@ public static partial class PageRank
         // the first ones; appended to the delta from position `at`, times `sign`.
         private int Allocate(ref Node node, int at, long sign)
         {
-            int degree = node.Degree;
+            var edges = _edges.Items(node.Edges);
+            int degree = edges.Length;
             if (degree == 0)
             {
                 return at;
             }
 
-            var edges = node.Edges;
             if ((ulong)node.Rank > MaxRank)
             {
                 ThrowRankOverflow(node.Rank);
             }
 
-            Debug.Assert(AllPositive(edges.AsSpan(0, degree)), "edge multiplicities stay positive, as Rust asserts: a worker removes only edges it added");
+            Debug.Assert(AllPositive(edges), "edge multiplicities stay positive, as Rust asserts: a worker removes only edges it added");
             if (at + degree > _delta.Length)
             {
                 Array.Resize(ref _delta, Math.Max(_delta.Length * 2, at + degree));
@@ -342,8 +311,8 @@ public static partial class PageRank
 
         private struct Node
         {
-            public (int Node, long Diff)[] Edges;
-            public int Degree;
+            public NativeRuns<(int Node, long Diff)>.Run Edges;
+            public bool Reached;
             public long Rank;
             public long Pending;
         }

@@ -10,7 +10,7 @@ namespace Timely.PropTests.Examples;
 /// "group by key, sum, keep the non-zero sums in key order", for each of its three forms: the
 /// introsort over a span, the sums per node of one worker's share of the nodes over chunked
 /// records (small and large node ranges, across chunk boundaries, several times in a row on the
-/// same sums), the merge of two sorted runs, and the merge of chunks each sorted in place.
+/// same sums) and over batches summed as they arrive (two times at once), the merge of two sorted runs, and the merge of chunks each sorted in place.
 /// </summary>
 public sealed class CompactionProperties
 {
@@ -65,6 +65,43 @@ public sealed class CompactionProperties
                 if (!compacted.SequenceEqual(Model(pairs)))
                 {
                     return false.Label($"{count} changes over {range} nodes of worker {index} of {peers}");
+                }
+            }
+
+            return true.ToProperty();
+        });
+    }
+
+    [Property(MaxTest = 60)]
+    public Property Summing_batches_as_they_arrive_two_times_at_once_is_compacting_each_time()
+    {
+        // pagerank sums each batch into its time's NodeSums as it arrives, with the next time's
+        // batches arriving before the time is collected: batches of any size, the two times'
+        // batches interleaved in any order, each pair of times on the same two sums as the last.
+        var batch = Gen.Zip(Gen.Elements(0, 1), Gen.OneOf(Gen.Choose(0, 40), Gen.Choose(900, 3000)));
+        var round = Gen.Zip(Gen.Elements(1, 300, 70_000), Gen.Choose(0, int.MaxValue));
+        var run = Gen.Zip(Gen.Zip(Gen.Choose(1, 3), Gen.Choose(0, 2)), Gen.Zip(round, batch.ArrayOf().Select(a => a.Take(12).ToArray())).ArrayOf().Select(a => a.Take(3).ToArray()));
+        return Prop.ForAll(run.ToArbitrary(), t =>
+        {
+            var ((peers, w), rounds) = t;
+            int index = w % peers;
+            using var first = new NodeSums(peers, index);
+            using var second = new NodeSums(peers, index, 5);
+            foreach (var ((range, seed), batches) in rounds)
+            {
+                var random = new Random(seed);
+                var sent = new[] { new List<(int Key, long Diff)>(), new List<(int Key, long Diff)>() };
+                foreach (var (time, size) in batches)
+                {
+                    var pairs = Enumerable.Range(0, size).Select(_ => ((random.Next(range) * peers) + index, (long)random.Next(-2, 3))).ToArray();
+                    (time == 0 ? first : second).Add(pairs);
+                    sent[time].AddRange(pairs);
+                }
+
+                var compacted = (First: first.Collect().ToArray(), Second: second.Collect().ToArray());
+                if (!compacted.First.SequenceEqual(Model(sent[0])) || !compacted.Second.SequenceEqual(Model(sent[1])) || !second.Collected.ToArray().SequenceEqual(compacted.Second))
+                {
+                    return false.Label($"{sent[0].Count} and {sent[1].Count} changes over {range} nodes of worker {index} of {peers}");
                 }
             }
 

@@ -26,6 +26,22 @@ public sealed class PageRankProperties
         });
     }
 
+    [Property(MaxTest = 60)]
+    public Property The_dataflow_acting_on_a_few_records_a_run_ends_as_the_sequential_run_does()
+    {
+        // The operator goes on with a time over several runs when a run's budget of records is
+        // spent (holding the time while the next time's changes arrive): budgets from one record
+        // to more than a time's, on graphs large enough that times have hundreds of changes.
+        var cases = Gen.Zip(Gen.Zip(Gen.Choose(20, 200), Gen.Choose(40, 800)), Gen.Zip(Gen.Choose(0, 6), Gen.Zip(Gen.Choose(1, 2), Gen.Elements(1, 2, 7, 64, 1000))));
+        return Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            var ((nodes, edges), (rounds, (peers, slice))) = c;
+            var expected = Outcome(() => PageRank.Reference((ulong)nodes, (ulong)edges, (ulong)rounds, peers));
+            var actual = Outcome(() => ExampleRuns.Total(peers, w => PageRank.Run(w, (ulong)nodes, (ulong)edges, (ulong)rounds, TextWriter.Null, slice)));
+            return (expected == actual).Classify(expected == "overflow", "stops at an overflowed rank").Label($"pagerank {nodes} {edges} --rounds {rounds} -w {peers}, {slice} records a run: sequential {expected}, dataflow {actual}");
+        });
+    }
+
     // The result, or "overflow" when the run stopped at an overflowed rank (any other failure propagates).
     private static string Outcome(Func<(long Records, ulong Checksum)> run)
     {
