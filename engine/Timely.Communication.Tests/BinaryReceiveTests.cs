@@ -130,6 +130,28 @@ public sealed class BinaryReceiveTests : IDisposable
         Assert.Equal(ChannelIds, _workers[0].Events);
     }
 
+    [Fact]
+    public void A_receive_that_decodes_into_several_channels_records_each_once_in_the_order_of_its_first_message_and_the_next_receive_only_its_own()
+    {
+        var channels = ChannelIds.Select(id => _workers[0].Allocate<long[]>(id)).ToArray();
+        foreach (int c in (int[])[1, 0, 1, 2, 0])
+        {
+            long[]? m = [c];
+            channels[c].Senders[0].Push(ref m);
+        }
+
+        channels[0].Senders[0].Done();
+        _workers[0].Receive();
+        Assert.Equal([ChannelIds[1], ChannelIds[0], ChannelIds[2]], _workers[0].Events);
+
+        _workers[0].Events.Clear();
+        long[]? last = [2];
+        channels[2].Senders[0].Push(ref last);
+        channels[2].Senders[0].Done();
+        _workers[0].Receive();
+        Assert.Equal([ChannelIds[2]], _workers[0].Events);
+    }
+
     // 336-byte records (40 longs), numbered: the 4 KiB ring holds 12, the rest queue.
     private static void Send(IPush<long[]> sender, int count)
     {

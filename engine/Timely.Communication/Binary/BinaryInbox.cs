@@ -38,7 +38,7 @@ internal abstract class BinaryInbox
 
     /// <summary>
     /// Called when the allocator has recorded this channel's event: the next message decoded
-    /// here puts the inbox in <see cref="InboxActivity.Touched"/> again.
+    /// here touches the inbox in <see cref="InboxActivity"/> again.
     /// </summary>
     public void ClearTouched() => _touched = false;
 
@@ -87,7 +87,7 @@ internal abstract class BinaryInbox
         if (!_touched)
         {
             _touched = true;
-            _activity.Touched.Add(this);
+            _activity.Touch(this);
         }
     }
 
