@@ -40,6 +40,8 @@ public class MatrixTests
         Assert.Equal(4, SuiteMatrix.Filter(rows, ["ROUNDTRIP"]).Count);
         Assert.Equal(2, SuiteMatrix.Filter(rows, ["pingpong* -w 2"]).Count);
         Assert.Equal(20, SuiteMatrix.Filter(rows, ["*--transport tcp"]).Count);
+        Assert.Equal(4, SuiteMatrix.Filter(rows, ["PINGPONG* -W ?"]).Count);   // both pingpong rows at -w 1 and -w 2, not the processes' rows
+        Assert.Empty(SuiteMatrix.Filter(rows, ["pingpong* -w"]));              // a glob holds the whole text, not a prefix
         Assert.Empty(SuiteMatrix.Filter(rows, ["no such row"]));
         Assert.Equal(rows.Count, SuiteMatrix.Filter(rows, []).Count);
     }

@@ -222,7 +222,8 @@ public static class Launcher
             }
 
             // Every child is started before any of their output is read, and a thread of this
-            // launcher reads it (poll over their pipes), not the runtime's thread pool: the first
+            // launcher reads it (poll over their pipes, read(2) of each ready one: PosixPoll.Read
+            // says why not the pipe's stream), not the runtime's thread pool: the first
             // asynchronous read of a child's output started the pool, its gate and wait threads
             // and the socket engine's thread (6-12 ms of a cold native launcher, traced, which
             // once lay between one child's start and the next's), and then its idle workers spun
@@ -620,7 +621,7 @@ public static class Launcher
         /// <summary>One read (the pipe is ready, so it does not block): its lines relayed, or at the end the last one and the pipe closed.</summary>
         public void ReadOnce(byte[] buffer)
         {
-            int read = stream.Read(buffer);
+            int read = PosixPoll.Read(Descriptor, buffer);
             if (read > 0)
             {
                 _lines.Append(buffer.AsSpan(0, read), relay);

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Timely.Bench.Workloads;
 using Timely.Workloads;
 
@@ -137,8 +136,7 @@ public static class SuiteMatrix
     {
         if (filter.Contains('*', StringComparison.Ordinal) || filter.Contains('?', StringComparison.Ordinal))
         {
-            string pattern = "^" + Regex.Escape(filter).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$";
-            return Regex.IsMatch(text, pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            return GlobPattern.IsMatch(filter, text);
         }
 
         return text.Contains(filter, StringComparison.OrdinalIgnoreCase);

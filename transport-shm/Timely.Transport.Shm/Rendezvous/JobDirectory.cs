@@ -613,15 +613,7 @@ public sealed class JobDirectory : IDisposable
                 $"its control file there was from pid {file.Pid} ({(file.Alive ? "running" : "not running")}) in state {file.State}, not Starting or Running");
         }
 
-        string[] names;
-        try
-        {
-            names = _files.ListNames();
-        }
-        catch (DirectoryNotFoundException)
-        {
-            names = [];
-        }
+        string[] names = _files.ListNames() ?? [];
 
         string? making = null;
         int? maker = null;

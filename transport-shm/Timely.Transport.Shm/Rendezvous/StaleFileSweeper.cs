@@ -43,12 +43,7 @@ internal static class StaleFileSweeper
     public static void Sweep(JobFiles files, bool refuseLive)
     {
         int self = Environment.ProcessId;
-        string[] names;
-        try
-        {
-            names = files.ListNames();
-        }
-        catch (DirectoryNotFoundException)
+        if (files.ListNames() is not { } names)
         {
             return;   // the last other process out already removed it
         }
