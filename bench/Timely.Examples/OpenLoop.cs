@@ -66,10 +66,10 @@ public static class OpenLoop
         {
             ulong elapsedNs = (ulong)((UInt128)(ulong)timer.ElapsedTicks * 1_000_000_000 / (ulong)Stopwatch.Frequency);
             // The frontier only grows: while it still holds the last value read, that is still
-            // its minimum, so the array Frontier() allocates is made only when it has moved.
+            // its minimum; when it has moved, it is read in place (Rust's with_frontier), not copied.
             if (!probe.LessEqual(acknowledgedNs))
             {
-                var frontier = probe.Frontier();
+                var frontier = probe.FrontierView();
                 acknowledgedNs = frontier.Length == 0 ? ulong.MaxValue : frontier[0];
             }
             while (retireCounter * nsPerRequest < acknowledgedNs && retireCounter < limit)

@@ -477,6 +477,48 @@ public sealed class DataflowTests
     }
 
     [Fact]
+    public void A_probes_frontier_view_is_its_frontier_read_in_place_with_nothing_allocated_once_warm()
+    {
+        Execute.Directly(worker =>
+        {
+            var a = new InputHandle<ulong, int>();
+            var b = new InputHandle<ulong, int>();
+            var one = new ProbeHandle<ulong>();
+            var two = new ProbeHandle<ulong>();
+            worker.Dataflow<ulong>(scope =>
+            {
+                scope.InputFrom(a).ProbeWith(one).ProbeWith(two);
+                scope.InputFrom(b).ProbeWith(two);
+            });
+            ulong[] seen = new ulong[2];
+            foreach (var (ta, tb) in new[] { (5UL, 3UL), (7UL, 9UL), (12UL, 10UL) })
+            {
+                a.AdvanceTo(ta);
+                b.AdvanceTo(tb);
+                worker.StepWhile(() => one.LessThan(ta) || two.LessThan(Math.Min(ta, tb)));
+                Assert.Equal(one.Frontier(), one.FrontierView().ToArray());
+                Assert.Equal(two.Frontier(), two.FrontierView().ToArray());
+                Assert.Equal([Math.Min(ta, tb)], two.FrontierView().ToArray());
+
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 1000; i++)
+                {
+                    seen[0] = one.FrontierView()[0];
+                    seen[1] = two.FrontierView()[0];
+                }
+
+                Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                Assert.Equal([ta, Math.Min(ta, tb)], seen);
+            }
+
+            a.Close();
+            b.Close();
+            worker.StepWhile(() => !two.Done);
+            Assert.True(one.FrontierView().IsEmpty && two.FrontierView().IsEmpty);
+        });
+    }
+
+    [Fact]
     public void A_loop_without_advancing_summary_is_refused()
     {
         Execute.Directly(worker =>
