@@ -18,10 +18,14 @@ namespace Timely.PropTests.Communication;
 /// </summary>
 public sealed class SpinBudgetProperties
 {
+    // A spin count, and the look (0-based) at which work appears: up to three looks past the whole budget, so some waits park.
+    private static Arbitrary<(int Spins, int WorkAt)> SpinsAndWork() =>
+        Gen.Choose(0, 40).SelectMany(s => Gen.Choose(0, Budget(s, SpinThenPark.FastLooks) + 3), (s, k) => (Spins: s, WorkAt: k)).ToArbitrary();
+
     [Property(MaxTest = 200, QuietOnSuccess = true)]
     public Property The_idle_wait_looks_once_per_pause_unit_then_once_per_yield_then_parks() =>
         Prop.ForAll(
-            Gen.Choose(0, 40).SelectMany(s => Gen.Choose(0, Budget(s, SpinThenPark.FastLooks) + 3), (s, k) => (Spins: s, WorkAt: k)).ToArbitrary(),
+            SpinsAndWork(),
             x =>
             {
                 using var bell = Doorbell.InProcess();
@@ -43,7 +47,7 @@ public sealed class SpinBudgetProperties
     [Property(MaxTest = 200, QuietOnSuccess = true)]
     public Property A_worker_that_owns_its_core_makes_the_same_looks_and_park_without_a_yielding_call() =>
         Prop.ForAll(
-            Gen.Choose(0, 40).SelectMany(s => Gen.Choose(0, Budget(s, SpinThenPark.FastLooks) + 3), (s, k) => (Spins: s, WorkAt: k)).ToArbitrary(),
+            SpinsAndWork(),
             x =>
             {
                 using var bell = Doorbell.InProcess();
