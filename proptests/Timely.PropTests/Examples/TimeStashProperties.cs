@@ -16,7 +16,15 @@ namespace Timely.PropTests.Examples;
 /// still in use, or handed one chunk to two times, would lose or repeat records). Held times whose
 /// state takes each batch as it arrives (a copy in native memory, as pagerank keeps its edge
 /// changes), over one or more steps a time (a state handed to two times, or a batch added at the
-/// wrong time, would lose, repeat or move records), every state freed by the disposal.
+/// wrong time, would lose, repeat or move records), every state freed by the disposal. And the
+/// holder both are (<see cref="TimedPayloads{TPayload, TPolicy}"/>) against the model of its
+/// times: a sorted list, each time with the records received at it, the earliest one ready exactly
+/// when no time of either input's frontier (as the operator sees it) is at or before it. Two inputs
+/// feed one holder, each advancing on its own, so times arrive out of order (a time earlier than
+/// one held goes before it) and the second frontier holds back times the first has passed; at every
+/// run of the operator the holder's peek and take must agree with the model, the payload taken must
+/// hold the time's records in arrival order, and it makes no more payloads than the most times held
+/// at once.
 /// </summary>
 public sealed class TimeStashProperties
 {
@@ -161,6 +169,125 @@ public sealed class TimeStashProperties
     private static ((ulong, (int, long))[] Expected, (ulong, (int, long))[] Got) Compare(int[] times, ConcurrentBag<(ulong Time, (int Id, long Time) Record)> seen) =>
         (times.SelectMany((count, time) => Enumerable.Range(0, count).Select(i => ((ulong)time, (times.Take(time).Sum() + i, (long)time)))).ToArray(),
          seen.OrderBy(r => r.Record.Id).Select(r => (r.Time, (r.Record.Id, r.Record.Time))).ToArray());
+
+    [Property(MaxTest = 60)]
+    public Property The_holder_gives_the_earliest_time_when_neither_frontier_can_reach_it()
+    {
+        // A step: which input, how far it advances (0: it sends at its time), how many records, whether the worker steps after.
+        var step = Gen.Zip(Gen.Zip(Gen.Choose(0, 1), Gen.Choose(0, 3)), Gen.Zip(Gen.Choose(0, 3), Gen.Elements(true, true, false)));
+        return Prop.ForAll(step.ArrayOf().ToArbitrary(), steps =>
+        {
+            var failures = new List<string>();
+            var model = new SortedDictionary<ulong, List<int>>();
+            int mostHeld = 0, taken = 0, sent = 0;
+            Holder? holder = null;
+            Execute.Run(Timely.Communication.Config.Thread, worker =>
+            {
+                var inputs = new[] { new InputHandle<ulong, int>(), new InputHandle<ulong, int>() };
+                worker.Dataflow<ulong>(scope =>
+                {
+                    scope.InputFrom(inputs[0]).Binary<ulong, int, int, int>(scope.InputFrom(inputs[1]), Pact<int>.Pipeline, Pact<int>.Pipeline, "Held", initial =>
+                    {
+                        initial.Dispose();
+                        holder = new Holder();
+                        return (in1, in2, output) =>
+                        {
+                            while (in1.TryNext(out var capability, out var data) || in2.TryNext(out capability, out data))
+                            {
+                                holder.At(capability).AddRange(data);
+                                if (!model.TryGetValue(capability.Time, out var records))
+                                {
+                                    model.Add(capability.Time, records = new List<int>());
+                                }
+
+                                records.AddRange(data);
+                                mostHeld = Math.Max(mostHeld, model.Count);
+                            }
+
+                            while (true)
+                            {
+                                bool expected = model.Count > 0 && Passed(in1.Frontier.Frontier, model.First().Key) && Passed(in2.Frontier.Frontier, model.First().Key);
+                                bool peeked = holder.TryPeekReady(in1.Frontier, in2.Frontier, out ulong peek);
+                                bool took = holder.TryTakeReady(in1.Frontier, in2.Frontier, out var ready, out var payload);
+                                if (peeked != expected || took != expected)
+                                {
+                                    failures.Add($"ready {expected} by the model, peek {peeked}, take {took}");
+                                }
+
+                                if (!took)
+                                {
+                                    break;
+                                }
+
+                                var (time, records) = model.Count > 0 ? model.First() : new KeyValuePair<ulong, List<int>>(ulong.MaxValue, new List<int>());
+                                if (peek != time || ready.Time != time || !payload.SequenceEqual(records))
+                                {
+                                    failures.Add($"took {ready.Time} (peeked {peek}) with {payload.Count} records, the model's earliest {time} with {records.Count}");
+                                }
+
+                                model.Remove(time);
+                                taken += payload.Count;
+                                holder.Return(payload);
+                                ready.Dispose();
+                            }
+
+                            if (holder.Count != model.Count)
+                            {
+                                failures.Add($"{holder.Count} times held, {model.Count} by the model");
+                            }
+                        };
+                    });
+                });
+
+                foreach (var ((input, advance), (records, stepAfter)) in steps)
+                {
+                    inputs[input].AdvanceTo(inputs[input].Time + (ulong)advance);
+                    for (int i = 0; i < records; i++)
+                    {
+                        inputs[input].Send(sent++);
+                    }
+
+                    if (stepAfter)
+                    {
+                        worker.Step();
+                    }
+                }
+
+                inputs[0].Close();
+                inputs[1].Close();
+            });
+
+            return (failures.Count == 0 && model.Count == 0 && taken == sent && holder?.Made == mostHeld)
+                .Label($"{string.Join("; ", failures.Take(3))}; {model.Count} times left; {taken} of {sent} records taken; {holder?.Made} payloads made for at most {mostHeld} times held");
+        });
+    }
+
+    // Ready by the model: every time of the frontier is after the held time (an empty frontier is after all).
+    private static bool Passed(ReadOnlySpan<ulong> frontier, ulong time)
+    {
+        foreach (ulong t in frontier)
+        {
+            if (t <= time)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed class Holder() : TimedPayloads<List<int>, Lists>(default);
+
+    private readonly struct Lists : IPayloadPolicy<List<int>>
+    {
+        public List<int> Create() => new();
+
+        public void Recycle(List<int> payload) => payload.Clear();
+
+        public void Free(List<int> payload)
+        {
+        }
+    }
 
     [Fact]
     public void A_negative_cap_is_refused() =>
