@@ -13,7 +13,10 @@ internal sealed class OutputTee<T, TData> : IPush<Message<T, TData>>
     // Design: owned by the worker thread of the operator whose output it is: built while the
     // dataflow is built, pushed to only by that operator's logic. Messages leave through consumers
     // that handle any crossing of threads themselves.
-    private readonly List<IPush<Message<T, TData>>> _consumers = new();
+    //
+    // The consumers are an array grown by one as each is added (a stream has one reader or a few,
+    // all added while the dataflow is built): a list was an object more per output and room for four.
+    private IPush<Message<T, TData>>[] _consumers = [];
     private readonly MessagePool<T, TData> _pool;
 
     /// <summary>A tee whose copies come from (and go back to) <paramref name="pool"/>.</summary>
@@ -22,7 +25,7 @@ internal sealed class OutputTee<T, TData> : IPush<Message<T, TData>>
     /// <summary>Where the output's empty messages come from.</summary>
     public MessagePool<T, TData> Pool => _pool;
 
-    public void Add(IPush<Message<T, TData>> consumer) => _consumers.Add(consumer);
+    public void Add(IPush<Message<T, TData>> consumer) => _consumers = [.. _consumers, consumer];
 
     public void Push(ref Message<T, TData>? message)
     {
@@ -32,7 +35,8 @@ internal sealed class OutputTee<T, TData> : IPush<Message<T, TData>>
             return;
         }
 
-        int last = _consumers.Count - 1;
+        var consumers = _consumers;
+        int last = consumers.Length - 1;
         if (last < 0)
         {
             message.Data.Clear();
@@ -44,14 +48,14 @@ internal sealed class OutputTee<T, TData> : IPush<Message<T, TData>>
             var copy = _pool.Rent();
             copy.Time = message.Time;
             copy.Data.AddRange(message.Data);
-            _consumers[i].Push(ref copy);
+            consumers[i].Push(ref copy);
             if (copy is not null)
             {
                 _pool.Return(copy);
             }
         }
 
-        _consumers[last].Push(ref message);
+        consumers[last].Push(ref message);
     }
 
     public void Done()

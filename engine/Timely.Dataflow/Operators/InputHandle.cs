@@ -186,8 +186,6 @@ public sealed class InputHandle<T, TData> : IDisposable
         _capability = capability;
         _time = capability.Time;
         _latest.Advance(_time);
-        _message = new Message<T, TData>();
-        _idle = output.Pool.Reserve(_message);
         output.BeforeFlush = GiveStaged;
         _gate = new SourceGate<T>(scope.Worker, scope.DataflowIndex, output.OperatorIndex, _bound);
         _isOpen = () => !_closed;
@@ -209,6 +207,14 @@ public sealed class InputHandle<T, TData> : IDisposable
         }
 
         CheckThread();
+        if (_idle.Length == 0)
+        {
+            // The handle's first record: its message and a batch's room are made now, not when it
+            // was attached, so an input that never sends (event_driven's thousand dataflows without
+            // `record`) holds no array of a batch's room.
+            _idle = _output.Pool.Reserve(_message ??= Message<T, TData>.Shell());
+        }
+
         _staged = _idle;
         _staged[0] = item;
         _count = 1;

@@ -68,6 +68,7 @@ internal sealed class ProgressBroadcaster<T>
             message.Sequence = _sequence;
             var list = message.Updates;
             list.Clear();
+            list.EnsureCapacity(updates.Length);   // one array of the batch's size, not a doubling chain from four
             foreach (var ((location, time), diff) in updates)
             {
                 list.Add((location, time, diff));

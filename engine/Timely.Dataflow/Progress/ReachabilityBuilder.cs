@@ -80,80 +80,122 @@ public sealed class ReachabilityBuilder<T>
     /// </summary>
     public Tracker<T> Build()
     {
-        CheckCyclesAdvance();
-        return new Tracker<T>(_summaries.ToArray(), _edges.ToArray(), _inputs.ToArray());
+        var edges = new Location[_edges.Count][][];
+        for (int node = 0; node < edges.Length; node++)
+        {
+            edges[node] = Array.ConvertAll(_edges[node], list => list.ToArray());
+        }
+
+        return Build(_summaries.ToArray(), edges, _inputs.ToArray());
     }
 
-    private void CheckCyclesAdvance()
+    /// <summary>
+    /// Builds the tracker of a graph given whole: <paramref name="summaries"/>[node][input][output],
+    /// <paramref name="edges"/>[node][output] the inputs each output feeds, in the order the edges
+    /// were made, and <paramref name="inputs"/>[node]. The arrays become the tracker's (an edge
+    /// array is shared, not copied), so nobody may change them after. What a scope's builder
+    /// calls: it knows its edges at once, where this type's lists grew an edge at a time and were
+    /// copied twice, garbage made per dataflow built.
+    /// </summary>
+    internal static Tracker<T> Build(Antichain<T>[][][] summaries, Location[][][] edges, int[] inputs)
+    {
+        CheckCyclesAdvance(summaries, edges, inputs);
+        return new Tracker<T>(summaries, edges, inputs);
+    }
+
+    private static void CheckCyclesAdvance(Antichain<T>[][][] summaries, Location[][][] edges, int[] inputs)
     {
         // Depth-first search over input ports along paths that can leave the minimum time
         // unchanged (edges always do; an internal summary does when it maps the minimum to
-        // itself). A back edge is a cycle that does not advance time.
-        var traits = TimestampTraits<T>.Default;
-        var eq = EqualityComparer<T>.Default;
-        int n = _summaries.Count;
-        var state = new byte[n][];
+        // itself). A back edge is a cycle that does not advance time. The ports' states sit in one
+        // flat array at their node's base; the stack holds each port at most once (a port is
+        // pushed when it leaves state 0), so it is made at its largest size once.
+        int n = summaries.Length;
+        var portBase = new int[n + 1];
         for (int i = 0; i < n; i++)
         {
-            state[i] = new byte[_inputs[i]];
+            portBase[i + 1] = portBase[i] + inputs[i];
         }
 
-        var stack = new Stack<(int Node, int Port, int Next)>();
+        int ports = portBase[n];
+        if (ports == 0)
+        {
+            return;
+        }
+
+        var state = new byte[ports];
+        var stack = new (int Node, int Port, int Next)[ports];
+        int depth = 0;
         for (int node = 0; node < n; node++)
         {
-            for (int port = 0; port < _inputs[node]; port++)
+            for (int port = 0; port < inputs[node]; port++)
             {
-                if (state[node][port] != 0)
+                if (state[portBase[node] + port] != 0)
                 {
                     continue;
                 }
 
-                state[node][port] = 1;
-                stack.Push((node, port, 0));
-                while (stack.Count > 0)
+                state[portBase[node] + port] = 1;
+                stack[depth++] = (node, port, 0);
+                while (depth > 0)
                 {
-                    var (cn, cp, next) = stack.Pop();
-                    var successors = ZeroSuccessors(cn, cp, traits, eq);
-                    if (next < successors.Count)
+                    var (cn, cp, next) = stack[--depth];
+                    if (ZeroSuccessor(summaries, edges, cn, cp, next) is { } s)
                     {
-                        stack.Push((cn, cp, next + 1));
-                        var s = successors[next];
-                        if (state[s.Node][s.Port] == 1)
+                        stack[depth++] = (cn, cp, next + 1);
+                        int flat = portBase[s.Node] + s.Port;
+                        if (state[flat] == 1)
                         {
                             throw new InvalidOperationException($"cycle through {s} does not advance time: add a feedback summary greater than the identity");
                         }
 
-                        if (state[s.Node][s.Port] == 0)
+                        if (state[flat] == 0)
                         {
-                            state[s.Node][s.Port] = 1;
-                            stack.Push((s.Node, s.Port, 0));
+                            state[flat] = 1;
+                            stack[depth++] = (s.Node, s.Port, 0);
                         }
                     }
                     else
                     {
-                        state[cn][cp] = 2;
+                        state[portBase[cn] + cp] = 2;
                     }
                 }
             }
         }
     }
 
-    private List<Location> ZeroSuccessors(int node, int port, ITimestampTraits<T> traits, EqualityComparer<T> eq)
+    // The successor number `next` of input `port` of `node` along paths that keep the minimum time
+    // (the edges of each output whose summary from the port maps the minimum to itself, in output
+    // order), or null past the last: walked in place each time, where a list of them all was made
+    // at each look.
+    private static Location? ZeroSuccessor(Antichain<T>[][][] summaries, Location[][][] edges, int node, int port, int next)
     {
-        var result = new List<Location>();
-        var row = _summaries[node][port];
+        var traits = TimestampTraits<T>.Default;
+        var eq = EqualityComparer<T>.Default;
+        var row = summaries[node][port];
         for (int output = 0; output < row.Length; output++)
         {
+            var targets = edges[node][output];
+            if (targets.Length == 0)
+            {
+                continue;
+            }
+
             foreach (var summary in row[output].Elements)
             {
                 if (traits.TryResultsIn(traits.Minimum, summary, out var r) && eq.Equals(r, traits.Minimum))
                 {
-                    result.AddRange(_edges[node][output]);
+                    if (next < targets.Length)
+                    {
+                        return targets[next];
+                    }
+
+                    next -= targets.Length;
                     break;
                 }
             }
         }
 
-        return result;
+        return null;
     }
 }

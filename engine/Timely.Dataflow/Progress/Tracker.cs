@@ -46,7 +46,7 @@ public sealed class Tracker<T>
     private readonly MutableAntichain<T>?[] _targetImplications;
     private readonly MutableAntichain<T>?[] _sourceImplications;
 
-    private readonly ChangeBatch<(Location Location, T Time)> _pending = new();
+    private readonly ChangeBatch<(Location Location, T Time)> _pending;
     private readonly ChangeBatch<(Location Location, T Time)> _pushed = new();
     private readonly ChangeBatch<(Location Location, T Time)> _pointstampChanges = new();
     private readonly bool[] _nodeChanged;
@@ -67,7 +67,7 @@ public sealed class Tracker<T>
     [ThreadStatic]
     private static List<(T Time, long Diff)>? t_scratch;
 
-    internal Tracker(Antichain<T>[][][] summaries, List<Location>[][] edges, int[] inputs)
+    internal Tracker(Antichain<T>[][][] summaries, Location[][][] edges, int[] inputs)
     {
         int n = summaries.Length;
         _nodeChanged = new bool[n];
@@ -79,6 +79,9 @@ public sealed class Tracker<T>
             _sourceBase[i + 1] = _sourceBase[i] + edges[i].Length;
         }
 
+        // Every output's initial capabilities arrive here before the first propagation: room for one
+        // update per output from the start, where doubling from four left a chain of garbage arrays.
+        _pending = new ChangeBatch<(Location Location, T Time)>(_sourceBase[n]);
         _targets = new TargetPort[_targetBase[n]];
         _sources = new SourcePort[_sourceBase[n]];
         _targetImplications = new MutableAntichain<T>?[_targets.Length];
@@ -87,16 +90,7 @@ public sealed class Tracker<T>
         {
             for (int port = 0; port < inputs[i]; port++)
             {
-                var paths = new List<(int Output, T Summary)>();
-                for (int output = 0; output < summaries[i][port].Length; output++)
-                {
-                    foreach (var summary in summaries[i][port][output].Elements)
-                    {
-                        paths.Add((output, summary));
-                    }
-                }
-
-                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), new OneInline<(int Output, T Summary)>(paths));
+                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), Paths(summaries[i][port]));
                 if (!MutableAntichain<T>.IsTotalOrder)
                 {
                     _targetImplications[_targetBase[i] + port] = new MutableAntichain<T>(ImplicationsCapacity);
@@ -112,6 +106,43 @@ public sealed class Tracker<T>
                 }
             }
         }
+    }
+
+    // An input's paths to the outputs, (output, summary) for each summary of each output in order:
+    // counted first, so the one path of an input reaching one output sits inline and several go
+    // into an array of their number, where a list was made per input and copied.
+    private static OneInline<(int Output, T Summary)> Paths(Antichain<T>[] row)
+    {
+        int count = 0;
+        foreach (var summaries in row)
+        {
+            count += summaries.Elements.Length;
+        }
+
+        if (count <= 1)
+        {
+            for (int output = 0; output < row.Length; output++)
+            {
+                if (row[output].Elements is [var only])
+                {
+                    return new OneInline<(int Output, T Summary)>((output, only));
+                }
+            }
+
+            return new OneInline<(int Output, T Summary)>([]);
+        }
+
+        var paths = new (int Output, T Summary)[count];
+        int next = 0;
+        for (int output = 0; output < row.Length; output++)
+        {
+            foreach (var summary in row[output].Elements)
+            {
+                paths[next++] = (output, summary);
+            }
+        }
+
+        return new OneInline<(int Output, T Summary)>(paths);
     }
 
     /// <summary>Whether <paramref name="location"/> is a port of this graph (a node it has, and an input or output that node has).</summary>
@@ -463,16 +494,20 @@ public sealed class Tracker<T>
         private readonly TItem _one;
         private readonly TItem[]? _many;
 
-        public OneInline(List<TItem> items)
+        /// <summary>One item, inline.</summary>
+        public OneInline(TItem one) => _one = one;
+
+        /// <summary>The items of <paramref name="items"/>: the one inline, or the array itself (not copied: nobody changes it after).</summary>
+        public OneInline(TItem[] items)
         {
-            if (items.Count == 1)
+            if (items.Length == 1)
             {
                 _one = items[0];
             }
             else
             {
                 _one = default!;
-                _many = items.ToArray();
+                _many = items;
             }
         }
 

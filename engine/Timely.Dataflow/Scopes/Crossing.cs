@@ -22,7 +22,7 @@ internal sealed class Crossing<TFrom, TTo, TData> : IBoundaryPort
     private readonly OutputTee<TTo, TData> _to;
     private readonly Func<TFrom, TTo> _retime;
     private readonly Action<TTo, int>? _count;
-    private Message<TTo, TData>? _spare = new();
+    private Message<TTo, TData>? _spare;   // made at the first move (a carrier from the pool): a crossing no record takes holds no room
 
     public Crossing(IPull<Message<TFrom, TData>> from, OutputTee<TTo, TData> to, Func<TFrom, TTo> retime, Action<TTo, int>? count)
     {

@@ -78,7 +78,7 @@ internal sealed class ProgressHarvester<T>
     private void HarvestOperator(OperatorCore<T> op)
     {
         var batch = Batch;
-        for (int i = 0; i < op.Consumed.Count; i++)
+        for (int i = 0; i < op.Consumed.Length; i++)
         {
             var consumed = op.Consumed[i];
             if (consumed.IsEmpty)
@@ -97,7 +97,7 @@ internal sealed class ProgressHarvester<T>
         }
 
         var targets = _targets[op.Index];
-        for (int o = 0; o < op.Internals.Count; o++)
+        for (int o = 0; o < op.Internals.Length; o++)
         {
             var internals = op.Internals[o];
             if (!internals.IsEmpty)

@@ -43,18 +43,23 @@ internal sealed class OperatorCore<T>
     public (KeyValuePair<string, object?>, KeyValuePair<string, object?>, KeyValuePair<string, object?>) MetricTags() =>
         (new("timely.worker", Place.Worker), new("timely.dataflow", Place.Dataflow), new("timely.operator", $"{Name}#{Index}"));
 
-    public int Inputs => Consumed.Count;
+    public int Inputs => Consumed.Length;
 
-    public int Outputs => Internals.Count;
+    public int Outputs => Internals.Length;
+
+    // The three tables below are arrays that grow by one as each port is added: an operator has a
+    // port or two, and a list per table was two objects (the list, and its array of four) where
+    // this is one of the right length; building event_driven's dataflow of thirteen operators made
+    // 78 such objects. Read only by index and in order, as the harvester reads them.
 
     /// <summary>Records consumed per input per time since the last harvest.</summary>
-    public List<ChangeBatch<T>> Consumed { get; } = new();
+    public ChangeBatch<T>[] Consumed { get; private set; } = [];
 
     /// <summary>Capability changes per output since the last harvest.</summary>
-    public List<ChangeBatch<T>> Internals { get; } = new();
+    public ChangeBatch<T>[] Internals { get; private set; } = [];
 
     /// <summary>Records produced per output per time since the last harvest.</summary>
-    public List<ChangeBatch<T>> Produced { get; } = new();
+    public ChangeBatch<T>[] Produced { get; private set; } = [];
 
     /// <summary>[input][output] path summaries (set when built).</summary>
     public Antichain<T>[][] Summaries { get; set; } = [];
@@ -70,15 +75,15 @@ internal sealed class OperatorCore<T>
 
     public int AddInput()
     {
-        Consumed.Add(new ChangeBatch<T>());
-        return Consumed.Count - 1;
+        Consumed = [.. Consumed, new ChangeBatch<T>()];
+        return Consumed.Length - 1;
     }
 
     public int AddOutput()
     {
-        Internals.Add(new ChangeBatch<T>());
-        Produced.Add(new ChangeBatch<T>());
-        return Internals.Count - 1;
+        Internals = [.. Internals, new ChangeBatch<T>()];
+        Produced = [.. Produced, new ChangeBatch<T>()];
+        return Internals.Length - 1;
     }
 
     /// <summary>Has <paramref name="output"/> flushed after every run of the operator, after the outputs added before it.</summary>
