@@ -12,7 +12,8 @@ namespace Timely.Communication;
 /// The allocator of one worker whose messages travel as bytes (timely's zero-copy
 /// allocators): <c>ProcessBinary</c> in one process, and the shared-memory and TCP
 /// transports between processes. Pushers serialize in place into SPSC byte rings; a
-/// receive drains the rings, checks each header and decodes into the channel's inbox.
+/// receive drains the rings (at most <see cref="ReceiveBytesPerRing"/> from each ring of
+/// compact records), checks each header and decodes into the channel's inbox.
 /// A ring that joins this worker and one other carries <see cref="CompactRecord"/>s (no
 /// 48-byte <see cref="MessageHeader"/>: source and target are the ring's ends); a ring to or
 /// from a TCP network thread carries timely's header, which is the wire format.
