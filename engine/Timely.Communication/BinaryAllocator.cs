@@ -12,7 +12,8 @@ namespace Timely.Communication;
 /// The allocator of one worker whose messages travel as bytes (timely's zero-copy
 /// allocators): <c>ProcessBinary</c> in one process, and the shared-memory and TCP
 /// transports between processes. Pushers serialize in place into SPSC byte rings; a
-/// receive drains the rings, checks each header and decodes into the channel's inbox.
+/// receive drains the rings (at most <see cref="ReceiveBytesPerRing"/> from each ring of
+/// compact records), checks each header and decodes into the channel's inbox.
 /// A ring that joins this worker and one other carries <see cref="CompactRecord"/>s (no
 /// 48-byte <see cref="MessageHeader"/>: source and target are the ring's ends); a ring to or
 /// from a TCP network thread carries timely's header, which is the wire format.
@@ -34,6 +35,25 @@ public sealed class BinaryAllocator : Allocator
     /// a fresh array per message.
     /// </summary>
     internal const int OverflowMessagesBound = BufferPool.DefaultMaxArraysPerBucket / 2;
+
+    /// <summary>
+    /// Bytes of records one drain decodes from one ring of <see cref="CompactRecord"/>s before it
+    /// leaves the rest there for the next (the message that crosses the bound is taken whole).
+    /// </summary>
+    /// <remarks>
+    /// A receive decodes into messages the worker's operators pull only after it returns, so an
+    /// unbounded drain holds every message the ring held at once: in <c>exchange 100000 1000</c>
+    /// over shm x2 the peer's first two rounds arrive back to back and one receive decoded about
+    /// 98 batches of 8 KiB into the worker's message pool, which kept them all for good. Left in
+    /// the ring they cost nothing more (its pages are resident already), and the messages one
+    /// receive decodes, once pulled, carry the next receive's. The bound is the shared-memory ring's
+    /// working set (<see cref="Fabrics.ShmFabric.RingWorkingSet"/>): a reader that keeps up with a writer staying in it takes
+    /// everything in one drain, as before. Nothing waits on the rest: a ring with records unread
+    /// is work (<see cref="HasWork"/>), so the worker steps again instead of parking, and
+    /// <see cref="WaitWhileOverflowing"/> drains in a loop. A relayed ring (TCP's network
+    /// thread) and a direct socket are drained whole, as before.
+    /// </remarks>
+    internal const int ReceiveBytesPerRing = Fabrics.ShmFabric.RingWorkingSet;
 
     /// <summary>How often a worker with messages in an overflow queue looks for room (readers do not ring writers).</summary>
     private static readonly TimeSpan RoomPoll = TimeSpan.FromMilliseconds(1);
@@ -450,9 +470,14 @@ public sealed class BinaryAllocator : Allocator
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void DrainCompact(RingReader reader, int source)
     {
+        int budget = ReceiveBytesPerRing;
         while (reader.TryRead(out int type, out ReadOnlySpan<byte> message))
         {
             DispatchCompact(source, type, message);
+            if ((budget -= message.Length) <= 0)
+            {
+                break;   // the rest stays in the ring, unread: HasUnread keeps the worker from parking
+            }
         }
 
         reader.ReleaseRead();
