@@ -306,6 +306,38 @@ public sealed partial class CliErrorTests : IDisposable
         launcher.WaitForExit(Deadline);
     }
 
+    [Fact]
+    public void A_launched_process_0_that_fails_its_set_up_says_what_the_launcher_sees_of_process_1()
+    {
+        // A process 0 of the job runs already (started alone, -p 0), so the launcher's own
+        // process 0 is refused at once ("in use"): a set-up failure while its process 1 runs
+        // (joined with the other process 0, or still joining). The one line says so, and under
+        // TIMELY_VERBOSE the launcher lists process 1's threads.
+        string shm = Path.Combine(_dir, "shm");
+        Directory.CreateDirectory(shm);
+        string job = "cli-squat-" + Guid.NewGuid().ToString("N")[..12];
+        using var squatter = TimelyChild.Start(["barrier", "100000000", "-n", "2", "-p", "0", "--transport", "shm", "--shm-dir", shm, "--job", job]);
+        try
+        {
+            WaitUntil(() => File.Exists(Path.Combine(JobDirectory.PathFor(shm, job), "proc-0")) || squatter.HasExited, "the lone process 0 published its control file");
+            Assert.False(squatter.HasExited);
+
+            using var launcher = TimelyChild.Start(["barrier", "100000000", "-n", "2", "--transport", "shm", "--shm-dir", shm, "--job", job], new Dictionary<string, string> { [Cli.VerboseVariable] = "1" });
+            var (code, _, stderr) = launcher.WaitForExit(Deadline);
+            Assert.True(code == 1, $"exit {code}; stderr: {string.Join(" | ", stderr)}");
+            string failure = Assert.Single(stderr, l => l.StartsWith("[p0] timely: shm job", StringComparison.Ordinal));
+            Assert.Contains("is in use", failure, StringComparison.Ordinal);
+            Assert.Matches(@" \[launcher: process 1 \(pid [0-9]+\) (is running: state [A-Za-z] \(.+\).*, [0-9]+ threads?, [0-9.]+ s of CPU|exited with code [0-9]+|was killed by signal [0-9]+ \(.+\)), [0-9]+ lines? of output\]$", failure);
+            Assert.Contains(stderr, l => l.StartsWith("[p0] [launcher] process 1 (pid ", StringComparison.Ordinal));
+            Assert.Contains(stderr, l => l.StartsWith("[p0]   thread ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            squatter.Signal(SigKill);
+            squatter.WaitForExit(Deadline);
+        }
+    }
+
     /// <summary>
     /// A launcher of a long two-process shm barrier, once both processes joined; <paramref name="children"/>
     /// are the PIDs of the processes it started (process 1: process 0 is the launcher itself).
