@@ -309,10 +309,13 @@ public sealed partial class CliErrorTests : IDisposable
     [Fact]
     public void A_launched_process_0_that_fails_its_set_up_says_what_the_launcher_sees_of_process_1()
     {
-        // A process 0 of the job runs already (started alone, -p 0), so the launcher's own
-        // process 0 is refused at once ("in use"): a set-up failure while its process 1 runs
-        // (joined with the other process 0, or still joining). The one line says so, and under
-        // TIMELY_VERBOSE the launcher lists process 1's threads.
+        // A process 0 of the job runs already (started alone, -p 0, then stopped with SIGSTOP
+        // once its control file is there), so the launcher's own process 0 is refused at once
+        // ("in use"): a set-up failure while its process 1 runs, waiting for the stopped one to
+        // become Running (had that one run on, the two would have formed the job and removed
+        // their files' names, and the launcher's process 0 would have waited for a process 1
+        // that never appears). The one line says so, and under TIMELY_VERBOSE the launcher
+        // lists process 1's threads.
         string shm = Path.Combine(_dir, "shm");
         Directory.CreateDirectory(shm);
         string job = "cli-squat-" + Guid.NewGuid().ToString("N")[..12];
@@ -321,6 +324,7 @@ public sealed partial class CliErrorTests : IDisposable
         {
             WaitUntil(() => File.Exists(Path.Combine(JobDirectory.PathFor(shm, job), "proc-0")) || squatter.HasExited, "the lone process 0 published its control file");
             Assert.False(squatter.HasExited);
+            squatter.Signal(SigStop);
 
             using var launcher = TimelyChild.Start(["barrier", "100000000", "-n", "2", "--transport", "shm", "--shm-dir", shm, "--job", job], new Dictionary<string, string> { [Cli.VerboseVariable] = "1" });
             var (code, _, stderr) = launcher.WaitForExit(Deadline);
@@ -330,6 +334,35 @@ public sealed partial class CliErrorTests : IDisposable
             Assert.Matches(@" \[launcher: process 1 \(pid [0-9]+\) (is running: state [A-Za-z] \(.+\).*, [0-9]+ threads?, [0-9.]+ s of CPU|exited with code [0-9]+|was killed by signal [0-9]+ \(.+\)), [0-9]+ lines? of output\]$", failure);
             Assert.Contains(stderr, l => l.StartsWith("[p0] [launcher] process 1 (pid ", StringComparison.Ordinal));
             Assert.Contains(stderr, l => l.StartsWith("[p0]   thread ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            squatter.Signal(SigKill);
+            squatter.WaitForExit(Deadline);
+        }
+    }
+
+    [Fact]
+    public void A_launched_process_1_that_fails_its_set_up_is_named_with_where_process_0_is()
+    {
+        // A process 1 of the job runs already (started alone, -p 1, then stopped as above), so
+        // the launcher's own process 1 is refused at once ("in use") while process 0, the
+        // launcher itself, runs (waiting for the stopped one): the launcher's line names both.
+        string shm = Path.Combine(_dir, "shm");
+        Directory.CreateDirectory(shm);
+        string job = "cli-squat1-" + Guid.NewGuid().ToString("N")[..12];
+        using var squatter = TimelyChild.Start(["barrier", "100000000", "-n", "2", "-p", "1", "--transport", "shm", "--shm-dir", shm, "--job", job]);
+        try
+        {
+            WaitUntil(() => File.Exists(Path.Combine(JobDirectory.PathFor(shm, job), "proc-1")) || squatter.HasExited, "the lone process 1 published its control file");
+            Assert.False(squatter.HasExited);
+            squatter.Signal(SigStop);
+
+            using var launcher = TimelyChild.Start(["barrier", "100000000", "-n", "2", "--transport", "shm", "--shm-dir", shm, "--job", job]);
+            var (code, _, stderr) = launcher.WaitForExit(Deadline);
+            Assert.True(code == 1, $"exit {code}; stderr: {string.Join(" | ", stderr)}");
+            string line = Assert.Single(stderr, l => l.StartsWith("[launcher] process 1 ", StringComparison.Ordinal));
+            Assert.Matches($@"^\[launcher\] process 1 \(pid [0-9]+\) exited with code 1, [0-9]+ lines? of output, while process 0 \(pid {launcher.Id}\) is running: state [A-Za-z] \([^)]+\)( in [A-Za-z0-9_.]+)?, [0-9]+ threads?, [0-9.]+ s of CPU, [0-9]+ lines? of output; stopping the others\.$", line);
         }
         finally
         {

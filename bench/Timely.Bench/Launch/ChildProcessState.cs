@@ -70,6 +70,16 @@ internal sealed record ChildProcessState
             return new ChildProcessState { Index = index, Pid = pid, ExitCode = child.ExitCode, OutputLines = outputLines };
         }
 
+        return CaptureRunning(index, pid, arguments, outputLines, detail);
+    }
+
+    /// <summary>
+    /// The state of running process <paramref name="index"/>, pid <paramref name="pid"/> (the
+    /// launcher's own, for process 0), from its <c>/proc</c> entry; <paramref name="arguments"/>
+    /// null when there is no command line to hold it against.
+    /// </summary>
+    public static ChildProcessState CaptureRunning(int index, int pid, IReadOnlyList<string>? arguments, long outputLines, bool detail)
+    {
         string directory = $"/proc/{pid}";
         var state = new ChildProcessState { Index = index, Pid = pid, OutputLines = outputLines };
         if (Read($"{directory}/stat") is { } stat && TryParseStat(stat, out char letter, out int threads, out long ticks))
@@ -77,7 +87,7 @@ internal sealed record ChildProcessState
             state = state with { State = letter, Threads = threads, CpuSeconds = ticks / TicksPerSecond };
         }
 
-        if (Read($"{directory}/cmdline") is { } cmdline)
+        if (arguments is not null && Read($"{directory}/cmdline") is { } cmdline)
         {
             state = state with { Execed = HasArguments(cmdline, arguments) };
         }

@@ -585,7 +585,13 @@ public static class Launcher
                 string what = index == 0
                     ? $"process 0 (pid {pid}) exited with {code}"
                     : new ChildProcessState { Index = index, Pid = pid, ExitCode = code, OutputLines = _lines[index] }.ToString();
-                error.WriteLine($"[launcher] {what}; stopping the others.");
+
+                // Process 0 still running when a child failed (a child that gave up waiting for
+                // it at set-up, say): where this process's main thread, process 0's, is.
+                string zero = index != 0 && !_zeroReturned
+                    ? $", while {ChildProcessState.CaptureRunning(0, Environment.ProcessId, null, _lines[0], detail: false)}"
+                    : "";
+                error.WriteLine($"[launcher] {what}{zero}; stopping the others.");
             }
 
             AskStop();
