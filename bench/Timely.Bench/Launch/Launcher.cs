@@ -174,7 +174,10 @@ public static class Launcher
         // whoever still runs after StopGrace, and process 0 stopped as a child would be (below).
         // Lock order: process 0's console writer, then the gate, then the launcher's own writers
         // (output, error), which must take no lock of Console's (Standard says why); the signal
-        // thread and the relay take the gate only, never process 0's writer.
+        // thread and the relay take the gate only, never process 0's writer. The lines relayed
+        // per process are counted under the gate, and read under it by DescribeChildren, which
+        // process 0's thread calls (Cli.LaunchedProcesses) on a set-up failure before it writes
+        // its error line, so without holding its writer.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Forward(c, SigTerm, run));
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Forward(c, SigInt, run));
         var consoleOut = Console.Out;
