@@ -306,6 +306,34 @@ public sealed partial class CliErrorTests : IDisposable
         launcher.WaitForExit(Deadline);
     }
 
+    [Fact]
+    public void A_launched_process_0_that_fails_its_set_up_says_what_the_launcher_sees_of_process_1()
+    {
+        // The launcher's own process 0 is refused at once ("in use": a lone process 0 holds the
+        // index), a set-up failure while its process 1 runs, waiting for the stopped lone one
+        // to become Running. The one line says so, and under TIMELY_VERBOSE the launcher lists
+        // process 1's threads.
+        var (code, stderr) = LaunchBesideALoneStoppedProcess(0, new Dictionary<string, string> { [Cli.VerboseVariable] = "1" }, out _);
+        Assert.True(code == 1, $"exit {code}; stderr: {string.Join(" | ", stderr)}");
+        string failure = Assert.Single(stderr, l => l.StartsWith("[p0] timely: shm job", StringComparison.Ordinal));
+        Assert.Contains("is in use", failure, StringComparison.Ordinal);
+        Assert.Matches(@" \[launcher: process 1 \(pid [0-9]+\) (is running: state [A-Za-z] \(.+\).*, [0-9]+ threads?, [0-9.]+ s of CPU|exited with code [0-9]+|was killed by signal [0-9]+ \(.+\)), [0-9]+ lines? of output\]$", failure);
+        Assert.Contains(stderr, l => l.StartsWith("[p0] [launcher] process 1 (pid ", StringComparison.Ordinal));
+        Assert.Contains(stderr, l => l.StartsWith("[p0]   thread ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_launched_process_1_that_fails_its_set_up_is_named_with_where_process_0_is()
+    {
+        // The launcher's own process 1 is refused at once (a lone process 1 holds the index)
+        // while process 0, the launcher itself, runs, waiting for the stopped lone one: the
+        // launcher's line names both.
+        var (code, stderr) = LaunchBesideALoneStoppedProcess(1, null, out int launcher);
+        Assert.True(code == 1, $"exit {code}; stderr: {string.Join(" | ", stderr)}");
+        string line = Assert.Single(stderr, l => l.StartsWith("[launcher] process 1 ", StringComparison.Ordinal));
+        Assert.Matches($@"^\[launcher\] process 1 \(pid [0-9]+\) exited with code 1, [0-9]+ lines? of output, while process 0 \(pid {launcher}\) is running: state [A-Za-z] \([^)]+\)( in [A-Za-z0-9_.]+)?, [0-9]+ threads?, [0-9.]+ s of CPU, [0-9]+ lines? of output; stopping the others\.$", line);
+    }
+
     /// <summary>
     /// A launcher of a long two-process shm barrier, once both processes joined; <paramref name="children"/>
     /// are the PIDs of the processes it started (process 1: process 0 is the launcher itself).
@@ -317,6 +345,39 @@ public sealed partial class CliErrorTests : IDisposable
         children = File.ReadAllText($"/proc/{launcher.Id}/task/{launcher.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
         Assert.Single(children);
         return launcher;
+    }
+
+    /// <summary>
+    /// A launched two-process shm barrier (its exit code and stderr; <paramref name="launcherPid"/>
+    /// its pid) run beside a lone process <paramref name="index"/> of the same job, started alone
+    /// (<c>-p</c>) and stopped with SIGSTOP once its control file is there, so that the
+    /// launcher's process of that index is refused as the job's name in use. Stopped, not left to
+    /// run: running, it would form the job with the launched process of the other index, both
+    /// would remove their files' names at the seal, and the launched process of its index would
+    /// not be refused but wait out the connect timeout (2 of 4 runs did, before the stop).
+    /// </summary>
+    private (int Code, string[] Stderr) LaunchBesideALoneStoppedProcess(int index, IReadOnlyDictionary<string, string>? environment, out int launcherPid)
+    {
+        string shm = Path.Combine(_dir, "shm");
+        Directory.CreateDirectory(shm);
+        string job = $"cli-lone{index}-" + Guid.NewGuid().ToString("N")[..12];
+        using var lone = TimelyChild.Start(["barrier", "100000000", "-n", "2", "-p", index.ToString(System.Globalization.CultureInfo.InvariantCulture), "--transport", "shm", "--shm-dir", shm, "--job", job]);
+        try
+        {
+            WaitUntil(() => File.Exists(Path.Combine(JobDirectory.PathFor(shm, job), $"proc-{index}")) || lone.HasExited, $"the lone process {index} published its control file");
+            Assert.False(lone.HasExited);
+            lone.Signal(SigStop);
+
+            using var launcher = TimelyChild.Start(["barrier", "100000000", "-n", "2", "--transport", "shm", "--shm-dir", shm, "--job", job], environment);
+            launcherPid = launcher.Id;
+            var (code, _, stderr) = launcher.WaitForExit(Deadline);
+            return (code, stderr);
+        }
+        finally
+        {
+            lone.Signal(SigKill);
+            lone.WaitForExit(Deadline);
+        }
     }
 
     private static void AssertOneError(string[] stderr, string start)

@@ -36,6 +36,42 @@ public sealed class CliMessageTests
         Assert.Equal("timely: process 0: cluster set-up failed: bad magic from 127.0.0.1:5" + Environment.NewLine, during.ToString());
     }
 
+    [Fact]
+    public void A_set_up_failure_in_a_launched_process_0_ends_with_what_the_launcher_sees_of_the_others()
+    {
+        var asked = new List<bool>();
+        string Launched(bool detail)
+        {
+            asked.Add(detail);
+            return detail ? "process 1 (pid 9) is running: ...:\n  thread 9 'timely' S: pipe_write" : "process 1 (pid 9) is running: state S (sleeping) in pipe_write";
+        }
+
+        var setup = Assert.Throws<ConfigException>(() => Cli.Run(() => throw new ConfigException("shm job 'j': process 1 never appeared")));
+        var line = new StringWriter();
+        Assert.Equal(Cli.FailureExit, Cli.Report(setup, verbose: false, line, null, Launched));
+        Assert.Equal("timely: shm job 'j': process 1 never appeared [launcher: process 1 (pid 9) is running: state S (sleeping) in pipe_write]" + Environment.NewLine, line.ToString());
+        Assert.Equal([false], asked);
+
+        // --verbose: the stack trace, then each thread of the others.
+        var verbose = new StringWriter();
+        Cli.Report(setup, verbose: true, verbose, null, Launched);
+        Assert.EndsWith("[launcher] process 1 (pid 9) is running: ...:\n  thread 9 'timely' S: pipe_write" + Environment.NewLine, verbose.ToString(), StringComparison.Ordinal);
+
+        // A timeout anywhere in the chain is a set-up failure too; any other failure, and a usage
+        // error, say only their own words.
+        var timeout = new StringWriter();
+        Cli.Report(new InvalidOperationException("set-up", new TimeoutException("process 1 never connected")), verbose: false, timeout, null, Launched);
+        Assert.EndsWith("[launcher: process 1 (pid 9) is running: state S (sleeping) in pipe_write]" + Environment.NewLine, timeout.ToString(), StringComparison.Ordinal);
+        asked.Clear();
+        var other = new StringWriter();
+        Cli.Report(new InvalidOperationException("worker 0 failed: boom"), verbose: true, other, null, Launched);
+        Assert.StartsWith("timely: worker 0 failed: boom" + Environment.NewLine, other.ToString(), StringComparison.Ordinal);
+        var usage = new StringWriter();
+        Cli.Report(new ConfigException("-w: 0 is outside 1..4096."), verbose: true, usage, null, Launched);
+        Assert.DoesNotContain("launcher", usage.ToString(), StringComparison.Ordinal);
+        Assert.Empty(asked);
+    }
+
     [Theory]
     [InlineData("Cannot parse argument 'x' for option '--timeout' as expected type 'System.Nullable`1[System.Double]'.", "--timeout: 'x' is not a number.")]
     [InlineData("Cannot parse argument 'y' for option '--ms' as expected type 'System.Int32'.", "--ms: 'y' is not an integer.")]

@@ -52,6 +52,14 @@ public static partial class Cli
     /// </summary>
     internal static bool MarkUsage { get; set; } = Environment.GetEnvironmentVariable(Launcher.LauncherPidVariable) is not null;
 
+    /// <summary>
+    /// While the launcher runs process 0 in this process: what it sees of the processes it
+    /// started (<see cref="ChildProcessState"/>), one clause each; with <c>true</c>, each thread's
+    /// line too. A set-up failure of process 0 (a peer that never appeared or never connected)
+    /// carries it, so the one line says whether that peer was dead, stopped, blocked or starting.
+    /// </summary>
+    internal static Func<bool, string?>? LaunchedProcesses { get; set; }
+
     private static void WriteUsage(TextWriter error, string line) =>
         error.WriteLine(MarkUsage ? UsageMark + line : line);
 
@@ -180,7 +188,15 @@ public static partial class Cli
     }
 
     /// <summary>Prints <paramref name="e"/> by the convention above and returns the exit code.</summary>
-    public static int Report(Exception e, bool verbose, TextWriter error, Command? command = null)
+    public static int Report(Exception e, bool verbose, TextWriter error, Command? command = null) =>
+        Report(e, verbose, error, command, LaunchedProcesses);
+
+    /// <summary>
+    /// <see cref="Report(Exception, bool, TextWriter, Command?)"/> with <paramref name="launched"/>
+    /// as the launcher's view of the processes it started (<see cref="LaunchedProcesses"/>):
+    /// a set-up failure's line ends with it, and <paramref name="verbose"/> adds each thread's line.
+    /// </summary>
+    internal static int Report(Exception e, bool verbose, TextWriter error, Command? command, Func<bool, string?>? launched)
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(error);
@@ -192,16 +208,28 @@ public static partial class Cli
         }
         else
         {
-            error.WriteLine($"timely: {Describe(e)}");
+            string? others = IsSetupFailure(e) ? launched?.Invoke(false) : null;
+            error.WriteLine(others is null ? $"timely: {Describe(e)}" : $"timely: {Describe(e)} [launcher: {others}]");
         }
 
         if (verbose)
         {
             error.WriteLine(e.ToString());
+            if (!usage && IsSetupFailure(e) && launched?.Invoke(true) is { } detail)
+            {
+                error.WriteLine($"[launcher] {detail}");
+            }
         }
 
         return usage ? UsageExit : FailureExit;
     }
+
+    /// <summary>
+    /// A failure to set the cluster up: a <see cref="ConfigException"/> thrown while the command
+    /// ran (the engine's set-up errors, such as a peer that never joined) or a timeout, anywhere
+    /// in the chain.
+    /// </summary>
+    private static bool IsSetupFailure(Exception e) => Find<ConfigException>(e) is not null || Find<TimeoutException>(e) is not null;
 
     /// <summary>
     /// The message that says what went wrong, on one line: a <see cref="PeerFailedException"/>'s

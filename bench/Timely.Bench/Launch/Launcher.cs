@@ -174,7 +174,10 @@ public static class Launcher
         // whoever still runs after StopGrace, and process 0 stopped as a child would be (below).
         // Lock order: process 0's console writer, then the gate, then the launcher's own writers
         // (output, error), which must take no lock of Console's (Standard says why); the signal
-        // thread and the relay take the gate only, never process 0's writer.
+        // thread and the relay take the gate only, never process 0's writer. The lines relayed
+        // per process are counted under the gate, and read under it by DescribeChildren, which
+        // process 0's thread calls (Cli.LaunchedProcesses) on a set-up failure before it writes
+        // its error line, so without holding its writer.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Forward(c, SigTerm, run));
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Forward(c, SigInt, run));
         var consoleOut = Console.Out;
@@ -250,13 +253,14 @@ public static class Launcher
             // Process 0 is this process, as a child would be: the same command line with -p 0,
             // its console relayed by the children's rule, its usage errors marked so that the
             // one line all processes print alike is printed once.
-            var zeroOut = new LineWriter(line => run.RelayOutput("[p0] ", line));
-            var zeroError = new LineWriter(line => run.RelayError("[p0] ", line));
+            var zeroOut = new LineWriter(line => run.RelayOutput(0, "[p0] ", line));
+            var zeroError = new LineWriter(line => run.RelayError(0, "[p0] ", line));
             var syncOut = TextWriter.Synchronized(zeroOut);   // Console keeps a synchronized writer as it is
             var syncError = TextWriter.Synchronized(zeroError);
             Console.SetOut(syncOut);
             Console.SetError(syncError);
             Cli.MarkUsage = true;
+            Cli.LaunchedProcesses = run.DescribeChildren;
             int zero;
             try
             {
@@ -278,6 +282,7 @@ public static class Launcher
                 Console.SetOut(consoleOut);
                 Console.SetError(consoleError);
                 Cli.MarkUsage = false;
+                Cli.LaunchedProcesses = null;
             }
 
             run.ProcessZeroExited(zero);
@@ -323,6 +328,7 @@ public static class Launcher
     private sealed class Cluster(int processes, TextWriter output, TextWriter error) : IDisposable
     {
         private readonly HashSet<string> _usage = new(StringComparer.Ordinal);
+        private readonly long[] _lines = new long[processes];
         private char[] _relayed = new char[256];
         private Timer? _escalation;
         private int _signals;
@@ -399,8 +405,9 @@ public static class Launcher
             for (int i = 0; i < children.Length; i++)
             {
                 string prefix = $"[p{i + 1}] ";
-                pipes.Add(new ChildPipe(i, children[i].StandardOutput.BaseStream, line => RelayOutput(prefix, line)));
-                pipes.Add(new ChildPipe(i, children[i].StandardError.BaseStream, line => RelayError(prefix, line)));
+                int process = i + 1;
+                pipes.Add(new ChildPipe(i, children[i].StandardOutput.BaseStream, line => RelayOutput(process, prefix, line)));
+                pipes.Add(new ChildPipe(i, children[i].StandardError.BaseStream, line => RelayError(process, prefix, line)));
             }
 
             var exited = new bool[children.Length];
@@ -474,23 +481,24 @@ public static class Launcher
             }
         }
 
-        /// <summary>A process's line of stdout: a JSON object as it is, anything else prefixed on stderr.</summary>
-        public void RelayOutput(string prefix, ReadOnlySpan<char> line)
+        /// <summary>Process <paramref name="process"/>'s line of stdout: a JSON object as it is, anything else prefixed on stderr.</summary>
+        public void RelayOutput(int process, string prefix, ReadOnlySpan<char> line)
         {
             bool json = IsJson(line);
-            Relay(json ? output : error, json ? "" : prefix, line);
+            Relay(process, json ? output : error, json ? "" : prefix, line);
         }
 
         /// <summary>
         /// A process's stderr line: prefixed, except a usage-error line (<see cref="Cli.UsageMark"/>),
         /// which every process prints alike and which is written once, as the launcher's own.
         /// </summary>
-        public void RelayError(string prefix, ReadOnlySpan<char> line)
+        public void RelayError(int process, string prefix, ReadOnlySpan<char> line)
         {
             if (line is [Cli.UsageMark, ..])
             {
                 lock (Gate)
                 {
+                    _lines[process]++;
                     if (_usage.Add(line.ToString()))
                     {
                         error.WriteLine(line[1..]);
@@ -500,7 +508,30 @@ public static class Launcher
                 return;
             }
 
-            Relay(error, prefix, line);
+            Relay(process, error, prefix, line);
+        }
+
+        /// <summary>
+        /// What this launcher sees of each child (<see cref="ChildProcessState"/>), as one clause
+        /// each, joined by "; "; with <paramref name="detail"/>, each thread's line after its clause.
+        /// Null when no child was started.
+        /// </summary>
+        public string? DescribeChildren(bool detail)
+        {
+            var clauses = new List<string>();
+            lock (Gate)
+            {
+                for (int i = 0; i < Children.Count; i++)
+                {
+                    var child = Children[i];
+                    var state = ChildProcessState.Capture(i + 1, child, [.. child.StartInfo.ArgumentList], _lines[i + 1], detail);
+                    clauses.Add(detail && state.ThreadDetail.Count > 0
+                        ? $"{state}:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", state.ThreadDetail)}"
+                        : state.ToString());
+                }
+            }
+
+            return clauses.Count == 0 ? null : string.Join(detail ? Environment.NewLine : "; ", clauses);
         }
 
         /// <summary>SIGKILLs every child still running and disposes them all (the run has ended, or failed to start).</summary>
@@ -519,10 +550,11 @@ public static class Launcher
             }
         }
 
-        private void Relay(TextWriter writer, string prefix, ReadOnlySpan<char> line)
+        private void Relay(int process, TextWriter writer, string prefix, ReadOnlySpan<char> line)
         {
             lock (Gate)
             {
+                _lines[process]++;
                 // One write of the whole line, composed in a buffer kept under the gate: lines of
                 // different processes never interleave, and a relayed line makes no string.
                 string newLine = writer.NewLine;
@@ -552,7 +584,17 @@ public static class Launcher
             // A usage error (exit 2) has said what is wrong with the command line already.
             if (code != Cli.UsageExit)
             {
-                error.WriteLine($"[launcher] process {index} (pid {pid}) exited with {code}; stopping the others.");
+                // A child's end in ChildProcessState's words: a kill by a signal is named as one.
+                string what = index == 0
+                    ? $"process 0 (pid {pid}) exited with {code}"
+                    : new ChildProcessState { Index = index, Pid = pid, ExitCode = code, OutputLines = _lines[index] }.ToString();
+
+                // Process 0 still running when a child failed (a child that gave up waiting for
+                // it at set-up, say): where this process's main thread, process 0's, is.
+                string zero = index != 0 && !_zeroReturned
+                    ? $", while {ChildProcessState.CaptureRunning(0, Environment.ProcessId, null, _lines[0], detail: false)}"
+                    : "";
+                error.WriteLine($"[launcher] {what}{zero}; stopping the others.");
             }
 
             AskStop();
