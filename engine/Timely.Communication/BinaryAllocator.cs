@@ -611,15 +611,37 @@ public sealed class BinaryAllocator : Allocator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void DispatchCompact(int source, int type, ReadOnlySpan<byte> message)
     {
-        int recordBytes = message.Length;
-        int channel = CompactRecord.ReadChannel(type, ref message, _index, source);
-        if (FindInbox(channel) is { } inbox)
+        // An escaped channel (the id in the payload) out of line: the escape's `ref` to the
+        // payload, inlined, made the drain keep the span in its frame, copy it there and zero
+        // the frame on every receive (callgrind, Native AOT).
+        int channel = type & CompactRecord.EscapedChannel;
+        if (channel == CompactRecord.EscapedChannel)
         {
-            DeliverCompact(inbox, channel, source, CompactRecord.SeqTagOf(type), message, recordBytes);
+            DispatchEscaped(source, type, message);
             return;
         }
 
-        KeepPendingCompact(channel, source, type, message, recordBytes);
+        DispatchToChannel(channel, source, type, message, message.Length);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DispatchEscaped(int source, int type, ReadOnlySpan<byte> message)
+    {
+        int recordBytes = message.Length;
+        int channel = CompactRecord.ReadChannel(type, ref message, _index, source);
+        DispatchToChannel(channel, source, type, message, recordBytes);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void DispatchToChannel(int channel, int source, int type, ReadOnlySpan<byte> payload, int recordBytes)
+    {
+        if (FindInbox(channel) is { } inbox)
+        {
+            DeliverCompact(inbox, channel, source, CompactRecord.SeqTagOf(type), payload, recordBytes);
+            return;
+        }
+
+        KeepPendingCompact(channel, source, type, payload, recordBytes);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

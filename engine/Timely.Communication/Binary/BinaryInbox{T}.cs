@@ -150,7 +150,18 @@ internal sealed class BinaryInbox<T> : BinaryInbox, IPull<T>
         if (_queued != 0)
         {
             _current = _next;
-            _next = _messages.Count != 0 ? _messages.Dequeue() : null;
+            if (_messages.Count != 0)
+            {
+                _next = _messages.Dequeue();
+            }
+            else
+            {
+                // A null constant: a store the GC need not see, where the conditional's value
+                // was a reference store through the write barrier on every pull (about 11
+                // instructions; callgrind, Native AOT).
+                _next = null;
+            }
+
             _queued--;
             _activity.Queued--;
             _counters.MessagesReceivedRef++;

@@ -76,7 +76,7 @@ internal sealed class BinaryPusher<T> : IPush<T>
 
         if (_owner.CommunicationLogger is { } logger)
         {
-            logger.Log(CommunicationEvent.Of(new MessageEvent(true, new MessageHeader(_channel, _source, _target, _target + 1, length, seqno))));
+            LogSend(logger, length, seqno);
         }
 
         int written = _codec.Write(record[_prefix..], item);
@@ -125,18 +125,24 @@ internal sealed class BinaryPusher<T> : IPush<T>
         }
     }
 
+    // Out of line: built inline, the event and its header were a 0x178-byte frame that Push
+    // zeroed on every message whether a logger was set or not (callgrind, Native AOT).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void LogSend(Timely.Logging.Logger<CommunicationEvent> logger, int length, long seqno) =>
+        logger.Log(CommunicationEvent.Of(new MessageEvent(true, new MessageHeader(_channel, _source, _target, _target + 1, length, seqno))));
+
     // A message must encode to at least one byte: on the wire a frame whose header says length
     // 0 is timely's end of stream (MessageHeader.IsEndOfStream), so over TCP an empty message
     // would end the peer's reading of the connection with the job's later frames unread. Rust
     // timely's send path has the same rule unchecked; here the sender is told at the push, on
     // every transport, so a codec that works over shared memory cannot fail only over TCP.
+    // The throwers are not NoInlining: the JIT reads a body that only throws, knows the call
+    // never returns, and keeps Push's registers out of it (see MemoryRegion.ThrowOutOfRange).
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowEmptyEncoding(int measured) =>
         throw new InvalidOperationException($"the codec for {typeof(T).Name} measured {measured} bytes for a message (channel {_channel}); a message must encode to at least one byte, since a zero-length frame is the wire's end of stream.");
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowCodecMismatch(int measured, int written) =>
         throw new InvalidOperationException($"the codec for {typeof(T).Name} measured {measured} bytes but wrote {written} (channel {_channel}); Measure must be exact.");
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
@@ -122,9 +123,9 @@ public sealed unsafe class MemoryRegion : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Span<byte> Slice(long offset, int length)
     {
-        // Unsigned compares reject negative offsets along with ranges past the end; the
-        // length sign is tested on its own because a region may exceed 2^31 bytes.
-        if ((ulong)offset > (ulong)_length || length < 0 || length > _length - offset)
+        // Unsigned compares reject negative offsets along with ranges past the end, and a
+        // negative length (widened to long first: a region may exceed 2^32 bytes) with them.
+        if ((ulong)offset > (ulong)_length || (ulong)(long)length > (ulong)(_length - offset))
         {
             ThrowOutOfRange(offset, length);
         }
@@ -136,7 +137,7 @@ public sealed unsafe class MemoryRegion : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref long Int64At(long offset)
     {
-        if ((offset & 7) != 0 || (ulong)offset >= (ulong)_length || _length - offset < sizeof(long))
+        if (!IsCell(offset, 3))
         {
             ThrowOutOfRange(offset, sizeof(long));
         }
@@ -148,13 +149,26 @@ public sealed unsafe class MemoryRegion : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref int Int32At(long offset)
     {
-        if ((offset & 3) != 0 || (ulong)offset >= (ulong)_length || _length - offset < sizeof(int))
+        if (!IsCell(offset, 2))
         {
             ThrowOutOfRange(offset, sizeof(int));
         }
 
         return ref Unsafe.AsRef<int>(_pointer + offset);
     }
+
+    /// <summary>
+    /// Whether the <c>2^<paramref name="shift"/></c>-byte cell at <paramref name="offset"/> is
+    /// aligned and inside the region, in one compare: rotated right by the shift, an aligned
+    /// offset is its cell index, a misaligned one has a low bit at the top (at least 2^61) and
+    /// a negative one its sign bit at 63 - shift, both past any cell count of a region (under
+    /// 2^63 bytes). An aligned offset is a whole cell inside iff its index is below
+    /// <c>length &gt;&gt; shift</c>; a disposed region (length 0) has no cells. Three compares
+    /// before (alignment, start, end): each ring commit makes three such checks, each ring look one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsCell(long offset, int shift) =>
+        System.Numerics.BitOperations.RotateRight((ulong)offset, shift) < (ulong)(_length >> shift);
 
     /// <summary>
     /// Copies the bytes at <paramref name="offset"/> into <paramref name="destination"/> the way
@@ -268,10 +282,15 @@ public sealed unsafe class MemoryRegion : IDisposable
         }
     }
 
+    // Not NoInlining: the JIT reads this body, sees that it never returns, and so moves each
+    // check's failure out of the hot code without keeping the caller's registers alive across
+    // it. A NoInlining thrower with a branch in it was a call that might return: every
+    // Int64At in the ring's commit and look spilled and reloaded its operands around it
+    // (callgrind of the two-fabric harness, Native AOT). The exception is built out of line.
+    [DoesNotReturn]
+    private void ThrowOutOfRange(long offset, int length) => throw OutOfRange(offset, length);
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ThrowOutOfRange(long offset, int length)
-    {
-        ObjectDisposedException.ThrowIf(_pointer == null, this);
-        ThrowHelper.ThrowRegionOutOfRange(offset, length, _length);
-    }
+    private Exception OutOfRange(long offset, int length) =>
+        _pointer == null ? new ObjectDisposedException(GetType().FullName) : ThrowHelper.RegionOutOfRange(offset, length, _length);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Timely.Transport.Shm.Layout;
 using Timely.Transport.Shm.Memory;
@@ -551,30 +552,22 @@ public sealed class SpscByteRing : IDisposable
         return payload;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ThrowBadClaim(int payloadLength)
-    {
-        if (_cursors.ClaimPosition != NoClaim)
-        {
-            ThrowHelper.ThrowClaimOutstanding();
-        }
+    // The two throwers are not NoInlining, so the JIT sees that they never return and keeps
+    // their calls out of the claim's and commit's hot code without saving the caller's
+    // registers around them (see MemoryRegion.ThrowOutOfRange); the exceptions are built out of line.
+    [DoesNotReturn]
+    private void ThrowBadClaim(int payloadLength) => throw BadClaim(payloadLength);
 
-        ThrowHelper.ThrowPayloadTooLarge(payloadLength, _maxPayload);
-    }
+    [DoesNotReturn]
+    private void ThrowBadCommit(int type, int payloadLength) => throw BadCommit(type, payloadLength);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ThrowBadCommit(int type, int payloadLength)
-    {
-        if (_cursors.ClaimPosition == NoClaim)
-        {
-            ThrowHelper.ThrowNoClaim();
-        }
+    private Exception BadClaim(int payloadLength) =>
+        _cursors.ClaimPosition != NoClaim ? ThrowHelper.ClaimOutstanding() : ThrowHelper.PayloadTooLarge(payloadLength, _maxPayload);
 
-        if (type == RingDescriptor.PaddingType)
-        {
-            ThrowHelper.ThrowReservedType(type);
-        }
-
-        ThrowHelper.ThrowCommitLength(payloadLength, _cursors.ClaimLength);
-    }
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Exception BadCommit(int type, int payloadLength) =>
+        _cursors.ClaimPosition == NoClaim ? ThrowHelper.NoClaim()
+        : type == RingDescriptor.PaddingType ? ThrowHelper.ReservedType(type)
+        : ThrowHelper.CommitLength(payloadLength, _cursors.ClaimLength);
 }
