@@ -23,7 +23,8 @@ namespace Timely.Communication.Wakeup;
 //   a message. SpinOnce itself looked 1, 2, 4 and then 7 units apart, so a message that landed
 //   during a pause waited for its end, on each side of a round trip; one unit apart, the first
 //   yield still comes as late as before. The sum of the ten pauses is computed once per process.
-//   A runtime that does not say its longest pause gets SpinOnce's own back-off from the first
+//   The longest pause is the runtime's own (ReadMaxPauseUnits: CoreCLR's property, Native AOT's
+//   constant). A runtime that says it neither way gets SpinOnce's own back-off from the first
 //   look (the wait as it was before the one-unit looks), not a guessed constant.
 // - The first FastUnits of those units are looks with a single PAUSE between them instead: on
 //   perf.md's guest (AMD EPYC under KVM) a PAUSE costs 24-32 ns and Thread.SpinWait(1) either
@@ -265,13 +266,35 @@ internal static class SpinThenPark
         return (units, pauses);
     }
 
-    // SpinOnce pauses 1, 2, 4, ... units up to the runtime's measure of the best pause
-    // (Thread.OptimalMaxSpinWaitsPerSpinIteration, which it measures at start-up and does not
-    // make public). Read here rather than restated: it differs between machines.
-    private static int ReadMaxPauseUnits()
+    // SpinOnce pauses 1, 2, 4, ... units up to the runtime's longest pause,
+    // Thread.OptimalMaxSpinWaitsPerSpinIteration, which no runtime makes public. CoreCLR measures
+    // it at start-up and has it as a property; Native AOT's CoreLib has it as a constant (8 in
+    // .NET 10), so the property is not there and the constant is read as a literal field. Read
+    // rather than restated: it differs between machines on the one and between versions on the
+    // other. Before the field was read, a native build found no longest pause and waited with
+    // SpinOnce from its first look: no looks a PAUSE apart, none one unit apart, a message that
+    // landed during the 8-unit pauses waited for their end: shm-bench's back-off layer read 260 ns
+    // against the ring's 111 natively and 110 against 110 on the JIT (perf.md §17, "The layers on
+    // this stop's build").
+    private static int ReadMaxPauseUnits() =>
+        LongestPause(
+            typeof(Thread).GetProperty(LongestPauseName, BindingFlags.NonPublic | BindingFlags.Static),
+            typeof(Thread).GetField(LongestPauseName, BindingFlags.NonPublic | BindingFlags.Static));
+
+    private const string LongestPauseName = "OptimalMaxSpinWaitsPerSpinIteration";
+
+    /// <summary>
+    /// The longest pause a runtime states through <paramref name="property"/> (a static property,
+    /// as CoreCLR's) or, where there is none, <paramref name="field"/> (a constant or static
+    /// field, as Native AOT's); 0 when neither states a positive count.
+    /// </summary>
+    internal static int LongestPause(PropertyInfo? property, FieldInfo? field)
     {
-        var property = typeof(Thread).GetProperty("OptimalMaxSpinWaitsPerSpinIteration", BindingFlags.NonPublic | BindingFlags.Static);
-        return property?.GetValue(null) is int units && units > 0 ? units : 0;
+        object? value = property is not null ? property.GetValue(null)
+            : field is null ? null
+            : field.IsLiteral ? field.GetRawConstantValue()
+            : field.GetValue(null);
+        return value is int units && units > 0 ? units : 0;
     }
 
     /// <summary>
