@@ -50,6 +50,10 @@ namespace Timely.Communication.Wakeup;
 //   (perf.md §17, "Where the slow round trips come from"), 6-17 (median 14) of each run's 20
 //   slowest round trips, the ones p99.9 reads, were a wait whose yield lost the core for
 //   0.1-40 ms; without the yields none were, and parks became the largest cause.
+//   A worker whose look is a system call (a TCP worker that reads its own socket while awake,
+//   AwaitSystemCallLooks) gets none of the PAUSE- or unit-spaced looks: a look already lasts
+//   about a microsecond, and SpinOnce's back-off from the first look puts its first yield
+//   where its receive and send threads, which wait for that core, need it.
 //   Unpinned workers keep the yields: the suite's unpinned roundtrip rows were 1.5x slower when
 //   the first yield came 3 us later, and two workers sharing a core need them.
 // - The owner says what work is through a struct (IWorkProbe), so each allocator gets its own
@@ -108,16 +112,37 @@ internal static class SpinThenPark
         return ownsCore ? LookOnOwnCore(bell, spins, timeout, probe) : LookAndYield(bell, spins, timeout, probe);
     }
 
+    /// <summary>
+    /// <see cref="Await{TProbe}(Doorbell, int, TimeSpan?, TProbe, bool)"/> for a probe whose look
+    /// is a system call (a worker that reads its own socket while awake): no looks a PAUSE or a
+    /// unit apart, but <see cref="SpinWait.SpinOnce(int)"/>'s back-off from the first look, so the
+    /// first yield comes after its ten pause-only calls, as it did before the one-unit looks.
+    /// Returns as <see cref="Await{TProbe}(Doorbell, int, TimeSpan?, TProbe, bool)"/> does.
+    /// </summary>
+    // A look that costs a non-blocking recvfrom (about 1 us) makes the PAUSE-spaced looks moot,
+    // and 17 + 46 of them (Native AOT's longest pause, 8) put the first yield about 60-80 us
+    // after the wait began, where the socket's receive thread and the send thread wait for that
+    // core: `roundtrip 10000 --processes 2 --transport tcp` took 638 against 248 ms (median of 9
+    // native pairs, perf.md §17, the levers) until such a worker waited this way.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static int AwaitSystemCallLooks<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
+        where TProbe : struct, IWorkProbe
+        => LookAndYield(bell, spins, timeout, probe, first: 0, default);
+
     // After the one-unit looks, a worker that shares its core: SpinOnce's own phase (a yield, a
     // longest pause, a yield, ...), so a thread that would answer on this core gets it. Out of
     // line: a round trip's wait ends in the looks above.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int LookAndYield<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
         where TProbe : struct, IWorkProbe
+        => LookAndYield(bell, spins, timeout, probe, PausedSpins, AfterPauses);
+
+    // The looks from the spinner's (first + 1)th call of SpinOnce on, then the park.
+    private static int LookAndYield<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe, int first, SpinWait spinner)
+        where TProbe : struct, IWorkProbe
     {
-        SpinWait spinner = AfterPauses;
         int calls = 0;
-        for (int i = PausedSpins; i < spins; i++)
+        for (int i = first; i < spins; i++)
         {
             if (probe.HasWork())
             {

@@ -69,6 +69,29 @@ public sealed class SpinBudgetProperties
                     && sharedCalls == expectedCalls;
             });
 
+    /// <summary>
+    /// A worker whose look is a system call (it reads its own socket) makes one look per call of
+    /// <see cref="SpinWait.SpinOnce(int)"/> from the first, with none a PAUSE or a unit apart: s
+    /// looks and the park's for a budget of s, the first yielding call after the ten pause-only
+    /// ones, and one yielding call per look after them that finds no work.
+    /// </summary>
+    [Property(MaxTest = 200, QuietOnSuccess = true)]
+    public Property A_worker_whose_look_is_a_system_call_looks_once_per_SpinOnce_from_the_first() =>
+        Prop.ForAll(
+            Gen.Choose(0, 40).SelectMany(s => Gen.Choose(0, s + 3), (s, k) => (Spins: s, WorkAt: k)).ToArbitrary(),
+            x =>
+            {
+                using var bell = Doorbell.InProcess();
+                var looks = new StrongBox<int>();
+                long parks = bell.Parks;
+                int calls = SpinThenPark.AwaitSystemCallLooks(bell, x.Spins, TimeSpan.Zero, new CountingProbe(looks, x.WorkAt));
+                bool parked = bell.Parks - parks == 1;
+                int expectedCalls = Math.Max(0, Math.Min(x.WorkAt, x.Spins) - SpinThenPark.PauseOnlySpins);
+                return looks.Value == Math.Min(x.WorkAt, x.Spins) + 1
+                    && parked == (x.WorkAt > x.Spins)
+                    && calls == expectedCalls;
+            });
+
     [Fact]
     public void The_runtime_says_its_longest_pause_and_ten_spins_pause_as_long_as_SpinOnces_first_ten_calls()
     {
