@@ -319,7 +319,9 @@ public sealed class BinaryAllocator : Allocator
         }
 
         Release();
-        _ = SpinThenPark.Await(_links.OwnBell, _spinIterations, timeout, new WorkProbe(this), OwnsCore);
+        _ = _direct is null
+            ? SpinThenPark.Await(_links.OwnBell, _spinIterations, timeout, new WorkProbe(this), OwnsCore)
+            : SpinThenPark.AwaitSystemCallLooks(_links.OwnBell, _spinIterations, timeout, new WorkProbe(this));
         _links.Status.ThrowIfFailed(_index);
     }
 

@@ -23,8 +23,19 @@ internal static class BackOffShape
     /// <summary>A spinner past SpinOnce's ten pause-only calls: its next call yields.</summary>
     public static readonly SpinWait AfterPauses = SpinnerAfter(PausedUnits > 0 ? 10 : 0);
 
-    private static int LongestPause() =>
-        typeof(Thread).GetProperty("OptimalMaxSpinWaitsPerSpinIteration", BindingFlags.NonPublic | BindingFlags.Static)?.GetValue(null) is int longest ? Math.Max(longest, 0) : 0;
+    // CoreCLR states it as a property, Native AOT as a constant (read as a literal field): as the engine.
+    private static int LongestPause()
+    {
+        const string Name = "OptimalMaxSpinWaitsPerSpinIteration";
+        object? longest = typeof(Thread).GetProperty(Name, BindingFlags.NonPublic | BindingFlags.Static)?.GetValue(null)
+            ?? typeof(Thread).GetField(Name, BindingFlags.NonPublic | BindingFlags.Static) switch
+            {
+                { IsLiteral: true } constant => constant.GetRawConstantValue(),
+                { } field => field.GetValue(null),
+                null => null,
+            };
+        return longest is int units ? Math.Max(units, 0) : 0;
+    }
 
     private static int SumOfPauses(int longest) => longest == 0 ? 0 : Enumerable.Range(0, 10).Sum(i => Math.Min(1 << i, longest));
 

@@ -23,7 +23,8 @@ namespace Timely.Communication.Wakeup;
 //   a message. SpinOnce itself looked 1, 2, 4 and then 7 units apart, so a message that landed
 //   during a pause waited for its end, on each side of a round trip; one unit apart, the first
 //   yield still comes as late as before. The sum of the ten pauses is computed once per process.
-//   A runtime that does not say its longest pause gets SpinOnce's own back-off from the first
+//   The longest pause is the runtime's own (ReadMaxPauseUnits: CoreCLR's property, Native AOT's
+//   constant). A runtime that says it neither way gets SpinOnce's own back-off from the first
 //   look (the wait as it was before the one-unit looks), not a guessed constant.
 // - The first FastUnits of those units are looks with a single PAUSE between them instead: on
 //   perf.md's guest (AMD EPYC under KVM) a PAUSE costs 24-32 ns and Thread.SpinWait(1) either
@@ -49,6 +50,10 @@ namespace Timely.Communication.Wakeup;
 //   (perf.md §17, "Where the slow round trips come from"), 6-17 (median 14) of each run's 20
 //   slowest round trips, the ones p99.9 reads, were a wait whose yield lost the core for
 //   0.1-40 ms; without the yields none were, and parks became the largest cause.
+//   A worker whose look is a system call (a TCP worker that reads its own socket while awake,
+//   AwaitSystemCallLooks) gets none of the PAUSE- or unit-spaced looks: a look already lasts
+//   about a microsecond, and SpinOnce's back-off from the first look puts its first yield
+//   where its receive and send threads, which wait for that core, need it.
 //   Unpinned workers keep the yields: the suite's unpinned roundtrip rows were 1.5x slower when
 //   the first yield came 3 us later, and two workers sharing a core need them.
 // - The owner says what work is through a struct (IWorkProbe), so each allocator gets its own
@@ -107,16 +112,37 @@ internal static class SpinThenPark
         return ownsCore ? LookOnOwnCore(bell, spins, timeout, probe) : LookAndYield(bell, spins, timeout, probe);
     }
 
+    /// <summary>
+    /// <see cref="Await{TProbe}(Doorbell, int, TimeSpan?, TProbe, bool)"/> for a probe whose look
+    /// is a system call (a worker that reads its own socket while awake): no looks a PAUSE or a
+    /// unit apart, but <see cref="SpinWait.SpinOnce(int)"/>'s back-off from the first look, so the
+    /// first yield comes after its ten pause-only calls, as it did before the one-unit looks.
+    /// Returns as <see cref="Await{TProbe}(Doorbell, int, TimeSpan?, TProbe, bool)"/> does.
+    /// </summary>
+    // A look that costs a non-blocking recvfrom (about 1 us) makes the PAUSE-spaced looks moot,
+    // and 17 + 46 of them (Native AOT's longest pause, 8) put the first yield about 60-80 us
+    // after the wait began, where the socket's receive thread and the send thread wait for that
+    // core: `roundtrip 10000 --processes 2 --transport tcp` took 638 against 248 ms (median of 9
+    // native pairs, perf.md §17, the levers) until such a worker waited this way.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static int AwaitSystemCallLooks<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
+        where TProbe : struct, IWorkProbe
+        => LookAndYield(bell, spins, timeout, probe, first: 0, default);
+
     // After the one-unit looks, a worker that shares its core: SpinOnce's own phase (a yield, a
     // longest pause, a yield, ...), so a thread that would answer on this core gets it. Out of
     // line: a round trip's wait ends in the looks above.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int LookAndYield<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe)
         where TProbe : struct, IWorkProbe
+        => LookAndYield(bell, spins, timeout, probe, PausedSpins, AfterPauses);
+
+    // The looks from the spinner's (first + 1)th call of SpinOnce on, then the park.
+    private static int LookAndYield<TProbe>(Doorbell bell, int spins, TimeSpan? timeout, TProbe probe, int first, SpinWait spinner)
+        where TProbe : struct, IWorkProbe
     {
-        SpinWait spinner = AfterPauses;
         int calls = 0;
-        for (int i = PausedSpins; i < spins; i++)
+        for (int i = first; i < spins; i++)
         {
             if (probe.HasWork())
             {
@@ -265,13 +291,35 @@ internal static class SpinThenPark
         return (units, pauses);
     }
 
-    // SpinOnce pauses 1, 2, 4, ... units up to the runtime's measure of the best pause
-    // (Thread.OptimalMaxSpinWaitsPerSpinIteration, which it measures at start-up and does not
-    // make public). Read here rather than restated: it differs between machines.
-    private static int ReadMaxPauseUnits()
+    // SpinOnce pauses 1, 2, 4, ... units up to the runtime's longest pause,
+    // Thread.OptimalMaxSpinWaitsPerSpinIteration, which no runtime makes public. CoreCLR measures
+    // it at start-up and has it as a property; Native AOT's CoreLib has it as a constant (8 in
+    // .NET 10), so the property is not there and the constant is read as a literal field. Read
+    // rather than restated: it differs between machines on the one and between versions on the
+    // other. Before the field was read, a native build found no longest pause and waited with
+    // SpinOnce from its first look: no looks a PAUSE apart, none one unit apart, a message that
+    // landed during the 8-unit pauses waited for their end: shm-bench's back-off layer read 260 ns
+    // against the ring's 111 natively and 110 against 110 on the JIT (perf.md §17, "The layers on
+    // this stop's build").
+    private static int ReadMaxPauseUnits() =>
+        LongestPause(
+            typeof(Thread).GetProperty(LongestPauseName, BindingFlags.NonPublic | BindingFlags.Static),
+            typeof(Thread).GetField(LongestPauseName, BindingFlags.NonPublic | BindingFlags.Static));
+
+    private const string LongestPauseName = "OptimalMaxSpinWaitsPerSpinIteration";
+
+    /// <summary>
+    /// The longest pause a runtime states through <paramref name="property"/> (a static property,
+    /// as CoreCLR's) or, where there is none, <paramref name="field"/> (a constant or static
+    /// field, as Native AOT's); 0 when neither states a positive count.
+    /// </summary>
+    internal static int LongestPause(PropertyInfo? property, FieldInfo? field)
     {
-        var property = typeof(Thread).GetProperty("OptimalMaxSpinWaitsPerSpinIteration", BindingFlags.NonPublic | BindingFlags.Static);
-        return property?.GetValue(null) is int units && units > 0 ? units : 0;
+        object? value = property is not null ? property.GetValue(null)
+            : field is null ? null
+            : field.IsLiteral ? field.GetRawConstantValue()
+            : field.GetValue(null);
+        return value is int units && units > 0 ? units : 0;
     }
 
     /// <summary>

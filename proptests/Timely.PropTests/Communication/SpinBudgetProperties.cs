@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using FsCheck;
 using FsCheck.Fluent;
@@ -68,6 +69,29 @@ public sealed class SpinBudgetProperties
                     && sharedCalls == expectedCalls;
             });
 
+    /// <summary>
+    /// A worker whose look is a system call (it reads its own socket) makes one look per call of
+    /// <see cref="SpinWait.SpinOnce(int)"/> from the first, with none a PAUSE or a unit apart: s
+    /// looks and the park's for a budget of s, the first yielding call after the ten pause-only
+    /// ones, and one yielding call per look after them that finds no work.
+    /// </summary>
+    [Property(MaxTest = 200, QuietOnSuccess = true)]
+    public Property A_worker_whose_look_is_a_system_call_looks_once_per_SpinOnce_from_the_first() =>
+        Prop.ForAll(
+            Gen.Choose(0, 40).SelectMany(s => Gen.Choose(0, s + 3), (s, k) => (Spins: s, WorkAt: k)).ToArbitrary(),
+            x =>
+            {
+                using var bell = Doorbell.InProcess();
+                var looks = new StrongBox<int>();
+                long parks = bell.Parks;
+                int calls = SpinThenPark.AwaitSystemCallLooks(bell, x.Spins, TimeSpan.Zero, new CountingProbe(looks, x.WorkAt));
+                bool parked = bell.Parks - parks == 1;
+                int expectedCalls = Math.Max(0, Math.Min(x.WorkAt, x.Spins) - SpinThenPark.PauseOnlySpins);
+                return looks.Value == Math.Min(x.WorkAt, x.Spins) + 1
+                    && parked == (x.WorkAt > x.Spins)
+                    && calls == expectedCalls;
+            });
+
     [Fact]
     public void The_runtime_says_its_longest_pause_and_ten_spins_pause_as_long_as_SpinOnces_first_ten_calls()
     {
@@ -77,6 +101,39 @@ public sealed class SpinBudgetProperties
         Assert.Equal(1 + Math.Min(2, longest) + Math.Min(4, longest) + Math.Min(8, longest) + Math.Min(16, longest) + Math.Min(32, longest)
             + Math.Min(64, longest) + Math.Min(128, longest) + Math.Min(256, longest) + Math.Min(512, longest), SpinThenPark.PauseUnits(10));
     }
+
+    /// <summary>
+    /// The longest pause is read wherever a runtime states it: CoreCLR's static property, or,
+    /// where there is none, Native AOT's constant (a literal field: its CoreLib has no property).
+    /// A runtime that states it neither way, or states no positive count, gets 0.
+    /// </summary>
+    [Fact]
+    public void The_longest_pause_is_read_from_a_property_or_else_from_a_constant()
+    {
+        Assert.Equal(7, SpinThenPark.LongestPause(LongestPauseForms.Property, null));
+        Assert.Equal(8, SpinThenPark.LongestPause(null, LongestPauseForms.Constant));
+        Assert.Equal(7, SpinThenPark.LongestPause(LongestPauseForms.Property, LongestPauseForms.Constant));
+        Assert.Equal(0, SpinThenPark.LongestPause(null, null));
+        Assert.Equal(0, SpinThenPark.LongestPause(null, LongestPauseForms.NotAnInt));
+    }
+
+    /// <summary>
+    /// For any count a runtime states, as a property or as a static field, the wait reads that
+    /// count where it is positive and 0 where it is not; a property wins over a field.
+    /// </summary>
+    [Property(MaxTest = 200, QuietOnSuccess = true)]
+    public Property The_longest_pause_read_is_the_stated_count_when_positive() =>
+        Prop.ForAll(
+            Gen.Choose(-3, 300).SelectMany(n => Gen.Choose(-3, 300), (n, m) => (Property: n, Field: m)).ToArbitrary(),
+            Gen.Elements(true, false).ToArbitrary(),
+            (x, withProperty) =>
+            {
+                LongestPauseForms.StatedProperty = x.Property;
+                LongestPauseForms.StatedField = x.Field;
+                int read = SpinThenPark.LongestPause(withProperty ? LongestPauseForms.VariableProperty : null, LongestPauseForms.VariableField);
+                int stated = withProperty ? x.Property : x.Field;
+                return read == (stated > 0 ? stated : 0);
+            });
 
     /// <summary>
     /// Whatever this machine measured, a wait with f fast looks (0, or more than the 16 units they
@@ -161,6 +218,53 @@ public sealed class SpinBudgetProperties
         }
 
         return units + Math.Max(0, spins - paused);
+    }
+
+    /// <summary>The forms a runtime's longest pause takes, each as the runtime names it.</summary>
+    private static class LongestPauseForms
+    {
+        private const BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Static;
+
+        public static readonly PropertyInfo Property = typeof(CoreClrLike).GetProperty(Name, Private)!;
+        public static readonly FieldInfo Constant = typeof(NativeAotLike).GetField(Name, Private)!;
+        public static readonly FieldInfo NotAnInt = typeof(OtherType).GetField(Name, Private)!;
+        public static readonly PropertyInfo VariableProperty = typeof(StatedAsProperty).GetProperty(Name, Private)!;
+        public static readonly FieldInfo VariableField = typeof(StatedAsField).GetField(Name, Private)!;
+
+        private const string Name = "OptimalMaxSpinWaitsPerSpinIteration";
+
+        public static int StatedProperty { get; set; }
+
+        public static int StatedField { get => StatedAsField.Value; set => StatedAsField.Value = value; }
+
+        private static class CoreClrLike
+        {
+            private static int OptimalMaxSpinWaitsPerSpinIteration => 7;
+        }
+
+        private static class NativeAotLike
+        {
+            private const int OptimalMaxSpinWaitsPerSpinIteration = 8;
+        }
+
+        private static class OtherType
+        {
+            private const long OptimalMaxSpinWaitsPerSpinIteration = 8;
+        }
+
+        private static class StatedAsProperty
+        {
+            private static int OptimalMaxSpinWaitsPerSpinIteration => StatedProperty;
+        }
+
+        private static class StatedAsField
+        {
+#pragma warning disable IDE1006, SA1307 // the runtime's own name, which the reader looks up
+            private static int OptimalMaxSpinWaitsPerSpinIteration;
+#pragma warning restore IDE1006, SA1307
+
+            public static int Value { get => OptimalMaxSpinWaitsPerSpinIteration; set => OptimalMaxSpinWaitsPerSpinIteration = value; }
+        }
     }
 
     /// <summary>Finds work at look number <c>workAt</c> (0 = the first), counting every look.</summary>
