@@ -21,7 +21,7 @@ public sealed class TotalCountsProperties
         // pointstamps of a total order) against the general antichain's UpdateIter over the same
         // batch: zeros among them, counts of either sign, batches of any length. After each batch:
         // the same net changes (the frontier before the batch against the one after), the same
-        // frontier, the same count at every time.
+        // frontier, the same count at every time, one entry per time with a nonzero count.
         var batches = Gen.Zip(Gen.Choose(0, 12).Select(i => (ulong)i), Gen.Choose(-3, 3).Select(d => (long)d))
             .ArrayOf()
             .ArrayOf()
@@ -49,6 +49,7 @@ public sealed class TotalCountsProperties
                     return false.Label($"after [{shown}]: frontier differs from {string.Join(",", frontier)}");
                 }
 
+                int held = 0;
                 for (ulong t = 0; t <= 12; t++)
                 {
                     long count = general.CountFor(new Product<ulong, ulong>(t, 0));
@@ -56,6 +57,13 @@ public sealed class TotalCountsProperties
                     {
                         return false.Label($"after [{shown}]: count of {t} {counts.CountFor(t)} vs {count}");
                     }
+
+                    held += count != 0 ? 1 : 0;
+                }
+
+                if (counts.Count != held)
+                {
+                    return false.Label($"after [{shown}]: {counts.Count} entries for {held} times");
                 }
             }
 
