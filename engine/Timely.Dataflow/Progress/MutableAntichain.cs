@@ -56,6 +56,9 @@ public sealed class MutableAntichain<T>
     private readonly int _flatPort;
     private readonly bool _isView;
 
+    // Set on a view of a tracker port's pointstamps for a total order: the tracker's array of them.
+    private readonly TotalCounts<T>[]? _pointstamps;
+
     /// <summary>An empty antichain: its counts' buffer is made at the first update.</summary>
     public MutableAntichain()
     {
@@ -82,6 +85,15 @@ public sealed class MutableAntichain<T>
     {
         Debug.Assert(IsTotalOrder, "the tracker keeps its counts inline only for a total order");
         _targets = targets;
+        _flatPort = flatPort;
+        _isView = true;
+    }
+
+    /// <summary>A read-only view of the pointstamps of port <paramref name="flatPort"/> of a tracker (its inputs' or its outputs' counts), for a total order.</summary>
+    internal MutableAntichain(TotalCounts<T>[] pointstamps, int flatPort)
+    {
+        Debug.Assert(IsTotalOrder, "the tracker keeps its counts inline only for a total order");
+        _pointstamps = pointstamps;
         _flatPort = flatPort;
         _isView = true;
     }
@@ -141,7 +153,7 @@ public sealed class MutableAntichain<T>
     {
         if (_isView)
         {
-            return _targets is { } targets ? targets[_flatPort].Counts.CountFor(time) : _sources![_flatPort].Counts.CountFor(time);
+            return ViewCounts().CountFor(time);
         }
 
         var eq = EqualityComparer<T>.Default;
@@ -288,9 +300,23 @@ public sealed class MutableAntichain<T>
         }
     }
 
-    private ReadOnlySpan<T> ViewFrontier() => _targets is { } targets
-        ? TotalCounts<T>.Frontier(ref targets[_flatPort].Counts)
-        : TotalCounts<T>.Frontier(ref _sources![_flatPort].Counts);
+    private ReadOnlySpan<T> ViewFrontier() => TotalCounts<T>.Frontier(ref ViewCounts());
+
+    // The counts a view reads: its port's implications in the tracker's entry, or its pointstamps.
+    private ref TotalCounts<T> ViewCounts()
+    {
+        if (_targets is { } targets)
+        {
+            return ref targets[_flatPort].Counts;
+        }
+
+        if (_sources is { } sources)
+        {
+            return ref sources[_flatPort].Counts;
+        }
+
+        return ref _pointstamps![_flatPort];
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ThrowIfView()

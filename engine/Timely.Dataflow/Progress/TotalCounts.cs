@@ -100,6 +100,33 @@ internal struct TotalCounts<T>
         Debug.Assert(diff != 0, "a nonzero update");
         bool had = TryFrontier(out T old);
         Apply(time, diff);
+        return Report(had, old, ref changes);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="updates"/> (zeros skipped) and writes the net change of the frontier
+    /// across all of them into <paramref name="changes"/> (the old element out, the new one in),
+    /// returning how many it wrote: a port's pointstamp updates of one propagation, as
+    /// <see cref="MutableAntichain{T}.UpdateIter"/> reports them for a total order.
+    /// </summary>
+    public int UpdateAll(ReadOnlySpan<(T Item, long Diff)> updates, ref MutableAntichain<T>.TwoChanges changes)
+    {
+        bool had = TryFrontier(out T old);
+        foreach (var (time, diff) in updates)
+        {
+            if (diff != 0)
+            {
+                Apply(time, diff);
+            }
+        }
+
+        return Report(had, old, ref changes);
+    }
+
+    // The frontier's change since it was `old` (or none, when !had): the old element out, the new in.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly int Report(bool had, T old, ref MutableAntichain<T>.TwoChanges changes)
+    {
         bool has = TryFrontier(out T now);
         if (had == has && (!had || EqualityComparer<T>.Default.Equals(old, now)))
         {

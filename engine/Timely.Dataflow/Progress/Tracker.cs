@@ -46,15 +46,32 @@ public sealed class Tracker<T>
     private readonly MutableAntichain<T>?[] _targetImplications;
     private readonly MutableAntichain<T>?[] _sourceImplications;
 
+    // A total order's pointstamps: each port's counts at the same index as its entry, in an array
+    // of their own beside the entries (a propagation reads an entry's implications and edges far
+    // more often than its pointstamps, so the entry stays one line; TrackerTests holds its size).
+    // They were an antichain object per port with its counts' array: 26 objects and 13 arrays of
+    // event_driven's dataflow, a tenth of what building it allocated (perf-evbuild2). Null for a
+    // partial order.
+    private readonly TotalCounts<T>[]? _targetPointstampCounts;
+    private readonly TotalCounts<T>[]? _sourcePointstampCounts;
+
+    // The pointstamps as objects, likewise: for a partial order the antichains themselves (made
+    // here), for a total order read-only views over the counts above, made with their array when
+    // public code first asks for one (tests and diagnostics: the runtime never does).
+    private MutableAntichain<T>?[]? _targetPointstamps;
+    private MutableAntichain<T>?[]? _sourcePointstamps;
+
     private readonly ChangeBatch<(Location Location, T Time)> _pending;
     private readonly ChangeBatch<(Location Location, T Time)> _pushed = new();
-    private readonly ChangeBatch<(Location Location, T Time)> _pointstampChanges = new();
+    private ChangeBatch<(Location Location, T Time)>? _pointstampChanges;
     private readonly bool[] _nodeChanged;
 
     // Elements of all ports' pointstamp frontiers together (timely's total_counts): what
     // TrackingAnything asks, kept as each frontier changes, where asking looked at every port's
     // pointstamps at each step, a cache miss per port of a dataflow not stepped for a while.
     private long _pointstampFrontierElements;
+
+    private bool _recordPointstampChanges;
 
     // The worklist and the scratch list are empty between calls of PropagateAll (it runs until the
     // worklist is empty), so the trackers of one thread share one of each: a round that steps one of
@@ -71,6 +88,9 @@ public sealed class Tracker<T>
     {
         int n = summaries.Length;
         _nodeChanged = new bool[n];
+
+        // The first propagations reach every node: room for all, where the list doubled from four.
+        ChangedTargetNodes = new List<int>(n);
         _targetBase = new int[n + 1];
         _sourceBase = new int[n + 1];
         for (int i = 0; i < n; i++)
@@ -86,22 +106,35 @@ public sealed class Tracker<T>
         _sources = new SourcePort[_sourceBase[n]];
         _targetImplications = new MutableAntichain<T>?[_targets.Length];
         _sourceImplications = new MutableAntichain<T>?[_sources.Length];
+        if (MutableAntichain<T>.IsTotalOrder)
+        {
+            _targetPointstampCounts = new TotalCounts<T>[_targets.Length];
+            _sourcePointstampCounts = new TotalCounts<T>[_sources.Length];
+        }
+        else
+        {
+            _targetPointstamps = new MutableAntichain<T>?[_targets.Length];
+            _sourcePointstamps = new MutableAntichain<T>?[_sources.Length];
+        }
+
         for (int i = 0; i < n; i++)
         {
             for (int port = 0; port < inputs[i]; port++)
             {
-                _targets[_targetBase[i] + port] = new TargetPort(new MutableAntichain<T>(), Paths(summaries[i][port]));
+                _targets[_targetBase[i] + port] = new TargetPort(Paths(summaries[i][port]));
                 if (!MutableAntichain<T>.IsTotalOrder)
                 {
+                    _targetPointstamps![_targetBase[i] + port] = new MutableAntichain<T>();
                     _targetImplications[_targetBase[i] + port] = new MutableAntichain<T>(ImplicationsCapacity);
                 }
             }
 
             for (int port = 0; port < edges[i].Length; port++)
             {
-                _sources[_sourceBase[i] + port] = new SourcePort(new MutableAntichain<T>(), new OneInline<Location>(edges[i][port]));
+                _sources[_sourceBase[i] + port] = new SourcePort(new OneInline<Location>(edges[i][port]));
                 if (!MutableAntichain<T>.IsTotalOrder)
                 {
+                    _sourcePointstamps![_sourceBase[i] + port] = new MutableAntichain<T>();
                     _sourceImplications[_sourceBase[i] + port] = new MutableAntichain<T>(ImplicationsCapacity);
                 }
             }
@@ -173,14 +206,24 @@ public sealed class Tracker<T>
     /// its capabilities as seen by its parent are derived from these changes (timely's
     /// <c>output_changes</c>), never from the parent's own frontier fed back through the scope.
     /// </summary>
-    public bool RecordPointstampChanges { get; set; }
+    public bool RecordPointstampChanges
+    {
+        get => _recordPointstampChanges;
+        set
+        {
+            // Room for the first propagation's changes, every output's initial capability entering
+            // its frontier, where the batch doubled from four to that size (perf-evbuild2).
+            _pointstampChanges ??= value ? new(Math.Max(_sources.Length, 1)) : null;
+            _recordPointstampChanges = value;
+        }
+    }
 
     /// <summary>
     /// Changes of the pointstamp frontiers (not the implications) at every port made by
     /// <see cref="PropagateAll"/> since the caller last cleared them, when
     /// <see cref="RecordPointstampChanges"/> is on. The caller drains it.
     /// </summary>
-    public ChangeBatch<(Location Location, T Time)> PointstampChanges => _pointstampChanges;
+    public ChangeBatch<(Location Location, T Time)> PointstampChanges => _pointstampChanges ??= new();
 
     /// <summary>
     /// Whether <see cref="PropagateAll"/> sends every change through its worklist (default false):
@@ -193,7 +236,7 @@ public sealed class Tracker<T>
     /// Nodes whose input implications changed in <see cref="PropagateAll"/> since the caller
     /// last cleared the list (each node at most once until cleared).
     /// </summary>
-    public List<int> ChangedTargetNodes { get; } = new();
+    public List<int> ChangedTargetNodes { get; }
 
     /// <summary>Whether any pointstamp anywhere has a positive count (some capability or message is live).</summary>
     public bool TrackingAnything
@@ -221,11 +264,42 @@ public sealed class Tracker<T>
         return _sourceImplications[flat] ??= new MutableAntichain<T>(_sources, flat);
     }
 
+    /// <summary>
+    /// Whether the implications of every input of <paramref name="node"/> are empty (no message can
+    /// arrive there any more): what the scheduler asks of an operator that hears of no frontier,
+    /// read from the port entries, where it went through the operator's frontier objects.
+    /// </summary>
+    internal bool InputsEmpty(int node)
+    {
+        for (int flat = _targetBase[node]; flat < _targetBase[node + 1]; flat++)
+        {
+            bool empty = MutableAntichain<T>.IsTotalOrder
+                ? !_targets[flat].Counts.TryFrontier(out _)
+                : _targetImplications[flat]!.IsEmpty;
+            if (!empty)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Pointstamp counts (messages in flight) at input <paramref name="port"/> of <paramref name="node"/>, to read (the tracker updates them, and counts their frontiers' elements as it does).</summary>
-    public MutableAntichain<T> TargetPointstamps(int node, int port) => CheckedTarget(node, port).Pointstamps;
+    public MutableAntichain<T> TargetPointstamps(int node, int port)
+    {
+        CheckedTarget(node, port);
+        int flat = _targetBase[node] + port;
+        return (_targetPointstamps ??= new MutableAntichain<T>?[_targets.Length])[flat] ??= new MutableAntichain<T>(_targetPointstampCounts!, flat);
+    }
 
     /// <summary>Pointstamp counts (capabilities held) at output <paramref name="port"/> of <paramref name="node"/>, to read (the tracker updates them, and counts their frontiers' elements as it does).</summary>
-    public MutableAntichain<T> SourcePointstamps(int node, int port) => CheckedSource(node, port).Pointstamps;
+    public MutableAntichain<T> SourcePointstamps(int node, int port)
+    {
+        CheckedSource(node, port);
+        int flat = _sourceBase[node] + port;
+        return (_sourcePointstamps ??= new MutableAntichain<T>?[_sources.Length])[flat] ??= new MutableAntichain<T>(_sourcePointstampCounts!, flat);
+    }
 
     /// <summary>
     /// Whether a decrement at <paramref name="time"/> on <paramref name="location"/> could change
@@ -267,6 +341,7 @@ public sealed class Tracker<T>
         var worklist = t_worklist ??= new Worklist();
         var scratch = t_scratch ??= new List<(T Time, long Diff)>();
         worklist.Clear();   // left non-empty only by an exception part-way through a propagation
+        var pointstampRoom = default(MutableAntichain<T>.TwoChanges);
         var pending = _pending.Compacted();
         int i = 0;
         while (i < pending.Length)
@@ -281,16 +356,13 @@ public sealed class Tracker<T>
                 i++;
             }
 
-            var port = location.IsSource
-                ? Source(location.Node, location.Port).Pointstamps
-                : Target(location.Node, location.Port).Pointstamps;
-            foreach (var (time, diff) in port.UpdateIter(CollectionsMarshal.AsSpan(scratch)))
+            foreach (var (time, diff) in UpdatePointstamps(location, CollectionsMarshal.AsSpan(scratch), ref pointstampRoom))
             {
                 _pointstampFrontierElements += diff;
                 worklist.Push(new Work(time, location, diff));
                 if (RecordPointstampChanges)
                 {
-                    _pointstampChanges.Update((location, time), diff);
+                    _pointstampChanges!.Update((location, time), diff);
                 }
             }
         }
@@ -414,6 +486,27 @@ public sealed class Tracker<T>
         }
     }
 
+    // A port's pointstamp updates and the net change of its frontier across them: for a total order
+    // in the port's counts, its changes in the caller's room on the stack; for a partial order in
+    // its antichain.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<(T Item, long Diff)> UpdatePointstamps(Location location, ReadOnlySpan<(T Item, long Diff)> updates, ref MutableAntichain<T>.TwoChanges room)
+    {
+        if (MutableAntichain<T>.IsTotalOrder)
+        {
+            ref var counts = ref location.IsSource
+                ? ref _sourcePointstampCounts![_sourceBase[location.Node] + location.Port]
+                : ref _targetPointstampCounts![_targetBase[location.Node] + location.Port];
+            int count = counts.UpdateAll(updates, ref room);
+            return ((ReadOnlySpan<(T Item, long Diff)>)room)[..count];
+        }
+
+        var antichain = location.IsSource
+            ? _sourcePointstamps![_sourceBase[location.Node] + location.Port]!
+            : _targetPointstamps![_targetBase[location.Node] + location.Port]!;
+        return antichain.UpdateIter(updates);
+    }
+
     // An implication's update and the frontier changes it makes: for a total order in the port's
     // entry, its changes in the caller's room on the stack; for a partial order in its antichain.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -464,21 +557,18 @@ public sealed class Tracker<T>
         return ref _sources[_sourceBase[node] + port];
     }
 
-    /// <summary>An input's state: messages in flight, the times that may still arrive (a total order's counts, inline), and its paths to its node's outputs (each output with each element of its path summary's antichain).</summary>
-    /// <remarks>For ulong times 64 bytes: the propagation's touch of a port is this entry and nothing behind it.</remarks>
-    internal struct TargetPort(MutableAntichain<T> pointstamps, OneInline<(int Output, T Summary)> paths)
+    /// <summary>An input's state (its messages in flight are counted beside it): the times that may still arrive (a total order's counts, inline), and its paths to its node's outputs (each output with each element of its path summary's antichain).</summary>
+    /// <remarks>For ulong times 56 bytes: the propagation's touch of a port is this entry and nothing behind it.</remarks>
+    internal struct TargetPort(OneInline<(int Output, T Summary)> paths)
     {
-        public readonly MutableAntichain<T> Pointstamps = pointstamps;
-
         // Fields, not properties: read and changed in place, through a reference to the entry.
         public TotalCounts<T> Counts;
         public readonly OneInline<(int Output, T Summary)> Paths = paths;
     }
 
-    /// <summary>An output's state: capabilities held, the times that may still be produced (a total order's counts, inline), and the inputs it feeds.</summary>
-    internal struct SourcePort(MutableAntichain<T> pointstamps, OneInline<Location> edges)
+    /// <summary>An output's state (its capabilities held are counted beside it): the times that may still be produced (a total order's counts, inline), and the inputs it feeds.</summary>
+    internal struct SourcePort(OneInline<Location> edges)
     {
-        public readonly MutableAntichain<T> Pointstamps = pointstamps;
         public TotalCounts<T> Counts;
         public readonly OneInline<Location> Edges = edges;
     }

@@ -77,7 +77,7 @@ internal sealed class Scheduler<T>
         var notify = _notify;
         foreach (var node in CollectionsMarshal.AsSpan(changed))
         {
-            if (notify[node] || AllEmpty(_operators[node].Frontiers))
+            if (notify[node] || tracker.InputsEmpty(node))
             {
                 _log?.Log(TimelyEvent.PushProgress(_operators[node].LogId));
                 _activations.Activate(node);
@@ -87,18 +87,6 @@ internal sealed class Scheduler<T>
         tracker.ClearChangedTargetNodes();
     }
 
-    private static bool AllEmpty(MutableAntichain<T>[] frontiers)
-    {
-        foreach (var frontier in frontiers)
-        {
-            if (!frontier.IsEmpty)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     /// <summary>Starts a step of the scope: from here to the next call each operator runs at most once.</summary>
     public void BeginStep() => _steps++;

@@ -40,14 +40,8 @@ internal sealed class ScopeRuntime<T, TChildZero> : ScopeRuntime<T>
         long initial = scope.Peers;
         foreach (var op in operators)
         {
-            var frontiers = new MutableAntichain<T>[op.Inputs];
-            for (int i = 0; i < frontiers.Length; i++)
-            {
-                frontiers[i] = tracker.TargetImplications(op.Index, i);
-            }
-
-            op.Frontiers = frontiers;
-            long capabilities = childZero.IsChildZero(op.Index) ? 0 : initial;
+            op.Tracker = tracker;
+            long capabilities = childZero.IsChildZero(op.Index) || !op.HoldsCapabilities ? 0 : initial;
             for (int o = 0; o < op.Outputs; o++)
             {
                 tracker.UpdateSource(op.Index, o, minimum, capabilities);

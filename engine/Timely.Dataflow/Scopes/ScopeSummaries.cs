@@ -14,6 +14,16 @@ internal sealed class ScopeSummaries<T>
 {
     // Design: computed once on the worker thread that builds the nested scope, then only read by its
     // subgraph on that thread.
+    //
+    // Sharing: a slot starts as one empty antichain shared by every table, and a slot whose summary
+    // is the identity alone (every port of a chain of maps, filters or inspects: the common case)
+    // holds one shared identity antichain; a slot gets an antichain of its own at the first insert
+    // that gives it anything else. The shared two are never inserted into (Insert below copies
+    // first) and the tables are only read once computed, so no reader sees them change. Building
+    // event_driven's region made an antichain and its array per port (perf-evbuild2).
+    private static readonly Antichain<T> SharedEmpty = new();
+    private static readonly Antichain<T> SharedIdentity = new(TimestampTraits<T>.Default.IdentitySummary);
+
     private ScopeSummaries(Antichain<T>[][][] targets, Antichain<T>[][][] sources)
     {
         Targets = targets;
@@ -48,7 +58,7 @@ internal sealed class ScopeSummaries<T>
 
         for (int j = 0; j < outputs; j++)
         {
-            targets[0][j][j].Insert(traits.IdentitySummary);
+            Insert(ref targets[0][j][j], traits.IdentitySummary);
         }
 
         bool changed = true;
@@ -67,7 +77,7 @@ internal sealed class ScopeSummaries<T>
                         {
                             foreach (var summary in targets[target.Node][target.Port][j].Elements)
                             {
-                                changed |= sources[node][port][j].Insert(summary);
+                                changed |= Insert(ref sources[node][port][j], summary);
                             }
                         }
                     }
@@ -91,7 +101,7 @@ internal sealed class ScopeSummaries<T>
                                 {
                                     if (traits.TryFollowedBy(first, then, out var both))
                                     {
-                                        changed |= targets[node][input][j].Insert(both);
+                                        changed |= Insert(ref targets[node][input][j], both);
                                     }
                                 }
                             }
@@ -104,16 +114,43 @@ internal sealed class ScopeSummaries<T>
         return new ScopeSummaries<T>(targets, sources);
     }
 
+    // Antichain.Insert on a slot: a shared antichain is replaced, never changed (see Sharing above).
+    private static bool Insert(ref Antichain<T> slot, T element)
+    {
+        if (!ReferenceEquals(slot, SharedEmpty) && !ReferenceEquals(slot, SharedIdentity))
+        {
+            return slot.Insert(element);
+        }
+
+        if (slot.LessEqual(element))
+        {
+            return false;   // what Insert refuses: an element already there is less or equal
+        }
+
+        if (slot.IsEmpty && EqualityComparer<T>.Default.Equals(element, SharedIdentity.Elements[0]))
+        {
+            slot = SharedIdentity;
+            return true;
+        }
+
+        var own = new Antichain<T>();
+        foreach (var e in slot.Elements)
+        {
+            own.Insert(e);
+        }
+
+        own.Insert(element);
+        slot = own;
+        return true;
+    }
+
     private static Antichain<T>[][] NewPorts(int ports, int outputs)
     {
         var result = new Antichain<T>[ports][];
         for (int p = 0; p < ports; p++)
         {
             result[p] = new Antichain<T>[outputs];
-            for (int j = 0; j < outputs; j++)
-            {
-                result[p][j] = new Antichain<T>();
-            }
+            Array.Fill(result[p], SharedEmpty);
         }
 
         return result;

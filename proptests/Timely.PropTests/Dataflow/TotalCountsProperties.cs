@@ -15,6 +15,63 @@ namespace Timely.PropTests.Dataflow;
 public sealed class TotalCountsProperties
 {
     [Property(MaxTest = 500)]
+    public Property A_batch_of_updates_reports_the_general_antichains_net_frontier_change()
+    {
+        // A port's pointstamp updates of one propagation, applied together (UpdateAll, the tracker's
+        // pointstamps of a total order) against the general antichain's UpdateIter over the same
+        // batch: zeros among them, counts of either sign, batches of any length. After each batch:
+        // the same net changes (the frontier before the batch against the one after), the same
+        // frontier, the same count at every time, one entry per time with a nonzero count.
+        var batches = Gen.Zip(Gen.Choose(0, 12).Select(i => (ulong)i), Gen.Choose(-3, 3).Select(d => (long)d))
+            .ArrayOf()
+            .ArrayOf()
+            .ToArbitrary();
+        return Prop.ForAll(batches, input =>
+        {
+            var counts = default(TotalCounts<ulong>);
+            var general = new MutableAntichain<Product<ulong, ulong>>();
+            var room = default(MutableAntichain<ulong>.TwoChanges);
+            foreach (var batch in input)
+            {
+                int n = counts.UpdateAll(batch.Select(u => (u.Item1, u.Item2)).ToArray(), ref room);
+                var fromCounts = ((ReadOnlySpan<(ulong Item, long Diff)>)room)[..n].ToArray().Order().ToArray();
+                var expected = general.UpdateIter(batch.Select(u => (new Product<ulong, ulong>(u.Item1, 0), u.Item2)).ToArray()).ToArray()
+                    .Select(c => (c.Item.Outer, c.Diff)).Order().ToArray();
+                string shown = string.Join(",", batch);
+                if (!fromCounts.SequenceEqual(expected))
+                {
+                    return false.Label($"after [{shown}]: changes {string.Join(",", fromCounts)} vs {string.Join(",", expected)}");
+                }
+
+                var frontier = general.Frontier.ToArray().Select(p => p.Outer).ToArray();
+                if (!TotalCounts<ulong>.Frontier(ref counts).ToArray().SequenceEqual(frontier))
+                {
+                    return false.Label($"after [{shown}]: frontier differs from {string.Join(",", frontier)}");
+                }
+
+                int held = 0;
+                for (ulong t = 0; t <= 12; t++)
+                {
+                    long count = general.CountFor(new Product<ulong, ulong>(t, 0));
+                    if (counts.CountFor(t) != count)
+                    {
+                        return false.Label($"after [{shown}]: count of {t} {counts.CountFor(t)} vs {count}");
+                    }
+
+                    held += count != 0 ? 1 : 0;
+                }
+
+                if (counts.Count != held)
+                {
+                    return false.Label($"after [{shown}]: {counts.Count} entries for {held} times");
+                }
+            }
+
+            return true.Label("same net changes, frontiers and counts after every batch");
+        });
+    }
+
+    [Property(MaxTest = 500)]
     public Property Total_counts_report_the_general_antichains_frontier_changes()
     {
         // Counts of either sign (pointstamps go negative for a while), so the frontier is sometimes
