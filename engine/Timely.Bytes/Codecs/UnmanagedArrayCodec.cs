@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace Timely.Bytes.Codecs;
@@ -20,20 +21,29 @@ internal sealed class UnmanagedArrayCodec<T> : IWireCodec<T[]>, ISizedWireCodec
 
     public int Write(Span<byte> destination, in T[] value)
     {
-        ReadOnlySpan<byte> bytes = CodecSupport.AsBytes(value.AsSpan());
+        // One null test, one room check (the count's room is inside it) and the
+        // copy: the checks of a general sequence codec, each array length read twice and the
+        // count's own room check, were about a third of a 64-byte message's encode (callgrind,
+        // Native AOT).
+        T[]? array = value;
+        ReadOnlySpan<byte> bytes = CodecSupport.AsBytes(array.AsSpan());
         if (destination.Length - CodecSupport.LengthPrefix < bytes.Length)
         {
             ThrowHelper.ThrowDestinationTooSmall(What, 0, CodecSupport.LengthPrefix + bytes.Length, destination.Length);
         }
 
-        CodecSupport.WriteCount(destination, value?.Length ?? 0, "array");
+        BinaryPrimitives.WriteUInt64LittleEndian(destination, (ulong)(array is null ? 0 : array.Length));
         bytes.CopyTo(destination[CodecSupport.LengthPrefix..]);
         return CodecSupport.LengthPrefix + bytes.Length;
     }
 
     public int Read(ReadOnlySpan<byte> source, ref T[] value)
     {
-        int count = CodecSupport.ReadCount(source, Unsafe.SizeOf<T>(), What);
+        if (!CodecSupport.TryReadCount(source, Unsafe.SizeOf<T>(), out int count))
+        {
+            CodecSupport.ThrowBadCount(source, Unsafe.SizeOf<T>(), What);
+        }
+
         if (value is null || value.Length != count)
         {
             value = count == 0 ? [] : GC.AllocateUninitializedArray<T>(count);
