@@ -42,6 +42,7 @@ internal sealed class BinaryInbox<T> : BinaryInbox, IPull<T>
     private const int MinFree = 64;
 
     private readonly IWireCodec<T> _codec;
+    private readonly ByteArrayCodec? _bytes;   // _codec when it is byte[]'s built-in one, called directly (see ByteArrayCodec)
     private readonly Queue<T> _messages = new();
     private readonly Stack<T> _free = new();
     private readonly InboxActivity _activity;
@@ -58,6 +59,7 @@ internal sealed class BinaryInbox<T> : BinaryInbox, IPull<T>
         : base(channel, peers, counters, activity, sourceName)
     {
         _codec = codec;
+        _bytes = codec as ByteArrayCodec;
         _recycler = recycler;
         _activity = activity;
         _counters = counters;
@@ -89,7 +91,8 @@ internal sealed class BinaryInbox<T> : BinaryInbox, IPull<T>
         int read;
         try
         {
-            read = _codec.Read(payload, ref value);
+            // T is byte[] whenever _bytes is set (see BinaryPusher.Push), so the cast is the identity.
+            read = _bytes is { } bytes ? bytes.Read(payload, ref Unsafe.As<T, byte[]>(ref value)) : _codec.Read(payload, ref value);
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
         {
