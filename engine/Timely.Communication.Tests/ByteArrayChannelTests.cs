@@ -10,30 +10,24 @@ namespace Timely.Communication.Tests;
 /// <summary>
 /// A channel of <c>byte[]</c> whose codec is <see cref="ByteArrayCodec"/> is sent and received
 /// through that codec's methods directly; one given any other codec of <c>byte[]</c> still sends
-/// that codec's bytes and decodes with it. Worker 0's ring to worker 1 of a ProcessBinary fabric,
-/// its pusher and an inbox built here with the codec under test.
+/// that codec's bytes and decodes with it. A pusher on worker 0's ring to worker 1 of a
+/// ProcessBinary fabric, and an inbox, each built here with the codec under test.
 /// </summary>
-public sealed class ByteArrayChannelTests : IDisposable
+public sealed class ByteArrayChannelTests
 {
     private const int Channel = 3;
-    private readonly ProcessBinaryWorkers _pair = new(2, 4096);
-    private readonly Doorbell _bell = Doorbell.InProcess();
 
     public static TheoryData<string> Codecs => ["built-in", "inverting"];
-
-    public void Dispose()
-    {
-        _bell.Dispose();
-        _pair.Dispose();
-    }
 
     [Theory]
     [MemberData(nameof(Codecs))]
     public void A_pushed_array_is_its_channels_codec_bytes(string name)
     {
         IWireCodec<byte[]> codec = CodecNamed(name);
-        var pusher = NewPusher(codec);
-        var reader = new SpscByteRing(_pair.Fabric.RingOf(0, 1).Region);
+        using var pair = new ProcessBinaryWorkers(2, 4096);
+        using var bell = Doorbell.InProcess();
+        var pusher = new BinaryPusher<byte[]>(codec, new RingWriter(pair.Fabric.RingOf(0, 1)), bell, new bool[2], new WorkerCounters(0), Channel, 0, 1, pair.All[0], compact: true);
+        var reader = new SpscByteRing(pair.Fabric.RingOf(0, 1).Region);
         byte[][] messages = [[1, 2, 3], [], [.. Enumerable.Range(0, 64).Select(i => (byte)i)]];
         for (int seqno = 0; seqno < messages.Length; seqno++)
         {
@@ -74,9 +68,6 @@ public sealed class ByteArrayChannelTests : IDisposable
         WireCodec.PrepareArray<byte>();
         Assert.Same(ByteArrayCodec.Instance, WireCodec<byte[]>.Default);
     }
-
-    private BinaryPusher<byte[]> NewPusher(IWireCodec<byte[]> codec) =>
-        new(codec, new RingWriter(_pair.Fabric.RingOf(0, 1)), _bell, new bool[2], new WorkerCounters(0), Channel, 0, 1, _pair.All[0], compact: true);
 
     private static void Deliver(BinaryInbox inbox, IWireCodec<byte[]> codec, long seqno, byte[] message) =>
         Assert.Equal(seqno, inbox.DeliverCompact(0, CompactRecord.SeqTag(seqno), Encode(codec, message), 0));
