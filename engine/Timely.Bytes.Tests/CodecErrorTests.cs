@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Timely.Bytes.Tests;
 
 public class CodecErrorTests
@@ -95,5 +97,54 @@ public class CodecErrorTests
         WireCodec<ulong[]>.Default.Read(bytes, ref value);
         Assert.Same(array, value);
         Assert.Equal([4UL, 5UL, 6UL], array);
+    }
+
+    // The array codecs' count checks (TryReadCount, ThrowBadCount): each error says what it said
+    // when the count was read with its name passed in, and a count that exactly fits is read.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    public void An_array_shorter_than_its_count_is_a_truncated_input_naming_the_type(int length)
+    {
+        var e = Assert.Throws<WireFormatException>(() => Read<byte[]>(new byte[length]));
+        Assert.Equal($"Truncated input: reading Byte[] length at offset 0 needs 8 byte(s) but only {length} remain.", e.Message);
+        e = Assert.Throws<WireFormatException>(() => Read<List<long>>(new byte[length]));
+        Assert.StartsWith("Truncated input: reading List<Int64> length at offset 0", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(3, 2)]
+    [InlineData(1, 0)]
+    [InlineData(ulong.MaxValue, 5)]
+    public void A_count_of_more_elements_than_bytes_left_is_a_corrupt_length_naming_the_type(ulong count, int remaining)
+    {
+        byte[] bytes = new byte[8 + remaining];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, count);
+        var e = Assert.Throws<WireFormatException>(() => Read<byte[]>(bytes));
+        Assert.Equal($"Corrupt length: Byte[] at offset 8 claims {count} element(s) of at least 1 byte(s) each, but only {remaining} byte(s) remain.", e.Message);
+
+        byte[] longs = new byte[8 + (8 * remaining) + 7];
+        BinaryPrimitives.WriteUInt64LittleEndian(longs, count);
+        e = Assert.Throws<WireFormatException>(() => Read<long[]>(longs));
+        Assert.StartsWith($"Corrupt length: Int64[] at offset 8 claims {count} element(s) of at least 8 byte(s) each", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(64)]
+    public void A_count_that_exactly_fits_is_read_and_an_array_that_exactly_fits_is_written(int count)
+    {
+        byte[] message = [.. Enumerable.Range(0, count).Select(i => (byte)(i + 1))];
+        byte[] bytes = new byte[8 + count];
+        Assert.Equal(bytes.Length, WireCodec<byte[]>.Default.Write(bytes, message));
+        Assert.Equal((ulong)count, BinaryPrimitives.ReadUInt64LittleEndian(bytes));
+        Assert.Equal(message, Read<byte[]>(bytes));
+        Assert.Throws<ArgumentException>(() => WireCodec<byte[]>.Default.Write(new byte[7 + count], message));
+
+        var list = new List<long>(Enumerable.Range(0, count).Select(i => (long)i));
+        byte[] listBytes = new byte[8 + (8 * count)];
+        WireCodec<List<long>>.Default.Write(listBytes, list);
+        Assert.Equal(list, Read<List<long>>(listBytes));
     }
 }

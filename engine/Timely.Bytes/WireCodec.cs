@@ -322,7 +322,9 @@ public static class WireCodec
     private static object BuildArray<T>()
     {
         IWireCodec<T> element = WireCodec<T>.Default;
-        return element is UnmanagedCodec<T> ? new UnmanagedArrayCodec<T>() : new ArrayCodec<T>(element);
+        return element is not UnmanagedCodec<T> ? new ArrayCodec<T>(element)
+            : typeof(T) == typeof(byte) ? ByteArrayCodec.Instance
+            : new UnmanagedArrayCodec<T>();
     }
 
     // C# spelling of a type for messages that show the call to write: List<(ulong, string)>.

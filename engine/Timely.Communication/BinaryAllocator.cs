@@ -207,11 +207,12 @@ public sealed class BinaryAllocator : Allocator
     /// <inheritdoc />
     public override void Deallocate(int channelId)
     {
-        if (!_inboxes.Remove(channelId))
+        if (!_inboxes.Remove(channelId, out var inbox))
         {
             return;
         }
 
+        _activity.Forget(inbox);
         _deallocated.Add(channelId);
         _lastChannel = -1;
         _lastInbox = null;

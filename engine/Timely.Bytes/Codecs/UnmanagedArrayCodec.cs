@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace Timely.Bytes.Codecs;
@@ -16,24 +17,42 @@ internal sealed class UnmanagedArrayCodec<T> : IWireCodec<T[]>, ISizedWireCodec
 
     public int MinimumSize => CodecSupport.LengthPrefix;
 
-    public int Measure(in T[] value) => CodecSupport.LengthPrefix + checked((value?.Length ?? 0) * Unsafe.SizeOf<T>());
+    public int Measure(in T[] value) => MeasureArray(value);
 
-    public int Write(Span<byte> destination, in T[] value)
+    public int Write(Span<byte> destination, in T[] value) => WriteArray(destination, value);
+
+    public int Read(ReadOnlySpan<byte> source, ref T[] value) => ReadArray(source, ref value);
+
+    // The bodies, static so that ByteArrayCodec, byte[]'s codec, is these same lines for byte.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int MeasureArray(T[]? value) => CodecSupport.LengthPrefix + checked((value?.Length ?? 0) * Unsafe.SizeOf<T>());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int WriteArray(Span<byte> destination, T[]? array)
     {
-        ReadOnlySpan<byte> bytes = CodecSupport.AsBytes(value.AsSpan());
+        // One null test, one room check (the count's room is inside it) and the copy: the
+        // checks of a general sequence codec, each array length read twice and the count's own
+        // room check, were about a third of a 64-byte message's encode (callgrind, Native AOT).
+        ReadOnlySpan<byte> bytes = CodecSupport.AsBytes(array.AsSpan());
         if (destination.Length - CodecSupport.LengthPrefix < bytes.Length)
         {
             ThrowHelper.ThrowDestinationTooSmall(What, 0, CodecSupport.LengthPrefix + bytes.Length, destination.Length);
         }
 
-        CodecSupport.WriteCount(destination, value?.Length ?? 0, "array");
+        BinaryPrimitives.WriteUInt64LittleEndian(destination, (ulong)(array is null ? 0 : array.Length));
         bytes.CopyTo(destination[CodecSupport.LengthPrefix..]);
         return CodecSupport.LengthPrefix + bytes.Length;
     }
 
-    public int Read(ReadOnlySpan<byte> source, ref T[] value)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int ReadArray(ReadOnlySpan<byte> source, ref T[] value)
     {
-        int count = CodecSupport.ReadCount(source, Unsafe.SizeOf<T>(), What);
+        if (!CodecSupport.TryReadCount(source, Unsafe.SizeOf<T>(), out int count))
+        {
+            CodecSupport.ThrowBadCount(source, Unsafe.SizeOf<T>(), What);
+        }
+
         if (value is null || value.Length != count)
         {
             value = count == 0 ? [] : GC.AllocateUninitializedArray<T>(count);

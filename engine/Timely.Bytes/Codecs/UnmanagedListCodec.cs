@@ -36,7 +36,11 @@ internal sealed class UnmanagedListCodec<T> : IWireCodec<List<T>>, ISizedWireCod
 
     public int Read(ReadOnlySpan<byte> source, ref List<T> value)
     {
-        int count = CodecSupport.ReadCount(source, Unsafe.SizeOf<T>(), What);
+        if (!CodecSupport.TryReadCount(source, Unsafe.SizeOf<T>(), out int count))
+        {
+            CodecSupport.ThrowBadCount(source, Unsafe.SizeOf<T>(), What);
+        }
+
         List<T> list = value ??= new List<T>(count);
         list.Clear();
         CollectionsMarshal.SetCount(list, count);

@@ -42,6 +42,7 @@ internal sealed class BinaryInbox<T> : BinaryInbox, IPull<T>
     private const int MinFree = 64;
 
     private readonly IWireCodec<T> _codec;
+    private readonly ByteArrayCodec? _bytes;   // _codec when it is byte[]'s built-in one, called directly (see ByteArrayCodec)
     private readonly Queue<T> _messages = new();
     private readonly Stack<T> _free = new();
     private readonly InboxActivity _activity;
@@ -58,6 +59,7 @@ internal sealed class BinaryInbox<T> : BinaryInbox, IPull<T>
         : base(channel, peers, counters, activity, sourceName)
     {
         _codec = codec;
+        _bytes = codec as ByteArrayCodec;
         _recycler = recycler;
         _activity = activity;
         _counters = counters;
@@ -89,18 +91,20 @@ internal sealed class BinaryInbox<T> : BinaryInbox, IPull<T>
         int read;
         try
         {
-            read = _codec.Read(payload, ref value);
+            // T is byte[] whenever _bytes is set (see BinaryPusher.Push), so the cast is the identity.
+            read = _bytes is { } bytes ? bytes.Read(payload, ref Unsafe.As<T, byte[]>(ref value)) : _codec.Read(payload, ref value);
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
         {
             // Codecs report the offset in their own message ("at byte 8"); a bare overflow or
             // range error from a codec that does not is still pinned to this message.
-            throw new WireFormatException($"{Describe(source, seqno, payload.Length)} does not decode: {e.Message}", e);
+            ThrowUndecodable(source, seqno, payload.Length, e);
+            throw;   // not reached: the thrower never returns
         }
 
         if (read != payload.Length)
         {
-            throw new WireFormatException($"{Describe(source, seqno, payload.Length)} does not decode: it ends at byte {read}, {payload.Length - read} bytes early.");
+            ThrowEndsEarly(source, seqno, payload.Length, read);
         }
 
         if (_mayBeStamped && value is ISenderStamped stamped)
@@ -127,6 +131,18 @@ internal sealed class BinaryInbox<T> : BinaryInbox, IPull<T>
             _peakQueued = _queued;
         }
     }
+
+    // The messages built in throwers of their own: inlined, their interpolation handlers were a
+    // 0x40-byte part of Decode's frame that every decode zeroed (callgrind, Native AOT). Bodies
+    // that only throw, not NoInlining, so the call is known never to return (see
+    // MemoryRegion.ThrowOutOfRange).
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowUndecodable(int source, long seqno, int length, Exception inner) =>
+        throw new WireFormatException($"{Describe(source, seqno, length)} does not decode: {inner.Message}", inner);
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowEndsEarly(int source, long seqno, int length, int read) =>
+        throw new WireFormatException($"{Describe(source, seqno, length)} does not decode: it ends at byte {read}, {length - read} bytes early.");
 
     private string Describe(int source, long seqno, int length)
     {

@@ -21,6 +21,7 @@ internal sealed class BinaryPusher<T> : IPush<T>
     where T : class
 {
     private readonly IWireCodec<T> _codec;
+    private readonly ByteArrayCodec? _bytes;   // _codec when it is byte[]'s built-in one, called directly (see ByteArrayCodec)
     private readonly RingWriter _writer;
     private readonly IWakeTarget _bell;
     private readonly bool[] _dirty;
@@ -42,6 +43,7 @@ internal sealed class BinaryPusher<T> : IPush<T>
         _channelField = CompactRecord.ChannelField(channel);
         _owner = owner;
         _codec = codec;
+        _bytes = codec as ByteArrayCodec;
         _writer = writer;
         _bell = bell;
         _dirty = dirty;
@@ -61,7 +63,10 @@ internal sealed class BinaryPusher<T> : IPush<T>
             return;
         }
 
-        int length = _codec.Measure(item);
+        // T is byte[] whenever _bytes is set (IWireCodec<T> is invariant and ByteArrayCodec is
+        // an IWireCodec<byte[]> only), so the casts below are the identity.
+        ByteArrayCodec? bytes = _bytes;
+        int length = bytes is not null ? bytes.Measure(Unsafe.As<byte[]>(item)) : _codec.Measure(item);
         if (length <= 0)
         {
             ThrowEmptyEncoding(length);
@@ -79,7 +84,7 @@ internal sealed class BinaryPusher<T> : IPush<T>
             LogSend(logger, length, seqno);
         }
 
-        int written = _codec.Write(record[_prefix..], item);
+        int written = bytes is not null ? bytes.Write(record[_prefix..], Unsafe.As<byte[]>(item)) : _codec.Write(record[_prefix..], item);
         if (written != length)
         {
             ThrowCodecMismatch(length, written);

@@ -19,7 +19,13 @@ namespace Timely.Communication.Binary;
 internal sealed class InboxActivity
 {
     private readonly List<BinaryInbox> _more = [];
+
+    // The first inbox touched since the last take while _firstSet; after a take it stays as it
+    // was (the last first inbox), so that the common hop, which touches the same inbox at every
+    // receive, stores no reference: the store was a write barrier call, about 13 instructions a
+    // receive (callgrind, Native AOT). Forget drops it when its channel is deallocated.
     private BinaryInbox? _first;
+    private bool _firstSet;
 
     /// <summary>Messages decoded into any inbox and not yet pulled.</summary>
     public int Queued { get; set; }
@@ -27,13 +33,16 @@ internal sealed class InboxActivity
     /// <summary>Records <paramref name="inbox"/> as touched (its caller touches each inbox once between two takes).</summary>
     public void Touch(BinaryInbox inbox)
     {
-        if (_first is null)
-        {
-            _first = inbox;
-        }
-        else
+        if (_firstSet)
         {
             _more.Add(inbox);
+            return;
+        }
+
+        _firstSet = true;
+        if (!ReferenceEquals(_first, inbox))
+        {
+            _first = inbox;
         }
     }
 
@@ -44,9 +53,22 @@ internal sealed class InboxActivity
     /// </summary>
     public BinaryInbox? Take(out List<BinaryInbox> more)
     {
-        var first = _first;
-        _first = null;
         more = _more;
-        return first;
+        if (!_firstSet)
+        {
+            return null;
+        }
+
+        _firstSet = false;
+        return _first;
+    }
+
+    /// <summary>Lets go of <paramref name="inbox"/> (its channel was deallocated) if it is only kept from an earlier take.</summary>
+    public void Forget(BinaryInbox inbox)
+    {
+        if (!_firstSet && ReferenceEquals(_first, inbox))
+        {
+            _first = null;
+        }
     }
 }

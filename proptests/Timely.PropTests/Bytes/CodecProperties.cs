@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -143,6 +144,38 @@ public class CodecProperties
             .And(Check(Generators.ArrayOf(Generators.ArrayOf(Generators.Text)), PrefixesThrow, "array of array of text"))
             .And(Check(Gen.Zip(Generators.I32, Generators.Text, (a, b) => (a, b, true)), PrefixesThrow, "(i32, text, bool)"));
 
+
+    // ByteArrayCodec (byte[]'s codec, which the engine's channels call directly) and the count
+    // check it shares with the other unmanaged arrays and lists: the encoding is the u64 count and
+    // the bytes; a count is read when the bytes left hold it (exactly, too) and refused otherwise.
+    [Property(MaxTest = 200)]
+    public Property A_byte_arrays_encoding_is_its_count_and_bytes_and_a_count_is_read_exactly_when_the_bytes_left_hold_it() =>
+        Prop.ForAll(Generators.Garbage.ToArbitrary(), Gen.Choose(-3, 3).ToArbitrary(), (message, delta) =>
+        {
+            Assert.Same(ByteArrayCodec.Instance, WireCodec<byte[]>.Default);
+            byte[] encoded = Encode(message);
+            Assert.Equal((ulong)message.Length, BinaryPrimitives.ReadUInt64LittleEndian(encoded));
+            Assert.Equal(message, encoded[8..]);
+            byte[] sameLength = new byte[message.Length];
+            byte[] into = sameLength;
+            Assert.Equal(encoded.Length, ByteArrayCodec.Instance.Read(encoded, ref into));
+            Assert.Same(sameLength, into);
+            Assert.Equal(message, into);
+
+            ulong claimed = (ulong)(long)(message.Length + delta);   // below zero: a count near 2^64
+            BinaryPrimitives.WriteUInt64LittleEndian(encoded, claimed);
+            byte[] value = null!;
+            if (claimed <= (ulong)message.Length)
+            {
+                Assert.Equal(8 + (int)claimed, ByteArrayCodec.Instance.Read(encoded, ref value));
+                Assert.Equal(message[..(int)claimed], value);
+            }
+            else
+            {
+                var e = Assert.Throws<WireFormatException>(() => ByteArrayCodec.Instance.Read(encoded, ref value));
+                Assert.StartsWith($"Corrupt length: Byte[] at offset 8 claims {claimed} element(s)", e.Message, StringComparison.Ordinal);
+            }
+        });
 
     [Property(MaxTest = 200)]
     public Property Garbage_input_only_ever_throws_wire_format_exception_and_allocates_in_proportion() =>

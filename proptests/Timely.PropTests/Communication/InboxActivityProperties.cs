@@ -96,4 +96,38 @@ public sealed class InboxActivityProperties
 
         return true;
     }
+
+    /// <summary>
+    /// The activity record alone against a model, over inboxes touched at most once between two
+    /// takes (the inboxes' rule): a take returns the first inbox touched since the last take (none
+    /// when none was, whichever it returned before) and the later ones in order, whether the first
+    /// is the one taken last time or another.
+    /// </summary>
+    [Property(MaxTest = 200, QuietOnSuccess = true)]
+    public Property A_take_returns_the_inboxes_touched_since_the_last_in_order() =>
+        Prop.ForAll(Gen.Choose(0, 3).ArrayOf().ArrayOf().ToArbitrary(), rounds =>
+        {
+            var activity = new Timely.Communication.Binary.InboxActivity();
+            var inboxes = Enumerable.Range(0, 4)
+                .Select(c => new Timely.Communication.Binary.BinaryInbox<byte[]>(Timely.Bytes.ByteArrayCodec.Instance, c, 1, new Timely.Communication.Diagnostics.WorkerCounters(0), activity))
+                .ToArray();
+            foreach (int[] touches in rounds)
+            {
+                int[] once = [.. touches.Distinct()];
+                foreach (int i in once)
+                {
+                    activity.Touch(inboxes[i]);
+                }
+
+                var first = activity.Take(out var more);
+                int[] taken = first is null ? [] : [first.Channel, .. more.Select(b => b.Channel)];
+                more.Clear();
+                if (!taken.SequenceEqual(once))
+                {
+                    return false.Label($"touched [{string.Join(",", once)}], took [{string.Join(",", taken)}]");
+                }
+            }
+
+            return true.ToProperty();
+        });
 }
