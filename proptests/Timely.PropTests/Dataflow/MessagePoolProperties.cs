@@ -295,6 +295,63 @@ public sealed class MessagePoolProperties
         });
     }
 
+    /// <summary>
+    /// What making messages allocates, against a model: a message with room costs its batch's
+    /// array alone and a carrier nothing, but for one block of <see cref="MessagePool{T, TData}.ShellBlock"/>
+    /// shells each time the shells made ahead run out (the first block also brings the array
+    /// that holds them). A first fill of two workers at once spread its arrays over twice their
+    /// bytes when each came after a message and a list of its own (MessagePool's design note).
+    /// </summary>
+    [Property(MaxTest = 100)]
+    public Property Making_messages_allocates_their_arrays_and_a_block_of_shells_per_block()
+    {
+        var rents = Gen.Elements(true, false).ArrayOf().ToArbitrary();
+        return Prop.ForAll(rents, withRoom =>
+        {
+            // The costs the model counts in, each measured once on a fresh pool, after a pool
+            // has made one of each (what a first call allocates once is not the pool's).
+            var warm = new MessagePool<int, ulong>();
+            _ = warm.Rent();
+            _ = warm.RentCarrier();
+            long array = AllocatedBy(static () => _kept = new ulong[Message<int, ulong>.BatchSize]);
+            var probe = new MessagePool<int, ulong>();
+            long firstBlock = AllocatedBy(() => probe.RentCarrier());
+            for (int i = 1; i < MessagePool<int, ulong>.ShellBlock; i++)
+            {
+                probe.RentCarrier();
+            }
+
+            long block = AllocatedBy(() => probe.RentCarrier());
+
+            var pool = new MessagePool<int, ulong>();
+            var held = new Message<int, ulong>[withRoom.Length];
+            long expected = 0;
+            long bytes = AllocatedBy(() =>
+            {
+                for (int i = 0; i < withRoom.Length; i++)
+                {
+                    held[i] = withRoom[i] ? pool.Rent() : pool.RentCarrier();
+                }
+            });
+            for (int i = 0; i < withRoom.Length; i++)
+            {
+                expected += (withRoom[i] ? array : 0) + (i == 0 ? firstBlock : i % MessagePool<int, ulong>.ShellBlock == 0 ? block : 0);
+            }
+
+            return (bytes == expected && pool.Created == withRoom.Length && pool.RoomMade == withRoom.Count(r => r))
+                .Label($"{withRoom.Length} made ({withRoom.Count(r => r)} with room): {bytes} bytes allocated, model {expected} (array {array}, blocks {firstBlock} then {block})");
+        });
+    }
+
+    private static ulong[]? _kept;   // where a measured array escapes to, so it is allocated on the heap
+
+    private static long AllocatedBy(Action action)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
     // Rounds of (time step, records): each round sends its records at a later time, in one burst
     // (sizes around and above the batch size) before the worker steps.
     // Mode 1: one worker; 2: two workers passing messages across; 3: two workers whose messages
