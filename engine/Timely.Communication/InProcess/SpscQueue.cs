@@ -37,7 +37,7 @@ internal sealed class SpscQueue<T>
     // workers of a process is eight queues on two workers (a forward and a return queue per
     // ordered pair), and each dataflow scope has a progress channel whose queues hold a message or
     // two between steps: with 32 slots a first segment's array was 280 bytes, 4.5 KB of each
-    // event_driven dataflow built on -w 2 (perf-evbuild2). A queue whose traffic runs ahead by more
+    // event_driven dataflow built on -w 2 (perf.md §4, the examples' levers, evbuild2). A queue whose traffic runs ahead by more
     // links larger segments once (the slow path), then wraps in its largest.
     internal const int InitialSegmentLength = 4;
     internal const int MaxSegmentLength = 1 << 16;

@@ -199,7 +199,7 @@ public static class StreamOperators
     /// (<see cref="OperatorBuilder{T}.BuildWithoutCapabilities"/>), a loop over the received
     /// batches with a session at each batch's time. The logic is one closure over the ports and the
     /// user's function, where a body delegate per operator with a closure of its own, called once
-    /// per batch, made two objects more per operator built (perf-evbuild2).
+    /// per batch, made two objects more per operator built (perf.md §4, the examples' levers, evbuild2).
     /// </summary>
     private static (OperatorBuilder<T> Builder, InputPort<T, TData> Input, OutputPort<T, TOut> Output, Stream<T, TOut> Result) PerBatch<T, TData, TOut>(Stream<T, TData> stream, string name)
     {

@@ -243,7 +243,7 @@ public sealed class MutableAntichain<T>
     // merged as they change, so an update finds its time by a short scan and moves the frontier in
     // constant time, where the general path compacts (sorts and merges) the counts and rebuilds
     // the frontier from them whenever an update could change it. A JIT-time constant for a value
-    // type T, so each instantiation keeps one path. Measured in perf-evdriven (callgrind of
+    // type T, so each instantiation keeps one path. Measured by evdriven (perf.md §4, the examples' levers; callgrind of
     // `event_driven 1000 10`): a round's 60 rebuilds and 62 compactions were about 12 k of its 41 k
     // instructions.
     // Marked for inlining: the native build called it (60 calls a round of `event_driven 1000 10`)

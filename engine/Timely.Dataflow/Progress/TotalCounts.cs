@@ -20,7 +20,7 @@ namespace Timely.Dataflow.Progress;
 /// <para>A port's implications were a <see cref="MutableAntichain{T}"/> object with its counts'
 /// array behind it: a propagation that reached a port of a dataflow not touched for a thousand
 /// rounds loaded the port's entry, the object (two lines) and the array. Here the counts sit in
-/// the entry itself. Measured in perf-evlayout: callgrind of <c>event_driven 1000 10</c>.</para>
+/// the entry itself. Measured by evlayout (perf.md §4, the examples' levers): callgrind of <c>event_driven 1000 10</c>.</para>
 /// <para>A mutable struct: only ever used in place (an array element or a field reached by
 /// reference), never copied.</para>
 /// </remarks>

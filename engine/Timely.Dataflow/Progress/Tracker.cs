@@ -50,7 +50,7 @@ public sealed class Tracker<T>
     // of their own beside the entries (a propagation reads an entry's implications and edges far
     // more often than its pointstamps, so the entry stays one line; TrackerTests holds its size).
     // They were an antichain object per port with its counts' array: 26 objects and 13 arrays of
-    // event_driven's dataflow, a tenth of what building it allocated (perf-evbuild2). Null for a
+    // event_driven's dataflow, a tenth of what building it allocated (perf.md §4, the examples' levers, evbuild2). Null for a
     // partial order.
     private readonly TotalCounts<T>[]? _targetPointstampCounts;
     private readonly TotalCounts<T>[]? _sourcePointstampCounts;
@@ -212,7 +212,7 @@ public sealed class Tracker<T>
         set
         {
             // Room for the first propagation's changes, every output's initial capability entering
-            // its frontier, where the batch doubled from four to that size (perf-evbuild2).
+            // its frontier, where the batch doubled from four to that size (perf.md §4, the examples' levers, evbuild2).
             _pointstampChanges ??= value ? new(Math.Max(_sources.Length, 1)) : null;
             _recordPointstampChanges = value;
         }

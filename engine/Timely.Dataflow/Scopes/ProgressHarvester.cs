@@ -39,7 +39,7 @@ internal sealed class ProgressHarvester<T>
         // The first harvest lists every operator and holds the drop of every output's initial
         // capability: room for those from the start, where the list and the batch doubled from four
         // to their size at the first step, a chain of garbage arrays per scope (event_driven builds
-        // a thousand scopes in its timed part; perf-evbuild2).
+        // a thousand scopes in its timed part; perf.md §4, the examples' levers, evbuild2).
         int outputs = 0;
         foreach (var op in operators)
         {

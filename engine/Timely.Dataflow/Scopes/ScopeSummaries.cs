@@ -20,7 +20,7 @@ internal sealed class ScopeSummaries<T>
     // holds one shared identity antichain; a slot gets an antichain of its own at the first insert
     // that gives it anything else. The shared two are never inserted into (Insert below copies
     // first) and the tables are only read once computed, so no reader sees them change. Building
-    // event_driven's region made an antichain and its array per port (perf-evbuild2).
+    // event_driven's region made an antichain and its array per port (perf.md §4, the examples' levers, evbuild2).
     private static readonly Antichain<T> SharedEmpty = new();
     private static readonly Antichain<T> SharedIdentity = new(TimestampTraits<T>.Default.IdentitySummary);
 

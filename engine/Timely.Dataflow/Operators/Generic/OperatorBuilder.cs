@@ -32,7 +32,7 @@ public sealed class OperatorBuilder<T>
 
     // Per input: summaries to each output, or null for "identity to every output". Null until an
     // input is given summaries: most operators take the identity on every input, and a list per
-    // builder (with its first array of four) was made for nothing (perf-evbuild2).
+    // builder (with its first array of four) was made for nothing (perf.md §4, the examples' levers, evbuild2).
     private Antichain<T>[]?[]? _connections;
     private bool _built;
 
@@ -111,7 +111,7 @@ public sealed class OperatorBuilder<T>
     /// dataflow, so the counts agree: the drop changed no frontier, since each output's input
     /// holds the same minimum until the upstream capabilities go. It saves what the drop cost:
     /// the capabilities and their array, the output's change batch's first room, the harvest and
-    /// the progress the drop made (perf-evbuild2: event_driven builds a thousand dataflows of
+    /// the progress the drop made (perf.md §4, the examples' levers, evbuild2: event_driven builds a thousand dataflows of
     /// ten maps in its timed part).
     /// </summary>
     internal void BuildWithoutCapabilities(Action logic)

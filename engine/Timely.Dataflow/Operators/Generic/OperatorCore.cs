@@ -70,7 +70,7 @@ internal sealed class OperatorCore<T>
     /// sealed (none before). Made at the first ask: a total order's are views, objects only public
     /// code reads (an operator's input frontier, a notificator, a probe, a subgraph's boundary), and
     /// an operator that asks for none (a map) never has them; the scheduler asks the tracker itself
-    /// (perf-evbuild2: thirteen views and twelve arrays of each event_driven dataflow built).
+    /// (perf.md §4, the examples' levers, evbuild2: thirteen views and twelve arrays of each event_driven dataflow built).
     /// </summary>
     public MutableAntichain<T>[] Frontiers => _frontiers ?? MakeFrontiers();
 
