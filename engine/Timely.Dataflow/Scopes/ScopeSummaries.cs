@@ -22,7 +22,8 @@ internal sealed class ScopeSummaries<T>
     // first) and the tables are only read once computed, so no reader sees them change. Building
     // event_driven's region made an antichain and its array per port (perf.md §4, the examples' levers, evbuild2).
     private static readonly Antichain<T> SharedEmpty = new();
-    private static readonly Antichain<T> SharedIdentity = new(TimestampTraits<T>.Default.IdentitySummary);
+    // Also the antichain of OperatorBuilder's shared one-input identity table: one identity antichain per T.
+    internal static readonly Antichain<T> SharedIdentity = new(TimestampTraits<T>.Default.IdentitySummary);
 
     private ScopeSummaries(Antichain<T>[][][] targets, Antichain<T>[][][] sources)
     {

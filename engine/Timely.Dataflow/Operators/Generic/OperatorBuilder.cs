@@ -180,10 +180,11 @@ public sealed class OperatorBuilder<T>
         return input;
     }
 
-    // One input to one output by the identity summary, shared (see SetSummaries).
+    // One input to one output by the identity summary, shared (see SetSummaries); its antichain is
+    // the scope summaries' shared identity, which nothing inserts into.
     private static class OneIdentity
     {
-        public static readonly Antichain<T>[][] Table = [[new Antichain<T>(TimestampTraits<T>.Default.IdentitySummary)]];
+        public static readonly Antichain<T>[][] Table = [[Scopes.ScopeSummaries<T>.SharedIdentity]];
     }
 
     // Records the summaries of the input about to be added (the core's next input).
